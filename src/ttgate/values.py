@@ -102,3 +102,14 @@ def display(value: Any, limit: int = 80) -> str:
         return str(int(value))
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True, eq=False)
+class Invalid(Unknown):
+    """An expression Terraform itself would reject (a type error, a missing attribute).
+
+    It is unknown to the rules like any other Unknown; ``try()`` and ``can()`` treat it as an error.
+    """
+
+    def __repr__(self) -> str:
+        return f"Invalid({self.reason!r})"

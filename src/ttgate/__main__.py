@@ -1,0 +1,3 @@
+from ttgate.cli import main
+
+main()

@@ -1,0 +1,193 @@
+"""The command line. Heavy modules are imported inside commands so `ttgate --help` stays fast."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from ttgate import __version__
+from ttgate.errors import UserError
+
+if TYPE_CHECKING:
+    from ttgate.policy import Policy
+
+FAIL_ON = ("error", "warning", "notice", "never")
+
+
+class _Command(click.Group):
+    """Turns user errors into one line and exit status 2, everywhere."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = "--debug" in sys.argv or os.environ.get("TTGATE_DEBUG") == "1"
+        try:
+            return super().invoke(ctx)
+        except UserError as error:
+            if debug:
+                raise
+            _fail(str(error))
+        except OSError as error:
+            if debug:
+                raise
+            where = f"{error.filename}: " if error.filename else ""
+            _fail(f"{where}{error.strerror or error}")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"ttgate: error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(cls=_Command, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="ttgate")
+def main() -> None:
+    """ttgate: the runbook's rules as a pre-merge gate for a layered Terraform monorepo.
+
+    \b
+    Examples:
+      ttgate check practice/deploy            check every stack under a path
+      ttgate check . --format json:report.json --fail-on warning
+      ttgate rules                            list the rules
+      ttgate explain TG201                    what a rule checks, why, and how to fix it
+    """
+
+
+def _load_policy(policy_file: Path | None, search_dir: Path) -> Policy:
+    from ttgate.policy import load_policy
+    from ttgate.rules import RULES
+
+    return load_policy(RULES, explicit=policy_file, search_dir=search_dir)
+
+
+def _root_for(paths: list[Path]) -> Path:
+    """File paths in reports are relative to this: the working directory when it holds every path."""
+    cwd = Path.cwd().resolve()
+    resolved = [path.resolve() for path in paths]
+    if all(path == cwd or cwd in path.parents for path in resolved):
+        return cwd
+    common = Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in resolved]))
+    return common
+
+
+def _parse_formats(values: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    from ttgate.reporters import FORMATS
+
+    formats: list[tuple[str, str | None]] = []
+    for value in values or ("text",):
+        name, _, target = value.partition(":")
+        if name not in FORMATS:
+            raise UserError(f"--format {value}: unknown format {name!r} (choose from {', '.join(FORMATS)})")
+        formats.append((name, target or None))
+    if sum(1 for _, target in formats if target is None) > 1:
+        raise UserError("--format: only one format can go to the terminal; give the others a file (json:FILE)")
+    return formats
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--policy", "policy_file", type=click.Path(path_type=Path),
+              help="Policy file (default: the nearest .ttgate.yml, else the built-in runbook policy).")
+@click.option("--format", "formats", multiple=True, metavar="F[:FILE]",
+              help="text (default) or json; add :FILE to write it to a file. Repeatable.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
+              help="Exit 1 when a finding at or above this severity remains.")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(path_type=Path),
+              help="Extra tfvars file applied to every root stack (like terraform -var-file). Repeatable.")
+@click.option("--no-cache", is_flag=True, help="Parse every file again instead of using the cache.")
+@click.option("--jobs", type=click.IntRange(1), default=None, help="Parser processes (default: every core).")
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+def check(
+    paths: tuple[Path, ...],
+    policy_file: Path | None,
+    formats: tuple[str, ...],
+    fail_on: str,
+    var_files: tuple[Path, ...],
+    no_cache: bool,
+    jobs: int | None,
+    debug: bool,
+) -> None:
+    """Check Terraform stacks against the runbook's rules.
+
+    \b
+    Examples:
+      ttgate check practice/deploy
+      ttgate check examples/failing --format json:report.json
+      ttgate check . --fail-on warning --var-file ci.tfvars
+
+    Exit status: 0 no finding at or above --fail-on, 1 findings, 2 a usage or input error.
+    """
+    from ttgate.engine import run_rules
+    from ttgate.findings import Severity
+    from ttgate.hcl.loader import load_hcl
+    from ttgate.hcl.parse import Parser, default_cache_dir
+    from ttgate.reporters import FORMATS, Report
+
+    targets = list(paths) or [Path(".")]
+    for target in targets:
+        if not target.exists():
+            raise UserError(f"{target}: no such file or directory")
+    for var_file in var_files:
+        if not var_file.is_file():
+            raise UserError(f"--var-file {var_file}: no such file")
+    outputs = _parse_formats(formats)
+    first = targets[0] if targets[0].is_dir() else targets[0].parent
+    policy = _load_policy(policy_file, first.resolve())
+    root = _root_for(targets)
+    parser = Parser(None if no_cache else default_cache_dir(), jobs)
+    model = load_hcl(targets, root, policy, parser, list(var_files))
+    findings = run_rules(model, policy)
+    files = sum(1 for _ in parser_files(parser))
+    report = Report(findings, stacks=len(model.stacks), files=files)
+    if not model.stacks:
+        report.notes.append(
+            "no root stack found (a directory with a backend or provider block); check the path"
+        )
+    for name, target in outputs:
+        color = target is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = FORMATS[name](report, color)
+        if target is None:
+            click.echo(text, nl=False)
+        else:
+            try:
+                Path(target).write_text(text, encoding="utf-8")
+            except OSError as error:
+                raise UserError(f"--format {name}:{target}: cannot write: {error.strerror or error}") from None
+    if fail_on != "never":
+        threshold = Severity.parse(fail_on)
+        if any(finding.severity >= threshold for finding in report.active):
+            sys.exit(1)
+
+
+def parser_files(parser: Any) -> range:
+    return range(parser.hits + parser.misses)
+
+
+@main.command()
+def rules() -> None:
+    """List the rules: ID, name, default severity and what each enforces."""
+    from ttgate.rules import RULES
+
+    width = max(len(rule.name) for rule in RULES.values())
+    for rule in RULES.values():
+        click.echo(f"{rule.id}  {rule.name:<{width}}  {rule.default_severity.label:<7}  {rule.summary}")
+
+
+@main.command()
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """Explain a rule: what it checks, why, how to fix it, examples.
+
+    \b
+    Example:
+      ttgate explain TG201
+    """
+    from ttgate.docs import explain_text
+    from ttgate.rules import RULES
+
+    rule = RULES.get(rule_id.upper()) or next((r for r in RULES.values() if r.name == rule_id.lower()), None)
+    if rule is None:
+        raise UserError(f"no rule {rule_id!r}; `ttgate rules` lists them")
+    click.echo(explain_text(rule), nl=False)

@@ -1,0 +1,101 @@
+"""Rule documentation, generated from the rules themselves (`ttgate explain`, docs/rules/)."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from ttgate.rules.base import Rule
+
+
+def _parameter(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return "[" + ", ".join(_parameter(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {_parameter(item)}" for key, item in value.items()) + "}"
+    return str(value)
+
+
+def _para(text: str) -> str:
+    return textwrap.fill(text, width=100)
+
+
+def explain_text(rule: Rule) -> str:
+    doc = rule.doc
+    parts = [
+        f"{rule.id} {rule.name} (default severity: {rule.default_severity.label})",
+        "",
+        rule.summary,
+        "",
+        "What it checks",
+        _para(doc.what),
+        "",
+        f"Why (runbook: {doc.runbook})",
+        _para(doc.why),
+        "",
+        "How to fix",
+        _para(doc.fix),
+        "",
+        "Fails",
+        textwrap.indent(doc.bad.rstrip(), "    "),
+        "",
+        "Passes",
+        textwrap.indent(doc.good.rstrip(), "    "),
+        "",
+    ]
+    if rule.parameters:
+        parts.append("Policy parameters (rules." + rule.id + " in .ttgate.yml)")
+        parts.extend(f"    {name}: {_parameter(value)}" for name, value in rule.parameters.items())
+        parts.append("")
+    parts.append(f"Suppress one finding with a reason:  # ttgate:ignore {rule.id} <why>")
+    return "\n".join(parts) + "\n"
+
+
+def markdown(rule: Rule) -> str:
+    doc = rule.doc
+    lines = [
+        f"# {rule.id} {rule.name}",
+        "",
+        f"**Default severity:** {rule.default_severity.label}  ",
+        f"**Runbook:** {doc.runbook}",
+        "",
+        rule.summary,
+        "",
+        "## What it checks",
+        "",
+        doc.what,
+        "",
+        "## Why",
+        "",
+        doc.why,
+        "",
+        "## How to fix",
+        "",
+        doc.fix,
+        "",
+        "## Example",
+        "",
+        "Fails:",
+        "",
+        "```hcl",
+        doc.bad.rstrip(),
+        "```",
+        "",
+        "Passes:",
+        "",
+        "```hcl",
+        doc.good.rstrip(),
+        "```",
+        "",
+    ]
+    if rule.parameters:
+        lines += ["## Policy parameters", "", "```yaml", "rules:", f"  {rule.id}:"]
+        lines += [f"    {name}: {_parameter(value)}" for name, value in rule.parameters.items()]
+        lines += ["```", ""]
+    lines += ["## Suppressing", "", f"`# ttgate:ignore {rule.id} <reason>` on the line, or on the line above "
+              "the block. The reason is required.", ""]
+    return "\n".join(lines)

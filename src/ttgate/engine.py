@@ -1,0 +1,40 @@
+"""Running the rules over a model: settings from the policy, then ordering."""
+
+from __future__ import annotations
+
+from ttgate.findings import Finding
+from ttgate.model import Model
+from ttgate.policy import Policy
+from ttgate.rules import RULES
+from ttgate.rules.base import UNVERIFIABLE_ID, RuleContext
+
+
+def run_rules(model: Model, policy: Policy) -> list[Finding]:
+    unverifiable = policy.settings(UNVERIFIABLE_ID)
+    findings: list[Finding] = []
+    for rule_id, rule in RULES.items():
+        settings = policy.settings(rule_id)
+        if not settings.enabled:
+            continue
+        context = RuleContext(
+            rule=rule,
+            model=model,
+            params=settings.params,
+            severity=settings.severity,
+            unverifiable_severity=unverifiable.severity if unverifiable.enabled else None,
+            policy=policy,
+        )
+        findings.extend(rule.check(context))
+    return _unique(sorted(findings, key=Finding.sort_key))
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """Drop exact repeats (the same module resource reached twice in one stack)."""
+    seen: set[tuple[object, ...]] = set()
+    unique = []
+    for finding in findings:
+        key = (finding.rule, finding.severity, finding.message, finding.location, finding.stack and finding.stack.name)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique

@@ -1,0 +1,42 @@
+"""Reporters: pure functions from a report to text, one module per format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ttgate.findings import Finding, Severity
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    stacks: int
+    files: int
+    notes: list[str] = field(default_factory=list)  # run-level facts, e.g. "plan X errored"
+
+    @property
+    def active(self) -> list[Finding]:
+        return [finding for finding in self.findings if not finding.suppressed]
+
+    @property
+    def suppressed(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.suppressed]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for finding in self.active if finding.severity is severity)
+
+
+def _text(report: Report, color: bool) -> str:
+    from ttgate.reporters.text import render
+
+    return render(report, color=color)
+
+
+def _json(report: Report, color: bool) -> str:
+    from ttgate.reporters.json_report import render
+
+    return render(report)
+
+
+FORMATS: dict[str, Callable[[Report, bool], str]] = {"text": _text, "json": _json}

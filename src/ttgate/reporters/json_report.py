@@ -1,0 +1,57 @@
+"""The versioned JSON report (design.md, Public interfaces)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ttgate import __version__
+from ttgate.findings import Finding, Severity
+from ttgate.reporters import Report
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    location = finding.location
+    stack = finding.stack
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "file": location.file if location else None,
+        "line": location.line if location else None,
+        "column": location.column if location else None,
+        "end_line": (location.end_line or location.line) if location else None,
+        "address": finding.address,
+        "stack": stack.name if stack else None,
+        "layer": stack.layer if stack else None,
+        "env": stack.env if stack else None,
+        "source": finding.source,
+        "suppressed": finding.suppressed,
+        "suppression_reason": finding.suppression_reason,
+        "fix": finding.fix,
+        "related": [
+            {"note": related.note, "file": related.location.file, "line": related.location.line}
+            for related in finding.related
+        ],
+    }
+
+
+def render(report: Report) -> str:
+    document = {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "ttgate", "version": __version__},
+        "summary": {
+            "errors": report.count(Severity.ERROR),
+            "warnings": report.count(Severity.WARNING),
+            "notices": report.count(Severity.NOTICE),
+            "suppressed": len(report.suppressed),
+            "stacks": report.stacks,
+            "files": report.files,
+            "notes": report.notes,
+        },
+        "findings": [finding_dict(finding) for finding in report.findings],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,81 @@
+"""What SQS rules share: reading redrive policies and finding the dead-letter queues."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ttgate.links import find_resource, resource_name
+from ttgate.model import Model, Resource
+from ttgate.values import Unknown
+
+
+@dataclass
+class Redrive:
+    """A source queue's redrive policy, wherever it is written."""
+
+    source: Resource
+    declared_on: Resource  # the queue itself, or an aws_sqs_queue_redrive_policy resource
+    policy: dict[str, Any] | Unknown
+    target: Resource | Unknown | None = None
+
+
+@dataclass
+class DeadLetterQueue:
+    queue: Resource
+    sources: list[Redrive] = field(default_factory=list)
+
+
+def decode_policy(value: Any) -> dict[str, Any] | Unknown | None:
+    """A redrive policy as a dict: from JSON text, from a jsonencode() with unknown leaves, or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Unknown):
+        return value.partial if isinstance(value.partial, dict) else value
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return Unknown(f"redrive_policy is not valid JSON: {value[:60]!r}")
+        return decoded if isinstance(decoded, dict) else Unknown("redrive_policy is not a JSON object")
+    return Unknown(f"redrive_policy has an unexpected value {value!r}")
+
+
+def redrives(model: Model) -> list[Redrive]:
+    found: list[Redrive] = []
+    for queue in model.resources("aws_sqs_queue"):
+        policy = decode_policy(queue.values.get("redrive_policy"))
+        if policy is not None:
+            found.append(Redrive(queue, queue, policy))
+    for separate in model.resources("aws_sqs_queue_redrive_policy"):
+        source = find_resource(model, separate.values.get("queue_url"), ("aws_sqs_queue",), separate.stack.env)
+        policy = decode_policy(separate.values.get("redrive_policy"))
+        if isinstance(source, Resource) and policy is not None:
+            found.append(Redrive(source, separate, policy))
+    for redrive in found:
+        if isinstance(redrive.policy, Unknown):
+            redrive.target = redrive.policy
+            continue
+        target = redrive.policy.get("deadLetterTargetArn")
+        redrive.target = find_resource(model, target, ("aws_sqs_queue",), redrive.source.stack.env)
+    return found
+
+
+def dead_letter_queues(model: Model, dlq_suffix: str) -> tuple[list[DeadLetterQueue], list[Redrive]]:
+    """The DLQs (redrive targets, and queues named like one), and the redrives whose target is unknown."""
+    by_queue: dict[Resource, DeadLetterQueue] = {}
+    unresolved: list[Redrive] = []
+    for redrive in redrives(model):
+        if isinstance(redrive.target, Resource):
+            by_queue.setdefault(redrive.target, DeadLetterQueue(redrive.target)).sources.append(redrive)
+        elif isinstance(redrive.target, Unknown):
+            unresolved.append(redrive)
+    for queue in model.resources("aws_sqs_queue"):
+        name = resource_name(queue)
+        if isinstance(name, str) and dlq_suffix and name.endswith(dlq_suffix):
+            by_queue.setdefault(queue, DeadLetterQueue(queue))
+    ordered = sorted(by_queue.values(), key=lambda dlq: (dlq.queue.stack.name, dlq.queue.address))
+    return ordered, unresolved

@@ -1,25 +1,24 @@
-"""The rule catalog. IDs are public API: users configure and suppress rules by them."""
+"""The rule catalog. IDs are public API: users configure and suppress rules by them.
+
+Each rule is a module ``tgNNN_<name>.py`` in this package defining ``RULE``; they are found by name,
+so adding a rule is adding its module (and its doc, which lives in the rule).
+"""
 
 from __future__ import annotations
 
-from ttgate.rules import (
-    tg000_parse_error,
-    tg001_unverifiable,
-    tg101_layer_dependency,
-    tg201_sqs_visibility_timeout,
-    tg204_dlq_alarm,
-    tg301_log_retention,
-)
+import importlib
+import pkgutil
+
 from ttgate.rules.base import Rule
 
-RULES: dict[str, Rule] = {
-    module.RULE.id: module.RULE
-    for module in (
-        tg000_parse_error,
-        tg001_unverifiable,
-        tg101_layer_dependency,
-        tg201_sqs_visibility_timeout,
-        tg204_dlq_alarm,
-        tg301_log_retention,
-    )
-}
+
+def _discover() -> dict[str, Rule]:
+    found: dict[str, Rule] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda module: module.name):
+        if info.name.startswith("tg") and info.name[2:5].isdigit():
+            rule: Rule = importlib.import_module(f"{__name__}.{info.name}").RULE
+            found[rule.id] = rule
+    return dict(sorted(found.items()))
+
+
+RULES: dict[str, Rule] = _discover()

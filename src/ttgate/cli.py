@@ -88,6 +88,10 @@ def _parse_formats(values: tuple[str, ...]) -> list[tuple[str, str | None]]:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--plan", "plans", multiple=True, metavar="[LABEL=]FILE",
+              help="A `terraform show -json` plan; LABEL names its stack (20_infra or 20_infra/dev). Repeatable.")
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False),
+              help="Report file paths relative to this directory (default: the current directory).")
 @click.option("--policy", "policy_file", type=click.Path(path_type=Path),
               help="Policy file (default: the nearest .ttgate.yml, else the built-in runbook policy).")
 @click.option("--format", "formats", multiple=True, metavar="F[:FILE]",
@@ -101,6 +105,8 @@ def _parse_formats(values: tuple[str, ...]) -> list[tuple[str, str | None]]:
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 def check(
     paths: tuple[Path, ...],
+    plans: tuple[str, ...],
+    root: Path | None,
     policy_file: Path | None,
     formats: tuple[str, ...],
     fail_on: str,
@@ -116,6 +122,7 @@ def check(
       ttgate check practice/deploy
       ttgate check examples/failing --format json:report.json
       ttgate check . --fail-on warning --var-file ci.tfvars
+      ttgate check practice/deploy --plan 20_infra/dev=infra.json --plan 30_app/dev=app.json
 
     Exit status: 0 no finding at or above --fail-on, 1 findings, 2 a usage or input error.
     """
@@ -123,9 +130,15 @@ def check(
     from ttgate.findings import Severity
     from ttgate.hcl.loader import load_hcl
     from ttgate.hcl.parse import Parser, default_cache_dir
+    from ttgate.model import Model
+    from ttgate.plan import PlanSpec, add_plans
     from ttgate.reporters import FORMATS, Report
 
-    targets = list(paths) or [Path(".")]
+    plan_specs = [PlanSpec.parse(text) for text in plans]
+    for spec in plan_specs:
+        if not spec.path.is_file():
+            raise UserError(f"--plan {spec.path}: no such file")
+    targets = list(paths) or ([] if plan_specs else [Path(".")])
     for target in targets:
         if not target.exists():
             raise UserError(f"{target}: no such file or directory")
@@ -133,14 +146,16 @@ def check(
         if not var_file.is_file():
             raise UserError(f"--var-file {var_file}: no such file")
     outputs = _parse_formats(formats)
-    first = targets[0] if targets[0].is_dir() else targets[0].parent
+    first = (targets[0] if targets[0].is_dir() else targets[0].parent) if targets else Path(".")
     policy = _load_policy(policy_file, first.resolve())
-    root = _root_for(targets)
+    if root is None:
+        root = _root_for(targets or [Path(".")])
     parser = Parser(None if no_cache else default_cache_dir(), jobs)
-    model = load_hcl(targets, root, policy, parser, list(var_files))
+    model = load_hcl(targets, root, policy, parser, list(var_files)) if targets else Model(root=root.resolve())
+    add_plans(model, plan_specs, policy)
     findings = run_rules(model, policy)
-    files = sum(1 for _ in parser_files(parser))
-    report = Report(findings, stacks=len(model.stacks), files=files)
+    report = Report(findings, stacks=len(model.stacks), files=parser.hits + parser.misses + len(plan_specs),
+                    notes=model.notes)
     if not model.stacks:
         report.notes.append(
             "no root stack found (a directory with a backend or provider block); check the path"
@@ -159,10 +174,6 @@ def check(
         threshold = Severity.parse(fail_on)
         if any(finding.severity >= threshold for finding in report.active):
             sys.exit(1)
-
-
-def parser_files(parser: Any) -> range:
-    return range(parser.hits + parser.misses)
 
 
 @main.command()

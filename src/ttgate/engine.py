@@ -7,6 +7,7 @@ from ttgate.model import Model
 from ttgate.policy import Policy
 from ttgate.rules import RULES
 from ttgate.rules.base import UNVERIFIABLE_ID, RuleContext
+from ttgate.suppress import apply_suppressions
 
 
 def run_rules(model: Model, policy: Policy) -> list[Finding]:
@@ -25,7 +26,9 @@ def run_rules(model: Model, policy: Policy) -> list[Finding]:
             policy=policy,
         )
         findings.extend(rule.check(context))
-    return _unique(sorted(findings, key=Finding.sort_key))
+    findings = _unique(sorted(findings, key=Finding.sort_key))
+    apply_suppressions(model, findings)
+    return findings
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -44,10 +44,12 @@ class Finding:
     message: str
     fix: str
     location: Location | None = None
+    block: Location | None = None  # the enclosing block, for suppressions written above it
     address: str | None = None
     stack: Stack | None = None
     source: str = "hcl"  # "hcl" or "plan"
     related: list[Related] = field(default_factory=list)
+    for_rule: str | None = None  # TG001: the rule that could not decide
     suppressed: bool = False
     suppression_reason: str | None = None
 

@@ -120,6 +120,7 @@ class Stack:
     remote_states: list[RemoteState] = field(default_factory=list)
     module_calls: list[ModuleCall] = field(default_factory=list)
     location: Location | None = None  # the backend or provider block that makes it a root
+    plan_file: str | None = None  # for stacks read from a plan: the plan file, relative to the root
 
     @property
     def label(self) -> str:
@@ -145,6 +146,7 @@ class Model:
     stacks: list[Stack] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # file -> ttgate: comments
+    notes: list[str] = field(default_factory=list)  # facts about the run a reader should know
 
     def resources(self, *types: str, mode: str = "managed", env: str | None = None) -> Iterator[Resource]:
         for stack in self.stacks:

@@ -83,6 +83,7 @@ class RuleContext:
             message=message,
             fix=fix,
             location=location,
+            block=resource.location if resource is not None else None,
             address=address,
             stack=stack,
             source=stack.kind if stack is not None else "hcl",
@@ -110,6 +111,8 @@ class RuleContext:
             fix="Give the value a default or a tfvars entry, check with the plan (--plan), or suppress "
             f"{self.rule.id} here with a reason if it is checked elsewhere.",
             location=location,
+            block=subject.location,
+            for_rule=self.rule.id,
             address=subject.address,
             stack=subject.stack,
             source=subject.stack.kind,

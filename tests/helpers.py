@@ -27,8 +27,11 @@ provider "aws" {{
   region = "ap-southeast-1"
 }}
 """
-STATE_KEYS = {"10_core": "core/terraform.tfstate", "20_infra": "infra/terraform.tfstate",
-              "30_app": "app/terraform.tfstate"}
+STATE_KEYS = {
+    "10_core": "core/terraform.tfstate",
+    "20_infra": "infra/terraform.tfstate",
+    "30_app": "app/terraform.tfstate",
+}
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:
@@ -66,7 +69,11 @@ def check(root: Path, rule: str | None = None) -> list[Finding]:
 def summary(findings: list[Finding]) -> list[tuple[str, str, int, str]]:
     """(rule, file, line, stack label) per finding: what most assertions compare."""
     return [
-        (f.rule, f.location.file if f.location else "", f.location.line if f.location else 0,
-         f.stack.label if f.stack else "")
+        (
+            f.rule,
+            f.location.file if f.location else "",
+            f.location.line if f.location else 0,
+            f.stack.label if f.stack else "",
+        )
         for f in findings
     ]

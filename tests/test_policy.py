@@ -58,7 +58,7 @@ REGISTRY = _registry(
     FakeRule("TG103", W, {"placement": dict(PLACEMENT)}),
     FakeRule("TG201", E, {"multiplier": 6.0, "include_batching_window": True}),
     FakeRule("TG202", E, {"max_receive_count": 3}),
-    FakeRule("TG203", E, {"retention_seconds": 1209600}),
+    FakeRule("TG203", E, {"retention_seconds": 1209600, "dlq_suffix": "-dlq"}),
     FakeRule(
         "TG204",
         E,
@@ -647,3 +647,12 @@ def test_yaml_anchors_and_merge_keys_are_read(repo: Path) -> None:
 
     assert policy.settings("TG202").severity == W
     assert policy.settings("TG202").params["max_receive_count"] == 5
+
+
+def test_the_real_rule_registry_accepts_the_built_in_policy() -> None:
+    from ttgate.rules import RULES
+
+    policy = load_policy(RULES)
+    assert set(policy.rules) == set(RULES)
+    for rule_id, rule in RULES.items():
+        assert set(policy.settings(rule_id).params) == set(rule.parameters), rule_id

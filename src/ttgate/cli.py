@@ -82,24 +82,53 @@ def _parse_formats(values: tuple[str, ...]) -> list[tuple[str, str | None]]:
             raise UserError(f"--format {value}: unknown format {name!r} (choose from {', '.join(FORMATS)})")
         formats.append((name, target or None))
     if sum(1 for _, target in formats if target is None) > 1:
-        raise UserError("--format: only one format can go to the terminal; give the others a file (json:FILE)")
+        raise UserError(
+            "--format: only one format can go to the terminal; give the others a file (json:FILE)"
+        )
     return formats
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--plan", "plans", multiple=True, metavar="[LABEL=]FILE",
-              help="A `terraform show -json` plan; LABEL names its stack (20_infra or 20_infra/dev). Repeatable.")
-@click.option("--root", type=click.Path(path_type=Path, file_okay=False),
-              help="Report file paths relative to this directory (default: the current directory).")
-@click.option("--policy", "policy_file", type=click.Path(path_type=Path),
-              help="Policy file (default: the nearest .ttgate.yml, else the built-in runbook policy).")
-@click.option("--format", "formats", multiple=True, metavar="F[:FILE]",
-              help="text (default) or json; add :FILE to write it to a file. Repeatable.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
-              help="Exit 1 when a finding at or above this severity remains.")
-@click.option("--var-file", "var_files", multiple=True, type=click.Path(path_type=Path),
-              help="Extra tfvars file applied to every root stack (like terraform -var-file). Repeatable.")
+@click.option(
+    "--plan",
+    "plans",
+    multiple=True,
+    metavar="[LABEL=]FILE",
+    help="A `terraform show -json` plan; LABEL names its stack (20_infra or 20_infra/dev). Repeatable.",
+)
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Report file paths relative to this directory (default: the current directory).",
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(path_type=Path),
+    help="Policy file (default: the nearest .ttgate.yml, else the built-in runbook policy).",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="F[:FILE]",
+    help="text (default) or json; add :FILE to write it to a file. Repeatable.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding at or above this severity remains.",
+)
+@click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra tfvars file applied to every root stack (like terraform -var-file). Repeatable.",
+)
 @click.option("--no-cache", is_flag=True, help="Parse every file again instead of using the cache.")
 @click.option("--jobs", type=click.IntRange(1), default=None, help="Parser processes (default: every core).")
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
@@ -151,25 +180,33 @@ def check(
     if root is None:
         root = _root_for(targets or [Path(".")])
     parser = Parser(None if no_cache else default_cache_dir(), jobs)
-    model = load_hcl(targets, root, policy, parser, list(var_files)) if targets else Model(root=root.resolve())
+    model = (
+        load_hcl(targets, root, policy, parser, list(var_files)) if targets else Model(root=root.resolve())
+    )
     add_plans(model, plan_specs, policy)
     findings = run_rules(model, policy)
-    report = Report(findings, stacks=len(model.stacks), files=parser.hits + parser.misses + len(plan_specs),
-                    notes=model.notes)
+    report = Report(
+        findings,
+        stacks=len(model.stacks),
+        files=parser.hits + parser.misses + len(plan_specs),
+        notes=model.notes,
+    )
     if not model.stacks:
         report.notes.append(
             "no root stack found (a directory with a backend or provider block); check the path"
         )
-    for name, target in outputs:
-        color = target is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    for name, destination in outputs:
+        color = destination is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = FORMATS[name](report, color)
-        if target is None:
+        if destination is None:
             click.echo(text, nl=False)
         else:
             try:
-                Path(target).write_text(text, encoding="utf-8")
+                Path(destination).write_text(text, encoding="utf-8")
             except OSError as error:
-                raise UserError(f"--format {name}:{target}: cannot write: {error.strerror or error}") from None
+                raise UserError(
+                    f"--format {name}:{destination}: cannot write: {error.strerror or error}"
+                ) from None
     if fail_on != "never":
         threshold = Severity.parse(fail_on)
         if any(finding.severity >= threshold for finding in report.active):

@@ -96,6 +96,44 @@ def markdown(rule: Rule) -> str:
         lines += ["## Policy parameters", "", "```yaml", "rules:", f"  {rule.id}:"]
         lines += [f"    {name}: {_parameter(value)}" for name, value in rule.parameters.items()]
         lines += ["```", ""]
-    lines += ["## Suppressing", "", f"`# ttgate:ignore {rule.id} <reason>` on the line, or on the line above "
-              "the block. The reason is required.", ""]
+    lines += [
+        "## Suppressing",
+        "",
+        f"`# ttgate:ignore {rule.id} <reason>` on the line, or on the line above "
+        "the block. The reason is required.",
+        "",
+    ]
     return "\n".join(lines)
+
+
+def index(rules: list[Rule]) -> str:
+    lines = [
+        "# ttgate rules",
+        "",
+        "Generated from the rules themselves by `python -m ttgate.docs docs/rules`; a test keeps it current.",
+        "",
+        "| ID | name | default | what it enforces |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| [{r.id}]({r.id}.md) | {r.name} | {r.default_severity.label} | {r.summary} |" for r in rules]
+    return "\n".join(lines) + "\n"
+
+
+def rendered_pages(rules: list[Rule]) -> dict[str, str]:
+    """File name -> content of every page of docs/rules/."""
+    pages = {f"{rule.id}.md": markdown(rule) for rule in rules}
+    pages["README.md"] = index(rules)
+    return pages
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    from ttgate.rules import RULES
+
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules")
+    target.mkdir(parents=True, exist_ok=True)
+    for name, content in rendered_pages(list(RULES.values())).items():
+        (target / name).write_text(content, encoding="utf-8")
+    print(f"wrote {len(RULES) + 1} pages to {target}")

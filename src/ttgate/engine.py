@@ -36,7 +36,13 @@ def _unique(findings: list[Finding]) -> list[Finding]:
     seen: set[tuple[object, ...]] = set()
     unique = []
     for finding in findings:
-        key = (finding.rule, finding.severity, finding.message, finding.location, finding.stack and finding.stack.name)
+        key = (
+            finding.rule,
+            finding.severity,
+            finding.message,
+            finding.location,
+            finding.stack and finding.stack.name,
+        )
         if key not in seen:
             seen.add(key)
             unique.append(finding)

@@ -38,7 +38,9 @@ def name_from_reference(text: str) -> str:
     return text
 
 
-def find_resource(model: Model, value: Any, types: tuple[str, ...], env: str | None) -> Resource | Unknown | None:
+def find_resource(
+    model: Model, value: Any, types: tuple[str, ...], env: str | None
+) -> Resource | Unknown | None:
     """The managed resource of one of ``types`` that ``value`` designates.
 
     Returns an Unknown when the value cannot be followed, None when it plainly names nothing in
@@ -81,7 +83,9 @@ def _by_name(model: Model, name: str, types: tuple[str, ...], env: str | None) -
             unknown_names.append(resource)
     if unknown_names:
         first = unknown_names[0]
-        return Unknown(f"{name!r} may be {first.address}, whose name is unknown ({resource_name(first).reason})")
+        return Unknown(
+            f"{name!r} may be {first.address}, whose name is unknown ({resource_name(first).reason})"
+        )
     return None
 
 
@@ -98,4 +102,6 @@ def same_resource(value: Any, resource: Resource, attribute: str = "name") -> bo
         return name
     if not isinstance(value, str) or not isinstance(name, str):
         return False
-    return value == name or name_from_reference(value) == name
+    if value == name:
+        return True
+    return value.startswith(("arn:", "https://")) and name_from_reference(value) == name

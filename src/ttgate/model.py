@@ -40,6 +40,7 @@ class Backend:
     type: str
     config: dict[str, Any]
     location: Location | None
+    attribute_locations: dict[str, Location] = field(default_factory=dict)
 
 
 @dataclass(eq=False)

@@ -30,8 +30,10 @@ def _suppressions(model: Model) -> tuple[dict[tuple[str, int], Suppression], lis
             match = _IGNORE.match(text.strip())
             if match is None:
                 if text.lower().startswith("ttgate:ignore"):
-                    problems.append(f"{file}:{line}: cannot read the suppression {text!r}; "
-                                    "write `ttgate:ignore TG201 reason`")
+                    problems.append(
+                        f"{file}:{line}: cannot read the suppression {text!r}; "
+                        "write `ttgate:ignore TG201 reason`"
+                    )
                 continue
             rules = frozenset(rule.strip().upper() for rule in match.group("rules").split(","))
             reason = (match.group("reason") or "").strip(" -–—:")
@@ -53,9 +55,12 @@ def apply_suppressions(model: Model, findings: list[Finding]) -> None:
                 finding.suppressed = True
                 finding.suppression_reason = suppression.reason
             else:
-                finding.related.append(Related(
-                    f"ttgate:ignore {finding.rule} here has no reason, so it does not apply; add one",
-                    suppression.location))
+                finding.related.append(
+                    Related(
+                        f"ttgate:ignore {finding.rule} here has no reason, so it does not apply; add one",
+                        suppression.location,
+                    )
+                )
             break
 
 

@@ -70,7 +70,7 @@ def _truth(value: Any) -> bool | Unknown:
     if isinstance(value, bool):
         return value
     if value in ("true", "false"):
-        return value == "true"
+        return bool(value == "true")
     return Invalid(f"a condition must be true or false, not {value!r}")
 
 
@@ -150,8 +150,11 @@ class Evaluator:
                 pieces.append(part)
                 continue
             value = to_string(self._eval(part, trace))
-            if isinstance(value, Unknown):
+            if isinstance(value, Invalid):
                 return value
+            if isinstance(value, Unknown):
+                # "${aws_sqs_queue.q.name}-alarm" is not the queue's name: drop the link.
+                return Unknown(value.reason)
             pieces.append(value)
         return "".join(pieces)
 

@@ -23,8 +23,9 @@ from ttgate.values import Invalid, Unknown, as_number, display
 if TYPE_CHECKING:
     from ttgate.hcl.loader import StackBuilder
 
-META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle", "providers", "source",
-                            "version"})
+META_ARGUMENTS = frozenset(
+    {"count", "for_each", "depends_on", "provider", "lifecycle", "providers", "source", "version"}
+)
 _NOT_ATTRIBUTES = frozenset({"lifecycle", "provisioner", "connection"})
 _PENDING = object()
 
@@ -148,8 +149,9 @@ class Instance:
         if declared is None:
             return Invalid(f"local.{name} is not defined in {self.builder.relative(self.source.directory)}")
         value = self.evaluator.evaluate(declared.attribute.expr, trace)
-        trace.append(Origin(f"local.{name} = {declared.attribute.text}", location(declared.file,
-                                                                                 declared.attribute)))
+        trace.append(
+            Origin(f"local.{name} = {declared.attribute.text}", location(declared.file, declared.attribute))
+        )
         return value
 
     def output(self, name: str, trace: Trace) -> Any:
@@ -172,15 +174,17 @@ class Instance:
     def resource(self, mode: str, type_: str, name: str, trace: Trace) -> Any:
         """The value of ``type.name``: an object, or a list/map of them under count/for_each."""
         key = ("resource", mode, type_, name)
-        return self.memo.get(key, lambda own: self._expand_resource(mode, type_, name, own), trace,
-                             f"{type_}.{name}")
+        return self.memo.get(
+            key, lambda own: self._expand_resource(mode, type_, name, own), trace, f"{type_}.{name}"
+        )
 
     def _expand_resource(self, mode: str, type_: str, name: str, trace: Trace) -> Any:
         declared = self.source.resources.get((mode, type_, name))
         if declared is None:
             prefix = "data." if mode == "data" else ""
-            return Invalid(f"{prefix}{type_}.{name} is not declared in "
-                           f"{self.builder.relative(self.source.directory)}")
+            return Invalid(
+                f"{prefix}{type_}.{name} is not declared in {self.builder.relative(self.source.directory)}"
+            )
         prefix = f"{self.path}." if self.path else ""
         base = f"{prefix}{'data.' if mode == 'data' else ''}{type_}.{name}"
 
@@ -207,7 +211,9 @@ class Instance:
     # -- module calls ---------------------------------------------------------------------------
 
     def child(self, name: str, trace: Trace) -> Any:
-        return self.memo.get(("module", name), lambda own: self._instantiate(name, own), trace, f"module.{name}")
+        return self.memo.get(
+            ("module", name), lambda own: self._instantiate(name, own), trace, f"module.{name}"
+        )
 
     def _instantiate(self, name: str, trace: Trace) -> Any:
         declared = self.source.module_calls.get(name)
@@ -219,10 +225,15 @@ class Instance:
         source = self.builder.constant_evaluator.evaluate(source_attr.expr) if source_attr else None
         call_location = location(declared.file, block)
         module_source, problem = self.builder.module_source(self.source.directory, source, call_location)
-        self.stack.module_calls.append(ModuleCall(
-            self.stack, address, source if isinstance(source, str) else Unknown(str(problem)),
-            module_source.directory if module_source else None, call_location,
-        ))
+        self.stack.module_calls.append(
+            ModuleCall(
+                self.stack,
+                address,
+                source if isinstance(source, str) else Unknown(str(problem)),
+                module_source.directory if module_source else None,
+                call_location,
+            )
+        )
         if module_source is None:
             return Unknown(f"module.{name} is not evaluated: {problem}")
         root_call = self.root_call or call_location
@@ -234,8 +245,15 @@ class Instance:
                 for arg, attribute in block.body.attributes.items()
                 if arg not in META_ARGUMENTS
             }
-            instance = Instance(self.builder, self.stack, module_source, address + _key_suffix(key), inputs,
-                                root_call, present if present is not True else self.present)
+            instance = Instance(
+                self.builder,
+                self.stack,
+                module_source,
+                address + _key_suffix(key),
+                inputs,
+                root_call,
+                present if present is not True else self.present,
+            )
             self.builder.instances.append(instance)
             return ModuleObject(instance)
 
@@ -245,7 +263,9 @@ class Instance:
 def _argument_input(evaluator: Evaluator, attribute: ast.Attribute, file: str, call: str) -> Input:
     def compute(trace: Trace) -> Any:
         value = evaluator.evaluate(attribute.expr, trace)
-        trace.append(Origin(f"{call} argument {attribute.name} = {attribute.text}", location(file, attribute)))
+        trace.append(
+            Origin(f"{call} argument {attribute.name} = {attribute.text}", location(file, attribute))
+        )
         return value
 
     return Input(compute)
@@ -367,13 +387,20 @@ class ResourceObject:
 
     def attribute(self, name: str, trace: Trace) -> Any:
         attribute = self.declared.block.body.attributes[name]
-        return self.memo.get(name, lambda own: self.evaluator.evaluate(attribute.expr, own), trace,
-                             f"{self.resource.address}.{name}")
+        return self.memo.get(
+            name,
+            lambda own: self.evaluator.evaluate(attribute.expr, own),
+            trace,
+            f"{self.resource.address}.{name}",
+        )
 
     def nested(self, name: str, trace: Trace) -> Any:
-        return self.memo.get(("block", name), lambda own: evaluate_blocks(self.evaluator, self.declared.block.body,
-                                                                       name, own), trace,
-                             f"{self.resource.address}.{name}")
+        return self.memo.get(
+            ("block", name),
+            lambda own: evaluate_blocks(self.evaluator, self.declared.block.body, name, own),
+            trace,
+            f"{self.resource.address}.{name}",
+        )
 
 
 def evaluate_body(evaluator: Evaluator, body: ast.Body, trace: Trace) -> dict[str, Any]:

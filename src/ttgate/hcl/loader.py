@@ -66,7 +66,9 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
 
 
 class StackBuilder:
-    def __init__(self, root: Path, policy: Policy, parser: Parser, var_files: list[Path] | None = None) -> None:
+    def __init__(
+        self, root: Path, policy: Policy, parser: Parser, var_files: list[Path] | None = None
+    ) -> None:
         self.root = root.resolve()
         self.policy = policy
         self.parser = parser
@@ -79,21 +81,33 @@ class StackBuilder:
         self.roots: dict[Stack, Instance] = {}
         self.constant_evaluator = Evaluator(_NoScope())
         self._reported_dirs: set[Path] = set()
+        self._resolved: dict[Path, Path] = {}
+        self._relative: dict[Path, str] = {}
 
     # -- paths -------------------------------------------------------------------------------
 
+    def resolve(self, path: Path) -> Path:
+        """Path.resolve() memoised: it costs a system call per path component."""
+        resolved = self._resolved.get(path)
+        if resolved is None:
+            resolved = self._resolved[path] = path.resolve()
+        return resolved
+
     def relative(self, path: Path) -> str:
-        resolved = path.resolve()
-        try:
-            text = resolved.relative_to(self.root).as_posix()
-        except ValueError:
-            text = Path(os.path.relpath(resolved, self.root)).as_posix()
-        return text or "."
+        text = self._relative.get(path)
+        if text is None:
+            resolved = self.resolve(path)
+            try:
+                text = resolved.relative_to(self.root).as_posix()
+            except ValueError:
+                text = Path(os.path.relpath(resolved, self.root)).as_posix()
+            text = self._relative[path] = text or "."
+        return text
 
     # -- parsing ------------------------------------------------------------------------------
 
     def parse(self, files: list[Path]) -> None:
-        todo = [path.resolve() for path in files if path.resolve() not in self.parsed]
+        todo = list(dict.fromkeys(p for p in map(self.resolve, files) if p not in self.parsed))
         contents = [(path, _read(path)) for path in todo]
         for path, parsed in self.parser.parse_many(contents).items():
             self.parsed[path] = parsed
@@ -107,12 +121,14 @@ class StackBuilder:
                 )
 
     def module_at(self, directory: Path) -> ModuleSource:
-        directory = directory.resolve()
+        directory = self.resolve(directory)
         module = self.modules.get(directory)
         if module is None:
             tf_files = sorted(p for p in directory.iterdir() if p.suffix == ".tf" and p.is_file())
             self.parse(tf_files)
-            module = build_module(directory, [(self.relative(p), self.parsed[p.resolve()]) for p in tf_files])
+            module = build_module(
+                directory, [(self.relative(p), self.parsed[self.resolve(p)]) for p in tf_files]
+            )
             self.modules[directory] = module
         return module
 
@@ -123,7 +139,7 @@ class StackBuilder:
             return None, "its source is not a literal string"
         if not source.startswith(("./", "../")):
             return None, f"its source {source!r} is not a local path (ttgate reads local modules only)"
-        directory = (caller / source).resolve()
+        directory = self.resolve(caller / source)
         if not directory.is_dir():
             if directory not in self._reported_dirs:
                 self._reported_dirs.add(directory)
@@ -139,7 +155,7 @@ class StackBuilder:
     def load(self, paths: list[Path]) -> Model:
         files = find_files(paths)
         self.parse(files)
-        directories = sorted({path.resolve().parent for path in files if path.suffix == ".tf"})
+        directories = sorted({self.resolve(path).parent for path in files if path.suffix == ".tf"})
         for directory in directories:
             module = self.module_at(directory)
             if module.is_root:
@@ -165,7 +181,15 @@ class StackBuilder:
                 for key, attribute in declared.block.body.attributes.items()
             }
             backend_type = declared.block.labels[0] if declared.block.labels else declared.block.type
-            stack.backend = Backend(backend_type, config, location(declared.file, declared.block))
+            stack.backend = Backend(
+                backend_type,
+                config,
+                location(declared.file, declared.block),
+                {
+                    key: location(declared.file, attribute)
+                    for key, attribute in declared.block.body.attributes.items()
+                },
+            )
             stack.location = stack.backend.location
         elif module.providers:
             stack.location = location(module.providers[0].file, module.providers[0].block)
@@ -180,7 +204,9 @@ class StackBuilder:
             if env_value is not None:
                 values[name] = (env_value, None)
         candidates = [directory / "terraform.tfvars", directory / "terraform.tfvars.json"]
-        candidates += sorted(p for p in directory.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
+        candidates += sorted(
+            p for p in directory.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+        )
         candidates += self.var_files
         for path in candidates:
             if path.is_file():
@@ -206,7 +232,7 @@ class StackBuilder:
                         found[name] = (value, Origin(f"var.{name} = {display(value)}", Location(relative, 1)))
             return found
         self.parse([path])
-        parsed = self.parsed[path.resolve()]
+        parsed = self.parsed[self.resolve(path)]
         if parsed.body is None:
             return found
         for name, attribute in parsed.body.attributes.items():
@@ -302,7 +328,8 @@ class StackBuilder:
             return None, "it has no state key"
         env = self._env_of_bucket(config.get("bucket")) or reader.env
         writers = [
-            stack for stack in self.model.stacks
+            stack
+            for stack in self.model.stacks
             if stack.env == env and stack.backend is not None and stack.backend.config.get("key") == key
         ]
         if len(writers) > 1:
@@ -331,6 +358,8 @@ class StackBuilder:
         resource = obj.resource
         backend = obj.get_attr("backend", trace) if "backend" in obj.declared.block.body.attributes else None
         config = obj.get_attr("config", trace) if "config" in obj.declared.block.body.attributes else {}
+        if not isinstance(backend, (str, Unknown)):
+            backend = Unknown("backend is not a string")
         remote = RemoteState(resource.stack, resource.address, backend, config, resource.location)
         target, problem = self.find_state_writer(resource.stack, remote)
         if target is None:
@@ -352,7 +381,9 @@ class RemoteOutputs:
             return self.defaults[name]
         value = self.root.output(name, trace)
         if self.reader.location is not None:
-            trace.append(Origin(f"read from stack {self.root.stack.name} output {name}", self.reader.location))
+            trace.append(
+                Origin(f"read from stack {self.root.stack.name} output {name}", self.reader.location)
+            )
         return value
 
     def get_index(self, key: Any, trace: Trace) -> Any:
@@ -368,6 +399,7 @@ def _constant_input(name: str, value: Any, origin: Origin | None) -> Input:
     return Input(compute)
 
 
-def load_hcl(paths: list[Path], root: Path, policy: Policy, parser: Parser,
-             var_files: list[Path] | None = None) -> Model:
+def load_hcl(
+    paths: list[Path], root: Path, policy: Policy, parser: Parser, var_files: list[Path] | None = None
+) -> Model:
     return StackBuilder(root, policy, parser, var_files).load(paths)

@@ -7,6 +7,7 @@ file, then rename), so two runs sharing the directory never read a half-written 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -14,11 +15,12 @@ import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from ttgate.hcl.syntax import ParsedFile, SyntaxProblem, convert, find_directives
 
 # Bump when the syntax tree changes shape, so old cache entries are never read.
-SYNTAX_VERSION = "1"
+SYNTAX_VERSION = "2"
 # Below this many uncached files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 24
 
@@ -28,7 +30,7 @@ def _parser_version() -> str:
 
     try:
         return version("python-hcl2")
-    except Exception:  # noqa: BLE001 - an unusual install still parses; it just caches apart
+    except Exception:
         return "unknown"
 
 
@@ -41,14 +43,35 @@ def default_cache_dir() -> Path | None:
     return Path(platformdirs.user_cache_dir("ttgate"))
 
 
+@functools.cache
+def lark_parser() -> Any:
+    """python-hcl2's grammar and post-lexer, without Lark's position propagation (see syntax._span).
+
+    Lark caches the compiled grammar in the temporary directory (keyed by grammar and options),
+    like python-hcl2 does for its own parser, so it is built once per machine, not per run.
+    """
+    import hcl2
+    from hcl2.postlexer import PostLexer
+    from lark import Lark
+
+    return Lark.open(
+        "hcl2.lark",
+        parser="lalr",
+        cache=True,
+        rel_to=hcl2.__file__,
+        propagate_positions=False,
+        postlex=PostLexer(),
+    )
+
+
 def parse_text(text: str) -> ParsedFile:
     """Parse one file's text; a syntax error becomes a :class:`SyntaxProblem`, never an exception."""
-    from hcl2 import parses_to_tree
     from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
     directives = find_directives(text)
     try:
-        tree = parses_to_tree(text)
+        # python-hcl2 appends a newline too: its grammar has no end-of-file token.
+        tree = lark_parser().parse(text + "\n")
     except UnexpectedCharacters as error:
         found = text.splitlines()[error.line - 1][error.column - 1 : error.column + 19] if error.line else ""
         reason = f"unexpected character {found[:1]!r}" if found else "unexpected character"
@@ -80,7 +103,9 @@ def _parse_bytes(data: bytes) -> ParsedFile:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        return ParsedFile(None, SyntaxProblem(f"not UTF-8 text (byte {error.start})", 1, 1))
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        return ParsedFile(None, SyntaxProblem(f"not UTF-8 text (byte {error.start})", line, column))
     return parse_text(text)
 
 
@@ -142,6 +167,7 @@ class Parser:
             return results
         blobs = [data for _, _, data in pending]
         if self.jobs > 1 and len(pending) >= _PARALLEL_THRESHOLD:
+            lark_parser()  # build it once here; forked workers inherit it
             with ProcessPoolExecutor(max_workers=self.jobs) as pool:
                 parsed_files = list(pool.map(_parse_bytes, blobs, chunksize=8))
         else:

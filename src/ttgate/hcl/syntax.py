@@ -7,7 +7,6 @@ Being plain data, a parsed file can be cached by content hash and parsed in anot
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,8 +105,20 @@ class Unsupported:
 
 
 Expr = (
-    Lit | Template | Name | GetAttr | Index | Splat | Call | BinOp | Unary | Cond | TupleExpr
-    | ObjectExpr | ForExpr | Unsupported
+    Lit
+    | Template
+    | Name
+    | GetAttr
+    | Index
+    | Splat
+    | Call
+    | BinOp
+    | Unary
+    | Cond
+    | TupleExpr
+    | ObjectExpr
+    | ForExpr
+    | Unsupported
 )
 
 # --- structure -------------------------------------------------------------------------------
@@ -176,9 +187,7 @@ def _is_tree(node: Any, name: str | None = None) -> bool:
 def _children(node: Any) -> list[Any]:
     """Children without newline/comment nodes and punctuation tokens."""
     return [
-        child
-        for child in node.children
-        if not _is_tree(child, "new_line_or_comment") and child is not None
+        child for child in node.children if not _is_tree(child, "new_line_or_comment") and child is not None
     ]
 
 
@@ -186,9 +195,44 @@ def _subtrees(node: Any) -> list[Any]:
     return [child for child in _children(node) if _is_tree(child)]
 
 
+def _edge_token(node: Any, last: bool) -> Any:
+    """The first (or last) token of a subtree, ignoring newlines and comments.
+
+    Positions come from tokens: the parser runs without Lark's position propagation, which
+    costs more than half of the parse time, and only blocks and attributes need a span.
+    """
+    children = node.children[::-1] if last else node.children
+    for child in children:
+        if _is_tree(child):
+            if child.data == "new_line_or_comment":
+                continue
+            found = _edge_token(child, last)
+            if found is not None:
+                return found
+        elif child is not None and getattr(child, "type", "") != "NL_OR_COMMENT":
+            return child
+    return None
+
+
+def _span(node: Any) -> tuple[int, int, int, int]:
+    """(line, column, end_line, end_column) of a subtree, 1-based, end exclusive."""
+    first, last = _edge_token(node, last=False), _edge_token(node, last=True)
+    if first is None or last is None:
+        return (1, 1, 1, 1)
+    # An operator token may carry the newline before it (python-hcl2's post-lexer merges them).
+    value = str(first)
+    offset = len(value) - len(value.lstrip())
+    line, column = first.line, first.column
+    if offset:
+        skipped = value[:offset]
+        line += skipped.count("\n")
+        column = len(skipped) - skipped.rfind("\n") if "\n" in skipped else column + offset
+    return (line, column, last.end_line, last.end_column)
+
+
 class _Converter:
     def __init__(self, text: str) -> None:
-        self._lines = text.splitlines()
+        self._text = text
 
     # structure
 
@@ -206,14 +250,14 @@ class _Converter:
         subtrees = _subtrees(node)
         name = self.key_name(subtrees[0])
         expr_node = subtrees[-1]
-        meta = node.meta
+        line, column, _, _ = _span(node)
         text = self.source(expr_node).rstrip()
         return Attribute(
             name=name,
             expr=self.expr(expr_node),
-            line=meta.line,
-            column=meta.column,
-            end_line=meta.line + text.count("\n"),
+            line=line,
+            column=column,
+            end_line=line + text.count("\n"),
             text=text,
         )
 
@@ -223,8 +267,8 @@ class _Converter:
         head = subtrees[:-1]
         block_type = self.key_name(head[0])
         labels = [self.label(part) for part in head[1:]]
-        meta = node.meta
-        return Block(block_type, labels, self.body(body_node), meta.line, meta.column, meta.end_line)
+        line, column, end_line, _ = _span(node)
+        return Block(block_type, labels, self.body(body_node), line, column, end_line)
 
     def key_name(self, node: Any) -> str:
         if node.data == "string":
@@ -240,20 +284,18 @@ class _Converter:
         return self.key_name(node)
 
     def source(self, node: Any) -> str:
-        meta = node.meta
-        if getattr(meta, "empty", True):
+        first, last = _edge_token(node, last=False), _edge_token(node, last=True)
+        if first is None or last is None:
             return ""
-        start, end = meta.line - 1, meta.end_line - 1
-        if start == end:
-            return self._lines[start][meta.column - 1 : meta.end_column - 1]
-        parts = [self._lines[start][meta.column - 1 :]]
-        parts.extend(self._lines[start + 1 : end])
-        parts.append(self._lines[end][: meta.end_column - 1])
-        return "\n".join(parts)
+        value = str(first)
+        start = first.start_pos + len(value) - len(value.lstrip())
+        # Character offsets, not lines: a heredoc token ends after the newline that closes it, on a
+        # line that splitlines() does not have.
+        return self._text[start : last.end_pos].replace("\r\n", "\n")
 
     # expressions
 
-    def expr(self, node: Any) -> Expr:  # noqa: PLR0911, PLR0912 - one dispatch over the grammar
+    def expr(self, node: Any) -> Expr:
         if not _is_tree(node):
             raise ValueError(f"unexpected token {node!r}")
         kind = node.data
@@ -296,9 +338,7 @@ class _Converter:
                 return Unsupported("template directive")
             else:
                 token = _token_text(inner)
-                if inner.type == "ESCAPED_INTERPOLATION":
-                    parts.append(token[1:])
-                elif inner.type == "ESCAPED_DIRECTIVE":
+                if inner.type == "ESCAPED_INTERPOLATION" or inner.type == "ESCAPED_DIRECTIVE":
                     parts.append(token[1:])
                 else:
                     parts.append(_unescape(token))
@@ -351,9 +391,7 @@ class _Converter:
         expand = False
         if arguments is not None:
             args = [self.expr(child) for child in _subtrees(arguments)]
-            expand = any(
-                not _is_tree(child) and _token_text(child) == "..." for child in arguments.children
-            )
+            expand = any(not _is_tree(child) and _token_text(child) == "..." for child in arguments.children)
         return Call("::".join(names), args, expand)
 
     def _get_attr_expr_term(self, node: Any) -> Expr:
@@ -421,7 +459,12 @@ class _Converter:
         grouping = any(not _is_tree(child) and _token_text(child) == "..." for child in node.children)
         if is_object:
             return ForExpr(
-                key_var, value_var, collection, self.expr(exprs[0]), self.expr(exprs[1]), condition,
+                key_var,
+                value_var,
+                collection,
+                self.expr(exprs[0]),
+                self.expr(exprs[1]),
+                condition,
                 grouping,
             )
         return ForExpr(key_var, value_var, collection, None, self.expr(exprs[0]), condition)
@@ -442,16 +485,21 @@ def _template(parts: list[str | Expr]) -> Expr:
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.DOTALL)
 
 
 def _unescape(text: str) -> str:
+    """HCL's escapes: \\n \\t \\r \\" \\\\ \\uNNNN \\UNNNNNNNN (one pass, so each is decoded once)."""
     if "\\" not in text:
         return text
-    try:
-        decoded: str = json.loads('"' + text.replace("\n", "\\n") + '"')
-        return decoded
-    except ValueError:
-        return re.sub(r"\\(.)", lambda match: _ESCAPES.get(match.group(1), match.group(1)), text)
+
+    def decode(match: re.Match[str]) -> str:
+        escape = match.group(1)
+        if len(escape) > 1:
+            return chr(int(escape[1:], 16))
+        return _ESCAPES.get(escape, escape)
+
+    return _ESCAPE.sub(decode, text)
 
 
 def _parse_template_text(text: str) -> Expr:
@@ -460,10 +508,10 @@ def _parse_template_text(text: str) -> Expr:
         return Lit(text)
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     try:
-        from hcl2 import parses_to_tree
+        from ttgate.hcl.parse import lark_parser
 
-        tree = parses_to_tree(f'x = "{escaped}"\n')
-    except Exception:  # noqa: BLE001 - a heredoc we cannot re-read is simply not evaluated
+        tree = lark_parser().parse(f'x = "{escaped}"\n\n')
+    except Exception:
         return Unsupported("heredoc template")
     converter = _Converter(f'x = "{escaped}"')
     attribute = next(child for child in _subtrees(tree.children[0]) if child.data == "attribute")

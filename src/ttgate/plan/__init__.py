@@ -46,21 +46,26 @@ def _identity_from_label(label: str, policy: Policy, shown: str) -> tuple[str | 
     if len(parts) == 2 and parts[0] in layers:
         env = parts[1]
         if env not in policy.environments:
-            raise UserError(f"--plan {shown}: environment {env!r} is not in the policy "
-                            f"({', '.join(policy.environments)})")
+            raise UserError(
+                f"--plan {shown}: environment {env!r} is not in the policy ({', '.join(policy.environments)})"
+            )
         return parts[0], env
-    layer, env = policy.stack_identity(label)
+    layer, stack_env = policy.stack_identity(label)
     if layer is not None:
-        return layer, env
-    raise UserError(f"--plan {shown}: label {label!r} names no stack; use a layer ({', '.join(layers)}), "
-                    f"LAYER/ENV (e.g. {layers[-1]}/{policy.environments[0]}) or a stack directory")
+        return layer, stack_env
+    raise UserError(
+        f"--plan {shown}: label {label!r} names no stack; use a layer ({', '.join(layers)}), "
+        f"LAYER/ENV (e.g. {layers[-1]}/{policy.environments[0]}) or a stack directory"
+    )
 
 
 def _tokens(text: str) -> list[str]:
     return [token for token in re.split(r"[^A-Za-z0-9_]+", text) if token]
 
 
-def _infer_identity(path: Path, document: dict[str, Any], policy: Policy) -> tuple[str | None, str | None, str]:
+def _infer_identity(
+    path: Path, document: dict[str, Any], policy: Policy
+) -> tuple[str | None, str | None, str]:
     """(layer, env, how) from the plan's location, its file name, or its variables."""
     layers = [layer.name for layer in policy.layers]
     layer, env = policy.stack_identity(path.resolve().parent.as_posix())
@@ -77,7 +82,11 @@ def _infer_identity(path: Path, document: dict[str, Any], policy: Policy) -> tup
         variables = document.get("variables")
         if isinstance(variables, dict):
             for name in ("environment", "env", "stage"):
-                value = (variables.get(name) or {}).get("value") if isinstance(variables.get(name), dict) else None
+                value = (
+                    (variables.get(name) or {}).get("value")
+                    if isinstance(variables.get(name), dict)
+                    else None
+                )
                 if isinstance(value, str) and value in policy.environments:
                     env, how = value, "from the file name and the plan's variables"
                     break
@@ -106,15 +115,25 @@ def add_plans(model: Model, specs: list[PlanSpec], policy: Policy) -> None:
                 label = f"{layer}/{env}" if env else layer
                 model.notes.append(f"plan {shown}: stack {label} inferred {how}; give LABEL=FILE to be sure")
             else:
-                model.notes.append(f"plan {shown}: could not tell its layer or environment; layer rules skip it "
-                                   "(give LABEL=FILE, e.g. 20_infra/dev=FILE)")
+                model.notes.append(
+                    f"plan {shown}: could not tell its layer or environment; layer rules skip it "
+                    "(give LABEL=FILE, e.g. 20_infra/dev=FILE)"
+                )
         hcl = _matching_stack(model, layer, env, spec.label)
         name = hcl.name if hcl is not None else (f"{layer}/{env}" if layer and env else spec.label or shown)
-        stack = Stack(name=name, directory=hcl.directory if hcl else None, layer=layer, env=env,
-                      backend=hcl.backend if hcl else None, location=hcl.location if hcl else None)
+        stack = Stack(
+            name=name,
+            directory=hcl.directory if hcl else None,
+            layer=layer,
+            env=env,
+            backend=hcl.backend if hcl else None,
+            location=hcl.location if hcl else None,
+        )
         build_plan_stack(document, stack, _relative(spec.path, model.root))
         if document.get("errored") is True:
-            model.notes.append(f"plan {shown} errored: Terraform could not finish it, so it may be incomplete")
+            model.notes.append(
+                f"plan {shown} errored: Terraform could not finish it, so it may be incomplete"
+            )
         if hcl is not None:
             _overlay(model, hcl, stack)
         else:
@@ -153,10 +172,15 @@ def _overlay(model: Model, hcl: Stack, plan: Stack) -> None:
         for key, value in resource.values.items():
             hcl_value = source.values.get(key)
             # The plan knows only "unknown"; the HCL may know its shape (a jsonencode with a new ARN inside).
-            if (isinstance(value, Unknown) and value.reason != SENSITIVE and isinstance(hcl_value, Unknown)
-                    and hcl_value.partial is not None):
-                resource.values[key] = Unknown(value.reason, value.resource, value.attribute,
-                                               _relink(hcl_value.partial, replaced))
+            if (
+                isinstance(value, Unknown)
+                and value.reason != SENSITIVE
+                and isinstance(hcl_value, Unknown)
+                and hcl_value.partial is not None
+            ):
+                resource.values[key] = Unknown(
+                    value.reason, value.resource, value.attribute, _relink(hcl_value.partial, replaced)
+                )
     plan.module_calls = hcl.module_calls
     if not plan.remote_states:
         plan.remote_states = hcl.remote_states

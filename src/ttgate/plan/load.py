@@ -145,8 +145,10 @@ class PlanStackBuilder:
             if actions == ("delete",) or not actions or change.get("mode") == "data":
                 continue
             # A resource_changes entry without planned values (older or partial plans).
-            self._add({"address": address, "mode": change.get("mode"), "type": change.get("type"),
-                       "name": change.get("name"), "values": (change.get("change") or {}).get("after")}, change)
+            after = (change.get("change") or {}).get("after")
+            raw = {"address": address, "mode": change.get("mode"), "type": change.get("type"),
+                   "name": change.get("name"), "values": after}
+            self._add(raw, change)
         prior = self.document.get("prior_state") or {}
         prior_values = prior.get("values") if isinstance(prior, dict) else None
         for raw in _walk_modules((prior_values or {}).get("root_module")):
@@ -171,7 +173,7 @@ class PlanStackBuilder:
         values = dict(values) if isinstance(values, dict) else {}
         values = _mask(values, raw.get("sensitive_values"))
         values = _mask(values, details.get("after_sensitive"))
-        names, prefix, _ = _module_path(address)
+        prefix = _module_path(address)[1]
         resource = Resource(
             stack=self.stack,
             address=address,

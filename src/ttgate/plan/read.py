@@ -19,14 +19,16 @@ def read_plan(path: Path, shown: str) -> dict[str, Any]:
         raise UserError(f"--plan {shown}: cannot read: {error.strerror or error}") from None
     if data.startswith(b"PK\x03\x04"):
         raise UserError(
-            f"--plan {shown}: this is a binary plan (from `terraform plan -out`); ttgate reads its JSON form: "
-            f"run `terraform show -json {shown} > plan.json` and pass plan.json"
+            f"--plan {shown}: this is a binary plan (from `terraform plan -out`); ttgate reads its JSON "
+            f"form: run `terraform show -json {shown} > plan.json` and pass plan.json"
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UserError(f"--plan {shown}: not a JSON text file (binary content); pass the output of "
-                        "`terraform show -json PLANFILE`") from None
+        raise UserError(
+            f"--plan {shown}: not a JSON text file (binary content); pass the output of "
+            "`terraform show -json PLANFILE`"
+        ) from None
     if not text.strip():
         raise UserError(f"--plan {shown}: the file is empty")
     try:
@@ -34,17 +36,25 @@ def read_plan(path: Path, shown: str) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         truncated = error.pos >= len(text.rstrip()) - 1
         hint = " (the file looks truncated)" if truncated else ""
-        raise UserError(f"--plan {shown}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}{hint}") from None
+        raise UserError(
+            f"--plan {shown}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}{hint}"
+        ) from None
     if not isinstance(document, dict) or "format_version" not in document:
-        raise UserError(f"--plan {shown}: not a Terraform plan: no format_version (expected the output of "
-                        "`terraform show -json PLANFILE`)")
+        raise UserError(
+            f"--plan {shown}: not a Terraform plan: no format_version (expected the output of "
+            "`terraform show -json PLANFILE`)"
+        )
     version = str(document["format_version"])
     if version.split(".")[0] not in SUPPORTED_MAJORS:
-        raise UserError(f"--plan {shown}: plan format_version {version} is not supported (ttgate reads 0.x and 1.x)")
+        raise UserError(
+            f"--plan {shown}: plan format_version {version} is not supported (ttgate reads 0.x and 1.x)"
+        )
     if "planned_values" not in document and "resource_changes" not in document:
         kind = "a state file" if "values" in document else "not a plan"
-        raise UserError(f"--plan {shown}: {kind}: it has no planned_values or resource_changes (pass the output "
-                        "of `terraform show -json PLANFILE`, not of `terraform show -json` without a plan)")
+        raise UserError(
+            f"--plan {shown}: {kind}: it has no planned_values or resource_changes (pass the output "
+            "of `terraform show -json PLANFILE`, not of `terraform show -json` without a plan)"
+        )
     for key in ("planned_values", "configuration", "prior_state"):
         if key in document and not isinstance(document[key], dict):
             raise UserError(f"--plan {shown}: {key} is not an object; the file is damaged")

@@ -61,8 +61,9 @@ def render(report: Report, color: bool = False) -> str:
                 lines.append(_wrap(finding.message, " " * 6))
                 lines.append(_wrap(f"fix: {finding.fix}", " " * 6))
                 for related in finding.related[:4]:
-                    lines.append(_wrap(f"↳ {related.note} ({related.location.file}:{related.location.line})",
-                                       " " * 6))
+                    lines.append(
+                        _wrap(f"↳ {related.note} ({related.location.file}:{related.location.line})", " " * 6)
+                    )
         lines.append("")
     for note in report.notes:
         lines.append(style(f"note: {note}", fg="yellow"))

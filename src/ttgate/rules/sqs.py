@@ -51,7 +51,9 @@ def redrives(model: Model) -> list[Redrive]:
         if policy is not None:
             found.append(Redrive(queue, queue, policy))
     for separate in model.resources("aws_sqs_queue_redrive_policy"):
-        source = find_resource(model, separate.values.get("queue_url"), ("aws_sqs_queue",), separate.stack.env)
+        source = find_resource(
+            model, separate.values.get("queue_url"), ("aws_sqs_queue",), separate.stack.env
+        )
         policy = decode_policy(separate.values.get("redrive_policy"))
         if isinstance(source, Resource) and policy is not None:
             found.append(Redrive(source, separate, policy))

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import PurePosixPath
 
 from ttgate.findings import Finding, Severity
 from ttgate.rules.base import Rule, RuleContext, RuleDoc
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
+    # A file in a root stack's directory belongs to that stack; a module's file to none in particular.
+    roots = {stack.name: stack for stack in context.model.stacks if stack.kind == "hcl"}
     for problem in context.model.problems:
         yield context.finding(
             f"Cannot read this file: {problem.message}. Nothing in it was checked.",
             "Fix the syntax (`terraform validate` shows the same error), then run ttgate again.",
             location=problem.location,
+            stack=roots.get(PurePosixPath(problem.location.file).parent.as_posix()),
         )
 
 

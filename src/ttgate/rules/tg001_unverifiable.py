@@ -31,7 +31,8 @@ RULE = Rule(
         fix="Give the value a default or a tfvars entry, check the plan as well (`--plan`), or suppress "
         "the underlying rule on that line with a reason when it is verified elsewhere. Raise "
         "TG001's severity in the policy to make unknowns block merges.",
-        bad='variable "worker_timeout" {}\n\nmodule "worker" {\n  source  = "../../../components/lambda_worker"\n'
+        bad='variable "worker_timeout" {}\n\nmodule "worker" {\n'
+        '  source  = "../../../components/lambda_worker"\n'
         "  timeout = var.worker_timeout # no default, no tfvars entry\n}\n",
         good='variable "worker_timeout" {\n  default = 60\n}\n',
     ),

@@ -76,7 +76,8 @@ def _module_code(context: RuleContext, stack: Stack, own_order: int, names: set[
         if layer is None or layer.order <= own_order:
             continue
         yield context.finding(
-            f"{stack.layer} uses module code from {layer.name} ({relative}) in {call.address}: a layer may only "
+            f"{stack.layer} uses module code from {layer.name} ({relative}) in {call.address}: "
+            "a layer may only "
             f"use modules of its own or a lower layer, or shared components. A change to {layer.name}'s "
             f"module would silently change {stack.layer}, which is applied and rolled back separately.",
             f"Move the module to a shared place (such as components/) or into {stack.layer}'s modules/.",
@@ -104,11 +105,11 @@ RULE = Rule(
         runbook="Rollback Workflows › Layer-Specific Rollback Order",
         fix="Move the value the lower layer needs down into that layer (or lower) and output it "
         "from there, or move the reading resource up into the higher layer.",
-        bad='# practice/deploy/10_core/environments/dev/main.tf\n'
+        bad="# practice/deploy/10_core/environments/dev/main.tf\n"
         'data "terraform_remote_state" "infra" {\n  backend = "s3"\n  config = {\n'
         '    bucket = "tt-practice-tf-state-dev-123456789012"\n    key    = "infra/terraform.tfstate"\n'
         '    region = "ap-southeast-1"\n  }\n}\n',
-        good='# practice/deploy/30_app/environments/dev/main.tf\n'
+        good="# practice/deploy/30_app/environments/dev/main.tf\n"
         'data "terraform_remote_state" "infra" {\n  backend = "s3"\n  config = {\n'
         '    bucket = "tt-practice-tf-state-dev-123456789012"\n    key    = "infra/terraform.tfstate"\n'
         '    region = "ap-southeast-1"\n  }\n}\n',

@@ -35,16 +35,22 @@ def check(context: RuleContext) -> Iterator[Finding]:
             continue  # not an SQS source, or a queue outside the checked stacks
         if isinstance(queue, Unknown):
             if _may_be_sqs(mapping):
-                yield from context.unverifiable(mapping, "the queue it consumes", queue,
-                                                attribute="event_source_arn")
+                yield from context.unverifiable(
+                    mapping, "the queue it consumes", queue, attribute="event_source_arn"
+                )
             continue
-        function = find_resource(context.model, mapping.values.get("function_name"), ("aws_lambda_function",), env)
+        function = find_resource(
+            context.model, mapping.values.get("function_name"), ("aws_lambda_function",), env
+        )
         if function is None:
-            function = Unknown(f"function_name {display(mapping.values.get('function_name'))} names no Lambda "
-                               "function in the checked stacks")
+            function = Unknown(
+                f"function_name {display(mapping.values.get('function_name'))} names no Lambda "
+                "function in the checked stacks"
+            )
         if isinstance(function, Unknown):
-            yield from context.unverifiable(mapping, "the function that consumes the queue", function,
-                                            attribute="function_name")
+            yield from context.unverifiable(
+                mapping, "the function that consumes the queue", function, attribute="function_name"
+            )
             continue
         timeout = _number(function, "timeout", LAMBDA_DEFAULT_TIMEOUT)
         window = _number(mapping, "maximum_batching_window_in_seconds", 0) if with_window else 0
@@ -68,13 +74,22 @@ def _may_be_sqs(mapping: Resource) -> bool:
     source = mapping.values.get("event_source_arn")
     if isinstance(source, str):
         return ":sqs:" in source
-    return not (isinstance(source, Unknown) and source.resource is not None
-                and source.resource.type not in ("aws_sqs_queue", "terraform_remote_state"))
+    return not (
+        isinstance(source, Unknown)
+        and source.resource is not None
+        and source.resource.type not in ("aws_sqs_queue", "terraform_remote_state")
+    )
 
 
 def _finding(
-    context: RuleContext, queue: Resource, function: Resource, mapping: Resource,
-    visibility: float | int, timeout: float | int, window: float | int, required: float | int,
+    context: RuleContext,
+    queue: Resource,
+    function: Resource,
+    mapping: Resource,
+    visibility: float | int,
+    timeout: float | int,
+    window: float | int,
+    required: float | int,
 ) -> Finding:
     multiplier = context.params["multiplier"]
     queue_name = resource_name(queue)
@@ -86,8 +101,11 @@ def _finding(
     formula = f"{display(multiplier)} × {seconds(timeout)}"
     if window:
         formula += f" + {seconds(window)} batching window"
-    related = [Related(f"consumer {function_label} ({where(function)}): timeout {seconds(timeout)}",
-                       function.location_of("timeout") or function.location)]  # type: ignore[arg-type]
+    related: list[Related] = []
+    timeout_at = function.location_of("timeout")
+    if timeout_at is not None:
+        note = f"consumer {function_label} ({where(function)}): timeout {seconds(timeout)}"
+        related.append(Related(note, timeout_at))
     related += origin_notes(function, "timeout")
     if mapping.location is not None:
         related.append(Related(f"event source mapping {where(mapping)}", mapping.location))
@@ -119,11 +137,11 @@ RULE = Rule(
         "Unset values are AWS's defaults: Lambda timeout 3 s, SQS visibility 30 s, batching window 0. "
         "When a value cannot be known statically, TG001 says which.",
         why="The runbook: visibility timeout should be at least 6× the Lambda function timeout; "
-        "\"If Lambda timeout is 60 seconds, visibility timeout should be at least 360 seconds.\" "
+        '"If Lambda timeout is 60 seconds, visibility timeout should be at least 360 seconds." '
         "Otherwise a message reappears while its first invocation still runs, is processed twice, "
         "and after max_receive_count deliveries lands in the DLQ although nothing failed.",
         runbook="SQS Dead Letter Queue (DLQ) Handling › Error Retry Strategies › Visibility Timeout; "
-        "Troubleshooting › SQS Issues › Message Visibility Timeout",
+        "Troubleshooting Common Issues › SQS Issues › Message Visibility Timeout",
         fix="Raise `visibility_timeout_seconds` on the queue (in the 20_infra SQS module or its "
         "arguments) to at least the required value, or lower the function's `timeout`. Apply 20_infra "
         "before 30_app when you raise both.",
@@ -131,8 +149,10 @@ RULE = Rule(
         '  visibility_timeout_seconds = 300\n}\n\nresource "aws_lambda_function" "worker" {\n'
         '  function_name = "tt-practice-dev-worker"\n  timeout       = 60\n  # ...\n}\n\n'
         'resource "aws_lambda_event_source_mapping" "worker" {\n'
-        "  event_source_arn = aws_sqs_queue.main.arn\n  function_name    = aws_lambda_function.worker.arn\n}\n",
-        good='resource "aws_sqs_queue" "main" {\n  name                       = "tt-practice-dev-main-queue"\n'
+        "  event_source_arn = aws_sqs_queue.main.arn\n"
+        "  function_name    = aws_lambda_function.worker.arn\n}\n",
+        good='resource "aws_sqs_queue" "main" {\n'
+        '  name                       = "tt-practice-dev-main-queue"\n'
         "  visibility_timeout_seconds = 360 # 6 × 60 s\n}\n",
     ),
 )

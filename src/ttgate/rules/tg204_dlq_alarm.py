@@ -26,15 +26,27 @@ def _metrics(alarm: Resource) -> list[_Metric]:
     values = alarm.values
     metrics = []
     if values.get("metric_name") is not None:
-        metrics.append(_Metric(values.get("metric_name"), values.get("namespace"), values.get("dimensions"),
-                               values.get("period")))
+        metrics.append(
+            _Metric(
+                values.get("metric_name"),
+                values.get("namespace"),
+                values.get("dimensions"),
+                values.get("period"),
+            )
+        )
     queries = values.get("metric_query")
     for query in queries if isinstance(queries, list) else []:
         inner = query.get("metric") if isinstance(query, dict) else None
         for metric in inner if isinstance(inner, list) else []:
             if isinstance(metric, dict):
-                metrics.append(_Metric(metric.get("metric_name"), metric.get("namespace"),
-                                       metric.get("dimensions"), metric.get("period")))
+                metrics.append(
+                    _Metric(
+                        metric.get("metric_name"),
+                        metric.get("namespace"),
+                        metric.get("dimensions"),
+                        metric.get("period"),
+                    )
+                )
     return metrics
 
 
@@ -68,8 +80,11 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
     queue = dlq.queue
     metric_name = context.params["metric_name"]
     env = queue.stack.env
-    alarms = [alarm for alarm in context.model.resources("aws_cloudwatch_metric_alarm", env=env)
-              if env is not None or alarm.stack is queue.stack]
+    alarms = [
+        alarm
+        for alarm in context.model.resources("aws_cloudwatch_metric_alarm", env=env)
+        if env is not None or alarm.stack is queue.stack
+    ]
     certain: list[tuple[Resource, _Metric]] = []
     maybe: list[tuple[Resource, Unknown]] = []
     for alarm in alarms:
@@ -92,13 +107,22 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
         return
     name = resource_name(queue)
     label = name if isinstance(name, str) else queue.address
-    sources = ", ".join(sorted({resource_name(r.source) if isinstance(resource_name(r.source), str)
-                                else r.source.address for r in dlq.sources}))
+    sources = ", ".join(
+        sorted(
+            {
+                resource_name(r.source) if isinstance(resource_name(r.source), str) else r.source.address
+                for r in dlq.sources
+            }
+        )
+    )
     fed_by = f" (dead-letter queue of {sources})" if sources else ""
-    expected_alarm = f"{label}{context.params['alarm_suffix']}" if isinstance(name, str) else "…-messages-alarm"
+    expected_alarm = (
+        f"{label}{context.params['alarm_suffix']}" if isinstance(name, str) else "…-messages-alarm"
+    )
     yield context.finding(
         f"Dead-letter queue {label}{fed_by} in {queue.stack.label} has no CloudWatch alarm on "
-        f"{metric_name} for QueueName {label}: messages that failed {'processing' if sources else 'delivery'} "
+        f"{metric_name} for QueueName {label}: messages that failed "
+        f"{'processing' if sources else 'delivery'} "
         "would pile up there unnoticed until they expire.",
         f'Add an aws_cloudwatch_metric_alarm "{expected_alarm}" with namespace "AWS/SQS", metric_name '
         f'"{metric_name}", dimensions = {{ QueueName = {queue.type}.{queue.name}.name }}, threshold '
@@ -115,9 +139,8 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
     threshold = as_number(alarm.values.get("threshold"))
     operator = alarm.values.get("comparison_operator")
     wanted = params["threshold"]
-    fires_at_wanted = (
-        (operator == "GreaterThanOrEqualToThreshold" and threshold == wanted)
-        or (operator == "GreaterThanThreshold" and threshold == wanted - 1)
+    fires_at_wanted = (operator == "GreaterThanOrEqualToThreshold" and threshold == wanted) or (
+        operator == "GreaterThanThreshold" and threshold == wanted - 1
     )
     if not isinstance(threshold, Unknown) and not isinstance(operator, Unknown) and not fires_at_wanted:
         problems.append(f"it fires on {display(operator)} {display(threshold)}, not at {wanted} message(s)")

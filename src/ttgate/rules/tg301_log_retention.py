@@ -10,7 +10,28 @@ from ttgate.values import Unknown, as_number, display
 
 # What the CloudWatch Logs API accepts for retentionInDays (PutRetentionPolicy).
 CLOUDWATCH_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 
 
@@ -53,7 +74,8 @@ def check(context: RuleContext) -> Iterator[Finding]:
             yield context.finding(
                 f"{label} ({where(group)}) has retention_in_days = {display(days)}, which CloudWatch "
                 "rejects: terraform apply fails with InvalidParameterException.",
-                f"Use an accepted value, such as {nearest}; the policy allows {', '.join(map(str, allowed))}.",
+                f"Use an accepted value, such as {nearest}; the policy allows "
+                f"{', '.join(map(str, allowed))}.",
                 resource=group,
                 attribute="retention_in_days",
             )

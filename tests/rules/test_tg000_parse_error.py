@@ -1,0 +1,74 @@
+"""TG000: a file that cannot be read is reported; every other file is still checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import check, stack, summary, write_tree
+
+APP = "practice/deploy/30_app/environments/dev"
+BAD_RETENTION = 'resource "aws_cloudwatch_log_group" "g" {\n  name = "g"\n  retention_in_days = 10\n}\n'
+
+
+def test_clean_tree_has_no_finding(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("30_app", "dev", 'resource "aws_sqs_queue" "q" {}\n'))
+    assert check(tmp_path, "TG000") == []
+
+
+def test_unclosed_block_is_reported_and_other_files_still_checked(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        stack("30_app", "dev", BAD_RETENTION, broken__tf='resource "aws_sqs_queue" "q" {\n  name = "q"\n'),
+    )
+    findings = [f for f in check(tmp_path) if f.rule in ("TG000", "TG301")]
+    assert summary(findings) == [
+        ("TG000", f"{APP}/broken.tf", 3, "30_app/dev"),
+        ("TG301", f"{APP}/main.tf", 3, "30_app/dev"),
+    ]
+    assert "unclosed block" in findings[0].message
+    assert findings[0].location is not None and findings[0].location.column == 1
+
+
+def test_stray_brace(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("30_app", "dev", "locals {\n  a = 1\n}\n}\n"))
+    (finding,) = check(tmp_path, "TG000")
+    assert summary([finding]) == [("TG000", f"{APP}/main.tf", 4, "30_app/dev")]
+    assert "'}'" in finding.message
+
+
+def test_broken_tfvars_and_module_file(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "practice/deploy/components/lambda/main.tf": "resource {\n",
+            **stack(
+                "30_app",
+                "dev",
+                'variable "a" {\n  default = 1\n}\n'
+                'module "lambda" {\n  source = "../../../components/lambda"\n}\n',
+                terraform__tfvars="a = \n",
+            ),
+        },
+    )
+    assert summary(check(tmp_path, "TG000")) == [
+        ("TG000", "practice/deploy/components/lambda/main.tf", 2, ""),
+        ("TG000", f"{APP}/terraform.tfvars", 1, "30_app/dev"),
+    ]
+
+
+def test_non_utf8_file(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("30_app", "dev", BAD_RETENTION))
+    (tmp_path / APP / "latin1.tf").write_bytes(b'locals {\n  a = "caf\xe9"\n}\n')
+    findings = [f for f in check(tmp_path) if f.rule in ("TG000", "TG301")]
+    assert summary(findings) == [
+        ("TG000", f"{APP}/latin1.tf", 2, "30_app/dev"),
+        ("TG301", f"{APP}/main.tf", 3, "30_app/dev"),
+    ]
+    assert "UTF-8" in findings[0].message
+
+
+def test_missing_module_source(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("30_app", "dev", '\nmodule "gone" {\n  source = "../../modules/gone"\n}\n'))
+    (finding,) = check(tmp_path, "TG000")
+    assert summary([finding]) == [("TG000", f"{APP}/main.tf", 1, "30_app/dev")]
+    assert "does not exist" in finding.message

@@ -1,0 +1,296 @@
+"""TG201: a Lambda-consumed queue's visibility timeout is at least 6 × the function's timeout (+ window)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import check, stack, summary, write_tree
+
+INFRA = "practice/deploy/20_infra/environments/dev"
+APP = "practice/deploy/30_app/environments/dev"
+
+
+def consumer(queue: str = "", function: str = "", mapping: str = "") -> str:
+    """One queue, one function, one mapping in a stack; each part's extra lines are given."""
+    return f"""
+resource "aws_sqs_queue" "main" {{
+  name = "tt-practice-dev-main-queue"
+{queue}}}
+
+resource "aws_lambda_function" "worker" {{
+  function_name = "tt-practice-dev-worker"
+{function}}}
+
+resource "aws_lambda_event_source_mapping" "worker" {{
+  event_source_arn = aws_sqs_queue.main.arn
+  function_name    = aws_lambda_function.worker.arn
+{mapping}}}
+"""
+
+
+def findings(root: Path) -> list[tuple[str, str, int, str]]:
+    return summary([f for f in check(root) if f.rule in ("TG201", "TG001")])
+
+
+def one_stack(tmp_path: Path, main: str, **extra: str) -> list[tuple[str, str, int, str]]:
+    write_tree(tmp_path, stack("30_app", "dev", main, **extra))
+    return findings(tmp_path)
+
+
+FAIL_AT_LINE_3 = [("TG201", f"{APP}/main.tf", 3, "30_app/dev")]
+
+
+def test_enough_visibility_passes(tmp_path: Path) -> None:
+    assert one_stack(tmp_path, consumer("  visibility_timeout_seconds = 360\n", "  timeout = 60\n")) == []
+
+
+def test_too_short_visibility_is_reported_on_the_attribute(tmp_path: Path) -> None:
+    result = check(
+        write_tree(
+            tmp_path,
+            stack("30_app", "dev", consumer("  visibility_timeout_seconds = 359\n", "  timeout = 60\n")),
+        ),
+        "TG201",
+    )
+    assert summary(result) == FAIL_AT_LINE_3
+    assert "360 s" in result[0].message
+    assert result[0].address == "aws_sqs_queue.main"
+
+
+def test_defaults_lambda_3s_and_sqs_30s(tmp_path: Path) -> None:
+    # 30 s (SQS default) >= 6 × 3 s (Lambda default): fine.
+    assert one_stack(tmp_path / "a", consumer()) == []
+    # 30 s < 6 × 6 s: reported on the queue's block, since the attribute is unset.
+    assert one_stack(tmp_path / "b", consumer(function="  timeout = 6\n")) == [
+        ("TG201", f"{APP}/main.tf", 1, "30_app/dev")
+    ]
+    # 10 s < 6 × 3 s (default timeout).
+    assert one_stack(tmp_path / "c", consumer("  visibility_timeout_seconds = 10\n")) == FAIL_AT_LINE_3
+
+
+def test_batching_window_is_counted(tmp_path: Path) -> None:
+    window = "  maximum_batching_window_in_seconds = 5\n"
+    assert (
+        one_stack(tmp_path / "a", consumer("  visibility_timeout_seconds = 64\n", "  timeout = 10\n", window))
+        == FAIL_AT_LINE_3
+    )
+    assert (
+        one_stack(tmp_path / "b", consumer("  visibility_timeout_seconds = 65\n", "  timeout = 10\n", window))
+        == []
+    )
+
+
+def test_multiplier_from_policy_override(tmp_path: Path) -> None:
+    main = consumer("  visibility_timeout_seconds = 50\n", "  timeout = 10\n")
+    assert one_stack(tmp_path / "six", main) == FAIL_AT_LINE_3
+    write_tree(tmp_path / "five", {".ttgate.yml": "rules:\n  TG201:\n    multiplier: 5\n"})
+    assert one_stack(tmp_path / "five", main) == []
+
+
+def test_non_sqs_event_source_is_ignored(tmp_path: Path) -> None:
+    main = consumer("  visibility_timeout_seconds = 1\n", "  timeout = 60\n").replace(
+        "aws_sqs_queue.main.arn", '"arn:aws:kinesis:ap-southeast-1:123456789012:stream/clicks"'
+    )
+    assert one_stack(tmp_path, main) == []
+
+
+def test_function_by_name_string_or_arn(tmp_path: Path) -> None:
+    base = consumer("  visibility_timeout_seconds = 100\n", "  timeout = 60\n")
+    by_name = base.replace("aws_lambda_function.worker.arn", '"tt-practice-dev-worker"')
+    by_arn = base.replace(
+        "aws_lambda_function.worker.arn",
+        '"arn:aws:lambda:ap-southeast-1:123456789012:function:tt-practice-dev-worker:live"',
+    )
+    by_reference_name = base.replace(
+        "aws_lambda_function.worker.arn", "aws_lambda_function.worker.function_name"
+    )
+    assert one_stack(tmp_path / "ref", base) == FAIL_AT_LINE_3
+    assert one_stack(tmp_path / "name", by_name) == FAIL_AT_LINE_3
+    assert one_stack(tmp_path / "arn", by_arn) == FAIL_AT_LINE_3
+    assert one_stack(tmp_path / "refname", by_reference_name) == FAIL_AT_LINE_3
+
+
+def test_queue_by_literal_arn(tmp_path: Path) -> None:
+    main = consumer("  visibility_timeout_seconds = 100\n", "  timeout = 60\n").replace(
+        "aws_sqs_queue.main.arn", '"arn:aws:sqs:ap-southeast-1:123456789012:tt-practice-dev-main-queue"'
+    )
+    assert one_stack(tmp_path, main) == FAIL_AT_LINE_3
+
+
+def test_values_through_variables_tfvars_and_locals(tmp_path: Path) -> None:
+    main = """
+variable "timeout" { default = 10 }
+variable "visibility" {
+  type    = number
+  default = 30
+}
+locals {
+  visibility = var.visibility * 2
+}
+""" + consumer("  visibility_timeout_seconds = local.visibility\n", "  timeout = var.timeout\n")
+    # 60 >= 6 × 10.
+    assert one_stack(tmp_path / "ok", main) == []
+    # terraform.tfvars raises the timeout to 11: 60 < 66.
+    assert one_stack(tmp_path / "bad", main, terraform__tfvars="timeout = 11\n") == [
+        ("TG201", f"{APP}/main.tf", 12, "30_app/dev")
+    ]
+    # An auto.tfvars string converted by type = number: 2 × 40 >= 66.
+    assert (
+        one_stack(
+            tmp_path / "fixed",
+            main,
+            terraform__tfvars="timeout = 11\n",
+            z__auto__tfvars='visibility = "40"\n',
+        )
+        == []
+    )
+
+
+def test_unknown_timeout_is_unverifiable_not_a_finding(tmp_path: Path) -> None:
+    main = 'variable "timeout" {}\n' + consumer(
+        "  visibility_timeout_seconds = 30\n", "  timeout = var.timeout\n"
+    )
+    write_tree(tmp_path, stack("30_app", "dev", main))
+    result = [f for f in check(tmp_path) if f.rule in ("TG201", "TG001")]
+    assert summary(result) == [("TG001", f"{APP}/main.tf", 10, "30_app/dev")]
+    assert "function's timeout" in result[0].message
+    assert "var.timeout" in result[0].message
+
+
+def test_unknown_function_is_unverifiable(tmp_path: Path) -> None:
+    main = 'variable "fn" {}\n' + consumer("  visibility_timeout_seconds = 30\n").replace(
+        "aws_lambda_function.worker.arn", "var.fn"
+    )
+    result = [
+        f for f in check(write_tree(tmp_path, stack("30_app", "dev", main))) if f.rule in ("TG201", "TG001")
+    ]
+    assert summary(result) == [("TG001", f"{APP}/main.tf", 14, "30_app/dev")]
+    assert "the function that consumes the queue" in result[0].message
+
+
+def test_count_and_for_each(tmp_path: Path) -> None:
+    main = """
+resource "aws_sqs_queue" "q" {
+  for_each                   = { a = 60, b = 10 }
+  name                       = "tt-practice-dev-${each.key}-queue"
+  visibility_timeout_seconds = each.value
+}
+
+resource "aws_lambda_function" "fn" {
+  count         = 2
+  function_name = "tt-practice-dev-fn-${count.index}"
+  timeout       = 10
+}
+
+resource "aws_lambda_event_source_mapping" "m" {
+  for_each         = aws_sqs_queue.q
+  event_source_arn = each.value.arn
+  function_name    = aws_lambda_function.fn[1].function_name
+}
+"""
+    write_tree(tmp_path, stack("30_app", "dev", main))
+    result = check(tmp_path, "TG201")
+    assert summary(result) == [("TG201", f"{APP}/main.tf", 4, "30_app/dev")]
+    assert result[0].address == 'aws_sqs_queue.q["b"]'
+
+
+QUEUE_MODULE = """
+variable "name" {}
+variable "visibility" {}
+
+resource "aws_sqs_queue" "main" {
+  name                       = "${var.name}-queue"
+  visibility_timeout_seconds = var.visibility
+}
+
+output "arn" {
+  value = aws_sqs_queue.main.arn
+}
+"""
+MESSAGING_MODULE = """
+variable "visibility" {}
+
+module "queue" {
+  source     = "../queue"
+  name       = "tt-practice-dev-main"
+  visibility = var.visibility
+}
+
+output "queue_arn" {
+  value = module.queue.arn
+}
+"""
+APP_CONSUMER = """
+variable "timeout" { default = 60 }
+
+data "terraform_remote_state" "infra" {
+  backend = "s3"
+  config = {
+    bucket = "tt-practice-tf-state-dev-123456789012"
+    key    = "infra/terraform.tfstate"
+    region = "ap-southeast-1"
+  }
+}
+
+module "worker" {
+  source  = "../../../components/lambda_worker"
+  timeout = var.timeout
+}
+
+resource "aws_lambda_event_source_mapping" "worker" {
+  event_source_arn = data.terraform_remote_state.infra.outputs.main_queue_arn
+  function_name    = module.worker.function_name
+}
+"""
+WORKER_COMPONENT = """
+variable "timeout" {}
+
+resource "aws_lambda_function" "this" {
+  function_name = "tt-practice-dev-worker"
+  timeout       = var.timeout
+}
+
+output "function_name" {
+  value = aws_lambda_function.this.function_name
+}
+"""
+
+
+def cross_stack(tmp_path: Path, visibility: str, app_tfvars: str = "") -> Path:
+    files = {
+        "practice/deploy/20_infra/modules/queue/main.tf": QUEUE_MODULE,
+        "practice/deploy/20_infra/modules/messaging/main.tf": MESSAGING_MODULE,
+        "practice/deploy/components/lambda_worker/main.tf": WORKER_COMPONENT,
+        **stack(
+            "20_infra",
+            "dev",
+            f"""
+module "messaging" {{
+  source     = "../../modules/messaging"
+  visibility = {visibility}
+}}
+""",
+            outputs__tf='output "main_queue_arn" {\n  value = module.messaging.queue_arn\n}\n',
+        ),
+        **stack("30_app", "dev", APP_CONSUMER),
+    }
+    if app_tfvars:
+        files[f"{APP}/terraform.tfvars"] = app_tfvars
+    return write_tree(tmp_path, files)
+
+
+def test_cross_stack_queue_in_infra_module_consumer_in_app(tmp_path: Path) -> None:
+    assert findings(cross_stack(tmp_path / "ok", "360")) == []
+    bad = cross_stack(tmp_path / "bad", "360", app_tfvars="timeout = 61\n")
+    result = check(bad, "TG201")
+    assert summary(result) == [("TG201", "practice/deploy/20_infra/modules/queue/main.tf", 6, "20_infra/dev")]
+    assert result[0].address == "module.messaging.module.queue.aws_sqs_queue.main"
+    assert "366 s" in result[0].message
+
+
+def test_cross_stack_unknown_visibility_is_unverifiable(tmp_path: Path) -> None:
+    root = cross_stack(tmp_path, "var.nothing")
+    write_tree(root, {f"{INFRA}/variables.tf": 'variable "nothing" {}\n'})
+    result = [f for f in check(root) if f.rule in ("TG201", "TG001")]
+    assert summary(result) == [("TG001", "practice/deploy/20_infra/modules/queue/main.tf", 6, "20_infra/dev")]
+    assert "visibility timeout" in result[0].message

@@ -1,0 +1,327 @@
+"""TG202 sqs-redrive: a Lambda-consumed queue has a redrive policy to a DLQ, maxReceiveCount 3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from tests.helpers import check, stack, summary, write_tree
+
+from ttgate.findings import Severity
+
+REPO = Path(__file__).resolve().parents[2]
+INFRA = "practice/deploy/20_infra/environments/dev"
+APP = "practice/deploy/30_app/environments/dev"
+
+DLQ = """
+resource "aws_sqs_queue" "dlq" {
+  name                      = "tt-practice-dev-main-dlq"
+  message_retention_seconds = 1209600
+}
+"""
+
+CONSUMER = """
+resource "aws_lambda_function" "worker" {
+  function_name = "tt-practice-dev-worker"
+  timeout       = 10
+}
+
+resource "aws_lambda_event_source_mapping" "worker" {
+  event_source_arn = aws_sqs_queue.main.arn
+  function_name    = aws_lambda_function.worker.function_name
+}
+"""
+
+REMOTE_STATE = """
+data "terraform_remote_state" "infra" {
+  backend = "s3"
+  config = {
+    bucket = "tt-practice-tf-state-dev-123456789012"
+    key    = "infra/terraform.tfstate"
+    region = "ap-southeast-1"
+  }
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "tt-practice-dev-worker"
+  timeout       = 10
+}
+
+resource "aws_lambda_event_source_mapping" "worker" {
+  event_source_arn = data.terraform_remote_state.infra.outputs.main_queue_arn
+  function_name    = aws_lambda_function.worker.function_name
+}
+"""
+
+
+def queue(redrive: str = "") -> str:
+    """The main queue (lines 1-…), with an optional redrive_policy starting on line 5."""
+    return f"""
+resource "aws_sqs_queue" "main" {{
+  name                       = "tt-practice-dev-main-queue"
+  visibility_timeout_seconds = 360
+
+{redrive}
+}}
+"""
+
+
+REDRIVE_3 = """  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    maxReceiveCount     = 3
+  })"""
+
+
+def tg202(root: Path) -> list[tuple[str, str, int, str]]:
+    return summary(check(root, "TG202"))
+
+
+def unverifiable(root: Path) -> list[tuple[str, str, int, str]]:
+    return summary([f for f in check(root, "TG001") if f.message.startswith("TG202 ")])
+
+
+def test_redrive_to_a_dlq_with_three_receives_passes(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("20_infra", "dev", main=queue(REDRIVE_3) + DLQ + CONSUMER))
+    assert tg202(tmp_path) == []
+    assert unverifiable(tmp_path) == []
+
+
+def test_consumed_queue_without_redrive_policy_is_an_error_on_the_queue(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("20_infra", "dev", main=queue() + CONSUMER))
+    findings = check(tmp_path, "TG202")
+    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+    finding = findings[0]
+    assert finding.severity is Severity.ERROR
+    assert finding.address == "aws_sqs_queue.main"
+    assert "tt-practice-dev-main-queue" in finding.message
+    assert "no redrive policy" in finding.message
+    assert "maxReceiveCount = 3" in finding.fix
+
+
+def test_queue_nobody_consumes_is_not_checked(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("20_infra", "dev", main=queue()))
+    assert tg202(tmp_path) == []
+
+
+def test_other_max_receive_count_from_tfvars_is_a_warning_on_the_redrive_policy_line(tmp_path: Path) -> None:
+    redrive = REDRIVE_3.replace("maxReceiveCount     = 3", "maxReceiveCount     = var.max_receive_count")
+    write_tree(
+        tmp_path,
+        stack(
+            "20_infra",
+            "dev",
+            main=queue(redrive) + DLQ + CONSUMER,
+            variables__tf='variable "max_receive_count" {\n  type    = number\n  default = 3\n}\n',
+            terraform__tfvars="max_receive_count = 10\n",
+        ),
+    )
+    findings = check(tmp_path, "TG202")
+    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", 5, "20_infra/dev")]
+    assert findings[0].severity is Severity.WARNING
+    assert "maxReceiveCount = 10" in findings[0].message
+    assert "Set maxReceiveCount = 3" in findings[0].fix
+    assert any("terraform.tfvars" in related.location.file for related in findings[0].related)
+
+
+def test_missing_max_receive_count_is_an_error(tmp_path: Path) -> None:
+    redrive = "  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn })"
+    write_tree(tmp_path, stack("20_infra", "dev", main=queue(redrive) + DLQ + CONSUMER))
+    findings = check(tmp_path, "TG202")
+    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", 5, "20_infra/dev")]
+    assert findings[0].severity is Severity.ERROR
+    assert "no maxReceiveCount" in findings[0].message
+
+
+def test_target_that_is_not_a_queue_is_an_error(tmp_path: Path) -> None:
+    redrive = (
+        "  redrive_policy = jsonencode({ deadLetterTargetArn = "
+        '"arn:aws:sns:ap-southeast-1:123456789012:t", maxReceiveCount = 3 })'
+    )
+    write_tree(tmp_path, stack("20_infra", "dev", main=queue(redrive) + CONSUMER))
+    findings = check(tmp_path, "TG202")
+    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", 5, "20_infra/dev")]
+    assert "not an SQS queue ARN" in findings[0].message
+
+
+def test_literal_arn_of_a_queue_outside_the_check_is_accepted(tmp_path: Path) -> None:
+    redrive = (
+        "  redrive_policy = jsonencode({ deadLetterTargetArn = "
+        '"arn:aws:sqs:ap-southeast-1:123456789012:shared-dlq", maxReceiveCount = 3 })'
+    )
+    write_tree(tmp_path, stack("20_infra", "dev", main=queue(redrive) + CONSUMER))
+    assert tg202(tmp_path) == []
+
+
+def test_separate_redrive_policy_resource_counts(tmp_path: Path) -> None:
+    separate = """
+resource "aws_sqs_queue_redrive_policy" "main" {
+  queue_url = aws_sqs_queue.main.id
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    maxReceiveCount     = 5
+  })
+}
+"""
+    write_tree(tmp_path, stack("20_infra", "dev", main=queue() + DLQ + CONSUMER + separate))
+    findings = check(tmp_path, "TG202")
+    line = (queue() + DLQ + CONSUMER).lstrip("\n").count("\n") + 4
+    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", line, "20_infra/dev")]
+    assert findings[0].address == "aws_sqs_queue_redrive_policy.main"
+    assert findings[0].severity is Severity.WARNING
+
+
+def test_queue_in_a_local_module_reports_the_module_line_with_the_module_argument(tmp_path: Path) -> None:
+    module = """
+variable "max_receive_count" {
+  type = number
+}
+
+resource "aws_sqs_queue" "dlq" {
+  name = "tt-practice-dev-jobs-dlq"
+}
+
+resource "aws_sqs_queue" "main" {
+  name = "tt-practice-dev-jobs-queue"
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    maxReceiveCount     = var.max_receive_count
+  })
+}
+
+output "queue_arn" {
+  value = aws_sqs_queue.main.arn
+}
+"""
+    main = """
+module "jobs" {
+  source            = "../../modules/sqs"
+  max_receive_count = 1
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "tt-practice-dev-worker"
+}
+
+resource "aws_lambda_event_source_mapping" "worker" {
+  event_source_arn = module.jobs.queue_arn
+  function_name    = aws_lambda_function.worker.function_name
+}
+"""
+    write_tree(
+        tmp_path,
+        {**stack("20_infra", "dev", main=main), "practice/deploy/20_infra/modules/sqs/main.tf": module},
+    )
+    findings = check(tmp_path, "TG202")
+    module_file = "practice/deploy/20_infra/modules/sqs/main.tf"
+    assert summary(findings) == [("TG202", module_file, 11, "20_infra/dev")]
+    assert findings[0].address == "module.jobs.aws_sqs_queue.main"
+    assert "single transient failure" in findings[0].message
+    assert any(related.location.file == f"{INFRA}/main.tf" for related in findings[0].related)
+
+
+def test_each_counted_queue_is_checked(tmp_path: Path) -> None:
+    main = """
+resource "aws_sqs_queue" "shard" {
+  count = 2
+  name  = "tt-practice-dev-shard${count.index}-queue"
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "tt-practice-dev-worker"
+}
+
+resource "aws_lambda_event_source_mapping" "shard" {
+  count            = 2
+  event_source_arn = aws_sqs_queue.shard[count.index].arn
+  function_name    = aws_lambda_function.worker.function_name
+}
+"""
+    write_tree(tmp_path, stack("20_infra", "dev", main=main))
+    findings = check(tmp_path, "TG202")
+    assert sorted(f.address for f in findings) == ["aws_sqs_queue.shard[0]", "aws_sqs_queue.shard[1]"]
+    assert {(f.location.file, f.location.line) for f in findings if f.location} == {(f"{INFRA}/main.tf", 1)}
+
+
+def test_unknown_max_receive_count_is_unverifiable(tmp_path: Path) -> None:
+    redrive = REDRIVE_3.replace("maxReceiveCount     = 3", "maxReceiveCount     = var.max_receive_count")
+    write_tree(
+        tmp_path,
+        stack(
+            "20_infra",
+            "dev",
+            main=queue(redrive) + DLQ + CONSUMER,
+            variables__tf='variable "max_receive_count" {\n  type = number\n}\n',
+        ),
+    )
+    assert tg202(tmp_path) == []
+    findings = [f for f in check(tmp_path, "TG001") if f.message.startswith("TG202 ")]
+    assert summary(findings) == [("TG001", f"{INFRA}/main.tf", 5, "20_infra/dev")]
+    assert "maxReceiveCount" in findings[0].message
+    assert "var.max_receive_count" in findings[0].message
+
+
+def test_unknown_dead_letter_target_is_unverifiable(tmp_path: Path) -> None:
+    redrive = REDRIVE_3.replace("aws_sqs_queue.dlq.arn", "var.dlq_arn")
+    write_tree(
+        tmp_path,
+        stack(
+            "20_infra",
+            "dev",
+            main=queue(redrive) + CONSUMER,
+            variables__tf='variable "dlq_arn" {\n  type = string\n}\n',
+        ),
+    )
+    assert tg202(tmp_path) == []
+    assert unverifiable(tmp_path) == [("TG001", f"{INFRA}/main.tf", 5, "20_infra/dev")]
+
+
+def test_cross_stack_consumer_through_remote_state(tmp_path: Path) -> None:
+    output = 'output "main_queue_arn" {\n  value = aws_sqs_queue.main.arn\n}\n'
+    write_tree(
+        tmp_path,
+        {
+            **stack("20_infra", "dev", main=queue(), outputs__tf=output),
+            **stack("30_app", "dev", main=REMOTE_STATE),
+        },
+    )
+    findings = check(tmp_path, "TG202")
+    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+    assert "aws_lambda_event_source_mapping.worker in 30_app/dev" in findings[0].message
+    assert [related.location.file for related in findings[0].related] == [f"{APP}/main.tf"]
+
+
+def test_cross_stack_consumer_of_a_queue_with_redrive_passes(tmp_path: Path) -> None:
+    output = 'output "main_queue_arn" {\n  value = aws_sqs_queue.main.arn\n}\n'
+    write_tree(
+        tmp_path,
+        {
+            **stack("20_infra", "dev", main=queue(REDRIVE_3) + DLQ, outputs__tf=output),
+            **stack("30_app", "dev", main=REMOTE_STATE),
+        },
+    )
+    assert tg202(tmp_path) == []
+    assert unverifiable(tmp_path) == []
+
+
+def _expected(rule: str) -> set[tuple[str, str, int, str]]:
+    entries = yaml.safe_load((REPO / "tests/data/examples_expected.yml").read_text(encoding="utf-8"))
+    return {(e["rule"], e["file"], e["line"], e["stack"]) for e in entries if e["rule"] == rule}
+
+
+def _actual(root: Path, rule: str) -> set[tuple[str, str, int, str]]:
+    """Findings of ``rule``, and TG001 findings it raised, as (rule, file, line, stack directory)."""
+    return {
+        (
+            f.rule,
+            f.location.file if f.location else "",
+            f.location.line if f.location else 0,
+            f.stack.name if f.stack else "",
+        )
+        for f in check(root)
+        if f.rule == rule or (f.rule == "TG001" and f.message.startswith(rule + " "))
+    }
+
+
+def test_examples() -> None:
+    assert _actual(REPO / "examples/passing", "TG202") == set()
+    assert _actual(REPO / "examples/failing", "TG202") == _expected("TG202") == set()

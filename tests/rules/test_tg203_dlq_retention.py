@@ -1,0 +1,263 @@
+"""TG203 dlq-retention: a DLQ keeps messages 14 days and at least as long as its source queues."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from tests.helpers import check, stack, summary, write_tree
+
+from ttgate.findings import Severity
+
+REPO = Path(__file__).resolve().parents[2]
+INFRA = "practice/deploy/20_infra/environments/dev"
+
+
+def queues(dlq_retention: str = "  message_retention_seconds = 1209600\n", source_extra: str = "") -> str:
+    """A DLQ (resource on line 1, its retention on line 3) and the main queue that redrives to it."""
+    return f"""
+resource "aws_sqs_queue" "dlq" {{
+  name = "tt-practice-dev-main-dlq"
+{dlq_retention}}}
+
+resource "aws_sqs_queue" "main" {{
+  name = "tt-practice-dev-main-queue"
+{source_extra}
+  redrive_policy = jsonencode({{
+    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    maxReceiveCount     = 3
+  }})
+}}
+"""
+
+
+def tg203(root: Path) -> list[tuple[str, str, int, str]]:
+    return summary(check(root, "TG203"))
+
+
+def unverifiable(root: Path) -> list[tuple[str, str, int, str]]:
+    return summary([f for f in check(root, "TG001") if f.message.startswith("TG203 ")])
+
+
+def test_fourteen_days_passes(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("20_infra", "dev", main=queues()))
+    assert tg203(tmp_path) == []
+    assert unverifiable(tmp_path) == []
+
+
+def test_four_days_is_an_error_on_the_retention_line(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("20_infra", "dev", main=queues("  message_retention_seconds = 345600\n")))
+    findings = check(tmp_path, "TG203")
+    assert summary(findings) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
+    assert findings[0].severity is Severity.ERROR
+    assert findings[0].address == "aws_sqs_queue.dlq"
+    assert "345600 s (4 days)" in findings[0].message
+    assert "1209600 s (14 days" in findings[0].message
+    assert "message_retention_seconds = 1209600" in findings[0].fix
+
+
+def test_unset_retention_is_the_sqs_default_and_reported_on_the_block(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("20_infra", "dev", main=queues("")))
+    findings = check(tmp_path, "TG203")
+    assert summary(findings) == [("TG203", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+    assert "345600 s (4 days, the SQS default: message_retention_seconds is unset)" in findings[0].message
+
+
+def test_retention_from_tfvars_is_followed(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        stack(
+            "20_infra",
+            "dev",
+            main=queues("  message_retention_seconds = var.dlq_retention\n"),
+            variables__tf='variable "dlq_retention" {\n  type    = number\n  default = 1209600\n}\n',
+            terraform__tfvars="dlq_retention = 604800\n",
+        ),
+    )
+    findings = check(tmp_path, "TG203")
+    assert summary(findings) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
+    assert "604800 s (7 days)" in findings[0].message
+    assert any(related.location.file == f"{INFRA}/terraform.tfvars" for related in findings[0].related)
+
+
+def test_queue_named_like_a_dlq_is_checked_even_without_a_source(tmp_path: Path) -> None:
+    main = 'resource "aws_sqs_queue" "spare" {\n  name = "tt-practice-dev-spare-dlq"\n}\n'
+    write_tree(tmp_path, stack("20_infra", "dev", main=main))
+    assert tg203(tmp_path) == [("TG203", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+
+
+def test_ordinary_queue_is_not_checked(tmp_path: Path) -> None:
+    main = 'resource "aws_sqs_queue" "main" {\n  name = "tt-practice-dev-main-queue"\n}\n'
+    write_tree(tmp_path, stack("20_infra", "dev", main=main))
+    assert tg203(tmp_path) == []
+
+
+def _lower_requirement(root: Path) -> None:
+    """A policy that asks DLQs for only 4 days, so that the source-queue comparison decides."""
+    write_tree(root, {".ttgate.yml": "rules:\n  TG203:\n    retention_seconds: 345600\n"})
+
+
+def test_dlq_shorter_than_its_standard_source_is_an_error(tmp_path: Path) -> None:
+    _lower_requirement(tmp_path)
+    write_tree(
+        tmp_path,
+        stack(
+            "20_infra",
+            "dev",
+            main=queues("  message_retention_seconds = 345600\n", "  message_retention_seconds = 1209600\n"),
+        ),
+    )
+    findings = check(tmp_path, "TG203")
+    assert summary(findings) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
+    assert "shorter than its source queue tt-practice-dev-main-queue" in findings[0].message
+    assert "original enqueue timestamp" in findings[0].message
+    assert "message_retention_seconds = 1209600" in findings[0].fix
+
+
+def test_dlq_as_long_as_its_source_passes(tmp_path: Path) -> None:
+    _lower_requirement(tmp_path)
+    write_tree(
+        tmp_path,
+        stack(
+            "20_infra",
+            "dev",
+            main=queues("  message_retention_seconds = 345600\n", "  message_retention_seconds = 345600\n"),
+        ),
+    )
+    assert tg203(tmp_path) == []
+
+
+def test_fifo_source_restarts_the_clock_so_only_the_minimum_applies(tmp_path: Path) -> None:
+    _lower_requirement(tmp_path)
+    main = queues(
+        "  message_retention_seconds = 345600\n  fifo_queue = true\n",
+        "  message_retention_seconds = 1209600\n  fifo_queue = true\n",
+    )
+    main = main.replace('-dlq"', '-dlq.fifo"').replace('-queue"', '-queue.fifo"')
+    write_tree(tmp_path, stack("20_infra", "dev", main=main))
+    assert tg203(tmp_path) == []
+
+
+def test_separate_redrive_policy_resource_makes_a_dlq(tmp_path: Path) -> None:
+    main = """
+resource "aws_sqs_queue" "failed" {
+  name                      = "tt-practice-dev-failed"
+  message_retention_seconds = 86400
+}
+
+resource "aws_sqs_queue" "main" {
+  name = "tt-practice-dev-main-queue"
+}
+
+resource "aws_sqs_queue_redrive_policy" "main" {
+  queue_url = aws_sqs_queue.main.id
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.failed.arn
+    maxReceiveCount     = 3
+  })
+}
+"""
+    write_tree(tmp_path, stack("20_infra", "dev", main=main))
+    assert tg203(tmp_path) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
+
+
+def test_dlq_in_a_local_module_with_retention_from_the_module_argument(tmp_path: Path) -> None:
+    module = """
+variable "dlq_retention" {
+  type    = number
+  default = 1209600
+}
+
+resource "aws_sqs_queue" "dlq" {
+  name                      = "tt-practice-dev-jobs-dlq"
+  message_retention_seconds = var.dlq_retention
+}
+"""
+    main = """
+module "jobs" {
+  source        = "../../modules/sqs"
+  dlq_retention = 172800
+}
+"""
+    write_tree(
+        tmp_path,
+        {**stack("20_infra", "dev", main=main), "practice/deploy/20_infra/modules/sqs/main.tf": module},
+    )
+    findings = check(tmp_path, "TG203")
+    assert summary(findings) == [("TG203", "practice/deploy/20_infra/modules/sqs/main.tf", 8, "20_infra/dev")]
+    assert findings[0].address == "module.jobs.aws_sqs_queue.dlq"
+    assert any(
+        related.location.file == f"{INFRA}/main.tf" and related.location.line == 3
+        for related in findings[0].related
+    )
+
+
+def test_each_counted_dlq_is_checked(tmp_path: Path) -> None:
+    main = """
+resource "aws_sqs_queue" "dlq" {
+  count                     = 2
+  name                      = "tt-practice-dev-shard${count.index}-dlq"
+  message_retention_seconds = count.index == 0 ? 1209600 : 345600
+}
+"""
+    write_tree(tmp_path, stack("20_infra", "dev", main=main))
+    findings = check(tmp_path, "TG203")
+    assert [f.address for f in findings] == ["aws_sqs_queue.dlq[1]"]
+    assert summary(findings) == [("TG203", f"{INFRA}/main.tf", 4, "20_infra/dev")]
+
+
+def test_unknown_retention_is_unverifiable(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        stack(
+            "20_infra",
+            "dev",
+            main=queues("  message_retention_seconds = var.dlq_retention\n"),
+            variables__tf='variable "dlq_retention" {\n  type = number\n}\n',
+        ),
+    )
+    assert tg203(tmp_path) == []
+    findings = [f for f in check(tmp_path, "TG001") if f.message.startswith("TG203 ")]
+    assert summary(findings) == [("TG001", f"{INFRA}/main.tf", 3, "20_infra/dev")]
+    assert "var.dlq_retention" in findings[0].message
+
+
+def test_unknown_redrive_target_is_unverifiable(tmp_path: Path) -> None:
+    main = queues().replace("aws_sqs_queue.dlq.arn", "var.dlq_arn")
+    write_tree(
+        tmp_path,
+        stack(
+            "20_infra",
+            "dev",
+            main=main.replace('"tt-practice-dev-main-dlq"', '"x"'),
+            variables__tf='variable "dlq_arn" {\n  type = string\n}\n',
+        ),
+    )
+    assert tg203(tmp_path) == []
+    assert unverifiable(tmp_path) == [("TG001", f"{INFRA}/main.tf", 9, "20_infra/dev")]
+
+
+def _expected(rule: str) -> set[tuple[str, str, int, str]]:
+    entries = yaml.safe_load((REPO / "tests/data/examples_expected.yml").read_text(encoding="utf-8"))
+    return {(e["rule"], e["file"], e["line"], e["stack"]) for e in entries if e["rule"] == rule}
+
+
+def _actual(root: Path, rule: str) -> set[tuple[str, str, int, str]]:
+    """Findings of ``rule``, and TG001 findings it raised, as (rule, file, line, stack directory)."""
+    return {
+        (
+            f.rule,
+            f.location.file if f.location else "",
+            f.location.line if f.location else 0,
+            f.stack.name if f.stack else "",
+        )
+        for f in check(root)
+        if f.rule == rule or (f.rule == "TG001" and f.message.startswith(rule + " "))
+    }
+
+
+def test_examples() -> None:
+    assert _actual(REPO / "examples/passing", "TG203") == set()
+    expected = _expected("TG203")
+    assert len(expected) == 1  # the events DLQ in dev
+    assert _actual(REPO / "examples/failing", "TG203") == expected

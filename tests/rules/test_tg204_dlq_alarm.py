@@ -1,0 +1,218 @@
+"""TG204: every dead-letter queue has a CloudWatch alarm on its visible messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import check, stack, summary, write_tree
+
+from ttgate.findings import Severity
+
+INFRA = "practice/deploy/20_infra/environments/dev"
+DLQ_LINE = 5  # the aws_sqs_queue.dlq block when QUEUES starts a file (write_tree drops its first newline)
+
+QUEUES = """
+locals {
+  dlq_name = "tt-practice-dev-main-dlq"
+}
+
+resource "aws_sqs_queue" "dlq" {
+  name = local.dlq_name
+}
+
+resource "aws_sqs_queue" "main" {
+  name = "tt-practice-dev-main-queue"
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    maxReceiveCount     = 3
+  })
+}
+"""
+
+
+def alarm(
+    queue_name: str = "aws_sqs_queue.dlq.name",
+    *,
+    extra: str = "",
+    threshold: int = 1,
+    name: str = '"tt-practice-dev-main-dlq-messages-alarm"',
+) -> str:
+    return f"""
+resource "aws_cloudwatch_metric_alarm" "dlq" {{
+{extra}  alarm_name          = {name}
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = {{ QueueName = {queue_name} }}
+  statistic           = "Maximum"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = {threshold}
+  period              = 60
+  evaluation_periods  = 1
+}}
+"""
+
+
+def findings(root: Path) -> list[tuple[str, str, int, str]]:
+    return summary([f for f in check(root) if f.rule in ("TG204", "TG001")])
+
+
+def infra(tmp_path: Path, main: str, **extra: str) -> list[tuple[str, str, int, str]]:
+    write_tree(tmp_path, stack("20_infra", "dev", main, **extra))
+    return findings(tmp_path)
+
+
+NO_ALARM = [("TG204", f"{INFRA}/main.tf", DLQ_LINE, "20_infra/dev")]
+
+
+def test_dlq_with_alarm_passes(tmp_path: Path) -> None:
+    assert infra(tmp_path, QUEUES + alarm()) == []
+
+
+def test_dlq_without_alarm(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("20_infra", "dev", QUEUES))
+    result = check(tmp_path, "TG204")
+    assert summary(result) == NO_ALARM
+    assert result[0].severity is Severity.ERROR
+    assert "tt-practice-dev-main-queue" in result[0].message
+    assert result[0].address == "aws_sqs_queue.dlq"
+
+
+def test_queue_name_written_in_every_way(tmp_path: Path) -> None:
+    assert infra(tmp_path / "literal", QUEUES + alarm('"tt-practice-dev-main-dlq"')) == []
+    assert infra(tmp_path / "local", QUEUES + alarm("local.dlq_name")) == []
+    assert infra(tmp_path / "template", QUEUES + alarm('"${aws_sqs_queue.dlq.name}"')) == []
+
+
+def test_alarm_on_another_queue_does_not_count(tmp_path: Path) -> None:
+    assert infra(tmp_path / "main", QUEUES + alarm("aws_sqs_queue.main.name")) == NO_ALARM
+    assert infra(tmp_path / "suffix", QUEUES + alarm('"${aws_sqs_queue.dlq.name}-copy"')) == NO_ALARM
+    assert infra(tmp_path / "literal", QUEUES + alarm('"tt-practice-dev-other-dlq"')) == NO_ALARM
+
+
+def test_alarm_on_another_metric_does_not_count(tmp_path: Path) -> None:
+    main = QUEUES + alarm().replace("ApproximateNumberOfMessagesVisible", "NumberOfMessagesSent")
+    assert infra(tmp_path, main) == NO_ALARM
+
+
+def test_queue_name_from_a_module_output(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "practice/deploy/20_infra/modules/sqs/main.tf": QUEUES + 'output "dlq_name" {\n'
+            "  value = aws_sqs_queue.dlq.name\n}\n",
+            **stack(
+                "20_infra",
+                "dev",
+                'module "sqs" {\n  source = "../../modules/sqs"\n}\n' + alarm("module.sqs.dlq_name"),
+            ),
+        },
+    )
+    assert findings(tmp_path) == []
+
+
+def test_alarm_inside_metric_query(tmp_path: Path) -> None:
+    main = (
+        QUEUES
+        + """
+resource "aws_cloudwatch_metric_alarm" "dlq" {
+  alarm_name          = "tt-practice-dev-main-dlq-messages-alarm"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  evaluation_periods  = 1
+
+  metric_query {
+    id          = "m1"
+    return_data = true
+    metric {
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = aws_sqs_queue.dlq.name }
+      period      = 60
+      stat        = "Maximum"
+    }
+  }
+}
+"""
+    )
+    assert infra(tmp_path, main) == []
+
+
+def test_alarm_behind_count(tmp_path: Path) -> None:
+    behind = 'variable "alarms" {}\n' + QUEUES + alarm(extra="  count = var.alarms ? 1 : 0\n")
+    assert infra(tmp_path / "on", behind, terraform__tfvars="alarms = true\n") == []
+    assert infra(tmp_path / "off", behind, terraform__tfvars="alarms = false\n") == [
+        ("TG204", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")
+    ]
+    unknown = infra(tmp_path / "unknown", behind)
+    assert unknown == [("TG001", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")]
+    message = check(tmp_path / "unknown", "TG001")[0].message
+    assert "aws_cloudwatch_metric_alarm.dlq" in message
+    assert "var.alarms" in message
+
+
+def test_mis_tuned_alarm_is_a_warning_on_the_alarm(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("20_infra", "dev", QUEUES + alarm(threshold=5)))
+    result = check(tmp_path, "TG204")
+    assert summary(result) == [("TG204", f"{INFRA}/main.tf", 17, "20_infra/dev")]
+    assert result[0].severity is Severity.WARNING
+    assert "threshold = 1" in result[0].fix
+
+
+def test_misnamed_alarm_is_a_warning(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("20_infra", "dev", QUEUES + alarm(name='"dlq-alarm"')))
+    result = check(tmp_path, "TG204")
+    assert summary(result) == [("TG204", f"{INFRA}/main.tf", 17, "20_infra/dev")]
+    assert result[0].severity is Severity.WARNING
+    assert "tt-practice-dev-main-dlq-messages-alarm" in result[0].message
+
+
+def test_dlq_through_a_separate_redrive_policy(tmp_path: Path) -> None:
+    main = """
+resource "aws_sqs_queue" "failed" {
+  name = "tt-practice-dev-orders-failed"
+}
+
+resource "aws_sqs_queue" "orders" {
+  name = "tt-practice-dev-orders-queue"
+}
+
+resource "aws_sqs_queue_redrive_policy" "orders" {
+  queue_url = aws_sqs_queue.orders.id
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.failed.arn
+    maxReceiveCount     = 3
+  })
+}
+"""
+    assert infra(tmp_path / "bad", main) == [("TG204", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+    good = main + alarm("aws_sqs_queue.failed.name", name='"tt-practice-dev-orders-failed-messages-alarm"')
+    assert infra(tmp_path / "good", good) == []
+
+
+def test_queue_named_dlq_without_source(tmp_path: Path) -> None:
+    main = 'resource "aws_sqs_queue" "spare" {\n  name = "tt-practice-dev-spare-dlq"\n}\n'
+    assert infra(tmp_path, main) == [("TG204", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+
+
+def test_alarm_in_another_stack_of_the_same_env_counts(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {**stack("20_infra", "dev", QUEUES), **stack("30_app", "dev", alarm('"tt-practice-dev-main-dlq"'))},
+    )
+    assert findings(tmp_path) == []
+
+
+def test_alarm_in_another_env_does_not_count(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            **stack("20_infra", "dev", QUEUES),
+            **stack("20_infra", "prod", alarm('"tt-practice-dev-main-dlq"')),
+        },
+    )
+    assert findings(tmp_path) == NO_ALARM
+
+
+def test_unknown_dlq_name_in_alarm_is_unverifiable(tmp_path: Path) -> None:
+    main = 'variable "watched" {}\n' + QUEUES + alarm("var.watched")
+    assert infra(tmp_path, main) == [("TG001", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")]

@@ -1,0 +1,110 @@
+"""TG301: log group retention is a value CloudWatch accepts and the policy allows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import check, stack, summary, write_tree
+
+from ttgate.findings import Severity
+
+APP = "practice/deploy/30_app/environments/dev"
+
+
+def log_group(retention: str | None, extra: str = "") -> str:
+    line = f"  retention_in_days = {retention}\n" if retention is not None else ""
+    return (
+        f'resource "aws_cloudwatch_log_group" "worker" {{\n{extra}  name = "/aws/lambda/worker"\n{line}}}\n'
+    )
+
+
+def run(tmp_path: Path, main: str, **extra: str) -> list:  # type: ignore[type-arg]
+    write_tree(tmp_path, stack("30_app", "dev", main, **extra))
+    return [f for f in check(tmp_path) if f.rule in ("TG301", "TG001")]
+
+
+def test_fourteen_days_passes(tmp_path: Path) -> None:
+    assert run(tmp_path, log_group("14")) == []
+
+
+def test_value_cloudwatch_rejects_is_an_error(tmp_path: Path) -> None:
+    (finding,) = run(tmp_path, log_group("10"))
+    assert summary([finding]) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]
+    assert finding.severity is Severity.ERROR
+    assert "CloudWatch rejects" in finding.message
+
+
+def test_value_accepted_by_cloudwatch_but_not_the_policy(tmp_path: Path) -> None:
+    (finding,) = run(tmp_path, log_group("2192"))
+    assert summary([finding]) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]
+    assert finding.severity is Severity.ERROR
+    assert "policy does not allow" in finding.message
+
+
+def test_unset_or_zero_never_expires_warning(tmp_path: Path) -> None:
+    (unset,) = run(tmp_path / "unset", log_group(None))
+    assert summary([unset]) == [("TG301", f"{APP}/main.tf", 1, "30_app/dev")]
+    assert unset.severity is Severity.WARNING
+    (zero,) = run(tmp_path / "zero", log_group("0"))
+    assert summary([zero]) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]
+    assert zero.severity is Severity.WARNING
+
+
+def test_policy_override_of_allowed_days(tmp_path: Path) -> None:
+    write_tree(tmp_path, {".ttgate.yml": "rules:\n  TG301:\n    allowed_days: [14, 2192]\n"})
+    assert run(tmp_path, log_group("2192")) == []
+    assert summary(run(tmp_path, log_group("30"))) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]
+
+
+def test_value_through_variable_tfvars_and_module(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "practice/deploy/components/lambda/main.tf": 'variable "days" {\n  default = 14\n}\n\n'
+            'resource "aws_cloudwatch_log_group" "this" {\n  name = "x"\n  retention_in_days = var.days\n}\n',
+        },
+    )
+    main = (
+        'variable "api_days" {}\n'
+        'module "api" {\n  source = "../../../components/lambda"\n  days = var.api_days\n}\n'
+        'module "worker" {\n  source = "../../../components/lambda"\n}\n'
+    )
+    result = run(tmp_path, main, terraform__tfvars="api_days = 10\n")
+    assert summary(result) == [("TG301", "practice/deploy/components/lambda/main.tf", 7, "30_app/dev")]
+    assert result[0].address == "module.api.aws_cloudwatch_log_group.this"
+
+
+def test_for_each_log_groups_with_one_bad(tmp_path: Path) -> None:
+    main = """
+locals {
+  days = { a = 14, b = 10, c = 30 }
+}
+
+resource "aws_cloudwatch_log_group" "job" {
+  for_each          = local.days
+  name              = "/aws/lambda/${each.key}"
+  retention_in_days = each.value
+}
+"""
+    result = run(tmp_path, main)
+    assert summary(result) == [("TG301", f"{APP}/main.tf", 8, "30_app/dev")]
+    assert result[0].address == 'aws_cloudwatch_log_group.job["b"]'
+
+
+def test_conditional_on_environment(tmp_path: Path) -> None:
+    main = 'variable "env" {}\n' + log_group('var.env == "prod" ? 365 : 10')
+    assert summary(run(tmp_path / "dev", main, terraform__tfvars='env = "dev"\n')) == [
+        ("TG301", f"{APP}/main.tf", 4, "30_app/dev")
+    ]
+    assert run(tmp_path / "prod", main, terraform__tfvars='env = "prod"\n') == []
+
+
+def test_unknown_retention_is_unverifiable(tmp_path: Path) -> None:
+    result = run(tmp_path, 'variable "days" {}\n' + log_group("var.days"))
+    assert summary(result) == [("TG001", f"{APP}/main.tf", 4, "30_app/dev")]
+    assert "retention_in_days" in result[0].message
+    assert "var.days" in result[0].message
+
+
+def test_not_a_number_is_an_error(tmp_path: Path) -> None:
+    assert summary(run(tmp_path, log_group('"two weeks"'))) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]

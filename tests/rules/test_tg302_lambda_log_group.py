@@ -1,0 +1,308 @@
+"""TG302 lambda-log-group: every Lambda has a managed /aws/lambda/{function} log group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from tests.helpers import check, stack, summary, write_tree
+
+from ttgate.findings import Severity
+
+REPO = Path(__file__).resolve().parents[2]
+APP = "practice/deploy/30_app/environments/dev"
+
+FUNCTION = """
+resource "aws_lambda_function" "worker" {
+  function_name = "tt-practice-dev-worker"
+  timeout       = 10
+}
+"""
+
+
+def log_group(name: str = '"/aws/lambda/tt-practice-dev-worker"') -> str:
+    return f"""
+resource "aws_cloudwatch_log_group" "worker" {{
+  name              = {name}
+  retention_in_days = 14
+}}
+"""
+
+
+def tg302(root: Path) -> list[tuple[str, str, int, str]]:
+    return summary(check(root, "TG302"))
+
+
+def unverifiable(root: Path) -> list[tuple[str, str, int, str]]:
+    return summary([f for f in check(root, "TG001") if f.message.startswith("TG302 ")])
+
+
+def test_function_with_its_log_group_passes(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("30_app", "dev", main=FUNCTION + log_group()))
+    assert tg302(tmp_path) == []
+    assert unverifiable(tmp_path) == []
+
+
+def test_log_group_named_from_the_function_passes(tmp_path: Path) -> None:
+    name = '"/aws/lambda/${aws_lambda_function.worker.function_name}"'
+    write_tree(tmp_path, stack("30_app", "dev", main=FUNCTION + log_group(name)))
+    assert tg302(tmp_path) == []
+    assert unverifiable(tmp_path) == []
+
+
+def test_function_without_log_group_is_a_warning_on_the_function(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("30_app", "dev", main=FUNCTION))
+    findings = check(tmp_path, "TG302")
+    assert summary(findings) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+    finding = findings[0]
+    assert finding.severity is Severity.WARNING
+    assert finding.address == "aws_lambda_function.worker"
+    assert '"/aws/lambda/tt-practice-dev-worker"' in finding.message
+    assert '"never expire"' in finding.message
+    assert "first invocation" in finding.message
+    assert 'name = "/aws/lambda/tt-practice-dev-worker"' in finding.fix
+
+
+def test_log_group_of_another_function_does_not_count(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        stack("30_app", "dev", main=FUNCTION + log_group('"/aws/lambda/tt-practice-dev-worker-old"')),
+    )
+    assert tg302(tmp_path) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+
+
+def test_logging_config_names_the_group_to_look_for(tmp_path: Path) -> None:
+    function = FUNCTION.replace(
+        "  timeout       = 10\n",
+        '  logging_config {\n    log_format = "JSON"\n    log_group  = "/custom/worker"\n  }\n',
+    )
+    write_tree(tmp_path / "ok", stack("30_app", "dev", main=function + log_group('"/custom/worker"')))
+    assert tg302(tmp_path / "ok") == []
+    write_tree(tmp_path / "missing", stack("30_app", "dev", main=function + log_group()))
+    findings = check(tmp_path / "missing", "TG302")
+    assert summary(findings) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+    assert 'its logging_config names "/custom/worker"' in findings[0].message
+
+
+def test_logging_config_referencing_the_managed_group_passes(tmp_path: Path) -> None:
+    function = FUNCTION.replace(
+        "  timeout       = 10\n",
+        '  logging_config {\n    log_format = "JSON"\n'
+        "    log_group  = aws_cloudwatch_log_group.worker.name\n  }\n",
+    )
+    write_tree(
+        tmp_path,
+        stack(
+            "30_app",
+            "dev",
+            main=function + log_group('"/custom/${var.suffix}"'),
+            variables__tf='variable "suffix" {\n  type = string\n}\n',
+        ),
+    )
+    assert tg302(tmp_path) == []
+    assert unverifiable(tmp_path) == []
+
+
+def test_function_name_from_tfvars(tmp_path: Path) -> None:
+    main = """
+resource "aws_lambda_function" "worker" {
+  function_name = "${var.project}-${var.environment}-worker"
+}
+
+resource "aws_cloudwatch_log_group" "worker" {
+  name = "/aws/lambda/${var.project}-dev-worker"
+}
+"""
+    variables = 'variable "project" {}\nvariable "environment" {}\n'
+    write_tree(
+        tmp_path / "ok",
+        stack(
+            "30_app",
+            "dev",
+            main=main,
+            variables__tf=variables,
+            terraform__tfvars='project = "tt-practice"\nenvironment = "dev"\n',
+        ),
+    )
+    assert tg302(tmp_path / "ok") == []
+    write_tree(
+        tmp_path / "drift",
+        stack(
+            "30_app",
+            "dev",
+            main=main,
+            variables__tf=variables,
+            terraform__tfvars='project = "tt-practice"\nenvironment = "qa"\n',
+        ),
+    )
+    findings = check(tmp_path / "drift", "TG302")
+    assert summary(findings) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+    assert "/aws/lambda/tt-practice-qa-worker" in findings[0].message
+
+
+COMPONENT = """
+variable "name" {
+  type = string
+}
+
+variable "create_log_group" {
+  type    = bool
+  default = true
+}
+
+locals {
+  function_name = "tt-practice-dev-${var.name}"
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  count = var.create_log_group ? 1 : 0
+  name  = "/aws/lambda/${local.function_name}"
+}
+
+resource "aws_lambda_function" "this" {
+  function_name = local.function_name
+}
+"""
+
+
+def test_function_in_a_local_module_with_a_module_argument(tmp_path: Path) -> None:
+    main = """
+module "worker" {
+  source = "../../../components/lambda"
+  name   = "worker"
+}
+
+module "cron" {
+  source           = "../../../components/lambda"
+  name             = "cron"
+  create_log_group = false
+}
+"""
+    write_tree(
+        tmp_path,
+        {**stack("30_app", "dev", main=main), "practice/deploy/components/lambda/main.tf": COMPONENT},
+    )
+    findings = check(tmp_path, "TG302")
+    assert summary(findings) == [("TG302", "practice/deploy/components/lambda/main.tf", 19, "30_app/dev")]
+    assert findings[0].address == "module.cron.aws_lambda_function.this"
+    assert "tt-practice-dev-cron" in findings[0].message
+
+
+def test_counted_functions_each_need_their_group(tmp_path: Path) -> None:
+    main = """
+resource "aws_lambda_function" "shard" {
+  count         = 2
+  function_name = "tt-practice-dev-shard${count.index}"
+}
+
+resource "aws_cloudwatch_log_group" "shard" {
+  count = 1
+  name  = "/aws/lambda/${aws_lambda_function.shard[count.index].function_name}"
+}
+"""
+    write_tree(tmp_path, stack("30_app", "dev", main=main))
+    findings = check(tmp_path, "TG302")
+    assert [f.address for f in findings] == ["aws_lambda_function.shard[1]"]
+    assert summary(findings) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+
+
+def test_unknown_function_name_is_unverifiable(tmp_path: Path) -> None:
+    main = 'resource "aws_lambda_function" "worker" {\n  function_name = var.name\n}\n'
+    write_tree(tmp_path, stack("30_app", "dev", main=main, variables__tf='variable "name" {}\n'))
+    assert tg302(tmp_path) == []
+    findings = [f for f in check(tmp_path, "TG001") if f.message.startswith("TG302 ")]
+    assert summary(findings) == [("TG001", f"{APP}/main.tf", 2, "30_app/dev")]
+    assert "function_name is unknown" in findings[0].message
+
+
+def test_log_group_behind_an_unknown_count_is_unverifiable(tmp_path: Path) -> None:
+    main = FUNCTION + log_group().replace("  name ", "  count             = var.enabled ? 1 : 0\n  name ")
+    write_tree(tmp_path, stack("30_app", "dev", main=main, variables__tf='variable "enabled" {}\n'))
+    assert tg302(tmp_path) == []
+    assert unverifiable(tmp_path) == [("TG001", f"{APP}/main.tf", 1, "30_app/dev")]
+
+
+INFRA_GROUP = log_group()
+
+
+def test_log_group_in_another_stack_of_the_same_env_counts(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path, {**stack("20_infra", "dev", main=INFRA_GROUP), **stack("30_app", "dev", main=FUNCTION)}
+    )
+    assert tg302(tmp_path) == []
+
+
+def test_log_group_in_another_env_does_not_count(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            **stack("20_infra", "dev", main=INFRA_GROUP),
+            **stack("30_app", "prod", main=FUNCTION.replace("-dev-", "-prod-")),
+        },
+    )
+    findings = check(tmp_path, "TG302")
+    assert summary(findings) == [
+        ("TG302", "practice/deploy/30_app/environments/prod/main.tf", 1, "30_app/prod")
+    ]
+    assert "any stack of prod" in findings[0].message
+
+
+REMOTE_STATE = """
+data "terraform_remote_state" "infra" {
+  backend = "s3"
+  config = {
+    bucket = "tt-practice-tf-state-dev-123456789012"
+    key    = "infra/terraform.tfstate"
+    region = "ap-southeast-1"
+  }
+}
+"""
+
+
+def test_logging_config_through_remote_state_to_a_group_in_20_infra(tmp_path: Path) -> None:
+    function = FUNCTION.replace(
+        "  timeout       = 10\n",
+        '  logging_config {\n    log_format = "JSON"\n'
+        "    log_group  = data.terraform_remote_state.infra.outputs.log_group\n  }\n",
+    )
+    output = 'output "log_group" {\n  value = aws_cloudwatch_log_group.worker.name\n}\n'
+    infra = log_group('"/shared/workers"') + output
+    write_tree(
+        tmp_path / "ok",
+        {**stack("20_infra", "dev", main=infra), **stack("30_app", "dev", main=REMOTE_STATE + function)},
+    )
+    assert tg302(tmp_path / "ok") == []
+    assert unverifiable(tmp_path / "ok") == []
+    # Without a dev 20_infra stack the remote state cannot be read: unverifiable, not a pass.
+    write_tree(
+        tmp_path / "prod",
+        {**stack("20_infra", "prod", main=infra), **stack("30_app", "dev", main=REMOTE_STATE + function)},
+    )
+    assert tg302(tmp_path / "prod") == []
+    assert unverifiable(tmp_path / "prod") == [("TG001", f"{APP}/main.tf", 12, "30_app/dev")]
+
+
+def _expected(rule: str) -> set[tuple[str, str, int, str]]:
+    entries = yaml.safe_load((REPO / "tests/data/examples_expected.yml").read_text(encoding="utf-8"))
+    return {(e["rule"], e["file"], e["line"], e["stack"]) for e in entries if e["rule"] == rule}
+
+
+def _actual(root: Path, rule: str) -> set[tuple[str, str, int, str]]:
+    """Findings of ``rule``, and TG001 findings it raised, as (rule, file, line, stack directory)."""
+    return {
+        (
+            f.rule,
+            f.location.file if f.location else "",
+            f.location.line if f.location else 0,
+            f.stack.name if f.stack else "",
+        )
+        for f in check(root)
+        if f.rule == rule or (f.rule == "TG001" and f.message.startswith(rule + " "))
+    }
+
+
+def test_examples() -> None:
+    assert _actual(REPO / "examples/passing", "TG302") == set()
+    expected = _expected("TG302")
+    assert len(expected) == 1  # event-processor in dev
+    assert _actual(REPO / "examples/failing", "TG302") == expected

@@ -1,0 +1,246 @@
+"""TG501 state-bucket-versioning: the state bucket keeps every version of the state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import check, stack, summary, write_tree
+
+CORE_DEV = "practice/deploy/10_core/environments/dev"
+MODULE = "practice/deploy/10_core/modules/state_backend"
+
+BUCKET = """
+resource "aws_s3_bucket" "state" {
+  bucket = "tt-practice-tf-state-dev-057336397237"
+}
+"""
+
+
+def versioning(status: str, bucket: str = "aws_s3_bucket.state.id") -> str:
+    return f"""
+resource "aws_s3_bucket_versioning" "state" {{
+  bucket = {bucket}
+
+  versioning_configuration {{
+    status = "{status}"
+  }}
+}}
+"""
+
+
+def test_enabled_versioning_resource_passes(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("10_core", "dev", main=BUCKET + versioning("Enabled")))
+    assert check(tmp_path, "TG501") == []
+
+
+def test_versioning_by_bucket_name_passes(tmp_path: Path) -> None:
+    main = BUCKET + versioning("Enabled", bucket='"tt-practice-tf-state-dev-057336397237"')
+    write_tree(tmp_path, stack("10_core", "dev", main=main))
+    assert check(tmp_path, "TG501") == []
+
+
+def test_missing_versioning_is_an_error_on_the_bucket(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("10_core", "dev", main=BUCKET))
+    findings = check(tmp_path, "TG501")
+    assert summary(findings) == [("TG501", f"{CORE_DEV}/main.tf", 1, "10_core/dev")]
+    assert findings[0].severity.label == "error"
+    assert "tt-practice-tf-state-dev-057336397237" in findings[0].message
+    assert "State Versioning" in findings[0].message
+    assert "aws_s3_bucket_versioning" in findings[0].fix
+
+
+def test_suspended_versioning_is_reported_on_the_configuration(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("10_core", "dev", main=BUCKET + versioning("Suspended")))
+    findings = check(tmp_path, "TG501")
+    # BUCKET is lines 1-3, a blank line, then the versioning resource: its block starts on line 8
+    assert summary(findings) == [("TG501", f"{CORE_DEV}/main.tf", 8, "10_core/dev")]
+    assert findings[0].address == "aws_s3_bucket_versioning.state"
+    assert '"Suspended"' in findings[0].message
+    assert 'status = "Enabled"' in findings[0].fix
+
+
+def test_versioning_of_another_bucket_does_not_count(tmp_path: Path) -> None:
+    main = (
+        BUCKET
+        + """
+resource "aws_s3_bucket" "logs" {
+  bucket = "tt-practice-dev-logs"
+}
+"""
+        + versioning("Enabled", bucket="aws_s3_bucket.logs.id")
+    )
+    write_tree(tmp_path, stack("10_core", "dev", main=main))
+    assert summary(check(tmp_path, "TG501")) == [("TG501", f"{CORE_DEV}/main.tf", 1, "10_core/dev")]
+
+
+def test_legacy_inline_versioning(tmp_path: Path) -> None:
+    enabled = """
+resource "aws_s3_bucket" "state" {
+  bucket = "tt-practice-tf-state-dev-057336397237"
+  versioning {
+    enabled = true
+  }
+}
+"""
+    write_tree(tmp_path / "on", stack("10_core", "dev", main=enabled))
+    write_tree(tmp_path / "off", stack("10_core", "dev", main=enabled.replace("true", "false")))
+    assert check(tmp_path / "on", "TG501") == []
+    assert summary(check(tmp_path / "off", "TG501")) == [("TG501", f"{CORE_DEV}/main.tf", 3, "10_core/dev")]
+
+
+def test_other_buckets_are_not_checked(tmp_path: Path) -> None:
+    main = 'resource "aws_s3_bucket" "assets" {\n  bucket = "tt-practice-dev-assets"\n}\n'
+    write_tree(tmp_path, stack("10_core", "dev", main=main))
+    assert check(tmp_path, "TG501") == []
+
+
+def test_name_from_variables_and_tfvars(tmp_path: Path) -> None:
+    main = """
+variable "project" {
+  type = string
+}
+variable "environment" {
+  type = string
+}
+variable "account_id" {
+  type = string
+}
+
+resource "aws_s3_bucket" "tfstate" {
+  bucket = "${var.project}-tf-state-${var.environment}-${var.account_id}"
+}
+"""
+    tfvars = 'project = "tt-practice"\nenvironment = "prod"\naccount_id = "057336397237"\n'
+    write_tree(tmp_path, stack("10_core", "prod", main=main, terraform__tfvars=tfvars))
+    findings = check(tmp_path, "TG501")
+    assert summary(findings) == [
+        ("TG501", "practice/deploy/10_core/environments/prod/main.tf", 11, "10_core/prod")
+    ]
+    assert "tt-practice-tf-state-prod-057336397237" in findings[0].message
+
+
+def test_bucket_in_a_module_is_reported_per_stack(tmp_path: Path) -> None:
+    module = """
+variable "bucket_name" {
+  type = string
+}
+variable "status" {
+  type = string
+}
+
+resource "aws_s3_bucket" "state" {
+  bucket = var.bucket_name
+}
+
+resource "aws_s3_bucket_versioning" "state" {
+  bucket = aws_s3_bucket.state.id
+  versioning_configuration {
+    status = var.status
+  }
+}
+"""
+
+    def call(env: str, status: str) -> str:
+        return f"""
+module "state_backend" {{
+  source      = "../../modules/state_backend"
+  bucket_name = "tt-practice-tf-state-{env}-057336397237"
+  status      = "{status}"
+}}
+"""
+
+    write_tree(
+        tmp_path,
+        {
+            f"{MODULE}/main.tf": module,
+            **stack("10_core", "dev", main=call("dev", "Enabled")),
+            **stack("10_core", "prod", main=call("prod", "Suspended")),
+        },
+    )
+    findings = check(tmp_path, "TG501")
+    assert summary(findings) == [("TG501", f"{MODULE}/main.tf", 14, "10_core/prod")]  # the block
+    assert findings[0].address == "module.state_backend.aws_s3_bucket_versioning.state"
+
+
+def test_count_instances_each_need_versioning(tmp_path: Path) -> None:
+    main = """
+variable "versioned" {
+  default = false
+}
+
+resource "aws_s3_bucket" "state" {
+  count  = 2
+  bucket = "tt-practice-tf-state-${["dev", "stage"][count.index]}-057336397237"
+}
+
+resource "aws_s3_bucket_versioning" "state" {
+  count  = var.versioned ? 1 : 0
+  bucket = aws_s3_bucket.state[0].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+"""
+    write_tree(tmp_path / "none", stack("10_core", "dev", main=main))
+    findings = check(tmp_path / "none", "TG501")
+    assert [f.address for f in findings] == ["aws_s3_bucket.state[0]", "aws_s3_bucket.state[1]"]
+    assert {f.location.line for f in findings if f.location} == {5}  # both on the declaration
+
+    versioned = main.replace("default = false", "default = true")
+    write_tree(tmp_path / "one", stack("10_core", "dev", main=versioned))
+    assert [f.address for f in check(tmp_path / "one", "TG501")] == ["aws_s3_bucket.state[1]"]
+
+
+UNKNOWN_NAME = """
+variable "account_id" {
+  type = string
+}
+
+resource "aws_s3_bucket" "state" {
+  bucket = "tt-practice-tf-state-dev-${var.account_id}"
+}
+"""
+
+
+def test_unknown_name_of_an_unversioned_state_bucket_is_unverifiable(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("10_core", "dev", main=UNKNOWN_NAME))
+    findings = check(tmp_path, "TG001")
+    assert summary(findings) == [("TG001", f"{CORE_DEV}/main.tf", 6, "10_core/dev")]  # bucket =
+    assert findings[0].message.startswith("TG501 (state-bucket-versioning) cannot check aws_s3_bucket.state")
+    assert "var.account_id" in findings[0].message
+    assert check(tmp_path, "TG501") == []
+
+
+def test_unknown_name_does_not_matter_when_versioned(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("10_core", "dev", main=UNKNOWN_NAME + versioning("Enabled")))
+    assert check(tmp_path, "TG501") == []
+    assert check(tmp_path, "TG001") == []
+
+
+def test_unknown_name_outside_the_backend_layer_is_not_a_state_bucket(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("30_app", "dev", main=UNKNOWN_NAME))
+    assert check(tmp_path, "TG501") == []
+    assert check(tmp_path, "TG001") == []
+
+
+def test_unknown_status_is_unverifiable(tmp_path: Path) -> None:
+    main = BUCKET + 'variable "status" {\n  type = string\n}\n' + versioning("${var.status}")
+    write_tree(tmp_path, stack("10_core", "dev", main=main))
+    findings = check(tmp_path, "TG001")
+    assert len(findings) == 1
+    assert findings[0].message.startswith("TG501")
+    assert findings[0].address == "aws_s3_bucket_versioning.state"
+    assert check(tmp_path, "TG501") == []
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_examples_passing_has_no_finding() -> None:
+    findings = check(EXAMPLES / "passing")
+    assert [f for f in findings if f.rule == "TG501" or f.message.startswith("TG501")] == []
+
+
+def test_examples_failing_versions_its_state_buckets() -> None:
+    findings = check(EXAMPLES / "failing")
+    assert [f for f in findings if f.rule == "TG501" or f.message.startswith("TG501")] == []

@@ -1,0 +1,205 @@
+"""TG502 lock-table: the lock table's only key is LockID, a string."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import check, stack, summary, write_tree
+
+CORE_DEV = "practice/deploy/10_core/environments/dev"
+MODULE = "practice/deploy/10_core/modules/locks"
+
+
+def table(
+    name: str = '"tt-practice-tf-locks"', hash_key: str = "LockID", attribute_type: str = "S", extra: str = ""
+) -> str:
+    return f"""
+resource "aws_dynamodb_table" "locks" {{
+  name         = {name}
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "{hash_key}"
+{extra}
+  attribute {{
+    name = "{hash_key}"
+    type = "{attribute_type}"
+  }}
+}}
+"""
+
+
+def test_runbook_lock_table_passes(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("10_core", "dev", main=table()))
+    assert check(tmp_path, "TG502") == []
+
+
+def test_wrong_hash_key_is_reported_on_its_line(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("10_core", "dev", main=table(hash_key="id")))
+    findings = check(tmp_path, "TG502")
+    assert summary(findings) == [("TG502", f"{CORE_DEV}/main.tf", 4, "10_core/dev")]
+    assert findings[0].severity.label == "error"
+    assert '"id"' in findings[0].message and "LockID" in findings[0].message
+    assert 'hash_key = "LockID"' in findings[0].fix
+
+
+def test_lock_id_of_type_number_is_reported_on_the_attribute(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("10_core", "dev", main=table(attribute_type="N")))
+    findings = check(tmp_path, "TG502")
+    assert summary(findings) == [("TG502", f"{CORE_DEV}/main.tf", 6, "10_core/dev")]
+    assert '"N"' in findings[0].message
+
+
+def test_range_key_is_reported(tmp_path: Path) -> None:
+    extra = '  range_key    = "Digest"\n'
+    write_tree(tmp_path, stack("10_core", "dev", main=table(extra=extra)))
+    findings = check(tmp_path, "TG502")
+    assert summary(findings) == [("TG502", f"{CORE_DEV}/main.tf", 5, "10_core/dev")]
+    assert "range_key" in findings[0].message
+
+
+def test_missing_lock_id_attribute(tmp_path: Path) -> None:
+    main = """
+resource "aws_dynamodb_table" "locks" {
+  name     = "tt-practice-tf-locks"
+  hash_key = "LockID"
+
+  attribute {
+    name = "Other"
+    type = "S"
+  }
+}
+"""
+    write_tree(tmp_path, stack("10_core", "dev", main=main))
+    findings = check(tmp_path, "TG502")
+    assert summary(findings) == [("TG502", f"{CORE_DEV}/main.tf", 5, "10_core/dev")]
+    assert "no attribute block" in findings[0].message
+
+
+def test_other_tables_are_not_checked(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("20_infra", "dev", main=table(name='"tt-practice-dev-orders"', hash_key="id")))
+    assert check(tmp_path, "TG502") == []
+
+
+def test_name_and_key_through_variables_and_tfvars(tmp_path: Path) -> None:
+    main = """
+variable "project" {
+  type = string
+}
+variable "lock_key" {
+  type    = string
+  default = "LockID"
+}
+
+resource "aws_dynamodb_table" "state_lock" {
+  name     = "${var.project}-tf-locks"
+  hash_key = var.lock_key
+
+  attribute {
+    name = var.lock_key
+    type = "S"
+  }
+}
+"""
+    tfvars = 'project  = "tt-practice"\nlock_key = "Lock"\n'
+    write_tree(tmp_path, stack("10_core", "prod", main=main, terraform__tfvars=tfvars))
+    findings = check(tmp_path, "TG502")
+    assert summary(findings) == [
+        ("TG502", "practice/deploy/10_core/environments/prod/main.tf", 11, "10_core/prod")
+    ]
+    origins = [(r.location.file, r.location.line) for r in findings[0].related]
+    assert origins == [("practice/deploy/10_core/environments/prod/terraform.tfvars", 2)]
+
+
+def test_table_in_a_module_through_its_arguments(tmp_path: Path) -> None:
+    module = """
+variable "table_name" {
+  type = string
+}
+variable "key_type" {
+  type = string
+}
+
+resource "aws_dynamodb_table" "this" {
+  name     = var.table_name
+  hash_key = "LockID"
+  attribute {
+    name = "LockID"
+    type = var.key_type
+  }
+}
+"""
+
+    def call(key_type: str) -> str:
+        return f"""
+module "locks" {{
+  source     = "../../modules/locks"
+  table_name = "tt-practice-tf-locks"
+  key_type   = "{key_type}"
+}}
+"""
+
+    write_tree(
+        tmp_path,
+        {
+            f"{MODULE}/main.tf": module,
+            **stack("10_core", "dev", main=call("S")),
+            **stack("10_core", "prod", main=call("B")),
+        },
+    )
+    findings = check(tmp_path, "TG502")
+    assert summary(findings) == [("TG502", f"{MODULE}/main.tf", 11, "10_core/prod")]  # attribute
+    assert findings[0].address == "module.locks.aws_dynamodb_table.this"
+
+
+def test_count_instances_are_each_checked(tmp_path: Path) -> None:
+    main = """
+resource "aws_dynamodb_table" "locks" {
+  count    = 2
+  name     = ["tt-practice-tf-locks", "tt-practice-dev-cache"][count.index]
+  hash_key = "id"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+"""
+    write_tree(tmp_path, stack("10_core", "dev", main=main))
+    findings = check(tmp_path, "TG502")
+    assert [(f.address, f.location.line if f.location else 0) for f in findings] == [
+        ("aws_dynamodb_table.locks[0]", 4)
+    ]
+
+
+UNKNOWN_NAME = """
+variable "lock_table_name" {
+  type = string
+}
+""" + table(name="var.lock_table_name", hash_key="ID")
+
+
+def test_unknown_name_of_a_broken_lock_table_is_unverifiable(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("10_core", "dev", main=UNKNOWN_NAME))
+    findings = [f for f in check(tmp_path, "TG001") if f.message.startswith("TG502")]
+    assert summary(findings) == [("TG001", f"{CORE_DEV}/main.tf", 6, "10_core/dev")]  # name = var...
+    assert "var.lock_table_name" in findings[0].message
+    assert check(tmp_path, "TG502") == []
+
+
+def test_unknown_name_does_not_matter_for_a_correct_table(tmp_path: Path) -> None:
+    main = UNKNOWN_NAME.replace('"ID"', '"LockID"')
+    write_tree(tmp_path, stack("10_core", "dev", main=main))
+    assert [f for f in check(tmp_path) if f.rule == "TG502" or f.message.startswith("TG502")] == []
+
+
+def test_backend_naming_a_table_no_stack_creates_is_fine(tmp_path: Path) -> None:
+    # helpers.stack's backend names dynamodb_table "tt-practice-tf-locks"; nothing here creates it
+    write_tree(tmp_path, stack("20_infra", "dev", main=""))
+    assert check(tmp_path, "TG502") == []
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_examples_have_correct_lock_tables() -> None:
+    for example in ("passing", "failing"):
+        findings = check(EXAMPLES / example)
+        assert [f for f in findings if f.rule == "TG502" or f.message.startswith("TG502")] == [], example

@@ -1,0 +1,75 @@
+"""Rule docs: generated from the rules, complete, and the same as docs/rules/ in the repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ttgate.cli import main
+from ttgate.docs import explain_text, rendered_pages
+from ttgate.rules import RULES
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules"
+RUNBOOK = Path(__file__).resolve().parents[2] / "shared" / "runbook.md"
+
+
+def test_docs_in_the_repository_match_the_rules() -> None:
+    expected = rendered_pages(list(RULES.values()))
+    actual = {path.name: path.read_text(encoding="utf-8") for path in DOCS.glob("*.md")}
+    stale = sorted(name for name in expected if actual.get(name) != expected[name])
+    extra = sorted(set(actual) - set(expected))
+    assert not stale and not extra, (
+        f"docs/rules is out of date ({stale or extra}); run: python -m ttgate.docs docs/rules"
+    )
+
+
+@pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))
+def test_every_rule_is_documented(rule) -> None:
+    doc = rule.doc
+    for part in (doc.what, doc.why, doc.runbook, doc.fix, doc.bad, doc.good, rule.summary):
+        assert part.strip(), f"{rule.id} has an empty doc section"
+    assert rule.id[:2] == "TG" and rule.id[2:].isdigit()
+    assert rule.name == rule.name.lower() and " " not in rule.name
+
+
+@pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))
+def test_explain_prints_what_why_fix_examples_and_parameters(rule) -> None:
+    result = CliRunner().invoke(main, ["explain", rule.id])
+    assert result.exit_code == 0
+    assert result.output == explain_text(rule)
+    for heading in ("What it checks", "Why (runbook:", "How to fix", "Fails", "Passes"):
+        assert heading in result.output
+    for name in rule.parameters:
+        assert f"    {name}: " in result.output
+
+
+def test_explain_accepts_a_rule_name_and_rejects_an_unknown_id() -> None:
+    assert CliRunner().invoke(main, ["explain", "dlq-alarm"]).output.startswith("TG204 dlq-alarm")
+    result = CliRunner().invoke(main, ["explain", "TG999"])
+    assert result.exit_code == 2
+    assert "no rule 'TG999'" in result.output
+
+
+def test_rules_lists_every_rule_on_one_line() -> None:
+    result = CliRunner().invoke(main, ["rules"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert [line.split()[0] for line in lines] == list(RULES)
+    assert all(rule.default_severity.label in line for rule, line in zip(RULES.values(), lines, strict=True))
+
+
+@pytest.mark.skipif(not RUNBOOK.is_file(), reason="../shared/runbook.md is not beside the checkout")
+@pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))
+def test_runbook_sections_cited_by_a_rule_exist(rule) -> None:
+    headings = {
+        line.lstrip("#").strip()
+        for line in RUNBOOK.read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+    }
+    for path in rule.doc.runbook.split(";"):
+        for section in path.split("›"):
+            assert section.strip() in headings, (
+                f"{rule.id} cites a runbook section that does not exist: {section}"
+            )

@@ -1,0 +1,1 @@
+"""One module per command; `ttgate.cli` registers them."""

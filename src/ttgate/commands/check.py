@@ -153,6 +153,13 @@ def check(
         files=parser.hits + parser.misses + len(plan_specs),
         notes=model.notes,
     )
+    order = {layer.name: layer.order for layer in policy.layers}
+    report.stack_list = [
+        {"name": s.name, "layer": s.layer, "env": s.env, "source": s.kind, "plan_file": s.plan_file}
+        for s in sorted(
+            model.stacks, key=lambda s: (s.env or "", order.get(s.layer or "", len(order)), s.name)
+        )
+    ]
     if not model.stacks:
         report.notes.append(
             "no root stack found (a directory with a backend or provider block); check the path"

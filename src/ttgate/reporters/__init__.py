@@ -14,6 +14,7 @@ class Report:
     stacks: int
     files: int
     notes: list[str] = field(default_factory=list)  # run-level facts, e.g. "plan X errored"
+    stack_list: list[dict[str, str | None]] = field(default_factory=list)  # in apply order
 
     @property
     def active(self) -> list[Finding]:

@@ -52,6 +52,7 @@ def render(report: Report) -> str:
             "files": report.files,
             "notes": report.notes,
         },
+        "stacks": report.stack_list,
         "findings": [finding_dict(finding) for finding in report.findings],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

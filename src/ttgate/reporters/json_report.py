@@ -14,6 +14,8 @@ SCHEMA_VERSION = 1
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
     location = finding.location
+    # Line 0: a resource read from a plan without its HCL has a file (the plan) but no line.
+    line = location.line if location and location.line > 0 else None
     stack = finding.stack
     return {
         "rule": finding.rule,
@@ -21,9 +23,9 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "severity": finding.severity.label,
         "message": finding.message,
         "file": location.file if location else None,
-        "line": location.line if location else None,
-        "column": location.column if location else None,
-        "end_line": (location.end_line or location.line) if location else None,
+        "line": line,
+        "column": location.column if line is not None and location else None,
+        "end_line": ((location.end_line or line) if line is not None and location else None),
         "address": finding.address,
         "stack": stack.name if stack else None,
         "layer": stack.layer if stack else None,
@@ -33,7 +35,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "suppression_reason": finding.suppression_reason,
         "fix": finding.fix,
         "related": [
-            {"note": related.note, "file": related.location.file, "line": related.location.line}
+            {"note": related.note, "file": related.location.file, "line": related.location.line or None}
             for related in finding.related
         ],
     }

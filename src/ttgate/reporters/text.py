@@ -8,6 +8,7 @@ from itertools import groupby
 import click
 
 from ttgate.findings import Finding, Severity
+from ttgate.model import Location
 from ttgate.reporters import Report
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTICE: "cyan"}
@@ -44,6 +45,10 @@ def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, width=_WIDTH, initial_indent=indent, subsequent_indent=indent)
 
 
+def _place(location: Location) -> str:
+    return f"{location.file}:{location.line}" if location.line > 0 else location.file
+
+
 def render(report: Report, color: bool = False) -> str:
     def style(text: str, **kwargs: object) -> str:
         return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
@@ -55,15 +60,14 @@ def render(report: Report, color: bool = False) -> str:
         for file, by_file in groupby(by_stack, key=lambda f: f.location.file if f.location else "(no file)"):
             lines.append(f"  {style(file, underline=True)}")
             for finding in by_file:
-                position = f"{finding.location.line}:{finding.location.column}" if finding.location else "-"
+                location = finding.location
+                position = f"{location.line}:{location.column}" if location and location.line > 0 else "-"
                 severity = style(f"{finding.severity.label:<7}", fg=_COLORS[finding.severity], bold=True)
                 lines.append(f"    {position:<7} {severity} {finding.rule} {style(finding.name, dim=True)}")
                 lines.append(_wrap(finding.message, " " * 6))
                 lines.append(_wrap(f"fix: {finding.fix}", " " * 6))
                 for related in finding.related[:4]:
-                    lines.append(
-                        _wrap(f"↳ {related.note} ({related.location.file}:{related.location.line})", " " * 6)
-                    )
+                    lines.append(_wrap(f"↳ {related.note} ({_place(related.location)})", " " * 6))
         lines.append("")
     for note in report.notes:
         lines.append(style(f"note: {note}", fg="yellow"))

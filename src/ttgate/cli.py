@@ -28,6 +28,18 @@ class _Command(click.Group):
                 raise
             where = f"{error.filename}: " if error.filename else ""
             _fail(f"{where}{error.strerror or error}")
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if debug:
+                raise
+            # A bug in ttgate, not the user's input: say so in one line, keep the traceback for --debug.
+            click.echo(
+                f"ttgate: internal error: {type(error).__name__}: {error} "
+                "(run again with --debug for the traceback, and please report it)",
+                err=True,
+            )
+            sys.exit(3)
 
 
 def _fail(message: str) -> NoReturn:

@@ -17,7 +17,7 @@ from ttgate.model import Location, RemoteState, Resource, Stack
 from ttgate.values import Unknown
 
 SENSITIVE = "(sensitive)"
-_KEYS = re.compile(r'\[[^\]]*\]')
+_KEYS = re.compile(r"\[[^\]]*\]")
 
 
 @dataclass
@@ -146,8 +146,13 @@ class PlanStackBuilder:
                 continue
             # A resource_changes entry without planned values (older or partial plans).
             after = (change.get("change") or {}).get("after")
-            raw = {"address": address, "mode": change.get("mode"), "type": change.get("type"),
-                   "name": change.get("name"), "values": after}
+            raw = {
+                "address": address,
+                "mode": change.get("mode"),
+                "type": change.get("type"),
+                "name": change.get("name"),
+                "values": after,
+            }
             self._add(raw, change)
         prior = self.document.get("prior_state") or {}
         prior_values = prior.get("values") if isinstance(prior, dict) else None
@@ -220,6 +225,13 @@ class PlanStackBuilder:
         for key, value in list(resource.values.items()):
             if not isinstance(value, Unknown) or value.reason == SENSITIVE:
                 continue
+            if key not in expressions and value.resource is resource and value.attribute == key:
+                # Not set in the configuration, chosen by the provider at apply (Optional+Computed, such as a
+                # new queue's redrive_policy or a new function's logging_config): unset, as in the HCL model,
+                # so rules apply AWS's default instead of reporting it unknown. Only attributes and static
+                # blocks are in `expressions` (Terraform omits dynamic blocks), hence the whole-value test.
+                resource.values[key] = None
+                continue
             expression = expressions.get(key)
             if not isinstance(expression, dict):
                 continue
@@ -228,7 +240,10 @@ class PlanStackBuilder:
                 linked, attribute = target
                 resource.values[key] = Unknown(
                     f"{resource.address}.{key} is built from {linked.address}"
-                    f"{'.' + attribute if attribute else ''}, known only after apply", linked, attribute)
+                    f"{'.' + attribute if attribute else ''}, known only after apply",
+                    linked,
+                    attribute,
+                )
 
     def _resolve(
         self, references: Any, names: list[str], prefix: str, depth: int
@@ -279,13 +294,17 @@ class PlanStackBuilder:
     def _remote_state(self, resource: Resource) -> None:
         backend = resource.values.get("backend")
         config = resource.values.get("config")
-        self.stack.remote_states.append(RemoteState(
-            stack=self.stack,
-            address=resource.address,
-            backend=backend if isinstance(backend, (str, Unknown)) else Unknown("backend is not recorded"),
-            config=config if isinstance(config, (dict, Unknown)) else Unknown("config is not recorded"),
-            location=resource.location,
-        ))
+        self.stack.remote_states.append(
+            RemoteState(
+                stack=self.stack,
+                address=resource.address,
+                backend=backend
+                if isinstance(backend, (str, Unknown))
+                else Unknown("backend is not recorded"),
+                config=config if isinstance(config, (dict, Unknown)) else Unknown("config is not recorded"),
+                location=resource.location,
+            )
+        )
 
     def _outputs(self, planned: dict[str, Any]) -> None:
         outputs = planned.get("outputs")

@@ -34,7 +34,8 @@ def read_plan(path: Path, shown: str) -> dict[str, Any]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        truncated = error.pos >= len(text.rstrip()) - 1
+        # A string left open runs to the end of the file (a raw newline inside one is another error).
+        truncated = error.pos >= len(text.rstrip()) - 1 or error.msg.startswith("Unterminated string")
         hint = " (the file looks truncated)" if truncated else ""
         raise UserError(
             f"--plan {shown}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}{hint}"

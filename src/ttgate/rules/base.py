@@ -108,8 +108,12 @@ class RuleContext:
             severity=self.unverifiable_severity,
             message=f"{self.rule.id} ({self.rule.name}) cannot check {subject.address}: {what} is unknown "
             f"({unknown.reason}).",
-            fix="Give the value a default or a tfvars entry, check with the plan (--plan), or suppress "
-            f"{self.rule.id} here with a reason if it is checked elsewhere.",
+            fix=(
+                "The value is decided at apply time; check again once it exists, or suppress "
+                if subject.stack.kind == "plan"
+                else "Give the value a default or a tfvars entry, check with the plan (--plan), or suppress "
+            )
+            + f"{self.rule.id} here with a reason if it is checked elsewhere.",
             location=location,
             block=subject.location,
             for_rule=self.rule.id,

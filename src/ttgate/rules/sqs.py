@@ -59,7 +59,12 @@ def redrives(model: Model) -> list[Redrive]:
             found.append(Redrive(source, separate, policy))
     for redrive in found:
         if isinstance(redrive.policy, Unknown):
-            redrive.target = redrive.policy
+            # Unknown until apply, but built from one queue's ARN (a plan's configuration says so): its DLQ.
+            linked = redrive.policy.resource
+            if linked is not None and linked.type == "aws_sqs_queue" and linked.mode == "managed":
+                redrive.target = linked
+            else:
+                redrive.target = redrive.policy
             continue
         target = redrive.policy.get("deadLetterTargetArn")
         redrive.target = find_resource(model, target, ("aws_sqs_queue",), redrive.source.stack.env)

@@ -42,7 +42,8 @@ def check(context: RuleContext) -> Iterator[Finding]:
     stacks = [
         s
         for s in context.model.stacks
-        if s.kind == "hcl" and s.layer is not None and policy.layer(s.layer) is not None
+        # A plan carries no backend; a plan laid over its HCL stack keeps the HCL's backend.
+        if (s.kind == "hcl" or s.backend is not None) and s.layer is not None and policy.layer(s.layer)
     ]
     by_key: dict[tuple[str | None, str], list[Stack]] = defaultdict(list)
     for stack in sorted(stacks, key=lambda s: s.name):

@@ -20,7 +20,7 @@ from typing import Any
 from ttgate.hcl.syntax import ParsedFile, SyntaxProblem, convert, find_directives
 
 # Bump when the syntax tree changes shape, so old cache entries are never read.
-SYNTAX_VERSION = "2"
+SYNTAX_VERSION = "3"
 # Below this many uncached files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 24
 

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from lark import Tree
+
 # --- expressions -----------------------------------------------------------------------------
 
 
@@ -180,19 +182,23 @@ def _token_text(node: Any) -> str:
 
 
 def _is_tree(node: Any, name: str | None = None) -> bool:
-    data = getattr(node, "data", None)
-    return data is not None and (name is None or data == name)
+    return isinstance(node, Tree) and (name is None or node.data == name)
 
 
 def _children(node: Any) -> list[Any]:
     """Children without newline/comment nodes and punctuation tokens."""
     return [
-        child for child in node.children if not _is_tree(child, "new_line_or_comment") and child is not None
+        child
+        for child in node.children
+        if child is not None and not (isinstance(child, Tree) and child.data == "new_line_or_comment")
     ]
 
 
 def _subtrees(node: Any) -> list[Any]:
-    return [child for child in _children(node) if _is_tree(child)]
+    # The hottest function of the conversion: one pass, no helper calls.
+    return [
+        child for child in node.children if isinstance(child, Tree) and child.data != "new_line_or_comment"
+    ]
 
 
 def _edge_token(node: Any, last: bool) -> Any:

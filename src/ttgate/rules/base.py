@@ -14,7 +14,7 @@ from typing import Any
 
 from ttgate.findings import Finding, Related, Severity
 from ttgate.model import Location, Model, Resource, Stack
-from ttgate.values import Unknown
+from ttgate.values import Unknown, as_number, display
 
 
 @dataclass(frozen=True)
@@ -138,3 +138,14 @@ def where(resource: Resource) -> str:
 def seconds(value: float | int) -> str:
     number = int(value) if float(value).is_integer() else value
     return f"{number} s"
+
+
+def number_or_default(resource: Resource, attribute: str, default: float | int) -> float | int | Unknown:
+    """An attribute as a number; AWS's default when unset; Unknown when unknown or not a number."""
+    value: Any = resource.values.get(attribute)
+    if value is None:
+        return default
+    number = as_number(value)
+    if number is None:
+        return Unknown(f"{attribute} = {display(value)} is not a number")
+    return number

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ttgate.findings import Finding
 from ttgate.links import find_resource, resource_name
 from ttgate.model import Model, Resource
+from ttgate.rules.base import RuleContext
 from ttgate.values import Unknown
 
 
@@ -86,3 +89,35 @@ def dead_letter_queues(model: Model, dlq_suffix: str) -> tuple[list[DeadLetterQu
             by_queue.setdefault(queue, DeadLetterQueue(queue))
     ordered = sorted(by_queue.values(), key=lambda dlq: (dlq.queue.stack.name, dlq.queue.address))
     return ordered, unresolved
+
+
+def _may_be_sqs(mapping: Resource) -> bool:
+    """Whether an event source that cannot be followed may still be an SQS queue."""
+    source = mapping.values.get("event_source_arn")
+    if isinstance(source, str):
+        return ":sqs:" in source
+    return not (
+        isinstance(source, Unknown)
+        and source.resource is not None
+        and source.resource.type not in ("aws_sqs_queue", "terraform_remote_state")
+    )
+
+
+def sqs_consumers(context: RuleContext) -> Iterator[tuple[Resource, Resource] | Finding]:
+    """(event source mapping, queue) for every Lambda that consumes a queue of the checked stacks.
+
+    A mapping whose source may be a queue but cannot be followed yields a TG001 finding instead;
+    a source that is plainly not SQS (Kinesis, DynamoDB streams) or a queue outside the check is skipped.
+    """
+    for mapping in context.model.resources("aws_lambda_event_source_mapping"):
+        source = mapping.values.get("event_source_arn")
+        queue = find_resource(context.model, source, ("aws_sqs_queue",), mapping.stack.env)
+        if queue is None:
+            continue
+        if isinstance(queue, Unknown):
+            if _may_be_sqs(mapping):
+                yield from context.unverifiable(
+                    mapping, "the queue it consumes", queue, attribute="event_source_arn"
+                )
+            continue
+        yield mapping, queue

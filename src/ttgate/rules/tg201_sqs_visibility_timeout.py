@@ -3,42 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from ttgate.findings import Finding, Related, Severity
 from ttgate.links import find_resource, resource_name
 from ttgate.model import Resource
-from ttgate.rules.base import Rule, RuleContext, RuleDoc, origin_notes, seconds, where
-from ttgate.values import Unknown, as_number, display
+from ttgate.rules.base import Rule, RuleContext, RuleDoc, number_or_default, origin_notes, seconds, where
+from ttgate.rules.sqs import sqs_consumers
+from ttgate.values import Unknown, display
 
 LAMBDA_DEFAULT_TIMEOUT = 3
 SQS_DEFAULT_VISIBILITY = 30
 
 
-def _number(resource: Resource, attribute: str, default: int) -> float | int | Unknown:
-    value: Any = resource.values.get(attribute)
-    if value is None:
-        return default
-    number = as_number(value)
-    if number is None:
-        return Unknown(f"{attribute} = {display(value)} is not a number")
-    return number
-
-
 def check(context: RuleContext) -> Iterator[Finding]:
     multiplier = context.params["multiplier"]
     with_window = context.params["include_batching_window"]
-    for mapping in context.model.resources("aws_lambda_event_source_mapping"):
-        env = mapping.stack.env
-        queue = find_resource(context.model, mapping.values.get("event_source_arn"), ("aws_sqs_queue",), env)
-        if queue is None:
-            continue  # not an SQS source, or a queue outside the checked stacks
-        if isinstance(queue, Unknown):
-            if _may_be_sqs(mapping):
-                yield from context.unverifiable(
-                    mapping, "the queue it consumes", queue, attribute="event_source_arn"
-                )
+    for item in sqs_consumers(context):
+        if isinstance(item, Finding):
+            yield item
             continue
+        mapping, queue = item
+        env = mapping.stack.env
         function = find_resource(
             context.model, mapping.values.get("function_name"), ("aws_lambda_function",), env
         )
@@ -52,9 +37,9 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 mapping, "the function that consumes the queue", function, attribute="function_name"
             )
             continue
-        timeout = _number(function, "timeout", LAMBDA_DEFAULT_TIMEOUT)
-        window = _number(mapping, "maximum_batching_window_in_seconds", 0) if with_window else 0
-        visibility = _number(queue, "visibility_timeout_seconds", SQS_DEFAULT_VISIBILITY)
+        timeout = number_or_default(function, "timeout", LAMBDA_DEFAULT_TIMEOUT)
+        window = number_or_default(mapping, "maximum_batching_window_in_seconds", 0) if with_window else 0
+        visibility = number_or_default(queue, "visibility_timeout_seconds", SQS_DEFAULT_VISIBILITY)
         for value, subject, attribute, what in (
             (timeout, function, "timeout", "the function's timeout"),
             (window, mapping, "maximum_batching_window_in_seconds", "the batching window"),
@@ -68,17 +53,6 @@ def check(context: RuleContext) -> Iterator[Finding]:
         if visibility >= required:
             continue
         yield _finding(context, queue, function, mapping, visibility, timeout, window, required)
-
-
-def _may_be_sqs(mapping: Resource) -> bool:
-    source = mapping.values.get("event_source_arn")
-    if isinstance(source, str):
-        return ":sqs:" in source
-    return not (
-        isinstance(source, Unknown)
-        and source.resource is not None
-        and source.resource.type not in ("aws_sqs_queue", "terraform_remote_state")
-    )
 
 
 def _finding(

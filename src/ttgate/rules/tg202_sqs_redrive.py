@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from ttgate.findings import Finding, Related, Severity
-from ttgate.links import find_resource, resource_name
+from ttgate.links import resource_name
 from ttgate.model import Resource
 from ttgate.rules.base import Rule, RuleContext, RuleDoc, where
-from ttgate.rules.sqs import Redrive, redrives
+from ttgate.rules.sqs import Redrive, redrives, sqs_consumers
 from ttgate.values import Unknown, as_number, display
 
 
@@ -18,32 +18,14 @@ def _label(resource: Resource) -> str:
     return name if isinstance(name, str) else resource.address
 
 
-def _may_be_sqs(mapping: Resource) -> bool:
-    """Whether an event source that cannot be followed may still be an SQS queue (as TG201 decides)."""
-    source = mapping.values.get("event_source_arn")
-    if isinstance(source, str):
-        return ":sqs:" in source
-    return not (
-        isinstance(source, Unknown)
-        and source.resource is not None
-        and source.resource.type not in ("aws_sqs_queue", "terraform_remote_state")
-    )
-
-
 def _consumed_queues(context: RuleContext) -> Iterator[tuple[Resource, Resource] | Finding]:
     """(queue, first event source mapping) per Lambda-consumed queue; TG001 findings when unknown."""
     seen: set[int] = set()
-    for mapping in context.model.resources("aws_lambda_event_source_mapping"):
-        source = mapping.values.get("event_source_arn")
-        queue = find_resource(context.model, source, ("aws_sqs_queue",), mapping.stack.env)
-        if queue is None:
-            continue  # not an SQS source, or a queue outside the checked stacks
-        if isinstance(queue, Unknown):
-            if _may_be_sqs(mapping):
-                yield from context.unverifiable(
-                    mapping, "the queue it consumes", queue, attribute="event_source_arn"
-                )
+    for item in sqs_consumers(context):
+        if isinstance(item, Finding):
+            yield item
             continue
+        mapping, queue = item
         if id(queue) not in seen:
             seen.add(id(queue))
             yield queue, mapping

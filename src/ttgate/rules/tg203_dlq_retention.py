@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from ttgate.findings import Finding, Related, Severity
 from ttgate.links import resource_name
 from ttgate.model import Resource
-from ttgate.rules.base import Rule, RuleContext, RuleDoc, seconds, where
+from ttgate.rules.base import Rule, RuleContext, RuleDoc, number_or_default, seconds, where
 from ttgate.rules.sqs import DeadLetterQueue, dead_letter_queues
-from ttgate.values import Unknown, as_number, display
+from ttgate.values import Unknown, display
 
 SQS_DEFAULT_RETENTION = 345600  # 4 days
 SQS_MAX_RETENTION = 1209600  # 14 days
@@ -28,13 +27,7 @@ def _days(value: float | int) -> str:
 
 
 def _retention(queue: Resource) -> float | int | Unknown:
-    value: Any = queue.values.get("message_retention_seconds")
-    if value is None:
-        return SQS_DEFAULT_RETENTION
-    number = as_number(value)
-    if number is None:
-        return Unknown(f"message_retention_seconds = {display(value)} is not a number")
-    return number
+    return number_or_default(queue, "message_retention_seconds", SQS_DEFAULT_RETENTION)
 
 
 def check(context: RuleContext) -> Iterator[Finding]:

@@ -75,7 +75,8 @@ def _parse_formats(values: tuple[str, ...]) -> list[tuple[str, str | None]]:
     "formats",
     multiple=True,
     metavar="F[:FILE]",
-    help="text (default) or json; add :FILE to write it to a file. Repeatable.",
+    help="text (default), json, sarif, markdown or github (annotations); add :FILE to write it "
+    "to a file. Repeatable.",
 )
 @click.option(
     "--fail-on",

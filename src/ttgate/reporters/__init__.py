@@ -40,4 +40,28 @@ def _json(report: Report, color: bool) -> str:
     return render(report)
 
 
-FORMATS: dict[str, Callable[[Report, bool], str]] = {"text": _text, "json": _json}
+def _github(report: Report, color: bool) -> str:
+    from ttgate.reporters.github import render
+
+    return render(report)
+
+
+def _sarif(report: Report, color: bool) -> str:
+    from ttgate.reporters.sarif import render
+
+    return render(report)
+
+
+def _markdown(report: Report, color: bool) -> str:
+    from ttgate.reporters.markdown import render
+
+    return render(report)
+
+
+FORMATS: dict[str, Callable[[Report, bool], str]] = {
+    "text": _text,
+    "json": _json,
+    "github": _github,
+    "sarif": _sarif,
+    "markdown": _markdown,
+}

@@ -1,0 +1,1 @@
+"""Integrations: the only modules that talk to the network (AWS, GitHub, git)."""

@@ -154,6 +154,7 @@ def check(
         files=parser.hits + parser.misses + len(plan_specs),
         notes=model.notes,
     )
+    report.paths = [target.as_posix() for target in targets] + [spec.path.as_posix() for spec in plan_specs]
     order = {layer.name: layer.order for layer in policy.layers}
     report.stack_list = [
         {"name": s.name, "layer": s.layer, "env": s.env, "source": s.kind, "plan_file": s.plan_file}

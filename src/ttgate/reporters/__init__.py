@@ -15,6 +15,7 @@ class Report:
     files: int
     notes: list[str] = field(default_factory=list)  # run-level facts, e.g. "plan X errored"
     stack_list: list[dict[str, str | None]] = field(default_factory=list)  # in apply order
+    paths: list[str] = field(default_factory=list)  # what was checked, as given (paths and plans)
 
     @property
     def active(self) -> list[Finding]:

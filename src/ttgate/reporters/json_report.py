@@ -54,6 +54,7 @@ def render(report: Report) -> str:
             "files": report.files,
             "notes": report.notes,
         },
+        "paths": report.paths,
         "stacks": report.stack_list,
         "findings": [finding_dict(finding) for finding in report.findings],
     }

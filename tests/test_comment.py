@@ -26,7 +26,7 @@ from ttgate.integrations import github as github_integration
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "ghs_secret-token-never-printed"
 SHA = "0123456789abcdef0123456789abcdef01234567"
-KEY = "pr-gate/check/examples/failing/practice/deploy"  # the default: workflow/job/checked paths
+KEY = "pr-gate/check/examples/failing"  # the default: workflow/job/checked paths
 API = "https://api.github.com:443"
 COMMENTS = f"{API}/repos/acme/infra/issues/7/comments?per_page=100"
 LINKS = Links(

@@ -69,7 +69,7 @@ def _write_output(env: dict[str, str], url: str | None) -> None:
 @click.option(
     "--key",
     help="Which comment to keep up to date: one per key. Default: GITHUB_WORKFLOW/GITHUB_JOB/PATHS, "
-    "PATHS being the checked paths (the stacks' common directory).",
+    "PATHS being the checked paths as given to ttgate check.",
 )
 @click.option(
     "--mode",

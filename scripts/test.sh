@@ -7,6 +7,12 @@ python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/python" -m pip install --quiet -e ".[dev,github,aws]"
 "$venv/bin/ruff" check src tests benchmarks
+"$venv/bin/ruff" format --check src tests benchmarks
 "$venv/bin/mypy"
+# The composite action and the workflows: zizmor's audits (offline) and GitHub's schemas (vendored).
+workflows=(action.yml .github/workflows/*.yml examples/workflows/*.yml)
+"$venv/bin/zizmor" --offline --no-progress "${workflows[@]}"
+"$venv/bin/check-jsonschema" --builtin-schema vendor.github-actions action.yml
+"$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml examples/workflows/*.yml
 export TTGATE_CACHE_DIR="$(mktemp -d)"
 "$venv/bin/pytest" -q -p no:cacheprovider "$@"

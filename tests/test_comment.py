@@ -655,3 +655,19 @@ def test_a_broken_template_is_a_user_error(tmp_path: Path, actions: Path, api: A
     assert requests_made(api) == []
     assert result.exit_code == 2
     assert result.stderr.startswith(f"ttgate: error: template {template}, line 2: ")
+
+
+def test_under_actions_the_warning_is_also_an_annotation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = tmp_path / "report.json"
+    report.write_text(
+        json.dumps({"version": 1, "tool": {"name": "ttgate"}, "summary": {}, "findings": [], "stacks": []})
+    )
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = CliRunner().invoke(
+        main, ["comment", "--report", str(report), "--repo", "acme/infra", "--pr", "7"]
+    )
+    assert result.exit_code == 0
+    assert "::warning title=ttgate comment::No PR comment written: " in result.stdout

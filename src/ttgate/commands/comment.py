@@ -45,6 +45,11 @@ def _warn(why: str) -> None:
         "and is unaffected (exit 0).",
         err=True,
     )
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        # Shown as a warning annotation in the run's summary, where a reviewer will see it.
+        from ttgate.reporters.github import escape_data
+
+        click.echo(f"::warning title=ttgate comment::{escape_data(f'No PR comment written: {why}.')}")
 
 
 def _write_output(env: dict[str, str], url: str | None) -> None:

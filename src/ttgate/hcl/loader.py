@@ -69,7 +69,7 @@ class StackBuilder:
     def __init__(
         self, root: Path, policy: Policy, parser: Parser, var_files: list[Path] | None = None
     ) -> None:
-        self.root = root.resolve()
+        self.root = Path(os.path.normpath(os.path.abspath(root)))
         self.policy = policy
         self.parser = parser
         self.var_files = var_files or []
@@ -87,10 +87,14 @@ class StackBuilder:
     # -- paths -------------------------------------------------------------------------------
 
     def resolve(self, path: Path) -> Path:
-        """Path.resolve() memoised: it costs a system call per path component."""
+        """An absolute, normalised path, memoised.
+
+        Lexical, like Terraform's own joining of module paths (``../modules/x``), and without the
+        system call per path component that Path.resolve() costs.
+        """
         resolved = self._resolved.get(path)
         if resolved is None:
-            resolved = self._resolved[path] = path.resolve()
+            resolved = self._resolved[path] = Path(os.path.normpath(os.path.abspath(path)))
         return resolved
 
     def relative(self, path: Path) -> str:
@@ -316,9 +320,9 @@ class StackBuilder:
             path = config.get("path")
             if not isinstance(path, str) or reader.directory is None:
                 return None, "its local state path cannot be evaluated"
-            state_dir = (reader.directory / path).resolve().parent
+            state_dir = self.resolve(reader.directory / path).parent
             for stack in self.model.stacks:
-                if stack.directory is not None and stack.directory.resolve() == state_dir:
+                if stack.directory is not None and self.resolve(stack.directory) == state_dir:
                     return stack, None
             return None, f"no stack in this check writes {path}"
         key = config.get("key")

@@ -39,9 +39,7 @@ class ModuleSource:
         """Terraform cannot tell a root module from a child; a backend or provider block is the sign."""
         return bool(self.backends or self.providers)
 
-    @property
-    def managed_types(self) -> set[str]:
-        return {type_ for mode, type_, _ in self.resources if mode == "managed"}
+    managed_types: set[str] = field(default_factory=set)  # filled by build_module, read on every lookup
 
 
 def build_module(directory: Path, files: list[tuple[str, ParsedFile]]) -> ModuleSource:
@@ -52,6 +50,7 @@ def build_module(directory: Path, files: list[tuple[str, ParsedFile]]) -> Module
             continue
         for block in parsed.body.blocks:
             _declare(module, block, file)
+    module.managed_types = {type_ for mode, type_, _ in module.resources if mode == "managed"}
     return module
 
 

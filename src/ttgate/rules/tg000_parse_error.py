@@ -11,7 +11,7 @@ from ttgate.rules.base import Rule, RuleContext, RuleDoc
 
 def check(context: RuleContext) -> Iterator[Finding]:
     # A file in a root stack's directory belongs to that stack; a module's file to none in particular.
-    roots = {stack.name: stack for stack in context.model.stacks if stack.kind == "hcl"}
+    roots = {stack.name: stack for stack in context.model.stacks if stack.directory is not None}
     for problem in context.model.problems:
         yield context.finding(
             f"Cannot read this file: {problem.message}. Nothing in it was checked.",

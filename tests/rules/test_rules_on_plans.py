@@ -145,7 +145,7 @@ def test_tg000_broken_hcl_beside_a_plan_is_still_reported_and_the_plan_checked(
         {"name": "/aws/lambda/tt-practice-dev-worker", "retention_in_days": 10},
     )
     findings = check(tmp_path, {"30_app/dev": plan}, model=load(tmp_path))
-    assert found(findings, "TG000", "TG301") == [
+    assert sorted(found(findings, "TG000", "TG301")) == [
         *([("TG000", None, "30_app/dev", "error")] if broken else []),
         ("TG301", "aws_cloudwatch_log_group.worker", "30_app/dev", "error"),
     ]

@@ -144,7 +144,7 @@ def test_a_variable_in_the_backend_is_unverifiable(tmp_path: Path) -> None:
         ),
     )
     findings = check(tmp_path, "TG001")
-    assert summary(findings) == [("TG001", f"{APP_DEV}/backend.tf", 2, "30_app/dev")]
+    assert summary(findings) == [("TG001", f"{APP_DEV}/backend.tf", 3, "30_app/dev")]  # the key line
     assert findings[0].message.startswith("TG102 (backend-state-key) cannot check the backend of 30_app/dev")
     assert "key is unknown" in findings[0].message
     assert check(tmp_path, "TG102") == []
@@ -192,3 +192,14 @@ def test_examples_failing_report_the_key_line() -> None:
         (f.rule, f.location.file, f.location.line) for f in _mine(check(EXAMPLES / "failing")) if f.location
     }
     assert found == expected
+
+
+def test_suppressing_tg102_also_silences_its_unverifiable_notice(tmp_path: Path) -> None:
+    with_variable = backend().replace(
+        'key     = "app/terraform.tfstate"',
+        "# ttgate:ignore TG102 key set by the wrapper script\n    key = var.key",
+    )
+    write_tree(tmp_path, stack("30_app", "dev", backend__tf=with_variable))
+    [notice] = check(tmp_path, "TG001")
+    assert notice.suppressed
+    assert notice.suppression_reason == "key set by the wrapper script"

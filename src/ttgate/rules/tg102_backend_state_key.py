@@ -31,9 +31,12 @@ def _unverifiable(context: RuleContext, stack: Stack, what: str, unknown: Unknow
         f"{what} is unknown ({unknown.reason}).",
         fix="Write the backend setting as a literal (Terraform allows no variables in a backend block), "
         f"or suppress {context.rule.id} here with a reason if it is checked elsewhere.",
-        location=stack.backend.location if stack.backend else stack.location,
+        location=stack.backend.attribute_locations.get(what, stack.backend.location)
+        if stack.backend
+        else stack.location,
         stack=stack,
         source=stack.kind,
+        for_rule=context.rule.id,
     )
 
 

@@ -129,7 +129,8 @@ def check(
     plan_specs = [PlanSpec.parse(text) for text in plans]
     for spec in plan_specs:
         if not spec.path.is_file():
-            raise UserError(f"--plan {spec.path}: no such file")
+            what = "is a directory; pass the plan's JSON file" if spec.path.is_dir() else "no such file"
+            raise UserError(f"--plan {spec.path}: {what}")
     targets = list(paths) or ([] if plan_specs else [Path(".")])
     for target in targets:
         if not target.exists():

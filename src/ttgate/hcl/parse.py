@@ -20,7 +20,7 @@ from typing import Any
 from ttgate.hcl.syntax import ParsedFile, SyntaxProblem, convert, find_directives
 
 # Bump when the syntax tree changes shape, so old cache entries are never read.
-SYNTAX_VERSION = "3"
+SYNTAX_VERSION = "4"
 # Below this many uncached files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 24
 
@@ -82,7 +82,8 @@ def parse_text(text: str) -> ParsedFile:
         if token is not None and getattr(token, "type", "") == "$END":
             reason = "unexpected end of file (an unclosed block, string or bracket?)"
         elif token is not None:
-            reason = f"unexpected {str(token).strip()!r}"
+            shown = str(token).strip()
+            reason = f"unexpected {shown!r}" if shown else "unexpected end of line (a value is missing?)"
             if expected and len(expected) <= 5:
                 reason += f", expected one of {', '.join(expected)}"
         else:

@@ -371,7 +371,9 @@ def test_failing_example_annotates_summarises_comments_and_fails(tmp_path: Path,
     sarif = json.loads(Path(run.outputs["sarif-file"]).read_text(encoding="utf-8"))
     assert sarif["version"] == "2.1.0"
     assert len(sarif["runs"][0]["results"]) == len(report["findings"])
-    assert Path(run.outputs["sarif-file"]) == tmp_path / "runner-temp" / "ttgate.sarif"
+    sarif_path = Path(run.outputs["sarif-file"])
+    assert sarif_path.name == "ttgate.sarif" and sarif_path.parent.parent == tmp_path / "runner-temp"
+    assert sarif_path.parent == Path(run.outputs["json-report"]).parent  # one directory per run
 
     annotations = run.step("check").stdout.splitlines()
     assert any(line.startswith("::error file=examples/failing/practice/deploy/") for line in annotations)
@@ -392,6 +394,19 @@ def test_failing_example_annotates_summarises_comments_and_fails(tmp_path: Path,
         ("GET", comments_api),  # look for this key's comment first
         ("POST", comments_api),
     ]
+
+
+def test_two_uses_in_one_job_keep_separate_sarif_files(tmp_path: Path, github: FakeGitHub) -> None:
+    # The same RUNNER_TEMP, as in one job: the second run must not overwrite the first one's SARIF.
+    first = run_action(
+        tmp_path, {"path": "examples/failing", "comment": "never"}, github.url, use_this_venv()
+    )
+    second = run_action(
+        tmp_path, {"path": "examples/passing", "comment": "never"}, github.url, use_this_venv()
+    )
+    assert first.outputs["sarif-file"] != second.outputs["sarif-file"]
+    first_results = json.loads(Path(first.outputs["sarif-file"]).read_text(encoding="utf-8"))
+    assert first_results["runs"][0]["results"]  # still the failing example's findings
 
 
 def test_fail_on_never_and_comment_never(tmp_path: Path, github: FakeGitHub) -> None:

@@ -625,8 +625,8 @@ def test_oversized_report_drops_the_least_severe_first(tmp_path: Path, actions: 
     left_out = 60 + 60 - len(kept)
     assert (
         f"> **{left_out} findings not shown** ({60 - len(kept)} warnings, 60 notices): the comment would "
-        "exceed GitHub's 65,536-character limit. The full report is in the job summary and the report "
-        "artifact of [the workflow run](https://github.com/acme/infra/actions/runs/42)."
+        "exceed GitHub's 65,536-character limit. The full report is in the job summary of "
+        "[the workflow run](https://github.com/acme/infra/actions/runs/42)."
     ) in body
     assert f"- … {left_out} more findings in this stack not shown (size limit)" in body
     assert body.count("<details") == body.count("</details>") == 1

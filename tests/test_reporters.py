@@ -409,7 +409,11 @@ def test_markdown_lists_stacks_in_apply_order_and_groups_findings() -> None:
     assert infra_section < app_section  # sections follow apply order too
     assert "<details>\n<summary><b>practice/deploy/20&#95;infra" in text  # warnings only: closed
     assert "<details open>\n<summary><b>practice/deploy/30&#95;app" in text  # has an error: open
-    assert "[TG201](docs/rules/TG201.md) sqs-visibility-timeout" in text
+    # Absolute: in $GITHUB_STEP_SUMMARY a relative link would resolve against the workflow run page.
+    assert (
+        "[TG201](https://github.com/ttgate/ttgate/blob/main/docs/rules/TG201.md) sqs-visibility-timeout"
+        in text
+    )
     assert "app.tf:3" in text
     assert "**Fix:** Set visibility\\_timeout\\_seconds to at least 60." in text
 

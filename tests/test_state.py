@@ -270,6 +270,15 @@ def test_restore_out_option_and_no_overwrite(bucket: Bucket, tmp_path: Path) -> 
     assert "exists" in line
 
 
+def test_restore_out_into_a_missing_directory_is_refused_up_front(bucket: Bucket, tmp_path: Path) -> None:
+    out = tmp_path / "no-such-dir" / "restore.tfstate"
+    result = run(*restore_args(bucket.versions["v2"], "--out", str(out)))
+    line = one_line_error(result)
+    assert line.startswith(f"ttgate: error: --out {out}: directory ") and "does not exist" in line
+    assert "serial" not in result.output  # refused before reading anything
+    assert not out.parent.exists()
+
+
 def test_restore_refuses_another_lineage(bucket: Bucket, tmp_path: Path) -> None:
     before, digest = bucket.state_versions(), bucket.digest()
     line = one_line_error(run(*restore_args(bucket.versions["other"], "--upload", "--yes")))

@@ -128,6 +128,12 @@ def test_the_consumer_workflow_passes_labelled_plans_to_the_action() -> None:
     assert 'terraform init -input=false -backend-config="bucket=tt-practice-tf-state-dev-' in scripts
     assert "terraform plan -input=false -lock=false -out=tfplan" in scripts
     assert "terraform show -json tfplan >" in scripts
+    # The comment and the job summary send readers of a too-long report to this artifact.
+    upload = next(
+        step for step in document["jobs"]["gate"]["steps"] if step.get("name") == "Upload the full report"
+    )
+    assert "steps.gate.outputs.json-report" in upload["with"]["path"]
+    assert "!cancelled()" in upload["if"]  # after a failing check too
 
 
 def test_action_inputs_and_outputs() -> None:

@@ -157,7 +157,7 @@ class Links:
     server_url: str = "https://github.com"
     repo: str | None = None  # OWNER/NAME
     sha: str | None = None  # the PR's head commit: file links point at the code the report is about
-    details_url: str | None = None  # the workflow run: job summary and report artifact
+    details_url: str | None = None  # the workflow run, whose job summary holds the full report
 
     def file(self, path: str | None, line: int | None = None) -> str | None:
         if not (path and self.repo and self.sha):
@@ -487,7 +487,7 @@ def _minimal_body(head: str, report: dict[str, Any], links: Links) -> str:
     where = f"[the workflow run]({href(links.details_url)})" if links.details_url else "the workflow run"
     return (
         f"{head}### {icon} ttgate: {md(_counts_text(counts))}\n\n"
-        f"The findings do not fit in a comment: see the job summary and the report artifact of {where}.\n"
+        f"The findings do not fit in a comment: see the job summary of {where}, which lists them all.\n"
     )
 
 

@@ -108,6 +108,8 @@ def restore_command(
         raise UserError("--upload replaces the current state object and needs --yes")
     if yes and not upload:
         raise UserError("--yes confirms --upload; without --upload the state is only written to a file")
+    if out is not None and not out.parent.is_dir():
+        raise UserError(f"--out {out}: directory {out.parent} does not exist; nothing read or written")
     policy, aws, backend = load_context(**options)
     key = _state_key(policy, layer)
     held = find_held_locks(
@@ -147,7 +149,11 @@ def restore_command(
             click.echo(f"the replaced version {restore.current_version_id} stays in the bucket's history")
         click.echo("next: terraform plan in the stack, to see what bringing the infrastructure back changes")
         return
-    target.write_bytes(restore.body)
+    try:
+        with target.open("xb") as handle:  # "x": never overwrite a file that appeared meanwhile
+            handle.write(restore.body)
+    except OSError as error:
+        raise UserError(f"{target}: cannot write the restored state: {error.strerror or error}") from None
     click.echo(f"wrote {target}")
     click.echo(
         f"next, in the stack's directory: terraform state push {target.resolve()}, then terraform plan "

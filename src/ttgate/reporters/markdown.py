@@ -15,7 +15,8 @@ from ttgate.findings import Finding, Severity
 from ttgate.reporters import Report
 
 STEP_SUMMARY_LIMIT = 1024 * 1024  # bytes; GitHub rejects a larger step summary
-RULE_DOCS = "docs/rules/{id}.md"
+# Absolute: a relative link in a job summary resolves against the run page, not ttgate's docs.
+RULE_DOCS = "https://github.com/ttgate/ttgate/blob/main/docs/rules/{id}.md"
 FULL_REPORT = "`ttgate check --format json:FILE` (or the SARIF report) lists them all"
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
@@ -71,7 +72,7 @@ def _where(finding: Finding) -> str:
 
 
 def _rule(finding: Finding) -> str:
-    link = quote(RULE_DOCS.format(id=finding.rule), safe="/")
+    link = RULE_DOCS.format(id=quote(finding.rule, safe=""))
     return f"[{escape(finding.rule)}]({link}) {escape(finding.name)}"
 
 

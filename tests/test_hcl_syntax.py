@@ -101,8 +101,10 @@ def test_plain_heredoc_is_a_literal_and_keeps_backslashes() -> None:
     assert expr('<<EOT\n{"a": "b\\n"}\nEOT') == ast.Lit('{"a": "b\\n"}\n')
 
 
-def test_heredoc_with_directive_is_unsupported() -> None:
-    assert expr("<<EOT\n%{ for a in var.l }${a}%{ endfor }\nEOT") == ast.Unsupported("template directive")
+def test_heredoc_with_directive_is_a_template_for() -> None:
+    assert expr("<<EOT\n%{ for a in var.l }${a}%{ endfor }\nEOT") == ast.Template(
+        [ast.TemplateFor(None, "a", var("l"), [ast.Name("a")]), "\n"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -131,8 +133,8 @@ def test_template_parts() -> None:
     assert expr('"${var.a}"') == ast.Template([var("a")])
 
 
-def test_template_directive_is_unsupported() -> None:
-    assert expr('"%{ if var.a }yes%{ endif }"') == ast.Unsupported("template directive")
+def test_template_directive_is_a_template_if() -> None:
+    assert expr('"%{ if var.a }yes%{ endif }"') == ast.Template([ast.TemplateIf(var("a"), ["yes"], [])])
 
 
 # --- expressions -----------------------------------------------------------------------------

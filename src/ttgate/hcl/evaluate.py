@@ -322,6 +322,43 @@ class Evaluator:
                 grouped[out_key] = out_value
         return items if expr.key is None else grouped
 
+    def _parts(self, parts: list[str | ast.Expr], trace: Trace) -> str | Unknown:
+        """Template parts joined into one string (a directive's body is always a string)."""
+        pieces: list[str] = []
+        for part in parts:
+            value = part if isinstance(part, str) else to_string(self._eval(part, trace))
+            if isinstance(value, Unknown):  # Invalid included
+                return value if isinstance(value, Invalid) else Unknown(value.reason)
+            pieces.append(value)
+        return "".join(pieces)
+
+    def _template_if(self, expr: ast.TemplateIf, trace: Trace) -> Any:
+        test = _truth(self._eval(expr.test, trace))
+        if isinstance(test, Unknown):
+            return test
+        return self._parts(expr.then if test else expr.other, trace)
+
+    def _template_for(self, expr: ast.TemplateFor, trace: Trace) -> Any:
+        collection = self._eval(expr.collection, trace)
+        if isinstance(collection, Unknown):
+            return collection
+        if isinstance(collection, dict):
+            pairs: list[tuple[Any, Any]] = sorted(collection.items())  # Terraform: lexical key order
+        elif isinstance(collection, list):
+            pairs = list(enumerate(collection))
+        else:
+            return Invalid(f"a template for directive cannot iterate over {collection!r}")
+        pieces: list[str] = []
+        for key, value in pairs:
+            names = {expr.value_var: value}
+            if expr.key_var is not None:
+                names[expr.key_var] = key
+            piece = self.with_bindings(names)._parts(expr.body, trace)
+            if isinstance(piece, Unknown):
+                return piece
+            pieces.append(piece)
+        return "".join(pieces)
+
     def _unsupported(self, expr: ast.Unsupported, trace: Trace) -> Any:
         return Unknown(f"{expr.what} is not evaluated by ttgate")
 
@@ -340,6 +377,8 @@ _HANDLERS: dict[type, Callable[[Evaluator, Any, Trace], Any]] = {
     ast.TupleExpr: Evaluator._tuple,
     ast.ObjectExpr: Evaluator._object,
     ast.ForExpr: Evaluator._for,
+    ast.TemplateIf: Evaluator._template_if,
+    ast.TemplateFor: Evaluator._template_for,
     ast.Unsupported: Evaluator._unsupported,
 }
 

@@ -82,6 +82,7 @@ class Instance:
         inputs: dict[str, Input],
         root_call: Location | None,
         present: bool | Unknown = True,
+        callers: tuple[Path, ...] = (),
     ) -> None:
         self.builder = builder
         self.stack = stack
@@ -93,6 +94,8 @@ class Instance:
         self.evaluator = Evaluator(self)
         self.memo = Memo()
         self.resources: list[Resource] = []
+        # The module directories of this instance and of every module above it, to stop recursion.
+        self.lineage = (*callers, source.directory)
 
     # -- Scope ------------------------------------------------------------------------------
 
@@ -236,6 +239,10 @@ class Instance:
         )
         if module_source is None:
             return Unknown(f"module.{name} is not evaluated: {problem}")
+        if module_source.directory in self.lineage:
+            # Terraform cannot build such a configuration; instantiating it would never end.
+            self.builder.report_recursion(module_source.directory, f"module.{name}", call_location)
+            return Invalid(f"module.{name} calls a module that (directly or not) calls it: module recursion")
         root_call = self.root_call or call_location
 
         def make(key: Any, bindings: dict[str, Any], present: bool | Unknown = True) -> ModuleObject:
@@ -253,6 +260,7 @@ class Instance:
                 inputs,
                 root_call,
                 present if present is not True else self.present,
+                self.lineage,
             )
             self.builder.instances.append(instance)
             return ModuleObject(instance)

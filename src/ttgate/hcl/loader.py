@@ -151,6 +151,17 @@ class StackBuilder:
             return None, f"its source {source!r} does not exist"
         return self.module_at(directory), None
 
+    def report_recursion(self, directory: Path, call: str, location: Location) -> None:
+        if directory not in self._reported_dirs:
+            self._reported_dirs.add(directory)
+            self.model.problems.append(
+                Problem(
+                    f"{call} calls module {self.relative(directory)!r} from inside that module "
+                    "(module recursion, which Terraform cannot build)",
+                    location,
+                )
+            )
+
     # -- building ---------------------------------------------------------------------------
 
     def register(self, resource: Resource, obj: ResourceObject) -> None:

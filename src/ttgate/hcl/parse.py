@@ -7,6 +7,7 @@ file, then rename), so two runs sharing the directory never read a half-written 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -20,7 +21,8 @@ from typing import Any
 from ttgate.hcl.syntax import ParsedFile, SyntaxProblem, convert, find_directives
 
 # Bump when the syntax tree changes shape, so old cache entries are never read.
-SYNTAX_VERSION = "4"
+SYNTAX_VERSION = "5"
+_TOO_DEEP = "an expression is nested too deeply for ttgate (hundreds of levels of brackets or operators)"
 # Below this many uncached files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 24
 
@@ -43,6 +45,15 @@ def default_cache_dir() -> Path | None:
     return Path(platformdirs.user_cache_dir("ttgate"))
 
 
+# python-hcl2 accepts ASCII identifiers only; HCL (and so Terraform) takes any Unicode letter first,
+# then letters, digits, underscores and dashes.
+_ASCII_NAME = "NAME : /[a-zA-Z_][a-zA-Z0-9_-]*/"
+_UNICODE_NAME = r"NAME : /[^\W\d][\w-]*/"
+# python-hcl2 takes strip markers in directives (%{~ if x ~}) but not in interpolations (${~ x ~}).
+_INTERPOLATION = "interpolation: INTERP_START expression RBRACE"
+_STRIPPED_INTERPOLATION = "interpolation: INTERP_START STRIP_MARKER? expression STRIP_MARKER? RBRACE"
+
+
 @functools.cache
 def lark_parser() -> Any:
     """python-hcl2's grammar and post-lexer, without Lark's position propagation (see syntax._span).
@@ -54,11 +65,11 @@ def lark_parser() -> Any:
     from hcl2.postlexer import PostLexer
     from lark import Lark
 
-    return Lark.open(
-        "hcl2.lark",
+    grammar = (Path(hcl2.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
+    return Lark(
+        grammar.replace(_ASCII_NAME, _UNICODE_NAME).replace(_INTERPOLATION, _STRIPPED_INTERPOLATION),
         parser="lalr",
         cache=True,
-        rel_to=hcl2.__file__,
         propagate_positions=False,
         postlex=PostLexer(),
     )
@@ -97,6 +108,8 @@ def parse_text(text: str) -> ParsedFile:
         body = convert(tree, text)
     except (ValueError, IndexError, KeyError) as error:
         return ParsedFile(None, SyntaxProblem(f"unsupported syntax: {error}", 1, 1), directives)
+    except RecursionError:
+        return ParsedFile(None, SyntaxProblem(_TOO_DEEP, 1, 1), directives)
     return ParsedFile(body, None, directives)
 
 
@@ -146,11 +159,16 @@ class Parser:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except OSError:
+            return  # a read-only or full cache directory only costs speed
+        try:
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump(parsed, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, path)
-        except OSError:
-            return  # a read-only or full cache directory only costs speed
+        except (OSError, RecursionError, pickle.PicklingError):
+            # A full disk, or a tree nested too deeply to pickle: this file is just not cached.
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
     def parse_many(self, contents: Iterable[tuple[Path, bytes]]) -> dict[Path, ParsedFile]:
         results: dict[Path, ParsedFile] = {}
@@ -169,8 +187,12 @@ class Parser:
         blobs = [data for _, _, data in pending]
         if self.jobs > 1 and len(pending) >= _PARALLEL_THRESHOLD:
             lark_parser()  # build it once here; forked workers inherit it
-            with ProcessPoolExecutor(max_workers=self.jobs) as pool:
-                parsed_files = list(pool.map(_parse_bytes, blobs, chunksize=8))
+            try:
+                with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+                    parsed_files = list(pool.map(_parse_bytes, blobs, chunksize=8))
+            except (RecursionError, pickle.PicklingError):
+                # A tree too deep to send back from a worker: parse here instead.
+                parsed_files = [_parse_bytes(data) for data in blobs]
         else:
             parsed_files = [_parse_bytes(data) for data in blobs]
         for (path, key, _), parsed in zip(pending, parsed_files, strict=True):

@@ -100,8 +100,27 @@ class ForExpr:
 
 
 @dataclass(slots=True)
+class TemplateIf:
+    """``%{ if test }then%{ else }other%{ endif }`` inside a template; evaluates to a string."""
+
+    test: Expr
+    then: list[str | Expr]
+    other: list[str | Expr]
+
+
+@dataclass(slots=True)
+class TemplateFor:
+    """``%{ for key, value in collection }body%{ endfor }`` inside a template; a string."""
+
+    key_var: str | None
+    value_var: str
+    collection: Expr
+    body: list[str | Expr]
+
+
+@dataclass(slots=True)
 class Unsupported:
-    """Syntax ttgate does not evaluate (template directives); evaluates to Unknown."""
+    """Syntax ttgate does not evaluate (unbalanced template directives...); evaluates to Unknown."""
 
     what: str
 
@@ -120,6 +139,8 @@ Expr = (
     | TupleExpr
     | ObjectExpr
     | ForExpr
+    | TemplateIf
+    | TemplateFor
     | Unsupported
 )
 
@@ -335,20 +356,44 @@ class _Converter:
         return self.string(node)
 
     def string(self, node: Any) -> Expr:
-        parts: list[str | Expr] = []
+        # Directives come from the parser as flat markers; strip markers (~) are applied first, then
+        # the markers are nested into TemplateIf/TemplateFor.
+        items: list[str | Expr | _Directive] = []
         for part in _subtrees(node):
             inner = part.children[0]
             if _is_tree(inner, "interpolation"):
-                parts.append(self.expr(_subtrees(inner)[0]))
+                strip_left, strip_right = _strip_markers(inner)
+                items.append(_Directive("strip", strip_left, False))
+                items.append(self.expr(_subtrees(inner)[0]))
+                items.append(_Directive("strip", False, strip_right))
             elif _is_tree(inner):
-                return Unsupported("template directive")
+                items.append(self.directive(inner))
             else:
                 token = _token_text(inner)
                 if inner.type == "ESCAPED_INTERPOLATION" or inner.type == "ESCAPED_DIRECTIVE":
-                    parts.append(token[1:])
+                    items.append(token[1:])
                 else:
-                    parts.append(_unescape(token))
+                    items.append(_unescape(token))
+        if not any(isinstance(item, _Directive) and item.kind != "strip" for item in items):
+            return _template([item for item in _strip(items) if not isinstance(item, _Directive)])
+        try:
+            parts, _, _ = _nest(_strip(items), 0, ())
+        except ValueError as error:
+            return Unsupported(f"template directive ({error})")
         return _template(parts)
+
+    def directive(self, node: Any) -> _Directive:
+        strip_left, strip_right = _strip_markers(node)
+        kind = node.data.removeprefix("template_").removesuffix("_start")
+        directive = _Directive(kind, strip_left, strip_right)
+        subtrees = _subtrees(node)
+        if kind == "if":
+            directive.test = self.expr(subtrees[-1])
+        elif kind == "for":
+            names = [_token_text(part.children[0]) for part in subtrees if part.data == "identifier"]
+            directive.names = names
+            directive.test = self.expr(subtrees[-1])
+        return directive
 
     def _template_string(self, node: Any) -> Expr:
         return Lit(_unescape(_token_text(node.children[0])[2:-2]))
@@ -474,6 +519,74 @@ class _Converter:
                 grouping,
             )
         return ForExpr(key_var, value_var, collection, None, self.expr(exprs[0]), condition)
+
+
+@dataclass(slots=True)
+class _Directive:
+    """A template directive marker before nesting; ``strip`` marks an interpolation's ``~``."""
+
+    kind: str  # if, else, endif, for, endfor, strip
+    strip_left: bool
+    strip_right: bool
+    test: Expr | None = None  # the condition of an if, the collection of a for
+    names: list[str] = field(default_factory=list)  # a for's variables
+
+
+def _strip_markers(node: Any) -> tuple[bool, bool]:
+    """Whether a directive or interpolation has ``~`` after its opening or before its closing brace."""
+    children = _children(node)
+
+    def is_marker(index: int) -> bool:
+        return getattr(children[index], "type", "") == "STRIP_MARKER"
+
+    return (len(children) > 2 and is_marker(1), len(children) > 3 and is_marker(-2))
+
+
+def _strip(items: list[str | Expr | _Directive]) -> list[str | Expr | _Directive]:
+    """Apply strip markers: ``~`` removes the whitespace (newlines included) on that side."""
+    result = list(items)
+    for index, item in enumerate(result):
+        if not isinstance(item, _Directive):
+            continue
+        if item.strip_left and index > 0 and isinstance(result[index - 1], str):
+            result[index - 1] = str(result[index - 1]).rstrip()
+        if item.strip_right and index + 1 < len(result) and isinstance(result[index + 1], str):
+            result[index + 1] = str(result[index + 1]).lstrip()
+    return result
+
+
+def _nest(
+    items: list[str | Expr | _Directive], index: int, closers: tuple[str, ...]
+) -> tuple[list[str | Expr], _Directive | None, int]:
+    """Template parts from ``index`` up to one of ``closers``: (parts, the closer, index after it)."""
+    parts: list[str | Expr] = []
+    while index < len(items):
+        item = items[index]
+        index += 1
+        if not isinstance(item, _Directive):
+            parts.append(item)
+        elif item.kind == "strip":
+            continue
+        elif item.kind in closers:
+            return parts, item, index
+        elif item.kind == "if" and item.test is not None:
+            then, end, index = _nest(items, index, ("else", "endif"))
+            other: list[str | Expr] = []
+            if end is not None and end.kind == "else":
+                other, end, index = _nest(items, index, ("endif",))
+            if end is None:
+                raise ValueError("%{if} without %{endif}")
+            parts.append(TemplateIf(item.test, then, other))
+        elif item.kind == "for" and item.test is not None and item.names:
+            body, end, index = _nest(items, index, ("endfor",))
+            if end is None:
+                raise ValueError("%{for} without %{endfor}")
+            names = item.names
+            key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+            parts.append(TemplateFor(key_var, value_var, item.test, body))
+        else:
+            raise ValueError(f"%{{{item.kind}}} without its opening directive")
+    return parts, None, index
 
 
 def _template(parts: list[str | Expr]) -> Expr:

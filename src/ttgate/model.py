@@ -135,10 +135,11 @@ class Stack:
 
 @dataclass(frozen=True)
 class Problem:
-    """A file that could not be read (TG000)."""
+    """A file that could not be read, or a module that could not be loaded (TG000)."""
 
     message: str
     location: Location
+    fix: str | None = None  # None: a syntax error, fixed in the file itself
 
 
 @dataclass

@@ -113,3 +113,9 @@ class Invalid(Unknown):
 
     def __repr__(self) -> str:
         return f"Invalid({self.reason!r})"
+
+
+def short(text: str, limit: int = 100) -> str:
+    """An expression's source on one line, cut to ``limit`` characters, for messages."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -72,3 +72,6 @@ def test_missing_module_source(tmp_path: Path) -> None:
     (finding,) = check(tmp_path, "TG000")
     assert summary([finding]) == [("TG000", f"{APP}/main.tf", 1, "30_app/dev")]
     assert "does not exist" in finding.message
+    # Not a syntax error: the message and the fix say what is wrong with the call instead.
+    assert "Cannot read this file" not in finding.message
+    assert finding.fix.startswith("Correct the source path")

@@ -18,7 +18,7 @@ from ttgate.hcl import syntax as ast
 from ttgate.hcl.evaluate import AnyInstance, Evaluator, Trace, to_string
 from ttgate.hcl.modules import Declared, ModuleSource
 from ttgate.model import Location, ModuleCall, Origin, Resource, Stack
-from ttgate.values import Invalid, Unknown, as_number, display
+from ttgate.values import Invalid, Unknown, as_number, display, short
 
 if TYPE_CHECKING:
     from ttgate.hcl.loader import StackBuilder
@@ -153,7 +153,10 @@ class Instance:
             return Invalid(f"local.{name} is not defined in {self.builder.relative(self.source.directory)}")
         value = self.evaluator.evaluate(declared.attribute.expr, trace)
         trace.append(
-            Origin(f"local.{name} = {declared.attribute.text}", location(declared.file, declared.attribute))
+            Origin(
+                f"local.{name} = {short(declared.attribute.text)}",
+                location(declared.file, declared.attribute),
+            )
         )
         return value
 
@@ -169,7 +172,7 @@ class Instance:
         if value_attr is None:
             return Invalid(f"output {name} has no value")
         value = self.evaluator.evaluate(value_attr.expr, trace)
-        trace.append(Origin(f"output {name} = {value_attr.text}", location(declared.file, value_attr)))
+        trace.append(Origin(f"output {name} = {short(value_attr.text)}", location(declared.file, value_attr)))
         return value
 
     # -- resources ------------------------------------------------------------------------------
@@ -272,7 +275,7 @@ def _argument_input(evaluator: Evaluator, attribute: ast.Attribute, file: str, c
     def compute(trace: Trace) -> Any:
         value = evaluator.evaluate(attribute.expr, trace)
         trace.append(
-            Origin(f"{call} argument {attribute.name} = {attribute.text}", location(file, attribute))
+            Origin(f"{call} argument {attribute.name} = {short(attribute.text)}", location(file, attribute))
         )
         return value
 
@@ -305,17 +308,17 @@ def expand(
     if "count" in attributes:
         count = as_number(scope.evaluator.evaluate(attributes["count"].expr, trace))
         if isinstance(count, Unknown):
-            reason = f"count = {attributes['count'].text} cannot be evaluated: {count.reason}"
+            reason = f"count = {short(attributes['count'].text)} cannot be evaluated: {count.reason}"
             unknown_count = Unknown(reason)
             obj = make(None, {"count": {"index": unknown_count}}, unknown_count)
             return AnyInstance(obj, reason)
         if count is None or count < 0 or int(count) != count:
-            return Invalid(f"count must be a whole number, got {attributes['count'].text}")
+            return Invalid(f"count must be a whole number, got {short(attributes['count'].text)}")
         return [make(index, {"count": {"index": index}}, True) for index in range(int(count))]
     if "for_each" in attributes:
         each = scope.evaluator.evaluate(attributes["for_each"].expr, trace)
         if isinstance(each, Unknown):
-            reason = f"for_each = {attributes['for_each'].text} cannot be evaluated: {each.reason}"
+            reason = f"for_each = {short(attributes['for_each'].text)} cannot be evaluated: {each.reason}"
             unknown_each = Unknown(reason)
             obj = make(None, {"each": {"key": unknown_each, "value": unknown_each}}, unknown_each)
             return AnyInstance(obj, reason)
@@ -329,7 +332,7 @@ def expand(
         elif isinstance(each, dict):
             pairs = each
         else:
-            return Invalid(f"for_each needs a map or a set, got {attributes['for_each'].text}")
+            return Invalid(f"for_each needs a map or a set, got {short(attributes['for_each'].text)}")
         return {key: make(key, {"each": {"key": key, "value": value}}, True) for key, value in pairs.items()}
     return make(None, {}, True)
 

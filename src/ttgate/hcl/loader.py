@@ -28,7 +28,7 @@ from ttgate.hcl.modules import ModuleSource, build_module
 from ttgate.hcl.parse import Parser
 from ttgate.hcl.syntax import ParsedFile
 from ttgate.model import Backend, Location, Model, Origin, Problem, RemoteState, Resource, Stack
-from ttgate.values import Invalid, Unknown, display
+from ttgate.values import Invalid, Unknown, display, short
 
 if TYPE_CHECKING:
     from ttgate.policy import Policy
@@ -147,7 +147,13 @@ class StackBuilder:
         if not directory.is_dir():
             if directory not in self._reported_dirs:
                 self._reported_dirs.add(directory)
-                self.model.problems.append(Problem(f"module source {source!r} does not exist", call))
+                self.model.problems.append(
+                    Problem(
+                        f"module source {source!r} does not exist, so the module was not checked",
+                        call,
+                        "Correct the source path: it is relative to the directory of the calling module.",
+                    )
+                )
             return None, f"its source {source!r} does not exist"
         return self.module_at(directory), None
 
@@ -157,8 +163,9 @@ class StackBuilder:
             self.model.problems.append(
                 Problem(
                     f"{call} calls module {self.relative(directory)!r} from inside that module "
-                    "(module recursion, which Terraform cannot build)",
+                    "(module recursion, which Terraform cannot build); the inner call was not expanded",
                     location,
+                    "Remove the call, or move what both need into a third module that neither calls back.",
                 )
             )
 
@@ -254,7 +261,10 @@ class StackBuilder:
             if name not in module.variables:
                 continue
             value = self.constant_evaluator.evaluate(attribute.expr)
-            found[name] = (value, Origin(f"var.{name} = {attribute.text}", location(relative, attribute)))
+            found[name] = (
+                value,
+                Origin(f"var.{name} = {short(attribute.text)}", location(relative, attribute)),
+            )
         return found
 
     def _instantiate_all(self, instance: Instance) -> None:

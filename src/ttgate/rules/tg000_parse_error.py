@@ -13,9 +13,14 @@ def check(context: RuleContext) -> Iterator[Finding]:
     # A file in a root stack's directory belongs to that stack; a module's file to none in particular.
     roots = {stack.name: stack for stack in context.model.stacks if stack.directory is not None}
     for problem in context.model.problems:
+        if problem.fix is not None:
+            message, fix = f"{problem.message[0].upper()}{problem.message[1:]}.", problem.fix
+        else:
+            message = f"Cannot read this file: {problem.message}. Nothing in it was checked."
+            fix = "Fix the syntax (`terraform validate` shows the same error), then run ttgate again."
         yield context.finding(
-            f"Cannot read this file: {problem.message}. Nothing in it was checked.",
-            "Fix the syntax (`terraform validate` shows the same error), then run ttgate again.",
+            message,
+            fix,
             location=problem.location,
             stack=roots.get(PurePosixPath(problem.location.file).parent.as_posix()),
         )

@@ -68,7 +68,8 @@ def _finding(
     multiplier = context.params["multiplier"]
     queue_name = resource_name(queue)
     function_name = resource_name(function)
-    queue_label = queue_name if isinstance(queue_name, str) else queue.address
+    # "name (address in stack)", or just "address in stack" when the name is not known.
+    queue_label = f"{queue_name} ({where(queue)})" if isinstance(queue_name, str) else where(queue)
     function_label = function_name if isinstance(function_name, str) else function.address
     set_how = "" if queue.is_set("visibility_timeout_seconds") else " (unset: the SQS default)"
     timeout_how = "" if function.is_set("timeout") else " (unset: the Lambda default)"
@@ -84,7 +85,7 @@ def _finding(
     if mapping.location is not None:
         related.append(Related(f"event source mapping {where(mapping)}", mapping.location))
     return context.finding(
-        f"Queue {queue_label} ({where(queue)}) has a visibility timeout of {seconds(visibility)}{set_how}, "
+        f"Queue {queue_label} has a visibility timeout of {seconds(visibility)}{set_how}, "
         f"but its consumer {function_label} ({function.stack.label}) may run for {seconds(timeout)}"
         f"{timeout_how}: it needs at least {formula} = {seconds(required)}. With less, a message "
         "becomes visible again while the first invocation is still working on it and is processed twice.",

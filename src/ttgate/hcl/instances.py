@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ttgate.hcl import syntax as ast
 from ttgate.hcl.evaluate import AnyInstance, Evaluator, Trace, to_string
 from ttgate.hcl.modules import Declared, ModuleSource
+from ttgate.hcl.regions import region_data
 from ttgate.model import Location, ModuleCall, Origin, Resource, Stack
 from ttgate.values import Invalid, Unknown, as_number, display, short
 
@@ -391,6 +392,11 @@ class ResourceObject:
         elif any(block.type == name for block in body.blocks):
             value = self.nested(name, trace)
         else:
+            if self.resource.mode == "data" and not body.attributes:
+                region = self.scope.builder.region_of(self.scope.stack)
+                known = region_data(self.resource.type, name, region) if region else None
+                if known is not None:
+                    return known
             return Unknown(f"{self.resource.address}.{name} is known only after apply", self.resource, name)
         if isinstance(value, Unknown) and value.resource is None:
             return Unknown(value.reason, self.resource, name, value.partial)

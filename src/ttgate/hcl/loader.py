@@ -83,6 +83,7 @@ class StackBuilder:
         self._reported_dirs: set[Path] = set()
         self._resolved: dict[Path, Path] = {}
         self._relative: dict[Path, str] = {}
+        self._regions: dict[Stack, str | None] = {}
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -170,6 +171,19 @@ class StackBuilder:
             )
 
     # -- building ---------------------------------------------------------------------------
+
+    def region_of(self, stack: Stack) -> str | None:
+        """The stack's AWS region: its default aws provider's region when known, else the policy's."""
+        if stack not in self._regions:
+            region: Any = None
+            root = self.roots.get(stack)
+            for declared in root.source.providers if root else []:
+                block = declared.block
+                region_attr = block.body.attributes.get("region")
+                if block.labels[:1] == ["aws"] and "alias" not in block.body.attributes and region_attr:
+                    region = root.evaluator.evaluate(region_attr.expr) if root else None
+            self._regions[stack] = region if isinstance(region, str) else self.policy.region
+        return self._regions[stack]
 
     def register(self, resource: Resource, obj: ResourceObject) -> None:
         self.objects[resource] = obj

@@ -9,7 +9,7 @@ from typing import Any
 from ttgate.findings import Finding, Related, Severity
 from ttgate.model import Stack
 from ttgate.rules.base import UNVERIFIABLE_ID, Rule, RuleContext, RuleDoc
-from ttgate.rules.tg501_state_bucket_versioning import name_regex
+from ttgate.rules.names import name_regex
 from ttgate.values import Unknown, display
 
 ACCOUNT_ID = r"\d{12}"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ttgate.findings import Finding, Severity
 from ttgate.model import Resource
 from ttgate.rules.base import Rule, RuleContext, RuleDoc, where
+from ttgate.rules.names import template_regex
 from ttgate.rules.sqs import dead_letter_queues
 from ttgate.values import Unknown, display
 
@@ -40,33 +41,24 @@ class _Names:
     env: str
     region: str
 
-    def _expand(self, pattern: str, regex: bool) -> str:
-        out: list[str] = []
-        position = 0
-        for match in _PLACEHOLDER.finditer(pattern):
-            literal = pattern[position : match.start()]
-            out.append(re.escape(literal) if regex else literal)
-            key = match.group(1)
-            fixed = {"project": self.project, "env": self.env, "region": self.region}.get(key)
-            if fixed is not None:
-                out.append(re.escape(fixed) if regex else fixed)
-            elif key == "name":
-                out.append(NAME_CHARS if regex else "<name>")
-            elif key == "function":
-                out.append(self._expand(self.patterns["lambda"], regex) if regex else "<function-name>")
-            else:
-                out.append(".+" if regex else f"<{key}>")
-            position = match.end()
-        tail = pattern[position:]
-        out.append(re.escape(tail) if regex else tail)
-        return "".join(out)
+    def _fragments(self) -> dict[str, str]:
+        fixed = {"project": self.project, "env": self.env, "region": self.region}
+        fragments = {key: re.escape(value) for key, value in fixed.items()}
+        fragments["name"] = NAME_CHARS
+        fragments["function"] = template_regex(self.patterns["lambda"], fragments)
+        return fragments
 
     def regex(self, kind: str) -> re.Pattern[str]:
         fifo = f"(?:{re.escape(FIFO)})?" if kind in ("queue", "dlq") else ""
-        return re.compile(f"^{self._expand(self.patterns[kind], True)}{fifo}$")
+        return re.compile(f"^{template_regex(self.patterns[kind], self._fragments())}{fifo}$")
 
     def shown(self, kind: str) -> str:
-        return self._expand(self.patterns[kind], False)
+        """The pattern for people: ``tt-practice-dev-<name>-queue``."""
+        text = self.patterns[kind]
+        for key, value in (("project", self.project), ("env", self.env), ("region", self.region)):
+            text = text.replace("{" + key + "}", value)
+        text = text.replace("{name}", "<name>").replace("{function}", "<function-name>")
+        return _PLACEHOLDER.sub(lambda match: f"<{match.group(1)}>", text)
 
     def render(self, kind: str, name: str) -> str:
         text = self.patterns[kind]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,42 +10,8 @@ from ttgate.findings import Finding, Related, Severity
 from ttgate.links import same_resource
 from ttgate.model import Location, Resource
 from ttgate.rules.base import Rule, RuleContext, RuleDoc, where
+from ttgate.rules.names import backend_layer, name_regex
 from ttgate.values import Unknown, display
-
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-
-def name_regex(
-    template: str, policy: Any, *, envs: Iterable[str] = (), account_id: str = r".+"
-) -> re.Pattern[str]:
-    """A pattern matching the names a policy template (``state_bucket``, ``lock_table``) allows.
-
-    ``{project}`` and ``{region}`` are the policy's; ``{env}`` is one of ``envs`` (default: the
-    policy's environments); ``{account_id}`` matches the regex ``account_id``. Use ``fullmatch``.
-    """
-    fixed = {"project": policy.project, "region": policy.region}
-    env_names = sorted({*envs} or set(policy.environments), key=len, reverse=True)
-    parts: list[str] = []
-    position = 0
-    for match in _PLACEHOLDER.finditer(template):
-        parts.append(re.escape(template[position : match.start()]))
-        name = match.group(1)
-        if name in fixed:
-            parts.append(re.escape(fixed[name]))
-        elif name == "env":
-            parts.append("(?:" + "|".join(re.escape(env) for env in env_names) + ")")
-        elif name == "account_id":
-            parts.append(f"(?:{account_id})")
-        else:
-            parts.append(".+")
-        position = match.end()
-    parts.append(re.escape(template[position:]))
-    return re.compile("".join(parts))
-
-
-def backend_layer(policy: Any) -> str:
-    """The layer the state backend (bucket, lock table) lives in: the first one applied (10_core)."""
-    return str(policy.layers[0].name)
 
 
 @dataclass

@@ -657,6 +657,20 @@ def test_a_broken_template_is_a_user_error(tmp_path: Path, actions: Path, api: A
     assert result.stderr.startswith(f"ttgate: error: template {template}, line 2: ")
 
 
+@pytest.mark.parametrize("source", ["{{ 1 / 0 }}\n", '{% include "other.md.j2" %}\n'])
+def test_a_template_that_fails_while_rendering_is_a_user_error(
+    tmp_path: Path, actions: Path, api: Any, failing: dict, source: str
+) -> None:
+    template = tmp_path / "failing.md.j2"
+    template.write_text(source)
+
+    result = run(tmp_path, failing, "--template", str(template))
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"ttgate: error: template {template}: ")
+    assert "Traceback" not in result.stderr
+
+
 def test_under_actions_the_warning_is_also_an_annotation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -622,3 +622,23 @@ def test_parallel_parsing_gives_the_same_model(tmp_path: Path) -> None:
     assert model_facts(parallel) == model_facts(serial)
     assert len(model_facts(parallel)) > 30
     assert parallel.problems == serial.problems != []
+
+
+def test_a_remote_state_config_that_is_not_an_object_is_unknown_not_a_crash(tmp_path: Path) -> None:
+    main = """
+data "terraform_remote_state" "infra" {
+  backend = "s3"
+  config  = ["not", "an", "object"]
+}
+
+resource "aws_lambda_event_source_mapping" "worker" {
+  event_source_arn = data.terraform_remote_state.infra.outputs.queue_arn
+  function_name    = "tt-practice-dev-worker"
+}
+"""
+    write_tree(tmp_path, stack("30_app", "dev", main=main))
+    model = load(tmp_path)
+    [remote] = model.stacks[0].remote_states
+    assert isinstance(remote.config, Unknown) and remote.config.reason == "config is not an object"
+    [mapping] = [r for r in model.stacks[0].resources if r.type == "aws_lambda_event_source_mapping"]
+    assert "config" in mapping.values["event_source_arn"].reason

@@ -16,13 +16,15 @@ class _Command(click.Group):
     """Turns user errors into one line and exit status 2, everywhere."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # Read from argv, not from the parsed options: `--debug` must work wherever it was written,
+        # and before click has parsed anything.
         debug = "--debug" in sys.argv or os.environ.get("TTGATE_DEBUG") == "1"
         try:
             return super().invoke(ctx)
         except UserError as error:
             if debug:
                 raise
-            _fail(str(error))
+            _fail(str(error), error.exit_code)
         except OSError as error:
             if debug:
                 raise
@@ -42,14 +44,15 @@ class _Command(click.Group):
             sys.exit(3)
 
 
-def _fail(message: str) -> NoReturn:
+def _fail(message: str, code: int = 2) -> NoReturn:
     click.echo(f"ttgate: error: {message}", err=True)
-    sys.exit(2)
+    sys.exit(code)
 
 
 @click.group(cls=_Command, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="ttgate")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show a traceback on errors (any command; TTGATE_DEBUG=1 too).")
+def main(debug: bool) -> None:
     """ttgate: the runbook's rules as a pre-merge gate for a layered Terraform monorepo.
 
     \b

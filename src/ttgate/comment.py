@@ -10,7 +10,6 @@ least severe findings first and says how many are missing and where the full rep
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -425,6 +424,8 @@ def compile_template(source: str, name: str = "comment.md.j2") -> Callable[[dict
             return template.render(context)
         except jinja2.TemplateError as error:
             raise UserError(f"template {name}: {error}") from None
+        except Exception as error:
+            raise UserError(f"template {name}: {type(error).__name__}: {error}") from None
 
     return render
 
@@ -488,17 +489,4 @@ def _minimal_body(head: str, report: dict[str, Any], links: Links) -> str:
     return (
         f"{head}### {icon} ttgate: {md(_counts_text(counts))}\n\n"
         f"The findings do not fit in a comment: see the job summary of {where}, which lists them all.\n"
-    )
-
-
-def environment_links(
-    repo: str | None, sha: str | None, details_url: str | None, env: dict[str, str] | None = None
-) -> Links:
-    """Links from the options, with ``GITHUB_SERVER_URL`` (GitHub Enterprise) for the web pages."""
-    env = dict(os.environ) if env is None else env
-    return Links(
-        server_url=env.get("GITHUB_SERVER_URL") or "https://github.com",
-        repo=repo,
-        sha=sha,
-        details_url=details_url,
     )

@@ -54,7 +54,6 @@ class Resource:
     values: dict[str, Any]
     location: Location | None
     attribute_locations: dict[str, Location] = field(default_factory=dict)
-    attribute_sources: dict[str, str] = field(default_factory=dict)  # expression text per attribute
     origins: dict[str, list[Origin]] = field(default_factory=dict)
     present: bool | Unknown = True  # Unknown when count/for_each cannot be evaluated
     actions: tuple[str, ...] = ()  # from a plan: ("create",), ("update",), ...
@@ -69,9 +68,6 @@ class Resource:
 
     def location_of(self, attribute: str) -> Location | None:
         return self.attribute_locations.get(attribute, self.location)
-
-    def expression(self, attribute: str) -> str | None:
-        return self.attribute_sources.get(attribute)
 
     def __repr__(self) -> str:
         return f"<Resource {self.stack.name}:{self.address}>"
@@ -157,6 +153,3 @@ class Model:
             for resource in stack.resources:
                 if resource.mode == mode and (not types or resource.type in types):
                     yield resource
-
-    def stacks_in(self, env: str | None) -> list[Stack]:
-        return [stack for stack in self.stacks if stack.env == env]

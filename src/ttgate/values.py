@@ -38,10 +38,6 @@ class Unknown:
         return "(unknown)"
 
 
-def is_unknown(value: Any) -> bool:
-    return isinstance(value, Unknown)
-
-
 def first_unknown(values: Iterable[Any]) -> Unknown | None:
     for value in values:
         if isinstance(value, Unknown):

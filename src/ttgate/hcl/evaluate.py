@@ -20,16 +20,6 @@ from ttgate.values import Invalid, Unknown, as_number, deep_unknown
 Trace = list[Origin]
 
 
-class Traversable(Protocol):
-    """An object whose attributes are resolved lazily: namespaces, resources, module instances."""
-
-    def get_attr(self, name: str, trace: Trace) -> Any: ...
-
-
-class Indexable(Protocol):
-    def get_index(self, key: Any, trace: Trace) -> Any: ...
-
-
 class Scope(Protocol):
     def lookup(self, name: str, trace: Trace) -> Any:
         """The value of a root name (``var``, ``local``, a resource type...)."""

@@ -28,6 +28,7 @@ from ttgate.hcl.modules import ModuleSource, build_module
 from ttgate.hcl.parse import Parser
 from ttgate.hcl.syntax import ParsedFile
 from ttgate.model import Backend, Location, Model, Origin, Problem, RemoteState, Resource, Stack
+from ttgate.names import name_regex
 from ttgate.values import Invalid, Unknown, display, short
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ class StackBuilder:
         self._resolved: dict[Path, Path] = {}
         self._relative: dict[Path, str] = {}
         self._regions: dict[Stack, str | None] = {}
+        self._remote_states: dict[Resource, RemoteState] = {}
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -310,7 +312,6 @@ class StackBuilder:
             trace: Trace = []
             resource.values[name] = obj.attribute(name, trace)
             resource.attribute_locations[name] = location(file, attribute)
-            resource.attribute_sources[name] = attribute.text
             if trace:
                 resource.origins[name] = list(dict.fromkeys(trace))
         for block_type in dict.fromkeys(block.type for block in body.blocks):
@@ -332,18 +333,28 @@ class StackBuilder:
     # -- cross-stack links ------------------------------------------------------------------------
 
     def _remote_state(self, resource: Resource) -> None:
-        stack = resource.stack
-        backend = resource.values.get("backend")
-        config = resource.values.get("config", {})
-        remote = RemoteState(
-            stack=stack,
-            address=resource.address,
-            backend=backend if isinstance(backend, (str, Unknown)) else Unknown("backend is not a string"),
-            config=config if isinstance(config, (dict, Unknown)) else Unknown("config is not an object"),
-            location=resource.location,
-        )
-        remote.target, remote.target_problem = self.find_state_writer(stack, remote)
-        stack.remote_states.append(remote)
+        resource.stack.remote_states.append(self.remote_state_of(self.objects[resource], []))
+
+    def remote_state_of(self, obj: ResourceObject, trace: Trace) -> RemoteState:
+        """The state a ``terraform_remote_state`` reads and the stack that writes it, worked out once."""
+        remote = self._remote_states.get(obj.resource)
+        if remote is None:
+            resource = obj.resource
+            attributes = obj.declared.block.body.attributes
+            backend = obj.get_attr("backend", trace) if "backend" in attributes else None
+            config = obj.get_attr("config", trace) if "config" in attributes else {}
+            remote = RemoteState(
+                stack=resource.stack,
+                address=resource.address,
+                backend=backend
+                if isinstance(backend, (str, Unknown))
+                else Unknown("backend is not a string"),
+                config=config if isinstance(config, (dict, Unknown)) else Unknown("config is not an object"),
+                location=resource.location,
+            )
+            remote.target, remote.target_problem = self.find_state_writer(resource.stack, remote)
+            self._remote_states[resource] = remote
+        return remote
 
     def find_state_writer(self, reader: Stack, remote: RemoteState) -> tuple[Stack | None, str | None]:
         if isinstance(remote.backend, Unknown):
@@ -388,21 +399,16 @@ class StackBuilder:
         if not isinstance(bucket, str):
             return None
         for env in self.policy.environments:
-            prefix = self.policy.bucket_for(env).split("{", 1)[0]
-            if prefix and bucket.startswith(prefix):
+            if name_regex(self.policy.state_bucket, self.policy, envs=[env]).fullmatch(bucket):
                 return env
         return None
 
     def remote_outputs(self, obj: ResourceObject, trace: Trace) -> Any:
         resource = obj.resource
-        backend = obj.get_attr("backend", trace) if "backend" in obj.declared.block.body.attributes else None
-        config = obj.get_attr("config", trace) if "config" in obj.declared.block.body.attributes else {}
-        if not isinstance(backend, (str, Unknown)):
-            backend = Unknown("backend is not a string")
-        remote = RemoteState(resource.stack, resource.address, backend, config, resource.location)
-        target, problem = self.find_state_writer(resource.stack, remote)
+        remote = self.remote_state_of(obj, trace)
+        target = remote.target
         if target is None:
-            return Unknown(f"{resource.address}: {problem}")
+            return Unknown(f"{resource.address}: {remote.target_problem}")
         defaults = obj.get_attr("defaults", trace) if "defaults" in obj.declared.block.body.attributes else {}
         return RemoteOutputs(self.roots[target], resource, defaults if isinstance(defaults, dict) else {})
 

@@ -162,7 +162,6 @@ def _overlay(model: Model, hcl: Stack, plan: Stack) -> None:
         replaced[source] = resource
         resource.location = source.location
         resource.attribute_locations = source.attribute_locations
-        resource.attribute_sources = source.attribute_sources
         resource.origins = source.origins
         resource.module_call = source.module_call
     for resource in plan.resources:

@@ -17,8 +17,6 @@ from ttgate.reporters import Report
 LIMIT = 10  # annotations GitHub shows per severity per step
 FULL_REPORT = "the job summary"
 
-_COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "notice"}
-
 
 def escape_data(text: str) -> str:
     """Escape a command's message (after ``::``), as the Actions toolkit does."""
@@ -65,7 +63,7 @@ def annotation(finding: Finding) -> str:
                 properties.append(("col", str(location.column)))
     properties.append(("title", f"{finding.rule} {finding.name}"))
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
-    return f"::{_COMMANDS[finding.severity]} {joined}::{escape_data(message(finding))}"
+    return f"::{finding.severity.label} {joined}::{escape_data(message(finding))}"
 
 
 def _plural(count: int, word: str) -> str:

@@ -8,8 +8,8 @@ from typing import Any
 
 from ttgate.findings import Finding, Related, Severity
 from ttgate.model import Stack
+from ttgate.names import name_regex
 from ttgate.rules.base import UNVERIFIABLE_ID, Rule, RuleContext, RuleDoc
-from ttgate.rules.names import name_regex
 from ttgate.values import Unknown, display
 
 ACCOUNT_ID = r"\d{12}"

@@ -7,8 +7,8 @@ from typing import Any
 
 from ttgate.findings import Finding, Related, Severity
 from ttgate.model import Resource
+from ttgate.names import backend_layer, name_regex
 from ttgate.rules.base import Rule, RuleContext, RuleDoc
-from ttgate.rules.names import backend_layer, name_regex
 from ttgate.values import Unknown
 
 PLACEMENT = {

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from ttgate.findings import Finding, Severity
 from ttgate.model import Resource
+from ttgate.names import template_regex
 from ttgate.rules.base import Rule, RuleContext, RuleDoc, where
-from ttgate.rules.names import template_regex
 from ttgate.rules.sqs import dead_letter_queues
 from ttgate.values import Unknown, display
 

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from ttgate.findings import Finding, Related, Severity
 from ttgate.links import same_resource
 from ttgate.model import Location, Resource
+from ttgate.names import backend_layer, name_regex
 from ttgate.rules.base import Rule, RuleContext, RuleDoc, where
-from ttgate.rules.names import backend_layer, name_regex
 from ttgate.values import Unknown, display
-
-
-@dataclass
-class _Problem:
-    message: str
-    fix: str
-    resource: Resource
-    attribute: str | None
 
 
 def check(context: RuleContext) -> Iterator[Finding]:

@@ -7,8 +7,8 @@ from typing import Any
 
 from ttgate.findings import Finding, Severity
 from ttgate.model import Resource
+from ttgate.names import backend_layer, name_regex
 from ttgate.rules.base import Rule, RuleContext, RuleDoc, where
-from ttgate.rules.names import backend_layer, name_regex
 from ttgate.values import Unknown, display
 
 LOCK_KEY = "LockID"

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ttgate.errors import UserError
+from ttgate.findings import plural
 
 MAX_BODY = 65_536  # GitHub's limit on an issue comment body
 RULE_DOC_URL = "https://github.com/ttgate/ttgate/blob/main/docs/rules/{rule}.md"
@@ -187,12 +188,8 @@ def stack_env(row: dict[str, Any]) -> str | None:
     return str(row["env"]) if row.get("env") else None
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _counts_text(counts: dict[str, int]) -> str:
-    parts = [_plural(counts[severity], severity) for severity in SEVERITIES if counts[severity]]
+    parts = [plural(counts[severity], severity) for severity in SEVERITIES if counts[severity]]
     return ", ".join(parts) if parts else "no findings"
 
 
@@ -413,7 +410,7 @@ def compile_template(source: str, name: str = "comment.md.j2") -> Callable[[dict
     )
     environment.filters["md"] = md
     environment.filters["href"] = href
-    environment.filters["plural"] = _plural
+    environment.filters["plural"] = plural
     try:
         template = environment.from_string(source)
     except jinja2.TemplateSyntaxError as error:

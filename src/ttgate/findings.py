@@ -28,6 +28,11 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
 
 
+def plural(count: int, word: str) -> str:
+    """``1 error``, ``3 errors``: counts in reports and comments."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 @dataclass(frozen=True)
 class Related:
     """Another place that matters to a finding: where a value was set, the other end of a link."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ttgate.findings import Finding, Severity
+from ttgate.findings import Finding, Severity, plural
 from ttgate.reporters import Report
 
 LIMIT = 10  # annotations GitHub shows per severity per step
@@ -66,10 +66,6 @@ def annotation(finding: Finding) -> str:
     return f"::{finding.severity.label} {joined}::{escape_data(message(finding))}"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def render(report: Report, full_report: str = FULL_REPORT) -> str:
     findings = sorted(report.active, key=_order)
     totals = Counter(finding.severity for finding in findings)
@@ -87,9 +83,9 @@ def render(report: Report, full_report: str = FULL_REPORT) -> str:
     hidden = {severity: totals[severity] - shown[severity] for severity in sorted(Severity, reverse=True)}
     left_out = sum(hidden.values())
     if left_out:
-        parts = ", ".join(_plural(count, severity.label) for severity, count in hidden.items() if count)
+        parts = ", ".join(plural(count, severity.label) for severity, count in hidden.items() if count)
         text = (
-            f"ttgate: {_plural(left_out, 'more finding')} not annotated ({parts}): GitHub shows at most "
+            f"ttgate: {plural(left_out, 'more finding')} not annotated ({parts}): GitHub shows at most "
             f"{LIMIT} annotations of each severity per step. The full report is in {full_report}."
         )
         lines.append(f"::notice title=ttgate::{escape_data(text)}")

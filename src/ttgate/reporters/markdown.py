@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from ttgate.findings import Finding, Severity
+from ttgate.findings import Finding, Severity, plural
 from ttgate.reporters import Report
 
 STEP_SUMMARY_LIMIT = 1024 * 1024  # bytes; GitHub rejects a larger step summary
@@ -48,14 +48,10 @@ def escape(text: str, *, html_only: bool = False) -> str:
     return "".join(out)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _counts(findings: Iterable[Finding]) -> str:
     findings = list(findings)
     parts = [
-        _plural(sum(1 for f in findings if f.severity is severity), severity.label)
+        plural(sum(1 for f in findings if f.severity is severity), severity.label)
         for severity in sorted(Severity, reverse=True)
     ]
     return ", ".join(part for part in parts if not part.startswith("0 ")) or "no findings"
@@ -108,15 +104,15 @@ def _headline(report: Report) -> list[str]:
     errors = report.count(Severity.ERROR)
     status = "❌" if errors else "✅"
     counts = [
-        _plural(errors, "error"),
-        _plural(report.count(Severity.WARNING), "warning"),
-        _plural(report.count(Severity.NOTICE), "notice"),
+        plural(errors, "error"),
+        plural(report.count(Severity.WARNING), "warning"),
+        plural(report.count(Severity.NOTICE), "notice"),
         f"{len(report.suppressed)} suppressed",
     ]
     return [
         f"## {status} ttgate: {', '.join(counts)}",
         "",
-        f"{_plural(report.stacks, 'stack')} and {_plural(report.files, 'file')} checked.",
+        f"{plural(report.stacks, 'stack')} and {plural(report.files, 'file')} checked.",
         "",
     ]
 

@@ -7,7 +7,7 @@ from itertools import groupby
 
 import click
 
-from ttgate.findings import Finding, Severity
+from ttgate.findings import Finding, Severity, plural
 from ttgate.model import Location
 from ttgate.reporters import Report
 
@@ -15,17 +15,13 @@ _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTICE: "
 _WIDTH = 100
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def summary(report: Report) -> str:
     counts = [
-        _plural(report.count(Severity.ERROR), "error"),
-        _plural(report.count(Severity.WARNING), "warning"),
-        _plural(report.count(Severity.NOTICE), "notice"),
+        plural(report.count(Severity.ERROR), "error"),
+        plural(report.count(Severity.WARNING), "warning"),
+        plural(report.count(Severity.NOTICE), "notice"),
     ]
-    scope = f"{_plural(report.stacks, 'stack')}, {_plural(report.files, 'file')}"
+    scope = f"{plural(report.stacks, 'stack')}, {plural(report.files, 'file')}"
     text = f"{', '.join(counts)} in {scope}"
     if report.suppressed:
         text += f" ({len(report.suppressed)} suppressed)"

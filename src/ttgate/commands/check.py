@@ -9,19 +9,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ttgate.commands.common import load_policy, policy_option
 from ttgate.errors import UserError
 
 if TYPE_CHECKING:
-    from ttgate.policy import Policy
+    pass
 
 FAIL_ON = ("error", "warning", "notice", "never")
-
-
-def _load_policy(policy_file: Path | None, search_dir: Path) -> Policy:
-    from ttgate.policy import load_policy
-    from ttgate.rules import RULES
-
-    return load_policy(RULES, explicit=policy_file, search_dir=search_dir)
 
 
 def _root_for(paths: list[Path]) -> Path:
@@ -64,12 +58,7 @@ def _parse_formats(values: tuple[str, ...]) -> list[tuple[str, str | None]]:
     type=click.Path(path_type=Path, file_okay=False),
     help="Report file paths relative to this directory (default: the current directory).",
 )
-@click.option(
-    "--policy",
-    "policy_file",
-    type=click.Path(path_type=Path),
-    help="Policy file (default: the nearest .ttgate.yml, else the built-in runbook policy).",
-)
+@policy_option()
 @click.option(
     "--format",
     "formats",
@@ -140,7 +129,7 @@ def check(
             raise UserError(f"--var-file {var_file}: no such file")
     outputs = _parse_formats(formats)
     first = (targets[0] if targets[0].is_dir() else targets[0].parent) if targets else Path(".")
-    policy = _load_policy(policy_file, first.resolve())
+    policy = load_policy(policy_file, first.resolve())
     if root is None:
         root = _root_for(targets or [Path(".")])
     parser = Parser(None if no_cache else default_cache_dir(), jobs)

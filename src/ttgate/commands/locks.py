@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from ttgate.commands.common import load_policy, policy_option
 from ttgate.errors import UserError
 
 if TYPE_CHECKING:
@@ -29,12 +30,7 @@ def backend_options(function: F) -> F:
             click.option("--table", help='Lock table (default: the policy\'s; "" for none).'),
             click.option("--region", help="AWS region (default: the policy's region)."),
             click.option("--profile", help="AWS profile (default: the usual credential chain)."),
-            click.option(
-                "--policy",
-                "policy_file",
-                type=click.Path(path_type=Path, dir_okay=False),
-                help="Policy file (default: the nearest .ttgate.yml, else the built-in runbook policy).",
-            ),
+            policy_option(),
         ]
     ):
         function = option(function)
@@ -53,12 +49,10 @@ def load_context(
 ) -> tuple[Policy, Aws, Backend]:
     from ttgate.integrations.aws import Aws
     from ttgate.locks import resolve_backend
-    from ttgate.policy import load_policy
-    from ttgate.rules import RULES
 
     if account_id is not None and bucket is not None:
         raise UserError("--account-id and --bucket: give one (the bucket's name already holds the account)")
-    policy = load_policy(RULES, explicit=policy_file, search_dir=Path.cwd())
+    policy = load_policy(policy_file, Path.cwd())
     aws = Aws(region=region or policy.region, profile=profile)
     backend = resolve_backend(policy, env, aws, account_id=account_id, bucket=bucket, table=table)
     return policy, aws, backend

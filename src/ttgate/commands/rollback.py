@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from ttgate.commands.common import load_policy, policy_option
 from ttgate.errors import UserError
 
 if TYPE_CHECKING:
@@ -61,10 +62,7 @@ def open_repository(repo_dir: Path | str) -> Git:
 
 
 def load_policy_for(git: Git, policy_file: Path | None) -> Policy:
-    from ttgate.policy import load_policy
-    from ttgate.rules import RULES
-
-    return load_policy(RULES, explicit=policy_file, search_dir=git.root / git.prefix)
+    return load_policy(policy_file, git.root / git.prefix)
 
 
 def make_plan(
@@ -368,12 +366,7 @@ _common = [
         show_default=True,
         help="A directory of the git repository.",
     ),
-    click.option(
-        "--policy",
-        "policy_file",
-        type=click.Path(path_type=Path),
-        help="Policy file (default: the nearest .ttgate.yml).",
-    ),
+    policy_option(),
 ]
 
 

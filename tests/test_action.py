@@ -646,10 +646,15 @@ def test_install_refuses_an_old_python(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- ttgate github-outputs
 
 
+def report_with(summary: dict[str, int]) -> dict[str, object]:
+    """A minimal ttgate JSON report with this summary."""
+    return {"version": 1, "tool": {"name": "ttgate"}, "summary": summary, "findings": []}
+
+
 def test_github_outputs_appends_the_counts(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     report.write_text(
-        json.dumps({"summary": {"errors": 3, "warnings": 2, "notices": 0, "suppressed": 1}}), encoding="utf-8"
+        json.dumps(report_with({"errors": 3, "warnings": 2, "notices": 0, "suppressed": 1})), encoding="utf-8"
     )
     output = tmp_path / "out"
     output.write_text("earlier=1\n", encoding="utf-8")
@@ -663,11 +668,11 @@ def test_github_outputs_appends_the_counts(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "env", "message"),
     [
-        (None, {"GITHUB_OUTPUT": "x"}, "cannot read"),
-        ("[]", {"GITHUB_OUTPUT": "x"}, "not a ttgate JSON report"),
-        ('{"summary": {"errors": 1}}', {"GITHUB_OUTPUT": "x"}, "not a ttgate JSON report"),
+        (None, {"GITHUB_OUTPUT": "x"}, "no such file"),
+        ("[]", {"GITHUB_OUTPUT": "x"}, "not a ttgate report"),
+        (json.dumps(report_with({"errors": 1})), {"GITHUB_OUTPUT": "x"}, "not a ttgate JSON report"),
         (
-            '{"summary": {"errors": 0, "warnings": 0, "notices": 0, "suppressed": 0}}',
+            json.dumps(report_with({"errors": 0, "warnings": 0, "notices": 0, "suppressed": 0})),
             {},
             "GITHUB_OUTPUT is not set",
         ),

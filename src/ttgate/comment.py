@@ -9,7 +9,6 @@ least severe findings first and says how many are missing and where the full rep
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -86,44 +85,6 @@ def is_own_comment(body: str, key: str) -> bool:
 
 
 # --- the report -----------------------------------------------------------------------------------------
-
-
-def load_report(path: Path) -> dict[str, Any]:
-    """Read a ttgate JSON report (``ttgate check --format json:FILE``); anything else is a UserError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(
-            f"--report {path}: no such file (write it with ttgate check --format json:{path})"
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(
-            f"--report {path}: cannot read: {getattr(error, 'strerror', None) or error}"
-        ) from None
-    try:
-        report = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UserError(f"--report {path}: not JSON ({error.msg} at line {error.lineno})") from None
-    problem = _report_problem(report)
-    if problem:
-        raise UserError(f"--report {path}: not a ttgate report: {problem}")
-    return report  # type: ignore[no-any-return]
-
-
-def _report_problem(report: Any) -> str | None:
-    tool = report.get("tool") if isinstance(report, dict) else None
-    if not isinstance(tool, dict) or tool.get("name") != "ttgate":
-        return 'no "tool": {"name": "ttgate"} (write it with ttgate check --format json:FILE)'
-    if report.get("version") != 1:
-        return f"report version {report.get('version')!r}; this ttgate reads version 1"
-    if not isinstance(report.get("summary"), dict) or not isinstance(report.get("findings"), list):
-        return '"summary" or "findings" is missing'
-    for index, finding in enumerate(report["findings"]):
-        if not isinstance(finding, dict) or finding.get("severity") not in SEVERITIES:
-            return f"finding {index + 1} has no valid severity"
-    if not isinstance(report.get("stacks", []), list):
-        return '"stacks" is not a list'
-    return None
 
 
 def active_findings(report: dict[str, Any]) -> list[dict[str, Any]]:

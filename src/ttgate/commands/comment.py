@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ttgate.errors import UserError
+from ttgate.reporters.json_report import load_report
 
 MODES = ("on-findings", "always", "never")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -135,7 +136,7 @@ def comment(
     from ttgate.integrations import github
 
     env = dict(os.environ)
-    report = body.load_report(report_file)
+    report = load_report(report_file)
     template = body.read_template(template_file) if template_file else None
     template_name = str(template_file) if template_file else "comment.md.j2"
     if repo is not None and not _REPO.match(repo):

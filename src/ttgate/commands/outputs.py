@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import click
 
 from ttgate.errors import UserError
+from ttgate.reporters.json_report import load_report
 
 COUNTS = ("errors", "warnings", "notices", "suppressed")
 
 
 def output_lines(report: Path) -> list[str]:
     """``name=value`` lines for each count in the report's summary."""
+    summary = load_report(report)["summary"]
     try:
-        summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
         return [f"{name}={int(summary[name])}" for name in COUNTS]
-    except OSError as error:
-        raise UserError(f"--report {report}: cannot read: {error.strerror or error}") from None
     except (ValueError, KeyError, TypeError) as error:
-        raise UserError(f"--report {report}: not a ttgate JSON report ({error})") from None
+        raise UserError(f"--report {report}: not a ttgate JSON report (summary: {error})") from None
 
 
 @click.command("github-outputs")

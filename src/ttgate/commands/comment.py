@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ttgate.errors import UserError
+from ttgate.integrations.pulls import DEFAULT_API_URL, REPOSITORY_NAME
 from ttgate.reporters.json_report import load_report
 
 MODES = ("on-findings", "always", "never")
-_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
 def _event(env: dict[str, str]) -> tuple[dict[str, Any], str | None]:
@@ -139,12 +138,12 @@ def comment(
     report = load_report(report_file)
     template = body.read_template(template_file) if template_file else None
     template_name = str(template_file) if template_file else "comment.md.j2"
-    if repo is not None and not _REPO.match(repo):
+    if repo is not None and not REPOSITORY_NAME.match(repo):
         raise UserError(f"--repo {repo}: expected OWNER/NAME")
     event, event_problem = _event(env)
     pull = _pull_request(event)
     repo = repo or env.get("GITHUB_REPOSITORY") or None
-    if repo is not None and not _REPO.match(repo):
+    if repo is not None and not REPOSITORY_NAME.match(repo):
         raise UserError(f"GITHUB_REPOSITORY {repo}: expected OWNER/NAME")
     number = pr_number or (pull.get("number") if isinstance(pull.get("number"), int) else None)
     head: dict[str, Any] = pull["head"] if isinstance(pull.get("head"), dict) else {}
@@ -190,7 +189,7 @@ def comment(
         _write_output(env, None)
         return
 
-    api_url = env.get("GITHUB_API_URL") or github.DEFAULT_API_URL
+    api_url = (env.get("GITHUB_API_URL") or "").strip() or DEFAULT_API_URL
     try:
         store = github.PyGithubCommentStore(token, repo, number, api_url)
         outcome = github.sync_comment(

@@ -22,11 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from ttgate.integrations.pulls import DEFAULT_API_URL
+
 if TYPE_CHECKING:
     from github.GithubException import GithubException
     from github.IssueComment import IssueComment
-
-DEFAULT_API_URL = "https://api.github.com"
 
 
 @dataclass(frozen=True)

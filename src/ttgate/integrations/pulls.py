@@ -15,7 +15,7 @@ from typing import Any
 from ttgate.errors import UserError
 
 DEFAULT_API_URL = "https://api.github.com"
-_REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+REPOSITORY_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _REMOTE = re.compile(
     r"^(?:[a-z+]+://)?(?:[^@/]+@)?(?P<host>[^/:]+)(?::\d+)?[:/](?P<name>[^/]+/[^/]+?)(?:\.git)?/?$"
 )
@@ -46,7 +46,7 @@ def repository_from_remote(url: str | None) -> str | None:
 
 
 def check_repository_name(name: str) -> str:
-    if not _REPO_NAME.match(name):
+    if not REPOSITORY_NAME.match(name):
         raise UserError(f"GitHub repository {name!r} is not of the form OWNER/NAME")
     return name
 

@@ -8,12 +8,22 @@ values are plain data, the rest :class:`~ttgate.values.Unknown`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ttgate.values import Unknown
+
+
+def relative_posix(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` with POSIX slashes, as every report writes file names.
+
+    Lexical (no symlinks resolved), like Terraform's own path joining; ``..`` when outside ``root``.
+    """
+    absolute = os.path.normpath(os.path.abspath(path))
+    return Path(os.path.relpath(absolute, os.path.abspath(root))).as_posix()
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,7 @@ def check(
         findings,
         stacks=len(model.stacks),
         files=parser.hits + parser.misses + len(plan_specs),
-        notes=model.notes,
+        notes=list(model.notes),
     )
     report.paths = [target.as_posix() for target in targets] + [spec.path.as_posix() for spec in plan_specs]
     order = {layer.name: layer.order for layer in policy.layers}

@@ -27,7 +27,17 @@ from ttgate.hcl.instances import (
 from ttgate.hcl.modules import ModuleSource, build_module
 from ttgate.hcl.parse import Parser
 from ttgate.hcl.syntax import ParsedFile
-from ttgate.model import Backend, Location, Model, Origin, Problem, RemoteState, Resource, Stack
+from ttgate.model import (
+    Backend,
+    Location,
+    Model,
+    Origin,
+    Problem,
+    RemoteState,
+    Resource,
+    Stack,
+    relative_posix,
+)
 from ttgate.names import name_regex
 from ttgate.values import Invalid, Unknown, display, short
 
@@ -103,12 +113,7 @@ class StackBuilder:
     def relative(self, path: Path) -> str:
         text = self._relative.get(path)
         if text is None:
-            resolved = self.resolve(path)
-            try:
-                text = resolved.relative_to(self.root).as_posix()
-            except ValueError:
-                text = Path(os.path.relpath(resolved, self.root)).as_posix()
-            text = self._relative[path] = text or "."
+            text = self._relative[path] = relative_posix(self.resolve(path), self.root)
         return text
 
     # -- parsing ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ttgate.errors import UserError
-from ttgate.model import Model, Resource, Stack
+from ttgate.model import Model, Resource, Stack, relative_posix
 from ttgate.plan.load import SENSITIVE, build_plan_stack
 from ttgate.plan.read import read_plan
 from ttgate.values import Unknown
@@ -93,13 +93,6 @@ def _infer_identity(
     return layer, env, how
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def add_plans(model: Model, specs: list[PlanSpec], policy: Policy) -> None:
     for spec in specs:
         shown = spec.path.as_posix()
@@ -129,7 +122,7 @@ def add_plans(model: Model, specs: list[PlanSpec], policy: Policy) -> None:
             backend=hcl.backend if hcl else None,
             location=hcl.location if hcl else None,
         )
-        build_plan_stack(document, stack, _relative(spec.path, model.root))
+        build_plan_stack(document, stack, relative_posix(spec.path, model.root))
         if document.get("errored") is True:
             model.notes.append(
                 f"plan {shown} errored: Terraform could not finish it, so it may be incomplete"

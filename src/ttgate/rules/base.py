@@ -6,14 +6,13 @@ ID (public API: users suppress and configure by it), default severity, parameter
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ttgate.findings import Finding, Related, Severity
-from ttgate.model import Location, Model, Resource, Stack
+from ttgate.model import Location, Model, Resource, Stack, relative_posix
 from ttgate.values import Unknown, as_number, display
 
 
@@ -51,10 +50,7 @@ class RuleContext:
     policy: Any  # ttgate.policy.Policy; typed loosely so rules need not import policy loading
 
     def model_relative(self, path: Path) -> str:
-        try:
-            return path.resolve().relative_to(self.model.root).as_posix()
-        except ValueError:
-            return Path(os.path.relpath(path.resolve(), self.model.root)).as_posix()
+        return relative_posix(path, self.model.root)
 
     def finding(
         self,

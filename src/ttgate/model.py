@@ -95,6 +95,17 @@ class RemoteState:
     target: Stack | None = None
     target_problem: str | None = None  # why no target was found
 
+    @classmethod
+    def read(cls, resource: Resource, backend: Any, config: Any) -> RemoteState:
+        """The remote state a ``terraform_remote_state`` resource reads, whatever its values hold."""
+        return cls(
+            stack=resource.stack,
+            address=resource.address,
+            backend=backend if isinstance(backend, (str, Unknown)) else Unknown("backend is not a string"),
+            config=config if isinstance(config, (dict, Unknown)) else Unknown("config is not an object"),
+            location=resource.location,
+        )
+
     @property
     def key(self) -> str | Unknown | None:
         if isinstance(self.config, Unknown):

@@ -348,15 +348,7 @@ class StackBuilder:
             attributes = obj.declared.block.body.attributes
             backend = obj.get_attr("backend", trace) if "backend" in attributes else None
             config = obj.get_attr("config", trace) if "config" in attributes else {}
-            remote = RemoteState(
-                stack=resource.stack,
-                address=resource.address,
-                backend=backend
-                if isinstance(backend, (str, Unknown))
-                else Unknown("backend is not a string"),
-                config=config if isinstance(config, (dict, Unknown)) else Unknown("config is not an object"),
-                location=resource.location,
-            )
+            remote = RemoteState.read(resource, backend, config)
             remote.target, remote.target_problem = self.find_state_writer(resource.stack, remote)
             self._remote_states[resource] = remote
         return remote

@@ -292,18 +292,9 @@ class PlanStackBuilder:
     # -- remote state and outputs --------------------------------------------------------------
 
     def _remote_state(self, resource: Resource) -> None:
-        backend = resource.values.get("backend")
-        config = resource.values.get("config")
+        values = resource.values
         self.stack.remote_states.append(
-            RemoteState(
-                stack=self.stack,
-                address=resource.address,
-                backend=backend
-                if isinstance(backend, (str, Unknown))
-                else Unknown("backend is not recorded"),
-                config=config if isinstance(config, (dict, Unknown)) else Unknown("config is not recorded"),
-                location=resource.location,
-            )
+            RemoteState.read(resource, values.get("backend"), values.get("config"))
         )
 
     def _outputs(self, planned: dict[str, Any]) -> None:

@@ -8,36 +8,20 @@ from typing import Any
 from ttgate.findings import Finding, Related, Severity
 from ttgate.links import same_resource
 from ttgate.model import Location, Resource
-from ttgate.names import backend_layer, name_regex
+from ttgate.rules.backend import backend_resources
 from ttgate.rules.base import Rule, RuleContext, RuleDoc, where
 from ttgate.values import Unknown, display
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
-    policy = context.policy
-    for bucket in context.model.resources("aws_s3_bucket"):
-        if bucket.present is False:
-            continue
-        envs = [*policy.environments, *([bucket.stack.env] if bucket.stack.env else [])]
-        pattern = name_regex(policy.state_bucket, policy, envs=envs)
-        name = bucket.values.get("bucket")
-        if isinstance(name, str):
-            if pattern.fullmatch(name):
-                yield from _check_bucket(context, bucket, name)
-            continue
-        if isinstance(name, Unknown) and _may_be_state_bucket(bucket, policy):
-            # The name decides whether the bucket must be versioned; only ask when it is not.
-            outcome = list(_check_bucket(context, bucket, None))
-            if any(finding.rule == context.rule.id for finding in outcome):
-                yield from context.unverifiable(
-                    bucket, "its name (bucket), so whether it is the state bucket", name, attribute="bucket"
-                )
-            else:
-                yield from outcome
-
-
-def _may_be_state_bucket(bucket: Resource, policy: Any) -> bool:
-    return bucket.stack.layer == backend_layer(policy) and "state" in bucket.address.lower()
+    yield from backend_resources(
+        context,
+        "aws_s3_bucket",
+        "bucket",
+        context.policy.state_bucket,
+        "state",
+        lambda bucket, name: _check_bucket(context, bucket, name),
+    )
 
 
 def _check_bucket(context: RuleContext, bucket: Resource, name: str | None) -> Iterator[Finding]:

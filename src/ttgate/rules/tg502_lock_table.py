@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from ttgate.findings import Finding, Severity
 from ttgate.model import Resource
-from ttgate.names import backend_layer, name_regex
+from ttgate.rules.backend import backend_resources
 from ttgate.rules.base import Rule, RuleContext, RuleDoc, where
 from ttgate.values import Unknown, display
 
@@ -20,29 +19,14 @@ WHY = (
 
 
 def check(context: RuleContext) -> Iterator[Finding]:
-    policy = context.policy
-    for table in context.model.resources("aws_dynamodb_table"):
-        if table.present is False:
-            continue
-        envs = [*policy.environments, *([table.stack.env] if table.stack.env else [])]
-        pattern = name_regex(policy.lock_table, policy, envs=envs)
-        name = table.values.get("name")
-        if isinstance(name, str):
-            if pattern.fullmatch(name):
-                yield from _check_table(context, table, f"Lock table {name}")
-            continue
-        if isinstance(name, Unknown) and _may_be_lock_table(table, policy):
-            outcome = list(_check_table(context, table, f"Lock table {table.address}"))
-            if any(finding.rule == context.rule.id for finding in outcome):
-                yield from context.unverifiable(
-                    table, "its name, so whether it is the state lock table", name, attribute="name"
-                )
-            else:
-                yield from outcome
-
-
-def _may_be_lock_table(table: Resource, policy: Any) -> bool:
-    return table.stack.layer == backend_layer(policy) and "lock" in table.address.lower()
+    yield from backend_resources(
+        context,
+        "aws_dynamodb_table",
+        "name",
+        context.policy.lock_table,
+        "lock",
+        lambda table, name: _check_table(context, table, f"Lock table {name or table.address}"),
+    )
 
 
 def _check_table(context: RuleContext, table: Resource, label: str) -> Iterator[Finding]:

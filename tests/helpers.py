@@ -5,13 +5,13 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from ttgate.engine import run_rules
-from ttgate.findings import Finding
-from ttgate.hcl.loader import load_hcl
-from ttgate.hcl.parse import Parser
-from ttgate.model import Model
-from ttgate.policy import Policy, load_policy
-from ttgate.rules import RULES
+from ttgate.gate.engine import run_rules
+from ttgate.gate.findings import Finding
+from ttgate.gate.hcl.loader import load_hcl
+from ttgate.gate.hcl.parse import Parser
+from ttgate.gate.model import Model
+from ttgate.gate.policy import Policy, load_policy
+from ttgate.gate.rules import RULES
 
 BACKEND = """
 terraform {{

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import yaml
 
-from ttgate.engine import run_rules
-from ttgate.hcl.loader import load_hcl
-from ttgate.hcl.parse import Parser
-from ttgate.policy import load_policy
-from ttgate.rules import RULES
+from ttgate.gate.engine import run_rules
+from ttgate.gate.hcl.loader import load_hcl
+from ttgate.gate.hcl.parse import Parser
+from ttgate.gate.policy import load_policy
+from ttgate.gate.rules import RULES
 
 HERE = Path(__file__).parent
 ACCEPTANCE = HERE / "fixtures" / "acceptance"

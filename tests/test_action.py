@@ -29,7 +29,7 @@ import yaml
 from click.testing import CliRunner
 
 from ttgate.cli import main
-from ttgate.comment import is_own_comment
+from ttgate.github.comment import is_own_comment
 
 REPO = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))

@@ -20,8 +20,8 @@ from click.testing import CliRunner, Result
 from responses.registries import OrderedRegistry
 
 from ttgate.cli import main
-from ttgate.comment import MAX_BODY, Links, build_body, href, marker, md
-from ttgate.integrations import github as github_integration
+from ttgate.github import client as github_integration
+from ttgate.github.comment import MAX_BODY, Links, build_body, href, marker, md
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "ghs_secret-token-never-printed"

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from ttgate.cli import main
-from ttgate.docs import explain_text, rendered_pages
-from ttgate.rules import RULES
+from ttgate.gate.reporters.rule_docs import explain_text, rendered_pages
+from ttgate.gate.rules import RULES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules"
 RUNBOOK = Path(__file__).resolve().parents[2] / "shared" / "runbook.md"
@@ -21,7 +21,8 @@ def test_docs_in_the_repository_match_the_rules() -> None:
     stale = sorted(name for name in expected if actual.get(name) != expected[name])
     extra = sorted(set(actual) - set(expected))
     assert not stale and not extra, (
-        f"docs/rules is out of date ({stale or extra}); run: python -m ttgate.docs docs/rules"
+        f"docs/rules is out of date ({stale or extra}); "
+        "run: python -m ttgate.gate.reporters.rule_docs docs/rules"
     )
 
 

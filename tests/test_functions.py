@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from ttgate.hcl.functions import KNOWN_FUNCTIONS, FunctionError, call
-from ttgate.values import Unknown
+from ttgate.gate.hcl.functions import KNOWN_FUNCTIONS, FunctionError, call
+from ttgate.gate.values import Unknown
 
 QUEUE_ARN = Unknown("known after apply", attribute="arn")
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from ttgate.hcl.evaluate import Evaluator, Trace
-from ttgate.hcl.parse import parse_text
-from ttgate.model import Resource, Stack
-from ttgate.values import Invalid, Unknown
+from ttgate.gate.hcl.evaluate import Evaluator, Trace
+from ttgate.gate.hcl.parse import parse_text
+from ttgate.gate.model import Resource, Stack
+from ttgate.gate.values import Invalid, Unknown
 
 STACK = Stack(name="s", directory=None, layer="20_infra", env="dev")
 QUEUE = Resource(

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from tests.helpers import check, load, policy_for, stack, summary, write_tree
 
-from ttgate.hcl.loader import load_hcl
-from ttgate.hcl.parse import Parser, default_cache_dir
-from ttgate.model import Model, Resource, Stack
-from ttgate.values import Invalid, Unknown
+from ttgate.gate.hcl.loader import load_hcl
+from ttgate.gate.hcl.parse import Parser, default_cache_dir
+from ttgate.gate.model import Model, Resource, Stack
+from ttgate.gate.values import Invalid, Unknown
 
 INFRA_DEV = "practice/deploy/20_infra/environments/dev"
 APP_DEV = "practice/deploy/30_app/environments/dev"

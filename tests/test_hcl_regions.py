@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from tests.helpers import check, stack, write_tree
 
-from ttgate.hcl.regions import partition_of
+from ttgate.gate.hcl.regions import partition_of
 
 GROUP_BEHIND_PARTITION = """
 data "aws_partition" "current" {}

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ttgate.hcl import syntax as ast
-from ttgate.hcl.parse import Parser, parse_text
-from ttgate.hcl.syntax import Body
+from ttgate.gate.hcl import syntax as ast
+from ttgate.gate.hcl.parse import Parser, parse_text
+from ttgate.gate.hcl.syntax import Body
 
 
 def parse_ok(text: str) -> Body:

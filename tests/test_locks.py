@@ -15,10 +15,10 @@ from moto import mock_aws
 
 from ttgate.cli import main
 from ttgate.errors import UserError
+from ttgate.gate.policy import Policy, load_policy
+from ttgate.gate.rules import RULES
 from ttgate.integrations.aws import Aws, aws_error
-from ttgate.locks import find_held_locks, list_locks, parse_created, release_lock, resolve_backend
-from ttgate.policy import Policy, load_policy
-from ttgate.rules import RULES
+from ttgate.operations.locks import find_held_locks, list_locks, parse_created, release_lock, resolve_backend
 
 REGION = "ap-southeast-1"
 ACCOUNT = "123456789012"  # moto's account
@@ -348,7 +348,7 @@ def test_release_refuses_a_lock_taken_again_after_reading(
     s3.delete_object(Bucket=BUCKET, Key=APP_KEY + ".tflock")
     put_dynamodb_lock(dynamodb, info=lock_info(OTHER_ID))
     put_lockfile(s3, info=lock_info(OTHER_ID))
-    monkeypatch.setattr("ttgate.locks.list_locks", lambda *args: stale)
+    monkeypatch.setattr("ttgate.operations.locks.list_locks", lambda *args: stale)
     with pytest.raises(UserError, match="changed after it was read"):
         release_lock(LOCK_ID, policy, backend, aws)
     [dynamodb_lock, s3_lock] = find_held_locks([("30_app", "dev")], policy, "dev", aws)
@@ -364,7 +364,7 @@ def test_release_s3_lockfile_changed_after_reading(
     backend = resolve_backend(policy, "dev", aws)
     stale = list_locks(policy, backend, aws)
     s3.put_object(Bucket=BUCKET, Key=APP_KEY + ".tflock", Body=lock_info(OTHER_ID).encode())
-    monkeypatch.setattr("ttgate.locks.list_locks", lambda *args: stale)
+    monkeypatch.setattr("ttgate.operations.locks.list_locks", lambda *args: stale)
     with pytest.raises(UserError, match="changed after it was read"):
         release_lock(LOCK_ID, policy, backend, aws)
     assert lockfile_exists(s3)

@@ -15,15 +15,15 @@ import yaml
 from click.testing import CliRunner
 
 from ttgate.cli import main
-from ttgate.engine import run_rules
-from ttgate.findings import Finding
-from ttgate.model import Model
-from ttgate.plan import PlanSpec, add_plans
-from ttgate.plan.load import SENSITIVE
-from ttgate.policy import Policy, load_policy
-from ttgate.reporters import FORMATS
-from ttgate.rules import RULES
-from ttgate.values import Unknown
+from ttgate.gate.engine import run_rules
+from ttgate.gate.findings import Finding
+from ttgate.gate.model import Model
+from ttgate.gate.plan import PlanSpec, add_plans
+from ttgate.gate.plan.load import SENSITIVE
+from ttgate.gate.policy import Policy, load_policy
+from ttgate.gate.reporters import FORMATS
+from ttgate.gate.rules import RULES
+from ttgate.gate.values import Unknown
 
 REPO = Path(__file__).resolve().parents[1]
 PLANS = REPO / "tests" / "plans" / "dev"

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from ttgate.errors import UserError
-from ttgate.findings import Severity
-from ttgate.policy import Policy, RuleSpec, load_policy
+from ttgate.gate.findings import Severity
+from ttgate.gate.policy import Policy, RuleSpec, load_policy
 
 RUNBOOK_YML = Path(__file__).resolve().parents[1] / "policies" / "runbook.yml"
 
@@ -650,7 +650,7 @@ def test_yaml_anchors_and_merge_keys_are_read(repo: Path) -> None:
 
 
 def test_the_real_rule_registry_accepts_the_built_in_policy() -> None:
-    from ttgate.rules import RULES
+    from ttgate.gate.rules import RULES
 
     policy = load_policy(RULES)
     assert set(policy.rules) == set(RULES)

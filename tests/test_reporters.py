@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from ttgate.cli import main
-from ttgate.docs import markdown as rule_markdown
-from ttgate.findings import Finding, Related, Severity
-from ttgate.model import Location, Stack
-from ttgate.reporters import FORMATS, Report, github, markdown, sarif
-from ttgate.rules import RULES
+from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.model import Location, Stack
+from ttgate.gate.reporters import FORMATS, Report, github, markdown, sarif
+from ttgate.gate.reporters.rule_docs import markdown as rule_markdown
+from ttgate.gate.rules import RULES
 
 REPO = Path(__file__).resolve().parents[1]
 INFRA = Stack("practice/deploy/20_infra/environments/dev", None, "20_infra", "dev")

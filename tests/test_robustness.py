@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from tests.helpers import check, load, write_tree
 
-from ttgate.hcl.evaluate import Evaluator
-from ttgate.hcl.parse import Parser, parse_text
-from ttgate.values import Unknown
+from ttgate.gate.hcl.evaluate import Evaluator
+from ttgate.gate.hcl.parse import Parser, parse_text
+from ttgate.gate.values import Unknown
 
 PROVIDER = 'provider "aws" {\n  region = "eu-west-1"\n}\n'
 

@@ -20,10 +20,10 @@ from click.testing import CliRunner, Result
 from ttgate.cli import main
 from ttgate.commands.rollback import create_rollback, make_plan
 from ttgate.errors import UserError
+from ttgate.gate.policy import load_policy
+from ttgate.gate.rules import RULES
 from ttgate.integrations.git import Git
-from ttgate.policy import load_policy
-from ttgate.rollback import FileChange, build_plan
-from ttgate.rules import RULES
+from ttgate.operations.rollback import FileChange, build_plan
 
 DEPLOY = "practice/deploy"
 API = "https://ghe.example.com/api/v3"
@@ -508,12 +508,12 @@ def test_a_held_lock_stops_create(history: History) -> None:
 def test_check_locks_without_the_locks_module_says_so(
     history: History, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(__import__("sys").modules, "ttgate.locks", None)
+    monkeypatch.setitem(__import__("sys").modules, "ttgate.operations.locks", None)
     result = run(
         history, "rollback", "create", "--to", history.c0, "--reason", "r", "--no-push", "--check-locks"
     )
     assert result.exit_code == 2
-    assert "--check-locks needs ttgate.locks" in result.stderr
+    assert "--check-locks needs ttgate.operations.locks" in result.stderr
 
 
 # --- bad input --------------------------------------------------------------------------------

@@ -16,11 +16,17 @@ from moto import mock_aws
 
 from ttgate.cli import main
 from ttgate.errors import UserError
+from ttgate.gate.policy import load_policy
+from ttgate.gate.rules import RULES
 from ttgate.integrations.aws import Aws
-from ttgate.locks import resolve_backend
-from ttgate.policy import load_policy
-from ttgate.rules import RULES
-from ttgate.state import list_versions, parse_state, prepare_restore, resource_addresses, upload_restore
+from ttgate.operations.locks import resolve_backend
+from ttgate.operations.state import (
+    list_versions,
+    parse_state,
+    prepare_restore,
+    resource_addresses,
+    upload_restore,
+)
 
 REGION = "ap-southeast-1"
 BUCKET = "tt-practice-tf-state-dev-123456789012"  # the policy's name with moto's account

@@ -14,13 +14,13 @@ import pytest
 from tests.helpers import load, stack, write_tree
 from tests.plan_builder import RANDOM, Plan, ref, sqs_arn, sqs_url
 
-from ttgate.engine import run_rules
 from ttgate.errors import UserError
-from ttgate.findings import Finding
-from ttgate.model import Model
-from ttgate.plan import PlanSpec, add_plans
-from ttgate.policy import Policy, load_policy
-from ttgate.rules import RULES
+from ttgate.gate.engine import run_rules
+from ttgate.gate.findings import Finding
+from ttgate.gate.model import Model
+from ttgate.gate.plan import PlanSpec, add_plans
+from ttgate.gate.policy import Policy, load_policy
+from ttgate.gate.rules import RULES
 
 QUEUE = "tt-practice-dev-orders-queue"
 DLQ = "tt-practice-dev-orders-dlq"

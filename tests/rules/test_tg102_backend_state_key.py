@@ -8,7 +8,7 @@ import pytest
 import yaml
 from tests.helpers import check, stack, summary, write_tree
 
-from ttgate.findings import Finding
+from ttgate.gate.findings import Finding
 
 APP_PROD = "practice/deploy/30_app/environments/prod"
 APP_DEV = "practice/deploy/30_app/environments/dev"

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from tests.helpers import check, stack, summary, write_tree
 
-from ttgate.findings import Severity
+from ttgate.gate.findings import Severity
 
 REPO = Path(__file__).resolve().parents[2]
 INFRA = "practice/deploy/20_infra/environments/dev"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.helpers import check, stack, summary, write_tree
 
-from ttgate.findings import Severity
+from ttgate.gate.findings import Severity
 
 INFRA = "practice/deploy/20_infra/environments/dev"
 DLQ_LINE = 5  # the aws_sqs_queue.dlq block when QUEUES starts a file (write_tree drops its first newline)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.helpers import check, stack, summary, write_tree
 
-from ttgate.findings import Severity
+from ttgate.gate.findings import Severity
 
 APP = "practice/deploy/30_app/environments/dev"
 

@@ -29,7 +29,7 @@ def _root_for(paths: list[Path]) -> Path:
 
 
 def _parse_formats(values: tuple[str, ...]) -> list[tuple[str, str | None]]:
-    from ttgate.reporters import FORMATS
+    from ttgate.gate.reporters import FORMATS
 
     formats: list[tuple[str, str | None]] = []
     for value in values or ("text",):
@@ -107,13 +107,13 @@ def check(
 
     Exit status: 0 no finding at or above --fail-on, 1 findings, 2 a usage or input error.
     """
-    from ttgate.engine import run_rules
-    from ttgate.findings import Severity
-    from ttgate.hcl.loader import load_hcl
-    from ttgate.hcl.parse import Parser, default_cache_dir
-    from ttgate.model import Model
-    from ttgate.plan import PlanSpec, add_plans
-    from ttgate.reporters import FORMATS, Report
+    from ttgate.gate.engine import run_rules
+    from ttgate.gate.findings import Severity
+    from ttgate.gate.hcl.loader import load_hcl
+    from ttgate.gate.hcl.parse import Parser, default_cache_dir
+    from ttgate.gate.model import Model
+    from ttgate.gate.plan import PlanSpec, add_plans
+    from ttgate.gate.reporters import FORMATS, Report
 
     plan_specs = [PlanSpec.parse(text) for text in plans]
     for spec in plan_specs:

@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from ttgate.errors import UserError
-from ttgate.integrations.pulls import DEFAULT_API_URL, REPOSITORY_NAME
-from ttgate.reporters.json_report import load_report
+from ttgate.gate.reporters.json_report import load_report
+from ttgate.github.pulls import DEFAULT_API_URL, REPOSITORY_NAME
 
 MODES = ("on-findings", "always", "never")
 
@@ -47,7 +47,7 @@ def _warn(why: str) -> None:
     )
     if os.environ.get("GITHUB_ACTIONS") == "true":
         # Shown as a warning annotation in the run's summary, where a reviewer will see it.
-        from ttgate.reporters.github import escape_data
+        from ttgate.gate.reporters.github import escape_data
 
         click.echo(f"::warning title=ttgate comment::{escape_data(f'No PR comment written: {why}.')}")
 
@@ -131,8 +131,8 @@ def comment(
     token, not a pull request, a fork's read-only token, GitHub unreachable: a warning says why). The
     gate's result is ttgate check's exit status alone. 2 for a bad report, template or option.
     """
-    from ttgate import comment as body
-    from ttgate.integrations import github
+    from ttgate.github import client as github
+    from ttgate.github import comment as body
 
     env = dict(os.environ)
     report = load_report(report_file)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from ttgate.policy import Policy
+    from ttgate.gate.policy import Policy
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,7 +24,7 @@ def policy_option() -> Callable[[F], F]:
 
 def load_policy(policy_file: Path | None, search_dir: Path) -> Policy:
     """The policy: --policy FILE, else the nearest .ttgate.yml from ``search_dir`` up, else the built-in."""
-    from ttgate.policy import load_policy as load
-    from ttgate.rules import RULES
+    from ttgate.gate.policy import load_policy as load
+    from ttgate.gate.rules import RULES
 
     return load(RULES, explicit=policy_file, search_dir=search_dir)

@@ -13,9 +13,9 @@ from ttgate.commands.common import load_policy, policy_option
 from ttgate.errors import UserError
 
 if TYPE_CHECKING:
+    from ttgate.gate.policy import Policy
     from ttgate.integrations.aws import Aws
-    from ttgate.locks import Backend
-    from ttgate.policy import Policy
+    from ttgate.operations.locks import Backend
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,7 +48,7 @@ def load_context(
     policy_file: Path | None,
 ) -> tuple[Policy, Aws, Backend]:
     from ttgate.integrations.aws import Aws
-    from ttgate.locks import resolve_backend
+    from ttgate.operations.locks import resolve_backend
 
     if account_id is not None and bucket is not None:
         raise UserError("--account-id and --bucket: give one (the bucket's name already holds the account)")
@@ -81,7 +81,7 @@ def list_command(output_format: str, **options: Any) -> None:
     """
     from datetime import UTC, datetime
 
-    from ttgate.locks import list_locks
+    from ttgate.operations.locks import list_locks
 
     policy, aws, backend = load_context(**options)
     held = list_locks(policy, backend, aws)
@@ -118,7 +118,7 @@ def release_command(lock_id: str, yes: bool, **options: Any) -> None:
     Example:
       ttgate locks release 9a1c0c4e-3b6f-2d7e-8c1a-5f0e6d7c8b9a --env dev --yes
     """
-    from ttgate.locks import release_lock
+    from ttgate.operations.locks import release_lock
 
     if not lock_id.strip():
         raise UserError("LOCK_ID is empty: give the lock's ID (ttgate locks list shows it)")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ttgate.errors import UserError
-from ttgate.reporters.json_report import load_report
+from ttgate.gate.reporters.json_report import load_report
 
 COUNTS = ("errors", "warnings", "notices", "suppressed")
 

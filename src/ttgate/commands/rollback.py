@@ -24,9 +24,9 @@ from ttgate.errors import UserError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from ttgate.gate.policy import Policy
     from ttgate.integrations.git import Git
-    from ttgate.policy import Policy
-    from ttgate.rollback import RollbackPlan
+    from ttgate.operations.rollback import RollbackPlan
 
 DEFAULT_PATH = "practice/deploy"
 REMOTE = "origin"
@@ -39,7 +39,7 @@ Preflight = Callable[["RollbackPlan", "Policy"], list[str]]
 
 
 class _GitTree:
-    """One revision of the repository, as :class:`ttgate.rollback.Tree`."""
+    """One revision of the repository, as :class:`ttgate.operations.rollback.Tree`."""
 
     def __init__(self, git: Git, revision: str) -> None:
         self._git = git
@@ -76,7 +76,7 @@ def make_plan(
 ) -> RollbackPlan:
     """The rollback plan from HEAD back to ``to`` under ``path``; refuses (UserError) what it cannot do."""
     from ttgate.integrations.git import normalize_path
-    from ttgate.rollback import FileChange, build_plan, parse_layers
+    from ttgate.operations.rollback import FileChange, build_plan, parse_layers
 
     chosen_layers = parse_layers(layers, policy)
     if env is not None and env not in policy.environments:
@@ -191,11 +191,11 @@ def pull_body(plan: RollbackPlan, policy: Policy, *, reason: str, short: str, st
 
 
 def _default_preflight(plan: RollbackPlan, policy: Policy) -> list[str]:
-    """``ttgate.locks.find_held_locks`` for the plan's stacks, an environment at a time."""
+    """``ttgate.operations.locks.find_held_locks`` for the plan's stacks, an environment at a time."""
     import importlib
 
     try:
-        locks = importlib.import_module("ttgate.locks")
+        locks = importlib.import_module("ttgate.operations.locks")
         aws_module = importlib.import_module("ttgate.integrations.aws")
     except ModuleNotFoundError as error:
         raise UserError(
@@ -227,8 +227,8 @@ def create_rollback(
     echo: Callable[[str], None] = click.echo,
 ) -> CreateResult:
     """Branch, commit, push and pull request for ``plan``; every refusal comes before anything changes."""
-    from ttgate.integrations import pulls
-    from ttgate.rollback import render_text
+    from ttgate.github import pulls
+    from ttgate.operations.rollback import render_text
 
     reason = clean_reason(reason)
     dirty = git.status()
@@ -407,7 +407,7 @@ def plan_command(
 
     Exit status: 0 a plan, 2 a refusal (unknown SHA, not an ancestor, nothing changed).
     """
-    from ttgate.rollback import render_text
+    from ttgate.operations.rollback import render_text
 
     git = open_repository(repo_dir)
     policy = load_policy_for(git, policy_file)
@@ -459,7 +459,7 @@ def create_command(
     Needs a clean working tree and, unless --no-push or --dry-run, GITHUB_TOKEN (GITHUB_API_URL for
     GitHub Enterprise). Never force-pushes, never moves an existing branch, leaves your checkout as is.
     """
-    from ttgate.integrations.pulls import github_token
+    from ttgate.github.pulls import github_token
 
     text = clean_reason(reason)
     git = open_repository(repo_dir)

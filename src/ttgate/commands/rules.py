@@ -10,7 +10,7 @@ from ttgate.errors import UserError
 @click.command()
 def rules() -> None:
     """List the rules: ID, name, default severity and what each enforces."""
-    from ttgate.rules import RULES
+    from ttgate.gate.rules import RULES
 
     width = max(len(rule.name) for rule in RULES.values())
     for rule in RULES.values():
@@ -26,8 +26,8 @@ def explain(rule_id: str) -> None:
     Example:
       ttgate explain TG201
     """
-    from ttgate.docs import explain_text
-    from ttgate.rules import RULES
+    from ttgate.gate.reporters.rule_docs import explain_text
+    from ttgate.gate.rules import RULES
 
     rule = RULES.get(rule_id.upper()) or next((r for r in RULES.values() if r.name == rule_id.lower()), None)
     if rule is None:

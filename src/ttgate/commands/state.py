@@ -36,7 +36,7 @@ def versions_command(layer: str, limit: int, output_format: str, **options: Any)
     Example:
       ttgate state versions --layer 20_infra --env prod --limit 5
     """
-    from ttgate.state import list_versions
+    from ttgate.operations.state import list_versions
 
     policy, aws, backend = load_context(**options)
     key = _state_key(policy, layer)
@@ -99,8 +99,8 @@ def restore_command(
     Example:
       ttgate state restore --layer 30_app --env dev --version-id 3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY
     """
-    from ttgate.locks import find_held_locks
-    from ttgate.state import prepare_restore, upload_restore
+    from ttgate.operations.locks import find_held_locks
+    from ttgate.operations.state import prepare_restore, upload_restore
 
     if upload and out is not None:
         raise UserError("--upload and --out: choose one (upload replaces the current state object)")

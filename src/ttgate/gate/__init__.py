@@ -1,0 +1,1 @@
+"""The gate: loaders (HCL, plans) into one model, pure rules over it, findings, reporters."""

@@ -1,0 +1,49 @@
+"""Running the rules over a model: settings from the policy, then ordering."""
+
+from __future__ import annotations
+
+from ttgate.gate.findings import Finding
+from ttgate.gate.model import Model
+from ttgate.gate.policy import Policy
+from ttgate.gate.rules import RULES
+from ttgate.gate.rules.base import UNVERIFIABLE_ID, RuleContext
+from ttgate.gate.suppress import apply_suppressions
+
+
+def run_rules(model: Model, policy: Policy) -> list[Finding]:
+    unverifiable = policy.settings(UNVERIFIABLE_ID)
+    findings: list[Finding] = []
+    for rule_id, rule in RULES.items():
+        settings = policy.settings(rule_id)
+        if not settings.enabled:
+            continue
+        context = RuleContext(
+            rule=rule,
+            model=model,
+            params=settings.params,
+            severity=settings.severity,
+            unverifiable_severity=unverifiable.severity if unverifiable.enabled else None,
+            policy=policy,
+        )
+        findings.extend(rule.check(context))
+    findings = _unique(sorted(findings, key=Finding.sort_key))
+    apply_suppressions(model, findings)
+    return findings
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """Drop exact repeats (the same module resource reached twice in one stack)."""
+    seen: set[tuple[object, ...]] = set()
+    unique = []
+    for finding in findings:
+        key = (
+            finding.rule,
+            finding.severity,
+            finding.message,
+            finding.location,
+            finding.stack and finding.stack.name,
+        )
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique

@@ -1,0 +1,419 @@
+"""Evaluation of HCL expressions over the syntax tree.
+
+The evaluator knows the language (operators, templates, for expressions, splats, function calls);
+what names mean (``var.x``, ``module.queue``, ``aws_sqs_queue.main``) is the scope's business, so
+the same evaluator serves root modules, module instances and every stack. What cannot be known
+becomes an :class:`~ttgate.gate.values.Unknown` carrying the reason; Terraform errors become
+:class:`~ttgate.gate.values.Invalid`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ttgate.gate.hcl import syntax as ast
+from ttgate.gate.hcl.functions import FunctionError, call
+from ttgate.gate.model import Origin
+from ttgate.gate.values import Invalid, Unknown, as_number, deep_unknown
+
+Trace = list[Origin]
+
+
+class Scope(Protocol):
+    def lookup(self, name: str, trace: Trace) -> Any:
+        """The value of a root name (``var``, ``local``, a resource type...)."""
+        ...
+
+
+class AnyInstance:
+    """A resource or module whose count/for_each is unknown: any index names its one template."""
+
+    def __init__(self, instance: Any, reason: str) -> None:
+        self.instance = instance
+        self.reason = reason
+
+
+def _integral(value: float | int) -> float | int:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def to_string(value: Any) -> str | Unknown:
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(_integral(value))
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return Invalid("cannot use null in a string template")
+    return Invalid(f"cannot use a {type(value).__name__} in a string template")
+
+
+def _truth(value: Any) -> bool | Unknown:
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return bool(value == "true")
+    return Invalid(f"a condition must be true or false, not {value!r}")
+
+
+def _equal(left: Any, right: Any) -> bool | Unknown:
+    unknown = deep_unknown(left) or deep_unknown(right)
+    if unknown is not None:
+        return unknown
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    return bool(left == right)
+
+
+def _arithmetic(op: str, left: Any, right: Any) -> Any:
+    a, b = as_number(left), as_number(right)
+    if isinstance(a, Unknown):
+        return a
+    if isinstance(b, Unknown):
+        return b
+    if a is None or b is None:
+        bad = left if a is None else right
+        return Invalid(f"operator {op} needs numbers, got {bad!r}")
+    if op == "+":
+        return _integral(a + b)
+    if op == "-":
+        return _integral(a - b)
+    if op == "*":
+        return _integral(a * b)
+    if op == "/":
+        return Invalid("division by zero") if b == 0 else _integral(a / b)
+    if op == "%":
+        return Invalid("modulo by zero") if b == 0 else _integral(a % b)
+    if op in ("<", ">", "<=", ">="):
+        return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+    return Invalid(f"unknown operator {op}")
+
+
+class Evaluator:
+    """Evaluates expressions in one scope, with local bindings (count, each, for variables)."""
+
+    def __init__(self, scope: Scope, bindings: dict[str, Any] | None = None) -> None:
+        self.scope = scope
+        self.bindings = bindings or {}
+
+    def with_bindings(self, extra: dict[str, Any]) -> Evaluator:
+        return Evaluator(self.scope, {**self.bindings, **extra})
+
+    def evaluate(self, expr: ast.Expr, trace: Trace | None = None) -> Any:
+        if trace is None:
+            trace = []
+        try:
+            return self._eval(expr, trace)
+        except RecursionError:
+            return Invalid("expression nests too deeply to evaluate")
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def _eval(self, expr: ast.Expr, trace: Trace) -> Any:
+        handler = _HANDLERS.get(type(expr))
+        if handler is None:
+            return Unknown(f"{type(expr).__name__} expressions are not evaluated")
+        return handler(self, expr, trace)
+
+    def _lit(self, expr: ast.Lit, trace: Trace) -> Any:
+        return expr.value
+
+    def _name(self, expr: ast.Name, trace: Trace) -> Any:
+        if expr.name in self.bindings:
+            return self.bindings[expr.name]
+        return self.scope.lookup(expr.name, trace)
+
+    def _template(self, expr: ast.Template, trace: Trace) -> Any:
+        if len(expr.parts) == 1 and not isinstance(expr.parts[0], str):
+            return self._eval(expr.parts[0], trace)
+        pieces: list[str] = []
+        for part in expr.parts:
+            if isinstance(part, str):
+                pieces.append(part)
+                continue
+            value = to_string(self._eval(part, trace))
+            if isinstance(value, Invalid):
+                return value
+            if isinstance(value, Unknown):
+                # "${aws_sqs_queue.q.name}-alarm" is not the queue's name: drop the link.
+                return Unknown(value.reason)
+            pieces.append(value)
+        return "".join(pieces)
+
+    def _get_attr(self, expr: ast.GetAttr, trace: Trace) -> Any:
+        return get_attr(self._eval(expr.obj, trace), expr.name, trace)
+
+    def _index(self, expr: ast.Index, trace: Trace) -> Any:
+        obj = self._eval(expr.obj, trace)
+        key = self._eval(expr.key, trace)
+        return get_index(obj, key, trace)
+
+    def _splat(self, expr: ast.Splat, trace: Trace) -> Any:
+        obj = self._eval(expr.obj, trace)
+        if isinstance(obj, Unknown):
+            return obj
+        if isinstance(obj, AnyInstance):
+            items: list[Any] = [obj.instance]
+        elif obj is None:
+            items = []
+        elif isinstance(obj, list):
+            items = obj
+        elif isinstance(obj, dict):
+            return Invalid("a splat expression needs a list, not a map (use values())")
+        else:
+            items = [obj]
+        results = []
+        for item in items:
+            value = item
+            for kind, operand in expr.ops:
+                if kind == "attr":
+                    value = get_attr(value, operand, trace)
+                else:
+                    value = get_index(value, self._eval(operand, trace), trace)
+            results.append(value)
+        return results
+
+    def _call(self, expr: ast.Call, trace: Trace) -> Any:
+        if expr.name == "try":
+            return self._try(expr, trace)
+        if expr.name == "can":
+            if len(expr.args) != 1:
+                return Invalid("can() takes one argument")
+            value = self._eval(expr.args[0], trace)
+            if isinstance(value, Invalid):
+                return False
+            return value if isinstance(value, Unknown) else True
+        args = [self._eval(arg, trace) for arg in expr.args]
+        if expr.expand_last and args:
+            last = args.pop()
+            if isinstance(last, Unknown):
+                return last
+            if not isinstance(last, list):
+                return Invalid(f"{expr.name}(...): only a list can be expanded with ...")
+            args.extend(last)
+        try:
+            return call(expr.name, args)
+        except FunctionError as error:
+            return Invalid(str(error))
+
+    def _try(self, expr: ast.Call, trace: Trace) -> Any:
+        for arg in expr.args:
+            value = self._eval(arg, trace)
+            if not isinstance(value, Invalid):
+                return value
+        return Invalid("no argument of try() could be evaluated")
+
+    def _binop(self, expr: ast.BinOp, trace: Trace) -> Any:
+        op = expr.op
+        if op in ("&&", "||"):
+            left = _truth(self._eval(expr.left, trace))
+            # Short-circuit only on a known deciding value, as Terraform's result would be known.
+            if left is False and op == "&&":
+                return False
+            if left is True and op == "||":
+                return True
+            right = _truth(self._eval(expr.right, trace))
+            if isinstance(left, Unknown):
+                if (op == "&&" and right is False) or (op == "||" and right is True):
+                    return right
+                return left
+            return right
+        left = self._eval(expr.left, trace)
+        right = self._eval(expr.right, trace)
+        if op == "==":
+            return _equal(left, right)
+        if op == "!=":
+            result = _equal(left, right)
+            return result if isinstance(result, Unknown) else not result
+        return _arithmetic(op, left, right)
+
+    def _unary(self, expr: ast.Unary, trace: Trace) -> Any:
+        value = self._eval(expr.operand, trace)
+        if expr.op == "!":
+            truth = _truth(value)
+            return truth if isinstance(truth, Unknown) else not truth
+        number = as_number(value)
+        if isinstance(number, Unknown):
+            return number
+        if number is None:
+            return Invalid(f"cannot negate {value!r}")
+        return -number
+
+    def _cond(self, expr: ast.Cond, trace: Trace) -> Any:
+        test = _truth(self._eval(expr.test, trace))
+        if test is True:
+            return self._eval(expr.then, trace)
+        if test is False:
+            return self._eval(expr.other, trace)
+        assert isinstance(test, Unknown)
+        then = self._eval(expr.then, trace)
+        other = self._eval(expr.other, trace)
+        if deep_unknown(then) is None and deep_unknown(other) is None and _equal(then, other) is True:
+            return then
+        return test
+
+    def _tuple(self, expr: ast.TupleExpr, trace: Trace) -> Any:
+        return [self._eval(item, trace) for item in expr.items]
+
+    def _object(self, expr: ast.ObjectExpr, trace: Trace) -> Any:
+        result: dict[str, Any] = {}
+        for key_expr, value_expr in expr.items:
+            key = to_string(self._eval(key_expr, trace))
+            if isinstance(key, Unknown):
+                return key
+            result[key] = self._eval(value_expr, trace)
+        return result
+
+    def _for(self, expr: ast.ForExpr, trace: Trace) -> Any:
+        collection = self._eval(expr.collection, trace)
+        if isinstance(collection, Unknown):
+            return collection
+        if isinstance(collection, dict):
+            pairs: list[tuple[Any, Any]] = list(collection.items())
+        elif isinstance(collection, list):
+            pairs = list(enumerate(collection))
+        elif collection is None:
+            return Invalid("a for expression cannot iterate over null")
+        else:
+            return Invalid(f"a for expression cannot iterate over {collection!r}")
+        items: list[Any] = []
+        grouped: dict[str, Any] = {}
+        for key, value in pairs:
+            names = {expr.value_var: value}
+            if expr.key_var is not None:
+                names[expr.key_var] = key
+            inner = self.with_bindings(names)
+            if expr.condition is not None:
+                keep = _truth(inner._eval(expr.condition, trace))
+                if isinstance(keep, Unknown):
+                    return keep
+                if not keep:
+                    continue
+            if expr.key is None:
+                items.append(inner._eval(expr.value, trace))
+                continue
+            out_key = to_string(inner._eval(expr.key, trace))
+            if isinstance(out_key, Unknown):
+                return out_key
+            out_value = inner._eval(expr.value, trace)
+            if expr.grouping:
+                grouped.setdefault(out_key, []).append(out_value)
+            elif out_key in grouped:
+                return Invalid(f"duplicate key {out_key!r} in a for expression (use ... to group)")
+            else:
+                grouped[out_key] = out_value
+        return items if expr.key is None else grouped
+
+    def _parts(self, parts: list[str | ast.Expr], trace: Trace) -> str | Unknown:
+        """Template parts joined into one string (a directive's body is always a string)."""
+        pieces: list[str] = []
+        for part in parts:
+            value = part if isinstance(part, str) else to_string(self._eval(part, trace))
+            if isinstance(value, Unknown):  # Invalid included
+                return value if isinstance(value, Invalid) else Unknown(value.reason)
+            pieces.append(value)
+        return "".join(pieces)
+
+    def _template_if(self, expr: ast.TemplateIf, trace: Trace) -> Any:
+        test = _truth(self._eval(expr.test, trace))
+        if isinstance(test, Unknown):
+            return test
+        return self._parts(expr.then if test else expr.other, trace)
+
+    def _template_for(self, expr: ast.TemplateFor, trace: Trace) -> Any:
+        collection = self._eval(expr.collection, trace)
+        if isinstance(collection, Unknown):
+            return collection
+        if isinstance(collection, dict):
+            pairs: list[tuple[Any, Any]] = sorted(collection.items())  # Terraform: lexical key order
+        elif isinstance(collection, list):
+            pairs = list(enumerate(collection))
+        else:
+            return Invalid(f"a template for directive cannot iterate over {collection!r}")
+        pieces: list[str] = []
+        for key, value in pairs:
+            names = {expr.value_var: value}
+            if expr.key_var is not None:
+                names[expr.key_var] = key
+            piece = self.with_bindings(names)._parts(expr.body, trace)
+            if isinstance(piece, Unknown):
+                return piece
+            pieces.append(piece)
+        return "".join(pieces)
+
+    def _unsupported(self, expr: ast.Unsupported, trace: Trace) -> Any:
+        return Unknown(f"{expr.what} is not evaluated by ttgate")
+
+
+_HANDLERS: dict[type, Callable[[Evaluator, Any, Trace], Any]] = {
+    ast.Lit: Evaluator._lit,
+    ast.Name: Evaluator._name,
+    ast.Template: Evaluator._template,
+    ast.GetAttr: Evaluator._get_attr,
+    ast.Index: Evaluator._index,
+    ast.Splat: Evaluator._splat,
+    ast.Call: Evaluator._call,
+    ast.BinOp: Evaluator._binop,
+    ast.Unary: Evaluator._unary,
+    ast.Cond: Evaluator._cond,
+    ast.TupleExpr: Evaluator._tuple,
+    ast.ObjectExpr: Evaluator._object,
+    ast.ForExpr: Evaluator._for,
+    ast.TemplateIf: Evaluator._template_if,
+    ast.TemplateFor: Evaluator._template_for,
+    ast.Unsupported: Evaluator._unsupported,
+}
+
+
+def get_attr(obj: Any, name: str, trace: Trace) -> Any:
+    if isinstance(obj, Unknown):
+        if obj.resource is not None and obj.attribute is None:
+            return Unknown(obj.reason, obj.resource, name)
+        return obj
+    if hasattr(obj, "get_attr"):
+        return obj.get_attr(name, trace)
+    if isinstance(obj, AnyInstance):
+        return Unknown(obj.reason)
+    if isinstance(obj, dict):
+        if name in obj:
+            return obj[name]
+        return Invalid(f"no attribute {name!r}")
+    if obj is None:
+        return Invalid(f"cannot read .{name} of null")
+    return Invalid(f"cannot read .{name} of {type(obj).__name__}")
+
+
+def get_index(obj: Any, key: Any, trace: Trace) -> Any:
+    if isinstance(obj, Unknown):
+        return obj
+    if isinstance(obj, AnyInstance):
+        return obj.instance
+    if isinstance(key, Unknown):
+        return key
+    if hasattr(obj, "get_index"):
+        return obj.get_index(key, trace)
+    if isinstance(obj, list):
+        number = as_number(key)
+        if not isinstance(number, int) or isinstance(number, bool):
+            return Invalid(f"a list index must be a whole number, not {key!r}")
+        if 0 <= number < len(obj):
+            return obj[number]
+        return Invalid(f"index {number} is out of range for a list of {len(obj)}")
+    if isinstance(obj, dict):
+        text = to_string(key)
+        if isinstance(text, Unknown):
+            return text
+        if text in obj:
+            return obj[text]
+        return Invalid(f"no key {text!r}")
+    if hasattr(obj, "get_attr") and isinstance(key, str):
+        return obj.get_attr(key, trace)
+    return Invalid(f"cannot index {type(obj).__name__}")

@@ -1,0 +1,467 @@
+"""Module instances: the scopes in which a stack's expressions are evaluated.
+
+A root stack is an :class:`Instance` of its directory; each ``module`` call makes child instances
+(one per count index or for_each key) with the call's arguments as their variables. Everything is
+lazy and memoised: a value is computed the first time something asks for it (a rule, another
+resource, another stack through ``terraform_remote_state``), and a reference cycle evaluates to
+Invalid instead of recursing forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ttgate.gate.hcl import syntax as ast
+from ttgate.gate.hcl.evaluate import AnyInstance, Evaluator, Trace, to_string
+from ttgate.gate.hcl.modules import Declared, ModuleSource
+from ttgate.gate.hcl.regions import region_data
+from ttgate.gate.model import Location, ModuleCall, Origin, Resource, Stack
+from ttgate.gate.values import Invalid, Unknown, as_number, display, short
+
+if TYPE_CHECKING:
+    from ttgate.gate.hcl.loader import StackBuilder
+
+META_ARGUMENTS = frozenset(
+    {"count", "for_each", "depends_on", "provider", "lifecycle", "providers", "source", "version"}
+)
+_NOT_ATTRIBUTES = frozenset({"lifecycle", "provisioner", "connection"})
+_PENDING = object()
+
+
+@dataclass
+class Input:
+    """A value given to a variable: a module argument (evaluated in the caller) or a root value."""
+
+    compute: Callable[[Trace], Any]
+
+
+def location(file: str, node: ast.Attribute | ast.Block) -> Location:
+    return Location(file, node.line, node.column, node.end_line)
+
+
+def _key_suffix(key: Any) -> str:
+    if key is None:
+        return ""
+    if isinstance(key, int):
+        return f"[{key}]"
+    return f'["{key}"]'
+
+
+class Memo:
+    """Memoised values with cycle detection: (value, origins) per key."""
+
+    def __init__(self) -> None:
+        self._values: dict[Any, Any] = {}
+
+    def get(self, key: Any, compute: Callable[[Trace], Any], trace: Trace, what: str) -> Any:
+        entry = self._values.get(key)
+        if entry is _PENDING:
+            return Invalid(f"{what} refers to itself")
+        if entry is None:
+            self._values[key] = _PENDING
+            own: Trace = []
+            value = compute(own)
+            entry = (value, own)
+            self._values[key] = entry
+        value, origins = entry
+        trace.extend(origins)
+        return value
+
+
+class Instance:
+    """One instance of a module: implements the evaluator's Scope."""
+
+    def __init__(
+        self,
+        builder: StackBuilder,
+        stack: Stack,
+        source: ModuleSource,
+        path: str,
+        inputs: dict[str, Input],
+        root_call: Location | None,
+        present: bool | Unknown = True,
+        callers: tuple[Path, ...] = (),
+    ) -> None:
+        self.builder = builder
+        self.stack = stack
+        self.source = source
+        self.path = path
+        self.inputs = inputs
+        self.root_call = root_call
+        self.present = present  # Unknown inside a module whose count/for_each is unknown
+        self.evaluator = Evaluator(self)
+        self.memo = Memo()
+        self.resources: list[Resource] = []
+        # The module directories of this instance and of every module above it, to stop recursion.
+        self.lineage = (*callers, source.directory)
+
+    # -- Scope ------------------------------------------------------------------------------
+
+    def lookup(self, name: str, trace: Trace) -> Any:
+        if name == "var":
+            return _Namespace(self, "var")
+        if name == "local":
+            return _Namespace(self, "local")
+        if name == "module":
+            return _Namespace(self, "module")
+        if name == "data":
+            return _Namespace(self, "data")
+        if name == "path":
+            relative = self.builder.relative(self.source.directory)
+            return {"module": relative, "root": self.builder.relative(self.stack_directory), "cwd": "."}
+        if name == "terraform":
+            return {"workspace": "default"}
+        if name in ("count", "each"):
+            return Invalid(f"{name} is only available in a block that sets {name}")
+        if name in self.source.managed_types:
+            return _Namespace(self, "resource", name)
+        return Invalid(f"{name!r} is not declared in {self.builder.relative(self.source.directory)}")
+
+    @property
+    def stack_directory(self) -> Path:
+        return self.stack.directory if self.stack.directory is not None else self.source.directory
+
+    # -- declarations -------------------------------------------------------------------------
+
+    def variable(self, name: str, trace: Trace) -> Any:
+        return self.memo.get(("var", name), lambda own: self._variable(name, own), trace, f"var.{name}")
+
+    def _variable(self, name: str, trace: Trace) -> Any:
+        declared = self.source.variables.get(name)
+        if declared is None:
+            return Invalid(f"var.{name} is not declared in {self.builder.relative(self.source.directory)}")
+        given = self.inputs.get(name)
+        if given is not None:
+            value = given.compute(trace)
+        else:
+            default = declared.block.body.attributes.get("default")
+            if default is None:
+                where = "given by the module call" if self.path else "set in any tfvars file"
+                return Unknown(f"var.{name} has no default and is not {where}")
+            value = self.builder.constant_evaluator.evaluate(default.expr, trace)
+            trace.append(Origin(f"var.{name} default {display(value)}", location(declared.file, default)))
+        return _convert(value, declared.block)
+
+    def local(self, name: str, trace: Trace) -> Any:
+        return self.memo.get(("local", name), lambda own: self._local(name, own), trace, f"local.{name}")
+
+    def _local(self, name: str, trace: Trace) -> Any:
+        declared = self.source.locals.get(name)
+        if declared is None:
+            return Invalid(f"local.{name} is not defined in {self.builder.relative(self.source.directory)}")
+        value = self.evaluator.evaluate(declared.attribute.expr, trace)
+        trace.append(
+            Origin(
+                f"local.{name} = {short(declared.attribute.text)}",
+                location(declared.file, declared.attribute),
+            )
+        )
+        return value
+
+    def output(self, name: str, trace: Trace) -> Any:
+        return self.memo.get(("output", name), lambda own: self._output(name, own), trace, f"output {name}")
+
+    def _output(self, name: str, trace: Trace) -> Any:
+        declared = self.source.outputs.get(name)
+        if declared is None:
+            where = self.path or self.stack.name
+            return Invalid(f"{where} has no output {name!r}")
+        value_attr = declared.block.body.attributes.get("value")
+        if value_attr is None:
+            return Invalid(f"output {name} has no value")
+        value = self.evaluator.evaluate(value_attr.expr, trace)
+        trace.append(Origin(f"output {name} = {short(value_attr.text)}", location(declared.file, value_attr)))
+        return value
+
+    # -- resources ------------------------------------------------------------------------------
+
+    def resource(self, mode: str, type_: str, name: str, trace: Trace) -> Any:
+        """The value of ``type.name``: an object, or a list/map of them under count/for_each."""
+        key = ("resource", mode, type_, name)
+        return self.memo.get(
+            key, lambda own: self._expand_resource(mode, type_, name, own), trace, f"{type_}.{name}"
+        )
+
+    def _expand_resource(self, mode: str, type_: str, name: str, trace: Trace) -> Any:
+        declared = self.source.resources.get((mode, type_, name))
+        if declared is None:
+            prefix = "data." if mode == "data" else ""
+            return Invalid(
+                f"{prefix}{type_}.{name} is not declared in {self.builder.relative(self.source.directory)}"
+            )
+        prefix = f"{self.path}." if self.path else ""
+        base = f"{prefix}{'data.' if mode == 'data' else ''}{type_}.{name}"
+
+        def make(key: Any, bindings: dict[str, Any], present: bool | Unknown = True) -> ResourceObject:
+            resource = Resource(
+                stack=self.stack,
+                address=base + _key_suffix(key),
+                mode=mode,
+                type=type_,
+                name=name,
+                module_path=self.path,
+                values={},
+                location=location(declared.file, declared.block),
+                present=present if present is not True else self.present,
+                module_call=self.root_call,
+            )
+            self.resources.append(resource)
+            obj = ResourceObject(self, resource, declared, self.evaluator.with_bindings(bindings))
+            self.builder.register(resource, obj)
+            return obj
+
+        return expand(self, declared, trace, make)
+
+    # -- module calls ---------------------------------------------------------------------------
+
+    def child(self, name: str, trace: Trace) -> Any:
+        return self.memo.get(
+            ("module", name), lambda own: self._instantiate(name, own), trace, f"module.{name}"
+        )
+
+    def _instantiate(self, name: str, trace: Trace) -> Any:
+        declared = self.source.module_calls.get(name)
+        if declared is None:
+            return Invalid(f"module.{name} is not called in {self.builder.relative(self.source.directory)}")
+        block = declared.block
+        address = f"{self.path}.module.{name}" if self.path else f"module.{name}"
+        source_attr = block.body.attributes.get("source")
+        source = self.builder.constant_evaluator.evaluate(source_attr.expr) if source_attr else None
+        call_location = location(declared.file, block)
+        module_source, problem = self.builder.module_source(self.source.directory, source, call_location)
+        self.stack.module_calls.append(
+            ModuleCall(
+                self.stack,
+                address,
+                source if isinstance(source, str) else Unknown(str(problem)),
+                module_source.directory if module_source else None,
+                call_location,
+            )
+        )
+        if module_source is None:
+            return Unknown(f"module.{name} is not evaluated: {problem}")
+        if module_source.directory in self.lineage:
+            # Terraform cannot build such a configuration; instantiating it would never end.
+            self.builder.report_recursion(module_source.directory, f"module.{name}", call_location)
+            return Invalid(f"module.{name} calls a module that (directly or not) calls it: module recursion")
+        root_call = self.root_call or call_location
+
+        def make(key: Any, bindings: dict[str, Any], present: bool | Unknown = True) -> ModuleObject:
+            evaluator = self.evaluator.with_bindings(bindings)
+            inputs = {
+                arg: _argument_input(evaluator, attribute, declared.file, f"module.{name}")
+                for arg, attribute in block.body.attributes.items()
+                if arg not in META_ARGUMENTS
+            }
+            instance = Instance(
+                self.builder,
+                self.stack,
+                module_source,
+                address + _key_suffix(key),
+                inputs,
+                root_call,
+                present if present is not True else self.present,
+                self.lineage,
+            )
+            self.builder.instances.append(instance)
+            return ModuleObject(instance)
+
+        return expand(self, declared, trace, make)
+
+
+def _argument_input(evaluator: Evaluator, attribute: ast.Attribute, file: str, call: str) -> Input:
+    def compute(trace: Trace) -> Any:
+        value = evaluator.evaluate(attribute.expr, trace)
+        trace.append(
+            Origin(f"{call} argument {attribute.name} = {short(attribute.text)}", location(file, attribute))
+        )
+        return value
+
+    return Input(compute)
+
+
+def _convert(value: Any, variable: ast.Block) -> Any:
+    """The conversions Terraform applies for a variable's primitive ``type``."""
+    type_attr = variable.body.attributes.get("type")
+    if type_attr is None or not isinstance(type_attr.expr, ast.Name) or isinstance(value, Unknown):
+        return value
+    if type_attr.expr.name == "number" and isinstance(value, str):
+        number = as_number(value)
+        return number if number is not None else Invalid(f"{value!r} is not a number")
+    if type_attr.expr.name == "bool" and value in ("true", "false"):
+        return value == "true"
+    if type_attr.expr.name == "string" and isinstance(value, (int, float, bool)):
+        return to_string(value)
+    return value
+
+
+def expand(
+    scope: Instance,
+    declared: Declared,
+    trace: Trace,
+    make: Callable[[Any, dict[str, Any], bool | Unknown], Any],
+) -> Any:
+    """Apply count/for_each: one object, a list, a map, or an AnyInstance when they are unknown."""
+    attributes = declared.block.body.attributes
+    if "count" in attributes:
+        count = as_number(scope.evaluator.evaluate(attributes["count"].expr, trace))
+        if isinstance(count, Unknown):
+            reason = f"count = {short(attributes['count'].text)} cannot be evaluated: {count.reason}"
+            unknown_count = Unknown(reason)
+            obj = make(None, {"count": {"index": unknown_count}}, unknown_count)
+            return AnyInstance(obj, reason)
+        if count is None or count < 0 or int(count) != count:
+            return Invalid(f"count must be a whole number, got {short(attributes['count'].text)}")
+        return [make(index, {"count": {"index": index}}, True) for index in range(int(count))]
+    if "for_each" in attributes:
+        each = scope.evaluator.evaluate(attributes["for_each"].expr, trace)
+        if isinstance(each, Unknown):
+            reason = f"for_each = {short(attributes['for_each'].text)} cannot be evaluated: {each.reason}"
+            unknown_each = Unknown(reason)
+            obj = make(None, {"each": {"key": unknown_each, "value": unknown_each}}, unknown_each)
+            return AnyInstance(obj, reason)
+        if isinstance(each, list):
+            keys = [to_string(item) for item in each]
+            bad = next((key for key in keys if isinstance(key, Unknown)), None)
+            if bad is not None:
+                obj = make(None, {"each": {"key": bad, "value": bad}}, bad)
+                return AnyInstance(obj, bad.reason)
+            pairs: dict[Any, Any] = {key: key for key in keys}
+        elif isinstance(each, dict):
+            pairs = each
+        else:
+            return Invalid(f"for_each needs a map or a set, got {short(attributes['for_each'].text)}")
+        return {key: make(key, {"each": {"key": key, "value": value}}, True) for key, value in pairs.items()}
+    return make(None, {}, True)
+
+
+class _Namespace:
+    """``var``, ``local``, ``module``, ``data``, ``data.TYPE`` and ``TYPE`` in expressions."""
+
+    def __init__(self, scope: Instance, kind: str, type_: str | None = None) -> None:
+        self.scope = scope
+        self.kind = kind
+        self.type = type_
+
+    def get_attr(self, name: str, trace: Trace) -> Any:
+        scope = self.scope
+        if self.kind == "var":
+            return scope.variable(name, trace)
+        if self.kind == "local":
+            return scope.local(name, trace)
+        if self.kind == "module":
+            return scope.child(name, trace)
+        if self.kind == "data":
+            return _Namespace(scope, "data-type", name)
+        if self.kind == "data-type":
+            assert self.type is not None
+            return scope.resource("data", self.type, name, trace)
+        assert self.type is not None
+        return scope.resource("managed", self.type, name, trace)
+
+
+class ModuleObject:
+    """``module.NAME`` (one instance): its outputs."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+
+    def get_attr(self, name: str, trace: Trace) -> Any:
+        return self.instance.output(name, trace)
+
+
+class ResourceObject:
+    """A resource instance in expressions: configured attributes evaluate, the rest are unknown."""
+
+    def __init__(self, scope: Instance, resource: Resource, declared: Declared, evaluator: Evaluator) -> None:
+        self.scope = scope
+        self.resource = resource
+        self.declared = declared
+        self.evaluator = evaluator
+        self.memo = Memo()
+
+    def get_attr(self, name: str, trace: Trace) -> Any:
+        if self.resource.type == "terraform_remote_state" and name == "outputs":
+            return self.scope.builder.remote_outputs(self, trace)
+        body = self.declared.block.body
+        if name in body.attributes and name not in META_ARGUMENTS:
+            value = self.attribute(name, trace)
+        elif any(block.type == name for block in body.blocks):
+            value = self.nested(name, trace)
+        else:
+            if self.resource.mode == "data" and not body.attributes:
+                region = self.scope.builder.region_of(self.scope.stack)
+                known = region_data(self.resource.type, name, region) if region else None
+                if known is not None:
+                    return known
+            return Unknown(f"{self.resource.address}.{name} is known only after apply", self.resource, name)
+        if isinstance(value, Unknown) and value.resource is None:
+            return Unknown(value.reason, self.resource, name, value.partial)
+        return value
+
+    def attribute(self, name: str, trace: Trace) -> Any:
+        attribute = self.declared.block.body.attributes[name]
+        return self.memo.get(
+            name,
+            lambda own: self.evaluator.evaluate(attribute.expr, own),
+            trace,
+            f"{self.resource.address}.{name}",
+        )
+
+    def nested(self, name: str, trace: Trace) -> Any:
+        return self.memo.get(
+            ("block", name),
+            lambda own: evaluate_blocks(self.evaluator, self.declared.block.body, name, own),
+            trace,
+            f"{self.resource.address}.{name}",
+        )
+
+
+def evaluate_body(evaluator: Evaluator, body: ast.Body, trace: Trace) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, attribute in body.attributes.items():
+        values[name] = evaluator.evaluate(attribute.expr, trace)
+    for block_type in dict.fromkeys(block.type for block in body.blocks):
+        if block_type in _NOT_ATTRIBUTES:
+            continue
+        values[block_type] = evaluate_blocks(evaluator, body, block_type, trace)
+    return values
+
+
+def evaluate_blocks(evaluator: Evaluator, body: ast.Body, block_type: str, trace: Trace) -> Any:
+    """Nested blocks as Terraform's JSON shows them: a list of objects (``dynamic`` included)."""
+    if block_type == "dynamic":
+        return None
+    items: list[Any] = []
+    for block in body.blocks:
+        if block.type == block_type:
+            items.append(evaluate_body(evaluator, block.body, trace))
+    for block in body.blocks_of("dynamic"):
+        if block.labels and block.labels[0] == block_type:
+            generated = _dynamic(evaluator, block, trace)
+            if isinstance(generated, Unknown):
+                return generated
+            items.extend(generated)
+    return items
+
+
+def _dynamic(evaluator: Evaluator, block: ast.Block, trace: Trace) -> list[Any] | Unknown:
+    each_attr = block.body.attributes.get("for_each")
+    content = next(iter(block.body.blocks_of("content")), None)
+    if each_attr is None or content is None:
+        return Invalid(f'dynamic "{block.labels[0]}" needs for_each and content')
+    collection = evaluator.evaluate(each_attr.expr, trace)
+    if isinstance(collection, Unknown):
+        return collection
+    iterator_attr = block.body.attributes.get("iterator")
+    iterator = block.labels[0]
+    if iterator_attr is not None and isinstance(iterator_attr.expr, ast.Name):
+        iterator = iterator_attr.expr.name
+    pairs = list(collection.items()) if isinstance(collection, dict) else list(enumerate(collection or []))
+    return [
+        evaluate_body(evaluator.with_bindings({iterator: {"key": key, "value": value}}), content.body, trace)
+        for key, value in pairs
+    ]

@@ -1,0 +1,447 @@
+"""Loading Terraform HCL into the model: find root stacks, instantiate modules, link stacks.
+
+Steps: read and parse every .tf/.tfvars file under the given paths (cached, in parallel); group
+files by directory into modules; a directory with a backend or provider block is a root stack,
+whose layer and environment come from its path as the policy says; instantiate each root with its
+tfvars; evaluate every resource in every module instance; link ``terraform_remote_state`` reads to
+the stack that writes that state key in the same environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ttgate.errors import UserError
+from ttgate.gate.hcl.evaluate import Evaluator, Trace
+from ttgate.gate.hcl.instances import (
+    Input,
+    Instance,
+    ResourceObject,
+    evaluate_blocks,
+    location,
+)
+from ttgate.gate.hcl.modules import ModuleSource, build_module
+from ttgate.gate.hcl.parse import Parser
+from ttgate.gate.hcl.syntax import ParsedFile
+from ttgate.gate.model import (
+    Backend,
+    Location,
+    Model,
+    Origin,
+    Problem,
+    RemoteState,
+    Resource,
+    Stack,
+    relative_posix,
+)
+from ttgate.gate.names import name_regex
+from ttgate.gate.values import Invalid, Unknown, display, short
+
+if TYPE_CHECKING:
+    from ttgate.gate.policy import Policy
+
+_SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
+_SUFFIXES = (".tf", ".tfvars")
+
+
+class _NoScope:
+    """Scope of tfvars files, backend blocks and module sources: literals only."""
+
+    def lookup(self, name: str, trace: Trace) -> Any:
+        return Invalid(f"{name} cannot be used here (only literal values are allowed)")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def find_files(paths: Iterable[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise UserError(f"{path}: no such file or directory")
+        if path.is_file():
+            found.append(path)
+            continue
+        for directory, subdirs, files in os.walk(path):
+            subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS and not d.startswith("."))
+            found.extend(Path(directory) / name for name in sorted(files) if name.endswith(_SUFFIXES))
+    return found
+
+
+class StackBuilder:
+    def __init__(
+        self, root: Path, policy: Policy, parser: Parser, var_files: list[Path] | None = None
+    ) -> None:
+        self.root = Path(os.path.normpath(os.path.abspath(root)))
+        self.policy = policy
+        self.parser = parser
+        self.var_files = var_files or []
+        self.model = Model(root=self.root)
+        self.parsed: dict[Path, ParsedFile] = {}
+        self.modules: dict[Path, ModuleSource] = {}
+        self.instances: list[Instance] = []
+        self.objects: dict[Resource, ResourceObject] = {}
+        self.roots: dict[Stack, Instance] = {}
+        self.constant_evaluator = Evaluator(_NoScope())
+        self._reported_dirs: set[Path] = set()
+        self._resolved: dict[Path, Path] = {}
+        self._relative: dict[Path, str] = {}
+        self._regions: dict[Stack, str | None] = {}
+        self._remote_states: dict[Resource, RemoteState] = {}
+
+    # -- paths -------------------------------------------------------------------------------
+
+    def resolve(self, path: Path) -> Path:
+        """An absolute, normalised path, memoised.
+
+        Lexical, like Terraform's own joining of module paths (``../modules/x``), and without the
+        system call per path component that Path.resolve() costs.
+        """
+        resolved = self._resolved.get(path)
+        if resolved is None:
+            resolved = self._resolved[path] = Path(os.path.normpath(os.path.abspath(path)))
+        return resolved
+
+    def relative(self, path: Path) -> str:
+        text = self._relative.get(path)
+        if text is None:
+            text = self._relative[path] = relative_posix(self.resolve(path), self.root)
+        return text
+
+    # -- parsing ------------------------------------------------------------------------------
+
+    def parse(self, files: list[Path]) -> None:
+        todo = list(dict.fromkeys(p for p in map(self.resolve, files) if p not in self.parsed))
+        contents = [(path, _read(path)) for path in todo]
+        for path, parsed in self.parser.parse_many(contents).items():
+            self.parsed[path] = parsed
+            relative = self.relative(path)
+            if parsed.directives:
+                self.model.files[relative] = parsed.directives
+            if parsed.problem is not None:
+                problem = parsed.problem
+                self.model.problems.append(
+                    Problem(problem.message, Location(relative, problem.line, problem.column))
+                )
+
+    def module_at(self, directory: Path) -> ModuleSource:
+        directory = self.resolve(directory)
+        module = self.modules.get(directory)
+        if module is None:
+            tf_files = sorted(p for p in directory.iterdir() if p.suffix == ".tf" and p.is_file())
+            self.parse(tf_files)
+            module = build_module(
+                directory, [(self.relative(p), self.parsed[self.resolve(p)]) for p in tf_files]
+            )
+            self.modules[directory] = module
+        return module
+
+    def module_source(
+        self, caller: Path, source: Any, call: Location
+    ) -> tuple[ModuleSource | None, str | None]:
+        if not isinstance(source, str):
+            return None, "its source is not a literal string"
+        if not source.startswith(("./", "../")):
+            return None, f"its source {source!r} is not a local path (ttgate reads local modules only)"
+        directory = self.resolve(caller / source)
+        if not directory.is_dir():
+            if directory not in self._reported_dirs:
+                self._reported_dirs.add(directory)
+                self.model.problems.append(
+                    Problem(
+                        f"module source {source!r} does not exist, so the module was not checked",
+                        call,
+                        "Correct the source path: it is relative to the directory of the calling module.",
+                    )
+                )
+            return None, f"its source {source!r} does not exist"
+        return self.module_at(directory), None
+
+    def report_recursion(self, directory: Path, call: str, location: Location) -> None:
+        if directory not in self._reported_dirs:
+            self._reported_dirs.add(directory)
+            self.model.problems.append(
+                Problem(
+                    f"{call} calls module {self.relative(directory)!r} from inside that module "
+                    "(module recursion, which Terraform cannot build); the inner call was not expanded",
+                    location,
+                    "Remove the call, or move what both need into a third module that neither calls back.",
+                )
+            )
+
+    # -- building ---------------------------------------------------------------------------
+
+    def region_of(self, stack: Stack) -> str | None:
+        """The stack's AWS region: its default aws provider's region when known, else the policy's."""
+        if stack not in self._regions:
+            region: Any = None
+            root = self.roots.get(stack)
+            for declared in root.source.providers if root else []:
+                block = declared.block
+                region_attr = block.body.attributes.get("region")
+                if block.labels[:1] == ["aws"] and "alias" not in block.body.attributes and region_attr:
+                    region = root.evaluator.evaluate(region_attr.expr) if root else None
+            self._regions[stack] = region if isinstance(region, str) else self.policy.region
+        return self._regions[stack]
+
+    def register(self, resource: Resource, obj: ResourceObject) -> None:
+        self.objects[resource] = obj
+
+    def load(self, paths: list[Path]) -> Model:
+        files = find_files(paths)
+        self.parse(files)
+        directories = sorted({self.resolve(path).parent for path in files if path.suffix == ".tf"})
+        for directory in directories:
+            module = self.module_at(directory)
+            if module.is_root:
+                self._add_stack(directory, module)
+        expanded: set[int] = set()
+        while len(expanded) < len(self.roots) + len(self.instances):
+            for instance in [*self.roots.values(), *self.instances]:
+                if id(instance) not in expanded:
+                    expanded.add(id(instance))
+                    self._instantiate_all(instance)
+        for stack in self.model.stacks:
+            self._collect(stack)
+        return self.model
+
+    def _add_stack(self, directory: Path, module: ModuleSource) -> None:
+        name = self.relative(directory)
+        layer, env = self.policy.stack_identity(name)
+        stack = Stack(name=name, directory=directory, layer=layer, env=env)
+        if module.backends:
+            declared = module.backends[0]
+            config = {
+                key: self.constant_evaluator.evaluate(attribute.expr)
+                for key, attribute in declared.block.body.attributes.items()
+            }
+            backend_type = declared.block.labels[0] if declared.block.labels else declared.block.type
+            stack.backend = Backend(
+                backend_type,
+                config,
+                location(declared.file, declared.block),
+                {
+                    key: location(declared.file, attribute)
+                    for key, attribute in declared.block.body.attributes.items()
+                },
+            )
+            stack.location = stack.backend.location
+        elif module.providers:
+            stack.location = location(module.providers[0].file, module.providers[0].block)
+        self.model.stacks.append(stack)
+        self.roots[stack] = Instance(self, stack, module, "", self._root_inputs(directory, module), None)
+
+    def _root_inputs(self, directory: Path, module: ModuleSource) -> dict[str, Input]:
+        """Root variable values in Terraform's order: environment, tfvars, auto.tfvars, -var-file."""
+        values: dict[str, tuple[Any, Origin | None]] = {}
+        for name in module.variables:
+            env_value = os.environ.get(f"TF_VAR_{name}")
+            if env_value is not None:
+                values[name] = (env_value, None)
+        candidates = [directory / "terraform.tfvars", directory / "terraform.tfvars.json"]
+        candidates += sorted(
+            p for p in directory.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+        )
+        candidates += self.var_files
+        for path in candidates:
+            if path.is_file():
+                values.update(self._read_tfvars(path, module))
+        inputs: dict[str, Input] = {}
+        for name, (value, origin) in values.items():
+            inputs[name] = _constant_input(name, value, origin)
+        return inputs
+
+    def _read_tfvars(self, path: Path, module: ModuleSource) -> dict[str, tuple[Any, Origin | None]]:
+        relative = self.relative(path)
+        found: dict[str, tuple[Any, Origin | None]] = {}
+        if path.name.endswith(".json"):
+            try:
+                data = json.loads(_read(path).decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as error:
+                line = getattr(error, "lineno", 1)
+                self.model.problems.append(Problem(f"invalid JSON: {error}", Location(relative, line)))
+                return found
+            if isinstance(data, dict):
+                for name, value in data.items():
+                    if name in module.variables:
+                        found[name] = (value, Origin(f"var.{name} = {display(value)}", Location(relative, 1)))
+            return found
+        self.parse([path])
+        parsed = self.parsed[self.resolve(path)]
+        if parsed.body is None:
+            return found
+        for name, attribute in parsed.body.attributes.items():
+            if name not in module.variables:
+                continue
+            value = self.constant_evaluator.evaluate(attribute.expr)
+            found[name] = (
+                value,
+                Origin(f"var.{name} = {short(attribute.text)}", location(relative, attribute)),
+            )
+        return found
+
+    def _instantiate_all(self, instance: Instance) -> None:
+        """Evaluate every resource and module call, so nothing is left unexpanded."""
+        trace: Trace = []
+        for mode, type_, name in instance.source.resources:
+            instance.resource(mode, type_, name, trace)
+        for name in instance.source.module_calls:
+            instance.child(name, trace)
+
+    def _collect(self, stack: Stack) -> None:
+        for instance in [self.roots[stack], *self.instances]:
+            if instance.stack is not stack:
+                continue
+            for resource in instance.resources:
+                self._evaluate_resource(resource)
+                stack.resources.append(resource)
+        root = self.roots[stack]
+        for name in root.source.outputs:
+            stack.outputs[name] = root.output(name, [])
+
+    def _evaluate_resource(self, resource: Resource) -> None:
+        obj = self.objects[resource]
+        body = obj.declared.block.body
+        file = obj.declared.file
+        for name, attribute in body.attributes.items():
+            if name in ("count", "for_each", "depends_on", "provider"):
+                continue
+            trace: Trace = []
+            resource.values[name] = obj.attribute(name, trace)
+            resource.attribute_locations[name] = location(file, attribute)
+            if trace:
+                resource.origins[name] = list(dict.fromkeys(trace))
+        for block_type in dict.fromkeys(block.type for block in body.blocks):
+            if block_type in ("lifecycle", "provisioner", "connection"):
+                continue
+            if block_type == "dynamic":
+                for block in body.blocks_of("dynamic"):
+                    if block.labels and block.labels[0] not in resource.values:
+                        label = block.labels[0]
+                        resource.values[label] = evaluate_blocks(obj.evaluator, body, label, [])
+                        resource.attribute_locations[label] = location(file, block)
+                continue
+            resource.values[block_type] = obj.nested(block_type, [])
+            first = next(block for block in body.blocks if block.type == block_type)
+            resource.attribute_locations[block_type] = location(file, first)
+        if resource.type == "terraform_remote_state":
+            self._remote_state(resource)
+
+    # -- cross-stack links ------------------------------------------------------------------------
+
+    def _remote_state(self, resource: Resource) -> None:
+        resource.stack.remote_states.append(self.remote_state_of(self.objects[resource], []))
+
+    def remote_state_of(self, obj: ResourceObject, trace: Trace) -> RemoteState:
+        """The state a ``terraform_remote_state`` reads and the stack that writes it, worked out once."""
+        remote = self._remote_states.get(obj.resource)
+        if remote is None:
+            resource = obj.resource
+            attributes = obj.declared.block.body.attributes
+            backend = obj.get_attr("backend", trace) if "backend" in attributes else None
+            config = obj.get_attr("config", trace) if "config" in attributes else {}
+            remote = RemoteState.read(resource, backend, config)
+            remote.target, remote.target_problem = self.find_state_writer(resource.stack, remote)
+            self._remote_states[resource] = remote
+        return remote
+
+    def find_state_writer(self, reader: Stack, remote: RemoteState) -> tuple[Stack | None, str | None]:
+        if isinstance(remote.backend, Unknown):
+            return None, f"its backend cannot be evaluated: {remote.backend.reason}"
+        config = remote.config
+        if isinstance(config, Unknown):
+            return None, f"its config cannot be evaluated: {config.reason}"
+        if remote.backend == "local":
+            path = config.get("path")
+            if not isinstance(path, str) or reader.directory is None:
+                return None, "its local state path cannot be evaluated"
+            state_dir = self.resolve(reader.directory / path).parent
+            for stack in self.model.stacks:
+                if stack.directory is not None and self.resolve(stack.directory) == state_dir:
+                    return stack, None
+            return None, f"no stack in this check writes {path}"
+        key = config.get("key")
+        if isinstance(key, Unknown):
+            return None, f"its state key cannot be evaluated: {key.reason}"
+        if not isinstance(key, str):
+            return None, "it has no state key"
+        env = self._env_of_bucket(config.get("bucket")) or reader.env
+        writers = [
+            stack
+            for stack in self.model.stacks
+            if stack.env == env and stack.backend is not None and stack.backend.config.get("key") == key
+        ]
+        if len(writers) > 1:
+            # A copy-pasted backend key makes two stacks claim one state; the layer that owns the key wins.
+            owner = self.policy.layer_for_state_key(key)
+            owned = [stack for stack in writers if owner is not None and stack.layer == owner.name]
+            writers = owned or writers
+        if len(writers) == 1:
+            return writers[0], None
+        if not writers:
+            where = f" for environment {env}" if env else ""
+            return None, f"no stack in this check writes state {key}{where}"
+        names = ", ".join(stack.name for stack in writers)
+        return None, f"several stacks write state {key}: {names}"
+
+    def _env_of_bucket(self, bucket: Any) -> str | None:
+        if not isinstance(bucket, str):
+            return None
+        for env in self.policy.environments:
+            if name_regex(self.policy.state_bucket, self.policy, envs=[env]).fullmatch(bucket):
+                return env
+        return None
+
+    def remote_outputs(self, obj: ResourceObject, trace: Trace) -> Any:
+        resource = obj.resource
+        remote = self.remote_state_of(obj, trace)
+        target = remote.target
+        if target is None:
+            return Unknown(f"{resource.address}: {remote.target_problem}")
+        defaults = obj.get_attr("defaults", trace) if "defaults" in obj.declared.block.body.attributes else {}
+        return RemoteOutputs(self.roots[target], resource, defaults if isinstance(defaults, dict) else {})
+
+
+class RemoteOutputs:
+    """``data.terraform_remote_state.X.outputs``: the writing stack's root outputs, evaluated there."""
+
+    def __init__(self, root: Instance, reader: Resource, defaults: dict[str, Any]) -> None:
+        self.root = root
+        self.reader = reader
+        self.defaults = defaults
+
+    def get_attr(self, name: str, trace: Trace) -> Any:
+        if name not in self.root.source.outputs and name in self.defaults:
+            return self.defaults[name]
+        value = self.root.output(name, trace)
+        if self.reader.location is not None:
+            trace.append(
+                Origin(f"read from stack {self.root.stack.name} output {name}", self.reader.location)
+            )
+        return value
+
+    def get_index(self, key: Any, trace: Trace) -> Any:
+        return self.get_attr(str(key), trace)
+
+
+def _constant_input(name: str, value: Any, origin: Origin | None) -> Input:
+    def compute(trace: Trace) -> Any:
+        if origin is not None:
+            trace.append(origin)
+        return value
+
+    return Input(compute)
+
+
+def load_hcl(
+    paths: list[Path], root: Path, policy: Policy, parser: Parser, var_files: list[Path] | None = None
+) -> Model:
+    return StackBuilder(root, policy, parser, var_files).load(paths)

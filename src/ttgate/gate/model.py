@@ -1,0 +1,176 @@
+"""The one model every loader builds and every rule reads.
+
+A :class:`Model` holds root stacks (one Terraform state each: a layer in an environment), the
+resources each stack manages or reads (module instances flattened, addresses as Terraform writes
+them), and the links between stacks (``terraform_remote_state`` reads). Values are evaluated: known
+values are plain data, the rest :class:`~ttgate.gate.values.Unknown`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ttgate.gate.values import Unknown
+
+
+def relative_posix(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` with POSIX slashes, as every report writes file names.
+
+    Lexical (no symlinks resolved), like Terraform's own path joining; ``..`` when outside ``root``.
+    """
+    absolute = os.path.normpath(os.path.abspath(path))
+    return Path(os.path.relpath(absolute, os.path.abspath(root))).as_posix()
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str  # relative to the checked root, POSIX slashes
+    line: int
+    column: int = 1
+    end_line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value came from: a variable's default or tfvars entry, a local, a module argument."""
+
+    description: str  # e.g. "var.visibility_timeout = 60 (terraform.tfvars)"
+    location: Location
+
+
+@dataclass
+class Backend:
+    type: str
+    config: dict[str, Any]
+    location: Location | None
+    attribute_locations: dict[str, Location] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Resource:
+    stack: Stack
+    address: str  # module.queue.aws_sqs_queue.main[0]
+    mode: str  # "managed" or "data"
+    type: str
+    name: str
+    module_path: str  # "module.queue" ("" in the root module)
+    values: dict[str, Any]
+    location: Location | None
+    attribute_locations: dict[str, Location] = field(default_factory=dict)
+    origins: dict[str, list[Origin]] = field(default_factory=dict)
+    present: bool | Unknown = True  # Unknown when count/for_each cannot be evaluated
+    actions: tuple[str, ...] = ()  # from a plan: ("create",), ("update",), ...
+    module_call: Location | None = None  # where the enclosing root-level module is called
+
+    def get(self, attribute: str, default: Any = None) -> Any:
+        value = self.values.get(attribute, default)
+        return default if value is None else value
+
+    def is_set(self, attribute: str) -> bool:
+        return self.values.get(attribute) is not None
+
+    def location_of(self, attribute: str) -> Location | None:
+        return self.attribute_locations.get(attribute, self.location)
+
+    def __repr__(self) -> str:
+        return f"<Resource {self.stack.name}:{self.address}>"
+
+
+@dataclass(eq=False)
+class RemoteState:
+    """A ``data "terraform_remote_state"`` read, and the stack that writes that state."""
+
+    stack: Stack
+    address: str
+    backend: str | Unknown
+    config: dict[str, Any] | Unknown
+    location: Location | None
+    target: Stack | None = None
+    target_problem: str | None = None  # why no target was found
+
+    @classmethod
+    def read(cls, resource: Resource, backend: Any, config: Any) -> RemoteState:
+        """The remote state a ``terraform_remote_state`` resource reads, whatever its values hold."""
+        return cls(
+            stack=resource.stack,
+            address=resource.address,
+            backend=backend if isinstance(backend, (str, Unknown)) else Unknown("backend is not a string"),
+            config=config if isinstance(config, (dict, Unknown)) else Unknown("config is not an object"),
+            location=resource.location,
+        )
+
+    @property
+    def key(self) -> str | Unknown | None:
+        if isinstance(self.config, Unknown):
+            return self.config
+        value = self.config.get("key")
+        return value if isinstance(value, (str, Unknown)) else None
+
+
+@dataclass(eq=False)
+class ModuleCall:
+    stack: Stack
+    address: str  # module.queue (nested: module.app.module.logs)
+    source: str | Unknown
+    directory: Path | None  # local sources only
+    location: Location | None
+
+
+@dataclass(eq=False)
+class Stack:
+    """A root module: one state, one layer in one environment."""
+
+    name: str  # directory relative to the checked root, or a plan's label
+    directory: Path | None
+    layer: str | None
+    env: str | None
+    kind: str = "hcl"  # "hcl" or "plan"
+    backend: Backend | None = None
+    resources: list[Resource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    remote_states: list[RemoteState] = field(default_factory=list)
+    module_calls: list[ModuleCall] = field(default_factory=list)
+    location: Location | None = None  # the backend or provider block that makes it a root
+    plan_file: str | None = None  # for stacks read from a plan: the plan file, relative to the root
+
+    @property
+    def label(self) -> str:
+        if self.layer and self.env:
+            return f"{self.layer}/{self.env}"
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<Stack {self.name}>"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file that could not be read, or a module that could not be loaded (TG000)."""
+
+    message: str
+    location: Location
+    fix: str | None = None  # None: a syntax error, fixed in the file itself
+
+
+@dataclass
+class Model:
+    root: Path
+    stacks: list[Stack] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # file -> ttgate: comments
+    notes: list[str] = field(default_factory=list)  # facts about the run a reader should know
+
+    def resources(self, *types: str, mode: str = "managed", env: str | None = None) -> Iterator[Resource]:
+        for stack in self.stacks:
+            if env is not None and stack.env != env:
+                continue
+            for resource in stack.resources:
+                if resource.mode == mode and (not types or resource.type in types):
+                    yield resource

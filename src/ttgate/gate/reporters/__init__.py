@@ -1,0 +1,68 @@
+"""Reporters: pure functions from a report to text, one module per format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ttgate.gate.findings import Finding, Severity
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    stacks: int
+    files: int
+    notes: list[str] = field(default_factory=list)  # run-level facts, e.g. "plan X errored"
+    stack_list: list[dict[str, str | None]] = field(default_factory=list)  # in apply order
+    paths: list[str] = field(default_factory=list)  # what was checked, as given (paths and plans)
+
+    @property
+    def active(self) -> list[Finding]:
+        return [finding for finding in self.findings if not finding.suppressed]
+
+    @property
+    def suppressed(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.suppressed]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for finding in self.active if finding.severity is severity)
+
+
+def _text(report: Report, color: bool) -> str:
+    from ttgate.gate.reporters.text import render
+
+    return render(report, color=color)
+
+
+def _json(report: Report, color: bool) -> str:
+    from ttgate.gate.reporters.json_report import render
+
+    return render(report)
+
+
+def _github(report: Report, color: bool) -> str:
+    from ttgate.gate.reporters.github import render
+
+    return render(report)
+
+
+def _sarif(report: Report, color: bool) -> str:
+    from ttgate.gate.reporters.sarif import render
+
+    return render(report)
+
+
+def _markdown(report: Report, color: bool) -> str:
+    from ttgate.gate.reporters.markdown import render
+
+    return render(report)
+
+
+FORMATS: dict[str, Callable[[Report, bool], str]] = {
+    "text": _text,
+    "json": _json,
+    "github": _github,
+    "sarif": _sarif,
+    "markdown": _markdown,
+}

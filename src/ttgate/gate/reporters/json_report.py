@@ -1,0 +1,104 @@
+"""The versioned JSON report (design.md, Public interfaces)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ttgate import __version__
+from ttgate.errors import UserError
+from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.reporters import Report
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    location = finding.location
+    # Line 0: a resource read from a plan without its HCL has a file (the plan) but no line.
+    line = location.line if location and location.line > 0 else None
+    stack = finding.stack
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "file": location.file if location else None,
+        "line": line,
+        "column": location.column if line is not None and location else None,
+        "end_line": ((location.end_line or line) if line is not None and location else None),
+        "address": finding.address,
+        "stack": stack.name if stack else None,
+        "layer": stack.layer if stack else None,
+        "env": stack.env if stack else None,
+        "source": finding.source,
+        "suppressed": finding.suppressed,
+        "suppression_reason": finding.suppression_reason,
+        "fix": finding.fix,
+        "related": [
+            {"note": related.note, "file": related.location.file, "line": related.location.line or None}
+            for related in finding.related
+        ],
+    }
+
+
+def render(report: Report) -> str:
+    document = {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "ttgate", "version": __version__},
+        "summary": {
+            "errors": report.count(Severity.ERROR),
+            "warnings": report.count(Severity.WARNING),
+            "notices": report.count(Severity.NOTICE),
+            "suppressed": len(report.suppressed),
+            "stacks": report.stacks,
+            "files": report.files,
+            "notes": report.notes,
+        },
+        "paths": report.paths,
+        "stacks": report.stack_list,
+        "findings": [finding_dict(finding) for finding in report.findings],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+_SEVERITY_LABELS = tuple(severity.label for severity in Severity)
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """Read a ttgate JSON report (``ttgate check --format json:FILE``); anything else is a UserError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(
+            f"--report {path}: no such file (write it with ttgate check --format json:{path})"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(
+            f"--report {path}: cannot read: {getattr(error, 'strerror', None) or error}"
+        ) from None
+    try:
+        report = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UserError(f"--report {path}: not JSON ({error.msg} at line {error.lineno})") from None
+    problem = _report_problem(report)
+    if problem:
+        raise UserError(f"--report {path}: not a ttgate report: {problem}")
+    return report  # type: ignore[no-any-return]
+
+
+def _report_problem(report: Any) -> str | None:
+    tool = report.get("tool") if isinstance(report, dict) else None
+    if not isinstance(tool, dict) or tool.get("name") != "ttgate":
+        return 'no "tool": {"name": "ttgate"} (write it with ttgate check --format json:FILE)'
+    if report.get("version") != 1:
+        return f"report version {report.get('version')!r}; this ttgate reads version 1"
+    if not isinstance(report.get("summary"), dict) or not isinstance(report.get("findings"), list):
+        return '"summary" or "findings" is missing'
+    for index, finding in enumerate(report["findings"]):
+        if not isinstance(finding, dict) or finding.get("severity") not in _SEVERITY_LABELS:
+            return f"finding {index + 1} has no valid severity"
+    if not isinstance(report.get("stacks", []), list):
+        return '"stacks" is not a list'
+    return None

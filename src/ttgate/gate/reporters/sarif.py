@@ -1,0 +1,180 @@
+"""SARIF 2.1.0 for GitHub code scanning (and any other SARIF viewer).
+
+One run; ``tool.driver.rules`` holds every rule of the catalog with its help, so a viewer can explain
+a result without ttgate. Suppressed findings stay in the log with an ``inSource`` suppression.
+``partialFingerprints`` hash what identifies a finding across commits (rule, file, address, stack),
+not its line or message, so code scanning keeps tracking an alert when code above it moves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from typing import Any
+from urllib.parse import quote
+
+from ttgate import __version__
+from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.model import Location
+from ttgate.gate.reporters import Report
+from ttgate.gate.rules.base import Rule
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/ttgate/ttgate"
+HELP_URI = INFORMATION_URI + "/blob/main/docs/rules/{id}.md"  # code scanning rejects relative links
+SRCROOT = "%SRCROOT%"
+FINGERPRINT = "ttgateFinding/v1"
+
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "note"}
+_CATEGORIES = {
+    "0": "ttgate",
+    "1": "layers",
+    "2": "sqs",
+    "3": "logs",
+    "4": "naming",
+    "5": "state",
+}
+
+
+def _tags(rule_id: str) -> list[str]:
+    category = _CATEGORIES.get(rule_id[2:3]) if rule_id.startswith("TG") else None
+    return ["terraform", "runbook"] + ([category] if category else [])
+
+
+def rule_descriptor(rule: Rule) -> dict[str, Any]:
+    from ttgate.gate.reporters.rule_docs import explain_text, markdown
+
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.doc.what},
+        "help": {"text": explain_text(rule), "markdown": markdown(rule)},
+        "helpUri": HELP_URI.format(id=rule.id),
+        "defaultConfiguration": {"level": LEVELS[rule.default_severity]},
+        "properties": {"tags": _tags(rule.id)},
+    }
+
+
+def _unknown_rule(finding: Finding) -> dict[str, Any]:
+    """A descriptor for a finding whose rule is not in the catalog (defensive: keeps ruleIndex valid)."""
+    return {
+        "id": finding.rule,
+        "name": finding.name,
+        "shortDescription": {"text": finding.name},
+        "defaultConfiguration": {"level": LEVELS[finding.severity]},
+        "properties": {"tags": _tags(finding.rule)},
+    }
+
+
+def artifact_location(file: str) -> dict[str, Any]:
+    """A relative path becomes a percent-encoded URI relative to %SRCROOT%; an absolute one a file URI."""
+    if file.startswith("/"):
+        return {"uri": "file://" + quote(file, safe="/")}
+    return {"uri": quote(file, safe="/"), "uriBaseId": SRCROOT}
+
+
+def physical_location(location: Location) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(location.file)}
+    if location.line >= 1:
+        region: dict[str, int] = {"startLine": location.line}
+        if location.column >= 1:
+            region["startColumn"] = location.column
+        region["endLine"] = max(location.end_line or location.line, location.line)
+        physical["region"] = region
+    return physical
+
+
+def fingerprint(finding: Finding) -> str:
+    """What identifies a finding across commits: not its line (code moves), nor its message (numbers in it
+    change when the code does)."""
+    parts = [
+        finding.rule,
+        finding.for_rule or "",
+        finding.location.file if finding.location else "",
+        finding.address or "",
+        finding.stack.name if finding.stack else "",
+    ]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _result(finding: Finding, rule_index: int, hash_: str) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": f"{finding.message} Fix: {finding.fix}"},
+    }
+    location = finding.location
+    if location is None and finding.stack is not None and finding.stack.plan_file:
+        location = Location(finding.stack.plan_file, 0, 0)
+    if location is not None and location.file:
+        result["locations"] = [{"physicalLocation": physical_location(location)}]
+    result["partialFingerprints"] = {FINGERPRINT: hash_}
+    if finding.related:
+        result["relatedLocations"] = [
+            {
+                "id": number,
+                "physicalLocation": physical_location(related.location),
+                "message": {"text": related.note},
+            }
+            for number, related in enumerate(finding.related, start=1)
+        ]
+    if finding.suppressed:
+        suppression: dict[str, Any] = {"kind": "inSource"}
+        if finding.suppression_reason:
+            suppression["justification"] = finding.suppression_reason
+        result["suppressions"] = [suppression]
+    stack = finding.stack
+    properties = {
+        "address": finding.address,
+        "stack": stack.name if stack else None,
+        "layer": stack.layer if stack else None,
+        "env": stack.env if stack else None,
+        "source": finding.source,
+        "fix": finding.fix,
+    }
+    result["properties"] = {key: value for key, value in properties.items() if value is not None}
+    return result
+
+
+def document(report: Report) -> dict[str, Any]:
+    from ttgate.gate.rules import RULES
+
+    descriptors = [rule_descriptor(rule) for rule in RULES.values()]
+    index = {rule_id: number for number, rule_id in enumerate(RULES)}
+    findings = sorted(report.findings, key=lambda finding: finding.sort_key())
+    seen: Counter[str] = Counter()
+    results = []
+    for finding in findings:
+        if finding.rule not in index:
+            index[finding.rule] = len(descriptors)
+            descriptors.append(_unknown_rule(finding))
+        base = fingerprint(finding)
+        seen[base] += 1
+        # Two findings sharing rule, file, address and stack: number them in line order.
+        hash_ = base if seen[base] == 1 else f"{base}:{seen[base]}"
+        results.append(_result(finding, index[finding.rule], hash_))
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "ttgate",
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": descriptors,
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,76 @@
+"""Text for a terminal: findings grouped by stack and file, then a one-line summary."""
+
+from __future__ import annotations
+
+import textwrap
+from itertools import groupby
+
+import click
+
+from ttgate.gate.findings import Finding, Severity, plural
+from ttgate.gate.model import Location
+from ttgate.gate.reporters import Report
+
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTICE: "cyan"}
+_WIDTH = 100
+
+
+def summary(report: Report) -> str:
+    counts = [
+        plural(report.count(Severity.ERROR), "error"),
+        plural(report.count(Severity.WARNING), "warning"),
+        plural(report.count(Severity.NOTICE), "notice"),
+    ]
+    scope = f"{plural(report.stacks, 'stack')}, {plural(report.files, 'file')}"
+    text = f"{', '.join(counts)} in {scope}"
+    if report.suppressed:
+        text += f" ({len(report.suppressed)} suppressed)"
+    return text + "."
+
+
+def _stack_heading(finding: Finding) -> str:
+    stack = finding.stack
+    if stack is None:
+        return "(no stack)"
+    if stack.layer and stack.env:
+        return f"{stack.name}  [{stack.layer} / {stack.env}]"
+    return stack.name
+
+
+def _wrap(text: str, indent: str) -> str:
+    return textwrap.fill(text, width=_WIDTH, initial_indent=indent, subsequent_indent=indent)
+
+
+def _place(location: Location) -> str:
+    return f"{location.file}:{location.line}" if location.line > 0 else location.file
+
+
+def render(report: Report, color: bool = False) -> str:
+    def style(text: str, **kwargs: object) -> str:
+        return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
+
+    lines: list[str] = []
+    shown = sorted(report.active, key=lambda f: (_stack_heading(f), *f.sort_key()))
+    for heading, by_stack in groupby(shown, key=_stack_heading):
+        lines.append(style(heading, bold=True))
+        for file, by_file in groupby(by_stack, key=lambda f: f.location.file if f.location else "(no file)"):
+            lines.append(f"  {style(file, underline=True)}")
+            for finding in by_file:
+                location = finding.location
+                position = f"{location.line}:{location.column}" if location and location.line > 0 else "-"
+                severity = style(f"{finding.severity.label:<7}", fg=_COLORS[finding.severity], bold=True)
+                lines.append(f"    {position:<7} {severity} {finding.rule} {style(finding.name, dim=True)}")
+                lines.append(_wrap(finding.message, " " * 6))
+                lines.append(_wrap(f"fix: {finding.fix}", " " * 6))
+                for related in finding.related[:4]:
+                    lines.append(_wrap(f"↳ {related.note} ({_place(related.location)})", " " * 6))
+        lines.append("")
+    for note in report.notes:
+        lines.append(style(f"note: {note}", fg="yellow"))
+    total = summary(report)
+    if report.count(Severity.ERROR):
+        total = style(total, fg="red", bold=True)
+    elif not report.active:
+        total = style(total, fg="green", bold=True)
+    lines.append(total)
+    return "\n".join(lines) + "\n"

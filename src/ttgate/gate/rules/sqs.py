@@ -1,0 +1,123 @@
+"""What SQS rules share: reading redrive policies and finding the dead-letter queues."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ttgate.gate.findings import Finding
+from ttgate.gate.links import find_resource, resource_name
+from ttgate.gate.model import Model, Resource
+from ttgate.gate.rules.base import RuleContext
+from ttgate.gate.values import Unknown
+
+
+@dataclass
+class Redrive:
+    """A source queue's redrive policy, wherever it is written."""
+
+    source: Resource
+    declared_on: Resource  # the queue itself, or an aws_sqs_queue_redrive_policy resource
+    policy: dict[str, Any] | Unknown
+    target: Resource | Unknown | None = None
+
+
+@dataclass
+class DeadLetterQueue:
+    queue: Resource
+    sources: list[Redrive] = field(default_factory=list)
+
+
+def decode_policy(value: Any) -> dict[str, Any] | Unknown | None:
+    """A redrive policy as a dict: from JSON text, from a jsonencode() with unknown leaves, or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Unknown):
+        return value.partial if isinstance(value.partial, dict) else value
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return Unknown(f"redrive_policy is not valid JSON: {value[:60]!r}")
+        return decoded if isinstance(decoded, dict) else Unknown("redrive_policy is not a JSON object")
+    return Unknown(f"redrive_policy has an unexpected value {value!r}")
+
+
+def redrives(model: Model) -> list[Redrive]:
+    found: list[Redrive] = []
+    for queue in model.resources("aws_sqs_queue"):
+        policy = decode_policy(queue.values.get("redrive_policy"))
+        if policy is not None:
+            found.append(Redrive(queue, queue, policy))
+    for separate in model.resources("aws_sqs_queue_redrive_policy"):
+        source = find_resource(
+            model, separate.values.get("queue_url"), ("aws_sqs_queue",), separate.stack.env
+        )
+        policy = decode_policy(separate.values.get("redrive_policy"))
+        if isinstance(source, Resource) and policy is not None:
+            found.append(Redrive(source, separate, policy))
+    for redrive in found:
+        if isinstance(redrive.policy, Unknown):
+            # Unknown until apply, but built from one queue's ARN (a plan's configuration says so): its DLQ.
+            linked = redrive.policy.resource
+            if linked is not None and linked.type == "aws_sqs_queue" and linked.mode == "managed":
+                redrive.target = linked
+            else:
+                redrive.target = redrive.policy
+            continue
+        target = redrive.policy.get("deadLetterTargetArn")
+        redrive.target = find_resource(model, target, ("aws_sqs_queue",), redrive.source.stack.env)
+    return found
+
+
+def dead_letter_queues(model: Model, dlq_suffix: str) -> tuple[list[DeadLetterQueue], list[Redrive]]:
+    """The DLQs (redrive targets, and queues named like one), and the redrives whose target is unknown."""
+    by_queue: dict[Resource, DeadLetterQueue] = {}
+    unresolved: list[Redrive] = []
+    for redrive in redrives(model):
+        if isinstance(redrive.target, Resource):
+            by_queue.setdefault(redrive.target, DeadLetterQueue(redrive.target)).sources.append(redrive)
+        elif isinstance(redrive.target, Unknown):
+            unresolved.append(redrive)
+    for queue in model.resources("aws_sqs_queue"):
+        name = resource_name(queue)
+        if isinstance(name, str) and dlq_suffix and name.endswith(dlq_suffix):
+            by_queue.setdefault(queue, DeadLetterQueue(queue))
+    ordered = sorted(by_queue.values(), key=lambda dlq: (dlq.queue.stack.name, dlq.queue.address))
+    return ordered, unresolved
+
+
+def _may_be_sqs(mapping: Resource) -> bool:
+    """Whether an event source that cannot be followed may still be an SQS queue."""
+    source = mapping.values.get("event_source_arn")
+    if isinstance(source, str):
+        return ":sqs:" in source
+    return not (
+        isinstance(source, Unknown)
+        and source.resource is not None
+        and source.resource.type not in ("aws_sqs_queue", "terraform_remote_state")
+    )
+
+
+def sqs_consumers(context: RuleContext) -> Iterator[tuple[Resource, Resource] | Finding]:
+    """(event source mapping, queue) for every Lambda that consumes a queue of the checked stacks.
+
+    A mapping whose source may be a queue but cannot be followed yields a TG001 finding instead;
+    a source that is plainly not SQS (Kinesis, DynamoDB streams) or a queue outside the check is skipped.
+    """
+    for mapping in context.model.resources("aws_lambda_event_source_mapping"):
+        source = mapping.values.get("event_source_arn")
+        queue = find_resource(context.model, source, ("aws_sqs_queue",), mapping.stack.env)
+        if queue is None:
+            continue
+        if isinstance(queue, Unknown):
+            if _may_be_sqs(mapping):
+                yield from context.unverifiable(
+                    mapping, "the queue it consumes", queue, attribute="event_source_arn"
+                )
+            continue
+        yield mapping, queue

@@ -1,0 +1,39 @@
+"""TG001 unverifiable: another rule could not decide because a value is unknown statically."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc
+
+
+def check(context: RuleContext) -> Iterator[Finding]:
+    # Other rules emit TG001 findings themselves, through RuleContext.unverifiable.
+    return iter(())
+
+
+RULE = Rule(
+    id="TG001",
+    name="unverifiable",
+    default_severity=Severity.NOTICE,
+    summary="A rule could not decide because a value is unknown statically; says which value.",
+    check=check,
+    doc=RuleDoc(
+        what="Reported instead of a pass when a rule needs a value ttgate cannot know from the code: a "
+        "variable with no default and no tfvars entry, an attribute known only after apply, a "
+        "module from a registry, a remote state no checked stack writes. The message names the rule, "
+        "the resource, the value and why it is unknown.",
+        why="The runbook's checks (visibility timeouts, DLQ alarms, log retention) are only worth "
+        "something if a green gate means they were checked. A rule that cannot decide says so "
+        "instead of passing silently.",
+        runbook="Troubleshooting Common Issues",
+        fix="Give the value a default or a tfvars entry, check the plan as well (`--plan`), or suppress "
+        "the underlying rule on that line with a reason when it is verified elsewhere. Raise "
+        "TG001's severity in the policy to make unknowns block merges.",
+        bad='variable "worker_timeout" {}\n\nmodule "worker" {\n'
+        '  source  = "../../../components/lambda_worker"\n'
+        "  timeout = var.worker_timeout # no default, no tfvars entry\n}\n",
+        good='variable "worker_timeout" {\n  default = 60\n}\n',
+    ),
+)

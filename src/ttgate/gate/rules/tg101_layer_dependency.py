@@ -1,0 +1,117 @@
+"""TG101 layer-dependency: a stack depends only on its own layer or a lower one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.model import Stack
+from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc
+from ttgate.gate.values import Unknown
+
+
+def _layer_of_directory(relative: str, layer_names: set[str]) -> str | None:
+    for part in reversed(PurePosixPath(relative).parts):
+        if part in layer_names:
+            return part
+    return None
+
+
+def check(context: RuleContext) -> Iterator[Finding]:
+    policy = context.policy
+    names = {layer.name for layer in policy.layers}
+    for stack in context.model.stacks:
+        own = policy.layer(stack.layer) if stack.layer else None
+        if own is None:
+            continue
+        yield from _remote_states(context, stack, own.order)
+        yield from _module_code(context, stack, own.order, names)
+
+
+def _remote_states(context: RuleContext, stack: Stack, own_order: int) -> Iterator[Finding]:
+    policy = context.policy
+    for remote in stack.remote_states:
+        key = remote.key
+        if isinstance(key, Unknown):
+            reader = next((r for r in stack.resources if r.address == remote.address), None)
+            if reader is not None:
+                yield from context.unverifiable(reader, "the state key it reads", key, attribute="config")
+            continue
+        if key is None:
+            continue
+        layer = policy.layer_for_state_key(key)
+        if layer is None or layer.order <= own_order:
+            continue
+        related = []
+        if remote.target is not None and remote.target.location is not None:
+            related.append(Related(f"state {key} is written by {remote.target.name}", remote.target.location))
+        yield context.finding(
+            f"{stack.layer} reads the state of {layer.name} ({key}) through {remote.address}: a layer may "
+            f"only read its own or a lower layer. {layer.name} is applied after {stack.layer}, so this "
+            "stack would read outputs that do not exist yet on a fresh environment, and a rollback "
+            "(30_app → 20_infra → 10_core) would leave it reading a newer layer's state.",
+            f"Move what {stack.layer} needs from {layer.name} down into {stack.layer} (or a lower layer) and "
+            f"output it from there; or move this resource up into {layer.name}.",
+            stack=stack,
+            location=remote.location,
+            address=remote.address,
+            related=related,
+        )
+
+
+def _module_code(context: RuleContext, stack: Stack, own_order: int, names: set[str]) -> Iterator[Finding]:
+    policy = context.policy
+    seen: set[tuple[str, int]] = set()
+    for call in stack.module_calls:
+        if call.directory is None or call.location is None:
+            continue
+        marker = (call.location.file, call.location.line)
+        if marker in seen:
+            continue
+        seen.add(marker)
+        relative = context.model_relative(call.directory)
+        layer_name = _layer_of_directory(relative, names)
+        layer = policy.layer(layer_name) if layer_name else None
+        if layer is None or layer.order <= own_order:
+            continue
+        yield context.finding(
+            f"{stack.layer} uses module code from {layer.name} ({relative}) in {call.address}: "
+            "a layer may only "
+            f"use modules of its own or a lower layer, or shared components. A change to {layer.name}'s "
+            f"module would silently change {stack.layer}, which is applied and rolled back separately.",
+            f"Move the module to a shared place (such as components/) or into {stack.layer}'s modules/.",
+            stack=stack,
+            location=call.location,
+            address=call.address,
+        )
+
+
+RULE = Rule(
+    id="TG101",
+    name="layer-dependency",
+    default_severity=Severity.ERROR,
+    summary="A stack reads state (or uses module code) only of its own or a lower layer.",
+    check=check,
+    doc=RuleDoc(
+        what="Each root stack belongs to a layer (10_core, 20_infra, 30_app, from its path as the policy "
+        "says). A `terraform_remote_state` read is matched to a layer by its state key (core/, infra/, "
+        "app/terraform.tfstate); a local module `source` by the layer directory it lives in. Reading "
+        "a higher layer's state or using a higher layer's module code is reported. Shared modules "
+        "(components/) belong to no layer and are always allowed.",
+        why="Layers are applied in order 10_core → 20_infra → 30_app and rolled back in reverse. A "
+        "lower layer that reads a higher one breaks both: on a fresh environment the outputs do not "
+        "exist yet, and a rollback of the higher layer changes what the lower one reads.",
+        runbook="Rollback Workflows › Layer-Specific Rollback Order",
+        fix="Move the value the lower layer needs down into that layer (or lower) and output it "
+        "from there, or move the reading resource up into the higher layer.",
+        bad="# practice/deploy/10_core/environments/dev/main.tf\n"
+        'data "terraform_remote_state" "infra" {\n  backend = "s3"\n  config = {\n'
+        '    bucket = "tt-practice-tf-state-dev-123456789012"\n    key    = "infra/terraform.tfstate"\n'
+        '    region = "ap-southeast-1"\n  }\n}\n',
+        good="# practice/deploy/30_app/environments/dev/main.tf\n"
+        'data "terraform_remote_state" "infra" {\n  backend = "s3"\n  config = {\n'
+        '    bucket = "tt-practice-tf-state-dev-123456789012"\n    key    = "infra/terraform.tfstate"\n'
+        '    region = "ap-southeast-1"\n  }\n}\n',
+    ),
+)

@@ -1,0 +1,251 @@
+"""TG102 backend-state-key: each root stack keeps its state where the runbook's rollback looks for it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.model import Stack
+from ttgate.gate.names import name_regex
+from ttgate.gate.rules.base import UNVERIFIABLE_ID, Rule, RuleContext, RuleDoc
+from ttgate.gate.values import Unknown, display
+
+ACCOUNT_ID = r"\d{12}"
+
+
+def _where(stack: Stack) -> str:
+    return f"{stack.label} ({stack.name})" if stack.label != stack.name else stack.name
+
+
+def _unverifiable(context: RuleContext, stack: Stack, what: str, unknown: Unknown) -> Iterator[Finding]:
+    """TG001 for a backend setting (base.RuleContext.unverifiable takes a resource)."""
+    if context.unverifiable_severity is None:
+        return
+    yield Finding(
+        rule=UNVERIFIABLE_ID,
+        name="unverifiable",
+        severity=context.unverifiable_severity,
+        message=f"{context.rule.id} ({context.rule.name}) cannot check the backend of {_where(stack)}: "
+        f"{what} is unknown ({unknown.reason}).",
+        fix="Write the backend setting as a literal (Terraform allows no variables in a backend block), "
+        f"or suppress {context.rule.id} here with a reason if it is checked elsewhere.",
+        location=stack.backend.attribute_locations.get(what, stack.backend.location)
+        if stack.backend
+        else stack.location,
+        stack=stack,
+        source=stack.kind,
+        for_rule=context.rule.id,
+    )
+
+
+def check(context: RuleContext) -> Iterator[Finding]:
+    policy = context.policy
+    stacks = [
+        s
+        for s in context.model.stacks
+        # A plan carries no backend; a plan laid over its HCL stack keeps the HCL's backend.
+        if (s.kind == "hcl" or s.backend is not None) and s.layer is not None and policy.layer(s.layer)
+    ]
+    by_key: dict[tuple[str | None, str], list[Stack]] = defaultdict(list)
+    for stack in sorted(stacks, key=lambda s: s.name):
+        key = stack.backend.config.get("key") if stack.backend and stack.backend.type == "s3" else None
+        if isinstance(key, str):
+            by_key[(stack.env, key)].append(stack)
+    for stack in stacks:
+        yield from _check_stack(context, stack, by_key)
+
+
+def _check_stack(
+    context: RuleContext, stack: Stack, by_key: dict[tuple[str | None, str], list[Stack]]
+) -> Iterator[Finding]:
+    policy = context.policy
+    layer = policy.layer(stack.layer)
+    backend = stack.backend
+    expected_bucket = policy.bucket_for(stack.env) if stack.env else policy.state_bucket
+    init = f'terraform init -backend-config="bucket={expected_bucket}"'
+    wanted = (
+        f'backend "s3" {{ key = "{layer.state_key}", encrypt = true, '
+        f'dynamodb_table = "{policy.lock_table_for(stack.env)}" }}'
+    )
+    if backend is None or backend.type != "s3":
+        what = (
+            "no backend block, so its state is a local file"
+            if backend is None
+            else f'a "{backend.type}" backend instead of "s3"'
+        )
+        yield context.finding(
+            f"{_where(stack)} has {what}: its state is not in s3://{expected_bucket}/{layer.state_key}, "
+            "where the runbook's state rollback and the CI apply look for it, and it is neither "
+            "versioned nor locked.",
+            f"Declare terraform {{ {wanted} }} and run {init} -migrate-state.",
+            stack=stack,
+            location=backend.location if backend else stack.location,
+        )
+        return
+    config = backend.config
+    yield from _key(context, stack, layer, config.get("key"), by_key)
+    yield from _bucket(context, stack, config.get("bucket"), expected_bucket)
+    if context.params["require_encrypt"]:
+        yield from _encrypt(context, stack, config.get("encrypt"))
+    if context.params["require_lock"]:
+        yield from _lock(context, stack, config.get("dynamodb_table"), config.get("use_lockfile"))
+
+
+def _key(
+    context: RuleContext,
+    stack: Stack,
+    layer: Any,
+    key: Any,
+    by_key: dict[tuple[str | None, str], list[Stack]],
+) -> Iterator[Finding]:
+    policy = context.policy
+    if isinstance(key, Unknown):
+        yield from _unverifiable(context, stack, "key", key)
+        return
+    backend = stack.backend
+    assert backend is not None
+    fix = f'Set key = "{layer.state_key}" in the backend "s3" block, then run terraform init -migrate-state.'
+    if not isinstance(key, str):
+        yield context.finding(
+            f"{_where(stack)}: the S3 backend sets no key; the runbook keeps {layer.name}'s state at "
+            f'{layer.state_key} ("State File Locations"), where state rollback looks for it.',
+            f'Set key = "{layer.state_key}" in the backend "s3" block.',
+            stack=stack,
+            location=backend.location,
+        )
+        return
+    sharing = [other for other in by_key[(stack.env, key)] if other is not stack]
+    related = [
+        Related(f"{other.label} also writes {key}", other.backend.location)
+        for other in sharing
+        if other.backend is not None and other.backend.location is not None
+    ]
+    if key != layer.state_key:
+        owner = policy.layer_for_state_key(key)
+        whose = f"the state key of {owner.name}" if owner else "no layer's state key"
+        if sharing:
+            danger = (
+                f" {', '.join(o.label for o in sharing)} writes the same key in the same bucket: each "
+                "apply overwrites the other's state, and the next plan proposes to destroy what the "
+                "other stack manages."
+            )
+        else:
+            danger = (
+                f' State rollback (runbook "State File Locations") looks for {layer.name}\'s state at '
+                f"{layer.state_key} and would restore the wrong file."
+            )
+        yield context.finding(
+            f'{_where(stack)}: backend key = "{key}" is {whose}, not {layer.name}\'s ("{layer.state_key}").'
+            f"{danger}",
+            fix,
+            stack=stack,
+            location=backend.attribute_locations.get("key", backend.location),
+            related=related,
+        )
+        return
+    if sharing and by_key[(stack.env, key)][0] is not stack:
+        first = by_key[(stack.env, key)][0]
+        yield context.finding(
+            f'{_where(stack)}: backend key = "{key}" is also the key of {first.name} (both are {layer.name} '
+            f"in {stack.env}): two stacks writing one state overwrite each other, and the next plan of "
+            "either proposes to destroy what the other manages.",
+            f"Merge the two stacks, or move {stack.name} to another environment or layer (with that "
+            "layer's key); a layer has one state per environment.",
+            stack=stack,
+            location=backend.attribute_locations.get("key", backend.location),
+            related=related,
+        )
+
+
+def _bucket(context: RuleContext, stack: Stack, bucket: Any, expected: str) -> Iterator[Finding]:
+    if bucket is None:
+        return  # given at init with -backend-config, as the runbook does
+    if isinstance(bucket, Unknown):
+        yield from _unverifiable(context, stack, "bucket", bucket)
+        return
+    policy = context.policy
+    envs = [stack.env] if stack.env else []
+    pattern = name_regex(policy.state_bucket, policy, envs=envs, account_id=ACCOUNT_ID)
+    if isinstance(bucket, str) and pattern.fullmatch(bucket):
+        return
+    assert stack.backend is not None
+    yield context.finding(
+        f"{_where(stack)}: backend bucket = {display(bucket)} is not {stack.env or 'this'} environment's "
+        f"state bucket ({expected}, account_id 12 digits): the state would be written outside the "
+        "versioned bucket that the runbook's state rollback restores from, or into another environment's.",
+        f'Remove bucket from the backend block and pass it at init (terraform init -backend-config="bucket='
+        f'{expected}"), or set it to {expected} with the account id filled in.',
+        stack=stack,
+        location=stack.backend.attribute_locations.get("bucket", stack.backend.location),
+    )
+
+
+def _encrypt(context: RuleContext, stack: Stack, encrypt: Any) -> Iterator[Finding]:
+    if isinstance(encrypt, Unknown):
+        yield from _unverifiable(context, stack, "encrypt", encrypt)
+        return
+    if encrypt is True or encrypt == "true":
+        return
+    assert stack.backend is not None
+    shown = "is not set" if encrypt is None else f"= {display(encrypt)}"
+    yield context.finding(
+        f"{_where(stack)}: backend encrypt {shown}: the state file holds every resource attribute, "
+        "secrets included, in plain text, and is stored unencrypted.",
+        'Set encrypt = true in the backend "s3" block (then terraform init -reconfigure).',
+        stack=stack,
+        location=stack.backend.attribute_locations.get("encrypt", stack.backend.location),
+    )
+
+
+def _lock(context: RuleContext, stack: Stack, table: Any, lockfile: Any) -> Iterator[Finding]:
+    for what, value in (("dynamodb_table", table), ("use_lockfile", lockfile)):
+        if isinstance(value, Unknown):
+            yield from _unverifiable(context, stack, what, value)
+            return
+    if (isinstance(table, str) and table) or lockfile is True or lockfile == "true":
+        return
+    assert stack.backend is not None
+    policy = context.policy
+    yield context.finding(
+        f"{_where(stack)}: the S3 backend has no state lock (neither dynamodb_table nor use_lockfile = "
+        "true): two applies at once, say the CI apply and an emergency rollback, both write the state "
+        "and one loses its changes or corrupts it. The runbook checks the lock table before a rollback.",
+        f'Set dynamodb_table = "{policy.lock_table_for(stack.env)}" (or use_lockfile = true on Terraform '
+        '≥ 1.10) in the backend "s3" block.',
+        stack=stack,
+        location=stack.backend.location,
+    )
+
+
+RULE = Rule(
+    id="TG102",
+    name="backend-state-key",
+    default_severity=Severity.ERROR,
+    summary="Each root stack's S3 backend uses its layer's key (no two stacks of an env share one), "
+    "encrypt = true and a lock.",
+    parameters={"require_encrypt": True, "require_lock": True},
+    check=check,
+    doc=RuleDoc(
+        what="Every root stack of a layer (from HCL; plans carry no backend block) must have a backend "
+        '"s3" whose `key` is its layer\'s state key (10_core core/terraform.tfstate, 20_infra '
+        "infra/terraform.tfstate, 30_app app/terraform.tfstate); no two stacks of an environment may "
+        "share a key. With `require_encrypt`, `encrypt = true`; with `require_lock`, a `dynamodb_table` "
+        "or `use_lockfile = true`. A `bucket` written in the block must be the environment's state "
+        "bucket (`tt-practice-tf-state-{env}-{account_id}`); leaving it to -backend-config is fine.",
+        why="State rollback downloads and pushes s3://tt-practice-tf-state-{env}-<account>/{core|infra|app}/"
+        "terraform.tfstate. A stack whose key is copied from another layer overwrites that layer's state "
+        "and its next plan destroys the other layer's resources; an unlocked state can be written by two "
+        "applies at once; an unencrypted one exposes every secret in it.",
+        runbook="Rollback Workflows › Terraform Rollback › State File Locations",
+        fix='Set key to the layer\'s state key, encrypt = true and dynamodb_table = "tt-practice-tf-locks" '
+        "in the backend block, then terraform init -migrate-state.",
+        bad='# practice/deploy/30_app/environments/prod/backend.tf\nterraform {\n  backend "s3" {\n'
+        '    key            = "infra/terraform.tfstate"\n    region         = "ap-southeast-1"\n'
+        '    encrypt        = true\n    dynamodb_table = "tt-practice-tf-locks"\n  }\n}\n',
+        good='# practice/deploy/30_app/environments/prod/backend.tf\nterraform {\n  backend "s3" {\n'
+        '    key            = "app/terraform.tfstate"\n    region         = "ap-southeast-1"\n'
+        '    encrypt        = true\n    dynamodb_table = "tt-practice-tf-locks"\n  }\n}\n',
+    ),
+)

@@ -1,0 +1,133 @@
+"""TG201 sqs-visibility-timeout: a Lambda-consumed queue hides a message longer than the Lambda runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.links import find_resource, resource_name
+from ttgate.gate.model import Resource
+from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc, number_or_default, origin_notes, seconds, where
+from ttgate.gate.rules.sqs import sqs_consumers
+from ttgate.gate.values import Unknown, display
+
+LAMBDA_DEFAULT_TIMEOUT = 3
+SQS_DEFAULT_VISIBILITY = 30
+
+
+def check(context: RuleContext) -> Iterator[Finding]:
+    multiplier = context.params["multiplier"]
+    with_window = context.params["include_batching_window"]
+    for item in sqs_consumers(context):
+        if isinstance(item, Finding):
+            yield item
+            continue
+        mapping, queue = item
+        env = mapping.stack.env
+        function = find_resource(
+            context.model, mapping.values.get("function_name"), ("aws_lambda_function",), env
+        )
+        if function is None:
+            function = Unknown(
+                f"function_name {display(mapping.values.get('function_name'))} names no Lambda "
+                "function in the checked stacks"
+            )
+        if isinstance(function, Unknown):
+            yield from context.unverifiable(
+                mapping, "the function that consumes the queue", function, attribute="function_name"
+            )
+            continue
+        timeout = number_or_default(function, "timeout", LAMBDA_DEFAULT_TIMEOUT)
+        window = number_or_default(mapping, "maximum_batching_window_in_seconds", 0) if with_window else 0
+        visibility = number_or_default(queue, "visibility_timeout_seconds", SQS_DEFAULT_VISIBILITY)
+        for value, subject, attribute, what in (
+            (timeout, function, "timeout", "the function's timeout"),
+            (window, mapping, "maximum_batching_window_in_seconds", "the batching window"),
+            (visibility, queue, "visibility_timeout_seconds", "the queue's visibility timeout"),
+        ):
+            if isinstance(value, Unknown):
+                yield from context.unverifiable(subject, what, value, attribute=attribute)
+        if isinstance(timeout, Unknown) or isinstance(window, Unknown) or isinstance(visibility, Unknown):
+            continue
+        required = multiplier * timeout + window
+        if visibility >= required:
+            continue
+        yield _finding(context, queue, function, mapping, visibility, timeout, window, required)
+
+
+def _finding(
+    context: RuleContext,
+    queue: Resource,
+    function: Resource,
+    mapping: Resource,
+    visibility: float | int,
+    timeout: float | int,
+    window: float | int,
+    required: float | int,
+) -> Finding:
+    multiplier = context.params["multiplier"]
+    queue_name = resource_name(queue)
+    function_name = resource_name(function)
+    # "name (address in stack)", or just "address in stack" when the name is not known.
+    queue_label = f"{queue_name} ({where(queue)})" if isinstance(queue_name, str) else where(queue)
+    function_label = function_name if isinstance(function_name, str) else function.address
+    set_how = "" if queue.is_set("visibility_timeout_seconds") else " (unset: the SQS default)"
+    timeout_how = "" if function.is_set("timeout") else " (unset: the Lambda default)"
+    formula = f"{display(multiplier)} × {seconds(timeout)}"
+    if window:
+        formula += f" + {seconds(window)} batching window"
+    related: list[Related] = []
+    timeout_at = function.location_of("timeout")
+    if timeout_at is not None:
+        note = f"consumer {function_label} ({where(function)}): timeout {seconds(timeout)}"
+        related.append(Related(note, timeout_at))
+    related += origin_notes(function, "timeout")
+    if mapping.location is not None:
+        related.append(Related(f"event source mapping {where(mapping)}", mapping.location))
+    return context.finding(
+        f"Queue {queue_label} has a visibility timeout of {seconds(visibility)}{set_how}, "
+        f"but its consumer {function_label} ({function.stack.label}) may run for {seconds(timeout)}"
+        f"{timeout_how}: it needs at least {formula} = {seconds(required)}. With less, a message "
+        "becomes visible again while the first invocation is still working on it and is processed twice.",
+        f"Set visibility_timeout_seconds to at least {display(required)} "
+        f"on {queue.address}, or lower the function's timeout.",
+        resource=queue,
+        attribute="visibility_timeout_seconds",
+        related=related,
+    )
+
+
+RULE = Rule(
+    id="TG201",
+    name="sqs-visibility-timeout",
+    default_severity=Severity.ERROR,
+    summary="A queue consumed by a Lambda has visibility timeout ≥ 6 × function timeout (+ batching window).",
+    parameters={"multiplier": 6.0, "include_batching_window": True},
+    check=check,
+    doc=RuleDoc(
+        what="For every `aws_lambda_event_source_mapping` whose source is an SQS queue, follows "
+        "`event_source_arn` to the queue (through module outputs and `terraform_remote_state` into "
+        "another layer) and `function_name` to the function, and checks "
+        "`visibility_timeout_seconds ≥ multiplier × timeout + maximum_batching_window_in_seconds`. "
+        "Unset values are AWS's defaults: Lambda timeout 3 s, SQS visibility 30 s, batching window 0. "
+        "When a value cannot be known statically, TG001 says which.",
+        why="The runbook: visibility timeout should be at least 6× the Lambda function timeout; "
+        '"If Lambda timeout is 60 seconds, visibility timeout should be at least 360 seconds." '
+        "Otherwise a message reappears while its first invocation still runs, is processed twice, "
+        "and after max_receive_count deliveries lands in the DLQ although nothing failed.",
+        runbook="SQS Dead Letter Queue (DLQ) Handling › Error Retry Strategies › Visibility Timeout; "
+        "Troubleshooting Common Issues › SQS Issues › Message Visibility Timeout",
+        fix="Raise `visibility_timeout_seconds` on the queue (in the 20_infra SQS module or its "
+        "arguments) to at least the required value, or lower the function's `timeout`. Apply 20_infra "
+        "before 30_app when you raise both.",
+        bad='resource "aws_sqs_queue" "main" {\n  name                       = "tt-practice-dev-main-queue"\n'
+        '  visibility_timeout_seconds = 300\n}\n\nresource "aws_lambda_function" "worker" {\n'
+        '  function_name = "tt-practice-dev-worker"\n  timeout       = 60\n  # ...\n}\n\n'
+        'resource "aws_lambda_event_source_mapping" "worker" {\n'
+        "  event_source_arn = aws_sqs_queue.main.arn\n"
+        "  function_name    = aws_lambda_function.worker.arn\n}\n",
+        good='resource "aws_sqs_queue" "main" {\n'
+        '  name                       = "tt-practice-dev-main-queue"\n'
+        "  visibility_timeout_seconds = 360 # 6 × 60 s\n}\n",
+    ),
+)

@@ -1,0 +1,209 @@
+"""TG202 sqs-redrive: a queue consumed by a Lambda sends messages that keep failing to a DLQ."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.links import resource_name
+from ttgate.gate.model import Resource
+from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.sqs import Redrive, redrives, sqs_consumers
+from ttgate.gate.values import Unknown, as_number, display
+
+
+def _label(resource: Resource) -> str:
+    name = resource_name(resource)
+    return name if isinstance(name, str) else resource.address
+
+
+def _consumed_queues(context: RuleContext) -> Iterator[tuple[Resource, Resource] | Finding]:
+    """(queue, first event source mapping) per Lambda-consumed queue; TG001 findings when unknown."""
+    seen: set[int] = set()
+    for item in sqs_consumers(context):
+        if isinstance(item, Finding):
+            yield item
+            continue
+        mapping, queue = item
+        if id(queue) not in seen:
+            seen.add(id(queue))
+            yield queue, mapping
+
+
+def check(context: RuleContext) -> Iterator[Finding]:
+    by_source: dict[int, list[Redrive]] = {}
+    for redrive in redrives(context.model):
+        by_source.setdefault(id(redrive.source), []).append(redrive)
+    for item in _consumed_queues(context):
+        if isinstance(item, Finding):
+            yield item
+            continue
+        queue, mapping = item
+        found = by_source.get(id(queue), [])
+        if not found:
+            yield _missing(context, queue, mapping)
+            continue
+        for redrive in found:
+            yield from _check_redrive(context, queue, redrive)
+
+
+def _consumer_note(mapping: Resource) -> list[Related]:
+    if mapping.location is None:
+        return []
+    return [Related(f"consumed by event source mapping {where(mapping)}", mapping.location)]
+
+
+def _missing(context: RuleContext, queue: Resource, mapping: Resource) -> Finding:
+    count = context.params["max_receive_count"]
+    return context.finding(
+        f"Queue {_label(queue)} ({where(queue)}) is consumed by a Lambda ({where(mapping)}) but has no "
+        "redrive policy: a message the function keeps failing on is retried until the queue's retention "
+        "deletes it, blocking capacity meanwhile, and nobody can inspect or reprocess it. The runbook "
+        f"moves it to a dead-letter queue after {count} failed receives.",
+        f"Add a dead-letter queue (`{{project}}-{{env}}-{{name}}-dlq`) and set redrive_policy = "
+        f"jsonencode({{ deadLetterTargetArn = aws_sqs_queue.<dlq>.arn, maxReceiveCount = {count} }}) on "
+        f"{queue.address} (or an aws_sqs_queue_redrive_policy for it).",
+        resource=queue,
+        related=_consumer_note(mapping),
+    )
+
+
+def _check_redrive(context: RuleContext, queue: Resource, redrive: Redrive) -> Iterator[Finding]:
+    declared = redrive.declared_on
+    wanted = context.params["max_receive_count"]
+    if isinstance(redrive.policy, Unknown):
+        yield from context.unverifiable(
+            declared, f"the redrive policy of {_label(queue)}", redrive.policy, attribute="redrive_policy"
+        )
+        return
+    problems: list[tuple[str, str]] = []  # (message, fix): errors
+    target_value: Any = redrive.policy.get("deadLetterTargetArn")
+    if isinstance(redrive.target, Unknown):
+        yield from context.unverifiable(
+            declared,
+            f"the dead-letter queue of {_label(queue)} (deadLetterTargetArn)",
+            redrive.target,
+            attribute="redrive_policy",
+        )
+    elif redrive.target is None and not _is_queue_arn(target_value):
+        if target_value is None or target_value == "":
+            problems.append(
+                (
+                    "has no deadLetterTargetArn",
+                    "set deadLetterTargetArn to the DLQ's ARN (aws_sqs_queue.<dlq>.arn)",
+                )
+            )
+        else:
+            problems.append(
+                (
+                    f"has deadLetterTargetArn = {display(target_value)}, which is not an SQS queue ARN",
+                    "set deadLetterTargetArn to the DLQ's ARN (aws_sqs_queue.<dlq>.arn)",
+                )
+            )
+    raw_count = redrive.policy.get("maxReceiveCount")
+    count = as_number(raw_count)
+    if isinstance(count, Unknown):
+        yield from context.unverifiable(
+            declared,
+            f"maxReceiveCount of {_label(queue)}'s redrive policy",
+            count,
+            attribute="redrive_policy",
+        )
+    elif raw_count is None:
+        problems.append(
+            (
+                "has no maxReceiveCount (it is required: SQS rejects the policy)",
+                f"set maxReceiveCount = {wanted}",
+            )
+        )
+    elif count is None or count < 1:
+        problems.append(
+            (
+                f"has maxReceiveCount = {display(raw_count)}, which is not a positive number",
+                f"set maxReceiveCount = {wanted}",
+            )
+        )
+    on = "" if declared is queue else f" (set by {declared.address})"
+    if problems:
+        yield context.finding(
+            f"The redrive policy of queue {_label(queue)} ({where(queue)}){on} "
+            + "; ".join(message for message, _ in problems)
+            + ": SQS rejects it at apply time, and until it is fixed the Lambda-consumed queue has no "
+            "working dead-letter queue for the messages it keeps failing on.",
+            "In redrive_policy: " + "; ".join(fix for _, fix in problems) + ".",
+            resource=declared,
+            attribute="redrive_policy",
+        )
+        return
+    if count is None or isinstance(count, Unknown) or count == wanted:
+        return
+    effect = (
+        "a failing message is retried more often, delaying the DLQ alarm and holding a consumer longer"
+        if count > wanted
+        else "a message can land in the DLQ after a single transient failure (a throttle, a timeout)"
+        if count == 1
+        else "a message lands in the DLQ after fewer retries than the runbook allows"
+    )
+    yield context.finding(
+        f"Queue {_label(queue)} ({where(queue)}){on} moves a message to its dead-letter queue after "
+        f"maxReceiveCount = {display(count)} receives; the runbook's retry strategy is {wanted} attempts: "
+        f"{effect}.",
+        f"Set maxReceiveCount = {wanted} in the redrive_policy of {declared.address}"
+        + (
+            " (or in the variable or module argument it comes from)"
+            if declared.origins.get("redrive_policy")
+            else ""
+        )
+        + ", or change rules.TG202.max_receive_count in .ttgate.yml if the team agreed on another number.",
+        resource=declared,
+        attribute="redrive_policy",
+        severity=min(context.severity, Severity.WARNING),
+    )
+
+
+def _is_queue_arn(value: Any) -> bool:
+    """A literal SQS ARN of a queue outside the checked stacks still designates a queue."""
+    return (
+        isinstance(value, str)
+        and value.startswith("arn:")
+        and value.split(":")[2:3] == ["sqs"]
+        and len(value.split(":")) == 6
+        and bool(value.split(":")[5])
+    )
+
+
+RULE = Rule(
+    id="TG202",
+    name="sqs-redrive",
+    default_severity=Severity.ERROR,
+    summary="A queue consumed by a Lambda has a redrive policy to a DLQ; maxReceiveCount is the policy's.",
+    parameters={"max_receive_count": 3},
+    check=check,
+    doc=RuleDoc(
+        what="For every queue an `aws_lambda_event_source_mapping` consumes (followed from "
+        "`event_source_arn` through module outputs and `terraform_remote_state`, in any stack of the "
+        "environment), looks for a redrive policy: the queue's `redrive_policy` or an "
+        "`aws_sqs_queue_redrive_policy` for it. No redrive policy, or one without a queue as "
+        "`deadLetterTargetArn` or without `maxReceiveCount` (it has no default), is an error. A "
+        "`maxReceiveCount` other than the policy's `max_receive_count` (3) is a warning, reported on "
+        "the `redrive_policy` line. A target or count that cannot be known statically is TG001.",
+        why='The runbook: "After 3 failed attempts, message moves to DLQ" (`max_receive_count` '
+        "in the SQS module). Without a redrive policy a message the function keeps failing on is "
+        "retried until it expires: it is never isolated, inspected or reprocessed, and no DLQ alarm "
+        "fires. Another count changes how soon on-call hears about a failure.",
+        runbook="SQS Dead Letter Queue (DLQ) Handling › Error Retry Strategies › Max Receive Count; "
+        "Retry Logic",
+        fix="Give the queue a DLQ and `redrive_policy = jsonencode({ deadLetterTargetArn = "
+        "aws_sqs_queue.dlq.arn, maxReceiveCount = 3 })` (the 20_infra SQS module does this; use it).",
+        bad='resource "aws_sqs_queue" "events" {\n  name = "tt-practice-dev-events-queue"\n}\n\n'
+        'resource "aws_lambda_event_source_mapping" "events" {\n'
+        "  event_source_arn = aws_sqs_queue.events.arn\n"
+        "  function_name    = aws_lambda_function.event_processor.arn\n}\n",
+        good='resource "aws_sqs_queue" "events_dlq" {\n  name                      = '
+        '"tt-practice-dev-events-dlq"\n  message_retention_seconds = 1209600\n}\n\n'
+        'resource "aws_sqs_queue" "events" {\n  name = "tt-practice-dev-events-queue"\n\n'
+        "  redrive_policy = jsonencode({\n    deadLetterTargetArn = aws_sqs_queue.events_dlq.arn\n"
+        "    maxReceiveCount     = 3\n  })\n}\n",
+    ),
+)

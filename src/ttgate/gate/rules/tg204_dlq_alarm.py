@@ -1,0 +1,216 @@
+"""TG204 dlq-alarm: every dead-letter queue has a CloudWatch alarm on its visible messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.links import resource_name, same_resource
+from ttgate.gate.model import Resource
+from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues
+from ttgate.gate.values import Unknown, as_number, display
+
+
+@dataclass
+class _Metric:
+    name: Any
+    namespace: Any
+    dimensions: Any
+    period: Any
+
+
+def _metrics(alarm: Resource) -> list[_Metric]:
+    values = alarm.values
+    metrics = []
+    if values.get("metric_name") is not None:
+        metrics.append(
+            _Metric(
+                values.get("metric_name"),
+                values.get("namespace"),
+                values.get("dimensions"),
+                values.get("period"),
+            )
+        )
+    queries = values.get("metric_query")
+    for query in queries if isinstance(queries, list) else []:
+        inner = query.get("metric") if isinstance(query, dict) else None
+        for metric in inner if isinstance(inner, list) else []:
+            if isinstance(metric, dict):
+                metrics.append(
+                    _Metric(
+                        metric.get("metric_name"),
+                        metric.get("namespace"),
+                        metric.get("dimensions"),
+                        metric.get("period"),
+                    )
+                )
+    return metrics
+
+
+def _matches(metric: _Metric, dlq: Resource, metric_name: str) -> bool | Unknown:
+    """Whether this metric watches ``metric_name`` of this queue: True, False, or Unknown."""
+    dimensions = metric.dimensions
+    if isinstance(dimensions, Unknown):
+        queue = dimensions
+    elif isinstance(dimensions, dict) and "QueueName" in dimensions:
+        queue = dimensions["QueueName"]
+    else:
+        return False
+    same = same_resource(queue, dlq)
+    if same is False:
+        return False
+    for value, expected in ((metric.name, metric_name), (metric.namespace, "AWS/SQS")):
+        if isinstance(value, Unknown):
+            return value
+        if value != expected:
+            return False
+    return same
+
+
+def check(context: RuleContext) -> Iterator[Finding]:
+    dlqs, _ = dead_letter_queues(context.model, context.params["dlq_suffix"])
+    for dlq in dlqs:
+        yield from _check_dlq(context, dlq)
+
+
+def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
+    queue = dlq.queue
+    metric_name = context.params["metric_name"]
+    env = queue.stack.env
+    alarms = [
+        alarm
+        for alarm in context.model.resources("aws_cloudwatch_metric_alarm", env=env)
+        if env is not None or alarm.stack is queue.stack
+    ]
+    certain: list[tuple[Resource, _Metric]] = []
+    maybe: list[tuple[Resource, Unknown]] = []
+    for alarm in alarms:
+        for metric in _metrics(alarm):
+            matched = _matches(metric, queue, metric_name)
+            if matched is True and alarm.present is True:
+                certain.append((alarm, metric))
+            elif matched is True:
+                assert isinstance(alarm.present, Unknown)
+                maybe.append((alarm, alarm.present))
+            elif isinstance(matched, Unknown):
+                maybe.append((alarm, matched))
+    if certain:
+        for alarm, metric in certain:
+            yield from _tuning(context, queue, alarm, metric)
+        return
+    if maybe:
+        alarm, unknown = maybe[0]
+        yield from context.unverifiable(queue, f"whether {alarm.address} alarms on it", unknown)
+        return
+    name = resource_name(queue)
+    label = name if isinstance(name, str) else queue.address
+    sources = ", ".join(
+        sorted(
+            {
+                resource_name(r.source) if isinstance(resource_name(r.source), str) else r.source.address
+                for r in dlq.sources
+            }
+        )
+    )
+    fed_by = f" (dead-letter queue of {sources})" if sources else ""
+    expected_alarm = (
+        f"{label}{context.params['alarm_suffix']}" if isinstance(name, str) else "…-messages-alarm"
+    )
+    yield context.finding(
+        f"Dead-letter queue {label}{fed_by} in {queue.stack.label} has no CloudWatch alarm on "
+        f"{metric_name} for QueueName {label}: messages that failed "
+        f"{'processing' if sources else 'delivery'} "
+        "would pile up there unnoticed until they expire.",
+        f'Add an aws_cloudwatch_metric_alarm "{expected_alarm}" with namespace "AWS/SQS", metric_name '
+        f'"{metric_name}", dimensions = {{ QueueName = {queue.type}.{queue.name}.name }}, threshold '
+        f"{context.params['threshold']}, period {context.params['period']}, evaluation_periods "
+        f"{context.params['evaluation_periods']} (comparison GreaterThanOrEqualToThreshold).",
+        resource=queue,
+    )
+
+
+def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Metric) -> Iterator[Finding]:
+    params = context.params
+    problems: list[str] = []
+    fixes: list[str] = []
+    threshold = as_number(alarm.values.get("threshold"))
+    operator = alarm.values.get("comparison_operator")
+    wanted = params["threshold"]
+    fires_at_wanted = (operator == "GreaterThanOrEqualToThreshold" and threshold == wanted) or (
+        operator == "GreaterThanThreshold" and threshold == wanted - 1
+    )
+    if not isinstance(threshold, Unknown) and not isinstance(operator, Unknown) and not fires_at_wanted:
+        problems.append(f"it fires on {display(operator)} {display(threshold)}, not at {wanted} message(s)")
+        fixes.append(f'comparison_operator = "GreaterThanOrEqualToThreshold" and threshold = {wanted}')
+    for attribute, value, expected in (
+        ("period", metric.period, params["period"]),
+        ("evaluation_periods", alarm.values.get("evaluation_periods"), params["evaluation_periods"]),
+    ):
+        number = as_number(value)
+        if number is not None and not isinstance(number, Unknown) and number != expected:
+            problems.append(f"{attribute} is {display(number)} (runbook: {expected})")
+            fixes.append(f"{attribute} = {expected}")
+    dlq_name = resource_name(queue)
+    alarm_name = alarm.values.get("alarm_name")
+    if isinstance(dlq_name, str) and isinstance(alarm_name, str):
+        expected_name = dlq_name + params["alarm_suffix"]
+        if alarm_name != expected_name:
+            problems.append(f'it is named "{alarm_name}", not "{expected_name}"')
+            fixes.append(f'alarm_name = "{expected_name}"')
+    if not problems:
+        return
+    yield context.finding(
+        f"The alarm on dead-letter queue {dlq_name if isinstance(dlq_name, str) else queue.address} "
+        f"({where(alarm)}) does not follow the runbook: " + "; ".join(problems) + ". On-call engineers "
+        "look for this alarm by name and expect it to fire on the first failed message.",
+        "Set " + ", ".join(fixes) + ".",
+        resource=alarm,
+        severity=Severity.WARNING if context.severity >= Severity.WARNING else context.severity,
+        related=[Related(f"dead-letter queue {where(queue)}", queue.location)] if queue.location else [],
+    )
+
+
+RULE = Rule(
+    id="TG204",
+    name="dlq-alarm",
+    default_severity=Severity.ERROR,
+    summary="Every DLQ has a CloudWatch alarm on ApproximateNumberOfMessagesVisible for its QueueName.",
+    parameters={
+        "metric_name": "ApproximateNumberOfMessagesVisible",
+        "threshold": 1,
+        "period": 60,
+        "evaluation_periods": 1,
+        "dlq_suffix": "-dlq",
+        "alarm_suffix": "-messages-alarm",
+    },
+    check=check,
+    doc=RuleDoc(
+        what="Finds every dead-letter queue (the target of another queue's redrive policy, written on "
+        "the queue or in an `aws_sqs_queue_redrive_policy`, and every queue named `…-dlq`) and looks in "
+        "all stacks of the same environment for an `aws_cloudwatch_metric_alarm` on namespace AWS/SQS, "
+        "metric ApproximateNumberOfMessagesVisible, with a `QueueName` dimension that is the DLQ's name "
+        "however it is written (a literal, a local, `aws_sqs_queue.dlq.name`, a module output, inside "
+        "`metric_query`). No alarm is an error. An alarm that is mis-tuned (not threshold 1, period 60, "
+        "1 evaluation period) or not named `{dlq-name}-messages-alarm` is a warning. An alarm behind "
+        "a `count` that cannot be evaluated is TG001.",
+        why="The runbook gives every DLQ an alarm named `{dlq-name}-messages-alarm` on "
+        "ApproximateNumberOfMessagesVisible, threshold 1 message, period 60 s, 1 evaluation period. "
+        "Without it, messages that failed max_receive_count times sit in the DLQ unnoticed until the "
+        "14-day retention deletes them.",
+        runbook="SQS Dead Letter Queue (DLQ) Handling › DLQ Configuration › CloudWatch Alarm",
+        fix="Add the alarm next to the DLQ (in the SQS module), with `dimensions = { QueueName = "
+        "aws_sqs_queue.dlq.name }`; when it sits behind `count`, make sure the flag is on in every "
+        "environment.",
+        bad='resource "aws_sqs_queue" "dlq" {\n  name = "tt-practice-dev-main-dlq"\n}\n',
+        good='resource "aws_sqs_queue" "dlq" {\n  name = "tt-practice-dev-main-dlq"\n}\n\n'
+        'resource "aws_cloudwatch_metric_alarm" "dlq" {\n'
+        '  alarm_name          = "${aws_sqs_queue.dlq.name}-messages-alarm"\n'
+        '  namespace           = "AWS/SQS"\n  metric_name         = "ApproximateNumberOfMessagesVisible"\n'
+        '  dimensions          = { QueueName = aws_sqs_queue.dlq.name }\n  statistic           = "Maximum"\n'
+        '  comparison_operator = "GreaterThanOrEqualToThreshold"\n  threshold           = 1\n'
+        "  period              = 60\n  evaluation_periods  = 1\n}\n",
+    ),
+)

@@ -1,0 +1,154 @@
+"""TG302 lambda-log-group: every Lambda function logs to a log group Terraform manages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.model import Resource
+from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc, where
+from ttgate.gate.values import Unknown, display
+
+LOG_GROUP_PREFIX = "/aws/lambda/"
+
+
+def _configured_group(function: Resource) -> Any:
+    """``logging_config[0].log_group``, or None when the function logs to its default group."""
+    config = function.values.get("logging_config")
+    if isinstance(config, Unknown):
+        return config
+    if isinstance(config, dict):
+        config = [config]
+    if isinstance(config, list) and config:
+        first = config[0]
+        if isinstance(first, Unknown):
+            return first
+        if isinstance(first, dict):
+            value = first.get("log_group")
+            return None if value == "" else value
+    return None
+
+
+def _groups_for(context: RuleContext, function: Resource) -> list[Resource]:
+    env = function.stack.env
+    return [
+        group
+        for group in context.model.resources("aws_cloudwatch_log_group", env=env)
+        if env is not None or group.stack is function.stack
+    ]
+
+
+def _designates(value: Any, expected: str | None, group: Resource, function: Resource) -> bool | Unknown:
+    """Whether the log group ``group`` is the one ``expected`` (a name) or ``value`` (Unknown) names."""
+    name = group.values.get("name")
+    if isinstance(value, Unknown):  # logging_config.log_group = aws_cloudwatch_log_group.x.name
+        if value.resource is group:
+            return True
+        if value.resource is not None and value.resource.mode == "managed":
+            return False
+        return value
+    if isinstance(name, Unknown):
+        # name = "/aws/lambda/${aws_lambda_function.x.function_name}", unknown until apply
+        if name.resource is function and value is None:
+            return True
+        if name.resource is not None and name.resource.mode == "managed":
+            return False
+        return name
+    return isinstance(name, str) and name == expected
+
+
+def check(context: RuleContext) -> Iterator[Finding]:
+    for function in context.model.resources("aws_lambda_function"):
+        yield from _check_function(context, function)
+
+
+def _check_function(context: RuleContext, function: Resource) -> Iterator[Finding]:
+    function_name = function.values.get("function_name")
+    configured = _configured_group(function)
+    expected: str | None
+    if configured is not None and not isinstance(configured, Unknown):
+        if not isinstance(configured, str):
+            return  # not a name; Terraform rejects it
+        expected = configured
+    elif configured is None:
+        if isinstance(function_name, Unknown):
+            yield from context.unverifiable(
+                function, "function_name", function_name, attribute="function_name"
+            )
+            return
+        if not isinstance(function_name, str):
+            return
+        expected = LOG_GROUP_PREFIX + function_name
+    else:
+        linked = configured.resource
+        if linked is not None and linked.mode == "managed" and linked.type == "aws_cloudwatch_log_group":
+            return  # logging_config.log_group = aws_cloudwatch_log_group.x.name, unknown until apply
+        expected = None
+    maybe: list[tuple[Resource, Unknown]] = []
+    for group in _groups_for(context, function):
+        designated = _designates(configured, expected, group, function)
+        if designated is True and group.present is True:
+            return
+        if designated is True:
+            assert isinstance(group.present, Unknown)
+            maybe.append((group, group.present))
+        elif isinstance(designated, Unknown):
+            maybe.append((group, designated))
+    if isinstance(configured, Unknown):
+        yield from context.unverifiable(
+            function, "logging_config.log_group", configured, attribute="logging_config"
+        )
+        return
+    if maybe:
+        group, unknown = maybe[0]
+        yield from context.unverifiable(
+            function, f"whether {group.address} ({group.stack.label}) is its log group {expected}", unknown
+        )
+        return
+    label = function_name if isinstance(function_name, str) else function.address
+    env = function.stack.env
+    scope = f"any stack of {env}" if env is not None else function.stack.label
+    how = "its logging_config names" if configured is not None else "Lambda writes to"
+    yield context.finding(
+        f"Lambda function {label} ({where(function)}) has no managed log group: {how} {display(expected)}, "
+        f"but no aws_cloudwatch_log_group with that name exists in {scope}. Lambda then creates the group "
+        'itself on the first invocation, outside Terraform, with retention "never expire": its logs are '
+        "kept and billed forever, TG301 cannot see it, and terraform destroy leaves it behind.",
+        f'Add resource "aws_cloudwatch_log_group" with name = "{expected}" and retention_in_days = 14, '
+        "created before the function (depends_on, or logging_config { log_group = "
+        "aws_cloudwatch_log_group.<name>.name }); or use the shared components/lambda_* module, which "
+        "does this. If the group already exists in AWS, terraform import it.",
+        resource=function,
+    )
+
+
+RULE = Rule(
+    id="TG302",
+    name="lambda-log-group",
+    default_severity=Severity.WARNING,
+    summary="Every Lambda has a managed /aws/lambda/{function} log group, so retention is controlled.",
+    check=check,
+    doc=RuleDoc(
+        what="For every `aws_lambda_function`, looks in all stacks of the same environment for an "
+        "`aws_cloudwatch_log_group` named `/aws/lambda/{function_name}`, or the group the function's "
+        "`logging_config` `log_group` names when it is set. The group's name may be a literal, a "
+        "local, a template or a reference to the function; a group behind a `count` that cannot be "
+        "evaluated, or a function name that is unknown, is TG001.",
+        why="The runbook: Lambda functions create log groups `/aws/lambda/{function-name}` "
+        "automatically, and retention (default 14 days) is set in the Lambda component through "
+        "`log_retention_days`. A group Lambda creates on its first invocation is outside Terraform: "
+        'its retention is "never expire", so logs are kept and billed forever and no review sees it.',
+        runbook="Log Inspection › CloudWatch Logs › Log Group Naming; Log Retention",
+        fix="Declare the log group next to the function (with `retention_in_days`) and make the "
+        "function depend on it, or build the function with the shared `components/lambda_*` module.",
+        bad='resource "aws_lambda_function" "event_processor" {\n'
+        '  function_name = "tt-practice-dev-event-processor"\n  # ...\n}\n',
+        good='resource "aws_cloudwatch_log_group" "event_processor" {\n'
+        '  name              = "/aws/lambda/tt-practice-dev-event-processor"\n'
+        "  retention_in_days = 14\n}\n\n"
+        'resource "aws_lambda_function" "event_processor" {\n'
+        '  function_name = "tt-practice-dev-event-processor"\n'
+        "  depends_on    = [aws_cloudwatch_log_group.event_processor]\n  # ...\n}\n",
+    ),
+)

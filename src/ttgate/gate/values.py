@@ -1,0 +1,117 @@
+"""Values of evaluated Terraform expressions.
+
+Known values are plain Python data (str, int, float, bool, None, list, dict). What cannot be known
+before apply, or without inputs ttgate was not given, is an :class:`Unknown` that says why. Rules
+must treat an Unknown as "cannot decide", never as a default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ttgate.gate.model import Resource
+
+
+@dataclass(frozen=True, eq=False)
+class Unknown:
+    """A value that cannot be determined statically.
+
+    ``reason`` is written for a person ("var.timeout has no value"). ``resource`` and ``attribute``
+    name the resource attribute the value comes from when that is known (``aws_sqs_queue.main.arn``
+    is unknown until apply, but it is certainly that queue's ARN): cross-resource rules link through
+    them. ``partial`` keeps the known structure of a value whose leaves are unknown, such as a
+    ``jsonencode`` of an object holding a queue ARN.
+    """
+
+    reason: str
+    resource: Resource | None = None
+    attribute: str | None = None
+    partial: Any = field(default=None)
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.reason!r})"
+
+    def __str__(self) -> str:
+        return "(unknown)"
+
+
+def first_unknown(values: Iterable[Any]) -> Unknown | None:
+    for value in values:
+        if isinstance(value, Unknown):
+            return value
+    return None
+
+
+def deep_unknown(value: Any) -> Unknown | None:
+    """The first Unknown anywhere inside ``value``, or None when it is fully known."""
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, dict):
+        for item in value.values():
+            found = deep_unknown(item)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            found = deep_unknown(item)
+            if found is not None:
+                return found
+    return None
+
+
+def as_number(value: Any) -> float | int | Unknown | None:
+    """Terraform's number conversion: numbers and numeric strings; None when not a number."""
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    return None
+
+
+def display(value: Any, limit: int = 80) -> str:
+    """A short, human form of a value for messages."""
+    if isinstance(value, Unknown):
+        return f"unknown ({value.reason})"
+    if isinstance(value, str):
+        text = value if len(value) <= limit else value[: limit - 1] + "…"
+        return f'"{text}"'
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True, eq=False)
+class Invalid(Unknown):
+    """An expression Terraform itself would reject (a type error, a missing attribute).
+
+    It is unknown to the rules like any other Unknown; ``try()`` and ``can()`` treat it as an error.
+    """
+
+    def __repr__(self) -> str:
+        return f"Invalid({self.reason!r})"
+
+
+def short(text: str, limit: int = 100) -> str:
+    """An expression's source on one line, cut to ``limit`` characters, for messages."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

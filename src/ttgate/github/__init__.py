@@ -1,0 +1,1 @@
+"""The GitHub integration: the pull request context, the sticky comment, the API client."""

@@ -1,0 +1,1 @@
+"""Operations on live infrastructure: rollback, state, locks. They refuse rather than guess."""

@@ -1,0 +1,430 @@
+"""Terraform state locks, in both places Terraform's S3 backend keeps them.
+
+- DynamoDB (``dynamodb_table``): the item ``LockID = "<bucket>/<key>"`` whose ``Info`` attribute is the
+  lock's JSON (ID, Operation, Info, Who, Version, Created, Path). The item ``"<bucket>/<key>-md5"`` in the
+  same table is the state's digest (attribute ``Digest``), not a lock: it is never reported or deleted.
+- S3 (``use_lockfile``, Terraform >= 1.10): the object ``<key>.tflock`` beside the state, holding the
+  same JSON, written with a conditional put.
+
+:func:`find_held_locks` is the preflight of rollbacks and restores; :func:`list_locks` and
+:func:`release_lock` back ``ttgate locks``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from ttgate.errors import UserError
+
+if TYPE_CHECKING:
+    from ttgate.gate.policy import Policy
+    from ttgate.integrations.aws import Aws
+
+LOCKFILE_SUFFIX = ".tflock"
+DIGEST_SUFFIX = "-md5"
+Where = Literal["dynamodb", "s3"]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where an environment's state lives: its bucket and (when there is one) its lock table."""
+
+    env: str
+    bucket: str
+    table: str | None
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A held Terraform lock."""
+
+    layer: str | None  # the policy layer whose state key it locks; None for a key no layer declares
+    env: str
+    state_key: str
+    where: Where
+    resource: str  # DynamoDB: the item's LockID; S3: the lockfile's object key
+    lock_id: str  # Info.ID: what `terraform force-unlock` and `ttgate locks release` take
+    operation: str
+    who: str
+    created: datetime | None
+    path: str
+    version: str
+    bucket: str
+    table: str | None = None
+    etag: str | None = None  # S3 only: the lockfile's ETag when it was read
+    raw_info: str | None = None  # DynamoDB only: the Info attribute exactly as read
+
+    def location(self) -> str:
+        if self.where == "dynamodb":
+            return f"dynamodb table {self.table}, LockID {self.resource}"
+        return f"s3://{self.bucket}/{self.resource}"
+
+    def age(self, now: datetime | None = None) -> timedelta | None:
+        if self.created is None:
+            return None
+        return (now or datetime.now(UTC)) - self.created
+
+    def describe(self, now: datetime | None = None) -> str:
+        """One line: which stack, where, who, what and since when."""
+        stack = f"{self.layer or self.state_key}/{self.env}"
+        since = self.created.strftime("%Y-%m-%d %H:%M:%S UTC") if self.created else "an unknown time"
+        age = self.age(now)
+        ago = f" ({format_age(age)} ago)" if age is not None else ""
+        return (
+            f"{stack} is locked in {self.location()}: ID {self.lock_id}, "
+            f"{self.operation or 'unknown operation'} by {self.who or 'unknown'} since {since}{ago}"
+        )
+
+    def to_json(self, now: datetime | None = None) -> dict[str, Any]:
+        age = self.age(now)
+        return {
+            "layer": self.layer,
+            "env": self.env,
+            "state_key": self.state_key,
+            "where": self.where,
+            "bucket": self.bucket,
+            "table": self.table if self.where == "dynamodb" else None,
+            "resource": self.resource,
+            "id": self.lock_id,
+            "operation": self.operation,
+            "who": self.who,
+            "created": self.created.isoformat().replace("+00:00", "Z") if self.created else None,
+            "age_seconds": int(age.total_seconds()) if age is not None else None,
+            "path": self.path,
+            "version": self.version,
+        }
+
+
+def format_age(age: timedelta) -> str:
+    seconds = max(0, int(age.total_seconds()))
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    if days:
+        return f"{days}d{hours:02d}h"
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{seconds:02d}s"
+    return f"{seconds}s"
+
+
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def parse_created(text: Any) -> datetime | None:
+    """Terraform's Created (RFC 3339, nanoseconds, ``Z`` or an offset) as an aware datetime, else None."""
+    if not isinstance(text, str) or not text:
+        return None
+    value = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), text.strip(), count=1)
+    value = value.replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        created = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return created if created.tzinfo else created.replace(tzinfo=UTC)
+
+
+def _info(text: Any) -> dict[str, Any]:
+    if not isinstance(text, str):
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _lock(
+    info_text: Any,
+    *,
+    policy: Policy,
+    backend: Backend,
+    state_key: str,
+    where: Where,
+    resource: str,
+    etag: Any,
+) -> Lock:
+    info = _info(info_text)
+    layer = policy.layer_for_state_key(state_key)
+    return Lock(
+        layer=layer.name if layer else None,
+        env=backend.env,
+        state_key=state_key,
+        where=where,
+        resource=resource,
+        lock_id=str(info.get("ID") or ""),
+        operation=str(info.get("Operation") or ""),
+        who=str(info.get("Who") or ""),
+        created=parse_created(info.get("Created")),
+        path=str(info.get("Path") or ""),
+        version=str(info.get("Version") or ""),
+        bucket=backend.bucket,
+        table=backend.table,
+        etag=str(etag) if etag else None,
+        raw_info=info_text if isinstance(info_text, str) else None,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Where the state lives
+
+
+def resolve_backend(
+    policy: Policy,
+    env: str,
+    aws: Aws,
+    *,
+    account_id: str | None = None,
+    bucket: str | None = None,
+    table: str | None = None,
+) -> Backend:
+    """The bucket and table of ``env``: given, or the policy's names (the account from STS when needed).
+
+    ``table=""`` means there is no lock table (S3 lockfiles only).
+    """
+    if env not in policy.environments:
+        raise UserError(
+            f"unknown environment {env!r} (the policy's environments: {', '.join(policy.environments)})"
+        )
+    if bucket is None:
+        bucket = policy.bucket_for(env, account_id)
+        if "{account_id}" in bucket:
+            bucket = policy.bucket_for(env, aws.account_id())
+    if table is None:
+        table = policy.lock_table_for(env, account_id)
+        if "{account_id}" in table:
+            table = policy.lock_table_for(env, aws.account_id())
+    return Backend(env=env, bucket=bucket, table=table or None)
+
+
+def _state_key(policy: Policy, layer_name: str) -> str:
+    layer = policy.layer(layer_name)
+    if layer is None:
+        names = ", ".join(layer.name for layer in policy.layers)
+        raise UserError(f"unknown layer {layer_name!r} (the policy's layers: {names})")
+    return layer.state_key
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading locks
+
+
+def _dynamodb_lock(aws: Aws, policy: Policy, backend: Backend, state_key: str) -> Lock | None:
+    from ttgate.integrations.aws import aws_error
+
+    assert backend.table is not None
+    lock_item_id = f"{backend.bucket}/{state_key}"
+    try:
+        response = aws.dynamodb().get_item(
+            TableName=backend.table, Key={"LockID": {"S": lock_item_id}}, ConsistentRead=True
+        )
+    except Exception as error:
+        raise aws_error(error, f"reading the lock of {state_key} in dynamodb table {backend.table}") from None
+    item = response.get("Item")
+    if not item:
+        return None
+    return _lock(
+        item.get("Info", {}).get("S"),
+        policy=policy,
+        backend=backend,
+        state_key=state_key,
+        where="dynamodb",
+        resource=lock_item_id,
+        etag=None,
+    )
+
+
+def _s3_lock(aws: Aws, policy: Policy, backend: Backend, state_key: str) -> Lock | None:
+    from ttgate.integrations.aws import aws_error, error_code
+
+    lockfile = state_key + LOCKFILE_SUFFIX
+    try:
+        response = aws.s3().get_object(Bucket=backend.bucket, Key=lockfile)
+        body = response["Body"].read()
+    except Exception as error:
+        if error_code(error) in ("NoSuchKey", "404"):
+            return None
+        raise aws_error(error, f"reading the lockfile s3://{backend.bucket}/{lockfile}") from None
+    return _lock(
+        body.decode("utf-8", errors="replace"),
+        policy=policy,
+        backend=backend,
+        state_key=state_key,
+        where="s3",
+        resource=lockfile,
+        etag=response.get("ETag"),
+    )
+
+
+def find_held_locks(
+    stacks: Iterable[tuple[str, str]],
+    policy: Policy,
+    env: str | None,
+    aws: Aws,
+    *,
+    account_id: str | None = None,
+    bucket: str | None = None,
+    table: str | None = None,
+) -> list[Lock]:
+    """The locks held on the states of ``stacks`` ((layer, env) pairs), in DynamoDB and as S3 lockfiles.
+
+    ``env``, when given, is the only environment allowed in ``stacks`` (``bucket`` and ``account_id``
+    then apply to it); None takes each stack's own. The bucket is ``bucket`` or the policy's name for
+    the environment (the account from ``account_id``, else STS); the table is ``table`` or the policy's
+    (``""``: none). A missing bucket or table, missing credentials or a denied call raise UserError.
+    An empty list means no stack is locked.
+    """
+    backends: dict[str, Backend] = {}
+    held: list[Lock] = []
+    for layer_name, stack_env in stacks:
+        if env is not None and stack_env != env:
+            raise ValueError(f"stack {layer_name}/{stack_env} is not in environment {env}")
+        state_key = _state_key(policy, layer_name)
+        if stack_env not in backends:
+            backends[stack_env] = resolve_backend(
+                policy, stack_env, aws, account_id=account_id, bucket=bucket, table=table
+            )
+        backend = backends[stack_env]
+        if backend.table:
+            found = _dynamodb_lock(aws, policy, backend, state_key)
+            if found:
+                held.append(found)
+        found = _s3_lock(aws, policy, backend, state_key)
+        if found:
+            held.append(found)
+    return held
+
+
+def list_locks(policy: Policy, backend: Backend, aws: Aws) -> list[Lock]:
+    """Every lock held in the environment: the table's lock items for its bucket (never the ``-md5``
+    digests) and every ``*.tflock`` object in its bucket."""
+    from ttgate.integrations.aws import aws_error
+
+    locks: list[Lock] = []
+    prefix = backend.bucket + "/"
+    if backend.table:
+        try:
+            pages = (
+                aws.dynamodb()
+                .get_paginator("scan")
+                .paginate(
+                    TableName=backend.table,
+                    FilterExpression="begins_with(LockID, :bucket)",
+                    ExpressionAttributeValues={":bucket": {"S": prefix}},
+                    ConsistentRead=True,
+                )
+            )
+            items = [item for page in pages for item in page.get("Items", [])]
+        except Exception as error:
+            raise aws_error(error, f"scanning dynamodb table {backend.table}") from None
+        for item in items:
+            lock_item_id = item.get("LockID", {}).get("S", "")
+            if is_digest_item(item):
+                continue
+            locks.append(
+                _lock(
+                    item.get("Info", {}).get("S"),
+                    policy=policy,
+                    backend=backend,
+                    state_key=lock_item_id[len(prefix) :],
+                    where="dynamodb",
+                    resource=lock_item_id,
+                    etag=None,
+                )
+            )
+    try:
+        pages = aws.s3().get_paginator("list_objects_v2").paginate(Bucket=backend.bucket)
+        lockfiles = [
+            obj["Key"]
+            for page in pages
+            for obj in page.get("Contents", [])
+            if obj["Key"].endswith(LOCKFILE_SUFFIX)
+        ]
+    except Exception as error:
+        raise aws_error(error, f"listing s3://{backend.bucket}") from None
+    for lockfile in lockfiles:
+        found = _s3_lock(aws, policy, backend, lockfile[: -len(LOCKFILE_SUFFIX)])
+        if found:  # it may have been released since the listing
+            locks.append(found)
+    order = {layer.state_key: layer.order for layer in policy.layers}
+    locks.sort(key=lambda lock: (order.get(lock.state_key, len(order)), lock.state_key, lock.where))
+    return locks
+
+
+def is_digest_item(item: dict[str, Any]) -> bool:
+    """A ``<bucket>/<key>-md5`` item holds the state's MD5 (``Digest``); it is never a lock."""
+    lock_item_id = item.get("LockID", {}).get("S", "")
+    return lock_item_id.endswith(DIGEST_SUFFIX) and "Info" not in item
+
+
+# --------------------------------------------------------------------------------------------------
+# Releasing a lock
+
+
+def release_lock(lock_id: str, policy: Policy, backend: Backend, aws: Aws) -> list[Lock]:
+    """Delete every lock of the environment whose Info ID is ``lock_id`` (Terraform writes the same ID
+    to DynamoDB and the lockfile when both are configured); returns what was deleted.
+
+    Each delete is conditional on the lock being exactly what was read (DynamoDB: the Info attribute
+    unchanged; S3: the lockfile's ETag), so a lock taken again in between is left alone.
+    """
+    from ttgate.integrations.aws import aws_error, error_code
+
+    held = list_locks(policy, backend, aws)
+    matching = [lock for lock in held if lock.lock_id == lock_id]
+    if not matching:
+        if held:
+            others = "; ".join(f"{lock.layer or lock.state_key}: {lock.lock_id}" for lock in held)
+            raise UserError(
+                f"no lock with ID {lock_id} in {backend.env}: nothing released (held now: {others}; "
+                "if the ID changed, someone else holds the lock)"
+            )
+        raise UserError(f"no lock with ID {lock_id} in {backend.env}: no lock is held, nothing released")
+    released: list[Lock] = []
+    for lock in matching:
+        try:
+            if lock.where == "dynamodb":
+                assert lock.table is not None
+                if lock.raw_info is None:
+                    raise UserError(f"{lock.location()} has no Info to compare: not released")
+                aws.dynamodb().delete_item(
+                    TableName=lock.table,
+                    Key={"LockID": {"S": lock.resource}},
+                    ConditionExpression="Info = :info",
+                    ExpressionAttributeValues={":info": {"S": lock.raw_info}},
+                )
+            else:
+                if lock.etag is None:
+                    raise UserError(f"{lock.location()} has no ETag to compare: not released")
+                aws.s3().delete_object(Bucket=lock.bucket, Key=lock.resource, IfMatch=lock.etag)
+        except UserError:
+            raise
+        except Exception as error:
+            if error_code(error) in ("ConditionalCheckFailedException", "PreconditionFailed", "NoSuchKey"):
+                done = f" (released before: {', '.join(r.location() for r in released)})" if released else ""
+                raise UserError(
+                    f"{lock.location()} changed after it was read (released or taken again by someone "
+                    f"else): not released{done}"
+                ) from None
+            raise aws_error(error, f"releasing the lock {lock.location()}") from None
+        released.append(lock)
+    return released
+
+
+__all__ = [
+    "Backend",
+    "Lock",
+    "find_held_locks",
+    "format_age",
+    "is_digest_item",
+    "list_locks",
+    "parse_created",
+    "release_lock",
+    "resolve_backend",
+]

@@ -1,0 +1,318 @@
+"""Terraform state versions in the versioned state bucket, and their safe restore.
+
+A restore never runs Terraform. It downloads an earlier version of exactly the stack's state key,
+refuses anything that is not Terraform state (format version 4, lineage, serial) or that has another
+lineage than the current state, bumps its serial to the current serial + 1 (so a plain
+``terraform state push`` accepts it) and either writes it to a file or, on request, uploads it as the
+new current object: conditionally on the current version still being current, and followed by the
+DynamoDB ``-md5`` digest Terraform checks its reads against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ttgate.errors import UserError
+from ttgate.operations.locks import DIGEST_SUFFIX, Backend, find_held_locks
+
+if TYPE_CHECKING:
+    from ttgate.gate.policy import Policy
+    from ttgate.integrations.aws import Aws
+
+STATE_FORMAT_VERSION = 4
+
+
+@dataclass(frozen=True)
+class StateInfo:
+    """What a state document says about itself."""
+
+    serial: int
+    lineage: str
+    terraform_version: str
+    addresses: frozenset[str]  # resource instance addresses, data sources included
+
+    @property
+    def resource_count(self) -> int:
+        return len(self.addresses)
+
+
+@dataclass(frozen=True)
+class StateVersion:
+    version_id: str
+    last_modified: datetime
+    is_latest: bool
+    size: int
+    info: StateInfo | None  # None when the body was not read (beyond --limit) or is not state
+    problem: str | None = None  # why info is None, when the body was read
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version_id": self.version_id,
+            "last_modified": self.last_modified.isoformat(),
+            "is_latest": self.is_latest,
+            "size": self.size,
+            "serial": self.info.serial if self.info else None,
+            "lineage": self.info.lineage if self.info else None,
+            "terraform_version": self.info.terraform_version if self.info else None,
+            "resource_count": self.info.resource_count if self.info else None,
+            "problem": self.problem,
+        }
+
+
+def parse_state(body: bytes, what: str) -> tuple[dict[str, Any], StateInfo]:
+    """The state document and its summary; UserError (naming ``what``) when it is not Terraform state."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise UserError(f"{what} is not Terraform state: not JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{what} is not Terraform state: expected a JSON object")
+    version = data.get("version")
+    if version is None:
+        raise UserError(f"{what} is not Terraform state: it has no format version")
+    if version != STATE_FORMAT_VERSION or isinstance(version, bool):
+        raise UserError(
+            f"{what} is not Terraform state of format version {STATE_FORMAT_VERSION} "
+            f"(its version is {json.dumps(version)}; Terraform >= 0.12 writes 4)"
+        )
+    lineage = data.get("lineage")
+    serial = data.get("serial")
+    if not isinstance(lineage, str) or not lineage:
+        raise UserError(f"{what} is not Terraform state: it has no lineage")
+    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+        raise UserError(f"{what} is not Terraform state: its serial is not a number")
+    resources = data.get("resources", [])
+    if not isinstance(resources, list):
+        raise UserError(f"{what} is not Terraform state: resources is not a list")
+    info = StateInfo(
+        serial=serial,
+        lineage=lineage,
+        terraform_version=str(data.get("terraform_version") or ""),
+        addresses=frozenset(resource_addresses(resources)),
+    )
+    return data, info
+
+
+def resource_addresses(resources: list[Any]) -> set[str]:
+    """``module.a.aws_sqs_queue.main``, ``data.aws_iam_policy_document.x``, ``aws_s3_bucket.b["k"]``..."""
+    addresses: set[str] = set()
+    for resource in resources:
+        if not isinstance(resource, dict):
+            continue
+        parts = [str(resource["module"])] if resource.get("module") else []
+        if resource.get("mode") == "data":
+            parts.append("data")
+        parts += [str(resource.get("type", "?")), str(resource.get("name", "?"))]
+        base = ".".join(parts)
+        instances = resource.get("instances") or []
+        keys = [i.get("index_key") for i in instances if isinstance(i, dict)]
+        if not keys or all(key is None for key in keys):
+            addresses.add(base)
+            continue
+        for key in keys:
+            addresses.add(base if key is None else f"{base}[{json.dumps(key)}]")
+    return addresses
+
+
+# --------------------------------------------------------------------------------------------------
+# Versions
+
+
+def list_versions(aws: Aws, bucket: str, key: str, limit: int = 20) -> tuple[list[StateVersion], int]:
+    """The newest ``limit`` versions of exactly ``key`` (not ``key.tflock``, not other keys sharing the
+    prefix, not delete markers), each with what its body says; and how many versions there are."""
+    from ttgate.integrations.aws import aws_error
+
+    s3 = aws.s3()
+    try:
+        pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key)
+        versions = [v for page in pages for v in page.get("Versions", []) if v.get("Key") == key]
+    except Exception as error:
+        raise aws_error(error, f"listing the versions of s3://{bucket}/{key}") from None
+    versions.sort(key=lambda v: v["LastModified"], reverse=True)
+    listed: list[StateVersion] = []
+    for entry in versions[: max(0, limit)]:
+        version_id = str(entry["VersionId"])
+        body = _get(aws, bucket, key, version_id)["Body"].read()
+        info: StateInfo | None = None
+        problem: str | None = None
+        try:
+            info = parse_state(body, "it")[1]
+        except UserError as error:
+            problem = str(error).removeprefix("it is ")
+        listed.append(
+            StateVersion(
+                version_id=version_id,
+                last_modified=entry["LastModified"],
+                is_latest=bool(entry.get("IsLatest")),
+                size=int(entry.get("Size", 0)),
+                info=info,
+                problem=problem,
+            )
+        )
+    return listed, len(versions)
+
+
+def _get(aws: Aws, bucket: str, key: str, version_id: str | None = None) -> dict[str, Any]:
+    from ttgate.integrations.aws import aws_error, error_code
+
+    where = f"s3://{bucket}/{key}" + (f" version {version_id}" if version_id else "")
+    try:
+        if version_id:
+            response: dict[str, Any] = aws.s3().get_object(Bucket=bucket, Key=key, VersionId=version_id)
+        else:
+            response = aws.s3().get_object(Bucket=bucket, Key=key)
+    except Exception as error:
+        code = error_code(error)
+        if code in ("NoSuchVersion", "InvalidArgument") and version_id:
+            raise UserError(
+                f"{where} does not exist ({code}); `ttgate state versions` lists the versions"
+            ) from None
+        if code == "MethodNotAllowed" and version_id:
+            raise UserError(f"{where} is a delete marker, not a state version ({code})") from None
+        raise aws_error(error, f"reading {where}") from None
+    return response
+
+
+# --------------------------------------------------------------------------------------------------
+# Restore
+
+
+@dataclass
+class Restore:
+    """An earlier version made ready to become the current state again."""
+
+    bucket: str
+    key: str
+    version_id: str
+    original: StateInfo  # the version as stored
+    current_version_id: str | None  # None: the key has no current object (deleted)
+    current_etag: str | None
+    current: StateInfo | None
+    serial: int  # the serial the restored state is given
+    body: bytes  # the restored state, serial bumped
+    added: list[str] = field(default_factory=list)  # in the restored state, not in the current one
+    removed: list[str] = field(default_factory=list)  # in the current state, not in the restored one
+    encryption: dict[str, str] = field(default_factory=dict)  # the current object's SSE settings
+
+    @property
+    def md5(self) -> str:
+        return hashlib.md5(self.body).hexdigest()
+
+
+def prepare_restore(aws: Aws, bucket: str, key: str, version_id: str) -> Restore:
+    """Read the version and the current state, check them, and build the restored document."""
+    from ttgate.integrations.aws import aws_error, error_code
+
+    where = f"s3://{bucket}/{key}"
+    old = _get(aws, bucket, key, version_id)
+    data, original = parse_state(old["Body"].read(), f"{where} version {version_id}")
+    try:
+        current_response: dict[str, Any] | None = aws.s3().get_object(Bucket=bucket, Key=key)
+    except Exception as error:
+        if error_code(error) != "NoSuchKey":
+            raise aws_error(error, f"reading the current state {where}") from None
+        current_response = None
+    current: StateInfo | None = None
+    current_version_id = current_etag = None
+    encryption: dict[str, str] = {}
+    if current_response is not None:
+        current_version_id = str(current_response.get("VersionId") or "null")
+        current_etag = str(current_response["ETag"])
+        _, current = parse_state(current_response["Body"].read(), f"the current state {where}")
+        if current_version_id == version_id:
+            raise UserError(f"{where} version {version_id} is already the current state: nothing to restore")
+        if current.lineage != original.lineage:
+            raise UserError(
+                f"{where} version {version_id} has lineage {original.lineage}, the current state "
+                f"{current.lineage}: it is another state, not an earlier version of this one; refused"
+            )
+        if current_response.get("ServerSideEncryption"):
+            encryption["ServerSideEncryption"] = str(current_response["ServerSideEncryption"])
+        if current_response.get("SSEKMSKeyId"):
+            encryption["SSEKMSKeyId"] = str(current_response["SSEKMSKeyId"])
+    serial = current.serial + 1 if current else original.serial
+    data["serial"] = serial
+    body = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return Restore(
+        bucket=bucket,
+        key=key,
+        version_id=version_id,
+        original=original,
+        current_version_id=current_version_id,
+        current_etag=current_etag,
+        current=current,
+        serial=serial,
+        body=body,
+        added=sorted(original.addresses - (current.addresses if current else frozenset())),
+        removed=sorted((current.addresses if current else frozenset()) - original.addresses),
+        encryption=encryption,
+    )
+
+
+def upload_restore(aws: Aws, restore: Restore, *, policy: Policy, layer: str, backend: Backend) -> str:
+    """Write the restored state as the new current object; returns its version ID.
+
+    Refuses while the stack is locked, and writes only if the current object is still the one the
+    restore was prepared against (S3 conditional write, ``IfMatch`` on its ETag; ``IfNoneMatch`` when
+    there was none). Then sets the DynamoDB digest ``<bucket>/<key>-md5`` to the MD5 of the written
+    bytes when the environment has a lock table, as Terraform does after its own writes.
+    """
+    from ttgate.integrations.aws import aws_error, error_code
+
+    where = f"s3://{restore.bucket}/{restore.key}"
+    held = find_held_locks(
+        [(layer, backend.env)], policy, backend.env, aws, bucket=backend.bucket, table=backend.table or ""
+    )
+    if held:
+        raise UserError(f"{held[0].describe()}: restore refused, nothing written")
+    # A real conditional write (S3 has honoured If-Match / If-None-Match on PutObject since 2024; moto 5
+    # does too, which the race test relies on): no window between checking "current" and writing.
+    condition = {"IfMatch": restore.current_etag} if restore.current_etag else {"IfNoneMatch": "*"}
+    try:
+        response = aws.s3().put_object(
+            Bucket=restore.bucket,
+            Key=restore.key,
+            Body=restore.body,
+            ContentType="application/json",
+            **condition,
+            **restore.encryption,
+        )
+    except Exception as error:
+        if error_code(error) in ("PreconditionFailed", "ConditionalRequestConflict"):
+            raise UserError(
+                f"{where} changed after the restore was prepared (a newer write than version "
+                f"{restore.current_version_id}): nothing written; run the restore again"
+            ) from None
+        raise aws_error(error, f"writing {where}") from None
+    new_version = str(response.get("VersionId") or "null")
+    if backend.table:
+        digest_id = f"{restore.bucket}/{restore.key}{DIGEST_SUFFIX}"
+        try:
+            aws.dynamodb().put_item(
+                TableName=backend.table,
+                Item={"LockID": {"S": digest_id}, "Digest": {"S": restore.md5}},
+            )
+        except Exception as error:
+            failure = aws_error(error, f"updating the digest {digest_id} in dynamodb table {backend.table}")
+            raise UserError(
+                f"{where} was written (version {new_version}) but {failure}; set its Digest to "
+                f"{restore.md5} or Terraform will reject the state"
+            ) from None
+    return new_version
+
+
+__all__ = [
+    "Restore",
+    "StateInfo",
+    "StateVersion",
+    "list_versions",
+    "parse_state",
+    "prepare_restore",
+    "resource_addresses",
+    "upload_restore",
+]

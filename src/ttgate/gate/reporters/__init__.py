@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
+from ttgate import __version__
 from ttgate.gate.findings import Finding, Severity
+
+# Absolute: a relative link would resolve against the page showing it (a job summary, a PR, code
+# scanning), not against ttgate's docs.
+RULE_DOCS = "https://github.com/ttgate/ttgate/blob/main/docs/rules/{id}.md"
+
+
+def rule_docs_url(rule_id: str) -> str:
+    return RULE_DOCS.format(id=quote(rule_id, safe=""))
 
 
 @dataclass
@@ -16,6 +26,7 @@ class Report:
     notes: list[str] = field(default_factory=list)  # run-level facts, e.g. "plan X errored"
     stack_list: list[dict[str, str | None]] = field(default_factory=list)  # in apply order
     paths: list[str] = field(default_factory=list)  # what was checked, as given (paths and plans)
+    tool_version: str = __version__  # of the ttgate that made it (a report read back may be older)
 
     @property
     def active(self) -> list[Finding]:

@@ -8,7 +8,8 @@ from typing import Any
 
 from ttgate import __version__
 from ttgate.errors import UserError
-from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.model import Location, Stack
 from ttgate.gate.reporters import Report
 
 SCHEMA_VERSION = 1
@@ -66,6 +67,11 @@ def render(report: Report) -> str:
 _SEVERITY_LABELS = tuple(severity.label for severity in Severity)
 
 
+def read_report(path: Path) -> Report:
+    """A JSON report read back into the findings it was made from, for the Markdown reporters."""
+    return report_from_document(load_report(path))
+
+
 def load_report(path: Path) -> dict[str, Any]:
     """Read a ttgate JSON report (``ttgate check --format json:FILE``); anything else is a UserError."""
     try:
@@ -102,3 +108,72 @@ def _report_problem(report: Any) -> str | None:
     if not isinstance(report.get("stacks", []), list):
         return '"stacks" is not a list'
     return None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _line(value: Any) -> int:
+    return value if isinstance(value, int) and value > 0 else 0
+
+
+def _location(entry: dict[str, Any]) -> Location | None:
+    if not entry.get("file"):
+        return None
+    line = _line(entry.get("line"))
+    column = _line(entry.get("column")) or (1 if line else 0)
+    return Location(str(entry["file"]), line, column, _line(entry.get("end_line")) or None)
+
+
+def _stack_rows(document: dict[str, Any]) -> list[dict[str, str | None]]:
+    rows = document.get("stacks", [])
+    keys = ("name", "layer", "env", "source", "plan_file")
+    return [{key: _text(row.get(key)) for key in keys} for row in rows if isinstance(row, dict)]
+
+
+def report_from_document(document: dict[str, Any]) -> Report:
+    """The inverse of :func:`render`, for a document :func:`load_report` accepted."""
+    rows = _stack_rows(document)
+    stacks = {
+        row["name"]: Stack(row["name"], None, row["layer"], row["env"], row["source"] or "hcl")
+        for row in rows
+        if row["name"]
+    }
+    findings = []
+    for entry in document["findings"]:
+        name = _text(entry.get("stack"))
+        if name and name not in stacks:
+            stacks[name] = Stack(name, None, _text(entry.get("layer")), _text(entry.get("env")))
+        related = [
+            Related(str(item.get("note") or ""), _location(item) or Location("", 0, 0))
+            for item in entry.get("related") or []
+            if isinstance(item, dict)
+        ]
+        findings.append(
+            Finding(
+                rule=str(entry.get("rule") or ""),
+                name=str(entry.get("name") or ""),
+                severity=Severity.parse(entry["severity"]),
+                message=str(entry.get("message") or ""),
+                fix=str(entry.get("fix") or ""),
+                location=_location(entry),
+                address=_text(entry.get("address")),
+                stack=stacks[name] if name else None,
+                source=str(entry.get("source") or "hcl"),
+                related=related,
+                suppressed=bool(entry.get("suppressed")),
+                suppression_reason=_text(entry.get("suppression_reason")),
+            )
+        )
+    summary = document["summary"]
+    notes, paths = summary.get("notes"), document.get("paths")
+    return Report(
+        findings,
+        stacks=_line(summary.get("stacks")) or len(rows),
+        files=_line(summary.get("files")),
+        notes=[str(note) for note in notes] if isinstance(notes, list) else [],
+        stack_list=rows,
+        paths=[str(path) for path in paths] if isinstance(paths, list) else [],
+        tool_version=str(document["tool"].get("version") or ""),
+    )

@@ -17,12 +17,11 @@ from urllib.parse import quote
 from ttgate import __version__
 from ttgate.gate.findings import Finding, Severity
 from ttgate.gate.model import Location
-from ttgate.gate.reporters import Report
+from ttgate.gate.reporters import Report, rule_docs_url
 from ttgate.gate.rules.base import Rule
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/ttgate/ttgate"
-HELP_URI = INFORMATION_URI + "/blob/main/docs/rules/{id}.md"  # code scanning rejects relative links
 SRCROOT = "%SRCROOT%"
 FINGERPRINT = "ttgateFinding/v1"
 
@@ -51,7 +50,7 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.doc.what},
         "help": {"text": explain_text(rule), "markdown": markdown(rule)},
-        "helpUri": HELP_URI.format(id=rule.id),
+        "helpUri": rule_docs_url(rule.id),  # absolute: code scanning rejects relative links
         "defaultConfiguration": {"level": LEVELS[rule.default_severity]},
         "properties": {"tags": _tags(rule.id)},
     }

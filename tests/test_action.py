@@ -378,7 +378,7 @@ def test_failing_example_annotates_summarises_comments_and_fails(tmp_path: Path,
     annotations = run.step("check").stdout.splitlines()
     assert any(line.startswith("::error file=examples/failing/practice/deploy/") for line in annotations)
     assert any(line.startswith("::warning file=examples/failing/") for line in annotations)
-    assert f"## ❌ ttgate: {errors} errors" in run.summary
+    assert f"### ❌ ttgate: {errors} errors" in run.summary
 
     posts = [request for request in github.requests if request.method == "POST"]
     assert len(posts) == 1, [(r.method, r.path) for r in github.requests]

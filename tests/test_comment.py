@@ -18,10 +18,16 @@ import requests
 import responses
 from click.testing import CliRunner, Result
 from responses.registries import OrderedRegistry
+from tests.reports import NASTY, finding, report
 
 from ttgate.cli import main
+from ttgate.gate.findings import Severity
+from ttgate.gate.reporters import Report
+from ttgate.gate.reporters.json_report import render as json_report
+from ttgate.gate.reporters.json_report import report_from_document
+from ttgate.gate.reporters.markdown import COMMENT_LIMIT, Links, comment_body, marker
+from ttgate.gate.reporters.markup import href
 from ttgate.github import client as github_integration
-from ttgate.github.comment import MAX_BODY, Links, build_body, href, marker, md
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "ghs_secret-token-never-printed"
@@ -68,34 +74,13 @@ def fixed_version_of(report: dict[str, Any]) -> dict[str, Any]:
     return fixed
 
 
-def small_report(*findings: dict[str, Any]) -> dict[str, Any]:
-    stack = "deploy/20_infra/environments/dev"
-    return {
-        "version": 1,
-        "tool": {"name": "ttgate", "version": "0.1.0"},
-        "summary": {"errors": 0, "warnings": 0, "notices": 0, "suppressed": 0, "stacks": 1, "files": 3},
-        "stacks": [{"name": stack, "layer": "20_infra", "env": "dev", "source": "hcl", "plan_file": None}],
-        "findings": [
-            {
-                "rule": "TG201",
-                "name": "sqs-visibility-timeout",
-                "severity": "error",
-                "message": "Queue too short.",
-                "file": f"{stack}/main.tf",
-                "line": 3,
-                "address": "aws_sqs_queue.main",
-                "stack": stack,
-                "layer": "20_infra",
-                "env": "dev",
-                "suppressed": False,
-                "suppression_reason": None,
-                "fix": "Raise it.",
-                "related": [],
-                **finding,
-            }
-            for finding in findings
-        ],
-    }
+def build_body(
+    report: dict[str, Any] | Report, key: str, links: Links = LINKS, previous: bool = False
+) -> str:
+    """The body ttgate comment sends for a report (as read from its JSON, or built by hand)."""
+    if isinstance(report, dict):
+        report = report_from_document(report)
+    return comment_body(report, key, links, previous=previous)
 
 
 @pytest.fixture
@@ -139,9 +124,9 @@ def api() -> Any:
         yield mock
 
 
-def run(tmp_path: Path, report: dict[str, Any], *args: str) -> Result:
+def run(tmp_path: Path, report: dict[str, Any] | Report, *args: str) -> Result:
     path = tmp_path / "report.json"
-    path.write_text(json.dumps(report))
+    path.write_text(json.dumps(report) if isinstance(report, dict) else json_report(report))
     result = CliRunner().invoke(main, ["comment", "--report", str(path), *args])
     assert TOKEN not in result.output + result.stderr
     return result
@@ -180,7 +165,7 @@ SOMEONE_ELSE = comment_json(1, "LGTM, but see the queue timeout")
 def test_first_comment_is_created_with_the_marker(
     tmp_path: Path, actions: Path, api: Any, failing: dict
 ) -> None:
-    body = build_body(failing, KEY, LINKS)
+    body = build_body(failing, KEY)
     api.get(COMMENTS, json=[SOMEONE_ELSE])
     api.post(COMMENTS.split("?")[0], json=comment_json(101, body), status=201)
 
@@ -198,8 +183,8 @@ def test_first_comment_is_created_with_the_marker(
 
 
 def test_existing_comment_is_updated_in_place(tmp_path: Path, actions: Path, api: Any, failing: dict) -> None:
-    old = build_body(small_report({}), KEY, LINKS)
-    new = build_body(failing, KEY, LINKS, previous=True)
+    old = build_body(report(finding()), KEY)
+    new = build_body(failing, KEY, previous=True)
     api.get(COMMENTS, json=[SOMEONE_ELSE, comment_json(55, old)])
     api.patch(edit_url(55), json=comment_json(55, new))
 
@@ -211,7 +196,7 @@ def test_existing_comment_is_updated_in_place(tmp_path: Path, actions: Path, api
 
 
 def test_unchanged_body_is_not_written_again(tmp_path: Path, actions: Path, api: Any, failing: dict) -> None:
-    api.get(COMMENTS, json=[comment_json(55, build_body(failing, KEY, LINKS, previous=True))])
+    api.get(COMMENTS, json=[comment_json(55, build_body(failing, KEY, previous=True))])
 
     result = run(tmp_path, failing)
 
@@ -223,8 +208,8 @@ def test_fixed_findings_turn_the_comment_into_an_all_clear(
     tmp_path: Path, actions: Path, api: Any, failing: dict
 ) -> None:
     fixed = fixed_version_of(failing)
-    all_clear = build_body(fixed, KEY, LINKS, previous=True)
-    api.get(COMMENTS, json=[comment_json(55, build_body(failing, KEY, LINKS))])
+    all_clear = build_body(fixed, KEY, previous=True)
+    api.get(COMMENTS, json=[comment_json(55, build_body(failing, KEY))])
     api.patch(edit_url(55), json=comment_json(55, all_clear))
 
     result = run(tmp_path, fixed)  # --mode on-findings (the default) still updates the earlier comment
@@ -256,7 +241,7 @@ def test_no_findings_and_no_earlier_comment_posts_nothing(
 
 
 def test_mode_always_posts_an_all_clear(tmp_path: Path, actions: Path, api: Any, failing: dict) -> None:
-    body = build_body(fixed_version_of(failing), KEY, LINKS)
+    body = build_body(fixed_version_of(failing), KEY)
     api.get(COMMENTS, json=[])
     api.post(COMMENTS.split("?")[0], json=comment_json(9, body), status=201)
 
@@ -269,7 +254,7 @@ def test_mode_always_posts_an_all_clear(tmp_path: Path, actions: Path, api: Any,
 
 def test_a_standing_all_clear_is_left_alone(tmp_path: Path, actions: Path, api: Any, failing: dict) -> None:
     fixed = fixed_version_of(failing)
-    api.get(COMMENTS, json=[comment_json(9, build_body(fixed, KEY, LINKS).replace("\n", "\r\n"))])
+    api.get(COMMENTS, json=[comment_json(9, build_body(fixed, KEY).replace("\n", "\r\n"))])
 
     result = run(tmp_path, fixed, "--mode", "always")
 
@@ -296,8 +281,8 @@ def test_every_page_of_comments_is_searched(tmp_path: Path, actions: Path, api: 
             'rel="last"'
         },
     )
-    api.get(page_two, json=[comment_json(170, build_body(small_report({}), KEY, LINKS))])
-    body = build_body(failing, KEY, LINKS, previous=True)
+    api.get(page_two, json=[comment_json(170, build_body(report(finding()), KEY))])
+    body = build_body(failing, KEY, previous=True)
     api.patch(edit_url(170), json=comment_json(170, body))
 
     result = run(tmp_path, failing)
@@ -314,12 +299,12 @@ def test_two_keys_side_by_side_each_update_their_own(
     tmp_path: Path, actions: Path, api: Any, failing: dict
 ) -> None:
     dev, prod = "gate/dev", "gate/dev --> prod"  # a key that would end an unescaped HTML comment
-    old = small_report({})
+    old = report(finding())
     api.get(
         COMMENTS,
-        json=[comment_json(10, build_body(old, dev, LINKS)), comment_json(20, build_body(old, prod, LINKS))],
+        json=[comment_json(10, build_body(old, dev)), comment_json(20, build_body(old, prod))],
     )
-    new_prod = build_body(failing, prod, LINKS, previous=True)
+    new_prod = build_body(failing, prod, previous=True)
     api.patch(edit_url(20), json=comment_json(20, new_prod))
 
     result = run(tmp_path, failing, "--key", prod)
@@ -336,7 +321,7 @@ def test_two_keys_side_by_side_each_update_their_own(
 def test_create_that_got_a_502_is_looked_for_before_posting_again(
     tmp_path: Path, actions: Path, api: Any, failing: dict
 ) -> None:
-    body = build_body(failing, KEY, LINKS)
+    body = build_body(failing, KEY)
     api.get(COMMENTS, json=[])
     api.post(COMMENTS.split("?")[0], json={"message": "Server Error"}, status=502)
     api.get(COMMENTS, json=[comment_json(101, body)])  # the 502'd POST had created it after all
@@ -354,7 +339,7 @@ def test_create_that_got_a_502_is_looked_for_before_posting_again(
 def test_create_that_got_a_502_and_did_not_land_is_posted_again(
     tmp_path: Path, actions: Path, api: Any, failing: dict
 ) -> None:
-    body = build_body(failing, KEY, LINKS)
+    body = build_body(failing, KEY)
     api.get(COMMENTS, status=502, json={"message": "Server Error"})  # retried by GithubRetry
     api.get(COMMENTS, json=[])
     api.post(COMMENTS.split("?")[0], json={"message": "Server Error"}, status=502)
@@ -375,7 +360,7 @@ SECONDARY_LIMIT = {
 
 
 def test_secondary_rate_limit_is_waited_out(tmp_path: Path, actions: Path, api: Any, failing: dict) -> None:
-    body = build_body(failing, KEY, LINKS)
+    body = build_body(failing, KEY)
     api.get(COMMENTS, status=403, json=SECONDARY_LIMIT, headers={"retry-after": "0"})  # GithubRetry
     api.get(COMMENTS, json=[])
     api.post(COMMENTS.split("?")[0], status=403, json=SECONDARY_LIMIT, headers={"retry-after": "0"})
@@ -397,7 +382,7 @@ def test_fork_pull_request_token_that_cannot_comment(
     event = json.loads((tmp_path / "event.json").read_text())
     event["pull_request"]["head"]["repo"]["full_name"] = "someone/infra-fork"
     (tmp_path / "event.json").write_text(json.dumps(event))
-    body = build_body(failing, KEY, LINKS)
+    body = build_body(failing, KEY)
     api.get(COMMENTS, json=[])
     api.post(COMMENTS.split("?")[0], status=403, json={"message": "Resource not accessible by integration"})
 
@@ -506,7 +491,7 @@ def test_dry_run_prints_the_body_and_sends_nothing(
 
     assert requests_made(api) == []
     assert result.exit_code == 0
-    assert result.stdout == build_body(failing, KEY, LINKS)
+    assert result.stdout == build_body(failing, KEY)
     assert actions.read_text() == ""
 
 
@@ -531,7 +516,7 @@ def test_options_override_the_event(tmp_path: Path, actions: Path, api: Any, fai
 
 
 def test_findings_are_grouped_by_stack_in_apply_order(failing: dict) -> None:
-    body = build_body(failing, KEY, LINKS)
+    body = build_body(failing, KEY)
 
     summaries = [line for line in body.splitlines() if line.startswith("<summary>")]
     assert [s.split("<b>")[1].split("</b>")[0] for s in summaries] == [
@@ -553,71 +538,46 @@ def test_findings_are_grouped_by_stack_in_apply_order(failing: dict) -> None:
 
 
 def test_suppressed_findings_are_listed_apart_with_their_reasons() -> None:
-    report = small_report({}, {"suppressed": True, "suppression_reason": "migrating in JIRA-12", "line": 9})
-
-    body = build_body(report, "k", LINKS)
+    body = build_body(report(finding(), finding(suppressed=True, reason="migrating in JIRA-12", line=9)), "k")
 
     suppressed = body.split("<summary>🔕 1 suppressed finding</summary>")[1]
-    assert "in [deploy/20_infra/environments/dev/main.tf:9]" in suppressed
+    assert "in [practice/deploy/20_infra/environments/dev/main.tf:9]" in suppressed
     assert suppressed.split("\n\n")[1].endswith(": migrating in JIRA-12")
     assert "1 error" in body.splitlines()[1]  # the headline counts active findings only
 
 
 NASTY_FILE = "modules/<img src=x onerror=alert(1)> | `rm -rf` *bold* [x](javascript:alert(1)) <!-- q.tf"
-NASTY_MESSAGE = (
-    "</details></summary><script>alert(1)</script>\n\n# heading\n- item | cell | @acme/oncall $x$ "
-    "~~gone~~ __init__ a\\*b <!-- hidden --> [link](https://evil.example) ![img](x)"
-)
 
 
 def test_markup_in_file_names_and_messages_is_printed_not_interpreted() -> None:
-    report = small_report({"file": NASTY_FILE, "message": NASTY_MESSAGE, "fix": "- 1. `x`", "address": "a|b"})
+    message = f"</details></summary>\n\n# heading\n- item @acme/oncall ~~gone~~ <!-- hidden --> {NASTY}"
+    nasty = finding(file=NASTY_FILE, message=message, fix="- 1. `x`", address="a|b")
 
-    body = build_body(report, "k", LINKS)
+    body = build_body(report(nasty), "k")
 
     assert body.count("<details") == body.count("</details>") == 1
     assert body.count("<summary>") == body.count("</summary>") == 1
     assert body.count("<!--") == 1  # only the marker
-    for raw in (
-        "<script",
-        "<img",
-        "](javascript",
-        "](https://evil",
-        "`rm",
-        "*bold*",
-        "~~gone",
-        "$x$",
-        "@acme",
-    ):
+    for raw in ("<script", "<img", "](javascript", "`rm", "*bold*", "~~gone", "$x$", "@acme", "\n# heading"):
         assert raw not in body, raw
-    assert md(NASTY_MESSAGE) == (
-        "&lt;/details&gt;&lt;/summary&gt;&lt;script&gt;alert(1)&lt;/script&gt; &#35; heading - item &#124; "
-        "cell &#124; @\u2060acme/oncall &#36;x&#36; &#126;&#126;gone&#126;&#126; &#95;&#95;init&#95;&#95; "
-        "a&#92;&#42;b &lt;!-- hidden --&gt; &#91;link&#93;(https://evil.example) !&#91;img&#93;(x)"
-    )
-    assert md("- 1. `x`") == "&#45; 1. &#96;x&#96;"
-    assert md("aws_sqs_queue.main") == "aws_sqs_queue.main"  # intraword underscores stay readable
-    assert md("1) x") == "1&#41; x" and md("0.1.0") == "0.1.0"
-    link = href(LINKS.file(NASTY_FILE, 3))
-    assert " " not in link and "<" not in link and "(" not in link and ")" not in link
-    assert f"]({link})" in body
+    assert f"]({href(LINKS.file(NASTY_FILE, 3) or '')})" in body
 
 
 def test_oversized_report_drops_the_least_severe_first(tmp_path: Path, actions: Path, api: Any) -> None:
     long = "x" * 600
-    report = small_report(
-        *[{"severity": "error", "message": f"error {n} {long}", "line": n} for n in range(40)],
-        *[{"severity": "warning", "message": f"warning {n} {long}", "line": n} for n in range(60)],
-        *[{"severity": "notice", "message": f"notice {n} {long}", "line": n} for n in range(60)],
+    big = report(
+        *[finding(message=f"error {n} {long}", line=n) for n in range(40)],
+        *[finding("TG302", Severity.WARNING, message=f"warning {n} {long}", line=n) for n in range(60)],
+        *[finding("TG001", Severity.NOTICE, message=f"notice {n} {long}", line=n) for n in range(60)],
     )
     api.get(COMMENTS, json=[])
     api.post(COMMENTS.split("?")[0], json=comment_json(5, "stored"), status=201)
 
-    result = run(tmp_path, report, "--key", "big")
+    result = run(tmp_path, big, "--key", "big")
 
     body = requests_made(api)[1][2]["body"]
     assert result.stdout == f"ttgate comment: created {web_url(5)}\n"
-    assert MAX_BODY - 2_000 < len(body) <= MAX_BODY
+    assert COMMENT_LIMIT - 2_000 < len(body) <= COMMENT_LIMIT
     assert all(f"error {n} x" in body for n in range(40))
     kept = [n for n in range(60) if f"warning {n} x" in body]
     assert kept == list(range(len(kept))) and 0 < len(kept) < 60  # the first warnings stay
@@ -633,42 +593,15 @@ def test_oversized_report_drops_the_least_severe_first(tmp_path: Path, actions: 
     assert body.rstrip().endswith("</sub>")
 
 
-def test_template_override(tmp_path: Path, actions: Path, api: Any, failing: dict) -> None:
-    template = tmp_path / "mine.md.j2"
-    template.write_text("{{ counts.error | md }} errors for {{ key | md }} in <{{ details_url | href }}>\n")
-    body = f"<!-- ttgate:comment key={KEY} -->\n9 errors for {KEY} in <https://github.com/acme/infra/actions/runs/42>\n"
-    api.get(COMMENTS, json=[])
-    api.post(COMMENTS.split("?")[0], json=comment_json(8, body), status=201)
+def test_a_comment_that_cannot_fit_keeps_its_marker() -> None:
+    body = comment_body(report(finding(), notes=["n" * 1500]), "k", LINKS, limit=1000)
 
-    result = run(tmp_path, failing, "--template", str(template))
-
-    assert requests_made(api)[1] == ("POST", f"{API}/repos/acme/infra/issues/7/comments", {"body": body})
-    assert result.exit_code == 0
-
-
-def test_a_broken_template_is_a_user_error(tmp_path: Path, actions: Path, api: Any, failing: dict) -> None:
-    template = tmp_path / "broken.md.j2"
-    template.write_text("line one\n{% if %}\n")
-
-    result = run(tmp_path, failing, "--template", str(template))
-
-    assert requests_made(api) == []
-    assert result.exit_code == 2
-    assert result.stderr.startswith(f"ttgate: error: template {template}, line 2: ")
-
-
-@pytest.mark.parametrize("source", ["{{ 1 / 0 }}\n", '{% include "other.md.j2" %}\n'])
-def test_a_template_that_fails_while_rendering_is_a_user_error(
-    tmp_path: Path, actions: Path, api: Any, failing: dict, source: str
-) -> None:
-    template = tmp_path / "failing.md.j2"
-    template.write_text(source)
-
-    result = run(tmp_path, failing, "--template", str(template))
-
-    assert result.exit_code == 2
-    assert result.stderr.startswith(f"ttgate: error: template {template}: ")
-    assert "Traceback" not in result.stderr
+    assert body == (
+        "<!-- ttgate:comment key=k -->\n### ❌ ttgate: 1 error\n\n"
+        "The findings do not fit in the comment: see "
+        "the job summary of [the workflow run](https://github.com/acme/infra/actions/runs/42), which lists "
+        "them all.\n"
+    )
 
 
 def test_under_actions_the_warning_is_also_an_annotation(

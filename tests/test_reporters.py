@@ -10,58 +10,19 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from tests.reports import APP, INFRA, NASTY, finding, report
 
 from ttgate.cli import main
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.model import Location, Stack
 from ttgate.gate.reporters import FORMATS, Report, github, markdown, sarif
+from ttgate.gate.reporters.json_report import report_from_document
+from ttgate.gate.reporters.markup import escape, href
 from ttgate.gate.reporters.rule_docs import markdown as rule_markdown
 from ttgate.gate.rules import RULES
 
 REPO = Path(__file__).resolve().parents[1]
-INFRA = Stack("practice/deploy/20_infra/environments/dev", None, "20_infra", "dev")
-APP = Stack("practice/deploy/30_app/environments/dev", None, "30_app", "dev")
-STACK_LIST: list[dict[str, str | None]] = [
-    {"name": s.name, "layer": s.layer, "env": s.env, "source": "hcl"} for s in (INFRA, APP)
-]
-NASTY = "<script>alert(1)</script> | *bold* `code` [link](javascript:evil) ![img](x) $x$ _u_ ~s~ \\ &amp;"
 UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
-
-
-def finding(
-    rule: str = "TG201",
-    severity: Severity = Severity.ERROR,
-    *,
-    message: str = "Queue q has a visibility timeout of 30 s, below 60 s.",
-    fix: str = "Set visibility_timeout_seconds to at least 60.",
-    file: str | None = "practice/deploy/20_infra/environments/dev/main.tf",
-    line: int = 3,
-    column: int = 3,
-    end_line: int | None = None,
-    address: str | None = "aws_sqs_queue.q",
-    stack: Stack | None = INFRA,
-    suppressed: bool = False,
-    reason: str | None = None,
-    related: list[Related] | None = None,
-) -> Finding:
-    rule_object = RULES.get(rule)
-    return Finding(
-        rule=rule,
-        name=rule_object.name if rule_object else "custom",
-        severity=severity,
-        message=message,
-        fix=fix,
-        location=Location(file, line, column, end_line) if file is not None else None,
-        address=address,
-        stack=stack,
-        suppressed=suppressed,
-        suppression_reason=reason,
-        related=related or [],
-    )
-
-
-def report(*findings: Finding, notes: list[str] | None = None) -> Report:
-    return Report(list(findings), stacks=2, files=5, notes=notes or [], stack_list=list(STACK_LIST))
 
 
 def run_check(*args: str, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -326,30 +287,57 @@ def test_findings_sharing_an_identity_get_distinct_fingerprints() -> None:
     assert len(set(hashes)) == 2
 
 
-# --- markdown ------------------------------------------------------------------------------------
+# --- markdown: what the job summary and the PR comment share -----------------------------------------
+
+NASTY_MESSAGE = (
+    "</details></summary><script>alert(1)</script>\n\n# heading\n- item | cell | @acme/oncall $x$ "
+    "~~gone~~ __init__ a\\*b <!-- hidden --> [link](https://evil.example) ![img](x)"
+)
 
 
-def test_escape_neutralises_html_and_markdown() -> None:
-    escaped = markdown.escape(NASTY + "\nsecond line")
-    assert "<script" not in escaped and "</script" not in escaped
-    assert "&lt;script&gt;" in escaped
-    assert UNESCAPED_PIPE.search(escaped) is None
-    assert "](" not in escaped.replace("\\](", "")
-    for token in ("\\*bold\\*", "\\`code\\`", "\\[link\\]\\(javascript:evil\\)", "\\!\\[img\\]", "\\$x\\$"):
-        assert token in escaped
-    assert "\\\\" in escaped  # a backslash cannot escape what follows it
-    assert "&amp;amp;" in escaped  # an entity in the text shows as text
-    assert escaped.endswith("<br>second line")
-
-
-def test_escape_for_html_elements_uses_character_references() -> None:
-    assert (
-        markdown.escape("a_b <i>\r\n[c](d)", html_only=True) == "a&#95;b &lt;i&gt;<br>&#91;c&#93;&#40;d&#41;"
+def test_escape_prints_markup_as_itself_in_every_context() -> None:
+    assert escape(NASTY_MESSAGE) == (
+        "&lt;/details&gt;&lt;/summary&gt;&lt;script&gt;alert(1)&lt;/script&gt; &#35; heading - item &#124; "
+        "cell &#124; @\u2060acme/oncall &#36;x&#36; &#126;&#126;gone&#126;&#126; &#95;&#95;init&#95;&#95; "
+        "a&#92;&#42;b &lt;!-- hidden --&gt; &#91;link&#93;(https://evil.example) !&#91;img&#93;(x)"
     )
+    escaped = escape(NASTY)
+    assert "<script" not in escaped and "&lt;script&gt;" in escaped
+    assert "|" not in escaped.replace("&#124;", "")  # no table cell can end early
+    assert "](" not in escaped
+    assert "&#92;" in escaped  # a backslash cannot escape what follows it
+    assert "&amp;amp;" in escaped  # an entity in the text shows as text
+    assert escape("- 1. `x`") == "&#45; 1. &#96;x&#96;"  # no list item
+    assert escape("aws_sqs_queue.main") == "aws_sqs_queue.main"  # intraword underscores stay readable
+    assert escape("1) x") == "1&#41; x" and escape("0.1.0") == "0.1.0"
+    assert escape("a_b <i>\r\n[c](d)") == "a_b &lt;i&gt; &#91;c&#93;(d)"  # one line: no row or item ends
 
 
 def test_escape_turns_control_characters_into_spaces() -> None:
-    assert markdown.escape("a\tb\x00c\x1bd") == "a b c d"
+    assert escape("a\tb\x00c\x1bd") == "a b c d"
+
+
+def test_href_encodes_what_could_end_a_link_target() -> None:
+    link = href(f"https://github.com/acme/infra/blob/main/{NASTY}.tf#L3")
+    assert " " not in link and "<" not in link and "(" not in link and ")" not in link
+
+
+def test_rule_links_are_absolute_in_markdown_and_sarif() -> None:
+    # A relative link would resolve against the page showing it: the workflow run, the pull request.
+    url = "https://github.com/ttgate/ttgate/blob/main/docs/rules/TG201.md"
+    assert f"[TG201 sqs-visibility-timeout]({url})" in markdown.render(report(finding()))
+    rules = sarif.document(report())["runs"][0]["tool"]["driver"]["rules"]
+    assert rules[list(RULES).index("TG201")]["helpUri"] == url
+
+
+def test_a_json_report_reads_back_into_the_same_markdown() -> None:
+    original = everything_report()
+    original.notes = ["plan plans/app.json errored"]
+    document = json.loads(FORMATS["json"](original, False))
+    assert markdown.render(report_from_document(document)) == markdown.render(original)
+
+
+# --- markdown: the job summary --------------------------------------------------------------------
 
 
 def tables(text: str) -> list[list[str]]:
@@ -365,7 +353,7 @@ def tables(text: str) -> list[list[str]]:
     return found
 
 
-def test_nasty_file_names_and_messages_keep_the_table_intact() -> None:
+def test_nasty_file_names_and_messages_keep_the_summary_intact() -> None:
     nasty = finding(file=f"dir/{NASTY}.tf", message=NASTY, fix=NASTY, address=NASTY)
     nasty_stack = Stack(f"evil/{NASTY}", None, "20_infra", "dev")
     text = markdown.render(
@@ -378,11 +366,11 @@ def test_nasty_file_names_and_messages_keep_the_table_intact() -> None:
     )
     assert "<script" not in text and "](javascript" not in text
     found = tables(text)
-    assert [len(table) for table in found] == [4, 3, 3, 3]  # stacks, two stack sections, suppressed
-    for table in found:
-        cells = len(UNESCAPED_PIPE.findall(table[0]))
-        for row in table:
-            assert len(UNESCAPED_PIPE.findall(row)) == cells, row  # as many cells as the header
+    assert [len(table) for table in found] == [5]  # the stacks, one of them named only by a finding
+    for row in found[0]:
+        assert len(UNESCAPED_PIPE.findall(row)) == 7, row  # as many cells as the header
+    assert text.count("<details") == text.count("</details>") == 3  # two stacks, the suppressed
+    assert text.count("<summary>") == text.count("</summary>") == 3
     summaries = [line for line in text.splitlines() if line.startswith("<summary>")]
     assert any("evil/&lt;script&gt;" in line for line in summaries)
 
@@ -391,9 +379,13 @@ def test_markdown_headline_counts_and_status() -> None:
     failing = markdown.render(
         report(finding(), finding("TG302", Severity.WARNING), finding(suppressed=True, reason="r"))
     )
-    assert failing.startswith("## ❌ ttgate: 1 error, 1 warning, 0 notices, 1 suppressed\n")
-    passing = markdown.render(report(finding("TG302", Severity.WARNING)))
-    assert passing.startswith("## ✅ ttgate: 0 errors, 1 warning, 0 notices, 0 suppressed\n")
+    assert failing.startswith("### ❌ ttgate: 1 error, 1 warning\n")
+    warnings_only = markdown.render(report(finding("TG302", Severity.WARNING)))
+    assert warnings_only.startswith("### ⚠️ ttgate: 1 warning\n")
+    passing = markdown.render(report(finding(suppressed=True, reason="r")))
+    assert passing.startswith(
+        "### ✅ ttgate: no findings\n\nChecked 2 stacks (20_infra, 30_app in dev), 5 files.\n"
+    )
 
 
 def test_markdown_lists_stacks_in_apply_order_and_groups_findings() -> None:
@@ -403,31 +395,27 @@ def test_markdown_lists_stacks_in_apply_order_and_groups_findings() -> None:
             finding("TG302", Severity.WARNING, stack=INFRA, file="infra.tf"),
         )
     )
-    assert text.index("| 1 | practice/deploy/20\\_infra") < text.index("| 2 | practice/deploy/30\\_app")
-    infra_section = text.index("<summary><b>practice/deploy/20&#95;infra/environments/dev</b>")
-    app_section = text.index("<summary><b>practice/deploy/30&#95;app/environments/dev</b>")
+    assert text.index("| 1 | practice/deploy/20_infra") < text.index("| 2 | practice/deploy/30_app")
+    assert "| 2 | practice/deploy/30_app/environments/dev | 30_app | dev | hcl | ❌ 1 error |" in text
+    infra_section = text.index("<summary>⚠️ <b>20_infra/dev</b>: 1 warning")
+    app_section = text.index("<summary>❌ <b>30_app/dev</b>: 1 error")
     assert infra_section < app_section  # sections follow apply order too
-    assert "<details>\n<summary><b>practice/deploy/20&#95;infra" in text  # warnings only: closed
-    assert "<details open>\n<summary><b>practice/deploy/30&#95;app" in text  # has an error: open
-    # Absolute: in $GITHUB_STEP_SUMMARY a relative link would resolve against the workflow run page.
-    assert (
-        "[TG201](https://github.com/ttgate/ttgate/blob/main/docs/rules/TG201.md) sqs-visibility-timeout"
-        in text
-    )
-    assert "app.tf:3" in text
-    assert "**Fix:** Set visibility\\_timeout\\_seconds to at least 60." in text
+    assert "<details>\n<summary>⚠️ <b>20_infra/dev</b>" in text  # warnings only: closed
+    assert "<details open>\n<summary>❌ <b>30_app/dev</b>" in text  # has an error: open
+    assert " in app.tf:3 · <code>aws_sqs_queue.q</code>" in text  # no repository known: no file link
+    assert "  **Fix:** Set visibility_timeout_seconds to at least 60." in text
 
 
 def test_markdown_lists_suppressed_findings_apart_with_their_reasons() -> None:
     text = markdown.render(report(finding(), finding("TG203", suppressed=True, reason="replayed from S3")))
-    findings_part, suppressed_part = text.split("### Suppressed (1)")
+    findings_part, suppressed_part = text.split("<summary>🔕 1 suppressed finding</summary>")
     assert "TG203" not in findings_part
-    assert "TG203" in suppressed_part and "replayed from S3" in suppressed_part
+    assert "TG203" in suppressed_part and suppressed_part.split("\n\n")[1].endswith(": replayed from S3")
 
 
 def test_markdown_shows_the_notes() -> None:
     text = markdown.render(report(notes=["plan plans/app.json errored"]))
-    assert "### Notes\n\n- plan plans/app.json errored" in text
+    assert "\n\n- ℹ️ plan plans/app.json errored\n" in text
 
 
 def test_markdown_cuts_the_least_severe_findings_first() -> None:
@@ -441,8 +429,12 @@ def test_markdown_cuts_the_least_severe_findings_first() -> None:
     assert len(text.encode()) <= limit
     assert all(f"e{n}.tf" in text and f"w{n}.tf" in text for n in range(5))
     assert "n4.tf" not in text and "R" * 200 not in text
-    assert "Shortened to stay under GitHub's 1 MiB step-summary limit" in text
-    assert re.search(r"\d+ notices? and 1 suppressed not listed", text)
+    assert re.search(
+        r"> \*\*\d+ findings not shown\*\* \(\d+ notices?, 1 suppressed\): the job summary "
+        r"would exceed GitHub's 1 MiB step-summary limit\.",
+        text,
+    )
+    assert "- … 1 more not shown (size limit)" in text
 
 
 def test_markdown_stays_under_one_mebibyte() -> None:
@@ -454,8 +446,16 @@ def test_markdown_stays_under_one_mebibyte() -> None:
     text = markdown.render(report(*findings))
     assert len(text.encode("utf-8")) <= markdown.STEP_SUMMARY_LIMIT
     assert len(markdown.render(report(*findings), limit=10**9).encode("utf-8")) > markdown.STEP_SUMMARY_LIMIT
-    assert text.count("🔴 error") == 1200  # every error kept, notices cut
-    assert "not listed" in text
+    assert text.count("- ❌ **error**") == 1200  # every error kept, notices cut
+    assert "not shown" in text
+
+
+def test_markdown_that_cannot_fit_says_where_the_findings_are() -> None:
+    text = markdown.render(report(finding(), notes=["n" * 1500]), limit=1000)
+    assert text == (
+        "### ❌ ttgate: 1 error\n\nThe findings do not fit in the job summary: see the JSON or SARIF report "
+        "of `ttgate check` (`--format json:FILE`), which lists them all.\n"
+    )
 
 
 def test_markdown_format_on_the_failing_example(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -463,5 +463,5 @@ def test_markdown_format_on_the_failing_example(monkeypatch: pytest.MonkeyPatch,
     result = run_check("--format", "markdown:" + str(out), "--format", "github", monkeypatch=monkeypatch)
     assert result.exit_code == 1, result.output
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("## ❌ ttgate: 9 errors, 2 warnings, 0 notices, 0 suppressed")
+    assert text.startswith("### ❌ ttgate: 9 errors, 2 warnings\n")
     assert text.count("<details open>") == 5

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from ttgate.github.comment import MODES
+from ttgate.gate.reporters.json_report import read_report
+from ttgate.github.comment import MODES, Request, keep_comment_up_to_date
 
 
 def _warn(why: str) -> None:
@@ -84,9 +85,6 @@ def comment(
     token, not a pull request, a fork's read-only token, GitHub unreachable: a warning says why). The
     gate's result is ttgate check's exit status alone. 2 for a bad report or option.
     """
-    from ttgate.gate.reporters.json_report import read_report
-    from ttgate.github.comment import Request, keep_comment_up_to_date
-
     request = Request(read_report(report_file), key, mode, repo, pr_number, sha, details_url, dry_run)
     result = keep_comment_up_to_date(request, os.environ)
     if result.warning:

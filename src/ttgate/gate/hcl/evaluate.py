@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.functions import FunctionError, call
 from ttgate.gate.model import Origin
-from ttgate.gate.values import Invalid, Unknown, as_number, deep_unknown
+from ttgate.gate.values import Invalid, Unknown, as_number, deep_unknown, short
 
 Trace = list[Origin]
 
@@ -114,6 +114,11 @@ class Evaluator:
             return self._eval(expr, trace)
         except RecursionError:
             return Invalid("expression nests too deeply to evaluate")
+        except Exception as error:  # noqa: BLE001 - one expression must never cost the whole report
+            return Unknown(
+                f"ttgate could not evaluate this expression ({type(error).__name__}: {short(str(error))}); "
+                "please report it"
+            )
 
     # -- dispatch ----------------------------------------------------------------------------
 

@@ -288,6 +288,13 @@ class StackBuilder:
             name = self.relative(directory)
             if name not in self.model.directories and directory in callers:
                 self.model.directories[name] = f"module called from {callers[directory]}"
+        libraries = [stack.name for stack in self.roots if stack.role == "module"]
+        if libraries:
+            shown = ", ".join(libraries[:5]) + (f" and {len(libraries) - 5} more" if len(libraries) > 5 else "")
+            self.model.notes.append(
+                f"{len(libraries)} module {'directory' if len(libraries) == 1 else 'directories'} that no root calls "
+                f"checked as roots, with their variables' defaults: {shown}"
+            )
 
     def _add_stack(self, directory: Path, module: ModuleSource, role: str = "root") -> None:
         name = self.relative(directory)

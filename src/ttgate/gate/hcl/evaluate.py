@@ -114,7 +114,7 @@ class Evaluator:
             return self._eval(expr, trace)
         except RecursionError:
             return Invalid("expression nests too deeply to evaluate")
-        except Exception as error:  # noqa: BLE001 - one expression must never cost the whole report
+        except Exception as error:  # one expression must never cost the whole report
             return Unknown(
                 f"ttgate could not evaluate this expression ({type(error).__name__}: {short(str(error))}); "
                 "please report it"

@@ -290,10 +290,11 @@ class StackBuilder:
                 self.model.directories[name] = f"module called from {callers[directory]}"
         libraries = [stack.name for stack in self.roots if stack.role == "module"]
         if libraries:
-            shown = ", ".join(libraries[:5]) + (f" and {len(libraries) - 5} more" if len(libraries) > 5 else "")
+            more = f" and {len(libraries) - 5} more" if len(libraries) > 5 else ""
+            count = "1 module directory" if len(libraries) == 1 else f"{len(libraries)} module directories"
             self.model.notes.append(
-                f"{len(libraries)} module {'directory' if len(libraries) == 1 else 'directories'} that no root calls "
-                f"checked as roots, with their variables' defaults: {shown}"
+                f"{count} that no root calls checked as roots, with their variables' defaults: "
+                f"{', '.join(libraries[:5])}{more}"
             )
 
     def _add_stack(self, directory: Path, module: ModuleSource, role: str = "root") -> None:

@@ -179,3 +179,39 @@ def test_a_fifo_named_like_terraform_is_a_problem_not_a_hang(tmp_path: Path) -> 
         (f"{INFRA_DEV}/pipe.tf", True)
     ]
     assert len(next(iter(model.stacks)).resources) == 1
+
+
+# --- evaluate closer to Terraform ----------------------------------------------------------------
+
+OPTIONAL_QUEUES = """
+    variable "queues" {
+      type = map(object({
+        visibility = optional(number, 360)
+        alarm = optional(object({
+          threshold = optional(number, 1)
+          period    = optional(number, 300)
+        }), {})
+        tags = optional(list(object({ key = string, value = optional(string, "none") })), [])
+      }))
+    }
+"""
+
+
+def test_optional_attributes_take_their_defaults_at_every_depth(tmp_path: Path) -> None:
+    main = """
+        resource "aws_sqs_queue" "q" {
+          for_each                   = var.queues
+          name                       = each.key
+          visibility_timeout_seconds = each.value.visibility
+          delay_seconds              = each.value.alarm.threshold
+          max_message_size           = each.value.alarm.period
+          tags                       = { for tag in each.value.tags : tag.key => tag.value }
+        }
+    """
+    tfvars = 'queues = {\n  jobs = { alarm = { period = 60 }, tags = [{ key = "team" }], extra = 1 }\n}\n'
+    write_tree(tmp_path, stack("20_infra", "dev", main + OPTIONAL_QUEUES, terraform__tfvars=tfvars))
+    queue = next(load(tmp_path).resources("aws_sqs_queue"))
+    assert queue.values["visibility_timeout_seconds"] == 360
+    assert queue.values["delay_seconds"] == 1
+    assert queue.values["max_message_size"] == 60
+    assert queue.values["tags"] == {"team": "none"}

@@ -191,10 +191,18 @@ def test_an_unreadable_file_is_one_line(tree: Path) -> None:
 
 
 def test_no_stack_found_says_so(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"README.md": "no Terraform here\n", ".terraform/modules/x/main.tf": ""})
+    result = run("check", ".", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "no Terraform configuration found" in result.stdout
+
+
+def test_a_module_library_is_checked_and_said_so(tmp_path: Path) -> None:
     write_tree(tmp_path, {"modules/q/main.tf": 'resource "aws_sqs_queue" "q" {}\n'})
     result = run("check", ".", cwd=tmp_path)
     assert result.returncode == 0
-    assert "no root stack found" in result.stdout
+    assert "1 module directory that no root calls checked as roots" in result.stdout
+    assert "modules/q" in result.stdout
 
 
 def test_help_does_not_import_heavy_modules() -> None:

@@ -39,7 +39,7 @@ def queue_values(tmp_path: Path, main: str, **extra: str) -> dict[str, Any]:
 # --- root stacks -----------------------------------------------------------------------------
 
 
-def test_roots_are_directories_with_a_backend_or_provider(tmp_path: Path) -> None:
+def test_roots_are_directories_with_a_backend_or_provider_or_no_caller(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
         {
@@ -50,10 +50,20 @@ def test_roots_are_directories_with_a_backend_or_provider(tmp_path: Path) -> Non
         },
     )
     model = load(tmp_path)
-    assert sorted((s.name, s.layer, s.env) for s in model.stacks) == [
-        (INFRA_DEV, "20_infra", "dev"),
-        ("practice/deploy/30_app/environments/prod", "30_app", "prod"),
+    assert sorted((s.name, s.layer, s.env, s.role) for s in model.stacks) == [
+        # resources and no provider block: Terraform configures the provider itself
+        ("practice/deploy/10_core/environments/dev", "10_core", "dev", "root"),
+        (INFRA_DEV, "20_infra", "dev", "root"),
+        # a module no root calls: checked as a root, with its defaults and unknown inputs
+        ("practice/deploy/20_infra/modules/sqs", None, None, "module"),
+        ("practice/deploy/30_app/environments/prod", "30_app", "prod", "root"),
     ]
+    assert model.directories == {
+        "practice/deploy/10_core/environments/dev": "root",
+        INFRA_DEV: "root",
+        "practice/deploy/20_infra/modules/sqs": "module no root calls, checked as a root",
+        "practice/deploy/30_app/environments/prod": "root",
+    }
     infra = stack_named(model, INFRA_DEV)
     assert infra.backend is not None
     assert infra.backend.type == "s3"

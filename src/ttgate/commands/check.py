@@ -154,7 +154,7 @@ def check(
     ]
     if not model.stacks:
         report.notes.append(
-            "no root stack found (a directory with a backend or provider block); check the path"
+            "no Terraform configuration found (no .tf file outside hidden directories); check the path"
         )
     for name, destination in outputs:
         color = destination is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ

@@ -132,6 +132,9 @@ class Stack:
     layer: str | None
     env: str | None
     kind: str = "hcl"  # "hcl" or "plan"
+    # "root": a backend or provider block makes it one; "module": a module directory no root calls,
+    # checked as a root with its variables' defaults and unknown inputs (what a module library needs).
+    role: str = "root"
     backend: Backend | None = None
     resources: list[Resource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
@@ -166,6 +169,8 @@ class Model:
     problems: list[Problem] = field(default_factory=list)
     files: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # file -> ttgate: comments
     notes: list[str] = field(default_factory=list)  # facts about the run a reader should know
+    # every directory with .tf files, relative to the root -> how it was checked, or why it was not
+    directories: dict[str, str] = field(default_factory=dict)
 
     def resources(self, *types: str, mode: str = "managed", env: str | None = None) -> Iterator[Resource]:
         for stack in self.stacks:

@@ -23,13 +23,26 @@ class Unknown:
     name the resource attribute the value comes from when that is known (``aws_sqs_queue.main.arn``
     is unknown until apply, but it is certainly that queue's ARN): cross-resource rules link through
     them. ``partial`` keeps the known structure of a value whose leaves are unknown, such as a
-    ``jsonencode`` of an object holding a queue ARN.
+    ``jsonencode`` of an object holding a queue ARN. ``parts`` keeps a string template whose pieces
+    are partly unknown (``"/aws/lambda/${aws_lambda_function.f.function_name}"``): its known prefix
+    decides name patterns, as Terraform's refinements do, and its unknown pieces keep their links.
     """
 
     reason: str
     resource: Resource | None = None
     attribute: str | None = None
     partial: Any = field(default=None)
+    parts: tuple[str | Unknown, ...] | None = None
+
+    @property
+    def prefix(self) -> str:
+        """The known beginning of a string template ("" when nothing is known)."""
+        known = []
+        for part in self.parts or ():
+            if not isinstance(part, str):
+                break
+            known.append(part)
+        return "".join(known)
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.functions import FunctionError, call
 from ttgate.gate.model import Origin
-from ttgate.gate.values import Invalid, Unknown, as_number, deep_unknown
+from ttgate.gate.values import Invalid, Unknown, as_number, deep_unknown, short
 
 Trace = list[Origin]
 
@@ -64,7 +64,31 @@ def _truth(value: Any) -> bool | Unknown:
     return Invalid(f"a condition must be true or false, not {value!r}")
 
 
+def _joined(pieces: list[str | Unknown]) -> list[str | Unknown]:
+    """Adjacent known pieces of a template joined into one string."""
+    joined: list[str | Unknown] = []
+    for piece in pieces:
+        if isinstance(piece, str) and joined and isinstance(joined[-1], str):
+            joined[-1] += piece
+        elif piece != "":
+            joined.append(piece)
+    return joined
+
+
+def _is_known_not_null(value: Any) -> bool:
+    """A value that cannot be null even if parts of it are unknown: an object, a list, a template."""
+    if isinstance(value, Unknown):
+        return value.partial is not None or value.parts is not None
+    return value is not None
+
+
 def _equal(left: Any, right: Any) -> bool | Unknown:
+    if left is None or right is None:
+        other = right if left is None else left
+        if other is None:
+            return True
+        if _is_known_not_null(other):
+            return False  # Terraform knows `{ a = (unknown) } != null`
     unknown = deep_unknown(left) or deep_unknown(right)
     if unknown is not None:
         return unknown
@@ -114,6 +138,11 @@ class Evaluator:
             return self._eval(expr, trace)
         except RecursionError:
             return Invalid("expression nests too deeply to evaluate")
+        except Exception as error:  # one expression must never cost the whole report
+            return Unknown(
+                f"ttgate could not evaluate this expression ({type(error).__name__}: {short(str(error))}); "
+                "please report it"
+            )
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -134,7 +163,8 @@ class Evaluator:
     def _template(self, expr: ast.Template, trace: Trace) -> Any:
         if len(expr.parts) == 1 and not isinstance(expr.parts[0], str):
             return self._eval(expr.parts[0], trace)
-        pieces: list[str] = []
+        pieces: list[str | Unknown] = []
+        first_unknown: Unknown | None = None
         for part in expr.parts:
             if isinstance(part, str):
                 pieces.append(part)
@@ -143,10 +173,15 @@ class Evaluator:
             if isinstance(value, Invalid):
                 return value
             if isinstance(value, Unknown):
-                # "${aws_sqs_queue.q.name}-alarm" is not the queue's name: drop the link.
-                return Unknown(value.reason)
-            pieces.append(value)
-        return "".join(pieces)
+                first_unknown = first_unknown or value
+                pieces.extend(value.parts or (value,))
+            else:
+                pieces.append(value)
+        if first_unknown is None:
+            return "".join(str(piece) for piece in pieces)
+        # "${aws_sqs_queue.q.name}-alarm" is not the queue's name: the value links to nothing, but its
+        # pieces keep theirs (a log group named "/aws/lambda/${function_name}" belongs to that function).
+        return Unknown(first_unknown.reason, parts=tuple(_joined(pieces)))
 
     def _get_attr(self, expr: ast.GetAttr, trace: Trace) -> Any:
         return get_attr(self._eval(expr.obj, trace), expr.name, trace)

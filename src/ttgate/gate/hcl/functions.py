@@ -961,6 +961,10 @@ def _anytrue(values: Any) -> Any:
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
+class _WholeObject(Exception):
+    """A lazily evaluated resource, module or remote state where a plain value was needed."""
+
+
 def _json(value: Any) -> str:
     """JSON as Terraform writes it: compact, keys sorted, HTML-sensitive characters escaped."""
 
@@ -973,6 +977,10 @@ def _json(value: Any) -> str:
             return [prepare(element) for element in item]
         if isinstance(item, dict):
             return {str(key): prepare(element) for key, element in item.items()}
+        if item is not None and not isinstance(item, (str, int, bool)):
+            # A whole resource, module or remote state: Terraform encodes every attribute, most of
+            # which exist only after apply.
+            raise _WholeObject
         return item
 
     text = json.dumps(prepare(value), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -983,7 +991,10 @@ def _json(value: Any) -> str:
 def _jsonencode(value: Any) -> Any:
     found = deep_unknown(value)
     if found is None:
-        return _json(value)
+        try:
+            return _json(value)
+        except _WholeObject:
+            return Unknown("jsonencode of a whole resource, module or remote state (known after apply)")
     return Unknown(
         "jsonencode of a value that is unknown until apply",
         resource=found.resource,

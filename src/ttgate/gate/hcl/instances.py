@@ -18,6 +18,7 @@ from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.evaluate import AnyInstance, Evaluator, Trace, to_string
 from ttgate.gate.hcl.modules import Declared, ModuleSource
 from ttgate.gate.hcl.regions import region_data
+from ttgate.gate.hcl.types import convert
 from ttgate.gate.model import Location, ModuleCall, Origin, Resource, Stack
 from ttgate.gate.values import Invalid, Unknown, as_number, display, short
 
@@ -143,7 +144,10 @@ class Instance:
                 return Unknown(f"var.{name} has no default and is not {where}")
             value = self.builder.constant_evaluator.evaluate(default.expr, trace)
             trace.append(Origin(f"var.{name} default {display(value)}", location(declared.file, default)))
-        return _convert(value, declared.block)
+        type_attr = declared.block.body.attributes.get("type")
+        if type_attr is None:
+            return value
+        return convert(value, type_attr.expr, lambda expr: self.builder.constant_evaluator.evaluate(expr, []))
 
     def local(self, name: str, trace: Trace) -> Any:
         return self.memo.get(("local", name), lambda own: self._local(name, own), trace, f"local.{name}")
@@ -281,21 +285,6 @@ def _argument_input(evaluator: Evaluator, attribute: ast.Attribute, file: str, c
         return value
 
     return Input(compute)
-
-
-def _convert(value: Any, variable: ast.Block) -> Any:
-    """The conversions Terraform applies for a variable's primitive ``type``."""
-    type_attr = variable.body.attributes.get("type")
-    if type_attr is None or not isinstance(type_attr.expr, ast.Name) or isinstance(value, Unknown):
-        return value
-    if type_attr.expr.name == "number" and isinstance(value, str):
-        number = as_number(value)
-        return number if number is not None else Invalid(f"{value!r} is not a number")
-    if type_attr.expr.name == "bool" and value in ("true", "false"):
-        return value == "true"
-    if type_attr.expr.name == "string" and isinstance(value, (int, float, bool)):
-        return to_string(value)
-    return value
 
 
 def expand(

@@ -26,7 +26,7 @@ from ttgate.gate.hcl.instances import (
 )
 from ttgate.gate.hcl.modules import ModuleSource, build_module
 from ttgate.gate.hcl.parse import Parser
-from ttgate.gate.hcl.syntax import ParsedFile
+from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 from ttgate.gate.model import (
     Backend,
     Location,
@@ -55,22 +55,27 @@ class _NoScope:
         return Invalid(f"{name} cannot be used here (only literal values are allowed)")
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
-
-
-def find_files(paths: Iterable[Path]) -> list[Path]:
+def find_files(paths: Iterable[Path], model: Model) -> list[Path]:
+    """Every .tf and .tfvars file under the paths; what cannot be listed or is not a file is a problem."""
     found: list[Path] = []
+
+    def unreadable(error: OSError) -> None:
+        where = relative_posix(Path(os.path.abspath(error.filename or ".")), model.root)
+        model.problems.append(
+            Problem(
+                f"directory cannot be read ({error.strerror or error}), so nothing in it was checked",
+                Location(where, 0),
+                "Make the directory readable by the user running ttgate, or remove it from the checkout.",
+            )
+        )
+
     for path in paths:
         if not path.exists():
             raise UserError(f"{path}: no such file or directory")
         if path.is_file():
             found.append(path)
             continue
-        for directory, subdirs, files in os.walk(path):
+        for directory, subdirs, files in os.walk(path, onerror=unreadable):
             subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS and not d.startswith("."))
             found.extend(Path(directory) / name for name in sorted(files) if name.endswith(_SUFFIXES))
     return found
@@ -120,7 +125,11 @@ class StackBuilder:
 
     def parse(self, files: list[Path]) -> None:
         todo = list(dict.fromkeys(p for p in map(self.resolve, files) if p not in self.parsed))
-        contents = [(path, _read(path)) for path in todo]
+        contents = []
+        for path in todo:
+            data = self._read(path)
+            if data is not None:
+                contents.append((path, data))
         for path, parsed in self.parser.parse_many(contents).items():
             self.parsed[path] = parsed
             relative = self.relative(path)
@@ -131,6 +140,26 @@ class StackBuilder:
                 self.model.problems.append(
                     Problem(problem.message, Location(relative, problem.line, problem.column))
                 )
+
+    def _read(self, path: Path) -> bytes | None:
+        """A file's bytes; one that cannot be read is a problem (TG000) and the rest is still checked."""
+        problem = None
+        try:
+            if not path.is_file():
+                problem = "not a regular file"
+            else:
+                return path.read_bytes()
+        except OSError as error:
+            problem = str(error.strerror or error)
+        self.parsed[path] = ParsedFile(None, SyntaxProblem(f"cannot be read: {problem}", 0, 0))
+        self.model.problems.append(
+            Problem(
+                f"cannot be read ({problem}), so it was not checked",
+                Location(self.relative(path), 0),
+                "Make it a readable regular file, or remove it from the checkout.",
+            )
+        )
+        return None
 
     def module_at(self, directory: Path) -> ModuleSource:
         directory = self.resolve(directory)
@@ -196,27 +225,82 @@ class StackBuilder:
         self.objects[resource] = obj
 
     def load(self, paths: list[Path]) -> Model:
-        files = find_files(paths)
+        files = find_files(paths, self.model)
         self.parse(files)
         directories = sorted({self.resolve(path).parent for path in files if path.suffix == ".tf"})
         for directory in directories:
             module = self.module_at(directory)
             if module.is_root:
                 self._add_stack(directory, module)
+        self._expand()
+        # Nothing is skipped in silence: a directory no root calls (a module library, a root with only
+        # required_providers) is checked as a root with its variables' defaults and unknown inputs.
+        while uncalled := self._uncalled(directories):
+            for directory in uncalled:
+                # Terraform configures a provider nobody declared: a stack directory needs no provider block.
+                _, env = self.policy.stack_identity(self.relative(directory))
+                self._add_stack(directory, self.module_at(directory), role="root" if env else "module")
+            self._expand()
+        self._account_for(directories)
+        for stack in self.model.stacks:
+            self._collect(stack)
+        return self.model
+
+    def _expand(self) -> None:
         expanded: set[int] = set()
         while len(expanded) < len(self.roots) + len(self.instances):
             for instance in [*self.roots.values(), *self.instances]:
                 if id(instance) not in expanded:
                     expanded.add(id(instance))
                     self._instantiate_all(instance)
-        for stack in self.model.stacks:
-            self._collect(stack)
-        return self.model
 
-    def _add_stack(self, directory: Path, module: ModuleSource) -> None:
+    def _covered(self) -> set[Path]:
+        roots = {stack.directory for stack in self.roots if stack.directory is not None}
+        return roots | {instance.source.directory for instance in self.instances}
+
+    def _uncalled(self, directories: list[Path]) -> list[Path]:
+        """The directories not checked yet that no other unchecked directory calls (one of a cycle)."""
+        covered = self._covered()
+        pending = [directory for directory in directories if directory not in covered]
+        called = {
+            target for directory in pending for target in self._local_calls(directory) if target != directory
+        }
+        return [directory for directory in pending if directory not in called] or pending[:1]
+
+    def _local_calls(self, directory: Path) -> set[Path]:
+        targets = set()
+        for declared in self.module_at(directory).module_calls.values():
+            attribute = declared.block.body.attributes.get("source")
+            source = self.constant_evaluator.evaluate(attribute.expr) if attribute else None
+            if isinstance(source, str) and source.startswith(("./", "../")):
+                targets.add(self.resolve(directory / source))
+        return targets
+
+    def _account_for(self, directories: list[Path]) -> None:
+        callers: dict[Path, str] = {}
+        for instance in self.instances:
+            callers.setdefault(instance.source.directory, instance.stack.name)
+        for stack in self.roots:
+            if stack.directory is not None:
+                how = "root" if stack.role == "root" else "module no root calls, checked as a root"
+                self.model.directories[self.relative(stack.directory)] = how
+        for directory in directories:
+            name = self.relative(directory)
+            if name not in self.model.directories and directory in callers:
+                self.model.directories[name] = f"module called from {callers[directory]}"
+        libraries = [stack.name for stack in self.roots if stack.role == "module"]
+        if libraries:
+            more = f" and {len(libraries) - 5} more" if len(libraries) > 5 else ""
+            count = "1 module directory" if len(libraries) == 1 else f"{len(libraries)} module directories"
+            self.model.notes.append(
+                f"{count} that no root calls checked as roots, with their variables' defaults: "
+                f"{', '.join(libraries[:5])}{more}"
+            )
+
+    def _add_stack(self, directory: Path, module: ModuleSource, role: str = "root") -> None:
         name = self.relative(directory)
         layer, env = self.policy.stack_identity(name)
-        stack = Stack(name=name, directory=directory, layer=layer, env=env)
+        stack = Stack(name=name, directory=directory, layer=layer, env=env, role=role)
         if module.backends:
             declared = module.backends[0]
             config = {
@@ -263,8 +347,11 @@ class StackBuilder:
         relative = self.relative(path)
         found: dict[str, tuple[Any, Origin | None]] = {}
         if path.name.endswith(".json"):
+            raw = self._read(path)
+            if raw is None:
+                return found
             try:
-                data = json.loads(_read(path).decode("utf-8"))
+                data = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as error:
                 line = getattr(error, "lineno", 1)
                 self.model.problems.append(Problem(f"invalid JSON: {error}", Location(relative, line)))

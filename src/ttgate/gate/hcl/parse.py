@@ -52,6 +52,29 @@ _UNICODE_NAME = r"NAME : /[^\W\d][\w-]*/"
 # python-hcl2 takes strip markers in directives (%{~ if x ~}) but not in interpolations (${~ x ~}).
 _INTERPOLATION = "interpolation: INTERP_START expression RBRACE"
 _STRIPPED_INTERPOLATION = "interpolation: INTERP_START STRIP_MARKER? expression STRIP_MARKER? RBRACE"
+# Terraform accepts spaces after a heredoc's closing marker, and a newline before a for object's `=>`.
+_HEREDOC_END = r"(?P=heredoc)\r?\n/"
+_HEREDOC_END_SPACES = r"(?P=heredoc)[ \t]*\r?\n/"
+_HEREDOC_TRIM_END = r"(?P=heredoc_trim)\r?\n/"
+_HEREDOC_TRIM_END_SPACES = r"(?P=heredoc_trim)[ \t]*\r?\n/"
+_FOR_OBJECT_ARROW = "expression FOR_OBJECT_ARROW"
+_FOR_OBJECT_ARROW_AFTER_NEWLINE = "expression new_line_or_comment? FOR_OBJECT_ARROW"
+_GRAMMAR_CHANGES = (
+    (_ASCII_NAME, _UNICODE_NAME),
+    (_INTERPOLATION, _STRIPPED_INTERPOLATION),
+    (_HEREDOC_END, _HEREDOC_END_SPACES),
+    (_HEREDOC_TRIM_END, _HEREDOC_TRIM_END_SPACES),
+    (_FOR_OBJECT_ARROW, _FOR_OBJECT_ARROW_AFTER_NEWLINE),
+)
+
+
+def _terraform_grammar(grammar: str) -> str:
+    """python-hcl2's grammar, changed where Terraform accepts more; a change that no longer applies fails."""
+    for old, new in _GRAMMAR_CHANGES:
+        if grammar.count(old) != 1:
+            raise RuntimeError(f"python-hcl2's grammar changed: {old!r} not found once")
+        grammar = grammar.replace(old, new)
+    return grammar
 
 
 @functools.cache
@@ -67,7 +90,7 @@ def lark_parser() -> Any:
 
     grammar = (Path(hcl2.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
     return Lark(
-        grammar.replace(_ASCII_NAME, _UNICODE_NAME).replace(_INTERPOLATION, _STRIPPED_INTERPOLATION),
+        _terraform_grammar(grammar),
         parser="lalr",
         cache=True,
         propagate_positions=False,

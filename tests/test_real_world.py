@@ -1,0 +1,217 @@
+"""What public Terraform taught the gate: each case broke on code nobody here wrote (issue 9)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from tests.helpers import check, load, stack, write_tree
+
+from ttgate.gate.values import Unknown
+
+INFRA_DEV = "practice/deploy/20_infra/environments/dev"
+
+# --- one expression never costs the report ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "jsonencode(aws_sqs_queue.each)",  # a for_each resource
+        'jsonencode(aws_sqs_queue.each["a"])',  # one of its instances
+        "jsonencode(module.outputs)",  # a whole module
+        "jsonencode(data.terraform_remote_state.core.outputs)",  # a remote state's outputs
+        "jsonencode({ queue = aws_sqs_queue.each })",  # nested in an object
+        "tostring(module.outputs)",
+    ],
+)
+def test_encoding_a_whole_object_is_unknown_not_a_crash(tmp_path: Path, expression: str) -> None:
+    main = f"""
+        resource "aws_sqs_queue" "each" {{
+          for_each = toset(["a", "b"])
+          name     = "tt-practice-dev-${{each.key}}-queue"
+        }}
+        module "outputs" {{
+          source = "./outputs"
+        }}
+        data "terraform_remote_state" "core" {{
+          backend = "s3"
+          config  = {{ bucket = "tt-practice-tf-state-dev", key = "core/terraform.tfstate" }}
+        }}
+        resource "aws_cloudwatch_log_group" "logs" {{
+          name              = "/aws/lambda/x"
+          retention_in_days = length({expression}) > 0 ? 14 : 15
+        }}
+        resource "aws_sqs_queue" "plain" {{
+          name = "tt-practice-dev-plain-queue"
+          message_retention_seconds = 1
+        }}
+    """
+    write_tree(
+        tmp_path,
+        {**stack("20_infra", "dev", main), f"{INFRA_DEV}/outputs/main.tf": 'output "o" {\n  value = 1\n}\n'},
+    )
+    model = load(tmp_path)
+    logs = next(r for r in model.resources("aws_cloudwatch_log_group"))
+    assert isinstance(logs.values["retention_in_days"], Unknown)
+    check(tmp_path)  # every rule runs over the rest
+
+
+# --- parse what Terraform parses ----------------------------------------------------------------
+
+
+def test_a_heredoc_closing_marker_may_be_followed_by_spaces(tmp_path: Path) -> None:
+    main = (
+        'resource "aws_sqs_queue" "q" {\n  policy = <<EOF\n{"a": 1}\nEOF   \n'
+        "  visibility_timeout_seconds = 5\n}\n"
+    )
+    (tmp_path / INFRA_DEV).mkdir(parents=True)
+    write_tree(tmp_path, stack("20_infra", "dev"))
+    (tmp_path / INFRA_DEV / "main.tf").write_text(main, encoding="utf-8")
+    model = load(tmp_path)
+    assert not model.problems
+    queue = next(model.resources("aws_sqs_queue"))
+    assert queue.values["policy"] == '{"a": 1}\n'
+    assert queue.values["visibility_timeout_seconds"] == 5
+
+
+def test_a_for_object_may_break_the_line_before_its_arrow(tmp_path: Path) -> None:
+    main = """
+        locals {
+          names = { for key, value in { a = 1 } : key
+            => value + 1 }
+        }
+        resource "aws_sqs_queue" "q" {
+          visibility_timeout_seconds = local.names["a"]
+        }
+    """
+    write_tree(tmp_path, stack("20_infra", "dev", main))
+    model = load(tmp_path)
+    assert not model.problems
+    assert next(model.resources("aws_sqs_queue")).values["visibility_timeout_seconds"] == 2
+
+
+# --- nothing skipped in silence ------------------------------------------------------------------
+
+LIBRARY = {
+    "modules/worker/main.tf": """
+        variable "visibility" {
+          type    = number
+          default = 30
+        }
+        resource "aws_sqs_queue" "jobs" {
+          name                       = "jobs"
+          visibility_timeout_seconds = var.visibility
+        }
+        resource "aws_lambda_function" "worker" {
+          function_name = "worker"
+          timeout       = 30
+        }
+        resource "aws_lambda_event_source_mapping" "worker" {
+          event_source_arn = aws_sqs_queue.jobs.arn
+          function_name    = aws_lambda_function.worker.arn
+        }
+    """,
+}
+
+
+def test_a_module_library_is_checked_with_its_defaults(tmp_path: Path) -> None:
+    write_tree(tmp_path, LIBRARY)
+    model = load(tmp_path)
+    assert [(s.name, s.role) for s in model.stacks] == [("modules/worker", "module")]
+    assert model.directories == {"modules/worker": "module no root calls, checked as a root"}
+    assert any("no root calls" in note for note in model.notes)
+    assert [f.location.file for f in check(tmp_path, "TG201") if f.location] == ["modules/worker/main.tf"]
+
+
+def test_a_module_called_only_by_another_uncalled_module_is_checked_once_through_it(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            **LIBRARY,
+            "modules/service/main.tf": 'module "worker" {\n  source = "../worker"\n}\n',
+        },
+    )
+    model = load(tmp_path)
+    assert [(s.name, s.role) for s in model.stacks] == [("modules/service", "module")]
+    assert model.directories["modules/worker"] == "module called from modules/service"
+    assert len(check(tmp_path, "TG201")) == 1
+
+
+def test_a_stack_directory_with_only_required_providers_is_a_root(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            f"{INFRA_DEV}/versions.tf": """
+                terraform {
+                  required_providers {
+                    aws = { source = "hashicorp/aws" }
+                  }
+                }
+            """,
+            f"{INFRA_DEV}/main.tf": 'resource "aws_sqs_queue" "q" {}\n',
+        },
+    )
+    model = load(tmp_path)
+    assert [(s.name, s.role, s.env) for s in model.stacks] == [(INFRA_DEV, "root", "dev")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads directories whatever their mode")
+def test_an_unreadable_directory_is_named_and_the_rest_is_checked(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path, {**stack("20_infra", "dev", 'resource "aws_sqs_queue" "q" {}\n'), "locked/main.tf": ""}
+    )
+    (tmp_path / "locked").chmod(0)
+    try:
+        model = load(tmp_path)
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    assert [p.location.file for p in model.problems] == ["locked"]
+    assert [s.name for s in model.stacks] == [INFRA_DEV]
+
+
+def test_a_fifo_named_like_terraform_is_a_problem_not_a_hang(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("20_infra", "dev", 'resource "aws_sqs_queue" "q" {}\n'))
+    os.mkfifo(tmp_path / INFRA_DEV / "pipe.tf")
+    model = load(tmp_path)
+    assert [(p.location.file, "not a regular file" in p.message) for p in model.problems] == [
+        (f"{INFRA_DEV}/pipe.tf", True)
+    ]
+    assert len(next(iter(model.stacks)).resources) == 1
+
+
+# --- evaluate closer to Terraform ----------------------------------------------------------------
+
+OPTIONAL_QUEUES = """
+    variable "queues" {
+      type = map(object({
+        visibility = optional(number, 360)
+        alarm = optional(object({
+          threshold = optional(number, 1)
+          period    = optional(number, 300)
+        }), {})
+        tags = optional(list(object({ key = string, value = optional(string, "none") })), [])
+      }))
+    }
+"""
+
+
+def test_optional_attributes_take_their_defaults_at_every_depth(tmp_path: Path) -> None:
+    main = """
+        resource "aws_sqs_queue" "q" {
+          for_each                   = var.queues
+          name                       = each.key
+          visibility_timeout_seconds = each.value.visibility
+          delay_seconds              = each.value.alarm.threshold
+          max_message_size           = each.value.alarm.period
+          tags                       = { for tag in each.value.tags : tag.key => tag.value }
+        }
+    """
+    tfvars = 'queues = {\n  jobs = { alarm = { period = 60 }, tags = [{ key = "team" }], extra = 1 }\n}\n'
+    write_tree(tmp_path, stack("20_infra", "dev", main + OPTIONAL_QUEUES, terraform__tfvars=tfvars))
+    queue = next(load(tmp_path).resources("aws_sqs_queue"))
+    assert queue.values["visibility_timeout_seconds"] == 360
+    assert queue.values["delay_seconds"] == 1
+    assert queue.values["max_message_size"] == 60
+    assert queue.values["tags"] == {"team": "none"}

@@ -5,20 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ttgate.gate.findings import Finding, Severity
-from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc
-
-
-def check(context: RuleContext) -> Iterator[Finding]:
-    # Other rules emit TG001 findings themselves, through RuleContext.unverifiable.
-    return iter(())
-
+from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc
 
 RULE = Rule(
     id="TG001",
     name="unverifiable",
     default_severity=Severity.NOTICE,
     summary="A rule could not decide because a value is unknown statically; says which value.",
-    check=check,
     doc=RuleDoc(
         what="Reported instead of a pass when a rule needs a value ttgate cannot know from the code: a "
         "variable with no default and no tfvars entry, an attribute known only after apply, a "
@@ -31,9 +24,30 @@ RULE = Rule(
         fix="Give the value a default or a tfvars entry, check the plan as well (`--plan`), or suppress "
         "the underlying rule on that line with a reason when it is verified elsewhere. Raise "
         "TG001's severity in the policy to make unknowns block merges.",
-        bad='variable "worker_timeout" {}\n\nmodule "worker" {\n'
-        '  source  = "../../../components/lambda_worker"\n'
-        "  timeout = var.worker_timeout # no default, no tfvars entry\n}\n",
-        good='variable "worker_timeout" {\n  default = 60\n}\n',
+        bad=Example(
+            f"{INFRA_DEV}/main.tf",
+            """
+            variable "worker_timeout" {}
+
+            module "worker" {
+              source  = "../../../components/lambda_worker"
+              timeout = var.worker_timeout # no default, no tfvars entry
+            }
+            """,
+        ),
+        good=Example(
+            f"{INFRA_DEV}/main.tf",
+            """
+            variable "worker_timeout" {
+              default = 60
+            }
+            """,
+        ),
     ),
 )
+
+
+@RULE.check
+def check(context: RuleContext) -> Iterator[Finding]:
+    # Other rules emit TG001 findings themselves, through RuleContext.unverifiable.
+    return iter(())

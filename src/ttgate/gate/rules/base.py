@@ -23,6 +23,17 @@ from ttgate.gate.values import Unknown, as_number, display
 CORE_DEV = "practice/deploy/10_core/environments/dev"
 INFRA_DEV = "practice/deploy/20_infra/environments/dev"
 APP_DEV = "practice/deploy/30_app/environments/dev"
+_STATE_KEYS = {"10_core": "core", "20_infra": "infra", "30_app": "app"}
+_RUNBOOK_BACKEND = """\
+terraform {{
+  backend "s3" {{
+    key            = "{key}/terraform.tfstate"
+    region         = "ap-southeast-1"
+    encrypt        = true
+    dynamodb_table = "tt-practice-tf-locks"
+  }}
+}}
+"""
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,8 @@ class Example:
     """A doc example: HCL shown in the docs, the file it is written to, and files it needs beside it.
 
     The doc test writes ``files`` and ``hcl`` (at ``file``) into a tree and checks the rule on it.
-    ``hcl`` is dedented, so it can be written as an indented triple-quoted string.
+    The example's stack gets the runbook's backend (a ``backend.tf`` beside it) unless the example
+    or ``files`` writes one. ``hcl`` is dedented, so it can be an indented triple-quoted string.
     """
 
     file: str
@@ -42,10 +54,12 @@ class Example:
 
     def tree(self) -> dict[str, str]:
         """File path -> text of every file the example needs."""
-        return {
-            **{path: textwrap.dedent(text).lstrip("\n") for path, text in self.files.items()},
-            self.file: self.hcl,
-        }
+        directory = self.file.rsplit("/", 1)[0]
+        layer = directory.split("/")[-3] if directory.count("/") >= 2 else ""
+        files = {f"{directory}/backend.tf": _RUNBOOK_BACKEND.format(key=_STATE_KEYS.get(layer, layer))}
+        files.update((path, textwrap.dedent(text).lstrip("\n")) for path, text in self.files.items())
+        files[self.file] = self.hcl
+        return files
 
 
 @dataclass(frozen=True)

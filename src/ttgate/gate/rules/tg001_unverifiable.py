@@ -5,7 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ttgate.gate.findings import Finding, Severity
-from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc
+from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc
+
+# The component the examples call: TG201 needs the function's timeout.
+WORKER_COMPONENT = """
+variable "timeout" {}
+
+resource "aws_sqs_queue" "jobs" {
+  name                       = "tt-practice-dev-jobs-queue"
+  visibility_timeout_seconds = 360
+}
+
+resource "aws_lambda_function" "this" {
+  function_name = "tt-practice-dev-worker"
+  timeout       = var.timeout
+}
+
+resource "aws_lambda_event_source_mapping" "this" {
+  event_source_arn = aws_sqs_queue.jobs.arn
+  function_name    = aws_lambda_function.this.arn
+}
+"""
 
 RULE = Rule(
     id="TG001",
@@ -25,7 +45,7 @@ RULE = Rule(
         "the underlying rule on that line with a reason when it is verified elsewhere. Raise "
         "TG001's severity in the policy to make unknowns block merges.",
         bad=Example(
-            f"{INFRA_DEV}/main.tf",
+            f"{APP_DEV}/main.tf",
             """
             variable "worker_timeout" {}
 
@@ -34,14 +54,21 @@ RULE = Rule(
               timeout = var.worker_timeout # no default, no tfvars entry
             }
             """,
+            files={"practice/deploy/components/lambda_worker/main.tf": WORKER_COMPONENT},
         ),
         good=Example(
-            f"{INFRA_DEV}/main.tf",
+            f"{APP_DEV}/main.tf",
             """
             variable "worker_timeout" {
               default = 60
             }
+
+            module "worker" {
+              source  = "../../../components/lambda_worker"
+              timeout = var.worker_timeout
+            }
             """,
+            files={"practice/deploy/components/lambda_worker/main.tf": WORKER_COMPONENT},
         ),
     ),
 )

@@ -75,6 +75,17 @@ RULE = Rule(
               name                       = "tt-practice-dev-main-queue"
               visibility_timeout_seconds = 360 # 6 × 60 s
             }
+
+            resource "aws_lambda_function" "worker" {
+              function_name = "tt-practice-dev-worker"
+              timeout       = 60
+              # ...
+            }
+
+            resource "aws_lambda_event_source_mapping" "worker" {
+              event_source_arn = aws_sqs_queue.main.arn
+              function_name    = aws_lambda_function.worker.arn
+            }
             """,
         ),
     ),

@@ -7,7 +7,7 @@ from typing import Any
 
 from ttgate.gate.findings import Finding, Severity
 from ttgate.gate.model import Resource
-from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, display
 
 LOG_GROUP_PREFIX = "/aws/lambda/"
@@ -32,7 +32,7 @@ RULE = Rule(
         fix="Declare the log group next to the function (with `retention_in_days`) and make the "
         "function depend on it, or build the function with the shared `components/lambda_*` module.",
         bad=Example(
-            f"{INFRA_DEV}/main.tf",
+            f"{APP_DEV}/main.tf",
             """
             resource "aws_lambda_function" "event_processor" {
               function_name = "tt-practice-dev-event-processor"
@@ -41,7 +41,7 @@ RULE = Rule(
             """,
         ),
         good=Example(
-            f"{INFRA_DEV}/main.tf",
+            f"{APP_DEV}/main.tf",
             """
             resource "aws_cloudwatch_log_group" "event_processor" {
               name              = "/aws/lambda/tt-practice-dev-event-processor"

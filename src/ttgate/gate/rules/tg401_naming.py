@@ -10,7 +10,7 @@ from ttgate.gate.findings import Finding, Severity
 from ttgate.gate.model import Resource
 from ttgate.gate.names import template_regex
 from ttgate.gate.policy import Parameter
-from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.rules.sqs import dead_letter_queues
 from ttgate.gate.values import Unknown, display
 
@@ -59,7 +59,7 @@ RULE = Rule(
         fix='Build names from the variables: `"${var.project}-${var.environment}-worker"`; use the '
         "shared modules (components/lambda_*, 20_infra/modules/sqs), which already do.",
         bad=Example(
-            f"{INFRA_DEV}/main.tf",
+            f"{APP_DEV}/main.tf",
             """
             resource "aws_lambda_function" "worker" {
               function_name = "worker_prod"
@@ -72,7 +72,7 @@ RULE = Rule(
             """,
         ),
         good=Example(
-            f"{INFRA_DEV}/main.tf",
+            f"{APP_DEV}/main.tf",
             """
             resource "aws_lambda_function" "worker" {
               function_name = "${var.project}-${var.environment}-worker"
@@ -83,6 +83,17 @@ RULE = Rule(
               name = "${var.project}-${var.environment}-jobs-queue"
             }
             """,
+            files={
+                f"{APP_DEV}/variables.tf": """
+                variable "project" {
+                  default = "tt-practice"
+                }
+
+                variable "environment" {
+                  default = "dev"
+                }
+                """
+            },
         ),
     ),
 )

@@ -9,7 +9,7 @@ from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.links import same_resource
 from ttgate.gate.model import Location, Resource
 from ttgate.gate.rules.backend import backend_resources
-from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.base import CORE_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, display
 
 RULE = Rule(
@@ -33,7 +33,7 @@ RULE = Rule(
         fix='Add `resource "aws_s3_bucket_versioning"` with `bucket = aws_s3_bucket.state.id` and '
         '`versioning_configuration { status = "Enabled" }`, or set the status back to "Enabled".',
         bad=Example(
-            f"{INFRA_DEV}/main.tf",
+            f"{CORE_DEV}/main.tf",
             """
             resource "aws_s3_bucket" "state" {
               bucket = "tt-practice-tf-state-dev-057336397237"
@@ -48,7 +48,7 @@ RULE = Rule(
             """,
         ),
         good=Example(
-            f"{INFRA_DEV}/main.tf",
+            f"{CORE_DEV}/main.tf",
             """
             resource "aws_s3_bucket" "state" {
               bucket = "tt-practice-tf-state-dev-057336397237"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ttgate.gate.findings import Finding, Severity
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.backend import backend_resources
-from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.base import CORE_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, display
 
 LOCK_KEY = "LockID"
@@ -37,7 +37,7 @@ RULE = Rule(
         runbook="Troubleshooting Common Issues › Terraform Issues › State Lock Conflicts",
         fix='Set `hash_key = "LockID"` with `attribute { name = "LockID", type = "S" }` and no range key.',
         bad=Example(
-            f"{INFRA_DEV}/main.tf",
+            f"{CORE_DEV}/main.tf",
             """
             resource "aws_dynamodb_table" "locks" {
               name         = "tt-practice-tf-locks"
@@ -52,7 +52,7 @@ RULE = Rule(
             """,
         ),
         good=Example(
-            f"{INFRA_DEV}/main.tf",
+            f"{CORE_DEV}/main.tf",
             """
             resource "aws_dynamodb_table" "locks" {
               name         = "tt-practice-tf-locks"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 
 from ttgate.gate.findings import Finding, Related, Severity
@@ -25,6 +26,21 @@ from ttgate.gate.values import Unknown, display
 LAMBDA_DEFAULT_TIMEOUT = 3
 SQS_DEFAULT_VISIBILITY = 30
 
+# The examples' consumer: shown after the failing queue, beside the passing one in its own file.
+CONSUMER = textwrap.dedent(
+    """
+    resource "aws_lambda_function" "worker" {
+      function_name = "tt-practice-dev-worker"
+      timeout       = 60
+      # ...
+    }
+
+    resource "aws_lambda_event_source_mapping" "worker" {
+      event_source_arn = aws_sqs_queue.main.arn
+      function_name    = aws_lambda_function.worker.arn
+    }
+    """
+).lstrip()
 
 RULE = Rule(
     id="TG201",
@@ -50,23 +66,16 @@ RULE = Rule(
         "before 30_app when you raise both.",
         bad=Example(
             f"{INFRA_DEV}/main.tf",
-            """
+            textwrap.dedent(
+                """
             resource "aws_sqs_queue" "main" {
               name                       = "tt-practice-dev-main-queue"
               visibility_timeout_seconds = 300
             }
-
-            resource "aws_lambda_function" "worker" {
-              function_name = "tt-practice-dev-worker"
-              timeout       = 60
-              # ...
-            }
-
-            resource "aws_lambda_event_source_mapping" "worker" {
-              event_source_arn = aws_sqs_queue.main.arn
-              function_name    = aws_lambda_function.worker.arn
-            }
-            """,
+            """
+            )
+            + "\n"
+            + CONSUMER,
         ),
         good=Example(
             f"{INFRA_DEV}/main.tf",
@@ -75,18 +84,8 @@ RULE = Rule(
               name                       = "tt-practice-dev-main-queue"
               visibility_timeout_seconds = 360 # 6 × 60 s
             }
-
-            resource "aws_lambda_function" "worker" {
-              function_name = "tt-practice-dev-worker"
-              timeout       = 60
-              # ...
-            }
-
-            resource "aws_lambda_event_source_mapping" "worker" {
-              event_source_arn = aws_sqs_queue.main.arn
-              function_name    = aws_lambda_function.worker.arn
-            }
             """,
+            files={f"{INFRA_DEV}/consumer.tf": CONSUMER},
         ),
     ),
 )

@@ -35,6 +35,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ttgate.gate.engine import run_rules
+from ttgate.gate.findings import Finding
+from ttgate.gate.model import Model
+from ttgate.gate.plan import PlanSpec, add_plans
+from ttgate.gate.policy import Policy, load_policy
+from ttgate.gate.rules import RULES
+
 TERRAFORM_VERSION = "1.9.8"
 AWS = "registry.terraform.io/hashicorp/aws"
 BUILTIN = "terraform.io/builtin/terraform"
@@ -304,3 +311,109 @@ def _tree(instances: list[dict[str, Any]]) -> dict[str, Any]:
             {key: value for key, value in instance.items() if key != "_module"}
         )
     return root
+
+
+# --------------------------------------------------------------------------------------------------
+# The runbook's order-processor as plans: what the rule tests build their plan cases from.
+
+QUEUE = "tt-practice-dev-orders-queue"
+DLQ = "tt-practice-dev-orders-dlq"
+FUNCTION = "tt-practice-dev-order-processor"
+LOG_GROUP = f"/aws/lambda/{FUNCTION}"
+STATE_BUCKET = "tt-practice-tf-state-dev-057336397237"
+APP_DEV = "practice/deploy/30_app/environments/dev"
+
+
+def check(
+    tmp_path: Path, plans: dict[str, Plan], model: Model | None = None, policy: Policy | None = None
+) -> list[Finding]:
+    """Write each plan, load them as LABEL=FILE (over ``model``'s HCL stacks if given), run every rule."""
+    policy = policy or load_policy(RULES)
+    model = model or Model(root=tmp_path)
+    specs = []
+    for label, plan in plans.items():
+        specs.append(PlanSpec(label, plan.write(tmp_path / f"{label.replace('/', '_')}.json")))
+    add_plans(model, specs, policy)
+    return run_rules(model, policy)
+
+
+def found(findings: list[Finding], *rules: str) -> list[tuple[str, str | None, str, str]]:
+    """(rule, address, stack label, severity) of the findings of ``rules``."""
+    return [
+        (f.rule, f.address, f.stack.label if f.stack else "", f.severity.label)
+        for f in findings
+        if f.rule in rules
+    ]
+
+
+def queue(name: str, **attributes: object) -> dict[str, object]:
+    """An existing standard queue's attributes, as the AWS provider reports them (unset: SQS defaults)."""
+    return {
+        "arn": sqs_arn(name),
+        "fifo_queue": False,
+        "id": sqs_url(name),
+        "message_retention_seconds": 345600,
+        "name": name,
+        "redrive_policy": "",
+        "url": sqs_url(name),
+        "visibility_timeout_seconds": 30,
+        **attributes,
+    }
+
+
+def redrive(dlq: str, count: int = 3) -> str:
+    return json.dumps({"deadLetterTargetArn": sqs_arn(dlq), "maxReceiveCount": count})
+
+
+def function(name: str = FUNCTION, timeout: int = 10) -> dict[str, object]:
+    return {
+        "arn": f"arn:aws:lambda:ap-southeast-1:057336397237:function:{name}",
+        "function_name": name,
+        "logging_config": [{"log_format": "Text", "log_group": f"/aws/lambda/{name}"}],
+        "timeout": timeout,
+    }
+
+
+def app_plan(queue_arn: str, timeout: int = 10) -> Plan:
+    """30_app/dev: order-processor (existing) consumes the queue whose ARN 20_infra's state outputs."""
+    return (
+        Plan(environment="dev")
+        .remote_state("infra", "infra/terraform.tfstate", outputs={"orders_queue_arn": queue_arn})
+        .resource("aws_lambda_function.order_processor", function(timeout=timeout), action="no-op")
+        .resource(
+            "aws_lambda_event_source_mapping.order_processor",
+            {
+                "event_source_arn": queue_arn,
+                "function_name": FUNCTION,
+                "maximum_batching_window_in_seconds": 0,
+            },
+            unknown=["uuid"],
+            config={
+                "event_source_arn": ref("data.terraform_remote_state.infra.outputs.orders_queue_arn"),
+                "function_name": ref("aws_lambda_function.order_processor.function_name"),
+            },
+        )
+    )
+
+
+def alarm(dlq: str, **attributes: object) -> dict[str, object]:
+    """The runbook's alarm on a DLQ."""
+    return {
+        "alarm_name": f"{dlq}-messages-alarm",
+        "comparison_operator": "GreaterThanOrEqualToThreshold",
+        "dimensions": {"QueueName": dlq},
+        "evaluation_periods": 1,
+        "metric_name": "ApproximateNumberOfMessagesVisible",
+        "namespace": "AWS/SQS",
+        "period": 60,
+        "statistic": "Maximum",
+        "threshold": 1,
+        **attributes,
+    }
+
+
+LOG_GROUP_ADDRESS = "aws_cloudwatch_log_group.order_processor"
+
+
+def planned_log_group(retention: int | None) -> dict[str, object]:
+    return {"log_group_class": "STANDARD", "name": LOG_GROUP, "retention_in_days": retention}

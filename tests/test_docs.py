@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.helpers import check, write_tree
 
 from ttgate.cli import main
 from ttgate.gate.reporters.rule_docs import explain_text, rendered_pages
 from ttgate.gate.rules import RULES
+from ttgate.gate.rules.base import Example
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules"
 RUNBOOK = Path(__file__).resolve().parents[2] / "shared" / "runbook.md"
@@ -29,10 +31,23 @@ def test_docs_in_the_repository_match_the_rules() -> None:
 @pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))
 def test_every_rule_is_documented(rule) -> None:
     doc = rule.doc
-    for part in (doc.what, doc.why, doc.runbook, doc.fix, doc.bad, doc.good, rule.summary):
+    for part in (doc.what, doc.why, doc.runbook, doc.fix, doc.bad.hcl, doc.good.hcl, rule.summary):
         assert part.strip(), f"{rule.id} has an empty doc section"
     assert rule.id[:2] == "TG" and rule.id[2:].isdigit()
     assert rule.name == rule.name.lower() and " " not in rule.name
+
+
+def _rules_found(example: Example, root: Path) -> set[str]:
+    findings = check(write_tree(root, example.tree()))
+    return {f.rule for f in findings} | {f.for_rule for f in findings if f.for_rule}
+
+
+@pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))
+def test_the_failing_example_fails_and_the_passing_one_passes(rule, tmp_path: Path) -> None:
+    """The docs' examples are run: a reader who copies one sees what the doc promises."""
+    (tmp_path / ".git").mkdir()
+    assert rule.id in _rules_found(rule.doc.bad, tmp_path / "bad"), f"{rule.id}'s failing example passes"
+    assert rule.id not in _rules_found(rule.doc.good, tmp_path / "good"), f"{rule.id}'s passing example fails"
 
 
 @pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import check, stack, summary, write_tree
+import pytest
+from tests import plan_builder as plans
+from tests.helpers import check, load, stack, summary, write_tree
+
+from ttgate.errors import UserError
+from ttgate.gate.model import Model
+from ttgate.gate.plan import PlanSpec, add_plans
+from ttgate.gate.policy import load_policy
+from ttgate.gate.rules import RULES
 
 APP = "practice/deploy/30_app/environments/dev"
 BAD_RETENTION = 'resource "aws_cloudwatch_log_group" "g" {\n  name = "g"\n  retention_in_days = 10\n}\n'
@@ -75,3 +83,39 @@ def test_missing_module_source(tmp_path: Path) -> None:
     # Not a syntax error: the message and the fix say what is wrong with the call instead.
     assert "Cannot read this file" not in finding.message
     assert finding.fix.startswith("Correct the source path")
+
+
+# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+
+
+def test_tg000_a_bad_plan_is_an_input_error_not_a_finding(tmp_path: Path) -> None:
+    path = tmp_path / "20_infra.json"
+    path.write_text('{"format_version": "1.2", "planned_values": {', encoding="utf-8")
+    with pytest.raises(UserError, match="invalid JSON"):
+        add_plans(Model(root=tmp_path), [PlanSpec("20_infra/dev", path)], load_policy(RULES))
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param(True, id="broken file"),
+        pytest.param(False, id="no broken file"),
+    ],
+)
+def test_tg000_broken_hcl_beside_a_plan_is_still_reported_and_the_plan_checked(
+    tmp_path: Path, broken: bool
+) -> None:
+    extra = {"broken__tf": 'resource "aws_sqs_queue" "q" {\n  name = "q"\n'} if broken else {}
+    write_tree(tmp_path, stack("30_app", "dev", **extra))
+    plan = plans.Plan(environment="dev").resource(
+        "aws_cloudwatch_log_group.worker",
+        {"name": "/aws/lambda/tt-practice-dev-worker", "retention_in_days": 10},
+    )
+    findings = plans.check(tmp_path, {"30_app/dev": plan}, model=load(tmp_path))
+    assert sorted(plans.found(findings, "TG000", "TG301")) == [
+        *([("TG000", None, "30_app/dev", "error")] if broken else []),
+        ("TG301", "aws_cloudwatch_log_group.worker", "30_app/dev", "error"),
+    ]
+    if broken:
+        [parse_error] = [f for f in findings if f.rule == "TG000"]
+        assert parse_error.location is not None and parse_error.location.file == f"{plans.APP_DEV}/broken.tf"

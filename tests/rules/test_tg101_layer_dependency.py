@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from tests import plan_builder as plans
 from tests.helpers import check, stack, summary, write_tree
 
 CORE = "practice/deploy/10_core/environments/dev"
@@ -129,3 +131,26 @@ def test_lower_layer_and_shared_components_pass(tmp_path: Path) -> None:
         },
     )
     assert findings(tmp_path) == []
+
+
+# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("10_core/dev", [("TG101", "data.terraform_remote_state.infra", "10_core/dev", "error")]),
+        ("30_app/dev", []),
+    ],
+)
+def test_tg101_reading_infra_state_from_remote_state_in_prior_state(
+    tmp_path: Path, label: str, expected: list[tuple[str, str, str, str]]
+) -> None:
+    plan = plans.Plan(environment="dev").remote_state(
+        "infra", "infra/terraform.tfstate", outputs={"orders_queue_arn": plans.sqs_arn(plans.QUEUE)}
+    )
+    plan.resource(
+        "aws_ssm_parameter.queue", {"name": "/dev/orders-queue", "value": plans.sqs_arn(plans.QUEUE)}
+    )
+    findings = plans.check(tmp_path, {label: plan})
+    assert plans.found(findings, "TG101") == expected

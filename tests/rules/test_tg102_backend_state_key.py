@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.helpers import check, stack, summary, write_tree
+from tests import plan_builder as plans
+from tests.helpers import check, load, stack, summary, write_tree
 
 from ttgate.gate.findings import Finding
 
@@ -203,3 +204,43 @@ def test_suppressing_tg102_also_silences_its_unverifiable_notice(tmp_path: Path)
     [notice] = check(tmp_path, "TG001")
     assert notice.suppressed
     assert notice.suppression_reason == "key set by the wrapper script"
+
+
+# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+
+
+def test_tg102_a_plan_alone_carries_no_backend_and_gives_no_finding(tmp_path: Path) -> None:
+    by_label = {
+        f"{layer}/dev": plans.Plan(environment="dev").resource(
+            "aws_ssm_parameter.marker", {"name": f"/dev/{layer}", "value": layer}
+        )
+        for layer in ("10_core", "20_infra", "30_app")
+    }
+    findings = plans.check(tmp_path, by_label)
+    assert plans.found(findings, "TG102") == []
+
+
+@pytest.mark.parametrize(
+    "key, expected",
+    [
+        ("core/terraform.tfstate", [("TG102", None, "30_app/dev", "error")]),
+        ("app/terraform.tfstate", []),
+    ],
+)
+def test_tg102_a_plan_over_its_hcl_stack_keeps_the_hcls_backend(
+    tmp_path: Path, key: str, expected: list[tuple[str, None, str, str]]
+) -> None:
+    files = stack("30_app", "dev")
+    files[f"{plans.APP_DEV}/backend.tf"] = files[f"{plans.APP_DEV}/backend.tf"].replace(
+        "app/terraform.tfstate", key
+    )
+    write_tree(tmp_path, files)
+    plan = plans.Plan(environment="dev").resource(
+        "aws_ssm_parameter.marker", {"name": "/dev/app", "value": "app"}
+    )
+    findings = plans.check(tmp_path, {"30_app/dev": plan}, model=load(tmp_path))
+    assert plans.found(findings, "TG102") == expected
+    for finding in (f for f in findings if f.rule == "TG102"):
+        assert finding.source == "plan"
+        assert finding.location is not None
+        assert (finding.location.file, finding.location.line) == (f"{plans.APP_DEV}/backend.tf", 3)  # key =

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from tests import plan_builder as plans
 from tests.helpers import check, stack, summary, write_tree
 
 APP_DEV = "practice/deploy/30_app/environments/dev"
@@ -199,3 +201,20 @@ def test_examples_have_everything_in_its_layer() -> None:
     for example in ("passing", "failing"):
         findings = check(EXAMPLES / example)
         assert [f for f in findings if f.rule == "TG103" or f.message.startswith("TG103")] == [], example
+
+
+# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("20_infra/dev", [("TG103", "aws_lambda_function.order_processor", "20_infra/dev", "warning")]),
+        ("30_app/dev", []),
+    ],
+)
+def test_tg103_a_lambda_function_in_the_infra_plan(
+    tmp_path: Path, label: str, expected: list[tuple[str, str, str, str]]
+) -> None:
+    plan = plans.Plan(environment="dev").resource("aws_lambda_function.order_processor", plans.function())
+    assert plans.found(plans.check(tmp_path, {label: plan}), "TG103") == expected

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from tests import plan_builder as plans
 from tests.helpers import check, stack, summary, write_tree
 
 INFRA = "practice/deploy/20_infra/environments/dev"
@@ -294,3 +296,131 @@ def test_cross_stack_unknown_visibility_is_unverifiable(tmp_path: Path) -> None:
     result = [f for f in check(root) if f.rule in ("TG201", "TG001")]
     assert summary(result) == [("TG001", "practice/deploy/20_infra/modules/queue/main.tf", 6, "20_infra/dev")]
     assert "visibility timeout" in result[0].message
+
+
+# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("visibility, fails", [(30, True), (60, False)])
+def test_tg201_cross_plan_consumer_joined_by_the_arn_from_remote_state(
+    tmp_path: Path, visibility: int, fails: bool
+) -> None:
+    infra = plans.Plan(environment="dev").resource(
+        "aws_sqs_queue.orders",
+        plans.queue(plans.QUEUE, visibility_timeout_seconds=visibility),
+        action="no-op",
+    )
+    findings = plans.check(
+        tmp_path,
+        {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+    )
+    assert plans.found(findings, "TG201", "TG001") == (
+        [("TG201", "aws_sqs_queue.orders", "20_infra/dev", "error")] if fails else []
+    )
+    if fails:
+        [finding] = [f for f in findings if f.rule == "TG201"]
+        assert f"{plans.FUNCTION} (30_app/dev)" in finding.message
+
+
+@pytest.mark.parametrize("visibility, fails", [(30, True), (360, False)])
+def test_tg201_same_plan_new_queue_linked_through_the_configuration(
+    tmp_path: Path, visibility: int, fails: bool
+) -> None:
+    plan = (
+        plans.Plan(environment="dev")
+        .resource(
+            "aws_sqs_queue.jobs",
+            {"name": "tt-practice-dev-jobs-queue", "visibility_timeout_seconds": visibility},
+            unknown=["url"],
+            config={"name": "tt-practice-dev-jobs-queue", "visibility_timeout_seconds": visibility},
+        )
+        .resource("aws_lambda_function.jobs", {"function_name": "tt-practice-dev-jobs", "timeout": 60})
+        .resource(
+            "aws_lambda_event_source_mapping.jobs",
+            {"function_name": "tt-practice-dev-jobs"},
+            unknown=["event_source_arn", "uuid"],
+            config={
+                "event_source_arn": plans.ref("aws_sqs_queue.jobs.arn"),
+                "function_name": plans.ref("aws_lambda_function.jobs.function_name"),
+            },
+        )
+    )
+    findings = plans.check(tmp_path, {"30_app/dev": plan})
+    assert plans.found(findings, "TG201", "TG001") == (
+        [("TG201", "aws_sqs_queue.jobs", "30_app/dev", "error")] if fails else []
+    )
+
+
+@pytest.mark.parametrize("visibility, fails", [(30, True), (60, False)])
+def test_tg201_module_addresses_in_both_plans(tmp_path: Path, visibility: int, fails: bool) -> None:
+    infra = plans.Plan(environment="dev").resource(
+        "module.orders_queue.aws_sqs_queue.main",
+        plans.queue(plans.QUEUE, visibility_timeout_seconds=visibility),
+        action="no-op",
+    )
+    app = (
+        plans.Plan(environment="dev")
+        .remote_state(
+            "infra", "infra/terraform.tfstate", outputs={"orders_queue_arn": plans.sqs_arn(plans.QUEUE)}
+        )
+        .resource("module.order_processor.aws_lambda_function.this", plans.function(), action="no-op")
+        .resource(
+            "module.order_processor.aws_lambda_event_source_mapping.this[0]",
+            {"event_source_arn": plans.sqs_arn(plans.QUEUE), "function_name": plans.FUNCTION},
+            action="no-op",
+        )
+    )
+    findings = plans.check(tmp_path, {"20_infra/dev": infra, "30_app/dev": app})
+    assert plans.found(findings, "TG201", "TG001") == (
+        [("TG201", "module.orders_queue.aws_sqs_queue.main", "20_infra/dev", "error")] if fails else []
+    )
+
+
+@pytest.mark.parametrize("visibility, fails", [(30, True), (60, False)])
+def test_tg201_count_indexed_queue(tmp_path: Path, visibility: int, fails: bool) -> None:
+    infra = plans.Plan(environment="dev").resource(
+        "aws_sqs_queue.q[0]", plans.queue(plans.QUEUE, visibility_timeout_seconds=visibility), action="no-op"
+    )
+    findings = plans.check(
+        tmp_path,
+        {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+    )
+    assert plans.found(findings, "TG201", "TG001") == (
+        [("TG201", "aws_sqs_queue.q[0]", "20_infra/dev", "error")] if fails else []
+    )
+
+
+@pytest.mark.parametrize("known", [False, True], ids=["visibility unknown", "visibility known"])
+def test_tg201_visibility_unknown_until_apply_is_tg001(tmp_path: Path, known: bool) -> None:
+    values = plans.queue(plans.QUEUE, visibility_timeout_seconds=30)
+    if not known:
+        del values["visibility_timeout_seconds"]
+    infra = (
+        plans.Plan(environment="dev")
+        .resource(
+            "random_integer.visibility",
+            {"max": 900, "min": 60},
+            unknown=["result"],
+            provider=plans.RANDOM,
+            config={"max": 900, "min": 60},
+        )
+        .resource(
+            "aws_sqs_queue.orders",
+            values,
+            action="update",
+            before={"visibility_timeout_seconds": 120},
+            unknown=[] if known else ["visibility_timeout_seconds"],
+            config={
+                "visibility_timeout_seconds": 30 if known else plans.ref("random_integer.visibility.result")
+            },
+        )
+    )
+    findings = plans.check(
+        tmp_path,
+        {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+    )
+    assert plans.found(findings, "TG201", "TG001") == (
+        [("TG201", "aws_sqs_queue.orders", "20_infra/dev", "error")]
+        if known
+        else [("TG001", "aws_sqs_queue.orders", "20_infra/dev", "notice")]
+    )

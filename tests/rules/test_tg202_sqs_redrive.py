@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
+from tests import plan_builder as plans
 from tests.helpers import check, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
@@ -325,3 +327,106 @@ def _actual(root: Path, rule: str) -> set[tuple[str, str, int, str]]:
 def test_examples() -> None:
     assert _actual(REPO / "examples/passing", "TG202") == set()
     assert _actual(REPO / "examples/failing", "TG202") == _expected("TG202") == set()
+
+
+# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("has_redrive", [False, True], ids=["no redrive policy", "redrive policy"])
+def test_tg202_consumed_queue_without_redrive_policy(tmp_path: Path, has_redrive: bool) -> None:
+    infra = (
+        plans.Plan(environment="dev")
+        .resource(
+            "aws_sqs_queue.orders_dlq",
+            plans.queue(plans.DLQ, message_retention_seconds=1209600),
+            action="no-op",
+        )
+        .resource(
+            "aws_sqs_queue.orders",
+            plans.queue(
+                plans.QUEUE,
+                visibility_timeout_seconds=60,
+                redrive_policy=plans.redrive(plans.DLQ) if has_redrive else "",
+            ),
+            action="no-op",
+        )
+    )
+    findings = plans.check(
+        tmp_path, {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE))}
+    )
+    assert plans.found(findings, "TG202", "TG001") == (
+        [] if has_redrive else [("TG202", "aws_sqs_queue.orders", "20_infra/dev", "error")]
+    )
+
+
+@pytest.mark.parametrize(
+    "count, expected", [(5, [("TG202", "aws_sqs_queue.orders", "20_infra/dev", "warning")]), (3, [])]
+)
+def test_tg202_max_receive_count(
+    tmp_path: Path, count: int, expected: list[tuple[str, str, str, str]]
+) -> None:
+    infra = (
+        plans.Plan(environment="dev")
+        .resource(
+            "aws_sqs_queue.orders_dlq",
+            plans.queue(plans.DLQ, message_retention_seconds=1209600),
+            action="no-op",
+        )
+        .resource(
+            "aws_sqs_queue.orders",
+            plans.queue(
+                plans.QUEUE, visibility_timeout_seconds=60, redrive_policy=plans.redrive(plans.DLQ, count)
+            ),
+            action="no-op",
+        )
+    )
+    findings = plans.check(
+        tmp_path, {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE))}
+    )
+    assert plans.found(findings, "TG202", "TG001") == expected
+
+
+@pytest.mark.parametrize("known", [False, True], ids=["redrive unknown", "redrive known"])
+def test_tg202_redrive_policy_unknown_until_apply_still_finds_its_new_dlq(
+    tmp_path: Path, known: bool
+) -> None:
+    """The existing queue gets a redrive policy to a new DLQ: the policy is unknown (it holds the new
+    ARN), so maxReceiveCount cannot be read (TG001), but the configuration names the DLQ, which is checked."""
+    orders = plans.queue(plans.QUEUE, visibility_timeout_seconds=60)
+    if known:
+        orders["redrive_policy"] = plans.redrive(plans.DLQ)
+    else:
+        del orders["redrive_policy"]
+    infra = (
+        plans.Plan(environment="dev")
+        .resource(
+            "aws_sqs_queue.orders_dlq",
+            {"name": plans.DLQ, "message_retention_seconds": 345600},
+            unknown=["url"],
+            config={"name": plans.ref("var.project", "var.environment"), "message_retention_seconds": 345600},
+        )
+        .resource(
+            "aws_sqs_queue.orders",
+            orders,
+            action="update",
+            before={"redrive_policy": ""},
+            unknown=[] if known else ["redrive_policy"],
+            config={"redrive_policy": plans.ref("aws_sqs_queue.orders_dlq.arn")},
+        )
+    )
+    findings = plans.check(
+        tmp_path, {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE))}
+    )
+    dlq_findings = [
+        ("TG203", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error"),
+        ("TG204", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error"),
+    ]
+    if known:
+        assert plans.found(findings, "TG001", "TG202", "TG203", "TG204") == dlq_findings
+    else:
+        assert plans.found(findings, "TG001", "TG202", "TG203", "TG204") == [
+            ("TG001", "aws_sqs_queue.orders", "20_infra/dev", "notice"),
+            *dlq_findings,
+        ]
+        [notice] = [f for f in findings if f.rule == "TG001"]
+        assert notice.for_rule == "TG202"

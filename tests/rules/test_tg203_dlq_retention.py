@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
+from tests import plan_builder as plans
 from tests.helpers import check, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
+from ttgate.gate.policy import load_policy
+from ttgate.gate.rules import RULES
 
 REPO = Path(__file__).resolve().parents[2]
 INFRA = "practice/deploy/20_infra/environments/dev"
@@ -261,3 +265,88 @@ def test_examples() -> None:
     expected = _expected("TG203")
     assert len(expected) == 1  # the events DLQ in dev
     assert _actual(REPO / "examples/failing", "TG203") == expected
+
+
+# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("retention, fails", [(345600, True), (1209600, False)])
+def test_tg203_dlq_retention(tmp_path: Path, retention: int, fails: bool) -> None:
+    infra = (
+        plans.Plan(environment="dev")
+        .resource(
+            "aws_sqs_queue.orders_dlq",
+            plans.queue(plans.DLQ, message_retention_seconds=retention),
+            action="no-op",
+        )
+        .resource(
+            "aws_sqs_queue.orders",
+            plans.queue(plans.QUEUE, redrive_policy=plans.redrive(plans.DLQ)),
+            action="no-op",
+        )
+    )
+    findings = plans.check(tmp_path, {"20_infra/dev": infra})
+    assert plans.found(findings, "TG203", "TG001") == (
+        [("TG203", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error")] if fails else []
+    )
+
+
+@pytest.mark.parametrize("source_retention, fails", [(604800, True), (345600, False)])
+def test_tg203_dlq_shorter_than_its_source(tmp_path: Path, source_retention: int, fails: bool) -> None:
+    # A team that keeps DLQ messages 4 days: only the comparison with the source queue can fail.
+    policy_file = tmp_path / ".ttgate.yml"
+    policy_file.write_text("rules:\n  TG203: {retention_seconds: 345600}\n", encoding="utf-8")
+    infra = (
+        plans.Plan(environment="dev")
+        .resource(
+            "aws_sqs_queue.orders_dlq",
+            plans.queue(plans.DLQ, message_retention_seconds=345600),
+            action="no-op",
+        )
+        .resource(
+            "aws_sqs_queue.orders",
+            plans.queue(
+                plans.QUEUE,
+                message_retention_seconds=source_retention,
+                redrive_policy=plans.redrive(plans.DLQ),
+            ),
+            action="no-op",
+        )
+    )
+    findings = plans.check(tmp_path, {"20_infra/dev": infra}, policy=load_policy(RULES, explicit=policy_file))
+    assert plans.found(findings, "TG203", "TG001") == (
+        [("TG203", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error")] if fails else []
+    )
+    if fails:
+        [finding] = [f for f in findings if f.rule == "TG203"]
+        assert f"shorter than its source queue {plans.QUEUE}" in finding.message
+
+
+@pytest.mark.parametrize("retention, fails", [(345600, True), (1209600, False)])
+def test_tg203_new_dlq_in_a_module_reached_through_its_output(
+    tmp_path: Path, retention: int, fails: bool
+) -> None:
+    orders = plans.queue(plans.QUEUE)
+    del orders["redrive_policy"]  # unknown: it will hold the new DLQ's ARN
+    infra = (
+        plans.Plan(environment="dev")
+        .resource(
+            "module.orders_dlq.aws_sqs_queue.this",
+            {"name": plans.DLQ, "message_retention_seconds": retention},
+            unknown=["url"],
+            config={"name": plans.DLQ, "message_retention_seconds": retention},
+        )
+        .module_output("orders_dlq", "arn", plans.ref("aws_sqs_queue.this.arn"))
+        .resource(
+            "aws_sqs_queue.orders",
+            orders,
+            action="update",
+            before={"redrive_policy": ""},
+            unknown=["redrive_policy"],
+            config={"redrive_policy": plans.ref("module.orders_dlq.arn")},
+        )
+    )
+    findings = plans.check(tmp_path, {"20_infra/dev": infra})
+    assert plans.found(findings, "TG203", "TG001") == (
+        [("TG203", "module.orders_dlq.aws_sqs_queue.this", "20_infra/dev", "error")] if fails else []
+    )

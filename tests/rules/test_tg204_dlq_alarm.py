@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from tests import plan_builder as plans
 from tests.helpers import check, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
@@ -216,3 +218,70 @@ def test_alarm_in_another_env_does_not_count(tmp_path: Path) -> None:
 def test_unknown_dlq_name_in_alarm_is_unverifiable(tmp_path: Path) -> None:
     main = 'variable "watched" {}\n' + QUEUES + alarm("var.watched")
     assert infra(tmp_path, main) == [("TG001", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")]
+
+
+# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+
+
+def infra_with_dlq() -> plans.Plan:
+    """20_infra/dev: the orders queue and its DLQ (14 days), both existing."""
+    return (
+        plans.Plan(environment="dev")
+        .resource(
+            "aws_sqs_queue.orders_dlq",
+            plans.queue(plans.DLQ, message_retention_seconds=1209600),
+            action="no-op",
+        )
+        .resource(
+            "aws_sqs_queue.orders",
+            plans.queue(plans.QUEUE, redrive_policy=plans.redrive(plans.DLQ)),
+            action="no-op",
+        )
+    )
+
+
+NO_ALARM_IN_PLAN = [("TG204", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error")]
+
+
+@pytest.mark.parametrize(
+    "queue_name, expected",
+    [(plans.DLQ, []), ("tt-practice-dev-orders-queue", NO_ALARM_IN_PLAN)],
+    ids=["the DLQ", "the source"],
+)
+def test_tg204_alarm_on_the_dlqs_queue_name(
+    tmp_path: Path, queue_name: str, expected: list[tuple[str, str, str, str]]
+) -> None:
+    infra = infra_with_dlq().resource(
+        "aws_cloudwatch_metric_alarm.orders_dlq",
+        plans.alarm(plans.DLQ, dimensions={"QueueName": queue_name}),
+        action="no-op",
+    )
+    assert plans.found(plans.check(tmp_path, {"20_infra/dev": infra}), "TG204", "TG001") == expected
+
+
+def test_tg204_dlq_without_any_alarm(tmp_path: Path) -> None:
+    assert (
+        plans.found(plans.check(tmp_path, {"20_infra/dev": infra_with_dlq()}), "TG204", "TG001")
+        == NO_ALARM_IN_PLAN
+    )
+
+
+@pytest.mark.parametrize("label, expected", [("30_app/dev", []), ("30_app/prod", NO_ALARM_IN_PLAN)])
+def test_tg204_alarm_in_another_plan_of_the_same_environment(
+    tmp_path: Path, label: str, expected: list[tuple[str, str, str, str]]
+) -> None:
+    alarms = plans.Plan(environment=label.split("/")[1]).resource(
+        "aws_cloudwatch_metric_alarm.orders_dlq", plans.alarm(plans.DLQ), action="no-op"
+    )
+    findings = plans.check(tmp_path, {"20_infra/dev": infra_with_dlq(), label: alarms})
+    assert plans.found(findings, "TG204", "TG001") == expected
+
+
+@pytest.mark.parametrize("action, expected", [("delete", NO_ALARM_IN_PLAN), ("no-op", [])])
+def test_tg204_an_alarm_being_deleted_does_not_watch_the_dlq(
+    tmp_path: Path, action: str, expected: list[tuple[str, str, str, str]]
+) -> None:
+    infra = infra_with_dlq().resource(
+        "aws_cloudwatch_metric_alarm.orders_dlq", plans.alarm(plans.DLQ), action=action
+    )
+    assert plans.found(plans.check(tmp_path, {"20_infra/dev": infra}), "TG204", "TG001") == expected

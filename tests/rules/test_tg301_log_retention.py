@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from tests import plan_builder as plans
 from tests.helpers import check, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
@@ -108,3 +110,51 @@ def test_unknown_retention_is_unverifiable(tmp_path: Path) -> None:
 
 def test_not_a_number_is_an_error(tmp_path: Path) -> None:
     assert summary(run(tmp_path, log_group('"two weeks"'))) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]
+
+
+# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "retention, expected",
+    [
+        (10, [("TG301", plans.LOG_GROUP_ADDRESS, "30_app/dev", "error")]),
+        (0, [("TG301", plans.LOG_GROUP_ADDRESS, "30_app/dev", "warning")]),
+        (None, [("TG301", plans.LOG_GROUP_ADDRESS, "30_app/dev", "warning")]),
+        (14, []),
+    ],
+)
+def test_tg301_retention_of_a_new_log_group(
+    tmp_path: Path, retention: int | None, expected: list[tuple[str, str, str, str]]
+) -> None:
+    plan = plans.Plan(environment="dev").resource(plans.LOG_GROUP_ADDRESS, plans.planned_log_group(retention))
+    assert plans.found(plans.check(tmp_path, {"30_app/dev": plan}), "TG301", "TG001") == expected
+
+
+@pytest.mark.parametrize(
+    "action, expected",
+    [("delete", []), ("no-op", [("TG301", plans.LOG_GROUP_ADDRESS, "30_app/dev", "error")])],
+)
+def test_tg301_a_log_group_being_deleted_is_not_checked(
+    tmp_path: Path, action: str, expected: list[tuple[str, str, str, str]]
+) -> None:
+    plan = plans.Plan(environment="dev").resource(
+        plans.LOG_GROUP_ADDRESS, plans.planned_log_group(2192), action=action
+    )  # CloudWatch: yes; policy: no
+    assert plans.found(plans.check(tmp_path, {"30_app/dev": plan}), "TG301", "TG001") == expected
+
+
+@pytest.mark.parametrize(
+    "before, after, expected",
+    [(14, 10, [("TG301", plans.LOG_GROUP_ADDRESS, "30_app/dev", "error")]), (2192, 14, [])],
+)
+def test_tg301_an_update_is_checked_on_its_new_value(
+    tmp_path: Path, before: int, after: int, expected: list[tuple[str, str, str, str]]
+) -> None:
+    plan = plans.Plan(environment="dev").resource(
+        plans.LOG_GROUP_ADDRESS,
+        plans.planned_log_group(after),
+        action="update",
+        before={"retention_in_days": before},
+    )
+    assert plans.found(plans.check(tmp_path, {"30_app/dev": plan}), "TG301", "TG001") == expected

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
+from tests import plan_builder as plans
 from tests.helpers import check, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
@@ -306,3 +308,27 @@ def test_examples() -> None:
     expected = _expected("TG302")
     assert len(expected) == 1  # event-processor in dev
     assert _actual(REPO / "examples/failing", "TG302") == expected
+
+
+# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "group_action, expected",
+    [
+        (None, [("TG302", "aws_lambda_function.order_processor", "30_app/dev", "warning")]),
+        ("delete", [("TG302", "aws_lambda_function.order_processor", "30_app/dev", "warning")]),
+        ("no-op", []),
+        ("create", []),
+    ],
+    ids=["no log group", "log group deleted", "log group", "new log group"],
+)
+def test_tg302_function_and_its_log_group(
+    tmp_path: Path, group_action: str | None, expected: list[tuple[str, str, str, str]]
+) -> None:
+    plan = plans.Plan(environment="dev").resource(
+        "aws_lambda_function.order_processor", plans.function(), action="no-op"
+    )
+    if group_action is not None:
+        plan.resource(plans.LOG_GROUP_ADDRESS, plans.planned_log_group(14), action=group_action)
+    assert plans.found(plans.check(tmp_path, {"30_app/dev": plan}), "TG302", "TG001") == expected

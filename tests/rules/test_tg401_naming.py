@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from tests import plan_builder as plans
 from tests.helpers import check, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
@@ -250,3 +252,49 @@ def test_examples_have_no_naming_findings() -> None:
             if f.rule == "TG401" or (f.rule == "TG001" and f.message.startswith("TG401 "))
         ]
         assert summary(findings) == [], example
+
+
+# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "label, address, attribute, name, fails",
+    [
+        ("30_app/dev", "aws_lambda_function.order_processor", "function_name", "OrderProcessor", True),
+        ("30_app/dev", "aws_lambda_function.order_processor", "function_name", plans.FUNCTION, False),
+        ("20_infra/dev", "aws_sqs_queue.orders", "name", "orders", True),
+        ("20_infra/dev", "aws_sqs_queue.orders", "name", plans.QUEUE, False),
+        ("30_app/dev", plans.LOG_GROUP_ADDRESS, "name", "/aws/lambda/order_processor_dev", True),
+        ("30_app/dev", plans.LOG_GROUP_ADDRESS, "name", plans.LOG_GROUP, False),
+    ],
+)
+def test_tg401_names_in_plans(
+    tmp_path: Path, label: str, address: str, attribute: str, name: str, fails: bool
+) -> None:
+    plan = plans.Plan(environment="dev").resource(address, {attribute: name}, config={attribute: name})
+    findings = plans.check(tmp_path, {label: plan})
+    assert plans.found(findings, "TG401", "TG001") == (
+        [("TG401", address, label, "warning")] if fails else []
+    )
+
+
+@pytest.mark.parametrize("name, fails", [("orders-dead-letters", True), (plans.DLQ, False)])
+def test_tg401_a_redrive_target_is_named_as_a_dlq(tmp_path: Path, name: str, fails: bool) -> None:
+    infra = (
+        plans.Plan(environment="dev")
+        .resource(
+            "aws_sqs_queue.orders_dlq", plans.queue(name, message_retention_seconds=1209600), action="no-op"
+        )
+        .resource(
+            "aws_sqs_queue.orders",
+            plans.queue(plans.QUEUE, redrive_policy=plans.redrive(name)),
+            action="no-op",
+        )
+    )
+    findings = plans.check(tmp_path, {"20_infra/dev": infra})
+    assert plans.found(findings, "TG401", "TG001") == (
+        [("TG401", "aws_sqs_queue.orders_dlq", "20_infra/dev", "warning")] if fails else []
+    )
+    if fails:
+        [finding] = [f for f in findings if f.rule == "TG401"]
+        assert finding.message.startswith('Dead-letter queue name "orders-dead-letters"')

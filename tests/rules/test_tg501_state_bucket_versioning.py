@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from tests import plan_builder as plans
 from tests.helpers import check, stack, summary, write_tree
 
 CORE_DEV = "practice/deploy/10_core/environments/dev"
@@ -244,3 +246,63 @@ def test_examples_passing_has_no_finding() -> None:
 def test_examples_failing_versions_its_state_buckets() -> None:
     findings = check(EXAMPLES / "failing")
     assert [f for f in findings if f.rule == "TG501" or f.message.startswith("TG501")] == []
+
+
+# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("status, fails", [("Suspended", True), ("Enabled", False)])
+def test_tg501_versioning_of_the_state_bucket_in_the_core_plan(
+    tmp_path: Path, status: str, fails: bool
+) -> None:
+    core = (
+        plans.Plan(environment="dev")
+        .resource(
+            "module.state_backend.aws_s3_bucket.state",
+            {
+                "arn": f"arn:aws:s3:::{plans.STATE_BUCKET}",
+                "bucket": plans.STATE_BUCKET,
+                "id": plans.STATE_BUCKET,
+            },
+            action="no-op",
+        )
+        .resource(
+            "module.state_backend.aws_s3_bucket_versioning.state",
+            {
+                "bucket": plans.STATE_BUCKET,
+                "id": plans.STATE_BUCKET,
+                "versioning_configuration": [{"mfa_delete": "", "status": status}],
+            },
+            action="update",
+            before={"versioning_configuration": [{"mfa_delete": "", "status": "Enabled"}]},
+            config={"bucket": plans.ref("aws_s3_bucket.state.id")},
+        )
+    )
+    findings = plans.check(tmp_path, {"10_core/dev": core})
+    assert plans.found(findings, "TG501", "TG001") == (
+        [("TG501", "module.state_backend.aws_s3_bucket_versioning.state", "10_core/dev", "error")]
+        if fails
+        else []
+    )
+
+
+@pytest.mark.parametrize("status, fails", [("Suspended", True), ("Enabled", False)])
+def test_tg501_a_new_state_bucket_linked_to_its_versioning_by_the_configuration(
+    tmp_path: Path, status: str, fails: bool
+) -> None:
+    core = (
+        plans.Plan(environment="dev")
+        .resource(
+            "aws_s3_bucket.state", {"bucket": plans.STATE_BUCKET}, config={"bucket": plans.STATE_BUCKET}
+        )
+        .resource(
+            "aws_s3_bucket_versioning.state",
+            {"versioning_configuration": [{"status": status}]},
+            unknown=["bucket"],
+            config={"bucket": plans.ref("aws_s3_bucket.state.id")},
+        )
+    )
+    findings = plans.check(tmp_path, {"10_core/dev": core})
+    assert plans.found(findings, "TG501", "TG001") == (
+        [("TG501", "aws_s3_bucket_versioning.state", "10_core/dev", "error")] if fails else []
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from tests import plan_builder as plans
 from tests.helpers import check, stack, summary, write_tree
 
 CORE_DEV = "practice/deploy/10_core/environments/dev"
@@ -203,3 +205,25 @@ def test_examples_have_correct_lock_tables() -> None:
     for example in ("passing", "failing"):
         findings = check(EXAMPLES / example)
         assert [f for f in findings if f.rule == "TG502" or f.message.startswith("TG502")] == [], example
+
+
+# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("hash_key, fails", [("ID", True), ("LockID", False)])
+def test_tg502_lock_table_hash_key(tmp_path: Path, hash_key: str, fails: bool) -> None:
+    core = plans.Plan(environment="dev").resource(
+        "aws_dynamodb_table.locks",
+        {
+            "attribute": [{"name": hash_key, "type": "S"}],
+            "billing_mode": "PAY_PER_REQUEST",
+            "hash_key": hash_key,
+            "name": "tt-practice-tf-locks",
+            "range_key": None,
+        },
+        action="no-op",
+    )
+    findings = plans.check(tmp_path, {"10_core/dev": core})
+    assert plans.found(findings, "TG502", "TG001") == (
+        [("TG502", "aws_dynamodb_table.locks", "10_core/dev", "error")] if fails else []
+    )

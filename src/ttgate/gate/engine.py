@@ -25,7 +25,7 @@ def run_rules(model: Model, policy: Policy) -> list[Finding]:
             unverifiable_severity=unverifiable.severity if unverifiable.enabled else None,
             policy=policy,
         )
-        findings.extend(rule.check(context))
+        findings.extend(rule.run(context))
     findings = _unique(sorted(findings, key=Finding.sort_key))
     apply_suppressions(model, findings)
     return findings

@@ -14,7 +14,7 @@ import functools
 import importlib.resources
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -65,6 +65,37 @@ class RuleSettings:
     params: Mapping[str, Any]
 
 
+class ParameterProblem(ValueError):
+    """Raised by a parameter's cross-check: what is wrong, and under which key of the value."""
+
+    def __init__(self, problem: str, *under: Key) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.under = under
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What the rest of the policy declares, for parameters that must refer to it (a layer name)."""
+
+    layers: tuple[str, ...]
+    environments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A rule parameter: its default (whose type a policy must give), range, choices and cross-check.
+
+    ``check`` receives the typed value and what the policy declares, and raises
+    :class:`ParameterProblem` when the value does not fit.
+    """
+
+    default: Any
+    minimum: float | None = None
+    choices: tuple[Any, ...] = ()
+    check: Callable[[Any, Declared], None] | None = None
+
+
 class RuleSpec(Protocol):
     """What the rule registry provides about a rule; policy validation needs only this."""
 
@@ -75,9 +106,14 @@ class RuleSpec(Protocol):
     def default_severity(self) -> Severity: ...
 
     @property
-    def parameters(self) -> Mapping[str, Any]:
-        """Parameter name -> default value; the default's type is the type a policy must give."""
+    def parameters(self) -> Mapping[str, Parameter]:
+        """Parameter name -> its spec."""
         ...
+
+
+def suggestion(word: str, choices: Sequence[str]) -> str:
+    """`` (did you mean "x"?)`` for the closest choice, or nothing."""
+    return _suggest(word, choices)
 
 
 @dataclass(frozen=True)
@@ -490,15 +526,16 @@ class _Validator:
             if key not in self.data:
                 raise UserError(f'{self.source}: missing key "{key}"')
         layers = self.layers()
+        environments = self.environments()
         return Policy(
             project=self.string(("project",), self.data["project"]),
             region=self.string(("region",), self.data["region"]),
-            environments=self.environments(),
+            environments=environments,
             layers=layers,
             stack_path=self.stack_path(),
             state_bucket=self.template(("state_bucket",), self.data["state_bucket"], _NAME_PLACEHOLDERS),
             lock_table=self.template(("lock_table",), self.data["lock_table"], _NAME_PLACEHOLDERS),
-            rules=MappingProxyType(self.rules(tuple(layer.name for layer in layers))),
+            rules=MappingProxyType(self.rules(Declared(tuple(layer.name for layer in layers), environments))),
             sources=sources,
         )
 
@@ -575,7 +612,7 @@ class _Validator:
             )
         return text
 
-    def rules(self, layer_names: tuple[str, ...]) -> dict[str, RuleSettings]:
+    def rules(self, declared: Declared) -> dict[str, RuleSettings]:
         path: KeyPath = ("rules",)
         configured = self.data.get("rules", {})
         if not isinstance(configured, dict):
@@ -586,10 +623,10 @@ class _Validator:
                 raise self.unknown_key(path, rule_id, known, what="rule")
         settings: dict[str, RuleSettings] = {}
         for rule_id, spec in self.specs.items():
-            settings[rule_id] = self.rule((*path, rule_id), spec, configured.get(rule_id, {}), layer_names)
+            settings[rule_id] = self.rule((*path, rule_id), spec, configured.get(rule_id, {}), declared)
         return settings
 
-    def rule(self, path: KeyPath, spec: RuleSpec, value: Any, layer_names: tuple[str, ...]) -> RuleSettings:
+    def rule(self, path: KeyPath, spec: RuleSpec, value: Any, declared: Declared) -> RuleSettings:
         if not isinstance(value, dict):
             raise self.fail(
                 path, f"expected a mapping (severity, enabled, parameters), got {_describe(value)}"
@@ -613,21 +650,32 @@ class _Validator:
                 raise self.fail(
                     (*path, "severity"), f"unknown severity {_describe(text)} (choose from {choices})"
                 ) from None
-        params = dict(spec.parameters)
-        for name, default in spec.parameters.items():
+        params = {name: parameter.default for name, parameter in spec.parameters.items()}
+        for name, parameter in spec.parameters.items():
             if name in value:
-                params[name] = self.param((*path, name), default, value[name])
-        if spec.id == "TG103" and isinstance(params.get("placement"), dict):
-            for resource_type, layer_name in params["placement"].items():
-                if layer_name not in layer_names:
-                    declared = list(layer_names)
-                    raise self.fail(
-                        (*path, "placement", resource_type),
-                        f'"{layer_name}" is not a declared layer{_suggest(layer_name, declared)} '
-                        f"(layers: {', '.join(declared)}); map {resource_type} to one of them, "
-                        f'or drop it with "{resource_type}: null"',
-                    )
+                params[name] = self.parameter((*path, name), parameter, value[name], declared)
+            elif parameter.check is not None:
+                self.cross_check((*path, name), parameter, params[name], declared)
         return RuleSettings(enabled=enabled, severity=severity, params=MappingProxyType(params))
+
+    def parameter(self, path: KeyPath, parameter: Parameter, value: Any, declared: Declared) -> Any:
+        """A configured parameter: typed like its default, in its range and choices, cross-checked."""
+        typed = self.param(path, parameter.default, value)
+        if parameter.minimum is not None and typed < parameter.minimum:
+            raise self.fail(path, f"expected at least {_describe(parameter.minimum)}, got {_describe(typed)}")
+        if parameter.choices and typed not in parameter.choices:
+            allowed = ", ".join(_describe(choice) for choice in parameter.choices)
+            raise self.fail(path, f"expected one of {allowed}, got {_describe(typed)}")
+        self.cross_check(path, parameter, typed, declared)
+        return typed
+
+    def cross_check(self, path: KeyPath, parameter: Parameter, value: Any, declared: Declared) -> None:
+        if parameter.check is None:
+            return
+        try:
+            parameter.check(value, declared)
+        except ParameterProblem as problem:
+            raise self.fail((*path, *problem.under), problem.problem) from None
 
     def param(self, path: KeyPath, default: Any, value: Any) -> Any:
         """``value`` checked against the type of ``default`` (and converted where harmless)."""
@@ -670,11 +718,15 @@ class _Validator:
 __all__ = [
     "BUILTIN_DISPLAY",
     "POLICY_FILE_NAMES",
+    "Declared",
     "Layer",
+    "Parameter",
+    "ParameterProblem",
     "Policy",
     "RuleSettings",
     "RuleSpec",
     "builtin_policy_text",
     "find_policy_file",
     "load_policy",
+    "suggestion",
 ]

@@ -41,15 +41,15 @@ def explain_text(rule: Rule) -> str:
         _para(doc.fix),
         "",
         "Fails",
-        textwrap.indent(doc.bad.rstrip(), "    "),
+        textwrap.indent(doc.bad.hcl.rstrip(), "    "),
         "",
         "Passes",
-        textwrap.indent(doc.good.rstrip(), "    "),
+        textwrap.indent(doc.good.hcl.rstrip(), "    "),
         "",
     ]
     if rule.parameters:
         parts.append("Policy parameters (rules." + rule.id + " in .ttgate.yml)")
-        parts.extend(f"    {name}: {_parameter(value)}" for name, value in rule.parameters.items())
+        parts.extend(f"    {name}: {_parameter(value)}" for name, value in rule.defaults.items())
         parts.append("")
     parts.append(f"Suppress one finding with a reason:  # ttgate:ignore {rule.id} <why>")
     return "\n".join(parts) + "\n"
@@ -82,19 +82,19 @@ def markdown(rule: Rule) -> str:
         "Fails:",
         "",
         "```hcl",
-        doc.bad.rstrip(),
+        doc.bad.hcl.rstrip(),
         "```",
         "",
         "Passes:",
         "",
         "```hcl",
-        doc.good.rstrip(),
+        doc.good.hcl.rstrip(),
         "```",
         "",
     ]
     if rule.parameters:
         lines += ["## Policy parameters", "", "```yaml", "rules:", f"  {rule.id}:"]
-        lines += [f"    {name}: {_parameter(value)}" for name, value in rule.parameters.items()]
+        lines += [f"    {name}: {_parameter(value)}" for name, value in rule.defaults.items()]
         lines += ["```", ""]
     lines += [
         "## Suppressing",

@@ -1,11 +1,14 @@
 """What every rule is made of, and the context it runs in.
 
-A rule is a pure function from the model and its policy parameters to findings. It declares its
-ID (public API: users suppress and configure by it), default severity, parameters and its doc.
+A rule module starts with its ``RULE = Rule(...)``: ID (public API: users suppress and configure by
+it), default severity, parameters (defaults and validation) and doc with examples the doc test runs.
+Its check function follows, attached with ``@RULE.check``: a pure function from the model and the
+policy's parameters to findings.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +16,50 @@ from typing import Any
 
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.model import Location, Model, Resource, Stack, relative_posix
+from ttgate.gate.policy import Parameter, Policy
 from ttgate.gate.values import Unknown, as_number, display
+
+# Where doc examples live in a tree: stack directories of the runbook's layout.
+CORE_DEV = "practice/deploy/10_core/environments/dev"
+INFRA_DEV = "practice/deploy/20_infra/environments/dev"
+APP_DEV = "practice/deploy/30_app/environments/dev"
+_STATE_KEYS = {"10_core": "core", "20_infra": "infra", "30_app": "app"}
+_RUNBOOK_BACKEND = """\
+terraform {{
+  backend "s3" {{
+    key            = "{key}/terraform.tfstate"
+    region         = "ap-southeast-1"
+    encrypt        = true
+    dynamodb_table = "tt-practice-tf-locks"
+  }}
+}}
+"""
+
+
+@dataclass(frozen=True)
+class Example:
+    """A doc example: HCL shown in the docs, the file it is written to, and files it needs beside it.
+
+    The doc test writes ``files`` and ``hcl`` (at ``file``) into a tree and checks the rule on it.
+    The example's stack gets the runbook's backend (a ``backend.tf`` beside it) unless the example
+    or ``files`` writes one. ``hcl`` is dedented, so it can be an indented triple-quoted string.
+    """
+
+    file: str
+    hcl: str
+    files: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hcl", textwrap.dedent(self.hcl).lstrip("\n"))
+
+    def tree(self) -> dict[str, str]:
+        """File path -> text of every file the example needs."""
+        directory = self.file.rsplit("/", 1)[0]
+        layer = directory.split("/")[-3] if directory.count("/") >= 2 else ""
+        files = {f"{directory}/backend.tf": _RUNBOOK_BACKEND.format(key=_STATE_KEYS.get(layer, layer))}
+        files.update((path, textwrap.dedent(text).lstrip("\n")) for path, text in self.files.items())
+        files[self.file] = self.hcl
+        return files
 
 
 @dataclass(frozen=True)
@@ -22,8 +68,11 @@ class RuleDoc:
     why: str
     runbook: str  # the runbook section the rule comes from
     fix: str
-    bad: str  # a failing example (HCL)
-    good: str  # the same example, passing
+    bad: Example  # produces the rule's finding
+    good: Example  # the same example, passing
+
+
+CheckFunction = Callable[["RuleContext"], Iterator[Finding]]
 
 
 @dataclass(frozen=True)
@@ -33,8 +82,26 @@ class Rule:
     default_severity: Severity
     summary: str
     doc: RuleDoc
-    check: Callable[[RuleContext], Iterator[Finding]]
-    parameters: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Parameter] = field(default_factory=dict)
+    _check: list[CheckFunction] = field(default_factory=list, repr=False, compare=False)
+
+    def check(self, function: CheckFunction) -> CheckFunction:
+        """Decorator: attach the rule's check function (exactly one)."""
+        if self._check:
+            raise ValueError(f"{self.id} already has a check function")
+        self._check.append(function)
+        return function
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {name: parameter.default for name, parameter in self.parameters.items()}
+
+    def run(self, context: RuleContext) -> list[Finding]:
+        """The rule's findings, and the TG001 findings it reported on the way."""
+        if not self._check:
+            raise ValueError(f"{self.id} has no check function; decorate one with @RULE.check")
+        findings = list(self._check[0](context))
+        return [*findings, *context.unverifiable_findings]
 
 
 UNVERIFIABLE_ID = "TG001"
@@ -47,10 +114,22 @@ class RuleContext:
     params: Mapping[str, Any]
     severity: Severity
     unverifiable_severity: Severity | None  # None when TG001 is disabled
-    policy: Any  # ttgate.gate.policy.Policy; typed loosely so rules need not import policy loading
+    policy: Policy
+    unverifiable_findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def at_most_warning(self) -> Severity:
+        """The rule's severity capped at warning, for findings the runbook leaves to judgment."""
+        return min(self.severity, Severity.WARNING)
 
     def model_relative(self, path: Path) -> str:
         return relative_posix(path, self.model.root)
+
+    def trial(self) -> RuleContext:
+        """A context for a tentative check: its findings (TG001 included) are kept apart."""
+        return RuleContext(
+            self.rule, self.model, self.params, self.severity, self.unverifiable_severity, self.policy
+        )
 
     def finding(
         self,
@@ -88,35 +167,50 @@ class RuleContext:
 
     def unverifiable(
         self,
-        subject: Resource,
+        subject: Resource | Stack,
         what: str,
         unknown: Unknown,
         *,
         attribute: str | None = None,
-    ) -> Iterator[Finding]:
-        """TG001: this rule could not decide; say which value and why, never pass silently."""
+        named: str | None = None,
+        remedy: str | None = None,
+        location: Location | None = None,
+    ) -> None:
+        """Report TG001: this rule could not decide; say which value and why, never pass silently.
+
+        ``subject`` is the resource the unknown value belongs to, or the stack for a stack-wide
+        setting (then ``named``, ``remedy`` and ``location`` say what it is and where).
+        """
         if self.unverifiable_severity is None:
             return
-        location = subject.location_of(attribute) if attribute else subject.location
-        yield Finding(
-            rule=UNVERIFIABLE_ID,
-            name="unverifiable",
-            severity=self.unverifiable_severity,
-            message=f"{self.rule.id} ({self.rule.name}) cannot check {subject.address}: {what} is unknown "
-            f"({unknown.reason}).",
-            fix=(
-                "The value is decided at apply time; check again once it exists, or suppress "
-                if subject.stack.kind == "plan"
-                else "Give the value a default or a tfvars entry, check with the plan (--plan), or suppress "
+        if isinstance(subject, Stack):
+            stack, address, block, related = subject, None, None, []
+        else:
+            stack, address, block = subject.stack, subject.address, subject.location
+            location = location or (subject.location_of(attribute) if attribute else subject.location)
+            related = origin_notes(subject, attribute)
+        if remedy is None:
+            remedy = (
+                "The value is decided at apply time; check again once it exists"
+                if stack.kind == "plan"
+                else "Give the value a default or a tfvars entry, check with the plan (--plan)"
             )
-            + f"{self.rule.id} here with a reason if it is checked elsewhere.",
-            location=location,
-            block=subject.location,
-            for_rule=self.rule.id,
-            address=subject.address,
-            stack=subject.stack,
-            source=subject.stack.kind,
-            related=origin_notes(subject, attribute),
+        self.unverifiable_findings.append(
+            Finding(
+                rule=UNVERIFIABLE_ID,
+                name="unverifiable",
+                severity=self.unverifiable_severity,
+                message=f"{self.rule.id} ({self.rule.name}) cannot check {named or address}: {what} is "
+                f"unknown ({unknown.reason}).",
+                fix=f"{remedy}, or suppress {self.rule.id} here with a reason if it is checked elsewhere.",
+                location=location,
+                block=block,
+                for_rule=self.rule.id,
+                address=address,
+                stack=stack,
+                source=stack.kind,
+                related=related,
+            )
         )
 
 

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ttgate.gate.findings import Finding
 from ttgate.gate.links import find_resource, resource_name
 from ttgate.gate.model import Model, Resource
 from ttgate.gate.rules.base import RuleContext
@@ -74,21 +73,32 @@ def redrives(model: Model) -> list[Redrive]:
     return found
 
 
-def dead_letter_queues(model: Model, dlq_suffix: str) -> tuple[list[DeadLetterQueue], list[Redrive]]:
-    """The DLQs (redrive targets, and queues named like one), and the redrives whose target is unknown."""
+def queue_label(queue: Resource) -> str:
+    """A queue's name when known, else its address."""
+    name = resource_name(queue)
+    return name if isinstance(name, str) else queue.address
+
+
+def dead_letter_queues(
+    context: RuleContext, dlq_suffix: str, *, unknown_targets: bool
+) -> list[DeadLetterQueue]:
+    """The DLQs: redrive targets, and queues named like one.
+
+    With ``unknown_targets``, a redrive policy whose target is unknown is TG001 (the rules that only
+    look at the DLQs found leave that to the one that checks the redrive's target).
+    """
     by_queue: dict[Resource, DeadLetterQueue] = {}
-    unresolved: list[Redrive] = []
-    for redrive in redrives(model):
+    for redrive in redrives(context.model):
         if isinstance(redrive.target, Resource):
             by_queue.setdefault(redrive.target, DeadLetterQueue(redrive.target)).sources.append(redrive)
-        elif isinstance(redrive.target, Unknown):
-            unresolved.append(redrive)
-    for queue in model.resources("aws_sqs_queue"):
+        elif isinstance(redrive.target, Unknown) and unknown_targets:
+            what = f"the dead-letter queue of {queue_label(redrive.source)}"
+            context.unverifiable(redrive.declared_on, what, redrive.target, attribute="redrive_policy")
+    for queue in context.model.resources("aws_sqs_queue"):
         name = resource_name(queue)
         if isinstance(name, str) and dlq_suffix and name.endswith(dlq_suffix):
             by_queue.setdefault(queue, DeadLetterQueue(queue))
-    ordered = sorted(by_queue.values(), key=lambda dlq: (dlq.queue.stack.name, dlq.queue.address))
-    return ordered, unresolved
+    return sorted(by_queue.values(), key=lambda dlq: (dlq.queue.stack.name, dlq.queue.address))
 
 
 def _may_be_sqs(mapping: Resource) -> bool:
@@ -103,11 +113,11 @@ def _may_be_sqs(mapping: Resource) -> bool:
     )
 
 
-def sqs_consumers(context: RuleContext) -> Iterator[tuple[Resource, Resource] | Finding]:
+def sqs_consumers(context: RuleContext) -> Iterator[tuple[Resource, Resource]]:
     """(event source mapping, queue) for every Lambda that consumes a queue of the checked stacks.
 
-    A mapping whose source may be a queue but cannot be followed yields a TG001 finding instead;
-    a source that is plainly not SQS (Kinesis, DynamoDB streams) or a queue outside the check is skipped.
+    A mapping whose source may be a queue but cannot be followed is TG001; a source that is plainly
+    not SQS (Kinesis, DynamoDB streams) or a queue outside the check is skipped.
     """
     for mapping in context.model.resources("aws_lambda_event_source_mapping"):
         source = mapping.values.get("event_source_arn")
@@ -116,8 +126,6 @@ def sqs_consumers(context: RuleContext) -> Iterator[tuple[Resource, Resource] | 
             continue
         if isinstance(queue, Unknown):
             if _may_be_sqs(mapping):
-                yield from context.unverifiable(
-                    mapping, "the queue it consumes", queue, attribute="event_source_arn"
-                )
+                context.unverifiable(mapping, "the queue it consumes", queue, attribute="event_source_arn")
             continue
         yield mapping, queue

@@ -6,9 +6,43 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from ttgate.gate.findings import Finding, Severity
-from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc
+from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc
+
+RULE = Rule(
+    id="TG000",
+    name="parse-error",
+    default_severity=Severity.ERROR,
+    summary="A .tf, .tfvars or plan file cannot be read; every other file is still checked.",
+    doc=RuleDoc(
+        what="Reports a Terraform file (.tf, .tfvars) or plan file that ttgate cannot parse, with the line, "
+        "column and the parser's reason, and a local module source that does not exist. The other "
+        "files are still checked, so one broken file never hides the findings of the rest.",
+        why="A file the gate cannot read is a file the gate did not check: passing it silently would "
+        "turn the gate green on exactly the change nobody reviewed. Terraform itself would refuse it "
+        "at `terraform init`/`plan` (runbook: Quick Reference, Common Terraform Commands by Layer).",
+        runbook="Quick Reference › Common Terraform Commands by Layer",
+        fix="Correct the syntax at the reported line; `terraform fmt` and `terraform validate` show the "
+        "same problem.",
+        bad=Example(
+            f"{INFRA_DEV}/main.tf",
+            """
+            resource "aws_sqs_queue" "main" {
+              name = "tt-practice-dev-main-queue"
+            """,
+        ),
+        good=Example(
+            f"{INFRA_DEV}/main.tf",
+            """
+            resource "aws_sqs_queue" "main" {
+              name = "tt-practice-dev-main-queue"
+            }
+            """,
+        ),
+    ),
+)
 
 
+@RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
     # A file in a root stack's directory belongs to that stack; a module's file to none in particular.
     roots = {stack.name: stack for stack in context.model.stacks if stack.directory is not None}
@@ -24,25 +58,3 @@ def check(context: RuleContext) -> Iterator[Finding]:
             location=problem.location,
             stack=roots.get(PurePosixPath(problem.location.file).parent.as_posix()),
         )
-
-
-RULE = Rule(
-    id="TG000",
-    name="parse-error",
-    default_severity=Severity.ERROR,
-    summary="A .tf, .tfvars or plan file cannot be read; every other file is still checked.",
-    check=check,
-    doc=RuleDoc(
-        what="Reports a Terraform file (.tf, .tfvars) or plan file that ttgate cannot parse, with the line, "
-        "column and the parser's reason, and a local module source that does not exist. The other "
-        "files are still checked, so one broken file never hides the findings of the rest.",
-        why="A file the gate cannot read is a file the gate did not check: passing it silently would "
-        "turn the gate green on exactly the change nobody reviewed. Terraform itself would refuse it "
-        "at `terraform init`/`plan` (runbook: Quick Reference, Common Terraform Commands by Layer).",
-        runbook="Quick Reference › Common Terraform Commands by Layer",
-        fix="Correct the syntax at the reported line; `terraform fmt` and `terraform validate` show the "
-        "same problem.",
-        bad='resource "aws_sqs_queue" "main" {\n  name = "tt-practice-dev-main-queue"\n',
-        good='resource "aws_sqs_queue" "main" {\n  name = "tt-practice-dev-main-queue"\n}\n',
-    ),
-)

@@ -7,8 +7,56 @@ from pathlib import PurePosixPath
 
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.model import Stack
-from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc
+from ttgate.gate.rules.base import Example, Rule, RuleContext, RuleDoc
 from ttgate.gate.values import Unknown
+
+RULE = Rule(
+    id="TG101",
+    name="layer-dependency",
+    default_severity=Severity.ERROR,
+    summary="A stack reads state (or uses module code) only of its own or a lower layer.",
+    doc=RuleDoc(
+        what="Each root stack belongs to a layer (10_core, 20_infra, 30_app, from its path as the policy "
+        "says). A `terraform_remote_state` read is matched to a layer by its state key (core/, infra/, "
+        "app/terraform.tfstate); a local module `source` by the layer directory it lives in. Reading "
+        "a higher layer's state or using a higher layer's module code is reported. Shared modules "
+        "(components/) belong to no layer and are always allowed.",
+        why="Layers are applied in order 10_core → 20_infra → 30_app and rolled back in reverse. A "
+        "lower layer that reads a higher one breaks both: on a fresh environment the outputs do not "
+        "exist yet, and a rollback of the higher layer changes what the lower one reads.",
+        runbook="Rollback Workflows › Layer-Specific Rollback Order",
+        fix="Move the value the lower layer needs down into that layer (or lower) and output it "
+        "from there, or move the reading resource up into the higher layer.",
+        bad=Example(
+            "practice/deploy/10_core/environments/dev/main.tf",
+            """
+            # practice/deploy/10_core/environments/dev/main.tf
+            data "terraform_remote_state" "infra" {
+              backend = "s3"
+              config = {
+                bucket = "tt-practice-tf-state-dev-123456789012"
+                key    = "infra/terraform.tfstate"
+                region = "ap-southeast-1"
+              }
+            }
+            """,
+        ),
+        good=Example(
+            "practice/deploy/30_app/environments/dev/main.tf",
+            """
+            # practice/deploy/30_app/environments/dev/main.tf
+            data "terraform_remote_state" "infra" {
+              backend = "s3"
+              config = {
+                bucket = "tt-practice-tf-state-dev-123456789012"
+                key    = "infra/terraform.tfstate"
+                region = "ap-southeast-1"
+              }
+            }
+            """,
+        ),
+    ),
+)
 
 
 def _layer_of_directory(relative: str, layer_names: set[str]) -> str | None:
@@ -18,6 +66,7 @@ def _layer_of_directory(relative: str, layer_names: set[str]) -> str | None:
     return None
 
 
+@RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
     policy = context.policy
     names = {layer.name for layer in policy.layers}
@@ -36,7 +85,7 @@ def _remote_states(context: RuleContext, stack: Stack, own_order: int) -> Iterat
         if isinstance(key, Unknown):
             reader = next((r for r in stack.resources if r.address == remote.address), None)
             if reader is not None:
-                yield from context.unverifiable(reader, "the state key it reads", key, attribute="config")
+                context.unverifiable(reader, "the state key it reads", key, attribute="config")
             continue
         if key is None:
             continue
@@ -85,33 +134,3 @@ def _module_code(context: RuleContext, stack: Stack, own_order: int, names: set[
             location=call.location,
             address=call.address,
         )
-
-
-RULE = Rule(
-    id="TG101",
-    name="layer-dependency",
-    default_severity=Severity.ERROR,
-    summary="A stack reads state (or uses module code) only of its own or a lower layer.",
-    check=check,
-    doc=RuleDoc(
-        what="Each root stack belongs to a layer (10_core, 20_infra, 30_app, from its path as the policy "
-        "says). A `terraform_remote_state` read is matched to a layer by its state key (core/, infra/, "
-        "app/terraform.tfstate); a local module `source` by the layer directory it lives in. Reading "
-        "a higher layer's state or using a higher layer's module code is reported. Shared modules "
-        "(components/) belong to no layer and are always allowed.",
-        why="Layers are applied in order 10_core → 20_infra → 30_app and rolled back in reverse. A "
-        "lower layer that reads a higher one breaks both: on a fresh environment the outputs do not "
-        "exist yet, and a rollback of the higher layer changes what the lower one reads.",
-        runbook="Rollback Workflows › Layer-Specific Rollback Order",
-        fix="Move the value the lower layer needs down into that layer (or lower) and output it "
-        "from there, or move the reading resource up into the higher layer.",
-        bad="# practice/deploy/10_core/environments/dev/main.tf\n"
-        'data "terraform_remote_state" "infra" {\n  backend = "s3"\n  config = {\n'
-        '    bucket = "tt-practice-tf-state-dev-123456789012"\n    key    = "infra/terraform.tfstate"\n'
-        '    region = "ap-southeast-1"\n  }\n}\n',
-        good="# practice/deploy/30_app/environments/dev/main.tf\n"
-        'data "terraform_remote_state" "infra" {\n  backend = "s3"\n  config = {\n'
-        '    bucket = "tt-practice-tf-state-dev-123456789012"\n    key    = "infra/terraform.tfstate"\n'
-        '    region = "ap-southeast-1"\n  }\n}\n',
-    ),
-)

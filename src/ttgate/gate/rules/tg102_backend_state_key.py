@@ -9,59 +9,109 @@ from typing import Any
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.model import Stack
 from ttgate.gate.names import name_regex
-from ttgate.gate.rules.base import UNVERIFIABLE_ID, Rule, RuleContext, RuleDoc
+from ttgate.gate.policy import Layer, Parameter
+from ttgate.gate.rules.base import Example, Rule, RuleContext, RuleDoc
 from ttgate.gate.values import Unknown, display
 
 ACCOUNT_ID = r"\d{12}"
+
+
+RULE = Rule(
+    id="TG102",
+    name="backend-state-key",
+    default_severity=Severity.ERROR,
+    summary="Each root stack's S3 backend uses its layer's key (no two stacks of an env share one), "
+    "encrypt = true and a lock.",
+    parameters={"require_encrypt": Parameter(True), "require_lock": Parameter(True)},
+    doc=RuleDoc(
+        what="Every root stack of a layer (from HCL; plans carry no backend block) must have a backend "
+        '"s3" whose `key` is its layer\'s state key (10_core core/terraform.tfstate, 20_infra '
+        "infra/terraform.tfstate, 30_app app/terraform.tfstate); no two stacks of an environment may "
+        "share a key. With `require_encrypt`, `encrypt = true`; with `require_lock`, a `dynamodb_table` "
+        "or `use_lockfile = true`. A `bucket` written in the block must be the environment's state "
+        "bucket (`tt-practice-tf-state-{env}-{account_id}`); leaving it to -backend-config is fine.",
+        why="State rollback downloads and pushes s3://tt-practice-tf-state-{env}-<account>/{core|infra|app}/"
+        "terraform.tfstate. A stack whose key is copied from another layer overwrites that layer's state "
+        "and its next plan destroys the other layer's resources; an unlocked state can be written by two "
+        "applies at once; an unencrypted one exposes every secret in it.",
+        runbook="Rollback Workflows › Terraform Rollback › State File Locations",
+        fix='Set key to the layer\'s state key, encrypt = true and dynamodb_table = "tt-practice-tf-locks" '
+        "in the backend block, then terraform init -migrate-state.",
+        bad=Example(
+            "practice/deploy/30_app/environments/prod/backend.tf",
+            """
+            # practice/deploy/30_app/environments/prod/backend.tf
+            terraform {
+              backend "s3" {
+                key            = "infra/terraform.tfstate"
+                region         = "ap-southeast-1"
+                encrypt        = true
+                dynamodb_table = "tt-practice-tf-locks"
+              }
+            }
+            """,
+        ),
+        good=Example(
+            "practice/deploy/30_app/environments/prod/backend.tf",
+            """
+            # practice/deploy/30_app/environments/prod/backend.tf
+            terraform {
+              backend "s3" {
+                key            = "app/terraform.tfstate"
+                region         = "ap-southeast-1"
+                encrypt        = true
+                dynamodb_table = "tt-practice-tf-locks"
+              }
+            }
+            """,
+        ),
+    ),
+)
 
 
 def _where(stack: Stack) -> str:
     return f"{stack.label} ({stack.name})" if stack.label != stack.name else stack.name
 
 
-def _unverifiable(context: RuleContext, stack: Stack, what: str, unknown: Unknown) -> Iterator[Finding]:
-    """TG001 for a backend setting (base.RuleContext.unverifiable takes a resource)."""
-    if context.unverifiable_severity is None:
-        return
-    yield Finding(
-        rule=UNVERIFIABLE_ID,
-        name="unverifiable",
-        severity=context.unverifiable_severity,
-        message=f"{context.rule.id} ({context.rule.name}) cannot check the backend of {_where(stack)}: "
-        f"{what} is unknown ({unknown.reason}).",
-        fix="Write the backend setting as a literal (Terraform allows no variables in a backend block), "
-        f"or suppress {context.rule.id} here with a reason if it is checked elsewhere.",
+def _unverifiable(context: RuleContext, stack: Stack, what: str, unknown: Unknown) -> None:
+    """TG001 for a backend setting: it belongs to the stack, not to a resource."""
+    context.unverifiable(
+        stack,
+        what,
+        unknown,
+        named=f"the backend of {_where(stack)}",
+        remedy="Write the backend setting as a literal (Terraform allows no variables in a backend block)",
         location=stack.backend.attribute_locations.get(what, stack.backend.location)
         if stack.backend
         else stack.location,
-        stack=stack,
-        source=stack.kind,
-        for_rule=context.rule.id,
     )
 
 
+@RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
     policy = context.policy
-    stacks = [
-        s
+    layers = {
+        s: layer
         for s in context.model.stacks
         # A plan carries no backend; a plan laid over its HCL stack keeps the HCL's backend.
-        if (s.kind == "hcl" or s.backend is not None) and s.layer is not None and policy.layer(s.layer)
-    ]
+        if (s.kind == "hcl" or s.backend is not None)
+        and s.layer is not None
+        and (layer := policy.layer(s.layer)) is not None
+    }
+    stacks = list(layers)
     by_key: dict[tuple[str | None, str], list[Stack]] = defaultdict(list)
     for stack in sorted(stacks, key=lambda s: s.name):
         key = stack.backend.config.get("key") if stack.backend and stack.backend.type == "s3" else None
         if isinstance(key, str):
             by_key[(stack.env, key)].append(stack)
     for stack in stacks:
-        yield from _check_stack(context, stack, by_key)
+        yield from _check_stack(context, stack, layers[stack], by_key)
 
 
 def _check_stack(
-    context: RuleContext, stack: Stack, by_key: dict[tuple[str | None, str], list[Stack]]
+    context: RuleContext, stack: Stack, layer: Layer, by_key: dict[tuple[str | None, str], list[Stack]]
 ) -> Iterator[Finding]:
     policy = context.policy
-    layer = policy.layer(stack.layer)
     backend = stack.backend
     expected_bucket = policy.bucket_for(stack.env) if stack.env else policy.state_bucket
     init = f'terraform init -backend-config="bucket={expected_bucket}"'
@@ -102,7 +152,7 @@ def _key(
 ) -> Iterator[Finding]:
     policy = context.policy
     if isinstance(key, Unknown):
-        yield from _unverifiable(context, stack, "key", key)
+        _unverifiable(context, stack, "key", key)
         return
     backend = stack.backend
     assert backend is not None
@@ -163,7 +213,7 @@ def _bucket(context: RuleContext, stack: Stack, bucket: Any, expected: str) -> I
     if bucket is None:
         return  # given at init with -backend-config, as the runbook does
     if isinstance(bucket, Unknown):
-        yield from _unverifiable(context, stack, "bucket", bucket)
+        _unverifiable(context, stack, "bucket", bucket)
         return
     policy = context.policy
     envs = [stack.env] if stack.env else []
@@ -184,7 +234,7 @@ def _bucket(context: RuleContext, stack: Stack, bucket: Any, expected: str) -> I
 
 def _encrypt(context: RuleContext, stack: Stack, encrypt: Any) -> Iterator[Finding]:
     if isinstance(encrypt, Unknown):
-        yield from _unverifiable(context, stack, "encrypt", encrypt)
+        _unverifiable(context, stack, "encrypt", encrypt)
         return
     if encrypt is True or encrypt == "true":
         return
@@ -202,7 +252,7 @@ def _encrypt(context: RuleContext, stack: Stack, encrypt: Any) -> Iterator[Findi
 def _lock(context: RuleContext, stack: Stack, table: Any, lockfile: Any) -> Iterator[Finding]:
     for what, value in (("dynamodb_table", table), ("use_lockfile", lockfile)):
         if isinstance(value, Unknown):
-            yield from _unverifiable(context, stack, what, value)
+            _unverifiable(context, stack, what, value)
             return
     if (isinstance(table, str) and table) or lockfile is True or lockfile == "true":
         return
@@ -217,35 +267,3 @@ def _lock(context: RuleContext, stack: Stack, table: Any, lockfile: Any) -> Iter
         stack=stack,
         location=stack.backend.location,
     )
-
-
-RULE = Rule(
-    id="TG102",
-    name="backend-state-key",
-    default_severity=Severity.ERROR,
-    summary="Each root stack's S3 backend uses its layer's key (no two stacks of an env share one), "
-    "encrypt = true and a lock.",
-    parameters={"require_encrypt": True, "require_lock": True},
-    check=check,
-    doc=RuleDoc(
-        what="Every root stack of a layer (from HCL; plans carry no backend block) must have a backend "
-        '"s3" whose `key` is its layer\'s state key (10_core core/terraform.tfstate, 20_infra '
-        "infra/terraform.tfstate, 30_app app/terraform.tfstate); no two stacks of an environment may "
-        "share a key. With `require_encrypt`, `encrypt = true`; with `require_lock`, a `dynamodb_table` "
-        "or `use_lockfile = true`. A `bucket` written in the block must be the environment's state "
-        "bucket (`tt-practice-tf-state-{env}-{account_id}`); leaving it to -backend-config is fine.",
-        why="State rollback downloads and pushes s3://tt-practice-tf-state-{env}-<account>/{core|infra|app}/"
-        "terraform.tfstate. A stack whose key is copied from another layer overwrites that layer's state "
-        "and its next plan destroys the other layer's resources; an unlocked state can be written by two "
-        "applies at once; an unencrypted one exposes every secret in it.",
-        runbook="Rollback Workflows › Terraform Rollback › State File Locations",
-        fix='Set key to the layer\'s state key, encrypt = true and dynamodb_table = "tt-practice-tf-locks" '
-        "in the backend block, then terraform init -migrate-state.",
-        bad='# practice/deploy/30_app/environments/prod/backend.tf\nterraform {\n  backend "s3" {\n'
-        '    key            = "infra/terraform.tfstate"\n    region         = "ap-southeast-1"\n'
-        '    encrypt        = true\n    dynamodb_table = "tt-practice-tf-locks"\n  }\n}\n',
-        good='# practice/deploy/30_app/environments/prod/backend.tf\nterraform {\n  backend "s3" {\n'
-        '    key            = "app/terraform.tfstate"\n    region         = "ap-southeast-1"\n'
-        '    encrypt        = true\n    dynamodb_table = "tt-practice-tf-locks"\n  }\n}\n',
-    ),
-)

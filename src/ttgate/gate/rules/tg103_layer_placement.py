@@ -8,7 +8,8 @@ from typing import Any
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.model import Resource
 from ttgate.gate.names import backend_layer, name_regex
-from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc
+from ttgate.gate.policy import Declared, Parameter, ParameterProblem, suggestion
+from ttgate.gate.rules.base import Example, Rule, RuleContext, RuleDoc
 from ttgate.gate.values import Unknown
 
 PLACEMENT = {
@@ -33,6 +34,60 @@ _BACKEND = {
 }
 
 
+def _declared_layers(placement: dict[str, str], declared: Declared) -> None:
+    """Each type must map to a layer the policy declares, or the rule could never be satisfied."""
+    for resource_type, layer_name in placement.items():
+        if layer_name not in declared.layers:
+            raise ParameterProblem(
+                f'"{layer_name}" is not a declared layer{suggestion(layer_name, declared.layers)} '
+                f"(layers: {', '.join(declared.layers)}); map {resource_type} to one of them, "
+                f'or drop it with "{resource_type}: null"',
+                resource_type,
+            )
+
+
+RULE = Rule(
+    id="TG103",
+    name="layer-placement",
+    default_severity=Severity.WARNING,
+    summary="Resource types live in their layer: Lambda in 30_app, SQS/API/DynamoDB in 20_infra, "
+    "KMS/DNS/secrets/state backend in 10_core.",
+    parameters={"placement": Parameter(PLACEMENT, check=_declared_layers)},
+    doc=RuleDoc(
+        what="Every managed resource whose type is in the `placement` map must be in a stack of the "
+        "mapped layer. The state backend is the exception: an `aws_s3_bucket` whose name matches the "
+        "policy's `state_bucket` and an `aws_dynamodb_table` whose name matches `lock_table` belong in "
+        "the first layer (10_core) whatever the map says. Resources inside modules are reported once "
+        "per stack, at their declaration.",
+        why="The runbook rolls back layer by layer, 30_app → 20_infra → 10_core, and says what each "
+        "layer holds: 30_app the Lambda functions, layers and event source mappings; 20_infra API "
+        "Gateway, SQS, EventBridge and DynamoDB; 10_core the state backend, KMS, DNS and secrets. A "
+        "resource in another layer is applied and rolled back out of that order.",
+        runbook="Rollback Workflows › Layer-Specific Rollback Order",
+        fix="Move the resource to its layer's stack and read it through terraform_remote_state, or map "
+        "its type to another layer under rules.TG103.placement in .ttgate.yml.",
+        bad=Example(
+            "practice/deploy/30_app/environments/dev/main.tf",
+            """
+            # practice/deploy/30_app/environments/dev/main.tf
+            resource "aws_sqs_queue" "jobs" {
+              name = "tt-practice-dev-jobs-queue"
+            }
+            """,
+        ),
+        good=Example(
+            "practice/deploy/20_infra/environments/dev/main.tf",
+            """
+            # practice/deploy/20_infra/environments/dev/main.tf
+            resource "aws_sqs_queue" "jobs" {
+              name = "tt-practice-dev-jobs-queue"
+            }
+            """,
+        ),
+    ),
+)
+
+
 def _is_backend(resource: Resource, policy: Any) -> bool | Unknown:
     """Whether the resource is the state bucket or the lock table (Unknown when its name is)."""
     if resource.type not in _BACKEND:
@@ -47,6 +102,7 @@ def _is_backend(resource: Resource, policy: Any) -> bool | Unknown:
     return bool(name_regex(getattr(policy, template), policy, envs=envs).fullmatch(name))
 
 
+@RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
     policy = context.policy
     placement: dict[str, str] = dict(context.params["placement"])
@@ -72,7 +128,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
             ):
                 # Misplaced by the map, unless it is the lock table, which belongs here: the name decides.
                 seen.add((resource.location, resource.type))
-                yield from context.unverifiable(
+                context.unverifiable(
                     resource,
                     f"its name, so whether it is the {_BACKEND[resource.type][2]} (which belongs "
                     f"in {core}) or belongs in {mapped}",
@@ -122,32 +178,3 @@ def _finding(context: RuleContext, resource: Resource, expected: str, backend: b
         resource=resource,
         related=related,
     )
-
-
-RULE = Rule(
-    id="TG103",
-    name="layer-placement",
-    default_severity=Severity.WARNING,
-    summary="Resource types live in their layer: Lambda in 30_app, SQS/API/DynamoDB in 20_infra, "
-    "KMS/DNS/secrets/state backend in 10_core.",
-    parameters={"placement": PLACEMENT},
-    check=check,
-    doc=RuleDoc(
-        what="Every managed resource whose type is in the `placement` map must be in a stack of the "
-        "mapped layer. The state backend is the exception: an `aws_s3_bucket` whose name matches the "
-        "policy's `state_bucket` and an `aws_dynamodb_table` whose name matches `lock_table` belong in "
-        "the first layer (10_core) whatever the map says. Resources inside modules are reported once "
-        "per stack, at their declaration.",
-        why="The runbook rolls back layer by layer, 30_app → 20_infra → 10_core, and says what each "
-        "layer holds: 30_app the Lambda functions, layers and event source mappings; 20_infra API "
-        "Gateway, SQS, EventBridge and DynamoDB; 10_core the state backend, KMS, DNS and secrets. A "
-        "resource in another layer is applied and rolled back out of that order.",
-        runbook="Rollback Workflows › Layer-Specific Rollback Order",
-        fix="Move the resource to its layer's stack and read it through terraform_remote_state, or map "
-        "its type to another layer under rules.TG103.placement in .ttgate.yml.",
-        bad="# practice/deploy/30_app/environments/dev/main.tf\n"
-        'resource "aws_sqs_queue" "jobs" {\n  name = "tt-practice-dev-jobs-queue"\n}\n',
-        good="# practice/deploy/20_infra/environments/dev/main.tf\n"
-        'resource "aws_sqs_queue" "jobs" {\n  name = "tt-practice-dev-jobs-queue"\n}\n',
-    ),
-)

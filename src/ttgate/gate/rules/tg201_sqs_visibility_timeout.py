@@ -2,27 +2,100 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.links import find_resource, resource_name
 from ttgate.gate.model import Resource
-from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc, number_or_default, origin_notes, seconds, where
+from ttgate.gate.policy import Parameter
+from ttgate.gate.rules.base import (
+    INFRA_DEV,
+    Example,
+    Rule,
+    RuleContext,
+    RuleDoc,
+    number_or_default,
+    origin_notes,
+    seconds,
+    where,
+)
 from ttgate.gate.rules.sqs import sqs_consumers
 from ttgate.gate.values import Unknown, display
 
 LAMBDA_DEFAULT_TIMEOUT = 3
 SQS_DEFAULT_VISIBILITY = 30
 
+# The examples' consumer: shown after the failing queue, beside the passing one in its own file.
+CONSUMER = textwrap.dedent(
+    """
+    resource "aws_lambda_function" "worker" {
+      function_name = "tt-practice-dev-worker"
+      timeout       = 60
+      # ...
+    }
 
+    resource "aws_lambda_event_source_mapping" "worker" {
+      event_source_arn = aws_sqs_queue.main.arn
+      function_name    = aws_lambda_function.worker.arn
+    }
+    """
+).lstrip()
+
+RULE = Rule(
+    id="TG201",
+    name="sqs-visibility-timeout",
+    default_severity=Severity.ERROR,
+    summary="A queue consumed by a Lambda has visibility timeout ≥ 6 × function timeout (+ batching window).",
+    parameters={"multiplier": Parameter(6.0, minimum=1), "include_batching_window": Parameter(True)},
+    doc=RuleDoc(
+        what="For every `aws_lambda_event_source_mapping` whose source is an SQS queue, follows "
+        "`event_source_arn` to the queue (through module outputs and `terraform_remote_state` into "
+        "another layer) and `function_name` to the function, and checks "
+        "`visibility_timeout_seconds ≥ multiplier × timeout + maximum_batching_window_in_seconds`. "
+        "Unset values are AWS's defaults: Lambda timeout 3 s, SQS visibility 30 s, batching window 0. "
+        "When a value cannot be known statically, TG001 says which.",
+        why="The runbook: visibility timeout should be at least 6× the Lambda function timeout; "
+        '"If Lambda timeout is 60 seconds, visibility timeout should be at least 360 seconds." '
+        "Otherwise a message reappears while its first invocation still runs, is processed twice, "
+        "and after max_receive_count deliveries lands in the DLQ although nothing failed.",
+        runbook="SQS Dead Letter Queue (DLQ) Handling › Error Retry Strategies › Visibility Timeout; "
+        "Troubleshooting Common Issues › SQS Issues › Message Visibility Timeout",
+        fix="Raise `visibility_timeout_seconds` on the queue (in the 20_infra SQS module or its "
+        "arguments) to at least the required value, or lower the function's `timeout`. Apply 20_infra "
+        "before 30_app when you raise both.",
+        bad=Example(
+            f"{INFRA_DEV}/main.tf",
+            textwrap.dedent(
+                """
+            resource "aws_sqs_queue" "main" {
+              name                       = "tt-practice-dev-main-queue"
+              visibility_timeout_seconds = 300
+            }
+            """
+            )
+            + "\n"
+            + CONSUMER,
+        ),
+        good=Example(
+            f"{INFRA_DEV}/main.tf",
+            """
+            resource "aws_sqs_queue" "main" {
+              name                       = "tt-practice-dev-main-queue"
+              visibility_timeout_seconds = 360 # 6 × 60 s
+            }
+            """,
+            files={f"{INFRA_DEV}/consumer.tf": CONSUMER},
+        ),
+    ),
+)
+
+
+@RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
     multiplier = context.params["multiplier"]
     with_window = context.params["include_batching_window"]
-    for item in sqs_consumers(context):
-        if isinstance(item, Finding):
-            yield item
-            continue
-        mapping, queue = item
+    for mapping, queue in sqs_consumers(context):
         env = mapping.stack.env
         function = find_resource(
             context.model, mapping.values.get("function_name"), ("aws_lambda_function",), env
@@ -33,7 +106,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 "function in the checked stacks"
             )
         if isinstance(function, Unknown):
-            yield from context.unverifiable(
+            context.unverifiable(
                 mapping, "the function that consumes the queue", function, attribute="function_name"
             )
             continue
@@ -46,7 +119,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
             (visibility, queue, "visibility_timeout_seconds", "the queue's visibility timeout"),
         ):
             if isinstance(value, Unknown):
-                yield from context.unverifiable(subject, what, value, attribute=attribute)
+                context.unverifiable(subject, what, value, attribute=attribute)
         if isinstance(timeout, Unknown) or isinstance(window, Unknown) or isinstance(visibility, Unknown):
             continue
         required = multiplier * timeout + window
@@ -95,39 +168,3 @@ def _finding(
         attribute="visibility_timeout_seconds",
         related=related,
     )
-
-
-RULE = Rule(
-    id="TG201",
-    name="sqs-visibility-timeout",
-    default_severity=Severity.ERROR,
-    summary="A queue consumed by a Lambda has visibility timeout ≥ 6 × function timeout (+ batching window).",
-    parameters={"multiplier": 6.0, "include_batching_window": True},
-    check=check,
-    doc=RuleDoc(
-        what="For every `aws_lambda_event_source_mapping` whose source is an SQS queue, follows "
-        "`event_source_arn` to the queue (through module outputs and `terraform_remote_state` into "
-        "another layer) and `function_name` to the function, and checks "
-        "`visibility_timeout_seconds ≥ multiplier × timeout + maximum_batching_window_in_seconds`. "
-        "Unset values are AWS's defaults: Lambda timeout 3 s, SQS visibility 30 s, batching window 0. "
-        "When a value cannot be known statically, TG001 says which.",
-        why="The runbook: visibility timeout should be at least 6× the Lambda function timeout; "
-        '"If Lambda timeout is 60 seconds, visibility timeout should be at least 360 seconds." '
-        "Otherwise a message reappears while its first invocation still runs, is processed twice, "
-        "and after max_receive_count deliveries lands in the DLQ although nothing failed.",
-        runbook="SQS Dead Letter Queue (DLQ) Handling › Error Retry Strategies › Visibility Timeout; "
-        "Troubleshooting Common Issues › SQS Issues › Message Visibility Timeout",
-        fix="Raise `visibility_timeout_seconds` on the queue (in the 20_infra SQS module or its "
-        "arguments) to at least the required value, or lower the function's `timeout`. Apply 20_infra "
-        "before 30_app when you raise both.",
-        bad='resource "aws_sqs_queue" "main" {\n  name                       = "tt-practice-dev-main-queue"\n'
-        '  visibility_timeout_seconds = 300\n}\n\nresource "aws_lambda_function" "worker" {\n'
-        '  function_name = "tt-practice-dev-worker"\n  timeout       = 60\n  # ...\n}\n\n'
-        'resource "aws_lambda_event_source_mapping" "worker" {\n'
-        "  event_source_arn = aws_sqs_queue.main.arn\n"
-        "  function_name    = aws_lambda_function.worker.arn\n}\n",
-        good='resource "aws_sqs_queue" "main" {\n'
-        '  name                       = "tt-practice-dev-main-queue"\n'
-        "  visibility_timeout_seconds = 360 # 6 × 60 s\n}\n",
-    ),
-)

@@ -8,9 +8,67 @@ from typing import Any
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.links import resource_name
 from ttgate.gate.model import Resource
-from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc, where
+from ttgate.gate.policy import Parameter
+from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.rules.sqs import Redrive, redrives, sqs_consumers
 from ttgate.gate.values import Unknown, as_number, display
+
+RULE = Rule(
+    id="TG202",
+    name="sqs-redrive",
+    default_severity=Severity.ERROR,
+    summary="A queue consumed by a Lambda has a redrive policy to a DLQ; maxReceiveCount is the policy's.",
+    # SQS accepts a maxReceiveCount from 1 to 1000.
+    parameters={"max_receive_count": Parameter(3, minimum=1)},
+    doc=RuleDoc(
+        what="For every queue an `aws_lambda_event_source_mapping` consumes (followed from "
+        "`event_source_arn` through module outputs and `terraform_remote_state`, in any stack of the "
+        "environment), looks for a redrive policy: the queue's `redrive_policy` or an "
+        "`aws_sqs_queue_redrive_policy` for it. No redrive policy, or one without a queue as "
+        "`deadLetterTargetArn` or without `maxReceiveCount` (it has no default), is an error. A "
+        "`maxReceiveCount` other than the policy's `max_receive_count` (3) is a warning, reported on "
+        "the `redrive_policy` line. A target or count that cannot be known statically is TG001.",
+        why='The runbook: "After 3 failed attempts, message moves to DLQ" (`max_receive_count` '
+        "in the SQS module). Without a redrive policy a message the function keeps failing on is "
+        "retried until it expires: it is never isolated, inspected or reprocessed, and no DLQ alarm "
+        "fires. Another count changes how soon on-call hears about a failure.",
+        runbook="SQS Dead Letter Queue (DLQ) Handling › Error Retry Strategies › Max Receive Count; "
+        "Retry Logic",
+        fix="Give the queue a DLQ and `redrive_policy = jsonencode({ deadLetterTargetArn = "
+        "aws_sqs_queue.dlq.arn, maxReceiveCount = 3 })` (the 20_infra SQS module does this; use it).",
+        bad=Example(
+            f"{INFRA_DEV}/main.tf",
+            """
+            resource "aws_sqs_queue" "events" {
+              name = "tt-practice-dev-events-queue"
+            }
+
+            resource "aws_lambda_event_source_mapping" "events" {
+              event_source_arn = aws_sqs_queue.events.arn
+              function_name    = aws_lambda_function.event_processor.arn
+            }
+            """,
+        ),
+        good=Example(
+            f"{INFRA_DEV}/main.tf",
+            """
+            resource "aws_sqs_queue" "events_dlq" {
+              name                      = "tt-practice-dev-events-dlq"
+              message_retention_seconds = 1209600
+            }
+
+            resource "aws_sqs_queue" "events" {
+              name = "tt-practice-dev-events-queue"
+
+              redrive_policy = jsonencode({
+                deadLetterTargetArn = aws_sqs_queue.events_dlq.arn
+                maxReceiveCount     = 3
+              })
+            }
+            """,
+        ),
+    ),
+)
 
 
 def _label(resource: Resource) -> str:
@@ -18,28 +76,21 @@ def _label(resource: Resource) -> str:
     return name if isinstance(name, str) else resource.address
 
 
-def _consumed_queues(context: RuleContext) -> Iterator[tuple[Resource, Resource] | Finding]:
-    """(queue, first event source mapping) per Lambda-consumed queue; TG001 findings when unknown."""
+def _consumed_queues(context: RuleContext) -> Iterator[tuple[Resource, Resource]]:
+    """(queue, first event source mapping) per Lambda-consumed queue."""
     seen: set[int] = set()
-    for item in sqs_consumers(context):
-        if isinstance(item, Finding):
-            yield item
-            continue
-        mapping, queue = item
+    for mapping, queue in sqs_consumers(context):
         if id(queue) not in seen:
             seen.add(id(queue))
             yield queue, mapping
 
 
+@RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
     by_source: dict[int, list[Redrive]] = {}
     for redrive in redrives(context.model):
         by_source.setdefault(id(redrive.source), []).append(redrive)
-    for item in _consumed_queues(context):
-        if isinstance(item, Finding):
-            yield item
-            continue
-        queue, mapping = item
+    for queue, mapping in _consumed_queues(context):
         found = by_source.get(id(queue), [])
         if not found:
             yield _missing(context, queue, mapping)
@@ -73,14 +124,14 @@ def _check_redrive(context: RuleContext, queue: Resource, redrive: Redrive) -> I
     declared = redrive.declared_on
     wanted = context.params["max_receive_count"]
     if isinstance(redrive.policy, Unknown):
-        yield from context.unverifiable(
+        context.unverifiable(
             declared, f"the redrive policy of {_label(queue)}", redrive.policy, attribute="redrive_policy"
         )
         return
     problems: list[tuple[str, str]] = []  # (message, fix): errors
     target_value: Any = redrive.policy.get("deadLetterTargetArn")
     if isinstance(redrive.target, Unknown):
-        yield from context.unverifiable(
+        context.unverifiable(
             declared,
             f"the dead-letter queue of {_label(queue)} (deadLetterTargetArn)",
             redrive.target,
@@ -104,7 +155,7 @@ def _check_redrive(context: RuleContext, queue: Resource, redrive: Redrive) -> I
     raw_count = redrive.policy.get("maxReceiveCount")
     count = as_number(raw_count)
     if isinstance(count, Unknown):
-        yield from context.unverifiable(
+        context.unverifiable(
             declared,
             f"maxReceiveCount of {_label(queue)}'s redrive policy",
             count,
@@ -158,7 +209,7 @@ def _check_redrive(context: RuleContext, queue: Resource, redrive: Redrive) -> I
         + ", or change rules.TG202.max_receive_count in .ttgate.yml if the team agreed on another number.",
         resource=declared,
         attribute="redrive_policy",
-        severity=min(context.severity, Severity.WARNING),
+        severity=context.at_most_warning,
     )
 
 
@@ -171,39 +222,3 @@ def _is_queue_arn(value: Any) -> bool:
         and len(value.split(":")) == 6
         and bool(value.split(":")[5])
     )
-
-
-RULE = Rule(
-    id="TG202",
-    name="sqs-redrive",
-    default_severity=Severity.ERROR,
-    summary="A queue consumed by a Lambda has a redrive policy to a DLQ; maxReceiveCount is the policy's.",
-    parameters={"max_receive_count": 3},
-    check=check,
-    doc=RuleDoc(
-        what="For every queue an `aws_lambda_event_source_mapping` consumes (followed from "
-        "`event_source_arn` through module outputs and `terraform_remote_state`, in any stack of the "
-        "environment), looks for a redrive policy: the queue's `redrive_policy` or an "
-        "`aws_sqs_queue_redrive_policy` for it. No redrive policy, or one without a queue as "
-        "`deadLetterTargetArn` or without `maxReceiveCount` (it has no default), is an error. A "
-        "`maxReceiveCount` other than the policy's `max_receive_count` (3) is a warning, reported on "
-        "the `redrive_policy` line. A target or count that cannot be known statically is TG001.",
-        why='The runbook: "After 3 failed attempts, message moves to DLQ" (`max_receive_count` '
-        "in the SQS module). Without a redrive policy a message the function keeps failing on is "
-        "retried until it expires: it is never isolated, inspected or reprocessed, and no DLQ alarm "
-        "fires. Another count changes how soon on-call hears about a failure.",
-        runbook="SQS Dead Letter Queue (DLQ) Handling › Error Retry Strategies › Max Receive Count; "
-        "Retry Logic",
-        fix="Give the queue a DLQ and `redrive_policy = jsonencode({ deadLetterTargetArn = "
-        "aws_sqs_queue.dlq.arn, maxReceiveCount = 3 })` (the 20_infra SQS module does this; use it).",
-        bad='resource "aws_sqs_queue" "events" {\n  name = "tt-practice-dev-events-queue"\n}\n\n'
-        'resource "aws_lambda_event_source_mapping" "events" {\n'
-        "  event_source_arn = aws_sqs_queue.events.arn\n"
-        "  function_name    = aws_lambda_function.event_processor.arn\n}\n",
-        good='resource "aws_sqs_queue" "events_dlq" {\n  name                      = '
-        '"tt-practice-dev-events-dlq"\n  message_retention_seconds = 1209600\n}\n\n'
-        'resource "aws_sqs_queue" "events" {\n  name = "tt-practice-dev-events-queue"\n\n'
-        "  redrive_policy = jsonencode({\n    deadLetterTargetArn = aws_sqs_queue.events_dlq.arn\n"
-        "    maxReceiveCount     = 3\n  })\n}\n",
-    ),
-)

@@ -5,19 +5,79 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ttgate.gate.findings import Finding, Related, Severity
-from ttgate.gate.links import resource_name
 from ttgate.gate.model import Resource
-from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc, number_or_default, seconds, where
-from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues
+from ttgate.gate.policy import Parameter
+from ttgate.gate.rules.base import (
+    INFRA_DEV,
+    Example,
+    Rule,
+    RuleContext,
+    RuleDoc,
+    number_or_default,
+    seconds,
+    where,
+)
+from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues, queue_label
 from ttgate.gate.values import Unknown, display
 
 SQS_DEFAULT_RETENTION = 345600  # 4 days
 SQS_MAX_RETENTION = 1209600  # 14 days
 
 
-def _label(resource: Resource) -> str:
-    name = resource_name(resource)
-    return name if isinstance(name, str) else resource.address
+RULE = Rule(
+    id="TG203",
+    name="dlq-retention",
+    default_severity=Severity.ERROR,
+    summary="A DLQ keeps messages 14 days (1,209,600 s) and at least as long as its source queues.",
+    # SQS keeps a message from 60 s to 14 days.
+    parameters={
+        "retention_seconds": Parameter(SQS_MAX_RETENTION, minimum=60),
+        "dlq_suffix": Parameter("-dlq"),
+    },
+    doc=RuleDoc(
+        what="Finds every dead-letter queue (the target of a redrive policy, written on the source queue "
+        "or in an `aws_sqs_queue_redrive_policy`, and every queue whose name ends in `dlq_suffix`, as "
+        "TG204 does) and checks its `message_retention_seconds` (unset: the SQS default, 345,600 s = 4 "
+        "days): it must be at least `retention_seconds` (1,209,600 s = 14 days, the SQS maximum), and "
+        "at least the retention of each standard source queue. Reported on the "
+        "`message_retention_seconds` line, or on the queue's block when it is unset. A retention, or a "
+        "redrive target, that cannot be known statically is TG001.",
+        why="The runbook keeps DLQ messages 14 days (1,209,600 seconds) so failed messages can be "
+        "inspected and reprocessed. For standard queues SQS keeps a message's original enqueue "
+        "timestamp when it moves it to the DLQ, so its DLQ retention counts from when it was first "
+        "sent: a DLQ that keeps messages less long than its source deletes a message that failed late "
+        "as soon as it arrives (FIFO queues restart the clock, so only the 14 days apply to them).",
+        runbook="SQS Dead Letter Queue (DLQ) Handling › DLQ Configuration › Message Retention",
+        fix="Set `message_retention_seconds = 1209600` on the DLQ (the SQS module's "
+        "`dlq_message_retention_seconds`, whose default is already 14 days).",
+        bad=Example(
+            f"{INFRA_DEV}/main.tf",
+            """
+            resource "aws_sqs_queue" "events_dlq" {
+              name                      = "tt-practice-dev-events-dlq"
+              message_retention_seconds = 345600 # 4 days
+            }
+
+            resource "aws_sqs_queue" "events" {
+              name           = "tt-practice-dev-events-queue"
+              redrive_policy = jsonencode({
+                deadLetterTargetArn = aws_sqs_queue.events_dlq.arn
+                maxReceiveCount     = 3
+              })
+            }
+            """,
+        ),
+        good=Example(
+            f"{INFRA_DEV}/main.tf",
+            """
+            resource "aws_sqs_queue" "events_dlq" {
+              name                      = "tt-practice-dev-events-dlq"
+              message_retention_seconds = 1209600 # 14 days
+            }
+            """,
+        ),
+    ),
+)
 
 
 def _days(value: float | int) -> str:
@@ -30,13 +90,9 @@ def _retention(queue: Resource) -> float | int | Unknown:
     return number_or_default(queue, "message_retention_seconds", SQS_DEFAULT_RETENTION)
 
 
+@RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
-    dlqs, unresolved = dead_letter_queues(context.model, context.params["dlq_suffix"])
-    for redrive in unresolved:
-        assert isinstance(redrive.target, Unknown)
-        what = f"the dead-letter queue of {_label(redrive.source)}"
-        yield from context.unverifiable(redrive.declared_on, what, redrive.target, attribute="redrive_policy")
-    for dlq in dlqs:
+    for dlq in dead_letter_queues(context, context.params["dlq_suffix"], unknown_targets=True):
         yield from _check_dlq(context, dlq)
 
 
@@ -45,7 +101,7 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
     required = context.params["retention_seconds"]
     retention = _retention(queue)
     if isinstance(retention, Unknown):
-        yield from context.unverifiable(
+        context.unverifiable(
             queue, "message_retention_seconds", retention, attribute="message_retention_seconds"
         )
         return
@@ -66,10 +122,10 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
         source_retention = _retention(source)
         if isinstance(source_retention, Unknown):
             if retention < SQS_MAX_RETENTION:  # at the maximum no source can keep messages longer
-                yield from context.unverifiable(
+                context.unverifiable(
                     source,
-                    f"message_retention_seconds of {_label(source)} "
-                    f"(source of dead-letter queue {_label(queue)})",
+                    f"message_retention_seconds of {queue_label(source)} "
+                    f"(source of dead-letter queue {queue_label(queue)})",
                     source_retention,
                     attribute="message_retention_seconds",
                 )
@@ -77,31 +133,28 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
         if retention >= source_retention:
             continue
         if isinstance(fifo, Unknown):
-            yield from context.unverifiable(
-                source, f"whether {_label(source)} is a FIFO queue", fifo, attribute="fifo_queue"
+            context.unverifiable(
+                source, f"whether {queue_label(source)} is a FIFO queue", fifo, attribute="fifo_queue"
             )
             continue
         needed = max(needed, source_retention)
         problems.append(
-            f"it is shorter than its source queue {_label(source)} ({where(source)}), which keeps "
+            f"it is shorter than its source queue {queue_label(source)} ({where(source)}), which keeps "
             f"messages {seconds(source_retention)}: SQS keeps a standard message's original enqueue "
             "timestamp when it moves it to the DLQ, so a message that failed after more than "
             f"{_days(retention)} in the source is deleted as soon as it arrives"
         )
         location = source.location_of("message_retention_seconds")
         if location is not None:
-            related.append(
-                Related(
-                    f"source queue {_label(source)}: message_retention_seconds {seconds(source_retention)}",
-                    location,
-                )
-            )
+            retained = seconds(source_retention)
+            note = f"source queue {queue_label(source)}: message_retention_seconds {retained}"
+            related.append(Related(note, location))
     if not problems:
         return
     unset = queue.values.get("message_retention_seconds") is None
     how = ", the SQS default: message_retention_seconds is unset" if unset else ""
     yield context.finding(
-        f"Dead-letter queue {_label(queue)} ({where(queue)}) keeps messages {seconds(retention)} "
+        f"Dead-letter queue {queue_label(queue)} ({where(queue)}) keeps messages {seconds(retention)} "
         f"({_days(retention)}{how}), but " + "; and ".join(problems) + ". Expired DLQ messages are gone: "
         "nobody can find out why they failed or reprocess them.",
         f"Set message_retention_seconds = {display(needed)} on {queue.address}"
@@ -114,37 +167,3 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
         attribute=None if unset else "message_retention_seconds",
         related=related,
     )
-
-
-RULE = Rule(
-    id="TG203",
-    name="dlq-retention",
-    default_severity=Severity.ERROR,
-    summary="A DLQ keeps messages 14 days (1,209,600 s) and at least as long as its source queues.",
-    parameters={"retention_seconds": SQS_MAX_RETENTION, "dlq_suffix": "-dlq"},
-    check=check,
-    doc=RuleDoc(
-        what="Finds every dead-letter queue (the target of a redrive policy, written on the source queue "
-        "or in an `aws_sqs_queue_redrive_policy`, and every queue whose name ends in `dlq_suffix`, as "
-        "TG204 does) and checks its `message_retention_seconds` (unset: the SQS default, 345,600 s = 4 "
-        "days): it must be at least `retention_seconds` (1,209,600 s = 14 days, the SQS maximum), and "
-        "at least the retention of each standard source queue. Reported on the "
-        "`message_retention_seconds` line, or on the queue's block when it is unset. A retention, or a "
-        "redrive target, that cannot be known statically is TG001.",
-        why="The runbook keeps DLQ messages 14 days (1,209,600 seconds) so failed messages can be "
-        "inspected and reprocessed. For standard queues SQS keeps a message's original enqueue "
-        "timestamp when it moves it to the DLQ, so its DLQ retention counts from when it was first "
-        "sent: a DLQ that keeps messages less long than its source deletes a message that failed late "
-        "as soon as it arrives (FIFO queues restart the clock, so only the 14 days apply to them).",
-        runbook="SQS Dead Letter Queue (DLQ) Handling › DLQ Configuration › Message Retention",
-        fix="Set `message_retention_seconds = 1209600` on the DLQ (the SQS module's "
-        "`dlq_message_retention_seconds`, whose default is already 14 days).",
-        bad='resource "aws_sqs_queue" "events_dlq" {\n  name                      = '
-        '"tt-practice-dev-events-dlq"\n  message_retention_seconds = 345600 # 4 days\n}\n\n'
-        'resource "aws_sqs_queue" "events" {\n  name           = "tt-practice-dev-events-queue"\n'
-        "  redrive_policy = jsonencode({\n    deadLetterTargetArn = aws_sqs_queue.events_dlq.arn\n"
-        "    maxReceiveCount     = 3\n  })\n}\n",
-        good='resource "aws_sqs_queue" "events_dlq" {\n  name                      = '
-        '"tt-practice-dev-events-dlq"\n  message_retention_seconds = 1209600 # 14 days\n}\n',
-    ),
-)

@@ -9,9 +9,71 @@ from typing import Any
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.links import resource_name, same_resource
 from ttgate.gate.model import Resource
-from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc, where
+from ttgate.gate.policy import Parameter
+from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues
 from ttgate.gate.values import Unknown, as_number, display
+
+RULE = Rule(
+    id="TG204",
+    name="dlq-alarm",
+    default_severity=Severity.ERROR,
+    summary="Every DLQ has a CloudWatch alarm on ApproximateNumberOfMessagesVisible for its QueueName.",
+    parameters={
+        "metric_name": Parameter("ApproximateNumberOfMessagesVisible"),
+        "threshold": Parameter(1),
+        "period": Parameter(60, minimum=10),  # CloudWatch's shortest standard-resolution period
+        "evaluation_periods": Parameter(1, minimum=1),
+        "dlq_suffix": Parameter("-dlq"),
+        "alarm_suffix": Parameter("-messages-alarm"),
+    },
+    doc=RuleDoc(
+        what="Finds every dead-letter queue (the target of another queue's redrive policy, written on "
+        "the queue or in an `aws_sqs_queue_redrive_policy`, and every queue named `…-dlq`) and looks in "
+        "all stacks of the same environment for an `aws_cloudwatch_metric_alarm` on namespace AWS/SQS, "
+        "metric ApproximateNumberOfMessagesVisible, with a `QueueName` dimension that is the DLQ's name "
+        "however it is written (a literal, a local, `aws_sqs_queue.dlq.name`, a module output, inside "
+        "`metric_query`). No alarm is an error. An alarm that is mis-tuned (not threshold 1, period 60, "
+        "1 evaluation period) or not named `{dlq-name}-messages-alarm` is a warning. An alarm behind "
+        "a `count` that cannot be evaluated is TG001.",
+        why="The runbook gives every DLQ an alarm named `{dlq-name}-messages-alarm` on "
+        "ApproximateNumberOfMessagesVisible, threshold 1 message, period 60 s, 1 evaluation period. "
+        "Without it, messages that failed max_receive_count times sit in the DLQ unnoticed until the "
+        "14-day retention deletes them.",
+        runbook="SQS Dead Letter Queue (DLQ) Handling › DLQ Configuration › CloudWatch Alarm",
+        fix="Add the alarm next to the DLQ (in the SQS module), with `dimensions = { QueueName = "
+        "aws_sqs_queue.dlq.name }`; when it sits behind `count`, make sure the flag is on in every "
+        "environment.",
+        bad=Example(
+            f"{INFRA_DEV}/main.tf",
+            """
+            resource "aws_sqs_queue" "dlq" {
+              name = "tt-practice-dev-main-dlq"
+            }
+            """,
+        ),
+        good=Example(
+            f"{INFRA_DEV}/main.tf",
+            """
+            resource "aws_sqs_queue" "dlq" {
+              name = "tt-practice-dev-main-dlq"
+            }
+
+            resource "aws_cloudwatch_metric_alarm" "dlq" {
+              alarm_name          = "${aws_sqs_queue.dlq.name}-messages-alarm"
+              namespace           = "AWS/SQS"
+              metric_name         = "ApproximateNumberOfMessagesVisible"
+              dimensions          = { QueueName = aws_sqs_queue.dlq.name }
+              statistic           = "Maximum"
+              comparison_operator = "GreaterThanOrEqualToThreshold"
+              threshold           = 1
+              period              = 60
+              evaluation_periods  = 1
+            }
+            """,
+        ),
+    ),
+)
 
 
 @dataclass
@@ -70,9 +132,9 @@ def _matches(metric: _Metric, dlq: Resource, metric_name: str) -> bool | Unknown
     return same
 
 
+@RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
-    dlqs, _ = dead_letter_queues(context.model, context.params["dlq_suffix"])
-    for dlq in dlqs:
+    for dlq in dead_letter_queues(context, context.params["dlq_suffix"], unknown_targets=False):
         yield from _check_dlq(context, dlq)
 
 
@@ -103,7 +165,7 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
         return
     if maybe:
         alarm, unknown = maybe[0]
-        yield from context.unverifiable(queue, f"whether {alarm.address} alarms on it", unknown)
+        context.unverifiable(queue, f"whether {alarm.address} alarms on it", unknown)
         return
     name = resource_name(queue)
     label = name if isinstance(name, str) else queue.address
@@ -168,49 +230,6 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
         "look for this alarm by name and expect it to fire on the first failed message.",
         "Set " + ", ".join(fixes) + ".",
         resource=alarm,
-        severity=Severity.WARNING if context.severity >= Severity.WARNING else context.severity,
+        severity=context.at_most_warning,
         related=[Related(f"dead-letter queue {where(queue)}", queue.location)] if queue.location else [],
     )
-
-
-RULE = Rule(
-    id="TG204",
-    name="dlq-alarm",
-    default_severity=Severity.ERROR,
-    summary="Every DLQ has a CloudWatch alarm on ApproximateNumberOfMessagesVisible for its QueueName.",
-    parameters={
-        "metric_name": "ApproximateNumberOfMessagesVisible",
-        "threshold": 1,
-        "period": 60,
-        "evaluation_periods": 1,
-        "dlq_suffix": "-dlq",
-        "alarm_suffix": "-messages-alarm",
-    },
-    check=check,
-    doc=RuleDoc(
-        what="Finds every dead-letter queue (the target of another queue's redrive policy, written on "
-        "the queue or in an `aws_sqs_queue_redrive_policy`, and every queue named `…-dlq`) and looks in "
-        "all stacks of the same environment for an `aws_cloudwatch_metric_alarm` on namespace AWS/SQS, "
-        "metric ApproximateNumberOfMessagesVisible, with a `QueueName` dimension that is the DLQ's name "
-        "however it is written (a literal, a local, `aws_sqs_queue.dlq.name`, a module output, inside "
-        "`metric_query`). No alarm is an error. An alarm that is mis-tuned (not threshold 1, period 60, "
-        "1 evaluation period) or not named `{dlq-name}-messages-alarm` is a warning. An alarm behind "
-        "a `count` that cannot be evaluated is TG001.",
-        why="The runbook gives every DLQ an alarm named `{dlq-name}-messages-alarm` on "
-        "ApproximateNumberOfMessagesVisible, threshold 1 message, period 60 s, 1 evaluation period. "
-        "Without it, messages that failed max_receive_count times sit in the DLQ unnoticed until the "
-        "14-day retention deletes them.",
-        runbook="SQS Dead Letter Queue (DLQ) Handling › DLQ Configuration › CloudWatch Alarm",
-        fix="Add the alarm next to the DLQ (in the SQS module), with `dimensions = { QueueName = "
-        "aws_sqs_queue.dlq.name }`; when it sits behind `count`, make sure the flag is on in every "
-        "environment.",
-        bad='resource "aws_sqs_queue" "dlq" {\n  name = "tt-practice-dev-main-dlq"\n}\n',
-        good='resource "aws_sqs_queue" "dlq" {\n  name = "tt-practice-dev-main-dlq"\n}\n\n'
-        'resource "aws_cloudwatch_metric_alarm" "dlq" {\n'
-        '  alarm_name          = "${aws_sqs_queue.dlq.name}-messages-alarm"\n'
-        '  namespace           = "AWS/SQS"\n  metric_name         = "ApproximateNumberOfMessagesVisible"\n'
-        '  dimensions          = { QueueName = aws_sqs_queue.dlq.name }\n  statistic           = "Maximum"\n'
-        '  comparison_operator = "GreaterThanOrEqualToThreshold"\n  threshold           = 1\n'
-        "  period              = 60\n  evaluation_periods  = 1\n}\n",
-    ),
-)

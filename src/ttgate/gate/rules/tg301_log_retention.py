@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ttgate.gate.findings import Finding, Severity
-from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc, where
+from ttgate.gate.policy import Parameter
+from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, as_number, display
 
 # What the CloudWatch Logs API accepts for retentionInDays (PutRetentionPolicy).
@@ -35,10 +36,54 @@ CLOUDWATCH_RETENTION_DAYS = (
 )
 
 
+RULE = Rule(
+    id="TG301",
+    name="log-retention",
+    default_severity=Severity.ERROR,
+    summary="Log group retention is a value CloudWatch accepts and the policy allows; unset is a warning.",
+    parameters={
+        "allowed_days": Parameter([1, 3, 5, 7, 14, 30, 60, 90, 120, 180, 365, 400, 545, 731, 1827, 3653]),
+        "default_days": Parameter(14, choices=CLOUDWATCH_RETENTION_DAYS),
+    },
+    doc=RuleDoc(
+        what="Checks `retention_in_days` of every `aws_cloudwatch_log_group`, including those created by "
+        "the Lambda component from its `log_retention_days` variable: a value CloudWatch does not accept "
+        "(it accepts 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, "
+        "2557, 2922, 3288, 3653) is an error, so is a value outside the policy's `allowed_days`. An "
+        "unset (or 0) retention means the logs never expire: a warning.",
+        why="The runbook sets a default retention of 14 days, configurable per function from a fixed "
+        "list. A value CloudWatch rejects fails at apply time, in the middle of a deploy; a log group "
+        "without retention keeps every log line forever.",
+        runbook="Log Inspection › CloudWatch Logs › Log Retention",
+        fix="Set `retention_in_days` (or the Lambda component's `log_retention_days`) to 14 or another "
+        "allowed value.",
+        bad=Example(
+            f"{INFRA_DEV}/main.tf",
+            """
+            resource "aws_cloudwatch_log_group" "worker" {
+              name              = "/aws/lambda/tt-practice-dev-worker"
+              retention_in_days = 10
+            }
+            """,
+        ),
+        good=Example(
+            f"{INFRA_DEV}/main.tf",
+            """
+            resource "aws_cloudwatch_log_group" "worker" {
+              name              = "/aws/lambda/tt-practice-dev-worker"
+              retention_in_days = 14
+            }
+            """,
+        ),
+    ),
+)
+
+
 def _nearest(days: float, allowed: list[int]) -> int:
     return min(allowed, key=lambda candidate: (abs(candidate - days), -candidate))
 
 
+@RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
     allowed = sorted(context.params["allowed_days"])
     default = context.params["default_days"]
@@ -47,7 +92,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
         name = group.values.get("name")
         label = f"Log group {name}" if isinstance(name, str) else f"Log group {group.address}"
         if isinstance(value, Unknown):
-            yield from context.unverifiable(group, "retention_in_days", value, attribute="retention_in_days")
+            context.unverifiable(group, "retention_in_days", value, attribute="retention_in_days")
             continue
         days = as_number(value) if value is not None else 0
         if days is None or isinstance(days, Unknown):
@@ -66,7 +111,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 f"{', '.join(map(str, allowed))}.",
                 resource=group,
                 attribute="retention_in_days",
-                severity=min(context.severity, Severity.WARNING),
+                severity=context.at_most_warning,
             )
             continue
         if days not in CLOUDWATCH_RETENTION_DAYS:
@@ -89,33 +134,3 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 resource=group,
                 attribute="retention_in_days",
             )
-
-
-RULE = Rule(
-    id="TG301",
-    name="log-retention",
-    default_severity=Severity.ERROR,
-    summary="Log group retention is a value CloudWatch accepts and the policy allows; unset is a warning.",
-    parameters={
-        "allowed_days": [1, 3, 5, 7, 14, 30, 60, 90, 120, 180, 365, 400, 545, 731, 1827, 3653],
-        "default_days": 14,
-    },
-    check=check,
-    doc=RuleDoc(
-        what="Checks `retention_in_days` of every `aws_cloudwatch_log_group`, including those created by "
-        "the Lambda component from its `log_retention_days` variable: a value CloudWatch does not accept "
-        "(it accepts 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, "
-        "2557, 2922, 3288, 3653) is an error, so is a value outside the policy's `allowed_days`. An "
-        "unset (or 0) retention means the logs never expire: a warning.",
-        why="The runbook sets a default retention of 14 days, configurable per function from a fixed "
-        "list. A value CloudWatch rejects fails at apply time, in the middle of a deploy; a log group "
-        "without retention keeps every log line forever.",
-        runbook="Log Inspection › CloudWatch Logs › Log Retention",
-        fix="Set `retention_in_days` (or the Lambda component's `log_retention_days`) to 14 or another "
-        "allowed value.",
-        bad='resource "aws_cloudwatch_log_group" "worker" {\n'
-        '  name              = "/aws/lambda/tt-practice-dev-worker"\n  retention_in_days = 10\n}\n',
-        good='resource "aws_cloudwatch_log_group" "worker" {\n'
-        '  name              = "/aws/lambda/tt-practice-dev-worker"\n  retention_in_days = 14\n}\n',
-    ),
-)

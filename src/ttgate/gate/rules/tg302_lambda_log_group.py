@@ -7,10 +7,56 @@ from typing import Any
 
 from ttgate.gate.findings import Finding, Severity
 from ttgate.gate.model import Resource
-from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, display
 
 LOG_GROUP_PREFIX = "/aws/lambda/"
+
+
+RULE = Rule(
+    id="TG302",
+    name="lambda-log-group",
+    default_severity=Severity.WARNING,
+    summary="Every Lambda has a managed /aws/lambda/{function} log group, so retention is controlled.",
+    doc=RuleDoc(
+        what="For every `aws_lambda_function`, looks in all stacks of the same environment for an "
+        "`aws_cloudwatch_log_group` named `/aws/lambda/{function_name}`, or the group the function's "
+        "`logging_config` `log_group` names when it is set. The group's name may be a literal, a "
+        "local, a template or a reference to the function; a group behind a `count` that cannot be "
+        "evaluated, or a function name that is unknown, is TG001.",
+        why="The runbook: Lambda functions create log groups `/aws/lambda/{function-name}` "
+        "automatically, and retention (default 14 days) is set in the Lambda component through "
+        "`log_retention_days`. A group Lambda creates on its first invocation is outside Terraform: "
+        'its retention is "never expire", so logs are kept and billed forever and no review sees it.',
+        runbook="Log Inspection › CloudWatch Logs › Log Group Naming; Log Retention",
+        fix="Declare the log group next to the function (with `retention_in_days`) and make the "
+        "function depend on it, or build the function with the shared `components/lambda_*` module.",
+        bad=Example(
+            f"{APP_DEV}/main.tf",
+            """
+            resource "aws_lambda_function" "event_processor" {
+              function_name = "tt-practice-dev-event-processor"
+              # ...
+            }
+            """,
+        ),
+        good=Example(
+            f"{APP_DEV}/main.tf",
+            """
+            resource "aws_cloudwatch_log_group" "event_processor" {
+              name              = "/aws/lambda/tt-practice-dev-event-processor"
+              retention_in_days = 14
+            }
+
+            resource "aws_lambda_function" "event_processor" {
+              function_name = "tt-practice-dev-event-processor"
+              depends_on    = [aws_cloudwatch_log_group.event_processor]
+              # ...
+            }
+            """,
+        ),
+    ),
+)
 
 
 def _configured_group(function: Resource) -> Any:
@@ -58,6 +104,7 @@ def _designates(value: Any, expected: str | None, group: Resource, function: Res
     return isinstance(name, str) and name == expected
 
 
+@RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
     for function in context.model.resources("aws_lambda_function"):
         yield from _check_function(context, function)
@@ -73,9 +120,7 @@ def _check_function(context: RuleContext, function: Resource) -> Iterator[Findin
         expected = configured
     elif configured is None:
         if isinstance(function_name, Unknown):
-            yield from context.unverifiable(
-                function, "function_name", function_name, attribute="function_name"
-            )
+            context.unverifiable(function, "function_name", function_name, attribute="function_name")
             return
         if not isinstance(function_name, str):
             return
@@ -96,13 +141,11 @@ def _check_function(context: RuleContext, function: Resource) -> Iterator[Findin
         elif isinstance(designated, Unknown):
             maybe.append((group, designated))
     if isinstance(configured, Unknown):
-        yield from context.unverifiable(
-            function, "logging_config.log_group", configured, attribute="logging_config"
-        )
+        context.unverifiable(function, "logging_config.log_group", configured, attribute="logging_config")
         return
     if maybe:
         group, unknown = maybe[0]
-        yield from context.unverifiable(
+        context.unverifiable(
             function, f"whether {group.address} ({group.stack.label}) is its log group {expected}", unknown
         )
         return
@@ -121,34 +164,3 @@ def _check_function(context: RuleContext, function: Resource) -> Iterator[Findin
         "does this. If the group already exists in AWS, terraform import it.",
         resource=function,
     )
-
-
-RULE = Rule(
-    id="TG302",
-    name="lambda-log-group",
-    default_severity=Severity.WARNING,
-    summary="Every Lambda has a managed /aws/lambda/{function} log group, so retention is controlled.",
-    check=check,
-    doc=RuleDoc(
-        what="For every `aws_lambda_function`, looks in all stacks of the same environment for an "
-        "`aws_cloudwatch_log_group` named `/aws/lambda/{function_name}`, or the group the function's "
-        "`logging_config` `log_group` names when it is set. The group's name may be a literal, a "
-        "local, a template or a reference to the function; a group behind a `count` that cannot be "
-        "evaluated, or a function name that is unknown, is TG001.",
-        why="The runbook: Lambda functions create log groups `/aws/lambda/{function-name}` "
-        "automatically, and retention (default 14 days) is set in the Lambda component through "
-        "`log_retention_days`. A group Lambda creates on its first invocation is outside Terraform: "
-        'its retention is "never expire", so logs are kept and billed forever and no review sees it.',
-        runbook="Log Inspection › CloudWatch Logs › Log Group Naming; Log Retention",
-        fix="Declare the log group next to the function (with `retention_in_days`) and make the "
-        "function depend on it, or build the function with the shared `components/lambda_*` module.",
-        bad='resource "aws_lambda_function" "event_processor" {\n'
-        '  function_name = "tt-practice-dev-event-processor"\n  # ...\n}\n',
-        good='resource "aws_cloudwatch_log_group" "event_processor" {\n'
-        '  name              = "/aws/lambda/tt-practice-dev-event-processor"\n'
-        "  retention_in_days = 14\n}\n\n"
-        'resource "aws_lambda_function" "event_processor" {\n'
-        '  function_name = "tt-practice-dev-event-processor"\n'
-        "  depends_on    = [aws_cloudwatch_log_group.event_processor]\n  # ...\n}\n",
-    ),
-)

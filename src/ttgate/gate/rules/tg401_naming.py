@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from ttgate.gate.findings import Finding, Severity
 from ttgate.gate.model import Resource
 from ttgate.gate.names import template_regex
-from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc, where
+from ttgate.gate.policy import Parameter
+from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.rules.sqs import dead_letter_queues
 from ttgate.gate.values import Unknown, display
 
@@ -17,6 +18,7 @@ DEFAULT_PATTERNS: dict[str, str] = {
     "lambda": "{project}-{env}-{name}",
     "queue": "{project}-{env}-{name}-queue",
     "dlq": "{project}-{env}-{name}-dlq",
+    "alarm": "{dlq}-messages-alarm",
     "log_group": "/aws/lambda/{function}",
 }
 NAME_CHARS = "[a-z0-9-]+"
@@ -30,6 +32,71 @@ _KIND_LABEL = {
     "dlq": "Dead-letter queue",
     "log_group": "Log group",
 }
+
+
+RULE = Rule(
+    id="TG401",
+    name="naming",
+    default_severity=Severity.WARNING,
+    summary="Lambda functions, queues, DLQs and Lambda log groups follow the runbook's naming conventions.",
+    parameters={"patterns": Parameter(dict(DEFAULT_PATTERNS))},
+    doc=RuleDoc(
+        what="Checks names against the policy's `patterns`, with `{project}` from the policy and `{env}` "
+        "from the stack's environment: `function_name` of every `aws_lambda_function` against `lambda` "
+        "(`{project}-{env}-{name}`, `{name}` being lowercase letters, digits and hyphens); the `name` of "
+        "an `aws_sqs_queue` that is a dead-letter queue (a redrive target, or named `…-dlq`) against "
+        "`dlq`, of any other queue against `queue` (a FIFO queue may end in `.fifo`); the `name` of a "
+        "log group under `/aws/lambda/` against `log_group` (`{function}` being a name that follows "
+        "`lambda`). Alarm names are TG204's. Resources in stacks without an environment (a directory "
+        "that does not match the policy's `stack_path`) are skipped: there is no `{env}` to check "
+        "against. A name that cannot be known statically is TG001.",
+        why="The runbook's Resource Naming Conventions: every command it gives (get-function, "
+        "get-queue-url, logs tail, describe-log-groups by prefix, the DLQ reprocessing script) finds "
+        "resources by these names, and a name carrying another environment is a copy-paste waiting "
+        "to collide with that environment.",
+        runbook="Quick Reference › Resource Naming Conventions; SQS Dead Letter Queue (DLQ) Handling › "
+        "DLQ Naming Convention; Log Inspection › Log Group Naming",
+        fix='Build names from the variables: `"${var.project}-${var.environment}-worker"`; use the '
+        "shared modules (components/lambda_*, 20_infra/modules/sqs), which already do.",
+        bad=Example(
+            f"{APP_DEV}/main.tf",
+            """
+            resource "aws_lambda_function" "worker" {
+              function_name = "worker_prod"
+              # ...
+            }
+
+            resource "aws_sqs_queue" "jobs" {
+              name = "jobs"
+            }
+            """,
+        ),
+        good=Example(
+            f"{APP_DEV}/main.tf",
+            """
+            resource "aws_lambda_function" "worker" {
+              function_name = "${var.project}-${var.environment}-worker"
+              # ...
+            }
+
+            resource "aws_sqs_queue" "jobs" {
+              name = "${var.project}-${var.environment}-jobs-queue"
+            }
+            """,
+            files={
+                f"{APP_DEV}/variables.tf": """
+                variable "project" {
+                  default = "tt-practice"
+                }
+
+                variable "environment" {
+                  default = "dev"
+                }
+                """
+            },
+        ),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -114,11 +181,12 @@ def _other_env(name: str, names: _Names, environments: tuple[str, ...], kind: st
     return None
 
 
+@RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
     patterns = {**DEFAULT_PATTERNS, **context.params["patterns"]}
     policy = context.policy
     environments: tuple[str, ...] = tuple(policy.environments)
-    dlqs, _ = dead_letter_queues(context.model, _suffix(patterns["dlq"]))
+    dlqs = dead_letter_queues(context, _suffix(patterns["dlq"]), unknown_targets=False)
     dlq_ids = {id(dlq.queue) for dlq in dlqs}
     log_prefix = _prefix(patterns["log_group"])
     types = ("aws_lambda_function", "aws_sqs_queue", "aws_cloudwatch_log_group")
@@ -135,7 +203,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
             kind, attribute = "log_group", "name"
         name = resource.values.get(attribute)
         if isinstance(name, Unknown):
-            yield from context.unverifiable(resource, attribute, name, attribute=attribute)
+            context.unverifiable(resource, attribute, name, attribute=attribute)
             continue
         if kind == "log_group" and (
             log_prefix is None or not isinstance(name, str) or not name.startswith(log_prefix)
@@ -205,37 +273,3 @@ def _misnamed(
         resource=resource,
         attribute=attribute,
     )
-
-
-RULE = Rule(
-    id="TG401",
-    name="naming",
-    default_severity=Severity.WARNING,
-    summary="Lambda functions, queues, DLQs and Lambda log groups follow the runbook's naming conventions.",
-    parameters={"patterns": dict(DEFAULT_PATTERNS)},
-    check=check,
-    doc=RuleDoc(
-        what="Checks names against the policy's `patterns`, with `{project}` from the policy and `{env}` "
-        "from the stack's environment: `function_name` of every `aws_lambda_function` against `lambda` "
-        "(`{project}-{env}-{name}`, `{name}` being lowercase letters, digits and hyphens); the `name` of "
-        "an `aws_sqs_queue` that is a dead-letter queue (a redrive target, or named `…-dlq`) against "
-        "`dlq`, of any other queue against `queue` (a FIFO queue may end in `.fifo`); the `name` of a "
-        "log group under `/aws/lambda/` against `log_group` (`{function}` being a name that follows "
-        "`lambda`). Alarm names are TG204's. Resources in stacks without an environment (a directory "
-        "that does not match the policy's `stack_path`) are skipped: there is no `{env}` to check "
-        "against. A name that cannot be known statically is TG001.",
-        why="The runbook's Resource Naming Conventions: every command it gives (get-function, "
-        "get-queue-url, logs tail, describe-log-groups by prefix, the DLQ reprocessing script) finds "
-        "resources by these names, and a name carrying another environment is a copy-paste waiting "
-        "to collide with that environment.",
-        runbook="Quick Reference › Resource Naming Conventions; SQS Dead Letter Queue (DLQ) Handling › "
-        "DLQ Naming Convention; Log Inspection › Log Group Naming",
-        fix='Build names from the variables: `"${var.project}-${var.environment}-worker"`; use the '
-        "shared modules (components/lambda_*, 20_infra/modules/sqs), which already do.",
-        bad='resource "aws_lambda_function" "worker" {\n  function_name = "worker_prod"\n  # ...\n}\n\n'
-        'resource "aws_sqs_queue" "jobs" {\n  name = "jobs"\n}\n',
-        good='resource "aws_lambda_function" "worker" {\n'
-        '  function_name = "${var.project}-${var.environment}-worker"\n  # ...\n}\n\n'
-        'resource "aws_sqs_queue" "jobs" {\n  name = "${var.project}-${var.environment}-jobs-queue"\n}\n',
-    ),
-)

@@ -9,19 +9,68 @@ from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.links import same_resource
 from ttgate.gate.model import Location, Resource
 from ttgate.gate.rules.backend import backend_resources
-from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.base import CORE_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, display
 
+RULE = Rule(
+    id="TG501",
+    name="state-bucket-versioning",
+    default_severity=Severity.ERROR,
+    summary="The Terraform state bucket has versioning Enabled: state rollback restores object versions.",
+    doc=RuleDoc(
+        what="Finds every `aws_s3_bucket` whose `bucket` name matches the policy's `state_bucket` pattern "
+        "(`{project}-tf-state-{env}-{account_id}`, any environment and account) and requires versioning "
+        "Enabled: an `aws_s3_bucket_versioning` resource in the same stack whose `bucket` is that bucket "
+        '(its name, or `aws_s3_bucket.x.id`) with `versioning_configuration { status = "Enabled" }`, or '
+        "the legacy inline `versioning { enabled = true }`. A status of Suspended or Disabled is reported "
+        "on the versioning resource. A bucket whose name cannot be evaluated is checked when it lives in "
+        "the state backend's layer (10_core) and its address says `state`; if it is not versioned, "
+        "TG001 asks for the name.",
+        why="State-based rollback, the runbook's recommended rollback, lists the state object's versions "
+        "and restores an earlier one. Without versioning every apply overwrites the only copy of the "
+        "state: a bad apply or a corrupted push cannot be undone.",
+        runbook="Rollback Workflows › Terraform Rollback › State Versioning",
+        fix='Add `resource "aws_s3_bucket_versioning"` with `bucket = aws_s3_bucket.state.id` and '
+        '`versioning_configuration { status = "Enabled" }`, or set the status back to "Enabled".',
+        bad=Example(
+            f"{CORE_DEV}/main.tf",
+            """
+            resource "aws_s3_bucket" "state" {
+              bucket = "tt-practice-tf-state-dev-057336397237"
+            }
 
+            resource "aws_s3_bucket_versioning" "state" {
+              bucket = aws_s3_bucket.state.id
+              versioning_configuration {
+                status = "Suspended"
+              }
+            }
+            """,
+        ),
+        good=Example(
+            f"{CORE_DEV}/main.tf",
+            """
+            resource "aws_s3_bucket" "state" {
+              bucket = "tt-practice-tf-state-dev-057336397237"
+            }
+
+            resource "aws_s3_bucket_versioning" "state" {
+              bucket = aws_s3_bucket.state.id
+              versioning_configuration {
+                status = "Enabled"
+              }
+            }
+            """,
+        ),
+    ),
+)
+
+
+@RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
-    yield from backend_resources(
-        context,
-        "aws_s3_bucket",
-        "bucket",
-        context.policy.state_bucket,
-        "state",
-        lambda bucket, name: _check_bucket(context, bucket, name),
-    )
+    buckets = backend_resources(context, "aws_s3_bucket", "bucket", context.policy.state_bucket, "state")
+    for bucket in buckets:
+        yield from bucket.settle(_check_bucket(bucket.context, bucket.resource, bucket.name))
 
 
 def _check_bucket(context: RuleContext, bucket: Resource, name: str | None) -> Iterator[Finding]:
@@ -49,17 +98,17 @@ def _check_bucket(context: RuleContext, bucket: Resource, name: str | None) -> I
         return
     inline = bucket.values.get("versioning")
     if isinstance(inline, Unknown):
-        yield from context.unverifiable(bucket, "its inline versioning block", inline, attribute="versioning")
+        context.unverifiable(bucket, "its inline versioning block", inline, attribute="versioning")
         return
     enabled = _inline_enabled(inline)
     if enabled is True:
         return
     if isinstance(enabled, Unknown):
-        yield from context.unverifiable(bucket, "versioning.enabled", enabled, attribute="versioning")
+        context.unverifiable(bucket, "versioning.enabled", enabled, attribute="versioning")
         return
     if maybe:
         versioning, unknown = maybe[0]
-        yield from context.unverifiable(bucket, f"whether {versioning.address} versions it", unknown)
+        context.unverifiable(bucket, f"whether {versioning.address} versions it", unknown)
         return
     resource_block = (
         f'resource "aws_s3_bucket_versioning" "{bucket.name}" {{ bucket = {ref}.id '
@@ -98,14 +147,14 @@ def _check_versioning(
 ) -> Iterator[Finding]:
     configuration = versioning.values.get("versioning_configuration")
     if isinstance(configuration, Unknown):
-        yield from context.unverifiable(
+        context.unverifiable(
             versioning, "versioning_configuration", configuration, attribute="versioning_configuration"
         )
         return
     block = configuration[0] if isinstance(configuration, list) and configuration else configuration
     status = block.get("status") if isinstance(block, dict) else None
     if isinstance(status, Unknown):
-        yield from context.unverifiable(
+        context.unverifiable(
             versioning, "versioning_configuration.status", status, attribute="versioning_configuration"
         )
         return
@@ -124,34 +173,3 @@ def _check_versioning(
         location=location,
         related=related,
     )
-
-
-RULE = Rule(
-    id="TG501",
-    name="state-bucket-versioning",
-    default_severity=Severity.ERROR,
-    summary="The Terraform state bucket has versioning Enabled: state rollback restores object versions.",
-    check=check,
-    doc=RuleDoc(
-        what="Finds every `aws_s3_bucket` whose `bucket` name matches the policy's `state_bucket` pattern "
-        "(`{project}-tf-state-{env}-{account_id}`, any environment and account) and requires versioning "
-        "Enabled: an `aws_s3_bucket_versioning` resource in the same stack whose `bucket` is that bucket "
-        '(its name, or `aws_s3_bucket.x.id`) with `versioning_configuration { status = "Enabled" }`, or '
-        "the legacy inline `versioning { enabled = true }`. A status of Suspended or Disabled is reported "
-        "on the versioning resource. A bucket whose name cannot be evaluated is checked when it lives in "
-        "the state backend's layer (10_core) and its address says `state`; if it is not versioned, "
-        "TG001 asks for the name.",
-        why="State-based rollback, the runbook's recommended rollback, lists the state object's versions "
-        "and restores an earlier one. Without versioning every apply overwrites the only copy of the "
-        "state: a bad apply or a corrupted push cannot be undone.",
-        runbook="Rollback Workflows › Terraform Rollback › State Versioning",
-        fix='Add `resource "aws_s3_bucket_versioning"` with `bucket = aws_s3_bucket.state.id` and '
-        '`versioning_configuration { status = "Enabled" }`, or set the status back to "Enabled".',
-        bad='resource "aws_s3_bucket" "state" {\n  bucket = "tt-practice-tf-state-dev-057336397237"\n}\n\n'
-        'resource "aws_s3_bucket_versioning" "state" {\n  bucket = aws_s3_bucket.state.id\n'
-        '  versioning_configuration {\n    status = "Suspended"\n  }\n}\n',
-        good='resource "aws_s3_bucket" "state" {\n  bucket = "tt-practice-tf-state-dev-057336397237"\n}\n\n'
-        'resource "aws_s3_bucket_versioning" "state" {\n  bucket = aws_s3_bucket.state.id\n'
-        '  versioning_configuration {\n    status = "Enabled"\n  }\n}\n',
-    ),
-)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ttgate.gate.findings import Finding, Severity
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.backend import backend_resources
-from ttgate.gate.rules.base import Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.base import CORE_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, display
 
 LOCK_KEY = "LockID"
@@ -18,21 +18,70 @@ WHY = (
 )
 
 
+RULE = Rule(
+    id="TG502",
+    name="lock-table",
+    default_severity=Severity.ERROR,
+    summary="The state lock table's only key is LockID, of type S (string).",
+    doc=RuleDoc(
+        what="Finds every `aws_dynamodb_table` whose `name` matches the policy's `lock_table` pattern "
+        '(`tt-practice-tf-locks`) and requires `hash_key = "LockID"`, no `range_key`, and an '
+        '`attribute { name = "LockID", type = "S" }`. A table whose name cannot be evaluated is '
+        "checked when it lives in the state backend's layer (10_core) and its address says `lock`; if "
+        "it fails, TG001 asks for the name. A backend's `dynamodb_table` that no checked stack creates "
+        "is not reported: the table may be managed elsewhere.",
+        why="Every stack's S3 backend locks its state in this table, and the runbook releases a stuck "
+        'lock by deleting the item with key {"LockID": {"S": …}}. The backend writes items keyed '
+        "by LockID, a string; with any other key schema every plan and apply fails to take the lock, "
+        "so no deploy and no emergency rollback can run.",
+        runbook="Troubleshooting Common Issues › Terraform Issues › State Lock Conflicts",
+        fix='Set `hash_key = "LockID"` with `attribute { name = "LockID", type = "S" }` and no range key.',
+        bad=Example(
+            f"{CORE_DEV}/main.tf",
+            """
+            resource "aws_dynamodb_table" "locks" {
+              name         = "tt-practice-tf-locks"
+              billing_mode = "PAY_PER_REQUEST"
+              hash_key     = "id"
+
+              attribute {
+                name = "id"
+                type = "S"
+              }
+            }
+            """,
+        ),
+        good=Example(
+            f"{CORE_DEV}/main.tf",
+            """
+            resource "aws_dynamodb_table" "locks" {
+              name         = "tt-practice-tf-locks"
+              billing_mode = "PAY_PER_REQUEST"
+              hash_key     = "LockID"
+
+              attribute {
+                name = "LockID"
+                type = "S"
+              }
+            }
+            """,
+        ),
+    ),
+)
+
+
+@RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
-    yield from backend_resources(
-        context,
-        "aws_dynamodb_table",
-        "name",
-        context.policy.lock_table,
-        "lock",
-        lambda table, name: _check_table(context, table, f"Lock table {name or table.address}"),
-    )
+    tables = backend_resources(context, "aws_dynamodb_table", "name", context.policy.lock_table, "lock")
+    for table in tables:
+        label = f"Lock table {table.name or table.resource.address}"
+        yield from table.settle(_check_table(table.context, table.resource, label))
 
 
 def _check_table(context: RuleContext, table: Resource, label: str) -> Iterator[Finding]:
     hash_key = table.values.get("hash_key")
     if isinstance(hash_key, Unknown):
-        yield from context.unverifiable(table, "hash_key", hash_key, attribute="hash_key")
+        context.unverifiable(table, "hash_key", hash_key, attribute="hash_key")
         return
     if hash_key != LOCK_KEY:
         shown = "is not set" if hash_key is None else f"is {display(hash_key)}"
@@ -47,7 +96,7 @@ def _check_table(context: RuleContext, table: Resource, label: str) -> Iterator[
         return
     range_key = table.values.get("range_key")
     if isinstance(range_key, Unknown):
-        yield from context.unverifiable(table, "range_key", range_key, attribute="range_key")
+        context.unverifiable(table, "range_key", range_key, attribute="range_key")
         return
     if range_key is not None:
         yield context.finding(
@@ -60,21 +109,19 @@ def _check_table(context: RuleContext, table: Resource, label: str) -> Iterator[
         return
     attributes = table.values.get("attribute")
     if isinstance(attributes, Unknown):
-        yield from context.unverifiable(table, "its attribute blocks", attributes, attribute="attribute")
+        context.unverifiable(table, "its attribute blocks", attributes, attribute="attribute")
         return
     declared = [a for a in attributes if isinstance(a, dict)] if isinstance(attributes, list) else []
     for attribute in declared:
         attribute_name = attribute.get("name")
         if isinstance(attribute_name, Unknown):
-            yield from context.unverifiable(
-                table, "an attribute block's name", attribute_name, attribute="attribute"
-            )
+            context.unverifiable(table, "an attribute block's name", attribute_name, attribute="attribute")
             return
         if attribute_name != LOCK_KEY:
             continue
         attribute_type = attribute.get("type")
         if isinstance(attribute_type, Unknown):
-            yield from context.unverifiable(
+            context.unverifiable(
                 table, f"the type of attribute {LOCK_KEY}", attribute_type, attribute="attribute"
             )
             return
@@ -96,32 +143,3 @@ def _check_table(context: RuleContext, table: Resource, label: str) -> Iterator[
         resource=table,
         attribute="attribute" if declared else "hash_key",
     )
-
-
-RULE = Rule(
-    id="TG502",
-    name="lock-table",
-    default_severity=Severity.ERROR,
-    summary="The state lock table's only key is LockID, of type S (string).",
-    check=check,
-    doc=RuleDoc(
-        what="Finds every `aws_dynamodb_table` whose `name` matches the policy's `lock_table` pattern "
-        '(`tt-practice-tf-locks`) and requires `hash_key = "LockID"`, no `range_key`, and an '
-        '`attribute { name = "LockID", type = "S" }`. A table whose name cannot be evaluated is '
-        "checked when it lives in the state backend's layer (10_core) and its address says `lock`; if "
-        "it fails, TG001 asks for the name. A backend's `dynamodb_table` that no checked stack creates "
-        "is not reported: the table may be managed elsewhere.",
-        why="Every stack's S3 backend locks its state in this table, and the runbook releases a stuck "
-        'lock by deleting the item with key {"LockID": {"S": …}}. The backend writes items keyed '
-        "by LockID, a string; with any other key schema every plan and apply fails to take the lock, "
-        "so no deploy and no emergency rollback can run.",
-        runbook="Troubleshooting Common Issues › Terraform Issues › State Lock Conflicts",
-        fix='Set `hash_key = "LockID"` with `attribute { name = "LockID", type = "S" }` and no range key.',
-        bad='resource "aws_dynamodb_table" "locks" {\n  name         = "tt-practice-tf-locks"\n'
-        '  billing_mode = "PAY_PER_REQUEST"\n  hash_key     = "id"\n\n  attribute {\n    name = "id"\n'
-        '    type = "S"\n  }\n}\n',
-        good='resource "aws_dynamodb_table" "locks" {\n  name         = "tt-practice-tf-locks"\n'
-        '  billing_mode = "PAY_PER_REQUEST"\n  hash_key     = "LockID"\n\n  attribute {\n'
-        '    name = "LockID"\n    type = "S"\n  }\n}\n',
-    ),
-)

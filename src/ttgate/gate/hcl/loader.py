@@ -460,12 +460,21 @@ class StackBuilder:
             return None, f"its state key cannot be evaluated: {key.reason}"
         if not isinstance(key, str):
             return None, "it has no state key"
-        env = self._env_of_bucket(config.get("bucket")) or reader.env
-        writers = [
+        same_key = [
             stack
             for stack in self.model.stacks
-            if stack.env == env and stack.backend is not None and stack.backend.config.get("key") == key
+            if stack.backend is not None
+            and stack.backend.config.get("key") == key
+            and _same_workspace_prefix(stack.backend.config, config)
         ]
+        # The bucket decides when both name it (one bucket per environment, `<env>/<stack>` keys);
+        # a partial backend configuration (bucket given to `terraform init`) falls back to the env.
+        bucket = config.get("bucket")
+        env = self._env_of_bucket(bucket) or reader.env
+        by_bucket = [stack for stack in same_key if isinstance(bucket, str) and _bucket(stack) == bucket]
+        writers = by_bucket or [stack for stack in same_key if stack.env == env and _bucket(stack) is None]
+        if not writers:
+            writers = [stack for stack in same_key if stack.env == env]
         if len(writers) > 1:
             # A copy-pasted backend key makes two stacks claim one state; the layer that owns the key wins.
             owner = self.policy.layer_for_state_key(key)
@@ -517,6 +526,17 @@ class RemoteOutputs:
 
     def get_index(self, key: Any, trace: Trace) -> Any:
         return self.get_attr(str(key), trace)
+
+
+def _bucket(stack: Stack) -> str | None:
+    bucket = stack.backend.config.get("bucket") if stack.backend is not None else None
+    return bucket if isinstance(bucket, str) else None
+
+
+def _same_workspace_prefix(backend: dict[str, Any], read: dict[str, Any]) -> bool:
+    """A remote state read with a ``workspace_key_prefix`` reads a stack whose backend has the same."""
+    default = "env:"
+    return bool(backend.get("workspace_key_prefix", default) == read.get("workspace_key_prefix", default))
 
 
 def _constant_input(name: str, value: Any, origin: Origin | None) -> Input:

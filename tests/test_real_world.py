@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -307,3 +308,39 @@ def test_remote_state_is_matched_by_bucket_before_environment(tmp_path: Path) ->
     )
     queue = next(load(tmp_path).resources("aws_sqs_queue"))
     assert queue.values["name"] == "vpc-prod"
+
+
+def test_tf_json_files_are_read_as_terraform_reads_them(tmp_path: Path) -> None:
+    config = {
+        "//": "generated",
+        "variable": {"visibility": {"type": "number", "default": "30"}},
+        "locals": {"timeout": 30},
+        "resource": {
+            "aws_sqs_queue": {"jobs": {"name": "jobs", "visibility_timeout_seconds": "${var.visibility}"}},
+            "aws_lambda_function": {"worker": {"function_name": "worker", "timeout": "${local.timeout}"}},
+            "aws_lambda_event_source_mapping": {
+                "worker": {
+                    "event_source_arn": "${aws_sqs_queue.jobs.arn}",
+                    "function_name": "${aws_lambda_function.worker.arn}",
+                }
+            },
+            "aws_s3_bucket_versioning": {
+                "state": {"bucket": "b", "versioning_configuration": {"status": "Enabled"}}
+            },
+        },
+    }
+    write_tree(tmp_path, {"modules/worker/main.tf.json": json.dumps(config, indent=2)})
+    model = load(tmp_path)
+    assert not model.problems
+    queue = next(model.resources("aws_sqs_queue"))
+    assert queue.values["visibility_timeout_seconds"] == 30  # the variable's type converts "30"
+    assert queue.location is not None and queue.location.line == 14  # the line of "jobs"
+    versioning = next(model.resources("aws_s3_bucket_versioning"))
+    assert versioning.values["versioning_configuration"] == [{"status": "Enabled"}]
+    assert [f.rule for f in check(tmp_path, "TG201")] == ["TG201"]
+
+
+def test_a_broken_tf_json_file_is_tg000_with_its_line(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/main.tf.json": '{\n  "resource": {\n    "aws_sqs_queue": ]\n}\n'})
+    problems = load(tmp_path).problems
+    assert [(p.location.file, p.location.line) for p in problems] == [("app/main.tf.json", 3)]

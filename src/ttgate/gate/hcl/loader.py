@@ -45,7 +45,12 @@ if TYPE_CHECKING:
     from ttgate.gate.policy import Policy
 
 _SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
-_SUFFIXES = (".tf", ".tfvars")
+_SUFFIXES = (".tf", ".tf.json", ".tfvars")  # .tfvars.json files are read with their stack's inputs
+_CONFIG_SUFFIXES = (".tf", ".tf.json")
+
+
+def is_config_file(path: Path) -> bool:
+    return path.name.endswith(_CONFIG_SUFFIXES)
 
 
 class _NoScope:
@@ -165,7 +170,7 @@ class StackBuilder:
         directory = self.resolve(directory)
         module = self.modules.get(directory)
         if module is None:
-            tf_files = sorted(p for p in directory.iterdir() if p.suffix == ".tf" and p.is_file())
+            tf_files = sorted(p for p in directory.iterdir() if is_config_file(p) and p.is_file())
             self.parse(tf_files)
             module = build_module(
                 directory, [(self.relative(p), self.parsed[self.resolve(p)]) for p in tf_files]
@@ -227,7 +232,7 @@ class StackBuilder:
     def load(self, paths: list[Path]) -> Model:
         files = find_files(paths, self.model)
         self.parse(files)
-        directories = sorted({self.resolve(path).parent for path in files if path.suffix == ".tf"})
+        directories = sorted({self.resolve(path).parent for path in files if is_config_file(path)})
         for directory in directories:
             module = self.module_at(directory)
             if module.is_root:

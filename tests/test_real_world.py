@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 from tests.helpers import check, load, stack, write_tree
 
-from ttgate.gate.values import Unknown
+from ttgate.gate.values import Unknown, decode_json_template
 
 INFRA_DEV = "practice/deploy/20_infra/environments/dev"
 
@@ -215,3 +216,131 @@ def test_optional_attributes_take_their_defaults_at_every_depth(tmp_path: Path) 
     assert queue.values["delay_seconds"] == 1
     assert queue.values["max_message_size"] == 60
     assert queue.values["tags"] == {"team": "none"}
+
+
+def test_a_nested_unknown_does_not_make_a_value_null(tmp_path: Path) -> None:
+    main = """
+        resource "aws_sqs_queue" "dlq" {
+          name = "tt-practice-dev-jobs-dlq"
+        }
+        locals {
+          queues = { jobs = { dlq = { arn = aws_sqs_queue.dlq.arn } } }
+        }
+        resource "aws_sqs_queue" "jobs" {
+          for_each = { for key, queue in local.queues : key => queue if queue.dlq != null }
+          name     = "tt-practice-dev-${each.key}-queue"
+        }
+    """
+    write_tree(tmp_path, stack("20_infra", "dev", main))
+    names = [r.values["name"] for r in load(tmp_path).resources("aws_sqs_queue")]
+    assert names == ["tt-practice-dev-jobs-dlq", "tt-practice-dev-jobs-queue"]
+
+
+def test_a_template_keeps_its_known_prefix_and_the_links_of_its_pieces(tmp_path: Path) -> None:
+    main = """
+        variable "suffix" {}
+        resource "aws_lambda_function" "f" {
+          function_name = "worker-${var.suffix}"
+        }
+        resource "aws_cloudwatch_log_group" "g" {
+          name = "/aws/lambda/${aws_lambda_function.f.function_name}"
+        }
+    """
+    write_tree(tmp_path, stack("30_app", "dev", main))
+    name = next(load(tmp_path).resources("aws_cloudwatch_log_group")).values["name"]
+    assert isinstance(name, Unknown)
+    assert name.prefix == "/aws/lambda/worker-"
+    function_name = name.parts[-1] if name.parts else None
+    assert isinstance(function_name, Unknown)
+    assert (function_name.resource.address, function_name.attribute) == (
+        "aws_lambda_function.f",
+        "function_name",
+    )
+
+
+def test_a_json_heredoc_decodes_with_its_unknown_pieces_linked() -> None:
+    arn = Unknown("known after apply", attribute="arn")
+    policy = Unknown(
+        "x", parts=('{"deadLetterTargetArn": "', arn, '", "maxReceiveCount": ', Unknown("n"), "}")
+    )
+    decoded = decode_json_template(policy)
+    assert decoded["deadLetterTargetArn"] is arn
+    assert isinstance(decoded["maxReceiveCount"], Unknown)
+    assert decode_json_template(Unknown("x", parts=("not json ", arn))) is None
+
+
+def test_remote_state_is_matched_by_bucket_before_environment(tmp_path: Path) -> None:
+    def writer(env: str) -> str:
+        return f"""
+            terraform {{
+              backend "s3" {{
+                bucket = "acme-{env}-terraform"
+                key    = "network/terraform.tfstate"
+              }}
+            }}
+            output "vpc" {{
+              value = "vpc-{env}"
+            }}
+        """
+
+    reader = """
+        terraform {
+          backend "s3" {
+            bucket = "acme-prod-terraform"
+            key    = "app/terraform.tfstate"
+          }
+        }
+        data "terraform_remote_state" "network" {
+          backend = "s3"
+          config  = { bucket = "acme-prod-terraform", key = "network/terraform.tfstate" }
+        }
+        resource "aws_sqs_queue" "q" {
+          name = data.terraform_remote_state.network.outputs.vpc
+        }
+    """
+    write_tree(
+        tmp_path,
+        {
+            "dev/network/main.tf": writer("dev"),
+            "prod/network/main.tf": writer("prod"),
+            "prod/app/main.tf": reader,
+        },
+    )
+    queue = next(load(tmp_path).resources("aws_sqs_queue"))
+    assert queue.values["name"] == "vpc-prod"
+
+
+def test_tf_json_files_are_read_as_terraform_reads_them(tmp_path: Path) -> None:
+    config = {
+        "//": "generated",
+        "variable": {"visibility": {"type": "number", "default": "30"}},
+        "locals": {"timeout": 30},
+        "resource": {
+            "aws_sqs_queue": {"jobs": {"name": "jobs", "visibility_timeout_seconds": "${var.visibility}"}},
+            "aws_lambda_function": {"worker": {"function_name": "worker", "timeout": "${local.timeout}"}},
+            "aws_lambda_event_source_mapping": {
+                "worker": {
+                    "event_source_arn": "${aws_sqs_queue.jobs.arn}",
+                    "function_name": "${aws_lambda_function.worker.arn}",
+                }
+            },
+            "aws_s3_bucket_versioning": {
+                "state": {"bucket": "b", "versioning_configuration": {"status": "Enabled"}}
+            },
+        },
+    }
+    write_tree(tmp_path, {"modules/worker/main.tf.json": json.dumps(config, indent=2)})
+    model = load(tmp_path)
+    assert not model.problems
+    queue = next(model.resources("aws_sqs_queue"))
+    assert queue.values["visibility_timeout_seconds"] == 30  # the variable's type converts "30"
+    assert queue.location is not None and queue.location.line == 14  # the line of "jobs"
+    versioning = next(model.resources("aws_s3_bucket_versioning"))
+    assert versioning.values["versioning_configuration"] == [{"status": "Enabled"}]
+    assert [f.rule for f in check(tmp_path, "TG201")] == ["TG201"]
+
+
+def test_a_broken_tf_json_file_is_tg000_with_its_line(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/main.tf.json": '{\n  "resource": {\n    "aws_sqs_queue": ]\n}\n'})
+    problems = load(tmp_path).problems
+    assert [(p.location.file, p.location.line) for p in problems] == [("app/main.tf.json", 3)]

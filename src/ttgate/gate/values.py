@@ -7,6 +7,7 @@ must treat an Unknown as "cannot decide", never as a default.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ class Unknown:
         known = []
         for part in self.parts or ():
             if not isinstance(part, str):
+                known.append(part.prefix)
                 break
             known.append(part)
         return "".join(known)
@@ -49,6 +51,44 @@ class Unknown:
 
     def __str__(self) -> str:
         return "(unknown)"
+
+
+def decode_json_template(value: Unknown) -> Any:
+    """``jsondecode`` of a string template with unknown pieces, or None when it is not JSON.
+
+    A redrive or bucket policy is often a heredoc: ``{"deadLetterTargetArn": "${aws_sqs_queue.dlq.arn}"}``.
+    Each unknown piece stands in the JSON as a marker; a string that is exactly one marker is that
+    unknown value again (with its link to the queue), a string holding one among text is unknown.
+    """
+    if not value.parts:
+        return None
+    markers: dict[str, Unknown] = {}
+    text: list[str] = []
+    for index, part in enumerate(value.parts):
+        if isinstance(part, str):
+            text.append(part)
+            continue
+        marker = f"@ttgate-unknown-{index}@"
+        markers[marker] = part
+        previous = "".join(text)
+        inside_string = (previous.count('"') - previous.count('\\"')) % 2 == 1
+        # A piece outside quotes (`"maxReceiveCount": ${var.count}`) stands for a whole JSON value.
+        text.append(marker if inside_string else f'"{marker}"')
+    try:
+        decoded = json.loads("".join(text))
+    except ValueError:
+        return None
+
+    def restore(item: Any) -> Any:
+        if isinstance(item, str) and "@ttgate-unknown-" in item:
+            return markers.get(item) or Unknown(f"part of the JSON string {item!r} is unknown")
+        if isinstance(item, list):
+            return [restore(element) for element in item]
+        if isinstance(item, dict):
+            return {key: restore(element) for key, element in item.items()}
+        return item
+
+    return restore(decoded)
 
 
 def first_unknown(values: Iterable[Any]) -> Unknown | None:

@@ -174,7 +174,8 @@ class Evaluator:
                 return value
             if isinstance(value, Unknown):
                 first_unknown = first_unknown or value
-                pieces.extend(value.parts or (value,))
+                # A linked piece stays whole (it is that function's name); its own parts give the prefix.
+                pieces.extend(value.parts if value.parts and value.resource is None else (value,))
             else:
                 pieces.append(value)
         if first_unknown is None:

@@ -388,7 +388,7 @@ class ResourceObject:
                     return known
             return Unknown(f"{self.resource.address}.{name} is known only after apply", self.resource, name)
         if isinstance(value, Unknown) and value.resource is None:
-            return Unknown(value.reason, self.resource, name, value.partial)
+            return Unknown(value.reason, self.resource, name, value.partial, value.parts)
         return value
 
     def attribute(self, name: str, trace: Trace) -> Any:

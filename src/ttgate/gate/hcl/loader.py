@@ -45,7 +45,12 @@ if TYPE_CHECKING:
     from ttgate.gate.policy import Policy
 
 _SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
-_SUFFIXES = (".tf", ".tfvars")
+_SUFFIXES = (".tf", ".tf.json", ".tfvars")  # .tfvars.json files are read with their stack's inputs
+_CONFIG_SUFFIXES = (".tf", ".tf.json")
+
+
+def is_config_file(path: Path) -> bool:
+    return path.name.endswith(_CONFIG_SUFFIXES)
 
 
 class _NoScope:
@@ -165,7 +170,7 @@ class StackBuilder:
         directory = self.resolve(directory)
         module = self.modules.get(directory)
         if module is None:
-            tf_files = sorted(p for p in directory.iterdir() if p.suffix == ".tf" and p.is_file())
+            tf_files = sorted(p for p in directory.iterdir() if is_config_file(p) and p.is_file())
             self.parse(tf_files)
             module = build_module(
                 directory, [(self.relative(p), self.parsed[self.resolve(p)]) for p in tf_files]
@@ -227,7 +232,7 @@ class StackBuilder:
     def load(self, paths: list[Path]) -> Model:
         files = find_files(paths, self.model)
         self.parse(files)
-        directories = sorted({self.resolve(path).parent for path in files if path.suffix == ".tf"})
+        directories = sorted({self.resolve(path).parent for path in files if is_config_file(path)})
         for directory in directories:
             module = self.module_at(directory)
             if module.is_root:
@@ -460,12 +465,21 @@ class StackBuilder:
             return None, f"its state key cannot be evaluated: {key.reason}"
         if not isinstance(key, str):
             return None, "it has no state key"
-        env = self._env_of_bucket(config.get("bucket")) or reader.env
-        writers = [
+        same_key = [
             stack
             for stack in self.model.stacks
-            if stack.env == env and stack.backend is not None and stack.backend.config.get("key") == key
+            if stack.backend is not None
+            and stack.backend.config.get("key") == key
+            and _same_workspace_prefix(stack.backend.config, config)
         ]
+        # The bucket decides when both name it (one bucket per environment, `<env>/<stack>` keys);
+        # a partial backend configuration (bucket given to `terraform init`) falls back to the env.
+        bucket = config.get("bucket")
+        env = self._env_of_bucket(bucket) or reader.env
+        by_bucket = [stack for stack in same_key if isinstance(bucket, str) and _bucket(stack) == bucket]
+        writers = by_bucket or [stack for stack in same_key if stack.env == env and _bucket(stack) is None]
+        if not writers:
+            writers = [stack for stack in same_key if stack.env == env]
         if len(writers) > 1:
             # A copy-pasted backend key makes two stacks claim one state; the layer that owns the key wins.
             owner = self.policy.layer_for_state_key(key)
@@ -517,6 +531,17 @@ class RemoteOutputs:
 
     def get_index(self, key: Any, trace: Trace) -> Any:
         return self.get_attr(str(key), trace)
+
+
+def _bucket(stack: Stack) -> str | None:
+    bucket = stack.backend.config.get("bucket") if stack.backend is not None else None
+    return bucket if isinstance(bucket, str) else None
+
+
+def _same_workspace_prefix(backend: dict[str, Any], read: dict[str, Any]) -> bool:
+    """A remote state read with a ``workspace_key_prefix`` reads a stack whose backend has the same."""
+    default = "env:"
+    return bool(backend.get("workspace_key_prefix", default) == read.get("workspace_key_prefix", default))
 
 
 def _constant_input(name: str, value: Any, origin: Origin | None) -> Input:

@@ -18,10 +18,11 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from ttgate.gate.hcl.json_syntax import parse_json_config
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem, convert, find_directives
 
 # Bump when the syntax tree changes shape, so old cache entries are never read.
-SYNTAX_VERSION = "5"
+SYNTAX_VERSION = "6"
 _TOO_DEEP = "an expression is nested too deeply for ttgate (hundreds of levels of brackets or operators)"
 # Below this many uncached files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 24
@@ -136,13 +137,19 @@ def parse_text(text: str) -> ParsedFile:
     return ParsedFile(body, None, directives)
 
 
-def _parse_bytes(data: bytes) -> ParsedFile:
+def is_json_config(path: Path) -> bool:
+    return path.name.endswith(".json")
+
+
+def _parse_bytes(data: bytes, json_syntax: bool = False) -> ParsedFile:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         return ParsedFile(None, SyntaxProblem(f"not UTF-8 text (byte {error.start})", line, column))
+    if json_syntax:
+        return parse_json_config(text)
     return parse_text(text)
 
 
@@ -197,7 +204,7 @@ class Parser:
         results: dict[Path, ParsedFile] = {}
         pending: list[tuple[Path, str, bytes]] = []
         for path, data in contents:
-            key = self._key(data)
+            key = self._key((b"json\0" if is_json_config(path) else b"") + data)
             cached = self._read_cache(key)
             if cached is not None:
                 self.hits += 1
@@ -208,16 +215,17 @@ class Parser:
         if not pending:
             return results
         blobs = [data for _, _, data in pending]
+        kinds = [is_json_config(path) for path, _, _ in pending]
         if self.jobs > 1 and len(pending) >= _PARALLEL_THRESHOLD:
             lark_parser()  # build it once here; forked workers inherit it
             try:
                 with ProcessPoolExecutor(max_workers=self.jobs) as pool:
-                    parsed_files = list(pool.map(_parse_bytes, blobs, chunksize=8))
+                    parsed_files = list(pool.map(_parse_bytes, blobs, kinds, chunksize=8))
             except (RecursionError, pickle.PicklingError):
                 # A tree too deep to send back from a worker: parse here instead.
-                parsed_files = [_parse_bytes(data) for data in blobs]
+                parsed_files = [_parse_bytes(data, kind) for data, kind in zip(blobs, kinds, strict=True)]
         else:
-            parsed_files = [_parse_bytes(data) for data in blobs]
+            parsed_files = [_parse_bytes(data, kind) for data, kind in zip(blobs, kinds, strict=True)]
         for (path, key, _), parsed in zip(pending, parsed_files, strict=True):
             results[path] = parsed
             self._write_cache(key, parsed)

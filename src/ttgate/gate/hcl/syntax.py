@@ -412,7 +412,7 @@ class _Converter:
             cut = min(indents, default=0)
             body_lines = [line[cut:] for line in body_lines]
         text = "\n".join(body_lines) + ("\n" if body_lines else "")
-        return _parse_template_text(text)
+        return template_from_text(text)
 
     def _tuple(self, node: Any) -> Expr:
         return TupleExpr([self.expr(child) for child in _subtrees(node)])
@@ -621,8 +621,8 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(decode, text)
 
 
-def _parse_template_text(text: str) -> Expr:
-    """Heredoc bodies: literal text with ``${...}`` interpolations, parsed as a quoted string."""
+def template_from_text(text: str) -> Expr:
+    """Heredoc bodies and JSON strings: literal text with ``${...}`` interpolations, as a quoted string."""
     if "${" not in text and "%{" not in text:
         return Lit(text)
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

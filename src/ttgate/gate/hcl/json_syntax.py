@@ -1,0 +1,168 @@
+"""Terraform's JSON configuration syntax (``*.tf.json``) into the same syntax tree as HCL files.
+
+Terraform reads a JSON file by the schema of each block: strings are templates (``"${var.x}"``),
+a variable's ``type`` is an expression, and whether an object is a nested block or an object value
+depends on the provider's schema. ttgate has no provider schemas, so the nested blocks its rules read
+(and Terraform's own meta-blocks) are listed here; every other object is an object value, which is
+what a rule sees for a map attribute such as an alarm's ``dimensions``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ttgate.gate.hcl import syntax as ast
+
+# Blocks with two labels, one label, or none, at the top level of a file.
+_TWO_LABELS = {"resource", "data"}
+_ONE_LABEL = {"module", "variable", "output", "provider", "check", "import", "moved", "removed"}
+# Nested blocks: Terraform's meta-blocks, and the schema blocks ttgate's rules read.
+_NESTED_BLOCKS = {
+    "lifecycle",
+    "provisioner",
+    "connection",
+    "dynamic",
+    "backend",
+    "cloud",
+    "required_providers",
+    "versioning_configuration",
+    "versioning",
+    "attribute",
+    "logging_config",
+    "metric_query",
+    "metric",
+    "dead_letter_config",
+    "environment",
+    "timeouts",
+}
+_EXPRESSION_KEYS = {"type"}  # in a variable block: an expression, not a template
+
+
+class _Positions:
+    """Lines of JSON keys, found in document order (the standard library's decoder keeps none)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.cursor = 0
+
+    def line_of(self, key: str) -> int:
+        found = self.text.find(json.dumps(key), self.cursor)
+        if found < 0:
+            return 1
+        self.cursor = found + 1
+        return self.text.count("\n", 0, found) + 1
+
+
+def parse_json_config(text: str) -> ast.ParsedFile:
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        line = getattr(error, "lineno", 1)
+        column = getattr(error, "colno", 1)
+        return ast.ParsedFile(None, ast.SyntaxProblem(f"invalid JSON: {error}", line, column))
+    except RecursionError:
+        return ast.ParsedFile(None, ast.SyntaxProblem("JSON nested too deeply", 1, 1))
+    if not isinstance(document, dict):
+        return ast.ParsedFile(None, ast.SyntaxProblem("a .tf.json file must hold a JSON object", 1, 1))
+    positions = _Positions(text)
+    body = ast.Body()
+    for block_type, content in document.items():
+        if block_type == "//":
+            continue
+        line = positions.line_of(block_type)
+        if block_type == "locals":
+            for item in _items(content):
+                body.blocks.append(ast.Block("locals", [], _body(item, positions, "locals"), line, 1, line))
+        elif block_type in _TWO_LABELS:
+            for first, by_name in _labelled(content):
+                for second, item in _labelled(by_name):
+                    item_line = positions.line_of(second)
+                    block_body = _body(item, positions, block_type)
+                    body.blocks.append(
+                        ast.Block(block_type, [first, second], block_body, item_line, 1, item_line)
+                    )
+        elif block_type in _ONE_LABEL:
+            for label, item in _labelled(content):
+                item_line = positions.line_of(label)
+                block_body = _body(item, positions, block_type)
+                body.blocks.append(ast.Block(block_type, [label], block_body, item_line, 1, item_line))
+        else:  # terraform, and blocks Terraform may add: no labels
+            for item in _items(content):
+                body.blocks.append(
+                    ast.Block(block_type, [], _body(item, positions, block_type), line, 1, line)
+                )
+    return ast.ParsedFile(body)
+
+
+def _items(content: Any) -> list[Any]:
+    """A block's content: one object, or a list of them for repeated blocks."""
+    return content if isinstance(content, list) else [content]
+
+
+def _labelled(content: Any) -> list[tuple[str, Any]]:
+    pairs: list[tuple[str, Any]] = []
+    for item in _items(content):
+        if isinstance(item, dict):
+            pairs.extend((str(key), value) for key, value in item.items() if key != "//")
+    return pairs
+
+
+def _body(content: Any, positions: _Positions, block_type: str) -> ast.Body:
+    body = ast.Body()
+    if not isinstance(content, dict):
+        return body
+    for key, value in content.items():
+        if key == "//":
+            continue
+        line = positions.line_of(key)
+        if key in _NESTED_BLOCKS and _is_block_content(value):
+            body.blocks.extend(_nested(key, value, positions, line))
+            continue
+        if block_type == "variable" and key in _EXPRESSION_KEYS and isinstance(value, str):
+            expr = _expression(value)
+        else:
+            expr = _value(value)
+        body.attributes[key] = ast.Attribute(key, expr, line, 1, line, _shown(value))
+    return body
+
+
+def _is_block_content(value: Any) -> bool:
+    return isinstance(value, dict) or (isinstance(value, list) and all(isinstance(v, dict) for v in value))
+
+
+def _nested(block_type: str, value: Any, positions: _Positions, line: int) -> list[ast.Block]:
+    if block_type in ("backend", "cloud", "provisioner", "dynamic"):  # labelled: {"s3": {...}}
+        return [
+            ast.Block(block_type, [label], _body(item, positions, block_type), line, 1, line)
+            for label, item in _labelled(value)
+        ]
+    return [
+        ast.Block(block_type, [], _body(item, positions, block_type), line, 1, line) for item in _items(value)
+    ]
+
+
+def _value(value: Any) -> ast.Expr:
+    if isinstance(value, str):
+        return ast.template_from_text(value)
+    if isinstance(value, list):
+        return ast.TupleExpr([_value(item) for item in value])
+    if isinstance(value, dict):
+        return ast.ObjectExpr(
+            [(ast.Lit(str(key)), _value(item)) for key, item in value.items() if key != "//"]
+        )
+    return ast.Lit(value)
+
+
+def _expression(text: str) -> ast.Expr:
+    """A string Terraform reads as an expression (a variable's type): parsed as HCL."""
+    from ttgate.gate.hcl.parse import parse_text
+
+    parsed = parse_text(f"x = {text}\n")
+    if parsed.body is None or "x" not in parsed.body.attributes:
+        return ast.Unsupported(f"expression {text!r}")
+    return parsed.body.attributes["x"].expr
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from tests.helpers import stack, write_tree
 
 from ttgate.cli import main
+from ttgate.errors import UserError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -222,6 +223,46 @@ def test_every_command_has_help_with_an_example() -> None:
         result = runner.invoke(main, [command, "--help"])
         assert result.exit_code == 0
         assert "Example" in result.output
+
+
+# A user error each command refuses before touching git, AWS or GitHub.
+REFUSED = {
+    "check": ["check", "no/such/dir"],
+    "locks": ["locks", "release", " ", "--env", "dev"],
+    "state": ["state", "restore", "--layer", "30_app", "--env", "dev", "--version-id", "v", "--upload"],
+    "rollback": ["rollback", "create", "--to", "abc1234"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(REFUSED))
+@pytest.mark.parametrize("where", ["before", "after", "env"])
+def test_debug_shows_the_error_itself_before_or_after_any_command(command: str, where: str) -> None:
+    args = REFUSED[command]
+    if where == "before":
+        args = ["--debug", *args]
+    elif where == "after":
+        args = [*args, "--debug"]
+    result = CliRunner().invoke(main, args, env={"TTGATE_DEBUG": "1" if where == "env" else ""})
+    assert isinstance(result.exception, UserError), result.output
+
+
+@pytest.mark.parametrize("command", sorted(REFUSED))
+def test_without_debug_the_same_error_is_one_line(command: str) -> None:
+    result = CliRunner().invoke(main, REFUSED[command], env={"TTGATE_DEBUG": ""})
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("ttgate: error: ") and len(result.stderr.splitlines()) == 1
+
+
+def test_an_internal_error_is_exit_3_and_debug_shows_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("bug")
+
+    monkeypatch.setattr("ttgate.gate.run.run_gate", broken)
+    monkeypatch.delenv("TTGATE_DEBUG", raising=False)
+    result = CliRunner().invoke(main, ["check", "."])
+    assert result.exit_code == 3
+    assert result.stderr.startswith("ttgate: internal error: KeyError: 'bug' (run again with --debug")
+    assert isinstance(CliRunner().invoke(main, ["check", ".", "--debug"]).exception, KeyError)
 
 
 def test_python_dash_m_and_version() -> None:

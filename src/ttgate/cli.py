@@ -9,31 +9,54 @@ from typing import Any, NoReturn
 import click
 
 from ttgate import __version__
+from ttgate.commands import check, comment, locks, outputs, rollback, rules, state
 from ttgate.errors import UserError
+
+_DEBUG = "ttgate.debug"  # in click's context meta, which every subcommand's context shares
+
+
+def _remember_debug(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_DEBUG] = True
+
+
+def _debug_option(help: str = "Show a traceback on errors.") -> click.Option:
+    """``--debug``, declared here only: :class:`_Command` gives every command its own copy, so it is
+    accepted before the command's name and after it (``ttgate --debug check`` = ``ttgate check --debug``)."""
+    return click.Option(["--debug"], is_flag=True, expose_value=False, callback=_remember_debug, help=help)
+
+
+def _accept_debug(command: click.Command) -> None:
+    if not any(param.name == "debug" for param in command.params):
+        command.params.append(_debug_option())
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _accept_debug(subcommand)
 
 
 class _Command(click.Group):
-    """Turns user errors into one line and exit status 2, everywhere."""
+    """Turns user errors into one line and exit status 2, everywhere; ``--debug`` shows tracebacks."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _accept_debug(cmd)
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context) -> Any:
-        # Read from argv, not from the parsed options: `--debug` must work wherever it was written,
-        # and before click has parsed anything.
-        debug = "--debug" in sys.argv or os.environ.get("TTGATE_DEBUG") == "1"
         try:
             return super().invoke(ctx)
         except UserError as error:
-            if debug:
+            if _debugging(ctx):
                 raise
             _fail(str(error), error.exit_code)
         except OSError as error:
-            if debug:
+            if _debugging(ctx):
                 raise
             where = f"{error.filename}: " if error.filename else ""
             _fail(f"{where}{error.strerror or error}")
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception as error:
-            if debug:
+            if _debugging(ctx):
                 raise
             # A bug in ttgate, not the user's input: say so in one line, keep the traceback for --debug.
             click.echo(
@@ -44,6 +67,10 @@ class _Command(click.Group):
             sys.exit(3)
 
 
+def _debugging(ctx: click.Context) -> bool:
+    return bool(ctx.meta.get(_DEBUG)) or os.environ.get("TTGATE_DEBUG") == "1"
+
+
 def _fail(message: str, code: int = 2) -> NoReturn:
     click.echo(f"ttgate: error: {message}", err=True)
     sys.exit(code)
@@ -51,8 +78,7 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 @click.group(cls=_Command, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="ttgate")
-@click.option("--debug", is_flag=True, help="Show a traceback on errors (any command; TTGATE_DEBUG=1 too).")
-def main(debug: bool) -> None:
+def main() -> None:
     """ttgate: the runbook's rules as a pre-merge gate for a layered Terraform monorepo.
 
     \b
@@ -64,20 +90,7 @@ def main(debug: bool) -> None:
     """
 
 
-def _register() -> None:
-    """Add every command of ttgate.commands: each module lists its click commands in COMMANDS.
-
-    Command modules import only click at the top, so `ttgate --help` stays fast.
-    """
-    import importlib
-    import pkgutil
-
-    import ttgate.commands
-
-    for info in sorted(pkgutil.iter_modules(ttgate.commands.__path__), key=lambda module: module.name):
-        module = importlib.import_module(f"ttgate.commands.{info.name}")
-        for command in getattr(module, "COMMANDS", ()):
-            main.add_command(command)
-
-
-_register()
+main.params.append(_debug_option("Show a traceback on errors (any command; TTGATE_DEBUG=1 too)."))
+for module in (check, comment, locks, outputs, rollback, rules, state):
+    for command in module.COMMANDS:
+        main.add_command(command)

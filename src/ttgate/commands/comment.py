@@ -55,7 +55,6 @@ def _warn(why: str) -> None:
     help="Where the full report is (default: GITHUB_SERVER_URL/REPO/actions/runs/GITHUB_RUN_ID).",
 )
 @click.option("--dry-run", is_flag=True, help="Print the body instead of posting it; no token needed.")
-@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 def comment(
     report_file: Path,
     key: str | None,
@@ -65,7 +64,6 @@ def comment(
     sha: str | None,
     details_url: str | None,
     dry_run: bool,
-    debug: bool,
 ) -> None:
     """Keep one up-to-date pull-request comment per key from a ttgate JSON report.
 

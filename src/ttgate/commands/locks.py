@@ -3,59 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import click
 
-from ttgate.commands.common import load_policy, policy_option
+from ttgate.commands.options import BACKEND, open_backend, output_format, yes
 from ttgate.errors import UserError
-
-if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
-    from ttgate.integrations.aws import Aws
-    from ttgate.operations.locks import Backend
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def backend_options(function: F) -> F:
-    """The options that say where an environment's state lives (shared with `ttgate state`)."""
-    for option in reversed(
-        [
-            click.option("--env", required=True, help="Environment (dev, stage, prod...)."),
-            click.option("--account-id", help="AWS account of the state bucket (default: from STS)."),
-            click.option("--bucket", help="State bucket (default: the policy's name for the environment)."),
-            click.option("--table", help='Lock table (default: the policy\'s; "" for none).'),
-            click.option("--region", help="AWS region (default: the policy's region)."),
-            click.option("--profile", help="AWS profile (default: the usual credential chain)."),
-            policy_option(),
-        ]
-    ):
-        function = option(function)
-    return function
-
-
-def load_context(
-    *,
-    env: str,
-    account_id: str | None,
-    bucket: str | None,
-    table: str | None,
-    region: str | None,
-    profile: str | None,
-    policy_file: Path | None,
-) -> tuple[Policy, Aws, Backend]:
-    from ttgate.integrations.aws import Aws
-    from ttgate.operations.locks import resolve_backend
-
-    if account_id is not None and bucket is not None:
-        raise UserError("--account-id and --bucket: give one (the bucket's name already holds the account)")
-    policy = load_policy(policy_file, Path.cwd())
-    aws = Aws(region=region or policy.region, profile=profile)
-    backend = resolve_backend(policy, env, aws, account_id=account_id, bucket=bucket, table=table)
-    return policy, aws, backend
 
 
 @click.group()
@@ -70,8 +23,8 @@ def locks() -> None:
 
 
 @locks.command("list")
-@backend_options
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@BACKEND
+@output_format()
 def list_command(output_format: str, **options: Any) -> None:
     """List the locks held in an environment: who holds each, what operation, since when.
 
@@ -83,7 +36,7 @@ def list_command(output_format: str, **options: Any) -> None:
 
     from ttgate.operations.locks import list_locks
 
-    policy, aws, backend = load_context(**options)
+    policy, aws, backend = open_backend(**options)
     held = list_locks(policy, backend, aws)
     now = datetime.now(UTC)
     if output_format == "json":
@@ -107,8 +60,8 @@ def list_command(output_format: str, **options: Any) -> None:
 
 @locks.command("release")
 @click.argument("lock_id")
-@backend_options
-@click.option("--yes", is_flag=True, help="Really delete the lock.")
+@BACKEND
+@yes("Really delete the lock.")
 def release_command(lock_id: str, yes: bool, **options: Any) -> None:
     """Release a lock, only if its ID is LOCK_ID (the ID Terraform printed with the lock error).
 
@@ -127,7 +80,7 @@ def release_command(lock_id: str, yes: bool, **options: Any) -> None:
             f"releasing lock {lock_id} needs --yes: be sure its operation is not running any more "
             "(ttgate locks list shows who holds it and since when)"
         )
-    policy, aws, backend = load_context(**options)
+    policy, aws, backend = open_backend(**options)
     for lock in release_lock(lock_id, policy, backend, aws):
         click.echo(f"released {lock.location()} (ID {lock.lock_id}, {lock.operation} by {lock.who})")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ttgate.commands.locks import backend_options, load_context
+from ttgate.commands.options import BACKEND, LAYER, open_backend, output_format, yes
 from ttgate.errors import UserError
 
 
@@ -25,10 +25,10 @@ def state() -> None:
 
 
 @state.command("versions")
-@click.option("--layer", required=True, help="Layer of the stack (10_core, 20_infra, 30_app...).")
-@backend_options
+@LAYER
+@BACKEND
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Versions to show.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@output_format()
 def versions_command(layer: str, limit: int, output_format: str, **options: Any) -> None:
     """List the versions of a stack's state object, newest first, with serial, lineage and resources.
 
@@ -36,11 +36,10 @@ def versions_command(layer: str, limit: int, output_format: str, **options: Any)
     Example:
       ttgate state versions --layer 20_infra --env prod --limit 5
     """
-    from ttgate.operations.state import list_versions
+    from ttgate.operations.state import stack_versions
 
-    policy, aws, backend = load_context(**options)
-    key = _state_key(policy, layer)
-    versions, total = list_versions(aws, backend.bucket, key, limit)
+    policy, aws, backend = open_backend(**options)
+    key, versions, total = stack_versions(aws, policy, backend, layer, limit)
     if output_format == "json":
         document = {
             "layer": layer,
@@ -76,8 +75,8 @@ def versions_command(layer: str, limit: int, output_format: str, **options: Any)
 
 
 @state.command("restore")
-@click.option("--layer", required=True, help="Layer of the stack (10_core, 20_infra, 30_app...).")
-@backend_options
+@LAYER
+@BACKEND
 @click.option("--version-id", required=True, help="The state version to restore (ttgate state versions).")
 @click.option(
     "--out",
@@ -85,7 +84,7 @@ def versions_command(layer: str, limit: int, output_format: str, **options: Any)
     help="File to write the restored state to (default: <layer>-<env>-restore-<serial>.tfstate).",
 )
 @click.option("--upload", is_flag=True, help="Write it as the new current state object instead of a file.")
-@click.option("--yes", is_flag=True, help="Confirm --upload.")
+@yes("Confirm --upload.")
 def restore_command(
     layer: str, version_id: str, out: Path | None, upload: bool, yes: bool, **options: Any
 ) -> None:
@@ -99,8 +98,7 @@ def restore_command(
     Example:
       ttgate state restore --layer 30_app --env dev --version-id 3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY
     """
-    from ttgate.operations.locks import find_held_locks
-    from ttgate.operations.state import prepare_restore, upload_restore
+    from ttgate.operations.state import ready_restore, upload_restore, write_restore_file
 
     if upload and out is not None:
         raise UserError("--upload and --out: choose one (upload replaces the current state object)")
@@ -110,19 +108,11 @@ def restore_command(
         raise UserError("--yes confirms --upload; without --upload the state is only written to a file")
     if out is not None and not out.parent.is_dir():
         raise UserError(f"--out {out}: directory {out.parent} does not exist; nothing read or written")
-    policy, aws, backend = load_context(**options)
-    key = _state_key(policy, layer)
-    held = find_held_locks(
-        [(layer, backend.env)], policy, backend.env, aws, bucket=backend.bucket, table=backend.table or ""
+    policy, aws, backend = open_backend(**options)
+    restore, target = ready_restore(
+        aws, policy, backend, layer=layer, version_id=version_id, out=out, upload=upload
     )
-    if held:
-        raise UserError(f"{held[0].describe()}: restore refused, nothing written")
-    restore = prepare_restore(aws, backend.bucket, key, version_id)
-    if not upload:
-        target = out or Path(f"{layer}-{backend.env}-restore-{restore.serial}.tfstate")
-        if target.exists():
-            raise UserError(f"{target} exists: not overwritten (remove it, or pass --out)")
-    where = f"s3://{backend.bucket}/{key}"
+    where = f"s3://{restore.bucket}/{restore.key}"
     original = restore.original
     click.echo(
         f"{where} version {version_id}: serial {original.serial}, lineage {original.lineage}, "
@@ -141,7 +131,7 @@ def restore_command(
     for address in restore.removed:
         click.echo(f"  - {address}")
     click.echo(f"serial set to {restore.serial} so `terraform state push` accepts it")
-    if upload:
+    if target is None:
         new_version = upload_restore(aws, restore, policy=policy, layer=layer, backend=backend)
         digest = f", digest {restore.md5} in {backend.table}" if backend.table else ""
         click.echo(f"uploaded as {where} version {new_version}{digest}")
@@ -149,24 +139,12 @@ def restore_command(
             click.echo(f"the replaced version {restore.current_version_id} stays in the bucket's history")
         click.echo("next: terraform plan in the stack, to see what bringing the infrastructure back changes")
         return
-    try:
-        with target.open("xb") as handle:  # "x": never overwrite a file that appeared meanwhile
-            handle.write(restore.body)
-    except OSError as error:
-        raise UserError(f"{target}: cannot write the restored state: {error.strerror or error}") from None
+    write_restore_file(restore, target)
     click.echo(f"wrote {target}")
     click.echo(
         f"next, in the stack's directory: terraform state push {target.resolve()}, then terraform plan "
         "(30_app before 20_infra before 10_core)"
     )
-
-
-def _state_key(policy: Any, layer: str) -> str:
-    found = policy.layer(layer)
-    if found is None:
-        names = ", ".join(item.name for item in policy.layers)
-        raise UserError(f"unknown layer {layer!r} (the policy's layers: {names})")
-    return str(found.state_key)
 
 
 COMMANDS = [state]

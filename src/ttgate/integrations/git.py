@@ -268,6 +268,23 @@ class Git:
         self.run("push", "--quiet", "-u", remote, f"refs/heads/{name}:refs/heads/{name}")
 
 
+class GitTree:
+    """One revision of the repository, read lazily: its file names (blobs only) and some files' bytes."""
+
+    def __init__(self, git: Git, revision: str) -> None:
+        self._git = git
+        self._revision = revision
+        self._files: list[str] | None = None
+
+    def files(self) -> Sequence[str]:
+        if self._files is None:
+            self._files = [entry.path for entry in self._git.ls_tree(self._revision) if entry.type == "blob"]
+        return self._files
+
+    def read(self, paths: Sequence[str]) -> Mapping[str, bytes]:
+        return self._git.read_blobs(self._revision, paths)
+
+
 def _is_under(file: str, path: str) -> bool:
     path = path.strip("/")
     return path in ("", ".") or file == path or file.startswith(path + "/")

@@ -175,6 +175,25 @@ def _lock(
 # Where the state lives
 
 
+def connect(
+    policy: Policy,
+    env: str,
+    *,
+    account_id: str | None = None,
+    bucket: str | None = None,
+    table: str | None = None,
+    region: str | None = None,
+    profile: str | None = None,
+) -> tuple[Aws, Backend]:
+    """An AWS session (``region`` or the policy's) and ``env``'s backend, as :func:`resolve_backend`."""
+    from ttgate.integrations.aws import Aws
+
+    if account_id is not None and bucket is not None:
+        raise UserError("--account-id and --bucket: give one (the bucket's name already holds the account)")
+    aws = Aws(region=region or policy.region, profile=profile)
+    return aws, resolve_backend(policy, env, aws, account_id=account_id, bucket=bucket, table=table)
+
+
 def resolve_backend(
     policy: Policy,
     env: str,
@@ -203,7 +222,8 @@ def resolve_backend(
     return Backend(env=env, bucket=bucket, table=table or None)
 
 
-def _state_key(policy: Policy, layer_name: str) -> str:
+def layer_state_key(policy: Policy, layer_name: str) -> str:
+    """The layer's state key in the bucket; refused for a layer the policy does not have."""
     layer = policy.layer(layer_name)
     if layer is None:
         names = ", ".join(layer.name for layer in policy.layers)
@@ -285,7 +305,7 @@ def find_held_locks(
     for layer_name, stack_env in stacks:
         if env is not None and stack_env != env:
             raise ValueError(f"stack {layer_name}/{stack_env} is not in environment {env}")
-        state_key = _state_key(policy, layer_name)
+        state_key = layer_state_key(policy, layer_name)
         if stack_env not in backends:
             backends[stack_env] = resolve_backend(
                 policy, stack_env, aws, account_id=account_id, bucket=bucket, table=table

@@ -14,10 +14,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ttgate.errors import UserError
-from ttgate.operations.locks import DIGEST_SUFFIX, Backend, find_held_locks
+from ttgate.operations.locks import DIGEST_SUFFIX, Backend, find_held_locks, layer_state_key
 
 if TYPE_CHECKING:
     from ttgate.gate.policy import Policy
@@ -157,6 +158,15 @@ def list_versions(aws: Aws, bucket: str, key: str, limit: int = 20) -> tuple[lis
     return listed, len(versions)
 
 
+def stack_versions(
+    aws: Aws, policy: Policy, backend: Backend, layer: str, limit: int
+) -> tuple[str, list[StateVersion], int]:
+    """The state key of ``layer`` in ``backend``, its newest ``limit`` versions and their total."""
+    key = layer_state_key(policy, layer)
+    versions, total = list_versions(aws, backend.bucket, key, limit)
+    return key, versions, total
+
+
 def _get(aws: Aws, bucket: str, key: str, version_id: str | None = None) -> dict[str, Any]:
     from ttgate.integrations.aws import aws_error, error_code
 
@@ -254,6 +264,48 @@ def prepare_restore(aws: Aws, bucket: str, key: str, version_id: str) -> Restore
     )
 
 
+def ready_restore(
+    aws: Aws,
+    policy: Policy,
+    backend: Backend,
+    *,
+    layer: str,
+    version_id: str,
+    out: Path | None,
+    upload: bool,
+) -> tuple[Restore, Path | None]:
+    """The restore of ``layer``'s state to ``version_id``, and the file it goes to (None: uploaded).
+
+    Refused while the stack is locked, and when the file exists; nothing is written here.
+    """
+    key = layer_state_key(policy, layer)
+    _refuse_while_locked(aws, policy, backend, layer)
+    restore = prepare_restore(aws, backend.bucket, key, version_id)
+    if upload:
+        return restore, None
+    target = out or Path(f"{layer}-{backend.env}-restore-{restore.serial}.tfstate")
+    if target.exists():
+        raise UserError(f"{target} exists: not overwritten (remove it, or pass --out)")
+    return restore, target
+
+
+def _refuse_while_locked(aws: Aws, policy: Policy, backend: Backend, layer: str) -> None:
+    held = find_held_locks(
+        [(layer, backend.env)], policy, backend.env, aws, bucket=backend.bucket, table=backend.table or ""
+    )
+    if held:
+        raise UserError(f"{held[0].describe()}: restore refused, nothing written")
+
+
+def write_restore_file(restore: Restore, target: Path) -> None:
+    """The restored state into a new file, for `terraform state push`."""
+    try:
+        with target.open("xb") as handle:  # "x": never overwrite a file that appeared meanwhile
+            handle.write(restore.body)
+    except OSError as error:
+        raise UserError(f"{target}: cannot write the restored state: {error.strerror or error}") from None
+
+
 def upload_restore(aws: Aws, restore: Restore, *, policy: Policy, layer: str, backend: Backend) -> str:
     """Write the restored state as the new current object; returns its version ID.
 
@@ -265,11 +317,7 @@ def upload_restore(aws: Aws, restore: Restore, *, policy: Policy, layer: str, ba
     from ttgate.integrations.aws import aws_error, error_code
 
     where = f"s3://{restore.bucket}/{restore.key}"
-    held = find_held_locks(
-        [(layer, backend.env)], policy, backend.env, aws, bucket=backend.bucket, table=backend.table or ""
-    )
-    if held:
-        raise UserError(f"{held[0].describe()}: restore refused, nothing written")
+    _refuse_while_locked(aws, policy, backend, layer)
     # A real conditional write (S3 has honoured If-Match / If-None-Match on PutObject since 2024; moto 5
     # does too, which the race test relies on): no window between checking "current" and writing.
     condition = {"IfMatch": restore.current_etag} if restore.current_etag else {"IfNoneMatch": "*"}
@@ -313,6 +361,9 @@ __all__ = [
     "list_versions",
     "parse_state",
     "prepare_restore",
+    "ready_restore",
     "resource_addresses",
+    "stack_versions",
     "upload_restore",
+    "write_restore_file",
 ]

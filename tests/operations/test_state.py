@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from click.testing import CliRunner
-from moto import mock_aws
+from tests.operations.aws_backend import (
+    APP_KEY,
+    BUCKET,
+    REGION,
+    TABLE,
+    lock_info,
+    one_line_error,
+    run,
+)
 
-from ttgate.cli import main
 from ttgate.errors import UserError
 from ttgate.gate.policy import load_policy
 from ttgate.gate.rules import RULES
@@ -28,24 +32,11 @@ from ttgate.operations.state import (
     upload_restore,
 )
 
-REGION = "ap-southeast-1"
-BUCKET = "tt-practice-tf-state-dev-123456789012"  # the policy's name with moto's account
-TABLE = "tt-practice-tf-locks"
-KEY = "app/terraform.tfstate"
+KEY = APP_KEY
 LINEAGE = "5d3f0a6e-1c2b-4d5e-8f90-a1b2c3d4e5f6"
 OTHER_LINEAGE = "00000000-aaaa-bbbb-cccc-dddddddddddd"
 DIGEST_ID = f"{BUCKET}/{KEY}-md5"
-LOCK_INFO = json.dumps(
-    {
-        "ID": "9a1c0c4e-3b6f-2d7e-8c1a-5f0e6d7c8b9a",
-        "Operation": "OperationTypeApply",
-        "Info": "",
-        "Who": "alice@ci-runner",
-        "Version": "1.9.8",
-        "Created": "2024-05-01T10:00:00.123456789Z",
-        "Path": f"{BUCKET}/{KEY}",
-    }
-)
+LOCK_INFO = lock_info()
 
 
 def resource(
@@ -103,59 +94,28 @@ class Bucket:
 
 
 @pytest.fixture
-def bucket(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Bucket]:
+def bucket(aws_backend: tuple[Any, Any]) -> Bucket:
     """History of app/terraform.tfstate, oldest first: a state of another lineage (before a re-init),
     a body that is not state, serial 1, a delete marker, serials 2 and 3 (current). Around it: the
     lockfile's own versions, keys sharing the prefix, and the digest of the current state."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.chdir(tmp_path)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        state = Bucket(s3, dynamodb, {})
-        state.versions["other"] = state.put(state_body(7, [QUEUE], lineage=OTHER_LINEAGE))
-        state.versions["junk"] = state.put(b'{"hello": "not a state"}')
-        state.versions["v1"] = state.put(state_body(1, [QUEUE, DLQ, POLICY_DOC]))
-        s3.delete_object(Bucket=BUCKET, Key=KEY)
-        state.versions["v2"] = state.put(state_body(2, [QUEUE, DLQ, POLICY_DOC, FUNCTION]))
-        lock = s3.put_object(Bucket=BUCKET, Key=KEY + ".tflock", Body=LOCK_INFO.encode(), IfNoneMatch="*")
-        state.versions["tflock"] = lock["VersionId"]
-        s3.delete_object(Bucket=BUCKET, Key=KEY + ".tflock")
-        v3 = state_body(3, [QUEUE, POLICY_DOC, FUNCTION, WORKERS])
-        state.versions["v3"] = state.put(v3)
-        for other_key in (KEY + ".backup", "app/terraform.tfstate2", "infra/terraform.tfstate"):
-            state.versions[other_key] = s3.put_object(Bucket=BUCKET, Key=other_key, Body=v3)["VersionId"]
-        dynamodb.put_item(
-            TableName=TABLE, Item={"LockID": {"S": DIGEST_ID}, "Digest": {"S": hashlib.md5(v3).hexdigest()}}
-        )
-        yield state
-
-
-def run(*args: str) -> Any:
-    return CliRunner().invoke(main, list(args))
-
-
-def one_line_error(result: Any) -> str:
-    assert result.exit_code == 2, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("ttgate: error: ")
-    return lines[0]
+    s3, dynamodb = aws_backend
+    state = Bucket(s3, dynamodb, {})
+    state.versions["other"] = state.put(state_body(7, [QUEUE], lineage=OTHER_LINEAGE))
+    state.versions["junk"] = state.put(b'{"hello": "not a state"}')
+    state.versions["v1"] = state.put(state_body(1, [QUEUE, DLQ, POLICY_DOC]))
+    s3.delete_object(Bucket=BUCKET, Key=KEY)
+    state.versions["v2"] = state.put(state_body(2, [QUEUE, DLQ, POLICY_DOC, FUNCTION]))
+    lock = s3.put_object(Bucket=BUCKET, Key=KEY + ".tflock", Body=LOCK_INFO.encode(), IfNoneMatch="*")
+    state.versions["tflock"] = lock["VersionId"]
+    s3.delete_object(Bucket=BUCKET, Key=KEY + ".tflock")
+    v3 = state_body(3, [QUEUE, POLICY_DOC, FUNCTION, WORKERS])
+    state.versions["v3"] = state.put(v3)
+    for other_key in (KEY + ".backup", "app/terraform.tfstate2", "infra/terraform.tfstate"):
+        state.versions[other_key] = s3.put_object(Bucket=BUCKET, Key=other_key, Body=v3)["VersionId"]
+    dynamodb.put_item(
+        TableName=TABLE, Item={"LockID": {"S": DIGEST_ID}, "Digest": {"S": hashlib.md5(v3).hexdigest()}}
+    )
+    return state
 
 
 def restore_args(version_id: str, *extra: str) -> list[str]:
@@ -237,13 +197,8 @@ def test_cli_versions_text_and_json(bucket: Bucket) -> None:
     assert [(v["serial"], v["resource_count"]) for v in document["versions"]] == [(3, 5), (2, 4), (1, 3)]
 
 
-def test_cli_versions_missing_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.chdir(tmp_path)
+@pytest.mark.usefixtures("no_aws_credentials")
+def test_cli_versions_missing_credentials() -> None:
     line = one_line_error(run("state", "versions", "--layer", "30_app", "--env", "dev", "--bucket", BUCKET))
     assert "NoCredentialsError" in line and BUCKET in line
 

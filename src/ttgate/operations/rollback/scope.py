@@ -1,13 +1,14 @@
-"""Rollback planning: which stacks a rollback of the deploy tree to an earlier commit changes, in order.
+"""The rollback scope: which stacks a rollback of the deploy tree to an earlier commit changes, in order.
 
-Pure logic: the diff and the trees come in as data (:class:`Tree`), the plan goes out as data. A
-changed file belongs to stacks this way:
+Pure logic: the diff and the trees come in as data (:class:`~.tree.Tree`), the scope goes out as data. (Not
+called a plan: that word belongs to Terraform's plans.) A changed file belongs to stacks this way:
 
 - under a root stack's directory (``{layer}/environments/{env}`` in the runbook's policy): that stack;
 - elsewhere inside a layer's directory (its ``modules/``): every stack of that layer;
 - elsewhere (shared ``components/``): every stack whose local module calls reach the file's directory,
-  followed through nested modules, at the target or at HEAD. A stack whose module ``source`` cannot be
-  read as a literal (or whose .tf file cannot be parsed) may use it: it is included, with a warning.
+  followed through nested modules, at the target or at HEAD (:mod:`.modules`). A stack whose module
+  ``source`` cannot be read as a literal (or whose .tf file cannot be parsed) may use it: it is
+  included, with a warning.
 
 Stacks come in rollback order: the reverse of the policy's apply order (30_app, 20_infra, 10_core),
 environments in the policy's order within a layer.
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from ttgate.errors import UserError
 from ttgate.gate.policy import Policy
+from ttgate.operations.rollback.modules import ModuleUsage
+from ttgate.operations.rollback.tree import Tree, is_under
 
 JSON_VERSION = 1
 CORE_WARNING = (
@@ -49,7 +52,7 @@ class FileChange:
 
 
 @dataclass(frozen=True)
-class Stack:
+class RollbackStack:
     """A root stack in the rollback: its layer, environment, directory and the changed files behind it."""
 
     layer: str
@@ -66,14 +69,14 @@ class Stack:
 
 
 @dataclass(frozen=True)
-class RollbackPlan:
+class RollbackScope:
     target: str
     head: str
     path: str
-    stacks: tuple[Stack, ...]  # rollback order
+    stacks: tuple[RollbackStack, ...]  # rollback order
     changes: tuple[FileChange, ...]
     warnings: tuple[str, ...] = ()
-    excluded: tuple[Stack, ...] = ()  # changed by the restore but left out by --env/--layers
+    excluded: tuple[RollbackStack, ...] = ()  # changed by the restore but left out by --env/--layers
 
     @property
     def layers(self) -> list[str]:
@@ -99,18 +102,6 @@ class RollbackPlan:
         }
 
 
-class Tree(Protocol):
-    """What planning reads from one revision: its file names and the text of some files."""
-
-    def files(self) -> Sequence[str]:
-        """Every file path (POSIX, from the repository's top level)."""
-        ...
-
-    def read(self, paths: Sequence[str]) -> Mapping[str, bytes]:
-        """The contents of ``paths``; missing ones left out."""
-        ...
-
-
 LayerSelection = str  # "auto", "all" or a comma-separated list of layer names
 
 
@@ -132,7 +123,7 @@ def parse_layers(value: str, policy: Policy) -> tuple[str, ...] | None:
     return names
 
 
-def build_plan(
+def build_scope(
     *,
     policy: Policy,
     target: str,
@@ -142,8 +133,8 @@ def build_plan(
     trees: Sequence[Tree],
     env: str | None = None,
     layers: tuple[str, ...] | None = None,
-) -> RollbackPlan:
-    """The rollback plan for ``changes`` (the diff from ``target`` to ``head`` under ``path``).
+) -> RollbackScope:
+    """The rollback scope for ``changes`` (the diff from ``target`` to ``head`` under ``path``).
 
     ``trees`` are the target's and HEAD's trees: the stacks that exist and the module calls come
     from both. ``layers`` None means the layers the changes touch; otherwise every stack of those
@@ -164,7 +155,7 @@ def build_plan(
             layer_dir = _layer_directory(file, layer_names)
             if layer_dir is not None:
                 layer = posixpath.basename(layer_dir)
-                owners = [d for d in stack_dirs if stack_dirs[d][0] == layer and _is_under(d, layer_dir)]
+                owners = [d for d in stack_dirs if stack_dirs[d][0] == layer and is_under(d, layer_dir)]
                 for directory in owners:
                     files_of[directory].append(file)
                 if not owners:
@@ -172,7 +163,7 @@ def build_plan(
                 continue
             orphans.append(file)
     if orphans:
-        usage = _ModuleUsage(trees, warnings)
+        usage = ModuleUsage(trees, warnings)
         for file in orphans:
             users = [d for d in stack_dirs if usage.reaches(d, file)]
             for directory in users:
@@ -194,11 +185,11 @@ def build_plan(
             f"({', '.join(policy.environments)}); their stacks are listed after the others"
         )
 
-    every: list[Stack] = []
+    every: list[RollbackStack] = []
     for directory, (layer, stack_env) in stack_dirs.items():
         files = tuple(dict.fromkeys(files_of[directory]))
         if files or layers is not None:
-            every.append(Stack(layer, stack_env, directory, files))
+            every.append(RollbackStack(layer, stack_env, directory, files))
     every.sort(key=_rollback_key(policy))
 
     chosen = [
@@ -221,7 +212,7 @@ def build_plan(
         warnings.insert(
             0, CORE_WARNING.format(layer=ordered[0].name, before=before or "every higher layer's rollback")
         )
-    return RollbackPlan(
+    return RollbackScope(
         target=target,
         head=head,
         path=path,
@@ -232,11 +223,11 @@ def build_plan(
     )
 
 
-def _rollback_key(policy: Policy) -> Callable[[Stack], tuple[int, int, str, str]]:
+def _rollback_key(policy: Policy) -> Callable[[RollbackStack], tuple[int, int, str, str]]:
     order = {layer.name: layer.order for layer in policy.layers}
     envs = {name: index for index, name in enumerate(policy.environments)}
 
-    def key(stack: Stack) -> tuple[int, int, str, str]:
+    def key(stack: RollbackStack) -> tuple[int, int, str, str]:
         return (-order.get(stack.layer, -1), envs.get(stack.env, len(envs)), stack.env, stack.directory)
 
     return key
@@ -277,134 +268,3 @@ def _layer_directory(file: str, layer_names: Iterable[str]) -> str | None:
         if part in names:
             return "/".join(parts[: index + 1])
     return None
-
-
-def _is_under(file: str, directory: str) -> bool:
-    return file == directory or file.startswith(directory.rstrip("/") + "/")
-
-
-class _ModuleUsage:
-    """Which local module directories each stack reaches through ``module`` blocks, in any tree."""
-
-    def __init__(self, trees: Sequence[Tree], warnings: list[str]) -> None:
-        self._trees = trees
-        self._warnings = warnings
-        self._tf_files: list[dict[str, list[str]]] = []
-        for tree in trees:
-            by_dir: dict[str, list[str]] = {}
-            for file in tree.files():
-                if file.endswith(".tf"):
-                    by_dir.setdefault(posixpath.dirname(file), []).append(file)
-            self._tf_files.append(by_dir)
-        self._calls: dict[tuple[int, str], tuple[list[str], bool]] = {}
-        self._reach: dict[str, tuple[set[str], bool]] = {}
-
-    def reaches(self, stack_dir: str, file: str) -> bool:
-        """True when a module the stack calls (directly or not) contains ``file``, or may."""
-        directories, uncertain = self._reachable(stack_dir)
-        return uncertain or any(_is_under(file, d) for d in directories)
-
-    def _reachable(self, stack_dir: str) -> tuple[set[str], bool]:
-        if stack_dir in self._reach:
-            return self._reach[stack_dir]
-        seen: set[str] = set()
-        uncertain = False
-        for tree_index in range(len(self._trees)):
-            pending = [stack_dir]
-            visited: set[str] = set()
-            while pending:
-                directory = pending.pop()
-                if directory in visited:
-                    continue
-                visited.add(directory)
-                sources, unsure = self._module_sources(tree_index, directory, stack_dir)
-                uncertain = uncertain or unsure
-                for source in sources:
-                    seen.add(source)
-                    pending.append(source)
-        self._reach[stack_dir] = (seen, uncertain)
-        return seen, uncertain
-
-    def _module_sources(self, tree_index: int, directory: str, stack_dir: str) -> tuple[list[str], bool]:
-        """The local module directories ``directory`` calls in one tree; True when one cannot be known."""
-        key = (tree_index, directory)
-        if key in self._calls:
-            return self._calls[key]
-        from ttgate.gate.hcl.parse import parse_text
-        from ttgate.gate.hcl.syntax import Lit, Template
-
-        files = self._tf_files[tree_index].get(directory, [])
-        contents = self._trees[tree_index].read(files) if files else {}
-        sources: list[str] = []
-        unsure = False
-        for file in files:
-            text = contents.get(file)
-            if text is None:
-                continue
-            parsed = parse_text(text.decode("utf-8", errors="replace"))
-            if parsed.body is None:
-                unsure = True
-                self._warn(
-                    f"{file} cannot be parsed; stack {stack_dir} is included in case it uses the change"
-                )
-                continue
-            for block in parsed.body.blocks_of("module"):
-                attribute = block.body.attributes.get("source")
-                if attribute is None:
-                    continue
-                expr = attribute.expr
-                value: str | None = None
-                if isinstance(expr, Lit) and isinstance(expr.value, str):
-                    value = expr.value
-                elif isinstance(expr, Template) and all(isinstance(part, str) for part in expr.parts):
-                    value = "".join(str(part) for part in expr.parts)
-                if value is None:
-                    unsure = True
-                    self._warn(
-                        f"{file}:{attribute.line}: module source {attribute.text} is not a literal; "
-                        f"stack {stack_dir} is included in case it uses the change"
-                    )
-                elif value.startswith(("./", "../")):
-                    sources.append(posixpath.normpath(posixpath.join(directory, value)))
-        self._calls[key] = (sources, unsure)
-        return sources, unsure
-
-    def _warn(self, message: str) -> None:
-        if message not in self._warnings:
-            self._warnings.append(message)
-
-
-@dataclass
-class _Lines:
-    lines: list[str] = field(default_factory=list)
-
-    def add(self, text: str = "") -> None:
-        self.lines.append(text)
-
-
-def render_text(plan: RollbackPlan, short: Callable[[str], str] = lambda sha: sha[:12]) -> str:
-    """The plan for a person: the order, the files per stack, the warnings."""
-    out = _Lines()
-    count = len(plan.stacks)
-    out.add(
-        f"Rollback of {plan.path} to {short(plan.target)} (HEAD is {short(plan.head)}): "
-        f"{count} stack{'s' if count != 1 else ''} in rollback order"
-    )
-    arrow = " → ".join(plan.layers)
-    if arrow:
-        out.add(f"Apply one stack at a time, each only after the one before completed: {arrow}")
-    out.add("")
-    statuses = {file: change.status for change in plan.changes for file in change.paths}
-    width = len(str(count))
-    for number, stack in enumerate(plan.stacks, start=1):
-        out.add(f"{number:>{width}}. {stack.name}  ({stack.directory})")
-        if not stack.files:
-            out.add(f"{'':>{width}}    no file changed (listed by --layers)")
-        for file in stack.files:
-            out.add(f"{'':>{width}}    {statuses.get(file, '?')} {file}")
-    if plan.stacks:
-        out.add("")
-    out.add("Status since the target: A added (the rollback removes it), M modified, D deleted, R renamed.")
-    for warning in plan.warnings:
-        out.add(f"warning: {warning}")
-    return "\n".join(out.lines) + "\n"

@@ -3,70 +3,30 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from click.testing import CliRunner
-from moto import mock_aws
+from tests.operations.aws_backend import (
+    ACCOUNT,
+    APP_KEY,
+    BUCKET,
+    INFRA_KEY,
+    LOCK_ID,
+    REGION,
+    TABLE,
+    lock_info,
+    one_line_error,
+    run,
+)
 
-from ttgate.cli import main
 from ttgate.errors import UserError
 from ttgate.gate.policy import Policy, load_policy
 from ttgate.gate.rules import RULES
 from ttgate.integrations.aws import Aws, aws_error
 from ttgate.operations.locks import find_held_locks, list_locks, parse_created, release_lock, resolve_backend
 
-REGION = "ap-southeast-1"
-ACCOUNT = "123456789012"  # moto's account
-BUCKET = f"tt-practice-tf-state-dev-{ACCOUNT}"
-TABLE = "tt-practice-tf-locks"
-APP_KEY = "app/terraform.tfstate"
-INFRA_KEY = "infra/terraform.tfstate"
-LOCK_ID = "9a1c0c4e-3b6f-2d7e-8c1a-5f0e6d7c8b9a"
 OTHER_ID = "11111111-2222-3333-4444-555555555555"
-
-
-def fake_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.chdir(tmp_path)
-
-
-def make_backend(s3: Any, dynamodb: Any) -> None:
-    """The runbook's dev backend: a versioned state bucket and the LockID (S) table."""
-    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    dynamodb.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
-def lock_info(lock_id: str = LOCK_ID, *, who: str = "alice@ci-runner", created: str | None = None) -> str:
-    """The Info JSON Terraform writes with a lock."""
-    return json.dumps(
-        {
-            "ID": lock_id,
-            "Operation": "OperationTypeApply",
-            "Info": "",
-            "Who": who,
-            "Version": "1.9.8",
-            "Created": created or "2024-05-01T10:00:00.123456789Z",
-            "Path": f"{BUCKET}/{APP_KEY}",
-        }
-    )
 
 
 def put_dynamodb_lock(
@@ -92,27 +52,11 @@ def policy() -> Policy:
 
 
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[Any, Any]]:
-    fake_credentials(monkeypatch, tmp_path)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        make_backend(s3, dynamodb)
-        put_digest(dynamodb, APP_KEY)
-        put_digest(dynamodb, INFRA_KEY)
-        yield s3, dynamodb
-
-
-def run(*args: str) -> Any:
-    return CliRunner().invoke(main, list(args))
-
-
-def one_line_error(result: Any) -> str:
-    assert result.exit_code == 2, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("ttgate: error: ")
-    return lines[0]
+def aws_env(aws_backend: tuple[Any, Any]) -> tuple[Any, Any]:
+    """The backend with the digests of the app and infra states: items that are not locks."""
+    put_digest(aws_backend[1], APP_KEY)
+    put_digest(aws_backend[1], INFRA_KEY)
+    return aws_backend
 
 
 ALL_DEV = [("10_core", "dev"), ("20_infra", "dev"), ("30_app", "dev")]
@@ -274,10 +218,8 @@ def test_cli_locks_list_without_a_table(aws_env: Any) -> None:
     assert [lock["where"] for lock in json.loads(result.output)["locks"]] == ["s3"]
 
 
-def test_cli_missing_credentials_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fake_credentials(monkeypatch, tmp_path)
-    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
-    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+@pytest.mark.usefixtures("no_aws_credentials")
+def test_cli_missing_credentials_is_one_line() -> None:
     line = one_line_error(run("locks", "list", "--env", "dev"))
     assert "NoCredentialsError" in line and "sts get-caller-identity" in line
     line = one_line_error(run("locks", "list", "--env", "dev", "--bucket", BUCKET))

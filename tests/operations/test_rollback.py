@@ -18,12 +18,13 @@ import responses
 from click.testing import CliRunner, Result
 
 from ttgate.cli import main
-from ttgate.commands.rollback import create_rollback, make_plan
 from ttgate.errors import UserError
 from ttgate.gate.policy import load_policy
 from ttgate.gate.rules import RULES
 from ttgate.integrations.git import Git
-from ttgate.operations.rollback import FileChange, build_plan
+from ttgate.operations.rollback.create import create_rollback
+from ttgate.operations.rollback.from_git import scope_from_git
+from ttgate.operations.rollback.scope import FileChange, build_scope
 
 DEPLOY = "practice/deploy"
 API = "https://ghe.example.com/api/v3"
@@ -309,7 +310,7 @@ def test_a_module_source_that_is_not_a_literal_includes_the_stack_and_says_so() 
             "d/components/y/main.tf": b"# y\n",
         }
     )
-    plan = build_plan(
+    scope = build_scope(
         policy=policy,
         target="a" * 40,
         head="b" * 40,
@@ -317,8 +318,8 @@ def test_a_module_source_that_is_not_a_literal_includes_the_stack_and_says_so() 
         changes=[FileChange("M", "d/components/x/main.tf")],
         trees=[tree],
     )
-    assert [s.name for s in plan.stacks] == ["30_app/dev", "20_infra/dev"]
-    assert any("d/30_app/environments/dev/main.tf:2: module source" in w for w in plan.warnings)
+    assert [s.name for s in scope.stacks] == ["30_app/dev", "20_infra/dev"]
+    assert any("d/30_app/environments/dev/main.tf:2: module source" in w for w in scope.warnings)
 
 
 def test_a_changed_file_no_stack_uses_is_reported(history: History) -> None:
@@ -428,11 +429,11 @@ def test_create_uses_the_default_branch_and_a_fixed_clock(history: History) -> N
     responses.post(PULLS, json={"number": 1, "html_url": "u"}, status=201)
     repo = Git(history.repo)
     policy = load_policy(RULES)
-    plan = make_plan(repo, policy, to=history.c3)
+    scope = scope_from_git(repo, policy, to=history.c3, path=DEPLOY)
     result = create_rollback(
         repo,
         policy,
-        plan,
+        scope,
         reason="  rename\n broke kms ",
         github_repo="acme/infra",
         token="t",
@@ -491,16 +492,16 @@ def test_no_push_creates_the_branch_locally_only(history: History) -> None:
 def test_a_held_lock_stops_create(history: History) -> None:
     repo = Git(history.repo)
     policy = load_policy(RULES)
-    plan = make_plan(repo, policy, to=history.c0)
+    scope = scope_from_git(repo, policy, to=history.c0, path=DEPLOY)
     before = snapshot(history.repo)
     seen: list[list[str]] = []
 
-    def preflight(plan_: object, policy_: object) -> list[str]:
-        seen.append([s.name for s in plan.stacks])
+    def preflight(scope_: object, policy_: object) -> list[str]:
+        seen.append([s.name for s in scope.stacks])
         return ["30_app/dev is locked in dynamodb table t: ID 1, OperationTypeApply by bob"]
 
     with pytest.raises(UserError, match="1 lock\\(s\\) held, roll back later: 30_app/dev is locked"):
-        create_rollback(repo, policy, plan, reason="r", push=False, preflight=preflight)
+        create_rollback(repo, policy, scope, reason="r", push=False, preflight=preflight)
     assert seen and seen[0][0] == "30_app/dev"
     assert snapshot(history.repo) == before
 

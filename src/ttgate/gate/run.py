@@ -1,0 +1,146 @@
+"""One run of the gate, as `ttgate check` asks for it: inputs checked, model loaded, rules run, report.
+
+Beside the engine, above the reporters (the run ends in their :class:`Report`): the command only
+turns options into these calls and prints what they return.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ttgate.errors import UserError
+from ttgate.gate.findings import Severity
+from ttgate.gate.plan import PlanSpec
+from ttgate.gate.reporters import FORMATS, Report
+
+# A report format and where it goes: a file, or the terminal (None).
+Output = tuple[str, str | None]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What to check, every path known to exist: stack paths, plans and extra tfvars files."""
+
+    targets: list[Path]
+    plans: list[PlanSpec]
+    var_files: list[Path]
+
+
+def check_inputs(paths: Sequence[Path], plans: Sequence[str], var_files: Sequence[Path]) -> Inputs:
+    """The inputs, refused (UserError) when one does not exist; no path and no plan means ``.``."""
+    plan_specs = [PlanSpec.parse(text) for text in plans]
+    for spec in plan_specs:
+        if not spec.path.is_file():
+            what = "is a directory; pass the plan's JSON file" if spec.path.is_dir() else "no such file"
+            raise UserError(f"--plan {spec.path}: {what}")
+    targets = list(paths) or ([] if plan_specs else [Path(".")])
+    for target in targets:
+        if not target.exists():
+            raise UserError(f"{target}: no such file or directory")
+    for var_file in var_files:
+        if not var_file.is_file():
+            raise UserError(f"--var-file {var_file}: no such file")
+    return Inputs(targets, plan_specs, list(var_files))
+
+
+def parse_formats(values: Sequence[str]) -> list[Output]:
+    """``--format F[:FILE]`` values; at most one goes to the terminal (text when none is given)."""
+    outputs: list[Output] = []
+    for value in values or ("text",):
+        name, _, target = value.partition(":")
+        if name not in FORMATS:
+            raise UserError(f"--format {value}: unknown format {name!r} (choose from {', '.join(FORMATS)})")
+        outputs.append((name, target or None))
+    if sum(1 for _, target in outputs if target is None) > 1:
+        raise UserError(
+            "--format: only one format can go to the terminal; give the others a file (json:FILE)"
+        )
+    return outputs
+
+
+def _root_for(paths: list[Path]) -> Path:
+    """File paths in reports are relative to this: the working directory when it holds every path."""
+    cwd = Path.cwd().resolve()
+    resolved = [path.resolve() for path in paths]
+    if all(path == cwd or cwd in path.parents for path in resolved):
+        return cwd
+    return Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in resolved]))
+
+
+def run_gate(
+    inputs: Inputs, *, root: Path | None, policy_file: Path | None, cache: bool, jobs: int | None
+) -> Report:
+    """Load the stacks and plans, run every rule, and report (stacks listed in apply order)."""
+    from ttgate.gate.engine import run_rules
+    from ttgate.gate.hcl.loader import load_hcl
+    from ttgate.gate.hcl.parse import Parser, default_cache_dir
+    from ttgate.gate.model import Model
+    from ttgate.gate.plan import add_plans
+    from ttgate.gate.policy import load_policy
+    from ttgate.gate.rules import RULES
+
+    targets, plan_specs = inputs.targets, inputs.plans
+    first = (targets[0] if targets[0].is_dir() else targets[0].parent) if targets else Path(".")
+    policy = load_policy(RULES, explicit=policy_file, search_dir=first.resolve())
+    if root is None:
+        root = _root_for(targets or [Path(".")])
+    parser = Parser(default_cache_dir() if cache else None, jobs)
+    model = (
+        load_hcl(targets, root, policy, parser, inputs.var_files) if targets else Model(root=root.resolve())
+    )
+    add_plans(model, plan_specs, policy)
+    findings = run_rules(model, policy)
+    report = Report(
+        findings,
+        stacks=len(model.stacks),
+        files=parser.hits + parser.misses + len(plan_specs),
+        notes=list(model.notes),
+    )
+    report.paths = [target.as_posix() for target in targets] + [spec.path.as_posix() for spec in plan_specs]
+    order = {layer.name: layer.order for layer in policy.layers}
+    report.stack_list = [
+        {
+            "name": s.name,
+            "layer": s.layer,
+            "env": s.env,
+            "source": s.kind,
+            "role": s.role,
+            "plan_file": s.plan_file,
+        }
+        for s in sorted(
+            model.stacks, key=lambda s: (s.env or "", order.get(s.layer or "", len(order)), s.name)
+        )
+    ]
+    if not model.stacks:
+        report.notes.append(
+            "no Terraform configuration found (no .tf file outside hidden directories); check the path"
+        )
+    return report
+
+
+def write_reports(
+    report: Report, outputs: Sequence[Output], *, echo: Callable[[str], None], color: bool
+) -> None:
+    """Each format to its file, or through ``echo`` to the terminal (``color`` for the terminal only)."""
+    for name, destination in outputs:
+        text = FORMATS[name](report, color and destination is None)
+        if destination is None:
+            echo(text)
+            continue
+        try:
+            Path(destination).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UserError(
+                f"--format {name}:{destination}: cannot write: {error.strerror or error}"
+            ) from None
+
+
+def fails(report: Report, fail_on: str) -> bool:
+    """A finding at or above ``fail_on`` (a severity, or "never") remains."""
+    if fail_on == "never":
+        return False
+    threshold = Severity.parse(fail_on)
+    return any(finding.severity >= threshold for finding in report.active)

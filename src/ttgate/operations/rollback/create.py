@@ -1,0 +1,168 @@
+"""Creating the rollback: a commit on a new branch, pushed, with its pull request.
+
+The commit is built with git plumbing: the working tree, the index and the checked-out branch are
+never touched (so there is nothing to switch back from), no existing ref moves, and pushes are never
+forced. Every refusal comes before anything changes. Token policy: when pushing, the token is
+required up front, so a push is never left without its pull request for want of a token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from ttgate.errors import UserError
+from ttgate.operations.rollback.pull_request import apply_order, pull_body
+from ttgate.operations.rollback.render import render_text
+from ttgate.operations.rollback.verify import verify_commit
+
+if TYPE_CHECKING:
+    from ttgate.gate.policy import Policy
+    from ttgate.integrations.git import Git
+    from ttgate.operations.rollback.preflight import Preflight
+    from ttgate.operations.rollback.scope import RollbackScope
+
+REMOTE = "origin"
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    branch: str
+    commit: str | None  # None on a dry run
+    pushed: bool
+    pull_url: str | None
+
+
+def branch_name(short_sha: str, now: datetime) -> str:
+    return f"rollback/{short_sha}-{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def commit_message(path: str, short_sha: str, reason: str) -> str:
+    return f"Rollback: {path} to {short_sha} ({reason})"
+
+
+def clean_reason(reason: str | None) -> str:
+    """The reason on one line; refused when empty (it goes into the commit and the PR)."""
+    text = " ".join((reason or "").split())
+    if not text:
+        raise UserError("--reason is required: say why you roll back (it goes into the commit and the PR)")
+    return text
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+def create_rollback(
+    git: Git,
+    policy: Policy,
+    scope: RollbackScope,
+    *,
+    reason: str,
+    dry_run: bool = False,
+    push: bool = True,
+    base: str | None = None,
+    github_repo: str | None = None,
+    token: str | None = None,
+    api_url: str | None = None,
+    preflight: Preflight | None = None,
+    now: datetime | None = None,
+    echo: Callable[[str], None] = _silent,
+) -> CreateResult:
+    """Branch, commit, push and pull request for ``scope``; ``echo`` hears each step as it is done."""
+    import ttgate.github.pulls as pulls  # the module, not the package: that one is above operations
+
+    reason = clean_reason(reason)
+    dirty = git.status()
+    if dirty:
+        raise UserError(
+            f"the working tree has uncommitted changes ({len(dirty)}, e.g. {dirty[0].strip()}); "
+            "commit or stash them first"
+        )
+    if git.head() != scope.head:
+        raise UserError("HEAD moved while planning; run the rollback again")
+    repository: str | None = None
+    if push and not dry_run:
+        if git.remote_url(REMOTE) is None:
+            raise UserError(f"no remote {REMOTE!r} to push to; add it, or use --no-push")
+        if token is None:
+            raise UserError(
+                "GITHUB_TOKEN is not set: it is needed to open the pull request; set it, "
+                "or use --no-push to create the branch only"
+            )
+        repository = github_repo or pulls.repository_from_remote(git.remote_url(REMOTE))
+        if repository is None:
+            raise UserError(
+                f"cannot tell the GitHub repository from remote {REMOTE!r}; give --github-repo OWNER/NAME"
+            )
+        pulls.check_repository_name(repository)
+    if preflight is not None:
+        held = preflight(scope, policy)
+        if held:
+            raise UserError(f"{len(held)} lock(s) held, roll back later: " + "; ".join(held))
+
+    short = git.short(scope.target)
+    branch = branch_name(short, now or datetime.now(UTC))
+    if git.branch_exists(branch):
+        raise UserError(f"branch {branch} already exists; run again in a second")
+    message = commit_message(scope.path, short, reason)
+    stat = git.diff_stat(scope.head, scope.target, scope.path)
+    original = git.current_branch()
+
+    echo(render_text(scope, git.short).rstrip("\n"))
+    echo("")
+    if dry_run:
+        echo("Dry run: nothing changed. ttgate rollback create would:")
+        echo(
+            f"  create branch {branch} from HEAD ({git.short(scope.head)}), "
+            f"leaving {original or 'HEAD'} as it is"
+        )
+        echo(f"  restore {scope.path} exactly as at {short} and commit: {message}")
+        echo("  " + (stat.splitlines()[-1].strip() if stat else "no file changes"))
+        if push:
+            echo(
+                f"  push it to {REMOTE} (never forced) and open a pull request "
+                f"into {base or 'the default branch'}"
+            )
+        else:
+            echo("  leave it unpushed (--no-push)")
+        return CreateResult(branch, None, False, None)
+
+    commit = git.commit_with_path_from(scope.head, scope.target, scope.path, message)
+    verify_commit(git, scope, commit)
+    git.create_branch(branch, commit)
+    echo(f"Created branch {branch} ({git.short(commit)}): {message}")
+    if not push:
+        echo(f"Not pushed (--no-push). Your checkout is unchanged ({original or 'detached HEAD'}).")
+        echo(f"  git push -u {REMOTE} {branch}   # then open a pull request from {branch}")
+        return CreateResult(branch, commit, False, None)
+
+    assert repository is not None and token is not None
+    try:
+        git.push_new_branch(REMOTE, branch)
+    except UserError:
+        git.delete_branch(branch, commit)  # nothing was published: leave the repository as it was
+        raise
+    echo(f"Pushed {branch} to {REMOTE}.")
+    url = api_url or pulls.api_url()
+    try:
+        target_base = base or pulls.default_branch(repository, token=token, base_url=url)
+        pull = pulls.open_pull_request(
+            repository,
+            head=branch,
+            base=target_base,
+            title=message,
+            body=pull_body(scope, policy, reason=reason, short=short, stat=stat),
+            token=token,
+            base_url=url,
+        )
+    except UserError as error:
+        raise UserError(
+            f"{error}; branch {branch} is pushed: open the pull request by hand at "
+            f"{pulls.compare_url(repository, base, branch, url)}"
+        ) from None
+    echo(f"Opened pull request #{pull.number}: {pull.url}")
+    echo(f"Merge it, then apply in rollback order: {apply_order(policy)}.")
+    return CreateResult(branch, commit, True, pull.url)

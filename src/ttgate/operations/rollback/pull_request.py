@@ -1,0 +1,48 @@
+"""The rollback pull request's body: reason, stacks in rollback order, apply order, warnings, diff."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ttgate.gate.policy import Policy
+    from ttgate.operations.rollback.scope import RollbackScope
+
+
+def apply_order(policy: Policy) -> str:
+    """The layers, highest first: the order a rollback is applied in."""
+    return " → ".join(layer.name for layer in sorted(policy.layers, key=lambda layer: -layer.order))
+
+
+def pull_body(scope: RollbackScope, policy: Policy, *, reason: str, short: str, stat: str) -> str:
+    lines = [
+        f"## Rollback of `{scope.path}` to `{short}`",
+        "",
+        f"**Reason:** {reason}",
+        "",
+        f"Restores `{scope.path}` exactly as it was at {scope.target} (HEAD was {scope.head}): files added "
+        f"since are removed. Nothing outside `{scope.path}` changes.",
+        "",
+        "### Stacks, in rollback order",
+        "",
+    ]
+    statuses = {file: change.status for change in scope.changes for file in change.paths}
+    for number, stack in enumerate(scope.stacks, start=1):
+        lines.append(f"{number}. **{stack.name}** (`{stack.directory}`)")
+        lines.extend(f"   - `{statuses.get(file, '?')} {file}`" for file in stack.files)
+        if not stack.files:
+            lines.append("   - no file changed")
+    if not scope.stacks:
+        lines.append("No stack changes.")
+    lines += [
+        "",
+        "### Apply order",
+        "",
+        f"Apply the stacks one at a time, in the order above: **{apply_order(policy)}**, each layer only "
+        "after the one before completed (runbook: Layer-Specific Rollback Order).",
+    ]
+    if scope.warnings:
+        lines += ["", "### Warnings", ""]
+        lines.extend(f"- {warning}" for warning in scope.warnings)
+    lines += ["", "### Diff summary", "", "```", stat, "```", "", "Opened by `ttgate rollback create`."]
+    return "\n".join(lines) + "\n"

@@ -18,6 +18,8 @@ a directory is accounted for when it is a stack's directory, when it is reached 
 following local module sources (``source = "./…"`` or ``"../…"``, read with a regular expression,
 transitively), when a finding or a related location names a file in it, or when a report note names
 it. Directories ttgate skips by design (hidden ones, node_modules, .terraform) are not counted.
+An unaccounted directory is "root-like" when it has a backend, cloud or provider block (ttgate
+should have checked it as a stack); the others are modules that nothing checked calls.
 
     PYTHONPATH=src python benchmarks/corpus.py /work/corpus --json run.json
     PYTHONPATH=src python benchmarks/corpus.py /work/corpus --compare run.json --json run2.json
@@ -38,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
+# What makes ttgate take a directory as a root stack: a backend, cloud or provider block.
+ROOT_LIKE = re.compile(r'^\s*(backend\s+"|cloud\s*\{|provider\s+")', re.MULTILINE)
 LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.\.?/[^"]*)"', re.MULTILINE)
 SHORT = 110
 
@@ -97,6 +101,18 @@ def unaccounted(repo: Path, report: dict[str, Any], directories: dict[str, int])
     return [d for d in directories if d not in accounted and (d == "." or d not in notes)]
 
 
+def root_like(repo: Path, directories: list[str]) -> list[str]:
+    """The directories that look like root stacks, which ttgate should have checked, not skipped."""
+    return [
+        directory
+        for directory in directories
+        if any(
+            ROOT_LIKE.search(tf_file.read_text(encoding="utf-8", errors="replace"))
+            for tf_file in (repo / directory).glob("*.tf")
+        )
+    ]
+
+
 def shorten(text: str, width: int = SHORT) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -104,7 +120,7 @@ def shorten(text: str, width: int = SHORT) -> str:
 
 def last_line(text: str) -> str:
     lines = text.strip().splitlines()
-    return shorten(lines[-1]) if lines else ""
+    return shorten(lines[-1], 2 * SHORT) if lines else ""
 
 
 def measure(repo: Path, timeout: float, env: dict[str, str]) -> dict[str, Any]:
@@ -130,6 +146,7 @@ def measure(repo: Path, timeout: float, env: dict[str, str]) -> dict[str, Any]:
         report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else None
     if report is None:
         row["tg000"], row["unaccounted"] = [], sorted(directories)
+        row["unaccounted_roots"] = root_like(repo, row["unaccounted"])
         return row
     active = [finding for finding in report["findings"] if not finding.get("suppressed")]
     row["rules"] = dict(sorted(Counter(finding["rule"] for finding in active).items()))
@@ -142,6 +159,7 @@ def measure(repo: Path, timeout: float, env: dict[str, str]) -> dict[str, Any]:
     row["stacks"] = len(report.get("stacks", []))
     row["notes"] = report.get("summary", {}).get("notes", [])
     row["unaccounted"] = unaccounted(repo, report, directories)
+    row["unaccounted_roots"] = root_like(repo, row["unaccounted"])
     return row
 
 
@@ -157,6 +175,7 @@ def total(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "rules": dict(sorted(rules.items())),
         "tg000": [entry for row in rows for entry in row["tg000"]],
         "unaccounted": [entry for row in rows for entry in row["unaccounted"]],
+        "unaccounted_roots": [entry for row in rows for entry in row.get("unaccounted_roots", [])],
     }
 
 
@@ -168,28 +187,35 @@ def table_line(row: dict[str, Any]) -> str:
         if not isinstance(row["exit"], dict)
         else ",".join(f"{k}×{v}" for k, v in row["exit"].items())
     )
+    skipped = f"{len(row['unaccounted'])} ({len(row.get('unaccounted_roots', []))})"
     return (
         f"| {row['repo']} | {row['files']} | {row['seconds']} | {exit_code} | {rules.get('TG000', 0)} "
-        f"| {rules.get('TG001', 0)} | {len(row['unaccounted'])} | {others} |"
+        f"| {rules.get('TG001', 0)} | {skipped} | {others} |"
     )
 
 
 def print_rows(rows: list[dict[str, Any]]) -> None:
-    print("| repository | .tf files | seconds | exit | TG000 | TG001 | unaccounted dirs | other rules |")
+    print(
+        "| repository | .tf files | seconds | exit | TG000 | TG001 | unaccounted (root-like) | other rules |"
+    )
     print("| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |")
     for row in [*rows, total(rows)]:
         print(table_line(row))
     for row in rows:
         details = [f"  error: {row['error']}"] if row["exit"] not in (0, 1) else []
         details += [f"  TG000 {entry}" for entry in row["tg000"]]
-        details += [f"  unaccounted: {directory}" for directory in row["unaccounted"]]
+        roots = set(row.get("unaccounted_roots", []))
+        details += [
+            f"  unaccounted: {directory}{' (root-like)' if directory in roots else ''}"
+            for directory in row["unaccounted"]
+        ]
         if details:
             print(f"\n{row['repo']}:")
             print("\n".join(details))
 
 
 def compare(old_rows: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
-    """Print what changed per repository, and per rule over all of them."""
+    """Print what changed per repository, and per rule over the repositories in both runs."""
     old_by_repo = {row["repo"]: row for row in old_rows}
     print("\n| repository | exit | TG000 | TG001 | unaccounted dirs |")
     print("| --- | --- | --- | --- | --- |")
@@ -206,15 +232,15 @@ def compare(old_rows: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
             cells.append(f"{before} → {after}" if before != after else str(after))
         if any("→" in cell for cell in cells):
             print(f"| {row['repo']} | {' | '.join(cells)} |")
-    before, after = total(old_rows)["rules"], total(rows)["rules"]
-    print(
-        "\nper rule, all repositories: "
-        + ", ".join(
-            f"{rule} {before.get(rule, 0)} → {after.get(rule, 0)}"
-            for rule in sorted(set(before) | set(after))
-            if before.get(rule, 0) != after.get(rule, 0)
-        )
+    common = set(old_by_repo) & {row["repo"] for row in rows}
+    before = total([old for repo, old in old_by_repo.items() if repo in common])["rules"]
+    after = total([row for row in rows if row["repo"] in common])["rules"]
+    changes = ", ".join(
+        f"{rule} {before.get(rule, 0)} → {after.get(rule, 0)}"
+        for rule in sorted(set(before) | set(after))
+        if before.get(rule, 0) != after.get(rule, 0)
     )
+    print(f"\nper rule, over the repositories in both runs: {changes or 'no change'}")
 
 
 def main() -> None:

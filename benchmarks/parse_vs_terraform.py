@@ -5,6 +5,7 @@ ttgate's verdict comes from ``ttgate.gate.hcl.parse.Parser`` (no cache): a file 
 which only parses (no providers, no init): exit 0 or 3 means every file parsed, exit 2 comes with
 "Error:" diagnostics whose "on FILE line N:" names the files that did not. Files are given to
 Terraform in batches; a batch that fails without naming a file is run again one file at a time.
+Files that are not UTF-8 (encrypted ones, say) fail for both without asking Terraform.
 
 Every disagreement is listed (ttgate fails where Terraform parses, and the reverse), then grouped by
 the shape of ttgate's message (numbers and quoted text blanked) to show the classes.
@@ -32,6 +33,7 @@ SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache"
 SUFFIXES = (".tf", ".tfvars")
 DIAGNOSTIC_FILE = re.compile(r"^\s+on (.+) line \d+", re.MULTILINE)
 BATCH = 200
+NOT_TEXT = 'not UTF-8 (not given to terraform, which rejects such files with "Invalid character encoding")'
 
 
 def hcl_files(root: Path) -> list[Path]:
@@ -87,9 +89,20 @@ def terraform_batch(root: Path, batch: list[Path]) -> dict[Path, str]:
     return failures
 
 
+def is_text(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def terraform_failures(root: Path, files: list[Path], jobs: int) -> dict[Path, str]:
-    batches = [files[start : start + BATCH] for start in range(0, len(files), BATCH)]
-    failures: dict[Path, str] = {}
+    # Terraform rejects a file that is not UTF-8 too ("Invalid character encoding"), but renders a
+    # diagnostic per bad character: an encrypted (git-crypt) file takes it minutes. Not worth asking.
+    failures = {path: NOT_TEXT for path in files if not is_text(root / path)}
+    texts = [path for path in files if path not in failures]
+    batches = [texts[start : start + BATCH] for start in range(0, len(texts), BATCH)]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for result in pool.map(lambda batch: terraform_batch(root, batch), batches):
             failures.update(result)

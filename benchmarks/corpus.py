@@ -8,8 +8,9 @@ inside the repository (so file paths are relative to it), with a timeout, and pr
 .tf files, seconds, exit code, TG000 and TG001 counts, unaccounted directories and the other rules'
 counts; then, per repository, the TG000 findings, the unaccounted directories and, on exit 2 or 3,
 the error line. ttgate is imported from the running interpreter's path: put the sources to measure
-first on PYTHONPATH. A fresh parse cache is used per run (``--cache DIR`` to reuse one), so the
-seconds are those of a cold run.
+first on PYTHONPATH (relative entries are made absolute; the script says which ttgate it measures).
+A fresh parse cache is used per run (``--cache DIR`` to reuse one), so the seconds are those of a
+cold run.
 
 "Unaccounted" directories are directories holding .tf files that ttgate neither checked nor
 mentioned. When the report lists the directories it checked (``report["directories"]``, strings or
@@ -243,6 +244,20 @@ def compare(old_rows: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
     print(f"\nper rule, over the repositories in both runs: {changes or 'no change'}")
 
 
+def absolute_path_list(value: str) -> str:
+    """PYTHONPATH with every entry absolute: ttgate runs inside each repository, not here."""
+    return os.pathsep.join(str(Path(entry).resolve()) for entry in value.split(os.pathsep) if entry)
+
+
+def ttgate_location(env: dict[str, str]) -> str:
+    """Where the measured ttgate is imported from, so a run never measures another copy unnoticed."""
+    probe = [sys.executable, "-c", "import ttgate; print(ttgate.__file__)"]
+    proc = subprocess.run(
+        probe, env=env, cwd=tempfile.gettempdir(), capture_output=True, text=True, check=False
+    )
+    return proc.stdout.strip() or proc.stderr.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", type=Path, help="a folder whose subdirectories are repositories")
@@ -257,6 +272,8 @@ def main() -> None:
     repos = sorted(p for p in args.corpus.iterdir() if p.is_dir() and (not args.only or p.name in args.only))
     with tempfile.TemporaryDirectory() as fresh_cache:
         env = {**os.environ, "TTGATE_CACHE_DIR": str(args.cache or fresh_cache), "NO_COLOR": "1"}
+        env["PYTHONPATH"] = absolute_path_list(os.environ.get("PYTHONPATH", ""))
+        print(f"measuring {ttgate_location(env)}", file=sys.stderr)
         rows = []
         for repo in repos:
             print(f"checking {repo.name}", file=sys.stderr)

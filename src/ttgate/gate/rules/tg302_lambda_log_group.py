@@ -22,7 +22,8 @@ RULE = Rule(
         what="For every `aws_lambda_function`, looks in all stacks of the same environment for an "
         "`aws_cloudwatch_log_group` named `/aws/lambda/{function_name}`, or the group the function's "
         "`logging_config` `log_group` names when it is set. The group's name may be a literal, a "
-        'local, a template or a reference to the function (`"/aws/lambda/${aws_lambda_function.f.function_name}"` '
+        "local, a template or a reference to the function "
+        '(`"/aws/lambda/${aws_lambda_function.f.function_name}"` '
         "is that function's group even while the name is unknown). A function whose name is unknown "
         "and that no group can belong to is still a finding; a group behind a `count` that cannot be "
         "evaluated, or one that may or may not carry the unknown name, is TG001.",

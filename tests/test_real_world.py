@@ -344,3 +344,28 @@ def test_a_broken_tf_json_file_is_tg000_with_its_line(tmp_path: Path) -> None:
     write_tree(tmp_path, {"app/main.tf.json": '{\n  "resource": {\n    "aws_sqs_queue": ]\n}\n'})
     problems = load(tmp_path).problems
     assert [(p.location.file, p.location.line) for p in problems] == [("app/main.tf.json", 3)]
+
+
+@pytest.mark.parametrize(
+    "collection", ["aws_sqs_queue.maybe", "5", '"text"'], ids=["unknown-count", "number", "string"]
+)
+def test_a_dynamic_block_over_what_is_not_a_collection_is_unknown(tmp_path: Path, collection: str) -> None:
+    main = f"""
+        variable "enabled" {{}}
+        resource "aws_sqs_queue" "maybe" {{
+          count = var.enabled ? 1 : 0
+        }}
+        resource "aws_cloudwatch_metric_alarm" "a" {{
+          alarm_name = "a"
+          dynamic "metric_query" {{
+            for_each = {collection}
+            content {{
+              id = metric_query.key
+            }}
+          }}
+        }}
+    """
+    write_tree(tmp_path, stack("20_infra", "dev", main))
+    alarm = next(load(tmp_path).resources("aws_cloudwatch_metric_alarm"))
+    assert isinstance(alarm.values["metric_query"], Unknown)
+    check(tmp_path)

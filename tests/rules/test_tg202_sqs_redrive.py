@@ -100,9 +100,63 @@ def test_consumed_queue_without_redrive_policy_is_an_error_on_the_queue(tmp_path
     assert "maxReceiveCount = 3" in finding.fix
 
 
-def test_queue_nobody_consumes_is_not_checked(tmp_path: Path) -> None:
+def test_queue_nobody_consumes_needs_no_redrive(tmp_path: Path) -> None:
     write_tree(tmp_path, stack("20_infra", "dev", main=queue()))
     assert tg202(tmp_path) == []
+
+
+def test_every_redrive_policy_has_the_runbooks_count_consumed_or_not(tmp_path: Path) -> None:
+    redrive = REDRIVE_3.replace("maxReceiveCount     = 3", "maxReceiveCount     = 10")
+    write_tree(tmp_path, stack("20_infra", "dev", main=queue(redrive) + DLQ))
+    findings = check(tmp_path, "TG202")
+    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", 5, "20_infra/dev")]
+    assert findings[0].severity is Severity.WARNING
+
+
+def test_an_unknown_count_on_a_queue_nobody_consumes_is_left_alone(tmp_path: Path) -> None:
+    redrive = REDRIVE_3.replace("maxReceiveCount     = 3", "maxReceiveCount     = var.count")
+    write_tree(tmp_path, stack("20_infra", "dev", main=queue(redrive) + DLQ + 'variable "count" {}\n'))
+    assert tg202(tmp_path) == []
+    assert unverifiable(tmp_path) == []
+
+
+DLQ_ARN = "${aws_sqs_queue.dlq.arn}"
+
+
+@pytest.mark.parametrize(
+    "redrive",
+    [
+        # a heredoc, as serverless-patterns writes it
+        '  redrive_policy = <<EOF\n{"deadLetterTargetArn": "' + DLQ_ARN + '", "maxReceiveCount": 10}\nEOF',
+        # a JSON string template
+        '  redrive_policy = "{\\"deadLetterTargetArn\\": \\"' + DLQ_ARN + '\\", \\"maxReceiveCount\\": 10}"',
+    ],
+    ids=["heredoc", "string"],
+)
+def test_a_redrive_policy_written_as_json_text_is_read(tmp_path: Path, redrive: str) -> None:
+    write_tree(tmp_path, stack("20_infra", "dev", main=queue(redrive) + DLQ + CONSUMER))
+    assert [(f.rule, f.severity) for f in check(tmp_path, "TG202")] == [("TG202", Severity.WARNING)]
+    assert unverifiable(tmp_path) == []
+    # the DLQ behind the text is known: it needs its alarm
+    assert [f.address for f in check(tmp_path, "TG204")] == ["aws_sqs_queue.dlq"]
+
+
+def test_a_stream_consumer_is_not_an_sqs_consumer(tmp_path: Path) -> None:
+    stream = """
+variable "stream_arn" {}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "tt-practice-dev-worker"
+}
+
+resource "aws_lambda_event_source_mapping" "stream" {
+  event_source_arn  = var.stream_arn
+  function_name     = aws_lambda_function.worker.function_name
+  starting_position = "LATEST"
+}
+"""
+    write_tree(tmp_path, stack("30_app", "dev", main=stream))
+    assert [f for f in check(tmp_path, "TG001") if f.message.startswith(("TG201", "TG202"))] == []
 
 
 def test_other_max_receive_count_from_tfvars_is_a_warning_on_the_redrive_policy_line(tmp_path: Path) -> None:

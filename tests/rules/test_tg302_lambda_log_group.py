@@ -208,13 +208,55 @@ resource "aws_cloudwatch_log_group" "shard" {
     assert summary(findings) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
 
 
-def test_unknown_function_name_is_unverifiable(tmp_path: Path) -> None:
+def test_a_function_with_an_unknown_name_and_no_log_group_at_all_is_a_warning(tmp_path: Path) -> None:
     main = 'resource "aws_lambda_function" "worker" {\n  function_name = var.name\n}\n'
     write_tree(tmp_path, stack("30_app", "dev", main=main, variables__tf='variable "name" {}\n'))
+    findings = check(tmp_path, "TG302")
+    assert summary(findings) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+    assert "/aws/lambda/<function_name>" in findings[0].message
+    assert unverifiable(tmp_path) == []
+
+
+def test_a_log_group_named_after_the_functions_unknown_name_is_its_group(tmp_path: Path) -> None:
+    main = """
+        resource "aws_lambda_function" "worker" {
+          function_name = "worker-${var.name}"
+        }
+        resource "aws_cloudwatch_log_group" "worker" {
+          name              = "/aws/lambda/${aws_lambda_function.worker.function_name}"
+          retention_in_days = 14
+        }
+    """
+    write_tree(tmp_path, stack("30_app", "dev", main=main, variables__tf='variable "name" {}\n'))
     assert tg302(tmp_path) == []
-    findings = [f for f in check(tmp_path, "TG001") if f.message.startswith("TG302 ")]
-    assert summary(findings) == [("TG001", f"{APP}/main.tf", 2, "30_app/dev")]
-    assert "function_name is unknown" in findings[0].message
+    assert unverifiable(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("group_name", "decided"),
+    [
+        ('"/aws/lambda/worker-blue"', False),  # may be it: the function's name starts with "worker-"
+        ('"/aws/lambda/other"', True),  # cannot be it
+        ('"/aws/lambda/${var.group}"', False),  # may be it
+        ('"/ecs/${var.group}"', True),  # cannot be it
+    ],
+)
+def test_a_group_that_may_be_the_unknown_functions_is_unverifiable(
+    tmp_path: Path, group_name: str, decided: bool
+) -> None:
+    main = f"""
+        resource "aws_lambda_function" "worker" {{
+          function_name = "worker-${{var.name}}"
+        }}
+        resource "aws_cloudwatch_log_group" "maybe" {{
+          name              = {group_name}
+          retention_in_days = 14
+        }}
+    """
+    variables = 'variable "name" {}\nvariable "group" {}\n'
+    write_tree(tmp_path, stack("30_app", "dev", main=main, variables__tf=variables))
+    assert len(check(tmp_path, "TG302")) == (1 if decided else 0)
+    assert len(unverifiable(tmp_path)) == (0 if decided else 1)
 
 
 def test_log_group_behind_an_unknown_count_is_unverifiable(tmp_path: Path) -> None:

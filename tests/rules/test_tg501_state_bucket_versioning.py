@@ -9,6 +9,7 @@ from tests import plan_builder as plans
 from tests.helpers import check, stack, summary, write_tree
 
 CORE_DEV = "practice/deploy/10_core/environments/dev"
+APP_DEV = "practice/deploy/30_app/environments/dev"
 MODULE = "practice/deploy/10_core/modules/state_backend"
 
 BUCKET = """
@@ -204,8 +205,18 @@ resource "aws_s3_bucket" "state" {
 """
 
 
+def test_a_known_prefix_that_follows_the_pattern_decides(tmp_path: Path) -> None:
+    # "tt-practice-tf-state-dev-" + an unknown account id: a state bucket by name, in any layer
+    write_tree(tmp_path, stack("30_app", "dev", main=UNKNOWN_NAME))
+    assert summary(check(tmp_path, "TG501")) == [("TG501", f"{APP_DEV}/main.tf", 5, "30_app/dev")]
+    assert check(tmp_path, "TG001") == []
+
+
+UNKNOWN_WHOLE_NAME = UNKNOWN_NAME.replace("tt-practice-tf-state-dev-${var.account_id}", "${var.account_id}")
+
+
 def test_unknown_name_of_an_unversioned_state_bucket_is_unverifiable(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("10_core", "dev", main=UNKNOWN_NAME))
+    write_tree(tmp_path, stack("10_core", "dev", main=UNKNOWN_WHOLE_NAME))
     findings = check(tmp_path, "TG001")
     assert summary(findings) == [("TG001", f"{CORE_DEV}/main.tf", 6, "10_core/dev")]  # bucket =
     assert findings[0].message.startswith("TG501 (state-bucket-versioning) cannot check aws_s3_bucket.state")
@@ -213,14 +224,22 @@ def test_unknown_name_of_an_unversioned_state_bucket_is_unverifiable(tmp_path: P
     assert check(tmp_path, "TG501") == []
 
 
-def test_unknown_name_does_not_matter_when_versioned(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("10_core", "dev", main=UNKNOWN_NAME + versioning("Enabled")))
+@pytest.mark.parametrize("main", [UNKNOWN_NAME, UNKNOWN_WHOLE_NAME], ids=["prefix", "whole"])
+def test_unknown_name_does_not_matter_when_versioned(tmp_path: Path, main: str) -> None:
+    write_tree(tmp_path, stack("10_core", "dev", main=main + versioning("Enabled")))
     assert check(tmp_path, "TG501") == []
     assert check(tmp_path, "TG001") == []
 
 
 def test_unknown_name_outside_the_backend_layer_is_not_a_state_bucket(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", main=UNKNOWN_NAME))
+    write_tree(tmp_path, stack("30_app", "dev", main=UNKNOWN_WHOLE_NAME))
+    assert check(tmp_path, "TG501") == []
+    assert check(tmp_path, "TG001") == []
+
+
+def test_a_known_prefix_that_cannot_follow_the_pattern_is_not_a_state_bucket(tmp_path: Path) -> None:
+    main = UNKNOWN_NAME.replace("tt-practice-tf-state-dev-", "website-assets-")
+    write_tree(tmp_path, stack("10_core", "dev", main=main))
     assert check(tmp_path, "TG501") == []
     assert check(tmp_path, "TG001") == []
 

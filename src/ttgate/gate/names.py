@@ -44,6 +44,43 @@ def name_regex(
     return re.compile(template_regex(template, fragments))
 
 
+def prefix_match(template: str, policy: Any, prefix: str, *, envs: Iterable[str] = ()) -> bool | None:
+    """Whether a name that begins with ``prefix`` (the rest unknown) follows ``template``.
+
+    True when the prefix matches the template up to a placeholder that takes any text (``{account_id}``):
+    the known part already follows the convention, as Terraform's refinements let a pattern decide.
+    False when no name with this prefix can match; None when the unknown rest decides.
+    """
+    known = {
+        "project": [policy.project],
+        "region": [policy.region],
+        "env": sorted({*envs} or set(policy.environments)),
+    }
+    positions = {0}
+    undecided = False
+    position = 0
+    pieces: list[tuple[str, list[str] | None]] = []  # (literal, None) or ("", alternatives); open: ("", [])
+    for match in _PLACEHOLDER.finditer(template):
+        pieces.append((template[position : match.start()], None))
+        pieces.append(("", known.get(match.group(1), [])))
+        position = match.end()
+    pieces.append((template[position:], None))
+    for literal, alternatives in pieces:
+        if alternatives == []:  # any text: what is known so far follows the template
+            return True if positions else (None if undecided else False)
+        choices = [literal] if alternatives is None else alternatives
+        following: set[int] = set()
+        for start in positions:
+            rest = prefix[start:]
+            for choice in choices:
+                if rest.startswith(choice):
+                    following.add(start + len(choice))
+                elif choice.startswith(rest):  # the prefix ends inside this piece
+                    undecided = True
+        positions = following
+    return None if undecided or len(prefix) in positions else False
+
+
 def backend_layer(policy: Any) -> str:
     """The layer the state backend (bucket, lock table) lives in: the first one applied (10_core)."""
     return str(policy.layers[0].name)

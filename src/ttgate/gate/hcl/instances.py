@@ -449,7 +449,14 @@ def _dynamic(evaluator: Evaluator, block: ast.Block, trace: Trace) -> list[Any] 
     iterator = block.labels[0]
     if iterator_attr is not None and isinstance(iterator_attr.expr, ast.Name):
         iterator = iterator_attr.expr.name
-    pairs = list(collection.items()) if isinstance(collection, dict) else list(enumerate(collection or []))
+    if isinstance(collection, AnyInstance):
+        return Unknown(f'dynamic "{block.labels[0]}": for_each {collection.reason}')
+    if isinstance(collection, dict):
+        pairs: list[tuple[Any, Any]] = list(collection.items())
+    elif isinstance(collection, list) or collection is None:
+        pairs = list(enumerate(collection or []))
+    else:
+        return Invalid(f'dynamic "{block.labels[0]}": for_each needs a collection, got {display(collection)}')
     return [
         evaluate_body(evaluator.with_bindings({iterator: {"key": key, "value": value}}), content.body, trace)
         for key, value in pairs

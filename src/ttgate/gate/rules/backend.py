@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ttgate.gate.findings import Finding
 from ttgate.gate.model import Resource
-from ttgate.gate.names import backend_layer, name_regex
+from ttgate.gate.names import backend_layer, name_regex, prefix_match
 from ttgate.gate.rules.base import RuleContext
 from ttgate.gate.values import Unknown
 
@@ -59,8 +59,14 @@ def backend_resources(
             if name_regex(template, policy, envs=envs).fullmatch(name):
                 yield BackendResource(resource, name, context, name_attribute)
             continue
+        if not isinstance(name, Unknown):
+            continue
+        follows = prefix_match(template, policy, name.prefix, envs=envs) if name.prefix else None
+        if follows is True:  # "{project}-tf-state-{env}-${account_id}": the known part decides
+            yield BackendResource(resource, None, context, name_attribute)
+            continue
         looks_like_backend = (
             resource.stack.layer == backend_layer(policy) and hint in resource.address.lower()
         )
-        if isinstance(name, Unknown) and looks_like_backend:
+        if follows is None and looks_like_backend:
             yield BackendResource(resource, None, context.trial(), name_attribute, name, context)

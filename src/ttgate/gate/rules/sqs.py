@@ -10,7 +10,7 @@ from typing import Any
 from ttgate.gate.links import find_resource, resource_name
 from ttgate.gate.model import Model, Resource
 from ttgate.gate.rules.base import RuleContext
-from ttgate.gate.values import Unknown
+from ttgate.gate.values import Unknown, decode_json_template
 
 
 @dataclass
@@ -34,7 +34,11 @@ def decode_policy(value: Any) -> dict[str, Any] | Unknown | None:
     if value is None or value == "":
         return None
     if isinstance(value, Unknown):
-        return value.partial if isinstance(value.partial, dict) else value
+        if isinstance(value.partial, dict):
+            return value.partial
+        # A JSON heredoc or string template: `{"deadLetterTargetArn": "${aws_sqs_queue.dlq.arn}", ...}`
+        decoded = decode_json_template(value)
+        return decoded if isinstance(decoded, dict) else value
     if isinstance(value, dict):
         return value
     if isinstance(value, str):
@@ -101,8 +105,13 @@ def dead_letter_queues(
     return sorted(by_queue.values(), key=lambda dlq: (dlq.queue.stack.name, dlq.queue.address))
 
 
+_STREAM_ONLY = ("starting_position", "topics", "self_managed_event_source")
+
+
 def _may_be_sqs(mapping: Resource) -> bool:
     """Whether an event source that cannot be followed may still be an SQS queue."""
+    if any(mapping.values.get(stream_only) is not None for stream_only in _STREAM_ONLY):
+        return False  # SQS takes no starting position, topics or self-managed source: a stream or Kafka
     source = mapping.values.get("event_source_arn")
     if isinstance(source, str):
         return ":sqs:" in source

@@ -17,17 +17,19 @@ RULE = Rule(
     id="TG202",
     name="sqs-redrive",
     default_severity=Severity.ERROR,
-    summary="A queue consumed by a Lambda has a redrive policy to a DLQ; maxReceiveCount is the policy's.",
+    summary="A Lambda-consumed queue has a redrive policy to a DLQ; every maxReceiveCount is the policy's.",
     # SQS accepts a maxReceiveCount from 1 to 1000.
     parameters={"max_receive_count": Parameter(3, minimum=1)},
     doc=RuleDoc(
         what="For every queue an `aws_lambda_event_source_mapping` consumes (followed from "
         "`event_source_arn` through module outputs and `terraform_remote_state`, in any stack of the "
         "environment), looks for a redrive policy: the queue's `redrive_policy` or an "
-        "`aws_sqs_queue_redrive_policy` for it. No redrive policy, or one without a queue as "
-        "`deadLetterTargetArn` or without `maxReceiveCount` (it has no default), is an error. A "
-        "`maxReceiveCount` other than the policy's `max_receive_count` (3) is a warning, reported on "
-        "the `redrive_policy` line. A target or count that cannot be known statically is TG001.",
+        "`aws_sqs_queue_redrive_policy` for it: none is an error. Every redrive policy, on any queue, "
+        "is checked too: one without a queue as `deadLetterTargetArn` or without `maxReceiveCount` "
+        "(it has no default) is an error, a `maxReceiveCount` other than the policy's "
+        "`max_receive_count` (3) is a warning, reported on the `redrive_policy` line. The policy may "
+        "be `jsonencode()`, a JSON string or a heredoc. A target or count that cannot be known "
+        "statically is TG001 on a Lambda-consumed queue, and left alone on others.",
         why='The runbook: "After 3 failed attempts, message moves to DLQ" (`max_receive_count` '
         "in the SQS module). Without a redrive policy a message the function keeps failing on is "
         "retried until it expires: it is never isolated, inspected or reprocessed, and no DLQ alarm "
@@ -90,13 +92,16 @@ def check(context: RuleContext) -> Iterator[Finding]:
     by_source: dict[int, list[Redrive]] = {}
     for redrive in redrives(context.model):
         by_source.setdefault(id(redrive.source), []).append(redrive)
+    consumed: set[int] = set()
     for queue, mapping in _consumed_queues(context):
-        found = by_source.get(id(queue), [])
-        if not found:
+        consumed.add(id(queue))
+        if id(queue) not in by_source:
             yield _missing(context, queue, mapping)
-            continue
+    # Every redrive policy follows the runbook, whoever consumes the queue (a service, a person); what
+    # cannot be known is TG001 only where a Lambda consumes the queue.
+    for found in by_source.values():
         for redrive in found:
-            yield from _check_redrive(context, queue, redrive)
+            yield from _check_redrive(context, redrive.source, redrive, id(redrive.source) in consumed)
 
 
 def _consumer_note(mapping: Resource) -> list[Related]:
@@ -120,18 +125,25 @@ def _missing(context: RuleContext, queue: Resource, mapping: Resource) -> Findin
     )
 
 
-def _check_redrive(context: RuleContext, queue: Resource, redrive: Redrive) -> Iterator[Finding]:
+def _ignore(*_: object, **__: object) -> None:
+    """A redrive of a queue no Lambda consumes: what cannot be known is left alone."""
+
+
+def _check_redrive(
+    context: RuleContext, queue: Resource, redrive: Redrive, consumed: bool
+) -> Iterator[Finding]:
+    unverifiable = context.unverifiable if consumed else _ignore
     declared = redrive.declared_on
     wanted = context.params["max_receive_count"]
     if isinstance(redrive.policy, Unknown):
-        context.unverifiable(
+        unverifiable(
             declared, f"the redrive policy of {_label(queue)}", redrive.policy, attribute="redrive_policy"
         )
         return
     problems: list[tuple[str, str]] = []  # (message, fix): errors
     target_value: Any = redrive.policy.get("deadLetterTargetArn")
     if isinstance(redrive.target, Unknown):
-        context.unverifiable(
+        unverifiable(
             declared,
             f"the dead-letter queue of {_label(queue)} (deadLetterTargetArn)",
             redrive.target,
@@ -155,7 +167,7 @@ def _check_redrive(context: RuleContext, queue: Resource, redrive: Redrive) -> I
     raw_count = redrive.policy.get("maxReceiveCount")
     count = as_number(raw_count)
     if isinstance(count, Unknown):
-        context.unverifiable(
+        unverifiable(
             declared,
             f"maxReceiveCount of {_label(queue)}'s redrive policy",
             count,

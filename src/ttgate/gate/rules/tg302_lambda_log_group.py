@@ -22,8 +22,11 @@ RULE = Rule(
         what="For every `aws_lambda_function`, looks in all stacks of the same environment for an "
         "`aws_cloudwatch_log_group` named `/aws/lambda/{function_name}`, or the group the function's "
         "`logging_config` `log_group` names when it is set. The group's name may be a literal, a "
-        "local, a template or a reference to the function; a group behind a `count` that cannot be "
-        "evaluated, or a function name that is unknown, is TG001.",
+        "local, a template or a reference to the function "
+        '(`"/aws/lambda/${aws_lambda_function.f.function_name}"` '
+        "is that function's group even while the name is unknown). A function whose name is unknown "
+        "and that no group can belong to is still a finding; a group behind a `count` that cannot be "
+        "evaluated, or one that may or may not carry the unknown name, is TG001.",
         why="The runbook: Lambda functions create log groups `/aws/lambda/{function-name}` "
         "automatically, and retention (default 14 days) is set in the Lambda component through "
         "`log_retention_days`. A group Lambda creates on its first invocation is outside Terraform: "
@@ -96,12 +99,25 @@ def _designates(value: Any, expected: str | None, group: Resource, function: Res
         return value
     if isinstance(name, Unknown):
         # name = "/aws/lambda/${aws_lambda_function.x.function_name}", unknown until apply
-        if name.resource is function and value is None:
+        linked = [piece.resource for piece in (name.parts or (name,)) if isinstance(piece, Unknown)]
+        if function in linked and value is None:
             return True
-        if name.resource is not None and name.resource.mode == "managed":
+        if any(resource is not None and resource.mode == "managed" for resource in linked):
+            return False
+        if not _may_start_alike(name.prefix, expected or LOG_GROUP_PREFIX):
             return False
         return name
+    function_name = function.values.get("function_name")
+    if expected is None and isinstance(function_name, Unknown):
+        # The function's name is unknown: a group named /aws/lambda/<its known prefix>... may be it.
+        prefix = LOG_GROUP_PREFIX + function_name.prefix
+        return function_name if isinstance(name, str) and name.startswith(prefix) else False
     return isinstance(name, str) and name == expected
+
+
+def _may_start_alike(known: str, other: str) -> bool:
+    """Whether a name whose known beginning is ``known`` may be ``other`` or begin like it."""
+    return known.startswith(other) or other.startswith(known)
 
 
 @RULE.check
@@ -120,11 +136,11 @@ def _check_function(context: RuleContext, function: Resource) -> Iterator[Findin
         expected = configured
     elif configured is None:
         if isinstance(function_name, Unknown):
-            context.unverifiable(function, "function_name", function_name, attribute="function_name")
+            expected = None  # its group is named after it, or one that may be is TG001; none is a finding
+        elif not isinstance(function_name, str):
             return
-        if not isinstance(function_name, str):
-            return
-        expected = LOG_GROUP_PREFIX + function_name
+        else:
+            expected = LOG_GROUP_PREFIX + function_name
     else:
         linked = configured.resource
         if linked is not None and linked.mode == "managed" and linked.type == "aws_cloudwatch_log_group":
@@ -145,10 +161,13 @@ def _check_function(context: RuleContext, function: Resource) -> Iterator[Findin
         return
     if maybe:
         group, unknown = maybe[0]
+        named = expected or f"named after function_name ({function_name})"
         context.unverifiable(
-            function, f"whether {group.address} ({group.stack.label}) is its log group {expected}", unknown
+            function, f"whether {group.address} ({group.stack.label}) is its log group {named}", unknown
         )
         return
+    if expected is None:
+        expected = f"{LOG_GROUP_PREFIX}<function_name>"
     label = function_name if isinstance(function_name, str) else function.address
     env = function.stack.env
     scope = f"any stack of {env}" if env is not None else function.stack.label

@@ -369,3 +369,26 @@ def test_a_dynamic_block_over_what_is_not_a_collection_is_unknown(tmp_path: Path
     alarm = next(load(tmp_path).resources("aws_cloudwatch_metric_alarm"))
     assert isinstance(alarm.values["metric_query"], Unknown)
     check(tmp_path)
+
+
+def test_the_json_report_accounts_for_every_directory(tmp_path: Path) -> None:
+    from ttgate.cli import main
+
+    write_tree(
+        tmp_path,
+        {
+            **LIBRARY,
+            "modules/service/main.tf": 'module "worker" {\n  source = "../worker"\n}\n',
+            **stack("20_infra", "dev", 'module "q" {\n  source = "../../modules/q"\n}\n'),
+            "practice/deploy/20_infra/modules/q/main.tf": 'resource "aws_sqs_queue" "q" {}\n',
+        },
+    )
+    report = tmp_path / "report.json"
+    with pytest.raises(SystemExit):
+        main(["check", str(tmp_path), "--root", str(tmp_path), "--format", f"json:{report}"])
+    assert json.loads(report.read_text())["directories"] == {
+        "modules/service": "module no root calls, checked as a root",
+        "modules/worker": "module called from modules/service",
+        INFRA_DEV: "root",
+        "practice/deploy/20_infra/modules/q": f"module called from {INFRA_DEV}",
+    }

@@ -99,6 +99,7 @@ def run_gate(
         files=parser.hits + parser.misses + len(plan_specs),
         notes=list(model.notes),
     )
+    report.directories = dict(sorted(model.directories.items()))
     report.paths = [target.as_posix() for target in targets] + [spec.path.as_posix() for spec in plan_specs]
     order = {layer.name: layer.order for layer in policy.layers}
     report.stack_list = [

@@ -66,6 +66,7 @@ def find_files(paths: Iterable[Path], model: Model) -> list[Path]:
 
     def unreadable(error: OSError) -> None:
         where = relative_posix(Path(os.path.abspath(error.filename or ".")), model.root)
+        model.directories[where] = f"not checked: cannot be read ({error.strerror or error})"
         model.problems.append(
             Problem(
                 f"directory cannot be read ({error.strerror or error}), so nothing in it was checked",

@@ -26,6 +26,7 @@ class Report:
     notes: list[str] = field(default_factory=list)  # run-level facts, e.g. "plan X errored"
     stack_list: list[dict[str, str | None]] = field(default_factory=list)  # in apply order
     paths: list[str] = field(default_factory=list)  # what was checked, as given (paths and plans)
+    directories: dict[str, str] = field(default_factory=dict)  # every .tf directory -> how it was checked
     tool_version: str = __version__  # of the ttgate that made it (a report read back may be older)
 
     @property

@@ -59,6 +59,7 @@ def render(report: Report) -> str:
         },
         "paths": report.paths,
         "stacks": report.stack_list,
+        "directories": report.directories,
         "findings": [finding_dict(finding) for finding in report.findings],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -233,6 +233,30 @@ def test_a_log_group_named_after_the_functions_unknown_name_is_its_group(tmp_pat
 
 
 @pytest.mark.parametrize(
+    ("group_name", "is_its_group"),
+    [
+        ('"/aws/lambda/${var.name}-worker"', True),  # built the same way from the same variable
+        ('"/aws/lambda/${var.name}-other"', False),  # the known ends differ
+    ],
+)
+def test_a_group_built_like_the_functions_unknown_name_is_decided(
+    tmp_path: Path, group_name: str, is_its_group: bool
+) -> None:
+    main = f"""
+        resource "aws_lambda_function" "worker" {{
+          function_name = "${{var.name}}-worker"
+        }}
+        resource "aws_cloudwatch_log_group" "worker" {{
+          name              = {group_name}
+          retention_in_days = 14
+        }}
+    """
+    write_tree(tmp_path, stack("30_app", "dev", main=main, variables__tf='variable "name" {}\n'))
+    assert len(check(tmp_path, "TG302")) == (0 if is_its_group else 1)
+    assert unverifiable(tmp_path) == []
+
+
+@pytest.mark.parametrize(
     ("group_name", "decided"),
     [
         ('"/aws/lambda/worker-blue"', False),  # may be it: the function's name starts with "worker-"

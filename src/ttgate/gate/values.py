@@ -91,6 +91,47 @@ def decode_json_template(value: Unknown) -> Any:
     return restore(decoded)
 
 
+def _flat_pieces(value: Any) -> list[Any]:
+    """A string's pieces, partly unknown ones expanded, adjacent known text joined."""
+    pieces: list[Any] = []
+    for piece in value.parts if isinstance(value, Unknown) and value.parts is not None else (value,):
+        expanded = _flat_pieces(piece) if isinstance(piece, Unknown) and piece.parts is not None else [piece]
+        for item in expanded:
+            if isinstance(item, str) and pieces and isinstance(pieces[-1], str):
+                pieces[-1] += item
+            elif item != "":
+                pieces.append(item)
+    return pieces
+
+
+def _same_piece(a: Any, b: Any) -> bool:
+    if isinstance(a, Unknown) and isinstance(b, Unknown):
+        linked = a.resource is not None and a.resource is b.resource and a.attribute == b.attribute
+        return a is b or linked
+    return isinstance(a, str) and isinstance(b, str) and a == b
+
+
+def same_string(a: Any, b: Any) -> bool | None:
+    """Whether two strings, either partly unknown, are equal: None when the unknown pieces decide.
+
+    Equal when built the same way from the same unknown values (``"/aws/lambda/${var.prefix}-x"``
+    against ``"/aws/lambda/" + function_name`` where ``function_name = "${var.prefix}-x"``); different
+    when their known beginnings or ends differ.
+    """
+    left, right = _flat_pieces(a), _flat_pieces(b)
+    if len(left) == len(right) and all(map(_same_piece, left, right)):
+        return True
+    if all(isinstance(piece, str) for piece in (*left, *right)):
+        return False
+    starts = [piece if isinstance(piece, str) else "" for piece in (left[0], right[0])]
+    ends = [piece if isinstance(piece, str) else "" for piece in (left[-1], right[-1])]
+    if not (starts[0].startswith(starts[1]) or starts[1].startswith(starts[0])):
+        return False
+    if not (ends[0].endswith(ends[1]) or ends[1].endswith(ends[0])):
+        return False
+    return None
+
+
 def first_unknown(values: Iterable[Any]) -> Unknown | None:
     for value in values:
         if isinstance(value, Unknown):

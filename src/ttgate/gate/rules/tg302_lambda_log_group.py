@@ -8,7 +8,7 @@ from typing import Any
 from ttgate.gate.findings import Finding, Severity
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc, where
-from ttgate.gate.values import Unknown, display
+from ttgate.gate.values import Unknown, display, same_string
 
 LOG_GROUP_PREFIX = "/aws/lambda/"
 
@@ -97,27 +97,28 @@ def _designates(value: Any, expected: str | None, group: Resource, function: Res
         if value.resource is not None and value.resource.mode == "managed":
             return False
         return value
-    if isinstance(name, Unknown):
-        # name = "/aws/lambda/${aws_lambda_function.x.function_name}", unknown until apply
-        linked = [piece.resource for piece in (name.parts or (name,)) if isinstance(piece, Unknown)]
-        if function in linked and value is None:
-            return True
-        if any(resource is not None and resource.mode == "managed" for resource in linked):
-            return False
-        if not _may_start_alike(name.prefix, expected or LOG_GROUP_PREFIX):
-            return False
-        return name
     function_name = function.values.get("function_name")
-    if expected is None and isinstance(function_name, Unknown):
-        # The function's name is unknown: a group named /aws/lambda/<its known prefix>... may be it.
-        prefix = LOG_GROUP_PREFIX + function_name.prefix
-        return function_name if isinstance(name, str) and name.startswith(prefix) else False
-    return isinstance(name, str) and name == expected
-
-
-def _may_start_alike(known: str, other: str) -> bool:
-    """Whether a name whose known beginning is ``known`` may be ``other`` or begin like it."""
-    return known.startswith(other) or other.startswith(known)
+    if expected is not None:
+        wanted: Any = expected
+    elif isinstance(function_name, Unknown):
+        wanted = Unknown(function_name.reason, parts=(LOG_GROUP_PREFIX, function_name))
+    else:
+        return False
+    if not isinstance(name, (str, Unknown)):
+        return False
+    # "/aws/lambda/${aws_lambda_function.x.function_name}": named after a function, this one or another
+    pieces = (name.parts or (name,)) if isinstance(name, Unknown) else ()
+    named_after = [
+        piece.resource
+        for piece in pieces
+        if isinstance(piece, Unknown) and piece.resource is not None and piece.resource.mode == "managed"
+    ]
+    if named_after:
+        return value is None and named_after == [function]
+    same = same_string(name, wanted)
+    if same is not None:
+        return same
+    return name if isinstance(name, Unknown) else wanted
 
 
 @RULE.check

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, load, stack, summary, write_tree
+from tests.helpers import check, findings, stack, summary, write_tree
 
 from ttgate.errors import UserError
 from ttgate.gate.model import Model
@@ -19,8 +19,7 @@ BAD_RETENTION = 'resource "aws_cloudwatch_log_group" "g" {\n  name = "g"\n  rete
 
 
 def test_clean_tree_has_no_finding(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", 'resource "aws_sqs_queue" "q" {}\n'))
-    assert check(tmp_path, "TG000") == []
+    assert findings("TG000", tmp_path, stack("30_app", "dev", 'resource "aws_sqs_queue" "q" {}\n')) == []
 
 
 def test_unclosed_block_is_reported_and_other_files_still_checked(tmp_path: Path) -> None:
@@ -28,37 +27,38 @@ def test_unclosed_block_is_reported_and_other_files_still_checked(tmp_path: Path
         tmp_path,
         stack("30_app", "dev", BAD_RETENTION, broken__tf='resource "aws_sqs_queue" "q" {\n  name = "q"\n'),
     )
-    findings = [f for f in check(tmp_path) if f.rule in ("TG000", "TG301")]
-    assert summary(findings) == [
+    found = [f for f in check(tmp_path) if f.rule in ("TG000", "TG301")]
+    assert summary(found) == [
         ("TG000", f"{APP}/broken.tf", 3, "30_app/dev"),
         ("TG301", f"{APP}/main.tf", 3, "30_app/dev"),
     ]
-    assert "unclosed block" in findings[0].message
-    assert findings[0].location is not None and findings[0].location.column == 1
+    assert "unclosed block" in found[0].message
+    assert found[0].location is not None and found[0].location.column == 1
 
 
 def test_stray_brace(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", "locals {\n  a = 1\n}\n}\n"))
-    (finding,) = check(tmp_path, "TG000")
+    (finding,) = findings("TG000", tmp_path, stack("30_app", "dev", "locals {\n  a = 1\n}\n}\n"))
     assert summary([finding]) == [("TG000", f"{APP}/main.tf", 4, "30_app/dev")]
     assert "'}'" in finding.message
 
 
 def test_broken_tfvars_and_module_file(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        {
-            "practice/deploy/components/lambda/main.tf": "resource {\n",
-            **stack(
-                "30_app",
-                "dev",
-                'variable "a" {\n  default = 1\n}\n'
-                'module "lambda" {\n  source = "../../../components/lambda"\n}\n',
-                terraform__tfvars="a = \n",
-            ),
-        },
-    )
-    assert summary(check(tmp_path, "TG000")) == [
+    assert summary(
+        findings(
+            "TG000",
+            tmp_path,
+            {
+                "practice/deploy/components/lambda/main.tf": "resource {\n",
+                **stack(
+                    "30_app",
+                    "dev",
+                    'variable "a" {\n  default = 1\n}\n'
+                    'module "lambda" {\n  source = "../../../components/lambda"\n}\n',
+                    terraform__tfvars="a = \n",
+                ),
+            },
+        )
+    ) == [
         ("TG000", "practice/deploy/components/lambda/main.tf", 2, ""),
         ("TG000", f"{APP}/terraform.tfvars", 1, "30_app/dev"),
     ]
@@ -67,25 +67,23 @@ def test_broken_tfvars_and_module_file(tmp_path: Path) -> None:
 def test_non_utf8_file(tmp_path: Path) -> None:
     write_tree(tmp_path, stack("30_app", "dev", BAD_RETENTION))
     (tmp_path / APP / "latin1.tf").write_bytes(b'locals {\n  a = "caf\xe9"\n}\n')
-    findings = [f for f in check(tmp_path) if f.rule in ("TG000", "TG301")]
-    assert summary(findings) == [
+    found = [f for f in check(tmp_path) if f.rule in ("TG000", "TG301")]
+    assert summary(found) == [
         ("TG000", f"{APP}/latin1.tf", 2, "30_app/dev"),
         ("TG301", f"{APP}/main.tf", 3, "30_app/dev"),
     ]
-    assert "UTF-8" in findings[0].message
+    assert "UTF-8" in found[0].message
 
 
 def test_missing_module_source(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", '\nmodule "gone" {\n  source = "../../modules/gone"\n}\n'))
-    (finding,) = check(tmp_path, "TG000")
+    (finding,) = findings(
+        "TG000", tmp_path, stack("30_app", "dev", '\nmodule "gone" {\n  source = "../../modules/gone"\n}\n')
+    )
     assert summary([finding]) == [("TG000", f"{APP}/main.tf", 1, "30_app/dev")]
     assert "does not exist" in finding.message
     # Not a syntax error: the message and the fix say what is wrong with the call instead.
     assert "Cannot read this file" not in finding.message
     assert finding.fix.startswith("Correct the source path")
-
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
 
 
 def test_tg000_a_bad_plan_is_an_input_error_not_a_finding(tmp_path: Path) -> None:
@@ -111,11 +109,11 @@ def test_tg000_broken_hcl_beside_a_plan_is_still_reported_and_the_plan_checked(
         "aws_cloudwatch_log_group.worker",
         {"name": "/aws/lambda/tt-practice-dev-worker", "retention_in_days": 10},
     )
-    findings = plans.check(tmp_path, {"30_app/dev": plan}, model=load(tmp_path))
-    assert sorted(plans.found(findings, "TG000", "TG301")) == [
+    found = plans.check(tmp_path, {"30_app/dev": plan})
+    assert sorted(plans.found(found, "TG000", "TG301")) == [
         *([("TG000", None, "30_app/dev", "error")] if broken else []),
         ("TG301", "aws_cloudwatch_log_group.worker", "30_app/dev", "error"),
     ]
     if broken:
-        [parse_error] = [f for f in findings if f.rule == "TG000"]
+        [parse_error] = [f for f in found if f.rule == "TG000"]
         assert parse_error.location is not None and parse_error.location.file == f"{plans.APP_DEV}/broken.tf"

@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 from tests import plan_builder as plans
 
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
-
 
 @pytest.mark.parametrize("known", [False, True], ids=["timeout unknown", "timeout known"])
 def test_tg001_a_new_functions_timeout_unknown_until_apply(tmp_path: Path, known: bool) -> None:
@@ -51,13 +49,13 @@ def test_tg001_a_new_functions_timeout_unknown_until_apply(tmp_path: Path, known
             },
         )
     )
-    findings = plans.check(tmp_path, {"20_infra/dev": infra, "30_app/dev": app})
+    found = plans.check(tmp_path, {"20_infra/dev": infra, "30_app/dev": app})
     if known:
-        assert plans.found(findings, "TG001", "TG201") == []  # 30 s >= 6 x 5 s
+        assert plans.found(found, "TG001", "TG201") == []  # 30 s >= 6 x 5 s
     else:
-        assert plans.found(findings, "TG001", "TG201") == [
+        assert plans.found(found, "TG001", "TG201") == [
             ("TG001", "aws_lambda_function.order_processor", "30_app/dev", "notice")
         ]
-        [notice] = [f for f in findings if f.rule == "TG001"]
+        [notice] = [f for f in found if f.rule == "TG001"]
         assert notice.for_rule == "TG201"
         assert "random_integer.timeout.result" in notice.message

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
+from tests.helpers import by_address, check, stack, summary, write_tree
 
 INFRA = "practice/deploy/20_infra/environments/dev"
 APP = "practice/deploy/30_app/environments/dev"
@@ -31,7 +31,7 @@ resource "aws_lambda_event_source_mapping" "worker" {{
 
 
 def findings(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary([f for f in check(root) if f.rule in ("TG201", "TG001")])
+    return summary(findings("TG201", root, tg001="with"))
 
 
 def one_stack(tmp_path: Path, main: str, **extra: str) -> list[tuple[str, str, int, str]]:
@@ -152,8 +152,7 @@ def test_unknown_timeout_is_unverifiable_not_a_finding(tmp_path: Path) -> None:
     main = 'variable "timeout" {}\n' + consumer(
         "  visibility_timeout_seconds = 30\n", "  timeout = var.timeout\n"
     )
-    write_tree(tmp_path, stack("30_app", "dev", main))
-    result = [f for f in check(tmp_path) if f.rule in ("TG201", "TG001")]
+    result = findings("TG201", tmp_path, stack("30_app", "dev", main), tg001="with")
     assert summary(result) == [("TG001", f"{APP}/main.tf", 10, "30_app/dev")]
     assert "function's timeout" in result[0].message
     assert "var.timeout" in result[0].message
@@ -163,9 +162,7 @@ def test_unknown_function_is_unverifiable(tmp_path: Path) -> None:
     main = 'variable "fn" {}\n' + consumer("  visibility_timeout_seconds = 30\n").replace(
         "aws_lambda_function.worker.arn", "var.fn"
     )
-    result = [
-        f for f in check(write_tree(tmp_path, stack("30_app", "dev", main))) if f.rule in ("TG201", "TG001")
-    ]
+    result = findings("TG201", write_tree(tmp_path, stack("30_app", "dev", main)), tg001="with")
     assert summary(result) == [("TG001", f"{APP}/main.tf", 14, "30_app/dev")]
     assert "the function that consumes the queue" in result[0].message
 
@@ -190,8 +187,7 @@ resource "aws_lambda_event_source_mapping" "m" {
   function_name    = aws_lambda_function.fn[1].function_name
 }
 """
-    write_tree(tmp_path, stack("30_app", "dev", main))
-    result = check(tmp_path, "TG201")
+    result = findings("TG201", tmp_path, stack("30_app", "dev", main))
     assert summary(result) == [("TG201", f"{APP}/main.tf", 4, "30_app/dev")]
     assert result[0].address == 'aws_sqs_queue.q["b"]'
 
@@ -284,7 +280,7 @@ module "messaging" {{
 def test_cross_stack_queue_in_infra_module_consumer_in_app(tmp_path: Path) -> None:
     assert findings(cross_stack(tmp_path / "ok", "360")) == []
     bad = cross_stack(tmp_path / "bad", "360", app_tfvars="timeout = 61\n")
-    result = check(bad, "TG201")
+    result = findings("TG201", bad)
     assert summary(result) == [("TG201", "practice/deploy/20_infra/modules/queue/main.tf", 6, "20_infra/dev")]
     assert result[0].address == "module.messaging.module.queue.aws_sqs_queue.main"
     assert "366 s" in result[0].message
@@ -292,13 +288,9 @@ def test_cross_stack_queue_in_infra_module_consumer_in_app(tmp_path: Path) -> No
 
 def test_cross_stack_unknown_visibility_is_unverifiable(tmp_path: Path) -> None:
     root = cross_stack(tmp_path, "var.nothing")
-    write_tree(root, {f"{INFRA}/variables.tf": 'variable "nothing" {}\n'})
-    result = [f for f in check(root) if f.rule in ("TG201", "TG001")]
+    result = findings("TG201", root, {f"{INFRA}/variables.tf": 'variable "nothing" {}\n'}, tg001="with")
     assert summary(result) == [("TG001", "practice/deploy/20_infra/modules/queue/main.tf", 6, "20_infra/dev")]
     assert "visibility timeout" in result[0].message
-
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
 
 
 @pytest.mark.parametrize("visibility, fails", [(30, True), (60, False)])
@@ -310,15 +302,17 @@ def test_tg201_cross_plan_consumer_joined_by_the_arn_from_remote_state(
         plans.queue(plans.QUEUE, visibility_timeout_seconds=visibility),
         action="no-op",
     )
-    findings = plans.check(
+    found = findings(
+        "TG201",
         tmp_path,
-        {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+        plans={"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+        tg001="with",
     )
-    assert plans.found(findings, "TG201", "TG001") == (
+    assert by_address(found) == (
         [("TG201", "aws_sqs_queue.orders", "20_infra/dev", "error")] if fails else []
     )
     if fails:
-        [finding] = [f for f in findings if f.rule == "TG201"]
+        [finding] = [f for f in found if f.rule == "TG201"]
         assert f"{plans.FUNCTION} (30_app/dev)" in finding.message
 
 
@@ -345,10 +339,8 @@ def test_tg201_same_plan_new_queue_linked_through_the_configuration(
             },
         )
     )
-    findings = plans.check(tmp_path, {"30_app/dev": plan})
-    assert plans.found(findings, "TG201", "TG001") == (
-        [("TG201", "aws_sqs_queue.jobs", "30_app/dev", "error")] if fails else []
-    )
+    found = findings("TG201", tmp_path, plans={"30_app/dev": plan}, tg001="with")
+    assert by_address(found) == ([("TG201", "aws_sqs_queue.jobs", "30_app/dev", "error")] if fails else [])
 
 
 @pytest.mark.parametrize("visibility, fails", [(30, True), (60, False)])
@@ -370,8 +362,8 @@ def test_tg201_module_addresses_in_both_plans(tmp_path: Path, visibility: int, f
             action="no-op",
         )
     )
-    findings = plans.check(tmp_path, {"20_infra/dev": infra, "30_app/dev": app})
-    assert plans.found(findings, "TG201", "TG001") == (
+    found = findings("TG201", tmp_path, plans={"20_infra/dev": infra, "30_app/dev": app}, tg001="with")
+    assert by_address(found) == (
         [("TG201", "module.orders_queue.aws_sqs_queue.main", "20_infra/dev", "error")] if fails else []
     )
 
@@ -381,13 +373,13 @@ def test_tg201_count_indexed_queue(tmp_path: Path, visibility: int, fails: bool)
     infra = plans.Plan(environment="dev").resource(
         "aws_sqs_queue.q[0]", plans.queue(plans.QUEUE, visibility_timeout_seconds=visibility), action="no-op"
     )
-    findings = plans.check(
+    found = findings(
+        "TG201",
         tmp_path,
-        {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+        plans={"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+        tg001="with",
     )
-    assert plans.found(findings, "TG201", "TG001") == (
-        [("TG201", "aws_sqs_queue.q[0]", "20_infra/dev", "error")] if fails else []
-    )
+    assert by_address(found) == ([("TG201", "aws_sqs_queue.q[0]", "20_infra/dev", "error")] if fails else [])
 
 
 @pytest.mark.parametrize("known", [False, True], ids=["visibility unknown", "visibility known"])
@@ -415,11 +407,13 @@ def test_tg201_visibility_unknown_until_apply_is_tg001(tmp_path: Path, known: bo
             },
         )
     )
-    findings = plans.check(
+    found = findings(
+        "TG201",
         tmp_path,
-        {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+        plans={"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+        tg001="with",
     )
-    assert plans.found(findings, "TG201", "TG001") == (
+    assert by_address(found) == (
         [("TG201", "aws_sqs_queue.orders", "20_infra/dev", "error")]
         if known
         else [("TG001", "aws_sqs_queue.orders", "20_infra/dev", "notice")]

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
-
-from ttgate.gate.findings import Severity
+from tests.helpers import by_address, stack, summary, write_tree
+from ttgate.gate.found import Severity
 
 INFRA = "practice/deploy/20_infra/environments/dev"
 DLQ_LINE = 5  # the aws_sqs_queue.dlq block when QUEUES starts a file (write_tree drops its first newline)
@@ -55,7 +54,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq" {{
 
 
 def findings(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary([f for f in check(root) if f.rule in ("TG204", "TG001")])
+    return summary(findings("TG204", root, tg001="with"))
 
 
 def infra(tmp_path: Path, main: str, **extra: str) -> list[tuple[str, str, int, str]]:
@@ -71,8 +70,7 @@ def test_dlq_with_alarm_passes(tmp_path: Path) -> None:
 
 
 def test_dlq_without_alarm(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", QUEUES))
-    result = check(tmp_path, "TG204")
+    result = findings("TG204", tmp_path, stack("20_infra", "dev", QUEUES))
     assert summary(result) == NO_ALARM
     assert result[0].severity is Severity.ERROR
     assert "tt-practice-dev-main-queue" in result[0].message
@@ -147,22 +145,20 @@ def test_alarm_behind_count(tmp_path: Path) -> None:
     ]
     unknown = infra(tmp_path / "unknown", behind)
     assert unknown == [("TG001", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")]
-    message = check(tmp_path / "unknown", "TG001")[0].message
+    message = findings("TG001", tmp_path / "unknown")[0].message
     assert "aws_cloudwatch_metric_alarm.dlq" in message
     assert "var.alarms" in message
 
 
 def test_mis_tuned_alarm_is_a_warning_on_the_alarm(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", QUEUES + alarm(threshold=5)))
-    result = check(tmp_path, "TG204")
+    result = findings("TG204", tmp_path, stack("20_infra", "dev", QUEUES + alarm(threshold=5)))
     assert summary(result) == [("TG204", f"{INFRA}/main.tf", 17, "20_infra/dev")]
     assert result[0].severity is Severity.WARNING
     assert "threshold = 1" in result[0].fix
 
 
 def test_misnamed_alarm_is_a_warning(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", QUEUES + alarm(name='"dlq-alarm"')))
-    result = check(tmp_path, "TG204")
+    result = findings("TG204", tmp_path, stack("20_infra", "dev", QUEUES + alarm(name='"dlq-alarm"')))
     assert summary(result) == [("TG204", f"{INFRA}/main.tf", 17, "20_infra/dev")]
     assert result[0].severity is Severity.WARNING
     assert "tt-practice-dev-main-dlq-messages-alarm" in result[0].message
@@ -220,9 +216,6 @@ def test_unknown_dlq_name_in_alarm_is_unverifiable(tmp_path: Path) -> None:
     assert infra(tmp_path, main) == [("TG001", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")]
 
 
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
-
-
 def infra_with_dlq() -> plans.Plan:
     """20_infra/dev: the orders queue and its DLQ (14 days), both existing."""
     return (
@@ -256,12 +249,12 @@ def test_tg204_alarm_on_the_dlqs_queue_name(
         plans.alarm(plans.DLQ, dimensions={"QueueName": queue_name}),
         action="no-op",
     )
-    assert plans.found(plans.check(tmp_path, {"20_infra/dev": infra}), "TG204", "TG001") == expected
+    assert by_address(findings("TG204", tmp_path, plans={"20_infra/dev": infra}, tg001="with")) == expected
 
 
 def test_tg204_dlq_without_any_alarm(tmp_path: Path) -> None:
     assert (
-        plans.found(plans.check(tmp_path, {"20_infra/dev": infra_with_dlq()}), "TG204", "TG001")
+        by_address(findings("TG204", tmp_path, plans={"20_infra/dev": infra_with_dlq()}, tg001="with"))
         == NO_ALARM_IN_PLAN
     )
 
@@ -273,8 +266,8 @@ def test_tg204_alarm_in_another_plan_of_the_same_environment(
     alarms = plans.Plan(environment=label.split("/")[1]).resource(
         "aws_cloudwatch_metric_alarm.orders_dlq", plans.alarm(plans.DLQ), action="no-op"
     )
-    findings = plans.check(tmp_path, {"20_infra/dev": infra_with_dlq(), label: alarms})
-    assert plans.found(findings, "TG204", "TG001") == expected
+    found = findings("TG204", tmp_path, plans={"20_infra/dev": infra_with_dlq(), label: alarms}, tg001="with")
+    assert by_address(found) == expected
 
 
 @pytest.mark.parametrize("action, expected", [("delete", NO_ALARM_IN_PLAN), ("no-op", [])])
@@ -284,4 +277,4 @@ def test_tg204_an_alarm_being_deleted_does_not_watch_the_dlq(
     infra = infra_with_dlq().resource(
         "aws_cloudwatch_metric_alarm.orders_dlq", plans.alarm(plans.DLQ), action=action
     )
-    assert plans.found(plans.check(tmp_path, {"20_infra/dev": infra}), "TG204", "TG001") == expected
+    assert by_address(findings("TG204", tmp_path, plans={"20_infra/dev": infra}, tg001="with")) == expected

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
-
-from ttgate.gate.findings import Severity
+from tests.helpers import by_address, findings, stack, summary, write_tree
+from ttgate.gate.found import Severity
 
 APP = "practice/deploy/30_app/environments/dev"
 
@@ -21,8 +20,7 @@ def log_group(retention: str | None, extra: str = "") -> str:
 
 
 def run(tmp_path: Path, main: str, **extra: str) -> list:  # type: ignore[type-arg]
-    write_tree(tmp_path, stack("30_app", "dev", main, **extra))
-    return [f for f in check(tmp_path) if f.rule in ("TG301", "TG001")]
+    return findings("TG301", tmp_path, stack("30_app", "dev", main, **extra), tg001="with")
 
 
 def test_fourteen_days_passes(tmp_path: Path) -> None:
@@ -112,9 +110,6 @@ def test_not_a_number_is_an_error(tmp_path: Path) -> None:
     assert summary(run(tmp_path, log_group('"two weeks"'))) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]
 
 
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
-
-
 @pytest.mark.parametrize(
     "retention, expected",
     [
@@ -128,7 +123,7 @@ def test_tg301_retention_of_a_new_log_group(
     tmp_path: Path, retention: int | None, expected: list[tuple[str, str, str, str]]
 ) -> None:
     plan = plans.Plan(environment="dev").resource(plans.LOG_GROUP_ADDRESS, plans.planned_log_group(retention))
-    assert plans.found(plans.check(tmp_path, {"30_app/dev": plan}), "TG301", "TG001") == expected
+    assert by_address(findings("TG301", tmp_path, plans={"30_app/dev": plan}, tg001="with")) == expected
 
 
 @pytest.mark.parametrize(
@@ -141,7 +136,7 @@ def test_tg301_a_log_group_being_deleted_is_not_checked(
     plan = plans.Plan(environment="dev").resource(
         plans.LOG_GROUP_ADDRESS, plans.planned_log_group(2192), action=action
     )  # CloudWatch: yes; policy: no
-    assert plans.found(plans.check(tmp_path, {"30_app/dev": plan}), "TG301", "TG001") == expected
+    assert by_address(findings("TG301", tmp_path, plans={"30_app/dev": plan}, tg001="with")) == expected
 
 
 @pytest.mark.parametrize(
@@ -157,4 +152,4 @@ def test_tg301_an_update_is_checked_on_its_new_value(
         action="update",
         before={"retention_in_days": before},
     )
-    assert plans.found(plans.check(tmp_path, {"30_app/dev": plan}), "TG301", "TG001") == expected
+    assert by_address(findings("TG301", tmp_path, plans={"30_app/dev": plan}, tg001="with")) == expected

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, findings, stack, summary, write_tree
+from tests.helpers import by_address, findings, stack, summary, write_tree
 
 from ttgate.errors import UserError
 from ttgate.gate.model import Model
@@ -23,11 +23,8 @@ def test_clean_tree_has_no_finding(tmp_path: Path) -> None:
 
 
 def test_unclosed_block_is_reported_and_other_files_still_checked(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        stack("30_app", "dev", BAD_RETENTION, broken__tf='resource "aws_sqs_queue" "q" {\n  name = "q"\n'),
-    )
-    found = [f for f in check(tmp_path) if f.rule in ("TG000", "TG301")]
+    tree = stack("30_app", "dev", BAD_RETENTION, broken__tf='resource "aws_sqs_queue" "q" {\n  name = "q"\n')
+    found = findings("TG000", tmp_path, tree) + findings("TG301", tmp_path)
     assert summary(found) == [
         ("TG000", f"{APP}/broken.tf", 3, "30_app/dev"),
         ("TG301", f"{APP}/main.tf", 3, "30_app/dev"),
@@ -67,7 +64,7 @@ def test_broken_tfvars_and_module_file(tmp_path: Path) -> None:
 def test_non_utf8_file(tmp_path: Path) -> None:
     write_tree(tmp_path, stack("30_app", "dev", BAD_RETENTION))
     (tmp_path / APP / "latin1.tf").write_bytes(b'locals {\n  a = "caf\xe9"\n}\n')
-    found = [f for f in check(tmp_path) if f.rule in ("TG000", "TG301")]
+    found = findings("TG000", tmp_path) + findings("TG301", tmp_path)
     assert summary(found) == [
         ("TG000", f"{APP}/latin1.tf", 2, "30_app/dev"),
         ("TG301", f"{APP}/main.tf", 3, "30_app/dev"),
@@ -104,16 +101,16 @@ def test_tg000_broken_hcl_beside_a_plan_is_still_reported_and_the_plan_checked(
     tmp_path: Path, broken: bool
 ) -> None:
     extra = {"broken__tf": 'resource "aws_sqs_queue" "q" {\n  name = "q"\n'} if broken else {}
-    write_tree(tmp_path, stack("30_app", "dev", **extra))
     plan = plans.Plan(environment="dev").resource(
         "aws_cloudwatch_log_group.worker",
         {"name": "/aws/lambda/tt-practice-dev-worker", "retention_in_days": 10},
     )
-    found = plans.check(tmp_path, {"30_app/dev": plan})
-    assert sorted(plans.found(found, "TG000", "TG301")) == [
+    tree = stack("30_app", "dev", **extra)
+    parse_errors = findings("TG000", tmp_path, tree, plans={"30_app/dev": plan})
+    assert sorted(by_address(parse_errors + findings("TG301", tmp_path, plans={"30_app/dev": plan}))) == [
         *([("TG000", None, "30_app/dev", "error")] if broken else []),
         ("TG301", "aws_cloudwatch_log_group.worker", "30_app/dev", "error"),
     ]
     if broken:
-        [parse_error] = [f for f in found if f.rule == "TG000"]
+        [parse_error] = parse_errors
         assert parse_error.location is not None and parse_error.location.file == f"{plans.APP_DEV}/broken.tf"

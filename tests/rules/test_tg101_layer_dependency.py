@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import by_address, stack, summary, write_tree
+from tests.helpers import by_address, findings, stack, summary
 
 CORE = "practice/deploy/10_core/environments/dev"
 
@@ -24,10 +24,6 @@ data "terraform_remote_state" "{name}" {{
 """
 
 
-def findings(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary(findings("TG101", root, tg001="with"))
-
-
 def test_upward_remote_state_is_reported(tmp_path: Path) -> None:
     result = findings(
         "TG101",
@@ -43,36 +39,40 @@ def test_upward_remote_state_is_reported(tmp_path: Path) -> None:
 
 
 def test_upward_read_without_a_writer_is_still_reported(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", remote('"app/terraform.tfstate"')))
-    assert findings(tmp_path) == [
-        ("TG101", "practice/deploy/20_infra/environments/dev/main.tf", 1, "20_infra/dev")
-    ]
+    assert summary(
+        findings("TG101", tmp_path, stack("20_infra", "dev", remote('"app/terraform.tfstate"')), tg001="with")
+    ) == [("TG101", "practice/deploy/20_infra/environments/dev/main.tf", 1, "20_infra/dev")]
 
 
 def test_same_layer_and_downward_reads_pass(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        {
-            **stack("10_core", "dev"),
-            **stack(
-                "20_infra",
-                "dev",
-                remote('"core/terraform.tfstate"') + remote('"infra/terraform.tfstate"', "self"),
-            ),
-            **stack(
-                "30_app",
-                "dev",
-                remote('"core/terraform.tfstate"', "core") + remote('"infra/terraform.tfstate"'),
-            ),
-        },
+    assert (
+        summary(
+            findings(
+                "TG101",
+                tmp_path,
+                {
+                    **stack("10_core", "dev"),
+                    **stack(
+                        "20_infra",
+                        "dev",
+                        remote('"core/terraform.tfstate"') + remote('"infra/terraform.tfstate"', "self"),
+                    ),
+                    **stack(
+                        "30_app",
+                        "dev",
+                        remote('"core/terraform.tfstate"', "core") + remote('"infra/terraform.tfstate"'),
+                    ),
+                },
+                tg001="with",
+            )
+        )
+        == []
     )
-    assert findings(tmp_path) == []
 
 
 def test_key_through_a_local_is_followed(tmp_path: Path) -> None:
     main = 'locals {\n  key = "app/terraform.tfstate"\n}\n' + remote("local.key")
-    write_tree(tmp_path, stack("20_infra", "dev", main))
-    assert findings(tmp_path) == [
+    assert summary(findings("TG101", tmp_path, stack("20_infra", "dev", main), tg001="with")) == [
         ("TG101", "practice/deploy/20_infra/environments/dev/main.tf", 5, "20_infra/dev")
     ]
 
@@ -117,22 +117,28 @@ def test_nested_module_from_a_higher_layer_reported_at_the_root_call(tmp_path: P
 
 
 def test_lower_layer_and_shared_components_pass(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        {
-            "practice/deploy/10_core/modules/naming/main.tf": 'output "prefix" {\n  value = "tt"\n}\n',
-            "practice/deploy/components/lambda_worker/main.tf": 'resource "aws_lambda_function" "f" {}\n',
-            "practice/deploy/30_app/modules/api/main.tf": 'resource "aws_lambda_function" "f" {}\n',
-            **stack(
-                "30_app",
-                "dev",
-                'module "naming" {\n  source = "../../../10_core/modules/naming"\n}\n'
-                'module "worker" {\n  source = "../../../components/lambda_worker"\n}\n'
-                'module "api" {\n  source = "../../modules/api"\n}\n',
-            ),
-        },
+    assert (
+        summary(
+            findings(
+                "TG101",
+                tmp_path,
+                {
+                    "practice/deploy/10_core/modules/naming/main.tf": 'output "prefix" {\n  value = "tt"\n}\n',
+                    "practice/deploy/components/lambda_worker/main.tf": 'resource "aws_lambda_function" "f" {}\n',
+                    "practice/deploy/30_app/modules/api/main.tf": 'resource "aws_lambda_function" "f" {}\n',
+                    **stack(
+                        "30_app",
+                        "dev",
+                        'module "naming" {\n  source = "../../../10_core/modules/naming"\n}\n'
+                        'module "worker" {\n  source = "../../../components/lambda_worker"\n}\n'
+                        'module "api" {\n  source = "../../modules/api"\n}\n',
+                    ),
+                },
+                tg001="with",
+            )
+        )
+        == []
     )
-    assert findings(tmp_path) == []
 
 
 @pytest.mark.parametrize(

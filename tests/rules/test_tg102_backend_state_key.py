@@ -8,7 +8,8 @@ import pytest
 import yaml
 from tests import plan_builder as plans
 from tests.helpers import by_address, check, findings, stack, summary, write_tree
-from ttgate.gate.found import Finding
+
+from ttgate.gate.findings import Finding
 
 APP_PROD = "practice/deploy/30_app/environments/prod"
 APP_DEV = "practice/deploy/30_app/environments/dev"

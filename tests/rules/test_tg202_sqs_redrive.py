@@ -8,7 +8,8 @@ import pytest
 import yaml
 from tests import plan_builder as plans
 from tests.helpers import by_address, check, findings, stack, summary, write_tree
-from ttgate.gate.found import Severity
+
+from ttgate.gate.findings import Severity
 
 REPO = Path(__file__).resolve().parents[2]
 INFRA = "practice/deploy/20_infra/environments/dev"

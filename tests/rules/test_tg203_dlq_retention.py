@@ -8,8 +8,8 @@ import pytest
 import yaml
 from tests import plan_builder as plans
 from tests.helpers import by_address, check, findings, stack, summary, write_tree
-from ttgate.gate.found import Severity
 
+from ttgate.gate.findings import Severity
 from ttgate.gate.policy import load_policy
 from ttgate.gate.rules import RULES
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import by_address, stack, summary, write_tree
-from ttgate.gate.found import Severity
+from tests.helpers import by_address, findings, stack, summary
+
+from ttgate.gate.findings import Severity
 
 INFRA = "practice/deploy/20_infra/environments/dev"
 DLQ_LINE = 5  # the aws_sqs_queue.dlq block when QUEUES starts a file (write_tree drops its first newline)
@@ -53,20 +54,13 @@ resource "aws_cloudwatch_metric_alarm" "dlq" {{
 """
 
 
-def findings(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary(findings("TG204", root, tg001="with"))
-
-
-def infra(tmp_path: Path, main: str, **extra: str) -> list[tuple[str, str, int, str]]:
-    write_tree(tmp_path, stack("20_infra", "dev", main, **extra))
-    return findings(tmp_path)
-
-
 NO_ALARM = [("TG204", f"{INFRA}/main.tf", DLQ_LINE, "20_infra/dev")]
 
 
 def test_dlq_with_alarm_passes(tmp_path: Path) -> None:
-    assert infra(tmp_path, QUEUES + alarm()) == []
+    assert (
+        summary(findings("TG204", tmp_path, stack("20_infra", "dev", QUEUES + alarm()), tg001="with")) == []
+    )
 
 
 def test_dlq_without_alarm(tmp_path: Path) -> None:
@@ -78,36 +72,102 @@ def test_dlq_without_alarm(tmp_path: Path) -> None:
 
 
 def test_queue_name_written_in_every_way(tmp_path: Path) -> None:
-    assert infra(tmp_path / "literal", QUEUES + alarm('"tt-practice-dev-main-dlq"')) == []
-    assert infra(tmp_path / "local", QUEUES + alarm("local.dlq_name")) == []
-    assert infra(tmp_path / "template", QUEUES + alarm('"${aws_sqs_queue.dlq.name}"')) == []
+    assert (
+        summary(
+            findings(
+                "TG204",
+                tmp_path / "literal",
+                stack("20_infra", "dev", QUEUES + alarm('"tt-practice-dev-main-dlq"')),
+                tg001="with",
+            )
+        )
+        == []
+    )
+    assert (
+        summary(
+            findings(
+                "TG204",
+                tmp_path / "local",
+                stack("20_infra", "dev", QUEUES + alarm("local.dlq_name")),
+                tg001="with",
+            )
+        )
+        == []
+    )
+    assert (
+        summary(
+            findings(
+                "TG204",
+                tmp_path / "template",
+                stack("20_infra", "dev", QUEUES + alarm('"${aws_sqs_queue.dlq.name}"')),
+                tg001="with",
+            )
+        )
+        == []
+    )
 
 
 def test_alarm_on_another_queue_does_not_count(tmp_path: Path) -> None:
-    assert infra(tmp_path / "main", QUEUES + alarm("aws_sqs_queue.main.name")) == NO_ALARM
-    assert infra(tmp_path / "suffix", QUEUES + alarm('"${aws_sqs_queue.dlq.name}-copy"')) == NO_ALARM
-    assert infra(tmp_path / "literal", QUEUES + alarm('"tt-practice-dev-other-dlq"')) == NO_ALARM
+    assert (
+        summary(
+            findings(
+                "TG204",
+                tmp_path / "main",
+                stack("20_infra", "dev", QUEUES + alarm("aws_sqs_queue.main.name")),
+                tg001="with",
+            )
+        )
+        == NO_ALARM
+    )
+    assert (
+        summary(
+            findings(
+                "TG204",
+                tmp_path / "suffix",
+                stack("20_infra", "dev", QUEUES + alarm('"${aws_sqs_queue.dlq.name}-copy"')),
+                tg001="with",
+            )
+        )
+        == NO_ALARM
+    )
+    assert (
+        summary(
+            findings(
+                "TG204",
+                tmp_path / "literal",
+                stack("20_infra", "dev", QUEUES + alarm('"tt-practice-dev-other-dlq"')),
+                tg001="with",
+            )
+        )
+        == NO_ALARM
+    )
 
 
 def test_alarm_on_another_metric_does_not_count(tmp_path: Path) -> None:
     main = QUEUES + alarm().replace("ApproximateNumberOfMessagesVisible", "NumberOfMessagesSent")
-    assert infra(tmp_path, main) == NO_ALARM
+    assert summary(findings("TG204", tmp_path, stack("20_infra", "dev", main), tg001="with")) == NO_ALARM
 
 
 def test_queue_name_from_a_module_output(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        {
-            "practice/deploy/20_infra/modules/sqs/main.tf": QUEUES + 'output "dlq_name" {\n'
-            "  value = aws_sqs_queue.dlq.name\n}\n",
-            **stack(
-                "20_infra",
-                "dev",
-                'module "sqs" {\n  source = "../../modules/sqs"\n}\n' + alarm("module.sqs.dlq_name"),
-            ),
-        },
+    assert (
+        summary(
+            findings(
+                "TG204",
+                tmp_path,
+                {
+                    "practice/deploy/20_infra/modules/sqs/main.tf": QUEUES + 'output "dlq_name" {\n'
+                    "  value = aws_sqs_queue.dlq.name\n}\n",
+                    **stack(
+                        "20_infra",
+                        "dev",
+                        'module "sqs" {\n  source = "../../modules/sqs"\n}\n' + alarm("module.sqs.dlq_name"),
+                    ),
+                },
+                tg001="with",
+            )
+        )
+        == []
     )
-    assert findings(tmp_path) == []
 
 
 def test_alarm_inside_metric_query(tmp_path: Path) -> None:
@@ -134,16 +194,31 @@ resource "aws_cloudwatch_metric_alarm" "dlq" {
 }
 """
     )
-    assert infra(tmp_path, main) == []
+    assert summary(findings("TG204", tmp_path, stack("20_infra", "dev", main), tg001="with")) == []
 
 
 def test_alarm_behind_count(tmp_path: Path) -> None:
     behind = 'variable "alarms" {}\n' + QUEUES + alarm(extra="  count = var.alarms ? 1 : 0\n")
-    assert infra(tmp_path / "on", behind, terraform__tfvars="alarms = true\n") == []
-    assert infra(tmp_path / "off", behind, terraform__tfvars="alarms = false\n") == [
-        ("TG204", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")
-    ]
-    unknown = infra(tmp_path / "unknown", behind)
+    assert (
+        summary(
+            findings(
+                "TG204",
+                tmp_path / "on",
+                stack("20_infra", "dev", behind, terraform__tfvars="alarms = true\n"),
+                tg001="with",
+            )
+        )
+        == []
+    )
+    assert summary(
+        findings(
+            "TG204",
+            tmp_path / "off",
+            stack("20_infra", "dev", behind, terraform__tfvars="alarms = false\n"),
+            tg001="with",
+        )
+    ) == [("TG204", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")]
+    unknown = summary(findings("TG204", tmp_path / "unknown", stack("20_infra", "dev", behind), tg001="with"))
     assert unknown == [("TG001", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")]
     message = findings("TG001", tmp_path / "unknown")[0].message
     assert "aws_cloudwatch_metric_alarm.dlq" in message
@@ -182,38 +257,59 @@ resource "aws_sqs_queue_redrive_policy" "orders" {
   })
 }
 """
-    assert infra(tmp_path / "bad", main) == [("TG204", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+    assert summary(findings("TG204", tmp_path / "bad", stack("20_infra", "dev", main), tg001="with")) == [
+        ("TG204", f"{INFRA}/main.tf", 1, "20_infra/dev")
+    ]
     good = main + alarm("aws_sqs_queue.failed.name", name='"tt-practice-dev-orders-failed-messages-alarm"')
-    assert infra(tmp_path / "good", good) == []
+    assert summary(findings("TG204", tmp_path / "good", stack("20_infra", "dev", good), tg001="with")) == []
 
 
 def test_queue_named_dlq_without_source(tmp_path: Path) -> None:
     main = 'resource "aws_sqs_queue" "spare" {\n  name = "tt-practice-dev-spare-dlq"\n}\n'
-    assert infra(tmp_path, main) == [("TG204", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+    assert summary(findings("TG204", tmp_path, stack("20_infra", "dev", main), tg001="with")) == [
+        ("TG204", f"{INFRA}/main.tf", 1, "20_infra/dev")
+    ]
 
 
 def test_alarm_in_another_stack_of_the_same_env_counts(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        {**stack("20_infra", "dev", QUEUES), **stack("30_app", "dev", alarm('"tt-practice-dev-main-dlq"'))},
+    assert (
+        summary(
+            findings(
+                "TG204",
+                tmp_path,
+                {
+                    **stack("20_infra", "dev", QUEUES),
+                    **stack("30_app", "dev", alarm('"tt-practice-dev-main-dlq"')),
+                },
+                tg001="with",
+            )
+        )
+        == []
     )
-    assert findings(tmp_path) == []
 
 
 def test_alarm_in_another_env_does_not_count(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        {
-            **stack("20_infra", "dev", QUEUES),
-            **stack("20_infra", "prod", alarm('"tt-practice-dev-main-dlq"')),
-        },
+    assert (
+        summary(
+            findings(
+                "TG204",
+                tmp_path,
+                {
+                    **stack("20_infra", "dev", QUEUES),
+                    **stack("20_infra", "prod", alarm('"tt-practice-dev-main-dlq"')),
+                },
+                tg001="with",
+            )
+        )
+        == NO_ALARM
     )
-    assert findings(tmp_path) == NO_ALARM
 
 
 def test_unknown_dlq_name_in_alarm_is_unverifiable(tmp_path: Path) -> None:
     main = 'variable "watched" {}\n' + QUEUES + alarm("var.watched")
-    assert infra(tmp_path, main) == [("TG001", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")]
+    assert summary(findings("TG204", tmp_path, stack("20_infra", "dev", main), tg001="with")) == [
+        ("TG001", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")
+    ]
 
 
 def infra_with_dlq() -> plans.Plan:

@@ -119,11 +119,7 @@ def findings(
         ]
         add_plans(model, specs, policy)
     own = {"without": (rule,), "with": (rule, "TG001"), "only": ("TG001",)}[tg001]
-    return [
-        f
-        for f in run_rules(model, policy)
-        if f.rule in own and (f.rule == rule or f.for_rule == rule)
-    ]
+    return [f for f in run_rules(model, policy) if f.rule in own and (f.rule == rule or f.for_rule == rule)]
 
 
 def summary(found: list[Finding]) -> list[Summary]:

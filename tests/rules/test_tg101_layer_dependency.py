@@ -117,28 +117,19 @@ def test_nested_module_from_a_higher_layer_reported_at_the_root_call(tmp_path: P
 
 
 def test_lower_layer_and_shared_components_pass(tmp_path: Path) -> None:
-    assert (
-        summary(
-            findings(
-                "TG101",
-                tmp_path,
-                {
-                    "practice/deploy/10_core/modules/naming/main.tf": 'output "prefix" {\n  value = "tt"\n}\n',
-                    "practice/deploy/components/lambda_worker/main.tf": 'resource "aws_lambda_function" "f" {}\n',
-                    "practice/deploy/30_app/modules/api/main.tf": 'resource "aws_lambda_function" "f" {}\n',
-                    **stack(
-                        "30_app",
-                        "dev",
-                        'module "naming" {\n  source = "../../../10_core/modules/naming"\n}\n'
-                        'module "worker" {\n  source = "../../../components/lambda_worker"\n}\n'
-                        'module "api" {\n  source = "../../modules/api"\n}\n',
-                    ),
-                },
-                tg001="with",
-            )
-        )
-        == []
-    )
+    tree = {
+        "practice/deploy/10_core/modules/naming/main.tf": 'output "prefix" {\n  value = "tt"\n}\n',
+        "practice/deploy/components/lambda_worker/main.tf": 'resource "aws_lambda_function" "f" {}\n',
+        "practice/deploy/30_app/modules/api/main.tf": 'resource "aws_lambda_function" "f" {}\n',
+        **stack(
+            "30_app",
+            "dev",
+            'module "naming" {\n  source = "../../../10_core/modules/naming"\n}\n'
+            'module "worker" {\n  source = "../../../components/lambda_worker"\n}\n'
+            'module "api" {\n  source = "../../modules/api"\n}\n',
+        ),
+    }
+    assert findings("TG101", tmp_path, tree, tg001="with") == []
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from tests import plan_builder as plans
-from tests.helpers import by_address, check, findings, stack, summary, write_tree
-
-from ttgate.gate.findings import Finding
+from tests.helpers import (
+    by_address,
+    expected_on_examples,
+    findings,
+    on_examples,
+    stack,
+    summary,
+    write_tree,
+)
 
 APP_PROD = "practice/deploy/30_app/environments/prod"
 APP_DEV = "practice/deploy/30_app/environments/dev"
@@ -157,40 +162,23 @@ def test_stacks_without_a_layer_are_not_checked(tmp_path: Path) -> None:
 
 # --- the examples -------------------------------------------------------------------------------
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-EXPECTED = Path(__file__).resolve().parents[1] / "data" / "examples_expected.yml"
 MINE = ("TG102", "TG103", "TG501", "TG502")
 
 
-def _mine(found: list[Finding], rule_ids: tuple[str, ...] = MINE) -> list[Finding]:
-    return [f for f in found if f.rule in rule_ids or (f.rule == "TG001" and f.message[:5] in rule_ids)]
-
-
 def test_examples_passing_have_no_backend_or_state_findings() -> None:
-    assert _mine(check(EXAMPLES / "passing")) == []
-
-
-def _expected() -> set[tuple[str, str, str]]:
-    entries = yaml.safe_load(EXPECTED.read_text(encoding="utf-8"))
-    return {(e["rule"], e["file"], e["stack"]) for e in entries if e["rule"] in MINE}
+    assert [on_examples(rule, "passing") for rule in MINE] == [set()] * len(MINE)
 
 
 def test_examples_failing_report_what_is_expected() -> None:
-    found = {
-        (f.rule, f.location.file, f.stack.name)
-        for f in _mine(check(EXAMPLES / "failing"))
-        if f.location and f.stack
-    }
-    assert _expected() == {("TG102", f"{APP_PROD}/backend.tf", APP_PROD)}  # the data this test relies on
-    assert found == _expected()
+    found = {(rule, file, stack) for rule in MINE for rule, file, _, stack in on_examples(rule, "failing")}
+    expected = {(rule, file, stack) for rule in MINE for rule, file, _, stack in expected_on_examples(rule)}
+    assert expected == {("TG102", f"{APP_PROD}/backend.tf", APP_PROD)}  # the data this test relies on
+    assert found == expected
 
 
 def test_examples_failing_report_the_key_line() -> None:
-    entries = yaml.safe_load(EXPECTED.read_text(encoding="utf-8"))
-    expected = {(e["rule"], e["file"], e["line"]) for e in entries if e["rule"] in MINE}
-    found = {
-        (f.rule, f.location.file, f.location.line) for f in _mine(check(EXAMPLES / "failing")) if f.location
-    }
+    found = {(rule, file, line) for rule in MINE for rule, file, line, _ in on_examples(rule, "failing")}
+    expected = {(rule, file, line) for rule in MINE for rule, file, line, _ in expected_on_examples(rule)}
     assert found == expected
 
 

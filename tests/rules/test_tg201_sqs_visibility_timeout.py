@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import by_address, check, findings, stack, summary, write_tree
+from tests.helpers import by_address, findings, stack, summary, write_tree
 
 INFRA = "practice/deploy/20_infra/environments/dev"
 APP = "practice/deploy/30_app/environments/dev"
@@ -48,13 +48,8 @@ def test_enough_visibility_passes(tmp_path: Path) -> None:
 
 
 def test_too_short_visibility_is_reported_on_the_attribute(tmp_path: Path) -> None:
-    result = check(
-        write_tree(
-            tmp_path,
-            stack("30_app", "dev", consumer("  visibility_timeout_seconds = 359\n", "  timeout = 60\n")),
-        ),
-        "TG201",
-    )
+    main = consumer("  visibility_timeout_seconds = 359\n", "  timeout = 60\n")
+    result = findings("TG201", tmp_path, stack("30_app", "dev", main))
     assert summary(result) == FAIL_AT_LINE_3
     assert "360 s" in result[0].message
     assert result[0].address == "aws_sqs_queue.main"

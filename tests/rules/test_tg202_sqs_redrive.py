@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from tests import plan_builder as plans
-from tests.helpers import by_address, check, findings, stack, summary, write_tree
+from tests.helpers import by_address, expected_on_examples, findings, on_examples, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
 
-REPO = Path(__file__).resolve().parents[2]
 INFRA = "practice/deploy/20_infra/environments/dev"
 APP = "practice/deploy/30_app/environments/dev"
 
@@ -358,28 +356,9 @@ def test_cross_stack_consumer_of_a_queue_with_redrive_passes(tmp_path: Path) -> 
     assert unverifiable(tmp_path) == []
 
 
-def _expected(rule: str) -> set[tuple[str, str, int, str]]:
-    entries = yaml.safe_load((REPO / "tests/data/examples_expected.yml").read_text(encoding="utf-8"))
-    return {(e["rule"], e["file"], e["line"], e["stack"]) for e in entries if e["rule"] == rule}
-
-
-def _actual(root: Path, rule: str) -> set[tuple[str, str, int, str]]:
-    """Findings of ``rule``, and TG001 found it raised, as (rule, file, line, stack directory)."""
-    return {
-        (
-            f.rule,
-            f.location.file if f.location else "",
-            f.location.line if f.location else 0,
-            f.stack.name if f.stack else "",
-        )
-        for f in check(root)
-        if f.rule == rule or (f.rule == "TG001" and f.message.startswith(rule + " "))
-    }
-
-
 def test_examples() -> None:
-    assert _actual(REPO / "examples/passing", "TG202") == set()
-    assert _actual(REPO / "examples/failing", "TG202") == _expected("TG202") == set()
+    assert on_examples("TG202", "passing") == set()
+    assert on_examples("TG202", "failing") == expected_on_examples("TG202") == set()
 
 
 @pytest.mark.parametrize("has_redrive", [False, True], ids=["no redrive policy", "redrive policy"])
@@ -470,17 +449,19 @@ def test_tg202_redrive_policy_unknown_until_apply_still_finds_its_new_dlq(
             config={"redrive_policy": plans.ref("aws_sqs_queue.orders_dlq.arn")},
         )
     )
-    found = plans.check(
-        tmp_path, {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE))}
-    )
+    by_label = {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE))}
+    # every TG001, whichever rule raised it, then the findings of the three SQS rules
+    found = [
+        f for rule in ("TG001", "TG202", "TG203", "TG204") for f in findings(rule, tmp_path, plans=by_label)
+    ]
     dlq_findings = [
         ("TG203", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error"),
         ("TG204", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error"),
     ]
     if known:
-        assert plans.found(found, "TG001", "TG202", "TG203", "TG204") == dlq_findings
+        assert by_address(found) == dlq_findings
     else:
-        assert plans.found(found, "TG001", "TG202", "TG203", "TG204") == [
+        assert by_address(found) == [
             ("TG001", "aws_sqs_queue.orders", "20_infra/dev", "notice"),
             *dlq_findings,
         ]

@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from tests import plan_builder as plans
-from tests.helpers import by_address, check, findings, stack, summary, write_tree
+from tests.helpers import by_address, expected_on_examples, findings, on_examples, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
 from ttgate.gate.policy import load_policy
 from ttgate.gate.rules import RULES
 
-REPO = Path(__file__).resolve().parents[2]
 INFRA = "practice/deploy/20_infra/environments/dev"
 
 
@@ -240,30 +238,11 @@ def test_unknown_redrive_target_is_unverifiable(tmp_path: Path) -> None:
     assert unverifiable(tmp_path) == [("TG001", f"{INFRA}/main.tf", 9, "20_infra/dev")]
 
 
-def _expected(rule: str) -> set[tuple[str, str, int, str]]:
-    entries = yaml.safe_load((REPO / "tests/data/examples_expected.yml").read_text(encoding="utf-8"))
-    return {(e["rule"], e["file"], e["line"], e["stack"]) for e in entries if e["rule"] == rule}
-
-
-def _actual(root: Path, rule: str) -> set[tuple[str, str, int, str]]:
-    """Findings of ``rule``, and TG001 found it raised, as (rule, file, line, stack directory)."""
-    return {
-        (
-            f.rule,
-            f.location.file if f.location else "",
-            f.location.line if f.location else 0,
-            f.stack.name if f.stack else "",
-        )
-        for f in check(root)
-        if f.rule == rule or (f.rule == "TG001" and f.message.startswith(rule + " "))
-    }
-
-
 def test_examples() -> None:
-    assert _actual(REPO / "examples/passing", "TG203") == set()
-    expected = _expected("TG203")
+    assert on_examples("TG203", "passing") == set()
+    expected = expected_on_examples("TG203")
     assert len(expected) == 1  # the events DLQ in dev
-    assert _actual(REPO / "examples/failing", "TG203") == expected
+    assert on_examples("TG203", "failing") == expected
 
 
 @pytest.mark.parametrize("retention, fails", [(345600, True), (1209600, False)])

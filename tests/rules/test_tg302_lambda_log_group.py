@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from tests import plan_builder as plans
-from tests.helpers import by_address, check, findings, stack, summary, write_tree
+from tests.helpers import by_address, expected_on_examples, findings, on_examples, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
 
-REPO = Path(__file__).resolve().parents[2]
 APP = "practice/deploy/30_app/environments/dev"
 
 FUNCTION = """
@@ -323,30 +321,11 @@ def test_logging_config_through_remote_state_to_a_group_in_20_infra(tmp_path: Pa
     assert unverifiable(tmp_path / "prod") == [("TG001", f"{APP}/main.tf", 12, "30_app/dev")]
 
 
-def _expected(rule: str) -> set[tuple[str, str, int, str]]:
-    entries = yaml.safe_load((REPO / "tests/data/examples_expected.yml").read_text(encoding="utf-8"))
-    return {(e["rule"], e["file"], e["line"], e["stack"]) for e in entries if e["rule"] == rule}
-
-
-def _actual(root: Path, rule: str) -> set[tuple[str, str, int, str]]:
-    """Findings of ``rule``, and TG001 found it raised, as (rule, file, line, stack directory)."""
-    return {
-        (
-            f.rule,
-            f.location.file if f.location else "",
-            f.location.line if f.location else 0,
-            f.stack.name if f.stack else "",
-        )
-        for f in check(root)
-        if f.rule == rule or (f.rule == "TG001" and f.message.startswith(rule + " "))
-    }
-
-
 def test_examples() -> None:
-    assert _actual(REPO / "examples/passing", "TG302") == set()
-    expected = _expected("TG302")
+    assert on_examples("TG302", "passing") == set()
+    expected = expected_on_examples("TG302")
     assert len(expected) == 1  # event-processor in dev
-    assert _actual(REPO / "examples/failing", "TG302") == expected
+    assert on_examples("TG302", "failing") == expected
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import by_address, check, findings, stack, summary, write_tree
+from tests.helpers import EXAMPLES, by_address, findings, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
 
-REPO = Path(__file__).resolve().parents[2]
 APP = "practice/deploy/30_app/environments/dev"
 INFRA = "practice/deploy/20_infra/environments/dev"
 
@@ -239,12 +238,7 @@ def test_project_comes_from_the_policy(tmp_path: Path) -> None:
 
 def test_examples_have_no_naming_findings() -> None:
     for example in ("passing", "failing"):
-        found = [
-            f
-            for f in check(REPO / "examples" / example)
-            if f.rule == "TG401" or (f.rule == "TG001" and f.message.startswith("TG401 "))
-        ]
-        assert summary(found) == [], example
+        assert summary(findings("TG401", EXAMPLES / example, tg001="with")) == [], example
 
 
 @pytest.mark.parametrize(

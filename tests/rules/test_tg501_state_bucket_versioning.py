@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import by_address, check, findings, stack, summary, write_tree
+from tests.helpers import EXAMPLES, by_address, findings, stack, summary, write_tree
 
 CORE_DEV = "practice/deploy/10_core/environments/dev"
 APP_DEV = "practice/deploy/30_app/environments/dev"
@@ -247,17 +247,12 @@ def test_unknown_status_is_unverifiable(tmp_path: Path) -> None:
     assert findings("TG501", tmp_path) == []
 
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
 def test_examples_passing_has_no_finding() -> None:
-    found = check(EXAMPLES / "passing")
-    assert [f for f in found if f.rule == "TG501" or f.message.startswith("TG501")] == []
+    assert findings("TG501", EXAMPLES / "passing", tg001="with") == []
 
 
 def test_examples_failing_versions_its_state_buckets() -> None:
-    found = check(EXAMPLES / "failing")
-    assert [f for f in found if f.rule == "TG501" or f.message.startswith("TG501")] == []
+    assert findings("TG501", EXAMPLES / "failing", tg001="with") == []
 
 
 @pytest.mark.parametrize("status, fails", [("Suspended", True), ("Enabled", False)])

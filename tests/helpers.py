@@ -87,7 +87,7 @@ def load(root: Path, policy: Policy | None = None) -> Model:
 
 
 def check(root: Path, rule: str | None = None) -> list[Finding]:
-    """Every finding on the tree at root (or only those whose rule is ``rule``), for tests of the whole gate."""
+    """Every finding on the tree at root (or only those of ``rule``), for tests of the whole gate."""
     return [f for f in run_rules(load(root), policy_for(root)) if rule is None or f.rule == rule]
 
 

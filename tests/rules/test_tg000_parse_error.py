@@ -11,8 +11,7 @@ from tests.helpers import by_address, findings, stack, summary, write_tree
 from ttgate.errors import UserError
 from ttgate.gate.model import Model
 from ttgate.gate.plan import PlanSpec, add_plans
-from ttgate.gate.policy import load_policy
-from ttgate.gate.rules import RULES
+from ttgate.gate.policy import Policy
 
 APP = "practice/deploy/30_app/environments/dev"
 BAD_RETENTION = 'resource "aws_cloudwatch_log_group" "g" {\n  name = "g"\n  retention_in_days = 10\n}\n'
@@ -83,11 +82,11 @@ def test_missing_module_source(tmp_path: Path) -> None:
     assert finding.fix.startswith("Correct the source path")
 
 
-def test_tg000_a_bad_plan_is_an_input_error_not_a_finding(tmp_path: Path) -> None:
+def test_tg000_a_bad_plan_is_an_input_error_not_a_finding(tmp_path: Path, builtin_policy: Policy) -> None:
     path = tmp_path / "20_infra.json"
     path.write_text('{"format_version": "1.2", "planned_values": {', encoding="utf-8")
     with pytest.raises(UserError, match="invalid JSON"):
-        add_plans(Model(root=tmp_path), [PlanSpec("20_infra/dev", path)], load_policy(RULES))
+        add_plans(Model(root=tmp_path), [PlanSpec("20_infra/dev", path)], builtin_policy)
 
 
 @pytest.mark.parametrize(

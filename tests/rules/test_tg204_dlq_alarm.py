@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import by_address, findings, stack, summary
+from tests.helpers import Summary, by_address, findings, stack, summary
 
 from ttgate.gate.findings import Severity
 
@@ -71,76 +71,23 @@ def test_dlq_without_alarm(tmp_path: Path) -> None:
     assert result[0].address == "aws_sqs_queue.dlq"
 
 
-def test_queue_name_written_in_every_way(tmp_path: Path) -> None:
-    assert (
-        summary(
-            findings(
-                "TG204",
-                tmp_path / "literal",
-                stack("20_infra", "dev", QUEUES + alarm('"tt-practice-dev-main-dlq"')),
-                tg001="with",
-            )
-        )
-        == []
-    )
-    assert (
-        summary(
-            findings(
-                "TG204",
-                tmp_path / "local",
-                stack("20_infra", "dev", QUEUES + alarm("local.dlq_name")),
-                tg001="with",
-            )
-        )
-        == []
-    )
-    assert (
-        summary(
-            findings(
-                "TG204",
-                tmp_path / "template",
-                stack("20_infra", "dev", QUEUES + alarm('"${aws_sqs_queue.dlq.name}"')),
-                tg001="with",
-            )
-        )
-        == []
-    )
-
-
-def test_alarm_on_another_queue_does_not_count(tmp_path: Path) -> None:
-    assert (
-        summary(
-            findings(
-                "TG204",
-                tmp_path / "main",
-                stack("20_infra", "dev", QUEUES + alarm("aws_sqs_queue.main.name")),
-                tg001="with",
-            )
-        )
-        == NO_ALARM
-    )
-    assert (
-        summary(
-            findings(
-                "TG204",
-                tmp_path / "suffix",
-                stack("20_infra", "dev", QUEUES + alarm('"${aws_sqs_queue.dlq.name}-copy"')),
-                tg001="with",
-            )
-        )
-        == NO_ALARM
-    )
-    assert (
-        summary(
-            findings(
-                "TG204",
-                tmp_path / "literal",
-                stack("20_infra", "dev", QUEUES + alarm('"tt-practice-dev-other-dlq"')),
-                tg001="with",
-            )
-        )
-        == NO_ALARM
-    )
+@pytest.mark.parametrize(
+    "queue_name, expected",
+    [
+        ('"tt-practice-dev-main-dlq"', []),
+        ("local.dlq_name", []),
+        ('"${aws_sqs_queue.dlq.name}"', []),
+        ("aws_sqs_queue.main.name", NO_ALARM),
+        ('"${aws_sqs_queue.dlq.name}-copy"', NO_ALARM),
+        ('"tt-practice-dev-other-dlq"', NO_ALARM),
+    ],
+    ids=["literal", "local", "template", "another queue", "suffix", "another literal"],
+)
+def test_the_alarm_counts_only_on_the_dlqs_name_however_written(
+    tmp_path: Path, queue_name: str, expected: list[Summary]
+) -> None:
+    tree = stack("20_infra", "dev", QUEUES + alarm(queue_name))
+    assert summary(findings("TG204", tmp_path, tree, tg001="with")) == expected
 
 
 def test_alarm_on_another_metric_does_not_count(tmp_path: Path) -> None:

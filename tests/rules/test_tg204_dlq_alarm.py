@@ -218,38 +218,16 @@ def test_queue_named_dlq_without_source(tmp_path: Path) -> None:
     ]
 
 
-def test_alarm_in_another_stack_of_the_same_env_counts(tmp_path: Path) -> None:
-    assert (
-        summary(
-            findings(
-                "TG204",
-                tmp_path,
-                {
-                    **stack("20_infra", "dev", QUEUES),
-                    **stack("30_app", "dev", alarm('"tt-practice-dev-main-dlq"')),
-                },
-                tg001="with",
-            )
-        )
-        == []
-    )
-
-
-def test_alarm_in_another_env_does_not_count(tmp_path: Path) -> None:
-    assert (
-        summary(
-            findings(
-                "TG204",
-                tmp_path,
-                {
-                    **stack("20_infra", "dev", QUEUES),
-                    **stack("20_infra", "prod", alarm('"tt-practice-dev-main-dlq"')),
-                },
-                tg001="with",
-            )
-        )
-        == NO_ALARM
-    )
+@pytest.mark.parametrize(
+    "alarm_stack, expected",
+    [(("30_app", "dev"), []), (("20_infra", "prod"), NO_ALARM)],
+    ids=["another stack of the same env counts", "another env does not count"],
+)
+def test_alarm_in_another_stack(
+    tmp_path: Path, alarm_stack: tuple[str, str], expected: list[Summary]
+) -> None:
+    tree = {**stack("20_infra", "dev", QUEUES), **stack(*alarm_stack, alarm('"tt-practice-dev-main-dlq"'))}
+    assert summary(findings("TG204", tmp_path, tree, tg001="with")) == expected
 
 
 def test_unknown_dlq_name_in_alarm_is_unverifiable(tmp_path: Path) -> None:

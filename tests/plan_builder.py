@@ -35,13 +35,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ttgate.gate.engine import run_rules
-from ttgate.gate.findings import Finding
-from ttgate.gate.model import Model
-from ttgate.gate.plan import PlanSpec, add_plans
-from ttgate.gate.policy import Policy, load_policy
-from ttgate.gate.rules import RULES
-
 TERRAFORM_VERSION = "1.9.8"
 AWS = "registry.terraform.io/hashicorp/aws"
 BUILTIN = "terraform.io/builtin/terraform"
@@ -322,28 +315,6 @@ FUNCTION = "tt-practice-dev-order-processor"
 LOG_GROUP = f"/aws/lambda/{FUNCTION}"
 STATE_BUCKET = "tt-practice-tf-state-dev-057336397237"
 APP_DEV = "practice/deploy/30_app/environments/dev"
-
-
-def check(
-    tmp_path: Path, plans: dict[str, Plan], model: Model | None = None, policy: Policy | None = None
-) -> list[Finding]:
-    """Write each plan, load them as LABEL=FILE (over ``model``'s HCL stacks if given), run every rule."""
-    policy = policy or load_policy(RULES)
-    model = model or Model(root=tmp_path)
-    specs = []
-    for label, plan in plans.items():
-        specs.append(PlanSpec(label, plan.write(tmp_path / f"{label.replace('/', '_')}.json")))
-    add_plans(model, specs, policy)
-    return run_rules(model, policy)
-
-
-def found(findings: list[Finding], *rules: str) -> list[tuple[str, str | None, str, str]]:
-    """(rule, address, stack label, severity) of the findings of ``rules``."""
-    return [
-        (f.rule, f.address, f.stack.label if f.stack else "", f.severity.label)
-        for f in findings
-        if f.rule in rules
-    ]
 
 
 def queue(name: str, **attributes: object) -> dict[str, object]:

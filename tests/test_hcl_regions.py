@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from tests.helpers import check, stack, write_tree
+from tests.conftest import WriteTree
+from tests.helpers import findings, stack
 
 from ttgate.gate.hcl.regions import partition_of
 
@@ -29,16 +28,15 @@ def test_partition_of_region(region: str, partition: str) -> None:
     assert partition_of(region)[0] == partition
 
 
-def test_partition_and_region_come_from_the_policy_region(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", main=GROUP_BEHIND_PARTITION))
-    [finding] = check(tmp_path, "TG301")  # the group exists in the commercial partition: checked, not TG001
+def test_partition_and_region_come_from_the_policy_region(tree: WriteTree) -> None:
+    root = tree(stack("30_app", "dev", main=GROUP_BEHIND_PARTITION))
+    [finding] = findings("TG301", root)  # the group exists in the commercial partition: checked, not TG001
     assert "/aws/lambda/tt-practice-dev-audit-ap-southeast-1" in finding.message
-    assert check(tmp_path, "TG001") == []
+    assert findings("TG001", root) == []
 
 
-def test_a_provider_region_in_another_partition_is_used(tmp_path: Path) -> None:
+def test_a_provider_region_in_another_partition_is_used(tree: WriteTree) -> None:
     files = stack("30_app", "dev", main=GROUP_BEHIND_PARTITION)
     backend = next(name for name in files if name.endswith("backend.tf"))
     files[backend] = files[backend].replace('region = "ap-southeast-1"\n}', 'region = "cn-north-1"\n}')
-    write_tree(tmp_path, files)
-    assert check(tmp_path, "TG301") == []  # count = 0 in aws-cn: no log group
+    assert findings("TG301", tree(files)) == []  # count = 0 in aws-cn: no log group

@@ -6,59 +6,55 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, load, stack, summary, write_tree
+from tests.helpers import by_address, findings, stack, summary, write_tree
 
 from ttgate.errors import UserError
 from ttgate.gate.model import Model
 from ttgate.gate.plan import PlanSpec, add_plans
-from ttgate.gate.policy import load_policy
-from ttgate.gate.rules import RULES
+from ttgate.gate.policy import Policy
 
 APP = "practice/deploy/30_app/environments/dev"
 BAD_RETENTION = 'resource "aws_cloudwatch_log_group" "g" {\n  name = "g"\n  retention_in_days = 10\n}\n'
 
 
 def test_clean_tree_has_no_finding(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", 'resource "aws_sqs_queue" "q" {}\n'))
-    assert check(tmp_path, "TG000") == []
+    assert findings("TG000", tmp_path, stack("30_app", "dev", 'resource "aws_sqs_queue" "q" {}\n')) == []
 
 
 def test_unclosed_block_is_reported_and_other_files_still_checked(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        stack("30_app", "dev", BAD_RETENTION, broken__tf='resource "aws_sqs_queue" "q" {\n  name = "q"\n'),
-    )
-    findings = [f for f in check(tmp_path) if f.rule in ("TG000", "TG301")]
-    assert summary(findings) == [
+    tree = stack("30_app", "dev", BAD_RETENTION, broken__tf='resource "aws_sqs_queue" "q" {\n  name = "q"\n')
+    found = findings("TG000", tmp_path, tree) + findings("TG301", tmp_path)
+    assert summary(found) == [
         ("TG000", f"{APP}/broken.tf", 3, "30_app/dev"),
         ("TG301", f"{APP}/main.tf", 3, "30_app/dev"),
     ]
-    assert "unclosed block" in findings[0].message
-    assert findings[0].location is not None and findings[0].location.column == 1
+    assert "unclosed block" in found[0].message
+    assert found[0].location is not None and found[0].location.column == 1
 
 
 def test_stray_brace(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", "locals {\n  a = 1\n}\n}\n"))
-    (finding,) = check(tmp_path, "TG000")
+    (finding,) = findings("TG000", tmp_path, stack("30_app", "dev", "locals {\n  a = 1\n}\n}\n"))
     assert summary([finding]) == [("TG000", f"{APP}/main.tf", 4, "30_app/dev")]
     assert "'}'" in finding.message
 
 
 def test_broken_tfvars_and_module_file(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        {
-            "practice/deploy/components/lambda/main.tf": "resource {\n",
-            **stack(
-                "30_app",
-                "dev",
-                'variable "a" {\n  default = 1\n}\n'
-                'module "lambda" {\n  source = "../../../components/lambda"\n}\n',
-                terraform__tfvars="a = \n",
-            ),
-        },
-    )
-    assert summary(check(tmp_path, "TG000")) == [
+    assert summary(
+        findings(
+            "TG000",
+            tmp_path,
+            {
+                "practice/deploy/components/lambda/main.tf": "resource {\n",
+                **stack(
+                    "30_app",
+                    "dev",
+                    'variable "a" {\n  default = 1\n}\n'
+                    'module "lambda" {\n  source = "../../../components/lambda"\n}\n',
+                    terraform__tfvars="a = \n",
+                ),
+            },
+        )
+    ) == [
         ("TG000", "practice/deploy/components/lambda/main.tf", 2, ""),
         ("TG000", f"{APP}/terraform.tfvars", 1, "30_app/dev"),
     ]
@@ -67,17 +63,18 @@ def test_broken_tfvars_and_module_file(tmp_path: Path) -> None:
 def test_non_utf8_file(tmp_path: Path) -> None:
     write_tree(tmp_path, stack("30_app", "dev", BAD_RETENTION))
     (tmp_path / APP / "latin1.tf").write_bytes(b'locals {\n  a = "caf\xe9"\n}\n')
-    findings = [f for f in check(tmp_path) if f.rule in ("TG000", "TG301")]
-    assert summary(findings) == [
+    found = findings("TG000", tmp_path) + findings("TG301", tmp_path)
+    assert summary(found) == [
         ("TG000", f"{APP}/latin1.tf", 2, "30_app/dev"),
         ("TG301", f"{APP}/main.tf", 3, "30_app/dev"),
     ]
-    assert "UTF-8" in findings[0].message
+    assert "UTF-8" in found[0].message
 
 
 def test_missing_module_source(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", '\nmodule "gone" {\n  source = "../../modules/gone"\n}\n'))
-    (finding,) = check(tmp_path, "TG000")
+    (finding,) = findings(
+        "TG000", tmp_path, stack("30_app", "dev", '\nmodule "gone" {\n  source = "../../modules/gone"\n}\n')
+    )
     assert summary([finding]) == [("TG000", f"{APP}/main.tf", 1, "30_app/dev")]
     assert "does not exist" in finding.message
     # Not a syntax error: the message and the fix say what is wrong with the call instead.
@@ -85,14 +82,11 @@ def test_missing_module_source(tmp_path: Path) -> None:
     assert finding.fix.startswith("Correct the source path")
 
 
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
-
-
-def test_tg000_a_bad_plan_is_an_input_error_not_a_finding(tmp_path: Path) -> None:
+def test_tg000_a_bad_plan_is_an_input_error_not_a_finding(tmp_path: Path, builtin_policy: Policy) -> None:
     path = tmp_path / "20_infra.json"
     path.write_text('{"format_version": "1.2", "planned_values": {', encoding="utf-8")
     with pytest.raises(UserError, match="invalid JSON"):
-        add_plans(Model(root=tmp_path), [PlanSpec("20_infra/dev", path)], load_policy(RULES))
+        add_plans(Model(root=tmp_path), [PlanSpec("20_infra/dev", path)], builtin_policy)
 
 
 @pytest.mark.parametrize(
@@ -106,16 +100,16 @@ def test_tg000_broken_hcl_beside_a_plan_is_still_reported_and_the_plan_checked(
     tmp_path: Path, broken: bool
 ) -> None:
     extra = {"broken__tf": 'resource "aws_sqs_queue" "q" {\n  name = "q"\n'} if broken else {}
-    write_tree(tmp_path, stack("30_app", "dev", **extra))
     plan = plans.Plan(environment="dev").resource(
         "aws_cloudwatch_log_group.worker",
         {"name": "/aws/lambda/tt-practice-dev-worker", "retention_in_days": 10},
     )
-    findings = plans.check(tmp_path, {"30_app/dev": plan}, model=load(tmp_path))
-    assert sorted(plans.found(findings, "TG000", "TG301")) == [
+    tree = stack("30_app", "dev", **extra)
+    parse_errors = findings("TG000", tmp_path, tree, plans={"30_app/dev": plan})
+    assert sorted(by_address(parse_errors + findings("TG301", tmp_path, plans={"30_app/dev": plan}))) == [
         *([("TG000", None, "30_app/dev", "error")] if broken else []),
         ("TG301", "aws_cloudwatch_log_group.worker", "30_app/dev", "error"),
     ]
     if broken:
-        [parse_error] = [f for f in findings if f.rule == "TG000"]
+        [parse_error] = parse_errors
         assert parse_error.location is not None and parse_error.location.file == f"{plans.APP_DEV}/broken.tf"

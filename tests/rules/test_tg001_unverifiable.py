@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+from tests.helpers import by_address, findings
 
 
 @pytest.mark.parametrize("known", [False, True], ids=["timeout unknown", "timeout known"])
@@ -51,13 +50,12 @@ def test_tg001_a_new_functions_timeout_unknown_until_apply(tmp_path: Path, known
             },
         )
     )
-    findings = plans.check(tmp_path, {"20_infra/dev": infra, "30_app/dev": app})
+    by_label = {"20_infra/dev": infra, "30_app/dev": app}
+    found = [f for rule in ("TG001", "TG201") for f in findings(rule, tmp_path, plans=by_label)]
     if known:
-        assert plans.found(findings, "TG001", "TG201") == []  # 30 s >= 6 x 5 s
+        assert by_address(found) == []  # 30 s >= 6 x 5 s
     else:
-        assert plans.found(findings, "TG001", "TG201") == [
-            ("TG001", "aws_lambda_function.order_processor", "30_app/dev", "notice")
-        ]
-        [notice] = [f for f in findings if f.rule == "TG001"]
+        assert by_address(found) == [("TG001", "aws_lambda_function.order_processor", "30_app/dev", "notice")]
+        [notice] = [f for f in found if f.rule == "TG001"]
         assert notice.for_rule == "TG201"
         assert "random_integer.timeout.result" in notice.message

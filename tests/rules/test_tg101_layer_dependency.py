@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
+from tests.helpers import by_address, findings, stack, summary
 
 CORE = "practice/deploy/10_core/environments/dev"
 
@@ -24,15 +24,12 @@ data "terraform_remote_state" "{name}" {{
 """
 
 
-def findings(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary([f for f in check(root) if f.rule in ("TG101", "TG001")])
-
-
 def test_upward_remote_state_is_reported(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path, {**stack("10_core", "dev", remote('"infra/terraform.tfstate"')), **stack("20_infra", "dev")}
+    result = findings(
+        "TG101",
+        tmp_path,
+        {**stack("10_core", "dev", remote('"infra/terraform.tfstate"')), **stack("20_infra", "dev")},
     )
-    result = check(tmp_path, "TG101")
     assert summary(result) == [("TG101", f"{CORE}/main.tf", 1, "10_core/dev")]
     assert result[0].address == "data.terraform_remote_state.other"
     assert "20_infra" in result[0].message
@@ -42,62 +39,68 @@ def test_upward_remote_state_is_reported(tmp_path: Path) -> None:
 
 
 def test_upward_read_without_a_writer_is_still_reported(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", remote('"app/terraform.tfstate"')))
-    assert findings(tmp_path) == [
-        ("TG101", "practice/deploy/20_infra/environments/dev/main.tf", 1, "20_infra/dev")
-    ]
+    assert summary(
+        findings("TG101", tmp_path, stack("20_infra", "dev", remote('"app/terraform.tfstate"')), tg001="with")
+    ) == [("TG101", "practice/deploy/20_infra/environments/dev/main.tf", 1, "20_infra/dev")]
 
 
 def test_same_layer_and_downward_reads_pass(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        {
-            **stack("10_core", "dev"),
-            **stack(
-                "20_infra",
-                "dev",
-                remote('"core/terraform.tfstate"') + remote('"infra/terraform.tfstate"', "self"),
-            ),
-            **stack(
-                "30_app",
-                "dev",
-                remote('"core/terraform.tfstate"', "core") + remote('"infra/terraform.tfstate"'),
-            ),
-        },
+    assert (
+        summary(
+            findings(
+                "TG101",
+                tmp_path,
+                {
+                    **stack("10_core", "dev"),
+                    **stack(
+                        "20_infra",
+                        "dev",
+                        remote('"core/terraform.tfstate"') + remote('"infra/terraform.tfstate"', "self"),
+                    ),
+                    **stack(
+                        "30_app",
+                        "dev",
+                        remote('"core/terraform.tfstate"', "core") + remote('"infra/terraform.tfstate"'),
+                    ),
+                },
+                tg001="with",
+            )
+        )
+        == []
     )
-    assert findings(tmp_path) == []
 
 
 def test_key_through_a_local_is_followed(tmp_path: Path) -> None:
     main = 'locals {\n  key = "app/terraform.tfstate"\n}\n' + remote("local.key")
-    write_tree(tmp_path, stack("20_infra", "dev", main))
-    assert findings(tmp_path) == [
+    assert summary(findings("TG101", tmp_path, stack("20_infra", "dev", main), tg001="with")) == [
         ("TG101", "practice/deploy/20_infra/environments/dev/main.tf", 5, "20_infra/dev")
     ]
 
 
 def test_unknown_key_is_unverifiable(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("10_core", "dev", 'variable "key" {}\n' + remote("var.key")))
-    result = [f for f in check(tmp_path) if f.rule in ("TG101", "TG001")]
+    result = findings(
+        "TG101", tmp_path, stack("10_core", "dev", 'variable "key" {}\n' + remote("var.key")), tg001="with"
+    )
     assert summary(result) == [("TG001", f"{CORE}/main.tf", 5, "10_core/dev")]
     assert "state key" in result[0].message and "var.key" in result[0].message
 
 
 def test_module_from_a_higher_layer_directory(tmp_path: Path) -> None:
-    write_tree(
+    result = findings(
+        "TG101",
         tmp_path,
         {
             "practice/deploy/20_infra/modules/sqs/main.tf": 'resource "aws_sqs_queue" "q" {}\n',
             **stack("10_core", "dev", 'module "sqs" {\n  source = "../../../20_infra/modules/sqs"\n}\n'),
         },
     )
-    result = check(tmp_path, "TG101")
     assert summary(result) == [("TG101", f"{CORE}/main.tf", 1, "10_core/dev")]
     assert result[0].address == "module.sqs"
 
 
 def test_nested_module_from_a_higher_layer_reported_at_the_root_call(tmp_path: Path) -> None:
-    write_tree(
+    result = findings(
+        "TG101",
         tmp_path,
         {
             "practice/deploy/30_app/modules/api/main.tf": 'resource "aws_lambda_function" "f" {}\n',
@@ -107,7 +110,6 @@ def test_nested_module_from_a_higher_layer_reported_at_the_root_call(tmp_path: P
             **stack("20_infra", "dev", '\nmodule "wrapper" {\n  source = "../../modules/wrapper"\n}\n'),
         },
     )
-    result = check(tmp_path, "TG101")
     assert summary(result) == [
         ("TG101", "practice/deploy/20_infra/modules/wrapper/main.tf", 1, "20_infra/dev")
     ]
@@ -115,25 +117,19 @@ def test_nested_module_from_a_higher_layer_reported_at_the_root_call(tmp_path: P
 
 
 def test_lower_layer_and_shared_components_pass(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        {
-            "practice/deploy/10_core/modules/naming/main.tf": 'output "prefix" {\n  value = "tt"\n}\n',
-            "practice/deploy/components/lambda_worker/main.tf": 'resource "aws_lambda_function" "f" {}\n',
-            "practice/deploy/30_app/modules/api/main.tf": 'resource "aws_lambda_function" "f" {}\n',
-            **stack(
-                "30_app",
-                "dev",
-                'module "naming" {\n  source = "../../../10_core/modules/naming"\n}\n'
-                'module "worker" {\n  source = "../../../components/lambda_worker"\n}\n'
-                'module "api" {\n  source = "../../modules/api"\n}\n',
-            ),
-        },
-    )
-    assert findings(tmp_path) == []
-
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+    tree = {
+        "practice/deploy/10_core/modules/naming/main.tf": 'output "prefix" {\n  value = "tt"\n}\n',
+        "practice/deploy/components/lambda_worker/main.tf": 'resource "aws_lambda_function" "f" {}\n',
+        "practice/deploy/30_app/modules/api/main.tf": 'resource "aws_lambda_function" "f" {}\n',
+        **stack(
+            "30_app",
+            "dev",
+            'module "naming" {\n  source = "../../../10_core/modules/naming"\n}\n'
+            'module "worker" {\n  source = "../../../components/lambda_worker"\n}\n'
+            'module "api" {\n  source = "../../modules/api"\n}\n',
+        ),
+    }
+    assert findings("TG101", tmp_path, tree, tg001="with") == []
 
 
 @pytest.mark.parametrize(
@@ -152,5 +148,5 @@ def test_tg101_reading_infra_state_from_remote_state_in_prior_state(
     plan.resource(
         "aws_ssm_parameter.queue", {"name": "/dev/orders-queue", "value": plans.sqs_arn(plans.QUEUE)}
     )
-    findings = plans.check(tmp_path, {label: plan})
-    assert plans.found(findings, "TG101") == expected
+    found = findings("TG101", tmp_path, plans={label: plan})
+    assert by_address(found) == expected

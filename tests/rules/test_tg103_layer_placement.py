@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
+from tests.helpers import EXAMPLES, by_address, findings, stack, summary, write_tree
 
 APP_DEV = "practice/deploy/30_app/environments/dev"
 INFRA_DEV = "practice/deploy/20_infra/environments/dev"
@@ -39,30 +39,33 @@ resource "aws_dynamodb_table" "locks" {
 
 
 def test_resources_in_their_layers_pass(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        {
-            **stack("10_core", "dev", main=LOCK_TABLE + 'resource "aws_kms_key" "main" {}\n'),
-            **stack("20_infra", "dev", main=QUEUE),
-            **stack("30_app", "dev", main=LAMBDA),
-        },
+    assert (
+        findings(
+            "TG103",
+            tmp_path,
+            {
+                **stack("10_core", "dev", main=LOCK_TABLE + 'resource "aws_kms_key" "main" {}\n'),
+                **stack("20_infra", "dev", main=QUEUE),
+                **stack("30_app", "dev", main=LAMBDA),
+            },
+        )
+        == []
     )
-    assert check(tmp_path, "TG103") == []
 
 
 def test_queue_in_the_app_layer_is_a_warning_on_the_resource(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", main=LAMBDA + QUEUE))
-    findings = check(tmp_path, "TG103")
-    assert summary(findings) == [("TG103", f"{APP_DEV}/main.tf", 9, "30_app/dev")]
-    assert findings[0].severity.label == "warning"
-    assert findings[0].address == "aws_sqs_queue.jobs"
-    assert "20_infra" in findings[0].message and "30_app/dev" in findings[0].message
-    assert "20_infra/environments/dev" in findings[0].fix
+    found = findings("TG103", tmp_path, stack("30_app", "dev", main=LAMBDA + QUEUE))
+    assert summary(found) == [("TG103", f"{APP_DEV}/main.tf", 9, "30_app/dev")]
+    assert found[0].severity.label == "warning"
+    assert found[0].address == "aws_sqs_queue.jobs"
+    assert "20_infra" in found[0].message and "30_app/dev" in found[0].message
+    assert "20_infra/environments/dev" in found[0].fix
 
 
 def test_lambda_in_the_infra_layer(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", main=LAMBDA))
-    assert summary(check(tmp_path, "TG103")) == [("TG103", f"{INFRA_DEV}/main.tf", 1, "20_infra/dev")]
+    assert summary(findings("TG103", tmp_path, stack("20_infra", "dev", main=LAMBDA))) == [
+        ("TG103", f"{INFRA_DEV}/main.tf", 1, "20_infra/dev")
+    ]
 
 
 def test_data_sources_and_unmapped_types_are_ignored(tmp_path: Path) -> None:
@@ -76,35 +79,32 @@ resource "aws_iam_role" "worker" {
   assume_role_policy = "{}"
 }
 """
-    write_tree(tmp_path, stack("30_app", "dev", main=main))
-    assert check(tmp_path, "TG103") == []
+    assert findings("TG103", tmp_path, stack("30_app", "dev", main=main)) == []
 
 
 def test_lock_table_belongs_in_core_whatever_the_map_says(tmp_path: Path) -> None:
-    write_tree(tmp_path / "core", stack("10_core", "dev", main=LOCK_TABLE))
-    assert check(tmp_path / "core", "TG103") == []
-
-    write_tree(tmp_path / "infra", stack("20_infra", "dev", main=LOCK_TABLE))
-    findings = check(tmp_path / "infra", "TG103")
-    assert summary(findings) == [("TG103", f"{INFRA_DEV}/main.tf", 1, "20_infra/dev")]
-    assert "state lock table" in findings[0].message and "10_core" in findings[0].message
+    assert findings("TG103", tmp_path / "core", stack("10_core", "dev", main=LOCK_TABLE)) == []
+    found = findings("TG103", tmp_path / "infra", stack("20_infra", "dev", main=LOCK_TABLE))
+    assert summary(found) == [("TG103", f"{INFRA_DEV}/main.tf", 1, "20_infra/dev")]
+    assert "state lock table" in found[0].message and "10_core" in found[0].message
 
 
 def test_other_dynamodb_tables_follow_the_map(tmp_path: Path) -> None:
     table = LOCK_TABLE.replace("tt-practice-tf-locks", "tt-practice-dev-orders")
     write_tree(tmp_path / "infra", stack("20_infra", "dev", main=table))
     write_tree(tmp_path / "core", stack("10_core", "dev", main=table))
-    assert check(tmp_path / "infra", "TG103") == []
-    assert summary(check(tmp_path / "core", "TG103")) == [("TG103", f"{CORE_DEV}/main.tf", 1, "10_core/dev")]
+    assert findings("TG103", tmp_path / "infra") == []
+    assert summary(findings("TG103", tmp_path / "core")) == [
+        ("TG103", f"{CORE_DEV}/main.tf", 1, "10_core/dev")
+    ]
 
 
 def test_state_bucket_outside_core(tmp_path: Path) -> None:
     bucket = 'resource "aws_s3_bucket" "state" {\n  bucket = "tt-practice-tf-state-prod-057336397237"\n}\n'
     other = 'resource "aws_s3_bucket" "assets" {\n  bucket = "tt-practice-prod-assets"\n}\n'
-    write_tree(tmp_path, stack("20_infra", "prod", main=bucket + other))
-    findings = check(tmp_path, "TG103")
-    assert [f.address for f in findings] == ["aws_s3_bucket.state"]
-    assert "state bucket" in findings[0].message
+    found = findings("TG103", tmp_path, stack("20_infra", "prod", main=bucket + other))
+    assert [f.address for f in found] == ["aws_s3_bucket.state"]
+    assert "state bucket" in found[0].message
 
 
 def test_names_through_variables_and_tfvars(tmp_path: Path) -> None:
@@ -127,8 +127,10 @@ resource "aws_dynamodb_table" "locks" {
             tmp_path / project,
             stack("10_core", "dev", main=main, terraform__tfvars=f'project = "{project}"\n'),
         )
-    assert check(tmp_path / "tt-practice", "TG103") == []
-    assert summary(check(tmp_path / "cache", "TG103")) == [("TG103", f"{CORE_DEV}/main.tf", 5, "10_core/dev")]
+    assert findings("TG103", tmp_path / "tt-practice") == []
+    assert summary(findings("TG103", tmp_path / "cache")) == [
+        ("TG103", f"{CORE_DEV}/main.tf", 5, "10_core/dev")
+    ]
 
 
 def test_module_resource_is_reported_per_stack_at_its_declaration(tmp_path: Path) -> None:
@@ -147,7 +149,8 @@ module "jobs" {
   name   = "tt-practice-dev-jobs-queue"
 }
 """
-    write_tree(
+    found = findings(
+        "TG103",
         tmp_path,
         {
             "practice/deploy/components/queue/main.tf": module,
@@ -155,19 +158,17 @@ module "jobs" {
             **stack("30_app", "dev", main=call),
         },
     )
-    findings = check(tmp_path, "TG103")
-    assert summary(findings) == [("TG103", "practice/deploy/components/queue/main.tf", 5, "30_app/dev")]
-    assert findings[0].address == "module.jobs.aws_sqs_queue.this"
-    assert [(r.location.file, r.location.line) for r in findings[0].related] == [(f"{APP_DEV}/main.tf", 1)]
+    assert summary(found) == [("TG103", "practice/deploy/components/queue/main.tf", 5, "30_app/dev")]
+    assert found[0].address == "module.jobs.aws_sqs_queue.this"
+    assert [(r.location.file, r.location.line) for r in found[0].related] == [(f"{APP_DEV}/main.tf", 1)]
 
 
 def test_count_instances_give_one_finding(tmp_path: Path) -> None:
     main = QUEUE.replace("name =", "count = 3\n  name =").replace(
         '"tt-practice-dev-jobs-queue"', '"tt-practice-dev-jobs-${count.index}-queue"'
     )
-    write_tree(tmp_path, stack("30_app", "dev", main=main))
-    findings = check(tmp_path, "TG103")
-    assert [f.address for f in findings] == ["aws_sqs_queue.jobs[0]"]
+    found = findings("TG103", tmp_path, stack("30_app", "dev", main=main))
+    assert [f.address for f in found] == ["aws_sqs_queue.jobs[0]"]
 
 
 UNKNOWN_TABLE = 'variable "table" {\n  type = string\n}\n' + LOCK_TABLE.replace(
@@ -176,34 +177,24 @@ UNKNOWN_TABLE = 'variable "table" {\n  type = string\n}\n' + LOCK_TABLE.replace(
 
 
 def test_unknown_table_name_in_core_is_unverifiable(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("10_core", "dev", main=UNKNOWN_TABLE))
-    findings = [f for f in check(tmp_path, "TG001") if f.message.startswith("TG103")]
-    assert summary(findings) == [("TG001", f"{CORE_DEV}/main.tf", 6, "10_core/dev")]  # name = var.table
-    assert "var.table" in findings[0].message
-    assert check(tmp_path, "TG103") == []
+    found = findings("TG103", tmp_path, stack("10_core", "dev", main=UNKNOWN_TABLE), tg001="only")
+    assert summary(found) == [("TG001", f"{CORE_DEV}/main.tf", 6, "10_core/dev")]  # name = var.table
+    assert "var.table" in found[0].message
+    assert findings("TG103", tmp_path) == []
 
 
 def test_unknown_table_name_in_infra_uses_the_map(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", main=UNKNOWN_TABLE))
-    assert [f for f in check(tmp_path) if f.rule == "TG103" or f.message.startswith("TG103")] == []
+    assert findings("TG103", tmp_path, stack("20_infra", "dev", main=UNKNOWN_TABLE), tg001="with") == []
 
 
 def test_placement_parameter_is_read_from_the_policy(tmp_path: Path) -> None:
     policy = "extends: runbook\nrules:\n  TG103:\n    placement:\n      aws_sqs_queue: 30_app\n"
-    write_tree(tmp_path, {".ttgate.yml": policy, **stack("30_app", "dev", main=QUEUE)})
-    assert check(tmp_path, "TG103") == []
-
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+    assert findings("TG103", tmp_path, {".ttgate.yml": policy, **stack("30_app", "dev", main=QUEUE)}) == []
 
 
 def test_examples_have_everything_in_its_layer() -> None:
     for example in ("passing", "failing"):
-        findings = check(EXAMPLES / example)
-        assert [f for f in findings if f.rule == "TG103" or f.message.startswith("TG103")] == [], example
-
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+        assert findings("TG103", EXAMPLES / example, tg001="with") == [], example
 
 
 @pytest.mark.parametrize(
@@ -217,4 +208,4 @@ def test_tg103_a_lambda_function_in_the_infra_plan(
     tmp_path: Path, label: str, expected: list[tuple[str, str, str, str]]
 ) -> None:
     plan = plans.Plan(environment="dev").resource("aws_lambda_function.order_processor", plans.function())
-    assert plans.found(plans.check(tmp_path, {label: plan}), "TG103") == expected
+    assert by_address(findings("TG103", tmp_path, plans={label: plan})) == expected

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
+from tests.helpers import by_address, findings, stack, summary, write_tree
 
 INFRA = "practice/deploy/20_infra/environments/dev"
 APP = "practice/deploy/30_app/environments/dev"
@@ -30,30 +30,26 @@ resource "aws_lambda_event_source_mapping" "worker" {{
 """
 
 
-def findings(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary([f for f in check(root) if f.rule in ("TG201", "TG001")])
-
-
-def one_stack(tmp_path: Path, main: str, **extra: str) -> list[tuple[str, str, int, str]]:
-    write_tree(tmp_path, stack("30_app", "dev", main, **extra))
-    return findings(tmp_path)
-
-
 FAIL_AT_LINE_3 = [("TG201", f"{APP}/main.tf", 3, "30_app/dev")]
 
 
 def test_enough_visibility_passes(tmp_path: Path) -> None:
-    assert one_stack(tmp_path, consumer("  visibility_timeout_seconds = 360\n", "  timeout = 60\n")) == []
+    assert (
+        summary(
+            findings(
+                "TG201",
+                tmp_path,
+                stack("30_app", "dev", consumer("  visibility_timeout_seconds = 360\n", "  timeout = 60\n")),
+                tg001="with",
+            )
+        )
+        == []
+    )
 
 
 def test_too_short_visibility_is_reported_on_the_attribute(tmp_path: Path) -> None:
-    result = check(
-        write_tree(
-            tmp_path,
-            stack("30_app", "dev", consumer("  visibility_timeout_seconds = 359\n", "  timeout = 60\n")),
-        ),
-        "TG201",
-    )
+    main = consumer("  visibility_timeout_seconds = 359\n", "  timeout = 60\n")
+    result = findings("TG201", tmp_path, stack("30_app", "dev", main))
     assert summary(result) == FAIL_AT_LINE_3
     assert "360 s" in result[0].message
     assert result[0].address == "aws_sqs_queue.main"
@@ -61,39 +57,79 @@ def test_too_short_visibility_is_reported_on_the_attribute(tmp_path: Path) -> No
 
 def test_defaults_lambda_3s_and_sqs_30s(tmp_path: Path) -> None:
     # 30 s (SQS default) >= 6 × 3 s (Lambda default): fine.
-    assert one_stack(tmp_path / "a", consumer()) == []
+    assert summary(findings("TG201", tmp_path / "a", stack("30_app", "dev", consumer()), tg001="with")) == []
     # 30 s < 6 × 6 s: reported on the queue's block, since the attribute is unset.
-    assert one_stack(tmp_path / "b", consumer(function="  timeout = 6\n")) == [
-        ("TG201", f"{APP}/main.tf", 1, "30_app/dev")
-    ]
+    assert summary(
+        findings(
+            "TG201",
+            tmp_path / "b",
+            stack("30_app", "dev", consumer(function="  timeout = 6\n")),
+            tg001="with",
+        )
+    ) == [("TG201", f"{APP}/main.tf", 1, "30_app/dev")]
     # 10 s < 6 × 3 s (default timeout).
-    assert one_stack(tmp_path / "c", consumer("  visibility_timeout_seconds = 10\n")) == FAIL_AT_LINE_3
+    assert (
+        summary(
+            findings(
+                "TG201",
+                tmp_path / "c",
+                stack("30_app", "dev", consumer("  visibility_timeout_seconds = 10\n")),
+                tg001="with",
+            )
+        )
+        == FAIL_AT_LINE_3
+    )
 
 
 def test_batching_window_is_counted(tmp_path: Path) -> None:
     window = "  maximum_batching_window_in_seconds = 5\n"
     assert (
-        one_stack(tmp_path / "a", consumer("  visibility_timeout_seconds = 64\n", "  timeout = 10\n", window))
+        summary(
+            findings(
+                "TG201",
+                tmp_path / "a",
+                stack(
+                    "30_app",
+                    "dev",
+                    consumer("  visibility_timeout_seconds = 64\n", "  timeout = 10\n", window),
+                ),
+                tg001="with",
+            )
+        )
         == FAIL_AT_LINE_3
     )
     assert (
-        one_stack(tmp_path / "b", consumer("  visibility_timeout_seconds = 65\n", "  timeout = 10\n", window))
+        summary(
+            findings(
+                "TG201",
+                tmp_path / "b",
+                stack(
+                    "30_app",
+                    "dev",
+                    consumer("  visibility_timeout_seconds = 65\n", "  timeout = 10\n", window),
+                ),
+                tg001="with",
+            )
+        )
         == []
     )
 
 
 def test_multiplier_from_policy_override(tmp_path: Path) -> None:
     main = consumer("  visibility_timeout_seconds = 50\n", "  timeout = 10\n")
-    assert one_stack(tmp_path / "six", main) == FAIL_AT_LINE_3
+    assert (
+        summary(findings("TG201", tmp_path / "six", stack("30_app", "dev", main), tg001="with"))
+        == FAIL_AT_LINE_3
+    )
     write_tree(tmp_path / "five", {".ttgate.yml": "rules:\n  TG201:\n    multiplier: 5\n"})
-    assert one_stack(tmp_path / "five", main) == []
+    assert summary(findings("TG201", tmp_path / "five", stack("30_app", "dev", main), tg001="with")) == []
 
 
 def test_non_sqs_event_source_is_ignored(tmp_path: Path) -> None:
     main = consumer("  visibility_timeout_seconds = 1\n", "  timeout = 60\n").replace(
         "aws_sqs_queue.main.arn", '"arn:aws:kinesis:ap-southeast-1:123456789012:stream/clicks"'
     )
-    assert one_stack(tmp_path, main) == []
+    assert summary(findings("TG201", tmp_path, stack("30_app", "dev", main), tg001="with")) == []
 
 
 def test_function_by_name_string_or_arn(tmp_path: Path) -> None:
@@ -106,17 +142,31 @@ def test_function_by_name_string_or_arn(tmp_path: Path) -> None:
     by_reference_name = base.replace(
         "aws_lambda_function.worker.arn", "aws_lambda_function.worker.function_name"
     )
-    assert one_stack(tmp_path / "ref", base) == FAIL_AT_LINE_3
-    assert one_stack(tmp_path / "name", by_name) == FAIL_AT_LINE_3
-    assert one_stack(tmp_path / "arn", by_arn) == FAIL_AT_LINE_3
-    assert one_stack(tmp_path / "refname", by_reference_name) == FAIL_AT_LINE_3
+    assert (
+        summary(findings("TG201", tmp_path / "ref", stack("30_app", "dev", base), tg001="with"))
+        == FAIL_AT_LINE_3
+    )
+    assert (
+        summary(findings("TG201", tmp_path / "name", stack("30_app", "dev", by_name), tg001="with"))
+        == FAIL_AT_LINE_3
+    )
+    assert (
+        summary(findings("TG201", tmp_path / "arn", stack("30_app", "dev", by_arn), tg001="with"))
+        == FAIL_AT_LINE_3
+    )
+    assert (
+        summary(
+            findings("TG201", tmp_path / "refname", stack("30_app", "dev", by_reference_name), tg001="with")
+        )
+        == FAIL_AT_LINE_3
+    )
 
 
 def test_queue_by_literal_arn(tmp_path: Path) -> None:
     main = consumer("  visibility_timeout_seconds = 100\n", "  timeout = 60\n").replace(
         "aws_sqs_queue.main.arn", '"arn:aws:sqs:ap-southeast-1:123456789012:tt-practice-dev-main-queue"'
     )
-    assert one_stack(tmp_path, main) == FAIL_AT_LINE_3
+    assert summary(findings("TG201", tmp_path, stack("30_app", "dev", main), tg001="with")) == FAIL_AT_LINE_3
 
 
 def test_values_through_variables_tfvars_and_locals(tmp_path: Path) -> None:
@@ -131,18 +181,31 @@ locals {
 }
 """ + consumer("  visibility_timeout_seconds = local.visibility\n", "  timeout = var.timeout\n")
     # 60 >= 6 × 10.
-    assert one_stack(tmp_path / "ok", main) == []
+    assert summary(findings("TG201", tmp_path / "ok", stack("30_app", "dev", main), tg001="with")) == []
     # terraform.tfvars raises the timeout to 11: 60 < 66.
-    assert one_stack(tmp_path / "bad", main, terraform__tfvars="timeout = 11\n") == [
-        ("TG201", f"{APP}/main.tf", 12, "30_app/dev")
-    ]
+    assert summary(
+        findings(
+            "TG201",
+            tmp_path / "bad",
+            stack("30_app", "dev", main, terraform__tfvars="timeout = 11\n"),
+            tg001="with",
+        )
+    ) == [("TG201", f"{APP}/main.tf", 12, "30_app/dev")]
     # An auto.tfvars string converted by type = number: 2 × 40 >= 66.
     assert (
-        one_stack(
-            tmp_path / "fixed",
-            main,
-            terraform__tfvars="timeout = 11\n",
-            z__auto__tfvars='visibility = "40"\n',
+        summary(
+            findings(
+                "TG201",
+                tmp_path / "fixed",
+                stack(
+                    "30_app",
+                    "dev",
+                    main,
+                    terraform__tfvars="timeout = 11\n",
+                    z__auto__tfvars='visibility = "40"\n',
+                ),
+                tg001="with",
+            )
         )
         == []
     )
@@ -152,8 +215,7 @@ def test_unknown_timeout_is_unverifiable_not_a_finding(tmp_path: Path) -> None:
     main = 'variable "timeout" {}\n' + consumer(
         "  visibility_timeout_seconds = 30\n", "  timeout = var.timeout\n"
     )
-    write_tree(tmp_path, stack("30_app", "dev", main))
-    result = [f for f in check(tmp_path) if f.rule in ("TG201", "TG001")]
+    result = findings("TG201", tmp_path, stack("30_app", "dev", main), tg001="with")
     assert summary(result) == [("TG001", f"{APP}/main.tf", 10, "30_app/dev")]
     assert "function's timeout" in result[0].message
     assert "var.timeout" in result[0].message
@@ -163,9 +225,7 @@ def test_unknown_function_is_unverifiable(tmp_path: Path) -> None:
     main = 'variable "fn" {}\n' + consumer("  visibility_timeout_seconds = 30\n").replace(
         "aws_lambda_function.worker.arn", "var.fn"
     )
-    result = [
-        f for f in check(write_tree(tmp_path, stack("30_app", "dev", main))) if f.rule in ("TG201", "TG001")
-    ]
+    result = findings("TG201", write_tree(tmp_path, stack("30_app", "dev", main)), tg001="with")
     assert summary(result) == [("TG001", f"{APP}/main.tf", 14, "30_app/dev")]
     assert "the function that consumes the queue" in result[0].message
 
@@ -190,8 +250,7 @@ resource "aws_lambda_event_source_mapping" "m" {
   function_name    = aws_lambda_function.fn[1].function_name
 }
 """
-    write_tree(tmp_path, stack("30_app", "dev", main))
-    result = check(tmp_path, "TG201")
+    result = findings("TG201", tmp_path, stack("30_app", "dev", main))
     assert summary(result) == [("TG201", f"{APP}/main.tf", 4, "30_app/dev")]
     assert result[0].address == 'aws_sqs_queue.q["b"]'
 
@@ -282,9 +341,9 @@ module "messaging" {{
 
 
 def test_cross_stack_queue_in_infra_module_consumer_in_app(tmp_path: Path) -> None:
-    assert findings(cross_stack(tmp_path / "ok", "360")) == []
+    assert summary(findings("TG201", cross_stack(tmp_path / "ok", "360"), tg001="with")) == []
     bad = cross_stack(tmp_path / "bad", "360", app_tfvars="timeout = 61\n")
-    result = check(bad, "TG201")
+    result = findings("TG201", bad)
     assert summary(result) == [("TG201", "practice/deploy/20_infra/modules/queue/main.tf", 6, "20_infra/dev")]
     assert result[0].address == "module.messaging.module.queue.aws_sqs_queue.main"
     assert "366 s" in result[0].message
@@ -292,13 +351,9 @@ def test_cross_stack_queue_in_infra_module_consumer_in_app(tmp_path: Path) -> No
 
 def test_cross_stack_unknown_visibility_is_unverifiable(tmp_path: Path) -> None:
     root = cross_stack(tmp_path, "var.nothing")
-    write_tree(root, {f"{INFRA}/variables.tf": 'variable "nothing" {}\n'})
-    result = [f for f in check(root) if f.rule in ("TG201", "TG001")]
+    result = findings("TG201", root, {f"{INFRA}/variables.tf": 'variable "nothing" {}\n'}, tg001="with")
     assert summary(result) == [("TG001", "practice/deploy/20_infra/modules/queue/main.tf", 6, "20_infra/dev")]
     assert "visibility timeout" in result[0].message
-
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
 
 
 @pytest.mark.parametrize("visibility, fails", [(30, True), (60, False)])
@@ -310,15 +365,17 @@ def test_tg201_cross_plan_consumer_joined_by_the_arn_from_remote_state(
         plans.queue(plans.QUEUE, visibility_timeout_seconds=visibility),
         action="no-op",
     )
-    findings = plans.check(
+    found = findings(
+        "TG201",
         tmp_path,
-        {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+        plans={"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+        tg001="with",
     )
-    assert plans.found(findings, "TG201", "TG001") == (
+    assert by_address(found) == (
         [("TG201", "aws_sqs_queue.orders", "20_infra/dev", "error")] if fails else []
     )
     if fails:
-        [finding] = [f for f in findings if f.rule == "TG201"]
+        [finding] = [f for f in found if f.rule == "TG201"]
         assert f"{plans.FUNCTION} (30_app/dev)" in finding.message
 
 
@@ -345,10 +402,8 @@ def test_tg201_same_plan_new_queue_linked_through_the_configuration(
             },
         )
     )
-    findings = plans.check(tmp_path, {"30_app/dev": plan})
-    assert plans.found(findings, "TG201", "TG001") == (
-        [("TG201", "aws_sqs_queue.jobs", "30_app/dev", "error")] if fails else []
-    )
+    found = findings("TG201", tmp_path, plans={"30_app/dev": plan}, tg001="with")
+    assert by_address(found) == ([("TG201", "aws_sqs_queue.jobs", "30_app/dev", "error")] if fails else [])
 
 
 @pytest.mark.parametrize("visibility, fails", [(30, True), (60, False)])
@@ -370,8 +425,8 @@ def test_tg201_module_addresses_in_both_plans(tmp_path: Path, visibility: int, f
             action="no-op",
         )
     )
-    findings = plans.check(tmp_path, {"20_infra/dev": infra, "30_app/dev": app})
-    assert plans.found(findings, "TG201", "TG001") == (
+    found = findings("TG201", tmp_path, plans={"20_infra/dev": infra, "30_app/dev": app}, tg001="with")
+    assert by_address(found) == (
         [("TG201", "module.orders_queue.aws_sqs_queue.main", "20_infra/dev", "error")] if fails else []
     )
 
@@ -381,13 +436,13 @@ def test_tg201_count_indexed_queue(tmp_path: Path, visibility: int, fails: bool)
     infra = plans.Plan(environment="dev").resource(
         "aws_sqs_queue.q[0]", plans.queue(plans.QUEUE, visibility_timeout_seconds=visibility), action="no-op"
     )
-    findings = plans.check(
+    found = findings(
+        "TG201",
         tmp_path,
-        {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+        plans={"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+        tg001="with",
     )
-    assert plans.found(findings, "TG201", "TG001") == (
-        [("TG201", "aws_sqs_queue.q[0]", "20_infra/dev", "error")] if fails else []
-    )
+    assert by_address(found) == ([("TG201", "aws_sqs_queue.q[0]", "20_infra/dev", "error")] if fails else [])
 
 
 @pytest.mark.parametrize("known", [False, True], ids=["visibility unknown", "visibility known"])
@@ -415,11 +470,13 @@ def test_tg201_visibility_unknown_until_apply_is_tg001(tmp_path: Path, known: bo
             },
         )
     )
-    findings = plans.check(
+    found = findings(
+        "TG201",
         tmp_path,
-        {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+        plans={"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
+        tg001="with",
     )
-    assert plans.found(findings, "TG201", "TG001") == (
+    assert by_address(found) == (
         [("TG201", "aws_sqs_queue.orders", "20_infra/dev", "error")]
         if known
         else [("TG001", "aws_sqs_queue.orders", "20_infra/dev", "notice")]

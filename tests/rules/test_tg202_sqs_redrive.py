@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
+from tests.helpers import by_address, expected_on_examples, findings, on_examples, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
 
-REPO = Path(__file__).resolve().parents[2]
 INFRA = "practice/deploy/20_infra/environments/dev"
 APP = "practice/deploy/30_app/environments/dev"
 
@@ -75,11 +73,11 @@ REDRIVE_3 = """  redrive_policy = jsonencode({
 
 
 def tg202(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary(check(root, "TG202"))
+    return summary(findings("TG202", root))
 
 
 def unverifiable(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary([f for f in check(root, "TG001") if f.message.startswith("TG202 ")])
+    return summary(findings("TG202", root, tg001="only"))
 
 
 def test_redrive_to_a_dlq_with_three_receives_passes(tmp_path: Path) -> None:
@@ -89,10 +87,9 @@ def test_redrive_to_a_dlq_with_three_receives_passes(tmp_path: Path) -> None:
 
 
 def test_consumed_queue_without_redrive_policy_is_an_error_on_the_queue(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", main=queue() + CONSUMER))
-    findings = check(tmp_path, "TG202")
-    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", 1, "20_infra/dev")]
-    finding = findings[0]
+    found = findings("TG202", tmp_path, stack("20_infra", "dev", main=queue() + CONSUMER))
+    assert summary(found) == [("TG202", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+    finding = found[0]
     assert finding.severity is Severity.ERROR
     assert finding.address == "aws_sqs_queue.main"
     assert "tt-practice-dev-main-queue" in finding.message
@@ -107,10 +104,9 @@ def test_queue_nobody_consumes_needs_no_redrive(tmp_path: Path) -> None:
 
 def test_every_redrive_policy_has_the_runbooks_count_consumed_or_not(tmp_path: Path) -> None:
     redrive = REDRIVE_3.replace("maxReceiveCount     = 3", "maxReceiveCount     = 10")
-    write_tree(tmp_path, stack("20_infra", "dev", main=queue(redrive) + DLQ))
-    findings = check(tmp_path, "TG202")
-    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", 5, "20_infra/dev")]
-    assert findings[0].severity is Severity.WARNING
+    found = findings("TG202", tmp_path, stack("20_infra", "dev", main=queue(redrive) + DLQ))
+    assert summary(found) == [("TG202", f"{INFRA}/main.tf", 5, "20_infra/dev")]
+    assert found[0].severity is Severity.WARNING
 
 
 def test_an_unknown_count_on_a_queue_nobody_consumes_is_left_alone(tmp_path: Path) -> None:
@@ -134,11 +130,13 @@ DLQ_ARN = "${aws_sqs_queue.dlq.arn}"
     ids=["heredoc", "string"],
 )
 def test_a_redrive_policy_written_as_json_text_is_read(tmp_path: Path, redrive: str) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", main=queue(redrive) + DLQ + CONSUMER))
-    assert [(f.rule, f.severity) for f in check(tmp_path, "TG202")] == [("TG202", Severity.WARNING)]
+    assert [
+        (f.rule, f.severity)
+        for f in findings("TG202", tmp_path, stack("20_infra", "dev", main=queue(redrive) + DLQ + CONSUMER))
+    ] == [("TG202", Severity.WARNING)]
     assert unverifiable(tmp_path) == []
     # the DLQ behind the text is known: it needs its alarm
-    assert [f.address for f in check(tmp_path, "TG204")] == ["aws_sqs_queue.dlq"]
+    assert [f.address for f in findings("TG204", tmp_path)] == ["aws_sqs_queue.dlq"]
 
 
 def test_a_stream_consumer_is_not_an_sqs_consumer(tmp_path: Path) -> None:
@@ -155,13 +153,17 @@ resource "aws_lambda_event_source_mapping" "stream" {
   starting_position = "LATEST"
 }
 """
-    write_tree(tmp_path, stack("30_app", "dev", main=stream))
-    assert [f for f in check(tmp_path, "TG001") if f.message.startswith(("TG201", "TG202"))] == []
+    assert [
+        f
+        for f in findings("TG001", tmp_path, stack("30_app", "dev", main=stream))
+        if f.message.startswith(("TG201", "TG202"))
+    ] == []
 
 
 def test_other_max_receive_count_from_tfvars_is_a_warning_on_the_redrive_policy_line(tmp_path: Path) -> None:
     redrive = REDRIVE_3.replace("maxReceiveCount     = 3", "maxReceiveCount     = var.max_receive_count")
-    write_tree(
+    found = findings(
+        "TG202",
         tmp_path,
         stack(
             "20_infra",
@@ -171,21 +173,19 @@ def test_other_max_receive_count_from_tfvars_is_a_warning_on_the_redrive_policy_
             terraform__tfvars="max_receive_count = 10\n",
         ),
     )
-    findings = check(tmp_path, "TG202")
-    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", 5, "20_infra/dev")]
-    assert findings[0].severity is Severity.WARNING
-    assert "maxReceiveCount = 10" in findings[0].message
-    assert "Set maxReceiveCount = 3" in findings[0].fix
-    assert any("terraform.tfvars" in related.location.file for related in findings[0].related)
+    assert summary(found) == [("TG202", f"{INFRA}/main.tf", 5, "20_infra/dev")]
+    assert found[0].severity is Severity.WARNING
+    assert "maxReceiveCount = 10" in found[0].message
+    assert "Set maxReceiveCount = 3" in found[0].fix
+    assert any("terraform.tfvars" in related.location.file for related in found[0].related)
 
 
 def test_missing_max_receive_count_is_an_error(tmp_path: Path) -> None:
     redrive = "  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn })"
-    write_tree(tmp_path, stack("20_infra", "dev", main=queue(redrive) + DLQ + CONSUMER))
-    findings = check(tmp_path, "TG202")
-    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", 5, "20_infra/dev")]
-    assert findings[0].severity is Severity.ERROR
-    assert "no maxReceiveCount" in findings[0].message
+    found = findings("TG202", tmp_path, stack("20_infra", "dev", main=queue(redrive) + DLQ + CONSUMER))
+    assert summary(found) == [("TG202", f"{INFRA}/main.tf", 5, "20_infra/dev")]
+    assert found[0].severity is Severity.ERROR
+    assert "no maxReceiveCount" in found[0].message
 
 
 def test_target_that_is_not_a_queue_is_an_error(tmp_path: Path) -> None:
@@ -193,10 +193,9 @@ def test_target_that_is_not_a_queue_is_an_error(tmp_path: Path) -> None:
         "  redrive_policy = jsonencode({ deadLetterTargetArn = "
         '"arn:aws:sns:ap-southeast-1:123456789012:t", maxReceiveCount = 3 })'
     )
-    write_tree(tmp_path, stack("20_infra", "dev", main=queue(redrive) + CONSUMER))
-    findings = check(tmp_path, "TG202")
-    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", 5, "20_infra/dev")]
-    assert "not an SQS queue ARN" in findings[0].message
+    found = findings("TG202", tmp_path, stack("20_infra", "dev", main=queue(redrive) + CONSUMER))
+    assert summary(found) == [("TG202", f"{INFRA}/main.tf", 5, "20_infra/dev")]
+    assert "not an SQS queue ARN" in found[0].message
 
 
 def test_literal_arn_of_a_queue_outside_the_check_is_accepted(tmp_path: Path) -> None:
@@ -218,12 +217,11 @@ resource "aws_sqs_queue_redrive_policy" "main" {
   })
 }
 """
-    write_tree(tmp_path, stack("20_infra", "dev", main=queue() + DLQ + CONSUMER + separate))
-    findings = check(tmp_path, "TG202")
+    found = findings("TG202", tmp_path, stack("20_infra", "dev", main=queue() + DLQ + CONSUMER + separate))
     line = (queue() + DLQ + CONSUMER).lstrip("\n").count("\n") + 4
-    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", line, "20_infra/dev")]
-    assert findings[0].address == "aws_sqs_queue_redrive_policy.main"
-    assert findings[0].severity is Severity.WARNING
+    assert summary(found) == [("TG202", f"{INFRA}/main.tf", line, "20_infra/dev")]
+    assert found[0].address == "aws_sqs_queue_redrive_policy.main"
+    assert found[0].severity is Severity.WARNING
 
 
 def test_queue_in_a_local_module_reports_the_module_line_with_the_module_argument(tmp_path: Path) -> None:
@@ -263,16 +261,16 @@ resource "aws_lambda_event_source_mapping" "worker" {
   function_name    = aws_lambda_function.worker.function_name
 }
 """
-    write_tree(
+    found = findings(
+        "TG202",
         tmp_path,
         {**stack("20_infra", "dev", main=main), "practice/deploy/20_infra/modules/sqs/main.tf": module},
     )
-    findings = check(tmp_path, "TG202")
     module_file = "practice/deploy/20_infra/modules/sqs/main.tf"
-    assert summary(findings) == [("TG202", module_file, 11, "20_infra/dev")]
-    assert findings[0].address == "module.jobs.aws_sqs_queue.main"
-    assert "single transient failure" in findings[0].message
-    assert any(related.location.file == f"{INFRA}/main.tf" for related in findings[0].related)
+    assert summary(found) == [("TG202", module_file, 11, "20_infra/dev")]
+    assert found[0].address == "module.jobs.aws_sqs_queue.main"
+    assert "single transient failure" in found[0].message
+    assert any(related.location.file == f"{INFRA}/main.tf" for related in found[0].related)
 
 
 def test_each_counted_queue_is_checked(tmp_path: Path) -> None:
@@ -292,10 +290,9 @@ resource "aws_lambda_event_source_mapping" "shard" {
   function_name    = aws_lambda_function.worker.function_name
 }
 """
-    write_tree(tmp_path, stack("20_infra", "dev", main=main))
-    findings = check(tmp_path, "TG202")
-    assert sorted(f.address for f in findings) == ["aws_sqs_queue.shard[0]", "aws_sqs_queue.shard[1]"]
-    assert {(f.location.file, f.location.line) for f in findings if f.location} == {(f"{INFRA}/main.tf", 1)}
+    found = findings("TG202", tmp_path, stack("20_infra", "dev", main=main))
+    assert sorted(f.address for f in found) == ["aws_sqs_queue.shard[0]", "aws_sqs_queue.shard[1]"]
+    assert {(f.location.file, f.location.line) for f in found if f.location} == {(f"{INFRA}/main.tf", 1)}
 
 
 def test_unknown_max_receive_count_is_unverifiable(tmp_path: Path) -> None:
@@ -310,10 +307,10 @@ def test_unknown_max_receive_count_is_unverifiable(tmp_path: Path) -> None:
         ),
     )
     assert tg202(tmp_path) == []
-    findings = [f for f in check(tmp_path, "TG001") if f.message.startswith("TG202 ")]
-    assert summary(findings) == [("TG001", f"{INFRA}/main.tf", 5, "20_infra/dev")]
-    assert "maxReceiveCount" in findings[0].message
-    assert "var.max_receive_count" in findings[0].message
+    found = findings("TG202", tmp_path, tg001="only")
+    assert summary(found) == [("TG001", f"{INFRA}/main.tf", 5, "20_infra/dev")]
+    assert "maxReceiveCount" in found[0].message
+    assert "var.max_receive_count" in found[0].message
 
 
 def test_unknown_dead_letter_target_is_unverifiable(tmp_path: Path) -> None:
@@ -333,17 +330,17 @@ def test_unknown_dead_letter_target_is_unverifiable(tmp_path: Path) -> None:
 
 def test_cross_stack_consumer_through_remote_state(tmp_path: Path) -> None:
     output = 'output "main_queue_arn" {\n  value = aws_sqs_queue.main.arn\n}\n'
-    write_tree(
+    found = findings(
+        "TG202",
         tmp_path,
         {
             **stack("20_infra", "dev", main=queue(), outputs__tf=output),
             **stack("30_app", "dev", main=REMOTE_STATE),
         },
     )
-    findings = check(tmp_path, "TG202")
-    assert summary(findings) == [("TG202", f"{INFRA}/main.tf", 1, "20_infra/dev")]
-    assert "aws_lambda_event_source_mapping.worker in 30_app/dev" in findings[0].message
-    assert [related.location.file for related in findings[0].related] == [f"{APP}/main.tf"]
+    assert summary(found) == [("TG202", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+    assert "aws_lambda_event_source_mapping.worker in 30_app/dev" in found[0].message
+    assert [related.location.file for related in found[0].related] == [f"{APP}/main.tf"]
 
 
 def test_cross_stack_consumer_of_a_queue_with_redrive_passes(tmp_path: Path) -> None:
@@ -359,31 +356,9 @@ def test_cross_stack_consumer_of_a_queue_with_redrive_passes(tmp_path: Path) -> 
     assert unverifiable(tmp_path) == []
 
 
-def _expected(rule: str) -> set[tuple[str, str, int, str]]:
-    entries = yaml.safe_load((REPO / "tests/data/examples_expected.yml").read_text(encoding="utf-8"))
-    return {(e["rule"], e["file"], e["line"], e["stack"]) for e in entries if e["rule"] == rule}
-
-
-def _actual(root: Path, rule: str) -> set[tuple[str, str, int, str]]:
-    """Findings of ``rule``, and TG001 findings it raised, as (rule, file, line, stack directory)."""
-    return {
-        (
-            f.rule,
-            f.location.file if f.location else "",
-            f.location.line if f.location else 0,
-            f.stack.name if f.stack else "",
-        )
-        for f in check(root)
-        if f.rule == rule or (f.rule == "TG001" and f.message.startswith(rule + " "))
-    }
-
-
 def test_examples() -> None:
-    assert _actual(REPO / "examples/passing", "TG202") == set()
-    assert _actual(REPO / "examples/failing", "TG202") == _expected("TG202") == set()
-
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+    assert on_examples("TG202", "passing") == set()
+    assert on_examples("TG202", "failing") == expected_on_examples("TG202") == set()
 
 
 @pytest.mark.parametrize("has_redrive", [False, True], ids=["no redrive policy", "redrive policy"])
@@ -405,10 +380,13 @@ def test_tg202_consumed_queue_without_redrive_policy(tmp_path: Path, has_redrive
             action="no-op",
         )
     )
-    findings = plans.check(
-        tmp_path, {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE))}
+    found = findings(
+        "TG202",
+        tmp_path,
+        plans={"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE))},
+        tg001="with",
     )
-    assert plans.found(findings, "TG202", "TG001") == (
+    assert by_address(found) == (
         [] if has_redrive else [("TG202", "aws_sqs_queue.orders", "20_infra/dev", "error")]
     )
 
@@ -434,10 +412,13 @@ def test_tg202_max_receive_count(
             action="no-op",
         )
     )
-    findings = plans.check(
-        tmp_path, {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE))}
+    found = findings(
+        "TG202",
+        tmp_path,
+        plans={"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE))},
+        tg001="with",
     )
-    assert plans.found(findings, "TG202", "TG001") == expected
+    assert by_address(found) == expected
 
 
 @pytest.mark.parametrize("known", [False, True], ids=["redrive unknown", "redrive known"])
@@ -468,19 +449,21 @@ def test_tg202_redrive_policy_unknown_until_apply_still_finds_its_new_dlq(
             config={"redrive_policy": plans.ref("aws_sqs_queue.orders_dlq.arn")},
         )
     )
-    findings = plans.check(
-        tmp_path, {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE))}
-    )
+    by_label = {"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE))}
+    # every TG001, whichever rule raised it, then the findings of the three SQS rules
+    found = [
+        f for rule in ("TG001", "TG202", "TG203", "TG204") for f in findings(rule, tmp_path, plans=by_label)
+    ]
     dlq_findings = [
         ("TG203", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error"),
         ("TG204", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error"),
     ]
     if known:
-        assert plans.found(findings, "TG001", "TG202", "TG203", "TG204") == dlq_findings
+        assert by_address(found) == dlq_findings
     else:
-        assert plans.found(findings, "TG001", "TG202", "TG203", "TG204") == [
+        assert by_address(found) == [
             ("TG001", "aws_sqs_queue.orders", "20_infra/dev", "notice"),
             *dlq_findings,
         ]
-        [notice] = [f for f in findings if f.rule == "TG001"]
+        [notice] = [f for f in found if f.rule == "TG001"]
         assert notice.for_rule == "TG202"

@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
+from tests.helpers import by_address, expected_on_examples, findings, on_examples, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
 from ttgate.gate.policy import load_policy
 from ttgate.gate.rules import RULES
 
-REPO = Path(__file__).resolve().parents[2]
 INFRA = "practice/deploy/20_infra/environments/dev"
 
 
@@ -36,11 +34,11 @@ resource "aws_sqs_queue" "main" {{
 
 
 def tg203(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary(check(root, "TG203"))
+    return summary(findings("TG203", root))
 
 
 def unverifiable(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary([f for f in check(root, "TG001") if f.message.startswith("TG203 ")])
+    return summary(findings("TG203", root, tg001="only"))
 
 
 def test_fourteen_days_passes(tmp_path: Path) -> None:
@@ -50,25 +48,26 @@ def test_fourteen_days_passes(tmp_path: Path) -> None:
 
 
 def test_four_days_is_an_error_on_the_retention_line(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", main=queues("  message_retention_seconds = 345600\n")))
-    findings = check(tmp_path, "TG203")
-    assert summary(findings) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
-    assert findings[0].severity is Severity.ERROR
-    assert findings[0].address == "aws_sqs_queue.dlq"
-    assert "345600 s (4 days)" in findings[0].message
-    assert "1209600 s (14 days" in findings[0].message
-    assert "message_retention_seconds = 1209600" in findings[0].fix
+    found = findings(
+        "TG203", tmp_path, stack("20_infra", "dev", main=queues("  message_retention_seconds = 345600\n"))
+    )
+    assert summary(found) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
+    assert found[0].severity is Severity.ERROR
+    assert found[0].address == "aws_sqs_queue.dlq"
+    assert "345600 s (4 days)" in found[0].message
+    assert "1209600 s (14 days" in found[0].message
+    assert "message_retention_seconds = 1209600" in found[0].fix
 
 
 def test_unset_retention_is_the_sqs_default_and_reported_on_the_block(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", main=queues("")))
-    findings = check(tmp_path, "TG203")
-    assert summary(findings) == [("TG203", f"{INFRA}/main.tf", 1, "20_infra/dev")]
-    assert "345600 s (4 days, the SQS default: message_retention_seconds is unset)" in findings[0].message
+    found = findings("TG203", tmp_path, stack("20_infra", "dev", main=queues("")))
+    assert summary(found) == [("TG203", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+    assert "345600 s (4 days, the SQS default: message_retention_seconds is unset)" in found[0].message
 
 
 def test_retention_from_tfvars_is_followed(tmp_path: Path) -> None:
-    write_tree(
+    found = findings(
+        "TG203",
         tmp_path,
         stack(
             "20_infra",
@@ -78,10 +77,9 @@ def test_retention_from_tfvars_is_followed(tmp_path: Path) -> None:
             terraform__tfvars="dlq_retention = 604800\n",
         ),
     )
-    findings = check(tmp_path, "TG203")
-    assert summary(findings) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
-    assert "604800 s (7 days)" in findings[0].message
-    assert any(related.location.file == f"{INFRA}/terraform.tfvars" for related in findings[0].related)
+    assert summary(found) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
+    assert "604800 s (7 days)" in found[0].message
+    assert any(related.location.file == f"{INFRA}/terraform.tfvars" for related in found[0].related)
 
 
 def test_queue_named_like_a_dlq_is_checked_even_without_a_source(tmp_path: Path) -> None:
@@ -103,7 +101,8 @@ def _lower_requirement(root: Path) -> None:
 
 def test_dlq_shorter_than_its_standard_source_is_an_error(tmp_path: Path) -> None:
     _lower_requirement(tmp_path)
-    write_tree(
+    found = findings(
+        "TG203",
         tmp_path,
         stack(
             "20_infra",
@@ -111,11 +110,10 @@ def test_dlq_shorter_than_its_standard_source_is_an_error(tmp_path: Path) -> Non
             main=queues("  message_retention_seconds = 345600\n", "  message_retention_seconds = 1209600\n"),
         ),
     )
-    findings = check(tmp_path, "TG203")
-    assert summary(findings) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
-    assert "shorter than its source queue tt-practice-dev-main-queue" in findings[0].message
-    assert "original enqueue timestamp" in findings[0].message
-    assert "message_retention_seconds = 1209600" in findings[0].fix
+    assert summary(found) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
+    assert "shorter than its source queue tt-practice-dev-main-queue" in found[0].message
+    assert "original enqueue timestamp" in found[0].message
+    assert "message_retention_seconds = 1209600" in found[0].fix
 
 
 def test_dlq_as_long_as_its_source_passes(tmp_path: Path) -> None:
@@ -183,16 +181,16 @@ module "jobs" {
   dlq_retention = 172800
 }
 """
-    write_tree(
+    found = findings(
+        "TG203",
         tmp_path,
         {**stack("20_infra", "dev", main=main), "practice/deploy/20_infra/modules/sqs/main.tf": module},
     )
-    findings = check(tmp_path, "TG203")
-    assert summary(findings) == [("TG203", "practice/deploy/20_infra/modules/sqs/main.tf", 8, "20_infra/dev")]
-    assert findings[0].address == "module.jobs.aws_sqs_queue.dlq"
+    assert summary(found) == [("TG203", "practice/deploy/20_infra/modules/sqs/main.tf", 8, "20_infra/dev")]
+    assert found[0].address == "module.jobs.aws_sqs_queue.dlq"
     assert any(
         related.location.file == f"{INFRA}/main.tf" and related.location.line == 3
-        for related in findings[0].related
+        for related in found[0].related
     )
 
 
@@ -204,10 +202,9 @@ resource "aws_sqs_queue" "dlq" {
   message_retention_seconds = count.index == 0 ? 1209600 : 345600
 }
 """
-    write_tree(tmp_path, stack("20_infra", "dev", main=main))
-    findings = check(tmp_path, "TG203")
-    assert [f.address for f in findings] == ["aws_sqs_queue.dlq[1]"]
-    assert summary(findings) == [("TG203", f"{INFRA}/main.tf", 4, "20_infra/dev")]
+    found = findings("TG203", tmp_path, stack("20_infra", "dev", main=main))
+    assert [f.address for f in found] == ["aws_sqs_queue.dlq[1]"]
+    assert summary(found) == [("TG203", f"{INFRA}/main.tf", 4, "20_infra/dev")]
 
 
 def test_unknown_retention_is_unverifiable(tmp_path: Path) -> None:
@@ -221,9 +218,9 @@ def test_unknown_retention_is_unverifiable(tmp_path: Path) -> None:
         ),
     )
     assert tg203(tmp_path) == []
-    findings = [f for f in check(tmp_path, "TG001") if f.message.startswith("TG203 ")]
-    assert summary(findings) == [("TG001", f"{INFRA}/main.tf", 3, "20_infra/dev")]
-    assert "var.dlq_retention" in findings[0].message
+    found = findings("TG203", tmp_path, tg001="only")
+    assert summary(found) == [("TG001", f"{INFRA}/main.tf", 3, "20_infra/dev")]
+    assert "var.dlq_retention" in found[0].message
 
 
 def test_unknown_redrive_target_is_unverifiable(tmp_path: Path) -> None:
@@ -241,33 +238,11 @@ def test_unknown_redrive_target_is_unverifiable(tmp_path: Path) -> None:
     assert unverifiable(tmp_path) == [("TG001", f"{INFRA}/main.tf", 9, "20_infra/dev")]
 
 
-def _expected(rule: str) -> set[tuple[str, str, int, str]]:
-    entries = yaml.safe_load((REPO / "tests/data/examples_expected.yml").read_text(encoding="utf-8"))
-    return {(e["rule"], e["file"], e["line"], e["stack"]) for e in entries if e["rule"] == rule}
-
-
-def _actual(root: Path, rule: str) -> set[tuple[str, str, int, str]]:
-    """Findings of ``rule``, and TG001 findings it raised, as (rule, file, line, stack directory)."""
-    return {
-        (
-            f.rule,
-            f.location.file if f.location else "",
-            f.location.line if f.location else 0,
-            f.stack.name if f.stack else "",
-        )
-        for f in check(root)
-        if f.rule == rule or (f.rule == "TG001" and f.message.startswith(rule + " "))
-    }
-
-
 def test_examples() -> None:
-    assert _actual(REPO / "examples/passing", "TG203") == set()
-    expected = _expected("TG203")
+    assert on_examples("TG203", "passing") == set()
+    expected = expected_on_examples("TG203")
     assert len(expected) == 1  # the events DLQ in dev
-    assert _actual(REPO / "examples/failing", "TG203") == expected
-
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+    assert on_examples("TG203", "failing") == expected
 
 
 @pytest.mark.parametrize("retention, fails", [(345600, True), (1209600, False)])
@@ -285,8 +260,8 @@ def test_tg203_dlq_retention(tmp_path: Path, retention: int, fails: bool) -> Non
             action="no-op",
         )
     )
-    findings = plans.check(tmp_path, {"20_infra/dev": infra})
-    assert plans.found(findings, "TG203", "TG001") == (
+    found = findings("TG203", tmp_path, plans={"20_infra/dev": infra}, tg001="with")
+    assert by_address(found) == (
         [("TG203", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error")] if fails else []
     )
 
@@ -313,12 +288,18 @@ def test_tg203_dlq_shorter_than_its_source(tmp_path: Path, source_retention: int
             action="no-op",
         )
     )
-    findings = plans.check(tmp_path, {"20_infra/dev": infra}, policy=load_policy(RULES, explicit=policy_file))
-    assert plans.found(findings, "TG203", "TG001") == (
+    found = findings(
+        "TG203",
+        tmp_path,
+        plans={"20_infra/dev": infra},
+        policy=load_policy(RULES, explicit=policy_file),
+        tg001="with",
+    )
+    assert by_address(found) == (
         [("TG203", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error")] if fails else []
     )
     if fails:
-        [finding] = [f for f in findings if f.rule == "TG203"]
+        [finding] = [f for f in found if f.rule == "TG203"]
         assert f"shorter than its source queue {plans.QUEUE}" in finding.message
 
 
@@ -346,7 +327,7 @@ def test_tg203_new_dlq_in_a_module_reached_through_its_output(
             config={"redrive_policy": plans.ref("module.orders_dlq.arn")},
         )
     )
-    findings = plans.check(tmp_path, {"20_infra/dev": infra})
-    assert plans.found(findings, "TG203", "TG001") == (
+    found = findings("TG203", tmp_path, plans={"20_infra/dev": infra}, tg001="with")
+    assert by_address(found) == (
         [("TG203", "module.orders_dlq.aws_sqs_queue.this", "20_infra/dev", "error")] if fails else []
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
+from tests.helpers import Summary, by_address, findings, stack, summary
 
 from ttgate.gate.findings import Severity
 
@@ -54,62 +54,67 @@ resource "aws_cloudwatch_metric_alarm" "dlq" {{
 """
 
 
-def findings(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary([f for f in check(root) if f.rule in ("TG204", "TG001")])
-
-
-def infra(tmp_path: Path, main: str, **extra: str) -> list[tuple[str, str, int, str]]:
-    write_tree(tmp_path, stack("20_infra", "dev", main, **extra))
-    return findings(tmp_path)
-
-
 NO_ALARM = [("TG204", f"{INFRA}/main.tf", DLQ_LINE, "20_infra/dev")]
 
 
 def test_dlq_with_alarm_passes(tmp_path: Path) -> None:
-    assert infra(tmp_path, QUEUES + alarm()) == []
+    assert (
+        summary(findings("TG204", tmp_path, stack("20_infra", "dev", QUEUES + alarm()), tg001="with")) == []
+    )
 
 
 def test_dlq_without_alarm(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", QUEUES))
-    result = check(tmp_path, "TG204")
+    result = findings("TG204", tmp_path, stack("20_infra", "dev", QUEUES))
     assert summary(result) == NO_ALARM
     assert result[0].severity is Severity.ERROR
     assert "tt-practice-dev-main-queue" in result[0].message
     assert result[0].address == "aws_sqs_queue.dlq"
 
 
-def test_queue_name_written_in_every_way(tmp_path: Path) -> None:
-    assert infra(tmp_path / "literal", QUEUES + alarm('"tt-practice-dev-main-dlq"')) == []
-    assert infra(tmp_path / "local", QUEUES + alarm("local.dlq_name")) == []
-    assert infra(tmp_path / "template", QUEUES + alarm('"${aws_sqs_queue.dlq.name}"')) == []
-
-
-def test_alarm_on_another_queue_does_not_count(tmp_path: Path) -> None:
-    assert infra(tmp_path / "main", QUEUES + alarm("aws_sqs_queue.main.name")) == NO_ALARM
-    assert infra(tmp_path / "suffix", QUEUES + alarm('"${aws_sqs_queue.dlq.name}-copy"')) == NO_ALARM
-    assert infra(tmp_path / "literal", QUEUES + alarm('"tt-practice-dev-other-dlq"')) == NO_ALARM
+@pytest.mark.parametrize(
+    "queue_name, expected",
+    [
+        ('"tt-practice-dev-main-dlq"', []),
+        ("local.dlq_name", []),
+        ('"${aws_sqs_queue.dlq.name}"', []),
+        ("aws_sqs_queue.main.name", NO_ALARM),
+        ('"${aws_sqs_queue.dlq.name}-copy"', NO_ALARM),
+        ('"tt-practice-dev-other-dlq"', NO_ALARM),
+    ],
+    ids=["literal", "local", "template", "another queue", "suffix", "another literal"],
+)
+def test_the_alarm_counts_only_on_the_dlqs_name_however_written(
+    tmp_path: Path, queue_name: str, expected: list[Summary]
+) -> None:
+    tree = stack("20_infra", "dev", QUEUES + alarm(queue_name))
+    assert summary(findings("TG204", tmp_path, tree, tg001="with")) == expected
 
 
 def test_alarm_on_another_metric_does_not_count(tmp_path: Path) -> None:
     main = QUEUES + alarm().replace("ApproximateNumberOfMessagesVisible", "NumberOfMessagesSent")
-    assert infra(tmp_path, main) == NO_ALARM
+    assert summary(findings("TG204", tmp_path, stack("20_infra", "dev", main), tg001="with")) == NO_ALARM
 
 
 def test_queue_name_from_a_module_output(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        {
-            "practice/deploy/20_infra/modules/sqs/main.tf": QUEUES + 'output "dlq_name" {\n'
-            "  value = aws_sqs_queue.dlq.name\n}\n",
-            **stack(
-                "20_infra",
-                "dev",
-                'module "sqs" {\n  source = "../../modules/sqs"\n}\n' + alarm("module.sqs.dlq_name"),
-            ),
-        },
+    assert (
+        summary(
+            findings(
+                "TG204",
+                tmp_path,
+                {
+                    "practice/deploy/20_infra/modules/sqs/main.tf": QUEUES + 'output "dlq_name" {\n'
+                    "  value = aws_sqs_queue.dlq.name\n}\n",
+                    **stack(
+                        "20_infra",
+                        "dev",
+                        'module "sqs" {\n  source = "../../modules/sqs"\n}\n' + alarm("module.sqs.dlq_name"),
+                    ),
+                },
+                tg001="with",
+            )
+        )
+        == []
     )
-    assert findings(tmp_path) == []
 
 
 def test_alarm_inside_metric_query(tmp_path: Path) -> None:
@@ -136,33 +141,46 @@ resource "aws_cloudwatch_metric_alarm" "dlq" {
 }
 """
     )
-    assert infra(tmp_path, main) == []
+    assert summary(findings("TG204", tmp_path, stack("20_infra", "dev", main), tg001="with")) == []
 
 
 def test_alarm_behind_count(tmp_path: Path) -> None:
     behind = 'variable "alarms" {}\n' + QUEUES + alarm(extra="  count = var.alarms ? 1 : 0\n")
-    assert infra(tmp_path / "on", behind, terraform__tfvars="alarms = true\n") == []
-    assert infra(tmp_path / "off", behind, terraform__tfvars="alarms = false\n") == [
-        ("TG204", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")
-    ]
-    unknown = infra(tmp_path / "unknown", behind)
+    assert (
+        summary(
+            findings(
+                "TG204",
+                tmp_path / "on",
+                stack("20_infra", "dev", behind, terraform__tfvars="alarms = true\n"),
+                tg001="with",
+            )
+        )
+        == []
+    )
+    assert summary(
+        findings(
+            "TG204",
+            tmp_path / "off",
+            stack("20_infra", "dev", behind, terraform__tfvars="alarms = false\n"),
+            tg001="with",
+        )
+    ) == [("TG204", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")]
+    unknown = summary(findings("TG204", tmp_path / "unknown", stack("20_infra", "dev", behind), tg001="with"))
     assert unknown == [("TG001", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")]
-    message = check(tmp_path / "unknown", "TG001")[0].message
+    message = findings("TG001", tmp_path / "unknown")[0].message
     assert "aws_cloudwatch_metric_alarm.dlq" in message
     assert "var.alarms" in message
 
 
 def test_mis_tuned_alarm_is_a_warning_on_the_alarm(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", QUEUES + alarm(threshold=5)))
-    result = check(tmp_path, "TG204")
+    result = findings("TG204", tmp_path, stack("20_infra", "dev", QUEUES + alarm(threshold=5)))
     assert summary(result) == [("TG204", f"{INFRA}/main.tf", 17, "20_infra/dev")]
     assert result[0].severity is Severity.WARNING
     assert "threshold = 1" in result[0].fix
 
 
 def test_misnamed_alarm_is_a_warning(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", QUEUES + alarm(name='"dlq-alarm"')))
-    result = check(tmp_path, "TG204")
+    result = findings("TG204", tmp_path, stack("20_infra", "dev", QUEUES + alarm(name='"dlq-alarm"')))
     assert summary(result) == [("TG204", f"{INFRA}/main.tf", 17, "20_infra/dev")]
     assert result[0].severity is Severity.WARNING
     assert "tt-practice-dev-main-dlq-messages-alarm" in result[0].message
@@ -186,41 +204,37 @@ resource "aws_sqs_queue_redrive_policy" "orders" {
   })
 }
 """
-    assert infra(tmp_path / "bad", main) == [("TG204", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+    assert summary(findings("TG204", tmp_path / "bad", stack("20_infra", "dev", main), tg001="with")) == [
+        ("TG204", f"{INFRA}/main.tf", 1, "20_infra/dev")
+    ]
     good = main + alarm("aws_sqs_queue.failed.name", name='"tt-practice-dev-orders-failed-messages-alarm"')
-    assert infra(tmp_path / "good", good) == []
+    assert summary(findings("TG204", tmp_path / "good", stack("20_infra", "dev", good), tg001="with")) == []
 
 
 def test_queue_named_dlq_without_source(tmp_path: Path) -> None:
     main = 'resource "aws_sqs_queue" "spare" {\n  name = "tt-practice-dev-spare-dlq"\n}\n'
-    assert infra(tmp_path, main) == [("TG204", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+    assert summary(findings("TG204", tmp_path, stack("20_infra", "dev", main), tg001="with")) == [
+        ("TG204", f"{INFRA}/main.tf", 1, "20_infra/dev")
+    ]
 
 
-def test_alarm_in_another_stack_of_the_same_env_counts(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        {**stack("20_infra", "dev", QUEUES), **stack("30_app", "dev", alarm('"tt-practice-dev-main-dlq"'))},
-    )
-    assert findings(tmp_path) == []
-
-
-def test_alarm_in_another_env_does_not_count(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path,
-        {
-            **stack("20_infra", "dev", QUEUES),
-            **stack("20_infra", "prod", alarm('"tt-practice-dev-main-dlq"')),
-        },
-    )
-    assert findings(tmp_path) == NO_ALARM
+@pytest.mark.parametrize(
+    "alarm_stack, expected",
+    [(("30_app", "dev"), []), (("20_infra", "prod"), NO_ALARM)],
+    ids=["another stack of the same env counts", "another env does not count"],
+)
+def test_alarm_in_another_stack(
+    tmp_path: Path, alarm_stack: tuple[str, str], expected: list[Summary]
+) -> None:
+    tree = {**stack("20_infra", "dev", QUEUES), **stack(*alarm_stack, alarm('"tt-practice-dev-main-dlq"'))}
+    assert summary(findings("TG204", tmp_path, tree, tg001="with")) == expected
 
 
 def test_unknown_dlq_name_in_alarm_is_unverifiable(tmp_path: Path) -> None:
     main = 'variable "watched" {}\n' + QUEUES + alarm("var.watched")
-    assert infra(tmp_path, main) == [("TG001", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")]
-
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+    assert summary(findings("TG204", tmp_path, stack("20_infra", "dev", main), tg001="with")) == [
+        ("TG001", f"{INFRA}/main.tf", DLQ_LINE + 2, "20_infra/dev")
+    ]
 
 
 def infra_with_dlq() -> plans.Plan:
@@ -256,12 +270,12 @@ def test_tg204_alarm_on_the_dlqs_queue_name(
         plans.alarm(plans.DLQ, dimensions={"QueueName": queue_name}),
         action="no-op",
     )
-    assert plans.found(plans.check(tmp_path, {"20_infra/dev": infra}), "TG204", "TG001") == expected
+    assert by_address(findings("TG204", tmp_path, plans={"20_infra/dev": infra}, tg001="with")) == expected
 
 
 def test_tg204_dlq_without_any_alarm(tmp_path: Path) -> None:
     assert (
-        plans.found(plans.check(tmp_path, {"20_infra/dev": infra_with_dlq()}), "TG204", "TG001")
+        by_address(findings("TG204", tmp_path, plans={"20_infra/dev": infra_with_dlq()}, tg001="with"))
         == NO_ALARM_IN_PLAN
     )
 
@@ -273,8 +287,8 @@ def test_tg204_alarm_in_another_plan_of_the_same_environment(
     alarms = plans.Plan(environment=label.split("/")[1]).resource(
         "aws_cloudwatch_metric_alarm.orders_dlq", plans.alarm(plans.DLQ), action="no-op"
     )
-    findings = plans.check(tmp_path, {"20_infra/dev": infra_with_dlq(), label: alarms})
-    assert plans.found(findings, "TG204", "TG001") == expected
+    found = findings("TG204", tmp_path, plans={"20_infra/dev": infra_with_dlq(), label: alarms}, tg001="with")
+    assert by_address(found) == expected
 
 
 @pytest.mark.parametrize("action, expected", [("delete", NO_ALARM_IN_PLAN), ("no-op", [])])
@@ -284,4 +298,4 @@ def test_tg204_an_alarm_being_deleted_does_not_watch_the_dlq(
     infra = infra_with_dlq().resource(
         "aws_cloudwatch_metric_alarm.orders_dlq", plans.alarm(plans.DLQ), action=action
     )
-    assert plans.found(plans.check(tmp_path, {"20_infra/dev": infra}), "TG204", "TG001") == expected
+    assert by_address(findings("TG204", tmp_path, plans={"20_infra/dev": infra}, tg001="with")) == expected

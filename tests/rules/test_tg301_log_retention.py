@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
+from tests.helpers import by_address, findings, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
 
@@ -20,42 +20,39 @@ def log_group(retention: str | None, extra: str = "") -> str:
     )
 
 
-def run(tmp_path: Path, main: str, **extra: str) -> list:  # type: ignore[type-arg]
-    write_tree(tmp_path, stack("30_app", "dev", main, **extra))
-    return [f for f in check(tmp_path) if f.rule in ("TG301", "TG001")]
-
-
 def test_fourteen_days_passes(tmp_path: Path) -> None:
-    assert run(tmp_path, log_group("14")) == []
+    assert findings("TG301", tmp_path, stack("30_app", "dev", log_group("14")), tg001="with") == []
 
 
 def test_value_cloudwatch_rejects_is_an_error(tmp_path: Path) -> None:
-    (finding,) = run(tmp_path, log_group("10"))
+    (finding,) = findings("TG301", tmp_path, stack("30_app", "dev", log_group("10")), tg001="with")
     assert summary([finding]) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]
     assert finding.severity is Severity.ERROR
     assert "CloudWatch rejects" in finding.message
 
 
 def test_value_accepted_by_cloudwatch_but_not_the_policy(tmp_path: Path) -> None:
-    (finding,) = run(tmp_path, log_group("2192"))
+    (finding,) = findings("TG301", tmp_path, stack("30_app", "dev", log_group("2192")), tg001="with")
     assert summary([finding]) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]
     assert finding.severity is Severity.ERROR
     assert "policy does not allow" in finding.message
 
 
 def test_unset_or_zero_never_expires_warning(tmp_path: Path) -> None:
-    (unset,) = run(tmp_path / "unset", log_group(None))
+    (unset,) = findings("TG301", tmp_path / "unset", stack("30_app", "dev", log_group(None)), tg001="with")
     assert summary([unset]) == [("TG301", f"{APP}/main.tf", 1, "30_app/dev")]
     assert unset.severity is Severity.WARNING
-    (zero,) = run(tmp_path / "zero", log_group("0"))
+    (zero,) = findings("TG301", tmp_path / "zero", stack("30_app", "dev", log_group("0")), tg001="with")
     assert summary([zero]) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]
     assert zero.severity is Severity.WARNING
 
 
 def test_policy_override_of_allowed_days(tmp_path: Path) -> None:
     write_tree(tmp_path, {".ttgate.yml": "rules:\n  TG301:\n    allowed_days: [14, 2192]\n"})
-    assert run(tmp_path, log_group("2192")) == []
-    assert summary(run(tmp_path, log_group("30"))) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]
+    assert findings("TG301", tmp_path, stack("30_app", "dev", log_group("2192")), tg001="with") == []
+    assert summary(findings("TG301", tmp_path, stack("30_app", "dev", log_group("30")), tg001="with")) == [
+        ("TG301", f"{APP}/main.tf", 3, "30_app/dev")
+    ]
 
 
 def test_value_through_variable_tfvars_and_module(tmp_path: Path) -> None:
@@ -71,7 +68,9 @@ def test_value_through_variable_tfvars_and_module(tmp_path: Path) -> None:
         'module "api" {\n  source = "../../../components/lambda"\n  days = var.api_days\n}\n'
         'module "worker" {\n  source = "../../../components/lambda"\n}\n'
     )
-    result = run(tmp_path, main, terraform__tfvars="api_days = 10\n")
+    result = findings(
+        "TG301", tmp_path, stack("30_app", "dev", main, terraform__tfvars="api_days = 10\n"), tg001="with"
+    )
     assert summary(result) == [("TG301", "practice/deploy/components/lambda/main.tf", 7, "30_app/dev")]
     assert result[0].address == "module.api.aws_cloudwatch_log_group.this"
 
@@ -88,31 +87,48 @@ resource "aws_cloudwatch_log_group" "job" {
   retention_in_days = each.value
 }
 """
-    result = run(tmp_path, main)
+    result = findings("TG301", tmp_path, stack("30_app", "dev", main), tg001="with")
     assert summary(result) == [("TG301", f"{APP}/main.tf", 8, "30_app/dev")]
     assert result[0].address == 'aws_cloudwatch_log_group.job["b"]'
 
 
 def test_conditional_on_environment(tmp_path: Path) -> None:
     main = 'variable "env" {}\n' + log_group('var.env == "prod" ? 365 : 10')
-    assert summary(run(tmp_path / "dev", main, terraform__tfvars='env = "dev"\n')) == [
-        ("TG301", f"{APP}/main.tf", 4, "30_app/dev")
-    ]
-    assert run(tmp_path / "prod", main, terraform__tfvars='env = "prod"\n') == []
+    assert summary(
+        findings(
+            "TG301",
+            tmp_path / "dev",
+            stack("30_app", "dev", main, terraform__tfvars='env = "dev"\n'),
+            tg001="with",
+        )
+    ) == [("TG301", f"{APP}/main.tf", 4, "30_app/dev")]
+    assert (
+        findings(
+            "TG301",
+            tmp_path / "prod",
+            stack("30_app", "dev", main, terraform__tfvars='env = "prod"\n'),
+            tg001="with",
+        )
+        == []
+    )
 
 
 def test_unknown_retention_is_unverifiable(tmp_path: Path) -> None:
-    result = run(tmp_path, 'variable "days" {}\n' + log_group("var.days"))
+    result = findings(
+        "TG301",
+        tmp_path,
+        stack("30_app", "dev", 'variable "days" {}\n' + log_group("var.days")),
+        tg001="with",
+    )
     assert summary(result) == [("TG001", f"{APP}/main.tf", 4, "30_app/dev")]
     assert "retention_in_days" in result[0].message
     assert "var.days" in result[0].message
 
 
 def test_not_a_number_is_an_error(tmp_path: Path) -> None:
-    assert summary(run(tmp_path, log_group('"two weeks"'))) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]
-
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+    assert summary(
+        findings("TG301", tmp_path, stack("30_app", "dev", log_group('"two weeks"')), tg001="with")
+    ) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]
 
 
 @pytest.mark.parametrize(
@@ -128,7 +144,7 @@ def test_tg301_retention_of_a_new_log_group(
     tmp_path: Path, retention: int | None, expected: list[tuple[str, str, str, str]]
 ) -> None:
     plan = plans.Plan(environment="dev").resource(plans.LOG_GROUP_ADDRESS, plans.planned_log_group(retention))
-    assert plans.found(plans.check(tmp_path, {"30_app/dev": plan}), "TG301", "TG001") == expected
+    assert by_address(findings("TG301", tmp_path, plans={"30_app/dev": plan}, tg001="with")) == expected
 
 
 @pytest.mark.parametrize(
@@ -141,7 +157,7 @@ def test_tg301_a_log_group_being_deleted_is_not_checked(
     plan = plans.Plan(environment="dev").resource(
         plans.LOG_GROUP_ADDRESS, plans.planned_log_group(2192), action=action
     )  # CloudWatch: yes; policy: no
-    assert plans.found(plans.check(tmp_path, {"30_app/dev": plan}), "TG301", "TG001") == expected
+    assert by_address(findings("TG301", tmp_path, plans={"30_app/dev": plan}, tg001="with")) == expected
 
 
 @pytest.mark.parametrize(
@@ -157,4 +173,4 @@ def test_tg301_an_update_is_checked_on_its_new_value(
         action="update",
         before={"retention_in_days": before},
     )
-    assert plans.found(plans.check(tmp_path, {"30_app/dev": plan}), "TG301", "TG001") == expected
+    assert by_address(findings("TG301", tmp_path, plans={"30_app/dev": plan}, tg001="with")) == expected

@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
+from tests.helpers import by_address, expected_on_examples, findings, on_examples, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
 
-REPO = Path(__file__).resolve().parents[2]
 APP = "practice/deploy/30_app/environments/dev"
 
 FUNCTION = """
@@ -32,11 +30,11 @@ resource "aws_cloudwatch_log_group" "worker" {{
 
 
 def tg302(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary(check(root, "TG302"))
+    return summary(findings("TG302", root))
 
 
 def unverifiable(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary([f for f in check(root, "TG001") if f.message.startswith("TG302 ")])
+    return summary(findings("TG302", root, tg001="only"))
 
 
 def test_function_with_its_log_group_passes(tmp_path: Path) -> None:
@@ -53,10 +51,9 @@ def test_log_group_named_from_the_function_passes(tmp_path: Path) -> None:
 
 
 def test_function_without_log_group_is_a_warning_on_the_function(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", main=FUNCTION))
-    findings = check(tmp_path, "TG302")
-    assert summary(findings) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
-    finding = findings[0]
+    found = findings("TG302", tmp_path, stack("30_app", "dev", main=FUNCTION))
+    assert summary(found) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+    finding = found[0]
     assert finding.severity is Severity.WARNING
     assert finding.address == "aws_lambda_function.worker"
     assert '"/aws/lambda/tt-practice-dev-worker"' in finding.message
@@ -80,10 +77,9 @@ def test_logging_config_names_the_group_to_look_for(tmp_path: Path) -> None:
     )
     write_tree(tmp_path / "ok", stack("30_app", "dev", main=function + log_group('"/custom/worker"')))
     assert tg302(tmp_path / "ok") == []
-    write_tree(tmp_path / "missing", stack("30_app", "dev", main=function + log_group()))
-    findings = check(tmp_path / "missing", "TG302")
-    assert summary(findings) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
-    assert 'its logging_config names "/custom/worker"' in findings[0].message
+    found = findings("TG302", tmp_path / "missing", stack("30_app", "dev", main=function + log_group()))
+    assert summary(found) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+    assert 'its logging_config names "/custom/worker"' in found[0].message
 
 
 def test_logging_config_referencing_the_managed_group_passes(tmp_path: Path) -> None:
@@ -127,7 +123,8 @@ resource "aws_cloudwatch_log_group" "worker" {
         ),
     )
     assert tg302(tmp_path / "ok") == []
-    write_tree(
+    found = findings(
+        "TG302",
         tmp_path / "drift",
         stack(
             "30_app",
@@ -137,9 +134,8 @@ resource "aws_cloudwatch_log_group" "worker" {
             terraform__tfvars='project = "tt-practice"\nenvironment = "qa"\n',
         ),
     )
-    findings = check(tmp_path / "drift", "TG302")
-    assert summary(findings) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
-    assert "/aws/lambda/tt-practice-qa-worker" in findings[0].message
+    assert summary(found) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+    assert "/aws/lambda/tt-practice-qa-worker" in found[0].message
 
 
 COMPONENT = """
@@ -180,14 +176,14 @@ module "cron" {
   create_log_group = false
 }
 """
-    write_tree(
+    found = findings(
+        "TG302",
         tmp_path,
         {**stack("30_app", "dev", main=main), "practice/deploy/components/lambda/main.tf": COMPONENT},
     )
-    findings = check(tmp_path, "TG302")
-    assert summary(findings) == [("TG302", "practice/deploy/components/lambda/main.tf", 19, "30_app/dev")]
-    assert findings[0].address == "module.cron.aws_lambda_function.this"
-    assert "tt-practice-dev-cron" in findings[0].message
+    assert summary(found) == [("TG302", "practice/deploy/components/lambda/main.tf", 19, "30_app/dev")]
+    assert found[0].address == "module.cron.aws_lambda_function.this"
+    assert "tt-practice-dev-cron" in found[0].message
 
 
 def test_counted_functions_each_need_their_group(tmp_path: Path) -> None:
@@ -202,18 +198,18 @@ resource "aws_cloudwatch_log_group" "shard" {
   name  = "/aws/lambda/${aws_lambda_function.shard[count.index].function_name}"
 }
 """
-    write_tree(tmp_path, stack("30_app", "dev", main=main))
-    findings = check(tmp_path, "TG302")
-    assert [f.address for f in findings] == ["aws_lambda_function.shard[1]"]
-    assert summary(findings) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+    found = findings("TG302", tmp_path, stack("30_app", "dev", main=main))
+    assert [f.address for f in found] == ["aws_lambda_function.shard[1]"]
+    assert summary(found) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
 
 
 def test_a_function_with_an_unknown_name_and_no_log_group_at_all_is_a_warning(tmp_path: Path) -> None:
     main = 'resource "aws_lambda_function" "worker" {\n  function_name = var.name\n}\n'
-    write_tree(tmp_path, stack("30_app", "dev", main=main, variables__tf='variable "name" {}\n'))
-    findings = check(tmp_path, "TG302")
-    assert summary(findings) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
-    assert "/aws/lambda/<function_name>" in findings[0].message
+    found = findings(
+        "TG302", tmp_path, stack("30_app", "dev", main=main, variables__tf='variable "name" {}\n')
+    )
+    assert summary(found) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+    assert "/aws/lambda/<function_name>" in found[0].message
     assert unverifiable(tmp_path) == []
 
 
@@ -278,8 +274,9 @@ def test_a_group_that_may_be_the_unknown_functions_is_unverifiable(
         }}
     """
     variables = 'variable "name" {}\nvariable "group" {}\n'
-    write_tree(tmp_path, stack("30_app", "dev", main=main, variables__tf=variables))
-    assert len(check(tmp_path, "TG302")) == (1 if decided else 0)
+    assert len(findings("TG302", tmp_path, stack("30_app", "dev", main=main, variables__tf=variables))) == (
+        1 if decided else 0
+    )
     assert len(unverifiable(tmp_path)) == (0 if decided else 1)
 
 
@@ -301,18 +298,16 @@ def test_log_group_in_another_stack_of_the_same_env_counts(tmp_path: Path) -> No
 
 
 def test_log_group_in_another_env_does_not_count(tmp_path: Path) -> None:
-    write_tree(
+    found = findings(
+        "TG302",
         tmp_path,
         {
             **stack("20_infra", "dev", main=INFRA_GROUP),
             **stack("30_app", "prod", main=FUNCTION.replace("-dev-", "-prod-")),
         },
     )
-    findings = check(tmp_path, "TG302")
-    assert summary(findings) == [
-        ("TG302", "practice/deploy/30_app/environments/prod/main.tf", 1, "30_app/prod")
-    ]
-    assert "any stack of prod" in findings[0].message
+    assert summary(found) == [("TG302", "practice/deploy/30_app/environments/prod/main.tf", 1, "30_app/prod")]
+    assert "any stack of prod" in found[0].message
 
 
 REMOTE_STATE = """
@@ -350,33 +345,11 @@ def test_logging_config_through_remote_state_to_a_group_in_20_infra(tmp_path: Pa
     assert unverifiable(tmp_path / "prod") == [("TG001", f"{APP}/main.tf", 12, "30_app/dev")]
 
 
-def _expected(rule: str) -> set[tuple[str, str, int, str]]:
-    entries = yaml.safe_load((REPO / "tests/data/examples_expected.yml").read_text(encoding="utf-8"))
-    return {(e["rule"], e["file"], e["line"], e["stack"]) for e in entries if e["rule"] == rule}
-
-
-def _actual(root: Path, rule: str) -> set[tuple[str, str, int, str]]:
-    """Findings of ``rule``, and TG001 findings it raised, as (rule, file, line, stack directory)."""
-    return {
-        (
-            f.rule,
-            f.location.file if f.location else "",
-            f.location.line if f.location else 0,
-            f.stack.name if f.stack else "",
-        )
-        for f in check(root)
-        if f.rule == rule or (f.rule == "TG001" and f.message.startswith(rule + " "))
-    }
-
-
 def test_examples() -> None:
-    assert _actual(REPO / "examples/passing", "TG302") == set()
-    expected = _expected("TG302")
+    assert on_examples("TG302", "passing") == set()
+    expected = expected_on_examples("TG302")
     assert len(expected) == 1  # event-processor in dev
-    assert _actual(REPO / "examples/failing", "TG302") == expected
-
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+    assert on_examples("TG302", "failing") == expected
 
 
 @pytest.mark.parametrize(
@@ -397,4 +370,4 @@ def test_tg302_function_and_its_log_group(
     )
     if group_action is not None:
         plan.resource(plans.LOG_GROUP_ADDRESS, plans.planned_log_group(14), action=group_action)
-    assert plans.found(plans.check(tmp_path, {"30_app/dev": plan}), "TG302", "TG001") == expected
+    assert by_address(findings("TG302", tmp_path, plans={"30_app/dev": plan}, tg001="with")) == expected

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
+from tests.helpers import EXAMPLES, by_address, findings, stack, summary, write_tree
 
 from ttgate.gate.findings import Severity
 
-REPO = Path(__file__).resolve().parents[2]
 APP = "practice/deploy/30_app/environments/dev"
 INFRA = "practice/deploy/20_infra/environments/dev"
 
@@ -47,7 +46,7 @@ resource "aws_sqs_queue" "orders" {
 
 
 def tg401(root: Path) -> list[tuple[str, str, int, str]]:
-    return summary(check(root, "TG401"))
+    return summary(findings("TG401", root))
 
 
 def one(name: str, resource: str = "aws_lambda_function", attribute: str = "function_name") -> str:
@@ -60,44 +59,41 @@ def test_runbook_names_pass(tmp_path: Path) -> None:
 
 
 def test_lambda_name_with_underscore_is_a_warning_on_the_name_line(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", main=one("tt-practice-dev-api_server")))
-    findings = check(tmp_path, "TG401")
-    assert summary(findings) == [("TG401", f"{APP}/main.tf", 2, "30_app/dev")]
-    assert findings[0].severity is Severity.WARNING
-    assert "tt-practice-dev-<name>" in findings[0].message
-    assert 'Rename it to "tt-practice-dev-api-server"' in findings[0].fix
+    found = findings("TG401", tmp_path, stack("30_app", "dev", main=one("tt-practice-dev-api_server")))
+    assert summary(found) == [("TG401", f"{APP}/main.tf", 2, "30_app/dev")]
+    assert found[0].severity is Severity.WARNING
+    assert "tt-practice-dev-<name>" in found[0].message
+    assert 'Rename it to "tt-practice-dev-api-server"' in found[0].fix
 
 
 def test_lambda_name_without_project_and_env(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", main=one("worker")))
-    findings = check(tmp_path, "TG401")
-    assert summary(findings) == [("TG401", f"{APP}/main.tf", 2, "30_app/dev")]
-    assert '"tt-practice-dev-worker"' in findings[0].fix
+    found = findings("TG401", tmp_path, stack("30_app", "dev", main=one("worker")))
+    assert summary(found) == [("TG401", f"{APP}/main.tf", 2, "30_app/dev")]
+    assert '"tt-practice-dev-worker"' in found[0].fix
 
 
 def test_name_of_another_environment_is_called_out(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", main=one("tt-practice-prod-worker")))
-    findings = check(tmp_path, "TG401")
-    assert summary(findings) == [("TG401", f"{APP}/main.tf", 2, "30_app/dev")]
-    assert "names environment prod" in findings[0].message
-    assert '"tt-practice-dev-worker"' in findings[0].fix
+    found = findings("TG401", tmp_path, stack("30_app", "dev", main=one("tt-practice-prod-worker")))
+    assert summary(found) == [("TG401", f"{APP}/main.tf", 2, "30_app/dev")]
+    assert "names environment prod" in found[0].message
+    assert '"tt-practice-dev-worker"' in found[0].fix
 
 
 def test_queue_needs_the_queue_suffix(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", main=one("tt-practice-dev-jobs", "aws_sqs_queue", "name")))
-    findings = check(tmp_path, "TG401")
-    assert summary(findings) == [("TG401", f"{INFRA}/main.tf", 2, "20_infra/dev")]
-    assert "tt-practice-dev-<name>-queue" in findings[0].message
-    assert '"tt-practice-dev-jobs-queue"' in findings[0].fix
+    found = findings(
+        "TG401", tmp_path, stack("20_infra", "dev", main=one("tt-practice-dev-jobs", "aws_sqs_queue", "name"))
+    )
+    assert summary(found) == [("TG401", f"{INFRA}/main.tf", 2, "20_infra/dev")]
+    assert "tt-practice-dev-<name>-queue" in found[0].message
+    assert '"tt-practice-dev-jobs-queue"' in found[0].fix
 
 
 def test_redrive_target_must_be_named_as_a_dlq(tmp_path: Path) -> None:
     main = GOOD.replace('"tt-practice-dev-main-dlq"', '"tt-practice-dev-main-failed-queue"')
-    write_tree(tmp_path, stack("20_infra", "dev", main=main))
-    findings = check(tmp_path, "TG401")
-    assert summary(findings) == [("TG401", f"{INFRA}/main.tf", 14, "20_infra/dev")]
-    assert "Dead-letter queue" in findings[0].message
-    assert '"tt-practice-dev-main-failed-dlq"' in findings[0].fix
+    found = findings("TG401", tmp_path, stack("20_infra", "dev", main=main))
+    assert summary(found) == [("TG401", f"{INFRA}/main.tf", 14, "20_infra/dev")]
+    assert "Dead-letter queue" in found[0].message
+    assert '"tt-practice-dev-main-failed-dlq"' in found[0].fix
 
 
 def test_fifo_suffix_is_allowed_only_after_the_pattern(tmp_path: Path) -> None:
@@ -105,26 +101,23 @@ def test_fifo_suffix_is_allowed_only_after_the_pattern(tmp_path: Path) -> None:
     write_tree(tmp_path / "ok", stack("20_infra", "dev", main=good))
     assert tg401(tmp_path / "ok") == []
     bad = one("tt-practice-dev-a.fifo", "aws_sqs_queue", "name")
-    write_tree(tmp_path / "bad", stack("20_infra", "dev", main=bad))
-    findings = check(tmp_path / "bad", "TG401")
-    assert summary(findings) == [("TG401", f"{INFRA}/main.tf", 2, "20_infra/dev")]
-    assert '"tt-practice-dev-a-queue.fifo"' in findings[0].fix
+    found = findings("TG401", tmp_path / "bad", stack("20_infra", "dev", main=bad))
+    assert summary(found) == [("TG401", f"{INFRA}/main.tf", 2, "20_infra/dev")]
+    assert '"tt-practice-dev-a-queue.fifo"' in found[0].fix
 
 
 def test_unnamed_queue_is_reported_on_its_block(tmp_path: Path) -> None:
     main = 'resource "aws_sqs_queue" "x" {\n  name_prefix = "jobs"\n}\n'
-    write_tree(tmp_path, stack("20_infra", "dev", main=main))
-    findings = check(tmp_path, "TG401")
-    assert summary(findings) == [("TG401", f"{INFRA}/main.tf", 1, "20_infra/dev")]
-    assert "sets no name" in findings[0].message
+    found = findings("TG401", tmp_path, stack("20_infra", "dev", main=main))
+    assert summary(found) == [("TG401", f"{INFRA}/main.tf", 1, "20_infra/dev")]
+    assert "sets no name" in found[0].message
 
 
 def test_lambda_log_group_must_name_a_function_that_follows_the_pattern(tmp_path: Path) -> None:
     main = one("/aws/lambda/worker", "aws_cloudwatch_log_group", "name")
-    write_tree(tmp_path, stack("30_app", "dev", main=main))
-    findings = check(tmp_path, "TG401")
-    assert summary(findings) == [("TG401", f"{APP}/main.tf", 2, "30_app/dev")]
-    assert '"/aws/lambda/tt-practice-dev-worker"' in findings[0].fix
+    found = findings("TG401", tmp_path, stack("30_app", "dev", main=main))
+    assert summary(found) == [("TG401", f"{APP}/main.tf", 2, "30_app/dev")]
+    assert '"/aws/lambda/tt-practice-dev-worker"' in found[0].fix
 
 
 def test_alarm_names_are_left_to_tg204(tmp_path: Path) -> None:
@@ -150,7 +143,8 @@ def test_names_from_tfvars_and_the_stack_env(tmp_path: Path) -> None:
         ),
     )
     assert tg401(tmp_path / "ok") == []
-    write_tree(
+    found = findings(
+        "TG401",
         tmp_path / "bad",
         stack(
             "30_app",
@@ -160,10 +154,9 @@ def test_names_from_tfvars_and_the_stack_env(tmp_path: Path) -> None:
             terraform__tfvars='project = "tt-practice"\nenvironment = "live"\n',
         ),
     )
-    findings = check(tmp_path / "bad", "TG401")
     prod = "practice/deploy/30_app/environments/prod/main.tf"
-    assert summary(findings) == [("TG401", prod, 2, "30_app/prod")]
-    assert any(r.location.file.endswith("terraform.tfvars") for r in findings[0].related)
+    assert summary(found) == [("TG401", prod, 2, "30_app/prod")]
+    assert any(r.location.file.endswith("terraform.tfvars") for r in found[0].related)
 
 
 def test_queue_in_a_local_module_named_from_the_module_argument(tmp_path: Path) -> None:
@@ -187,14 +180,14 @@ module "bad" {
   name   = "Jobs_Main"
 }
 """
-    write_tree(
+    found = findings(
+        "TG401",
         tmp_path,
         {**stack("20_infra", "dev", main=main), "practice/deploy/20_infra/modules/sqs/main.tf": module},
     )
-    findings = check(tmp_path, "TG401")
-    assert summary(findings) == [("TG401", "practice/deploy/20_infra/modules/sqs/main.tf", 6, "20_infra/dev")]
-    assert findings[0].address == "module.bad.aws_sqs_queue.main"
-    assert '"tt-practice-dev-jobs-main-queue"' in findings[0].fix
+    assert summary(found) == [("TG401", "practice/deploy/20_infra/modules/sqs/main.tf", 6, "20_infra/dev")]
+    assert found[0].address == "module.bad.aws_sqs_queue.main"
+    assert '"tt-practice-dev-jobs-main-queue"' in found[0].fix
 
 
 def test_counted_resources_are_each_checked(tmp_path: Path) -> None:
@@ -204,18 +197,17 @@ resource "aws_lambda_function" "shard" {
   function_name = count.index == 2 ? "tt-practice-dev-Shard2" : "tt-practice-dev-shard${count.index}"
 }
 """
-    write_tree(tmp_path, stack("30_app", "dev", main=main))
-    findings = check(tmp_path, "TG401")
-    assert [f.address for f in findings] == ["aws_lambda_function.shard[2]"]
-    assert summary(findings) == [("TG401", f"{APP}/main.tf", 3, "30_app/dev")]
+    found = findings("TG401", tmp_path, stack("30_app", "dev", main=main))
+    assert [f.address for f in found] == ["aws_lambda_function.shard[2]"]
+    assert summary(found) == [("TG401", f"{APP}/main.tf", 3, "30_app/dev")]
 
 
 def test_unknown_name_is_unverifiable(tmp_path: Path) -> None:
     main = 'resource "aws_sqs_queue" "x" {\n  name = "${var.prefix}-queue"\n}\n'
     write_tree(tmp_path, stack("20_infra", "dev", main=main, variables__tf='variable "prefix" {}\n'))
     assert tg401(tmp_path) == []
-    findings = [f for f in check(tmp_path, "TG001") if f.message.startswith("TG401 ")]
-    assert summary(findings) == [("TG001", f"{INFRA}/main.tf", 2, "20_infra/dev")]
+    found = findings("TG401", tmp_path, tg001="only")
+    assert summary(found) == [("TG001", f"{INFRA}/main.tf", 2, "20_infra/dev")]
 
 
 def test_stack_without_environment_is_skipped(tmp_path: Path) -> None:
@@ -226,11 +218,12 @@ def test_stack_without_environment_is_skipped(tmp_path: Path) -> None:
     }
     write_tree(tmp_path, sandbox)
     assert tg401(tmp_path) == []
-    assert [f for f in check(tmp_path, "TG001") if f.message.startswith("TG401 ")] == []
+    assert findings("TG401", tmp_path, tg001="only") == []
 
 
 def test_project_comes_from_the_policy(tmp_path: Path) -> None:
-    write_tree(
+    found = findings(
+        "TG401",
         tmp_path,
         {
             ".ttgate.yml": "project: acme\n",
@@ -239,22 +232,13 @@ def test_project_comes_from_the_policy(tmp_path: Path) -> None:
             ),
         },
     )
-    findings = check(tmp_path, "TG401")
-    assert summary(findings) == [("TG401", f"{APP}/main.tf", 2, "30_app/dev")]
-    assert "acme-dev-<name>" in findings[0].message
+    assert summary(found) == [("TG401", f"{APP}/main.tf", 2, "30_app/dev")]
+    assert "acme-dev-<name>" in found[0].message
 
 
 def test_examples_have_no_naming_findings() -> None:
     for example in ("passing", "failing"):
-        findings = [
-            f
-            for f in check(REPO / "examples" / example)
-            if f.rule == "TG401" or (f.rule == "TG001" and f.message.startswith("TG401 "))
-        ]
-        assert summary(findings) == [], example
-
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+        assert summary(findings("TG401", EXAMPLES / example, tg001="with")) == [], example
 
 
 @pytest.mark.parametrize(
@@ -272,10 +256,8 @@ def test_tg401_names_in_plans(
     tmp_path: Path, label: str, address: str, attribute: str, name: str, fails: bool
 ) -> None:
     plan = plans.Plan(environment="dev").resource(address, {attribute: name}, config={attribute: name})
-    findings = plans.check(tmp_path, {label: plan})
-    assert plans.found(findings, "TG401", "TG001") == (
-        [("TG401", address, label, "warning")] if fails else []
-    )
+    found = findings("TG401", tmp_path, plans={label: plan}, tg001="with")
+    assert by_address(found) == ([("TG401", address, label, "warning")] if fails else [])
 
 
 @pytest.mark.parametrize("name, fails", [("orders-dead-letters", True), (plans.DLQ, False)])
@@ -291,10 +273,10 @@ def test_tg401_a_redrive_target_is_named_as_a_dlq(tmp_path: Path, name: str, fai
             action="no-op",
         )
     )
-    findings = plans.check(tmp_path, {"20_infra/dev": infra})
-    assert plans.found(findings, "TG401", "TG001") == (
+    found = findings("TG401", tmp_path, plans={"20_infra/dev": infra}, tg001="with")
+    assert by_address(found) == (
         [("TG401", "aws_sqs_queue.orders_dlq", "20_infra/dev", "warning")] if fails else []
     )
     if fails:
-        [finding] = [f for f in findings if f.rule == "TG401"]
+        [finding] = [f for f in found if f.rule == "TG401"]
         assert finding.message.startswith('Dead-letter queue name "orders-dead-letters"')

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
+from tests.helpers import EXAMPLES, by_address, findings, stack, summary, write_tree
 
 CORE_DEV = "practice/deploy/10_core/environments/dev"
 APP_DEV = "practice/deploy/30_app/environments/dev"
@@ -32,34 +32,30 @@ resource "aws_s3_bucket_versioning" "state" {{
 
 
 def test_enabled_versioning_resource_passes(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("10_core", "dev", main=BUCKET + versioning("Enabled")))
-    assert check(tmp_path, "TG501") == []
+    assert findings("TG501", tmp_path, stack("10_core", "dev", main=BUCKET + versioning("Enabled"))) == []
 
 
 def test_versioning_by_bucket_name_passes(tmp_path: Path) -> None:
     main = BUCKET + versioning("Enabled", bucket='"tt-practice-tf-state-dev-057336397237"')
-    write_tree(tmp_path, stack("10_core", "dev", main=main))
-    assert check(tmp_path, "TG501") == []
+    assert findings("TG501", tmp_path, stack("10_core", "dev", main=main)) == []
 
 
 def test_missing_versioning_is_an_error_on_the_bucket(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("10_core", "dev", main=BUCKET))
-    findings = check(tmp_path, "TG501")
-    assert summary(findings) == [("TG501", f"{CORE_DEV}/main.tf", 1, "10_core/dev")]
-    assert findings[0].severity.label == "error"
-    assert "tt-practice-tf-state-dev-057336397237" in findings[0].message
-    assert "State Versioning" in findings[0].message
-    assert "aws_s3_bucket_versioning" in findings[0].fix
+    found = findings("TG501", tmp_path, stack("10_core", "dev", main=BUCKET))
+    assert summary(found) == [("TG501", f"{CORE_DEV}/main.tf", 1, "10_core/dev")]
+    assert found[0].severity.label == "error"
+    assert "tt-practice-tf-state-dev-057336397237" in found[0].message
+    assert "State Versioning" in found[0].message
+    assert "aws_s3_bucket_versioning" in found[0].fix
 
 
 def test_suspended_versioning_is_reported_on_the_configuration(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("10_core", "dev", main=BUCKET + versioning("Suspended")))
-    findings = check(tmp_path, "TG501")
+    found = findings("TG501", tmp_path, stack("10_core", "dev", main=BUCKET + versioning("Suspended")))
     # BUCKET is lines 1-3, a blank line, then the versioning resource: its block starts on line 8
-    assert summary(findings) == [("TG501", f"{CORE_DEV}/main.tf", 8, "10_core/dev")]
-    assert findings[0].address == "aws_s3_bucket_versioning.state"
-    assert '"Suspended"' in findings[0].message
-    assert 'status = "Enabled"' in findings[0].fix
+    assert summary(found) == [("TG501", f"{CORE_DEV}/main.tf", 8, "10_core/dev")]
+    assert found[0].address == "aws_s3_bucket_versioning.state"
+    assert '"Suspended"' in found[0].message
+    assert 'status = "Enabled"' in found[0].fix
 
 
 def test_versioning_of_another_bucket_does_not_count(tmp_path: Path) -> None:
@@ -72,8 +68,9 @@ resource "aws_s3_bucket" "logs" {
 """
         + versioning("Enabled", bucket="aws_s3_bucket.logs.id")
     )
-    write_tree(tmp_path, stack("10_core", "dev", main=main))
-    assert summary(check(tmp_path, "TG501")) == [("TG501", f"{CORE_DEV}/main.tf", 1, "10_core/dev")]
+    assert summary(findings("TG501", tmp_path, stack("10_core", "dev", main=main))) == [
+        ("TG501", f"{CORE_DEV}/main.tf", 1, "10_core/dev")
+    ]
 
 
 def test_legacy_inline_versioning(tmp_path: Path) -> None:
@@ -87,14 +84,15 @@ resource "aws_s3_bucket" "state" {
 """
     write_tree(tmp_path / "on", stack("10_core", "dev", main=enabled))
     write_tree(tmp_path / "off", stack("10_core", "dev", main=enabled.replace("true", "false")))
-    assert check(tmp_path / "on", "TG501") == []
-    assert summary(check(tmp_path / "off", "TG501")) == [("TG501", f"{CORE_DEV}/main.tf", 3, "10_core/dev")]
+    assert findings("TG501", tmp_path / "on") == []
+    assert summary(findings("TG501", tmp_path / "off")) == [
+        ("TG501", f"{CORE_DEV}/main.tf", 3, "10_core/dev")
+    ]
 
 
 def test_other_buckets_are_not_checked(tmp_path: Path) -> None:
     main = 'resource "aws_s3_bucket" "assets" {\n  bucket = "tt-practice-dev-assets"\n}\n'
-    write_tree(tmp_path, stack("10_core", "dev", main=main))
-    assert check(tmp_path, "TG501") == []
+    assert findings("TG501", tmp_path, stack("10_core", "dev", main=main)) == []
 
 
 def test_name_from_variables_and_tfvars(tmp_path: Path) -> None:
@@ -114,12 +112,11 @@ resource "aws_s3_bucket" "tfstate" {
 }
 """
     tfvars = 'project = "tt-practice"\nenvironment = "prod"\naccount_id = "057336397237"\n'
-    write_tree(tmp_path, stack("10_core", "prod", main=main, terraform__tfvars=tfvars))
-    findings = check(tmp_path, "TG501")
-    assert summary(findings) == [
+    found = findings("TG501", tmp_path, stack("10_core", "prod", main=main, terraform__tfvars=tfvars))
+    assert summary(found) == [
         ("TG501", "practice/deploy/10_core/environments/prod/main.tf", 11, "10_core/prod")
     ]
-    assert "tt-practice-tf-state-prod-057336397237" in findings[0].message
+    assert "tt-practice-tf-state-prod-057336397237" in found[0].message
 
 
 def test_bucket_in_a_module_is_reported_per_stack(tmp_path: Path) -> None:
@@ -152,7 +149,8 @@ module "state_backend" {{
 }}
 """
 
-    write_tree(
+    found = findings(
+        "TG501",
         tmp_path,
         {
             f"{MODULE}/main.tf": module,
@@ -160,9 +158,8 @@ module "state_backend" {{
             **stack("10_core", "prod", main=call("prod", "Suspended")),
         },
     )
-    findings = check(tmp_path, "TG501")
-    assert summary(findings) == [("TG501", f"{MODULE}/main.tf", 14, "10_core/prod")]  # the block
-    assert findings[0].address == "module.state_backend.aws_s3_bucket_versioning.state"
+    assert summary(found) == [("TG501", f"{MODULE}/main.tf", 14, "10_core/prod")]  # the block
+    assert found[0].address == "module.state_backend.aws_s3_bucket_versioning.state"
 
 
 def test_count_instances_each_need_versioning(tmp_path: Path) -> None:
@@ -184,14 +181,14 @@ resource "aws_s3_bucket_versioning" "state" {
   }
 }
 """
-    write_tree(tmp_path / "none", stack("10_core", "dev", main=main))
-    findings = check(tmp_path / "none", "TG501")
-    assert [f.address for f in findings] == ["aws_s3_bucket.state[0]", "aws_s3_bucket.state[1]"]
-    assert {f.location.line for f in findings if f.location} == {5}  # both on the declaration
+    found = findings("TG501", tmp_path / "none", stack("10_core", "dev", main=main))
+    assert [f.address for f in found] == ["aws_s3_bucket.state[0]", "aws_s3_bucket.state[1]"]
+    assert {f.location.line for f in found if f.location} == {5}  # both on the declaration
 
     versioned = main.replace("default = false", "default = true")
-    write_tree(tmp_path / "one", stack("10_core", "dev", main=versioned))
-    assert [f.address for f in check(tmp_path / "one", "TG501")] == ["aws_s3_bucket.state[1]"]
+    assert [
+        f.address for f in findings("TG501", tmp_path / "one", stack("10_core", "dev", main=versioned))
+    ] == ["aws_s3_bucket.state[1]"]
 
 
 UNKNOWN_NAME = """
@@ -207,67 +204,55 @@ resource "aws_s3_bucket" "state" {
 
 def test_a_known_prefix_that_follows_the_pattern_decides(tmp_path: Path) -> None:
     # "tt-practice-tf-state-dev-" + an unknown account id: a state bucket by name, in any layer
-    write_tree(tmp_path, stack("30_app", "dev", main=UNKNOWN_NAME))
-    assert summary(check(tmp_path, "TG501")) == [("TG501", f"{APP_DEV}/main.tf", 5, "30_app/dev")]
-    assert check(tmp_path, "TG001") == []
+    assert summary(findings("TG501", tmp_path, stack("30_app", "dev", main=UNKNOWN_NAME))) == [
+        ("TG501", f"{APP_DEV}/main.tf", 5, "30_app/dev")
+    ]
+    assert findings("TG001", tmp_path) == []
 
 
 UNKNOWN_WHOLE_NAME = UNKNOWN_NAME.replace("tt-practice-tf-state-dev-${var.account_id}", "${var.account_id}")
 
 
 def test_unknown_name_of_an_unversioned_state_bucket_is_unverifiable(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("10_core", "dev", main=UNKNOWN_WHOLE_NAME))
-    findings = check(tmp_path, "TG001")
-    assert summary(findings) == [("TG001", f"{CORE_DEV}/main.tf", 6, "10_core/dev")]  # bucket =
-    assert findings[0].message.startswith("TG501 (state-bucket-versioning) cannot check aws_s3_bucket.state")
-    assert "var.account_id" in findings[0].message
-    assert check(tmp_path, "TG501") == []
+    found = findings("TG001", tmp_path, stack("10_core", "dev", main=UNKNOWN_WHOLE_NAME))
+    assert summary(found) == [("TG001", f"{CORE_DEV}/main.tf", 6, "10_core/dev")]  # bucket =
+    assert found[0].message.startswith("TG501 (state-bucket-versioning) cannot check aws_s3_bucket.state")
+    assert "var.account_id" in found[0].message
+    assert findings("TG501", tmp_path) == []
 
 
 @pytest.mark.parametrize("main", [UNKNOWN_NAME, UNKNOWN_WHOLE_NAME], ids=["prefix", "whole"])
 def test_unknown_name_does_not_matter_when_versioned(tmp_path: Path, main: str) -> None:
-    write_tree(tmp_path, stack("10_core", "dev", main=main + versioning("Enabled")))
-    assert check(tmp_path, "TG501") == []
-    assert check(tmp_path, "TG001") == []
+    assert findings("TG501", tmp_path, stack("10_core", "dev", main=main + versioning("Enabled"))) == []
+    assert findings("TG001", tmp_path) == []
 
 
 def test_unknown_name_outside_the_backend_layer_is_not_a_state_bucket(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", main=UNKNOWN_WHOLE_NAME))
-    assert check(tmp_path, "TG501") == []
-    assert check(tmp_path, "TG001") == []
+    assert findings("TG501", tmp_path, stack("30_app", "dev", main=UNKNOWN_WHOLE_NAME)) == []
+    assert findings("TG001", tmp_path) == []
 
 
 def test_a_known_prefix_that_cannot_follow_the_pattern_is_not_a_state_bucket(tmp_path: Path) -> None:
     main = UNKNOWN_NAME.replace("tt-practice-tf-state-dev-", "website-assets-")
-    write_tree(tmp_path, stack("10_core", "dev", main=main))
-    assert check(tmp_path, "TG501") == []
-    assert check(tmp_path, "TG001") == []
+    assert findings("TG501", tmp_path, stack("10_core", "dev", main=main)) == []
+    assert findings("TG001", tmp_path) == []
 
 
 def test_unknown_status_is_unverifiable(tmp_path: Path) -> None:
     main = BUCKET + 'variable "status" {\n  type = string\n}\n' + versioning("${var.status}")
-    write_tree(tmp_path, stack("10_core", "dev", main=main))
-    findings = check(tmp_path, "TG001")
-    assert len(findings) == 1
-    assert findings[0].message.startswith("TG501")
-    assert findings[0].address == "aws_s3_bucket_versioning.state"
-    assert check(tmp_path, "TG501") == []
-
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+    found = findings("TG001", tmp_path, stack("10_core", "dev", main=main))
+    assert len(found) == 1
+    assert found[0].message.startswith("TG501")
+    assert found[0].address == "aws_s3_bucket_versioning.state"
+    assert findings("TG501", tmp_path) == []
 
 
 def test_examples_passing_has_no_finding() -> None:
-    findings = check(EXAMPLES / "passing")
-    assert [f for f in findings if f.rule == "TG501" or f.message.startswith("TG501")] == []
+    assert findings("TG501", EXAMPLES / "passing", tg001="with") == []
 
 
 def test_examples_failing_versions_its_state_buckets() -> None:
-    findings = check(EXAMPLES / "failing")
-    assert [f for f in findings if f.rule == "TG501" or f.message.startswith("TG501")] == []
-
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+    assert findings("TG501", EXAMPLES / "failing", tg001="with") == []
 
 
 @pytest.mark.parametrize("status, fails", [("Suspended", True), ("Enabled", False)])
@@ -297,8 +282,8 @@ def test_tg501_versioning_of_the_state_bucket_in_the_core_plan(
             config={"bucket": plans.ref("aws_s3_bucket.state.id")},
         )
     )
-    findings = plans.check(tmp_path, {"10_core/dev": core})
-    assert plans.found(findings, "TG501", "TG001") == (
+    found = findings("TG501", tmp_path, plans={"10_core/dev": core}, tg001="with")
+    assert by_address(found) == (
         [("TG501", "module.state_backend.aws_s3_bucket_versioning.state", "10_core/dev", "error")]
         if fails
         else []
@@ -321,7 +306,7 @@ def test_tg501_a_new_state_bucket_linked_to_its_versioning_by_the_configuration(
             config={"bucket": plans.ref("aws_s3_bucket.state.id")},
         )
     )
-    findings = plans.check(tmp_path, {"10_core/dev": core})
-    assert plans.found(findings, "TG501", "TG001") == (
+    found = findings("TG501", tmp_path, plans={"10_core/dev": core}, tg001="with")
+    assert by_address(found) == (
         [("TG501", "aws_s3_bucket_versioning.state", "10_core/dev", "error")] if fails else []
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests import plan_builder as plans
-from tests.helpers import check, stack, summary, write_tree
+from tests.helpers import EXAMPLES, by_address, findings, stack, summary
 
 CORE_DEV = "practice/deploy/10_core/environments/dev"
 MODULE = "practice/deploy/10_core/modules/locks"
@@ -30,32 +30,28 @@ resource "aws_dynamodb_table" "locks" {{
 
 
 def test_runbook_lock_table_passes(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("10_core", "dev", main=table()))
-    assert check(tmp_path, "TG502") == []
+    assert findings("TG502", tmp_path, stack("10_core", "dev", main=table())) == []
 
 
 def test_wrong_hash_key_is_reported_on_its_line(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("10_core", "dev", main=table(hash_key="id")))
-    findings = check(tmp_path, "TG502")
-    assert summary(findings) == [("TG502", f"{CORE_DEV}/main.tf", 4, "10_core/dev")]
-    assert findings[0].severity.label == "error"
-    assert '"id"' in findings[0].message and "LockID" in findings[0].message
-    assert 'hash_key = "LockID"' in findings[0].fix
+    found = findings("TG502", tmp_path, stack("10_core", "dev", main=table(hash_key="id")))
+    assert summary(found) == [("TG502", f"{CORE_DEV}/main.tf", 4, "10_core/dev")]
+    assert found[0].severity.label == "error"
+    assert '"id"' in found[0].message and "LockID" in found[0].message
+    assert 'hash_key = "LockID"' in found[0].fix
 
 
 def test_lock_id_of_type_number_is_reported_on_the_attribute(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("10_core", "dev", main=table(attribute_type="N")))
-    findings = check(tmp_path, "TG502")
-    assert summary(findings) == [("TG502", f"{CORE_DEV}/main.tf", 6, "10_core/dev")]
-    assert '"N"' in findings[0].message
+    found = findings("TG502", tmp_path, stack("10_core", "dev", main=table(attribute_type="N")))
+    assert summary(found) == [("TG502", f"{CORE_DEV}/main.tf", 6, "10_core/dev")]
+    assert '"N"' in found[0].message
 
 
 def test_range_key_is_reported(tmp_path: Path) -> None:
     extra = '  range_key    = "Digest"\n'
-    write_tree(tmp_path, stack("10_core", "dev", main=table(extra=extra)))
-    findings = check(tmp_path, "TG502")
-    assert summary(findings) == [("TG502", f"{CORE_DEV}/main.tf", 5, "10_core/dev")]
-    assert "range_key" in findings[0].message
+    found = findings("TG502", tmp_path, stack("10_core", "dev", main=table(extra=extra)))
+    assert summary(found) == [("TG502", f"{CORE_DEV}/main.tf", 5, "10_core/dev")]
+    assert "range_key" in found[0].message
 
 
 def test_missing_lock_id_attribute(tmp_path: Path) -> None:
@@ -70,15 +66,20 @@ resource "aws_dynamodb_table" "locks" {
   }
 }
 """
-    write_tree(tmp_path, stack("10_core", "dev", main=main))
-    findings = check(tmp_path, "TG502")
-    assert summary(findings) == [("TG502", f"{CORE_DEV}/main.tf", 5, "10_core/dev")]
-    assert "no attribute block" in findings[0].message
+    found = findings("TG502", tmp_path, stack("10_core", "dev", main=main))
+    assert summary(found) == [("TG502", f"{CORE_DEV}/main.tf", 5, "10_core/dev")]
+    assert "no attribute block" in found[0].message
 
 
 def test_other_tables_are_not_checked(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("20_infra", "dev", main=table(name='"tt-practice-dev-orders"', hash_key="id")))
-    assert check(tmp_path, "TG502") == []
+    assert (
+        findings(
+            "TG502",
+            tmp_path,
+            stack("20_infra", "dev", main=table(name='"tt-practice-dev-orders"', hash_key="id")),
+        )
+        == []
+    )
 
 
 def test_name_and_key_through_variables_and_tfvars(tmp_path: Path) -> None:
@@ -102,12 +103,11 @@ resource "aws_dynamodb_table" "state_lock" {
 }
 """
     tfvars = 'project  = "tt-practice"\nlock_key = "Lock"\n'
-    write_tree(tmp_path, stack("10_core", "prod", main=main, terraform__tfvars=tfvars))
-    findings = check(tmp_path, "TG502")
-    assert summary(findings) == [
+    found = findings("TG502", tmp_path, stack("10_core", "prod", main=main, terraform__tfvars=tfvars))
+    assert summary(found) == [
         ("TG502", "practice/deploy/10_core/environments/prod/main.tf", 11, "10_core/prod")
     ]
-    origins = [(r.location.file, r.location.line) for r in findings[0].related]
+    origins = [(r.location.file, r.location.line) for r in found[0].related]
     assert origins == [("practice/deploy/10_core/environments/prod/terraform.tfvars", 2)]
 
 
@@ -139,7 +139,8 @@ module "locks" {{
 }}
 """
 
-    write_tree(
+    found = findings(
+        "TG502",
         tmp_path,
         {
             f"{MODULE}/main.tf": module,
@@ -147,9 +148,8 @@ module "locks" {{
             **stack("10_core", "prod", main=call("B")),
         },
     )
-    findings = check(tmp_path, "TG502")
-    assert summary(findings) == [("TG502", f"{MODULE}/main.tf", 11, "10_core/prod")]  # attribute
-    assert findings[0].address == "module.locks.aws_dynamodb_table.this"
+    assert summary(found) == [("TG502", f"{MODULE}/main.tf", 11, "10_core/prod")]  # attribute
+    assert found[0].address == "module.locks.aws_dynamodb_table.this"
 
 
 def test_count_instances_are_each_checked(tmp_path: Path) -> None:
@@ -164,9 +164,8 @@ resource "aws_dynamodb_table" "locks" {
   }
 }
 """
-    write_tree(tmp_path, stack("10_core", "dev", main=main))
-    findings = check(tmp_path, "TG502")
-    assert [(f.address, f.location.line if f.location else 0) for f in findings] == [
+    found = findings("TG502", tmp_path, stack("10_core", "dev", main=main))
+    assert [(f.address, f.location.line if f.location else 0) for f in found] == [
         ("aws_dynamodb_table.locks[0]", 4)
     ]
 
@@ -179,35 +178,25 @@ variable "lock_table_name" {
 
 
 def test_unknown_name_of_a_broken_lock_table_is_unverifiable(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("10_core", "dev", main=UNKNOWN_NAME))
-    findings = [f for f in check(tmp_path, "TG001") if f.message.startswith("TG502")]
-    assert summary(findings) == [("TG001", f"{CORE_DEV}/main.tf", 6, "10_core/dev")]  # name = var...
-    assert "var.lock_table_name" in findings[0].message
-    assert check(tmp_path, "TG502") == []
+    found = findings("TG502", tmp_path, stack("10_core", "dev", main=UNKNOWN_NAME), tg001="only")
+    assert summary(found) == [("TG001", f"{CORE_DEV}/main.tf", 6, "10_core/dev")]  # name = var...
+    assert "var.lock_table_name" in found[0].message
+    assert findings("TG502", tmp_path) == []
 
 
 def test_unknown_name_does_not_matter_for_a_correct_table(tmp_path: Path) -> None:
     main = UNKNOWN_NAME.replace('"ID"', '"LockID"')
-    write_tree(tmp_path, stack("10_core", "dev", main=main))
-    assert [f for f in check(tmp_path) if f.rule == "TG502" or f.message.startswith("TG502")] == []
+    assert findings("TG502", tmp_path, stack("10_core", "dev", main=main), tg001="with") == []
 
 
 def test_backend_naming_a_table_no_stack_creates_is_fine(tmp_path: Path) -> None:
     # helpers.stack's backend names dynamodb_table "tt-practice-tf-locks"; nothing here creates it
-    write_tree(tmp_path, stack("20_infra", "dev", main=""))
-    assert check(tmp_path, "TG502") == []
-
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+    assert findings("TG502", tmp_path, stack("20_infra", "dev", main="")) == []
 
 
 def test_examples_have_correct_lock_tables() -> None:
     for example in ("passing", "failing"):
-        findings = check(EXAMPLES / example)
-        assert [f for f in findings if f.rule == "TG502" or f.message.startswith("TG502")] == [], example
-
-
-# -- on plans (tests/plan_builder.py) -------------------------------------------------------
+        assert findings("TG502", EXAMPLES / example, tg001="with") == [], example
 
 
 @pytest.mark.parametrize("hash_key, fails", [("ID", True), ("LockID", False)])
@@ -223,7 +212,7 @@ def test_tg502_lock_table_hash_key(tmp_path: Path, hash_key: str, fails: bool) -
         },
         action="no-op",
     )
-    findings = plans.check(tmp_path, {"10_core/dev": core})
-    assert plans.found(findings, "TG502", "TG001") == (
+    found = findings("TG502", tmp_path, plans={"10_core/dev": core}, tg001="with")
+    assert by_address(found) == (
         [("TG502", "aws_dynamodb_table.locks", "10_core/dev", "error")] if fails else []
     )

@@ -1,0 +1,26 @@
+"""Fixtures every test may ask for; the helpers themselves live in tests/helpers.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+from tests.helpers import write_tree
+
+from ttgate.gate.policy import Policy, load_policy
+from ttgate.gate.rules import RULES
+
+WriteTree = Callable[[Mapping[str, str]], Path]
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> WriteTree:
+    """Write files (name -> text, dedented) under the test's own directory and return that directory."""
+    return lambda files: write_tree(tmp_path, files)
+
+
+@pytest.fixture
+def builtin_policy() -> Policy:
+    """The built-in policy, with no .ttgate.yml on top."""
+    return load_policy(RULES)

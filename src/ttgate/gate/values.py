@@ -59,7 +59,9 @@ def is_sensitive(value: Any) -> bool:
     if isinstance(value, _Sensitive):
         return True
     if isinstance(value, Unknown):
-        return value.reason == SENSITIVE or is_sensitive(value.partial) or is_sensitive(list(value.parts or ()))
+        return (
+            value.reason == SENSITIVE or is_sensitive(value.partial) or is_sensitive(list(value.parts or ()))
+        )
     if isinstance(value, dict):
         return any(is_sensitive(item) for item in value.values())
     if isinstance(value, list):
@@ -69,7 +71,7 @@ def is_sensitive(value: Any) -> bool:
 
 def mark_sensitive(value: Any) -> Any:
     """``value`` with every string and number in it marked sensitive; other objects as they are."""
-    if isinstance(value, _Sensitive) or isinstance(value, bool) or value is None:
+    if isinstance(value, (_Sensitive, bool)) or value is None:
         return value
     if isinstance(value, str):
         return SensitiveStr(value)

@@ -166,7 +166,9 @@ class Instance:
             return value
         # The origins of a sensitive value show it (`var.password = "..." (terraform.tfvars)`).
         trace[:] = [origin.redacted() for origin in trace]
-        trace.append(Origin(f"{subject} = {SENSITIVE}", location(declared.file, declared.block), sensitive=True))
+        trace.append(
+            Origin(f"{subject} = {SENSITIVE}", location(declared.file, declared.block), sensitive=True)
+        )
         self.builder.model.secrets.update(secret_strings(value))
         return mark_sensitive(value)
 

@@ -48,10 +48,17 @@ def visible(text: str) -> str:
 
 
 def no_command_lines(output: str) -> str:
-    """A whole output in which no line can be read as a workflow command."""
-    output = _UNSAFE.sub(lambda match: "\n" if match.group() == "\n" else _escape(match.group()), output)
+    """A whole output (its pieces from input already :func:`visible`) in which no line is a command.
+
+    Wrapping can start a line with what was the middle of a message; the runner ignores leading blanks.
+    Control characters are left alone: they are the reporter's own (a terminal's colours).
+    """
     output = output.replace(_LEGACY_COMMAND, "#\\x23[")
     return re.sub(r"^(\s*)::", lambda match: match.group(1) + "\\x3a:", output, flags=re.MULTILINE)
+
+
+def _json_escape(char: str) -> str:
+    return char if char == "\n" else f"\\u{ord(char):04x}"
 
 
 def json_text(document: str) -> str:
@@ -59,7 +66,8 @@ def json_text(document: str) -> str:
 
     JSON escapes decode to the same characters: consumers read the values unchanged.
     """
-    document = _UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", document)
+    # json.dumps escapes C0 inside strings already: a raw newline is the document's indentation.
+    document = _UNSAFE.sub(lambda match: _json_escape(match.group()), document)
     return document.replace(_LEGACY_COMMAND, "#\\u0023[")
 
 
@@ -82,5 +90,7 @@ def hide_secrets(report: Report, secrets: Iterable[str]) -> None:
         finding.fix = clean(finding.fix)
         if finding.suppression_reason is not None:
             finding.suppression_reason = clean(finding.suppression_reason)
-        finding.related = [type(related)(clean(related.note), related.location) for related in finding.related]
+        finding.related = [
+            type(related)(clean(related.note), related.location) for related in finding.related
+        ]
     report.notes = [clean(note) for note in report.notes]

@@ -11,6 +11,7 @@ import click
 from ttgate import __version__
 from ttgate.commands import check, comment, locks, outputs, rollback, rules, state
 from ttgate.errors import UserError
+from ttgate.gate.reporters.sanitize import visible
 
 _DEBUG = "ttgate.debug"  # in click's context meta, which every subcommand's context shares
 
@@ -60,7 +61,7 @@ class _Command(click.Group):
                 raise
             # A bug in ttgate, not the user's input: say so in one line, keep the traceback for --debug.
             click.echo(
-                f"ttgate: internal error: {type(error).__name__}: {error} "
+                f"ttgate: internal error: {type(error).__name__}: {visible(str(error))} "
                 "(run again with --debug for the traceback, and please report it)",
                 err=True,
             )
@@ -72,7 +73,8 @@ def _debugging(ctx: click.Context) -> bool:
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"ttgate: error: {message}", err=True)
+    # The message may quote a path or a key from the checked repository: shown inert, on one line.
+    click.echo(f"ttgate: error: {visible(message)}", err=True)
     sys.exit(code)
 
 

@@ -9,12 +9,13 @@ values are plain data, the rest :class:`~ttgate.gate.values.Unknown`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ttgate.gate.values import Unknown
+from ttgate.gate.values import SENSITIVE, Unknown
 
 
 def relative_posix(path: Path, root: Path) -> str:
@@ -43,6 +44,14 @@ class Origin:
 
     description: str  # e.g. "var.visibility_timeout = 60 (terraform.tfvars)"
     location: Location
+    # A sensitive value was read here: whatever is computed from it is sensitive too (the evaluator
+    # marks it), and the description names the value without showing it.
+    sensitive: bool = False
+
+    def redacted(self) -> Origin:
+        """The same origin, its value shown as ``(sensitive)``: ``var.password = (sensitive)``."""
+        subject = re.split(r" = | default ", self.description, maxsplit=1)[0]
+        return Origin(f"{subject} = {SENSITIVE}", self.location, sensitive=True)
 
 
 @dataclass
@@ -171,6 +180,8 @@ class Model:
     notes: list[str] = field(default_factory=list)  # facts about the run a reader should know
     # every directory with .tf files, relative to the root -> how it was checked, or why it was not
     directories: dict[str, str] = field(default_factory=dict)
+    # the text of every sensitive value read (variables, plans): never to appear in a report
+    secrets: set[str] = field(default_factory=set)
 
     def resources(self, *types: str, mode: str = "managed", env: str | None = None) -> Iterator[Resource]:
         for stack in self.stacks:

@@ -260,6 +260,7 @@ def _read_chain(start: Path | None) -> list[_PolicyFile]:
     seen: list[str] = []
     target: Path | None = start
     referrer: str | None = None  # "file:line: extends" of the file that named the target
+    boundary = Path.cwd()  # set by the first file read: the repository the chain must stay in
     while True:
         if target is None:
             policy_file = _parse(builtin_policy_text(), BUILTIN_DISPLAY)
@@ -269,7 +270,11 @@ def _read_chain(start: Path | None) -> list[_PolicyFile]:
             if key in seen:
                 cycle = " -> ".join([*(_display(Path(k)) for k in seen[seen.index(key) :]), _display(target)])
                 raise UserError(f"{referrer}: cycle: {cycle}")
-            policy_file = _parse(_read(target, referrer), _display(target))
+            if referrer is None:
+                boundary = _repository_of(target)
+                policy_file = _parse(_read(target, referrer), _display(target))
+            else:
+                policy_file = _extended(target, referrer, boundary)
         seen.append(key)
         chain.append(policy_file)
         extends = policy_file.data.pop("extends", None if target is None else BUILTIN_NAME)
@@ -295,6 +300,35 @@ def _read_chain(start: Path | None) -> list[_PolicyFile]:
         target = None if extends == BUILTIN_NAME else target.parent / extends
     chain.reverse()
     return chain
+
+
+def _repository_of(policy: Path) -> Path:
+    """What a policy may extend: the git work tree holding it, or else the policy's own directory."""
+    directory = policy.resolve().parent
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return directory
+
+
+def _extended(target: Path, referrer: str, boundary: Path) -> _PolicyFile:
+    """A policy file named by ``extends``: inside the repository, and never quoted when it is not a policy.
+
+    The policy comes from the pull request; the job's files outside the checkout (credentials, an env
+    file) must not be readable through it, not even in part through an error message.
+    """
+    shown = _display(target)
+    if not target.resolve().is_relative_to(boundary):
+        raise UserError(
+            f"{referrer}: {shown} is outside the repository ({_display(boundary)}); a policy can only "
+            f'extend a file inside it, or "{BUILTIN_NAME}"'
+        )
+    try:
+        return _parse(_read(target, referrer), shown)
+    except UserError as error:
+        if str(error).startswith(referrer):  # missing, a directory, unreadable: nothing quoted
+            raise
+        raise UserError(f"{referrer}: {shown} is not a valid policy file (a YAML mapping)") from None
 
 
 def _display(path: Path) -> str:

@@ -15,6 +15,7 @@ from ttgate.errors import UserError
 from ttgate.gate.findings import Severity
 from ttgate.gate.plan import PlanSpec
 from ttgate.gate.reporters import FORMATS, Report
+from ttgate.gate.reporters.sanitize import hide_secrets
 
 # A report format and where it goes: a file, or the terminal (None).
 Output = tuple[str, str | None]
@@ -100,6 +101,7 @@ def run_gate(
         notes=list(model.notes),
     )
     report.directories = dict(sorted(model.directories.items()))
+    hide_secrets(report, model.secrets)
     report.paths = [target.as_posix() for target in targets] + [spec.path.as_posix() for spec in plan_specs]
     order = {layer.name: layer.order for layer in policy.layers}
     report.stack_list = [

@@ -3,17 +3,110 @@
 Known values are plain Python data (str, int, float, bool, None, list, dict). What cannot be known
 before apply, or without inputs ttgate was not given, is an :class:`Unknown` that says why. Rules
 must treat an Unknown as "cannot decide", never as a default.
+
+A value derived from a sensitive one (a variable or output declared ``sensitive = true``) is
+*marked*, as Terraform marks it: a string or number becomes a :class:`SensitiveStr`,
+:class:`SensitiveInt` or :class:`SensitiveFloat`. Rules compare and compute with it as with the plain
+value (a sensitive timeout is still checked against the runbook's minimum), but every way of showing
+it (``str``, ``repr``, f-strings, :func:`display`) prints ``(sensitive)``. Containers are marked leaf
+by leaf; booleans and null cannot be marked and show as they are (they reveal at most one bit).
+Values a plan marks sensitive never enter the model at all: they are ``Unknown("(sensitive)")``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ttgate.gate.model import Resource
+
+
+SENSITIVE = "(sensitive)"
+
+
+class _Sensitive:
+    """Shows as ``(sensitive)`` however it is formatted; computes as the value it wraps."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return SENSITIVE
+
+    def __repr__(self) -> str:
+        return SENSITIVE
+
+    def __format__(self, spec: str) -> str:
+        return SENSITIVE
+
+
+class SensitiveStr(_Sensitive, str):
+    __slots__ = ()
+
+
+class SensitiveInt(_Sensitive, int):
+    __slots__ = ()
+
+
+class SensitiveFloat(_Sensitive, float):
+    __slots__ = ()
+
+
+def is_sensitive(value: Any) -> bool:
+    """The value, or anything inside it, is marked sensitive."""
+    if isinstance(value, _Sensitive):
+        return True
+    if isinstance(value, Unknown):
+        return (
+            value.reason == SENSITIVE or is_sensitive(value.partial) or is_sensitive(list(value.parts or ()))
+        )
+    if isinstance(value, dict):
+        return any(is_sensitive(item) for item in value.values())
+    if isinstance(value, list):
+        return any(is_sensitive(item) for item in value)
+    return False
+
+
+def mark_sensitive(value: Any) -> Any:
+    """``value`` with every string and number in it marked sensitive; other objects as they are."""
+    if isinstance(value, (_Sensitive, bool)) or value is None:
+        return value
+    if isinstance(value, str):
+        return SensitiveStr(value)
+    if isinstance(value, int):
+        return SensitiveInt(value)
+    if isinstance(value, float):
+        return SensitiveFloat(value)
+    if isinstance(value, dict):
+        return {key: mark_sensitive(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mark_sensitive(item) for item in value]
+    if isinstance(value, Unknown):
+        # The known pieces of a template keep their text for name prefixes; they show as (sensitive).
+        parts = tuple(mark_sensitive(part) for part in value.parts) if value.parts else value.parts
+        partial = mark_sensitive(value.partial)
+        return replace(value, partial=partial, parts=parts)
+    return value
+
+
+def secret_strings(value: Any) -> Iterator[str]:
+    """Every string and number inside a sensitive value, as text: what no report may contain."""
+    if isinstance(value, Unknown):
+        yield from secret_strings(value.partial)
+        yield from secret_strings(list(value.parts or ()))
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from secret_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from secret_strings(item)
+    elif isinstance(value, str):
+        yield str.__str__(value)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        yield str(int(number)) if number.is_integer() else repr(number)
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,6 +272,8 @@ def as_number(value: Any) -> float | int | Unknown | None:
 
 def display(value: Any, limit: int = 80) -> str:
     """A short, human form of a value for messages."""
+    if isinstance(value, _Sensitive) or (isinstance(value, Unknown) and value.reason == SENSITIVE):
+        return SENSITIVE
     if isinstance(value, Unknown):
         return f"unknown ({value.reason})"
     if isinstance(value, str):

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.functions import FunctionError, call
 from ttgate.gate.model import Origin
-from ttgate.gate.values import Invalid, Unknown, as_number, deep_unknown, short
+from ttgate.gate.values import Invalid, Unknown, as_number, deep_unknown, mark_sensitive, short
 
 Trace = list[Origin]
 
@@ -150,7 +150,10 @@ class Evaluator:
         handler = _HANDLERS.get(type(expr))
         if handler is None:
             return Unknown(f"{type(expr).__name__} expressions are not evaluated")
-        return handler(self, expr, trace)
+        read = len(trace)
+        value = handler(self, expr, trace)
+        # As in Terraform, anything computed from a sensitive value is sensitive (its origin says so).
+        return mark_sensitive(value) if any(origin.sensitive for origin in trace[read:]) else value
 
     def _lit(self, expr: ast.Lit, trace: Trace) -> Any:
         return expr.value

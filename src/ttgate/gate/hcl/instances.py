@@ -20,7 +20,16 @@ from ttgate.gate.hcl.modules import Declared, ModuleSource
 from ttgate.gate.hcl.regions import region_data
 from ttgate.gate.hcl.types import convert
 from ttgate.gate.model import Location, ModuleCall, Origin, Resource, Stack
-from ttgate.gate.values import Invalid, Unknown, as_number, display, short
+from ttgate.gate.values import (
+    SENSITIVE,
+    Invalid,
+    Unknown,
+    as_number,
+    display,
+    mark_sensitive,
+    secret_strings,
+    short,
+)
 
 if TYPE_CHECKING:
     from ttgate.gate.hcl.loader import StackBuilder
@@ -145,9 +154,23 @@ class Instance:
             value = self.builder.constant_evaluator.evaluate(default.expr, trace)
             trace.append(Origin(f"var.{name} default {display(value)}", location(declared.file, default)))
         type_attr = declared.block.body.attributes.get("type")
-        if type_attr is None:
+        if type_attr is not None:
+            value = convert(
+                value, type_attr.expr, lambda expr: self.builder.constant_evaluator.evaluate(expr, [])
+            )
+        return self._hide_if_sensitive(declared, f"var.{name}", value, trace)
+
+    def _hide_if_sensitive(self, declared: Declared, subject: str, value: Any, trace: Trace) -> Any:
+        """A value declared ``sensitive = true``: marked, its origins not showing it, its text a secret."""
+        if not declared_sensitive(declared):
             return value
-        return convert(value, type_attr.expr, lambda expr: self.builder.constant_evaluator.evaluate(expr, []))
+        # The origins of a sensitive value show it (`var.password = "..." (terraform.tfvars)`).
+        trace[:] = [origin.redacted() for origin in trace]
+        trace.append(
+            Origin(f"{subject} = {SENSITIVE}", location(declared.file, declared.block), sensitive=True)
+        )
+        self.builder.model.secrets.update(secret_strings(value))
+        return mark_sensitive(value)
 
     def local(self, name: str, trace: Trace) -> Any:
         return self.memo.get(("local", name), lambda own: self._local(name, own), trace, f"local.{name}")
@@ -178,7 +201,7 @@ class Instance:
             return Invalid(f"output {name} has no value")
         value = self.evaluator.evaluate(value_attr.expr, trace)
         trace.append(Origin(f"output {name} = {short(value_attr.text)}", location(declared.file, value_attr)))
-        return value
+        return self._hide_if_sensitive(declared, f"output {name}", value, trace)
 
     # -- resources ------------------------------------------------------------------------------
 
@@ -274,6 +297,12 @@ class Instance:
             return ModuleObject(instance)
 
         return expand(self, declared, trace, make)
+
+
+def declared_sensitive(declared: Declared) -> bool:
+    """``sensitive = true`` on a variable or an output (Terraform requires a literal)."""
+    attribute = declared.block.body.attributes.get("sensitive")
+    return attribute is not None and isinstance(attribute.expr, ast.Lit) and attribute.expr.value is True
 
 
 def _argument_input(evaluator: Evaluator, attribute: ast.Attribute, file: str, call: str) -> Input:

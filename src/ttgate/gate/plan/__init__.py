@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from ttgate.errors import UserError
 from ttgate.gate.model import Model, Resource, Stack, relative_posix
-from ttgate.gate.plan.load import SENSITIVE, build_plan_stack
+from ttgate.gate.plan.load import build_plan_stack, plan_secrets
 from ttgate.gate.plan.read import read_plan
-from ttgate.gate.values import Unknown
+from ttgate.gate.values import SENSITIVE, Unknown, is_sensitive
 
 if TYPE_CHECKING:
     from ttgate.gate.policy import Policy
@@ -123,6 +123,7 @@ def add_plans(model: Model, specs: list[PlanSpec], policy: Policy) -> None:
             location=hcl.location if hcl else None,
         )
         build_plan_stack(document, stack, relative_posix(spec.path, model.root))
+        model.secrets.update(plan_secrets(document))
         if document.get("errored") is True:
             model.notes.append(
                 f"plan {shown} errored: Terraform could not finish it, so it may be incomplete"
@@ -155,7 +156,13 @@ def _overlay(model: Model, hcl: Stack, plan: Stack) -> None:
         replaced[source] = resource
         resource.location = source.location
         resource.attribute_locations = source.attribute_locations
-        resource.origins = source.origins
+        # Where the HCL sets a value the plan hides, its notes would show it again.
+        resource.origins = {
+            attribute: [origin.redacted() for origin in origins]
+            if is_sensitive(resource.values.get(attribute))
+            else origins
+            for attribute, origins in source.origins.items()
+        }
         resource.module_call = source.module_call
     for resource in plan.resources:
         source = next((old for old, new in replaced.items() if new is resource), None)

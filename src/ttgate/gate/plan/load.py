@@ -10,13 +10,14 @@ Sensitive values never enter the model: they are Unknowns whose reason is "(sens
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ttgate.gate.model import Location, RemoteState, Resource, Stack
-from ttgate.gate.values import Unknown
+from ttgate.gate.values import SENSITIVE as SENSITIVE
+from ttgate.gate.values import Unknown, secret_strings
 
-SENSITIVE = "(sensitive)"
 _KEYS = re.compile(r"\[[^\]]*\]")
 
 
@@ -103,6 +104,50 @@ def _mask(value: Any, sensitive: Any) -> Any:
     if isinstance(value, list) and isinstance(sensitive, list):
         return [_mask(item, sensitive[i] if i < len(sensitive) else None) for i, item in enumerate(value)]
     return value
+
+
+def _masked_texts(value: Any, sensitive: Any) -> Iterator[str]:
+    """The text of every part of ``value`` that ``sensitive`` marks (what :func:`_mask` hides)."""
+    if sensitive is True:
+        yield from secret_strings(value)
+    elif isinstance(value, dict) and isinstance(sensitive, dict):
+        for key, item in value.items():
+            yield from _masked_texts(item, sensitive.get(key))
+    elif isinstance(value, list) and isinstance(sensitive, list):
+        for item, mask in zip(value, sensitive, strict=False):
+            yield from _masked_texts(item, mask)
+
+
+def plan_secrets(document: dict[str, Any]) -> set[str]:
+    """The text of every value the plan marks sensitive: before and after each change, planned and
+    prior values, outputs, and variables its configuration declares sensitive."""
+    found: set[str] = set()
+    for change in document.get("resource_changes") or []:
+        details = change.get("change") if isinstance(change, dict) else None
+        if isinstance(details, dict):
+            found.update(_masked_texts(details.get("after"), details.get("after_sensitive")))
+            found.update(_masked_texts(details.get("before"), details.get("before_sensitive")))
+    for section in (document.get("planned_values"), (document.get("prior_state") or {}).get("values")):
+        if not isinstance(section, dict):
+            continue
+        for raw in _walk_modules(section.get("root_module")):
+            found.update(_masked_texts(raw.get("values"), raw.get("sensitive_values")))
+        for output in (section.get("outputs") or {}).values():
+            if isinstance(output, dict) and output.get("sensitive") is True:
+                found.update(secret_strings(output.get("value")))
+    for output in (document.get("output_changes") or {}).values():
+        if isinstance(output, dict):
+            found.update(_masked_texts(output.get("after"), output.get("after_sensitive")))
+            found.update(_masked_texts(output.get("before"), output.get("before_sensitive")))
+    configuration = document.get("configuration") or {}
+    declared = ((configuration.get("root_module") or {}) if isinstance(configuration, dict) else {}).get(
+        "variables"
+    ) or {}
+    for name, value in (document.get("variables") or {}).items():
+        variable = declared.get(name) if isinstance(declared, dict) else None
+        if isinstance(variable, dict) and variable.get("sensitive") is True and isinstance(value, dict):
+            found.update(secret_strings(value.get("value")))
+    return found
 
 
 def _unknowns(value: Any, mask: Any, make: Any) -> Any:

@@ -13,14 +13,16 @@ from collections import Counter
 
 from ttgate.gate.findings import Finding, Severity, plural
 from ttgate.gate.reporters import Report
+from ttgate.gate.reporters.sanitize import visible
 
 LIMIT = 10  # annotations GitHub shows per severity per step
 FULL_REPORT = "the job summary"
 
 
 def escape_data(text: str) -> str:
-    """Escape a command's message (after ``::``), as the Actions toolkit does."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a command's message (after ``::``) as the Actions toolkit does; then no other control
+    character or legacy command is left (an annotation may span lines, a terminal escape may not)."""
+    return visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

@@ -11,6 +11,7 @@ from ttgate.errors import UserError
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.model import Location, Stack
 from ttgate.gate.reporters import Report
+from ttgate.gate.reporters.sanitize import json_text
 
 SCHEMA_VERSION = 1
 
@@ -62,7 +63,7 @@ def render(report: Report) -> str:
         "directories": report.directories,
         "findings": [finding_dict(finding) for finding in report.findings],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 _SEVERITY_LABELS = tuple(severity.label for severity in Severity)

@@ -23,6 +23,7 @@ from ttgate.gate.findings import Finding, Severity, plural
 from ttgate.gate.model import Location
 from ttgate.gate.reporters import Report, rule_docs_url
 from ttgate.gate.reporters.markup import ALL_CLEAR, ICONS, counts, cut, escape, href, status_icon
+from ttgate.gate.reporters.sanitize import no_command_lines
 
 STEP_SUMMARY_LIMIT = 1024 * 1024  # bytes; GitHub rejects a larger step summary
 COMMENT_LIMIT = 65_536  # characters; GitHub rejects a longer issue comment
@@ -348,6 +349,10 @@ def _ranked(report: Report) -> list[Finding]:
 
 
 def render_document(report: Report, document: Document) -> str:
+    return no_command_lines(_fitted(report, document))
+
+
+def _fitted(report: Report, document: Document) -> str:
     ranked = _ranked(report)
     links = document.links
     items = {id(f): (_suppressed_item if f.suppressed else _item)(f, links) for f in ranked}

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 from ttgate.gate.findings import Finding, Severity, plural
+from ttgate.gate.reporters.sanitize import visible
 
 ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTICE: "ℹ️"}
 ALL_CLEAR = "✅"
@@ -48,7 +49,8 @@ def escape(value: object) -> str:
     """Text for any place in a document: one line, markup characters as references, no @mention pings."""
     text = "" if value is None else str(value)
     # Control characters and line breaks become spaces: a value never ends a table row or a list item.
-    text = _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip().translate(_ESCAPE)
+    # The rest (C1, bidi controls, separators, ##[) is written as visible escapes.
+    text = visible(_SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()).translate(_ESCAPE)
     text = _UNDERSCORE.sub("&#95;", text)
     text = _LEADING.sub(lambda match: match.group()[:-1] + f"&#{ord(match.group()[-1])};", text)
     # A word joiner after @ keeps "@org/team" in a message from notifying anyone.

@@ -18,6 +18,7 @@ from ttgate import __version__
 from ttgate.gate.findings import Finding, Severity
 from ttgate.gate.model import Location
 from ttgate.gate.reporters import Report, rule_docs_url
+from ttgate.gate.reporters.sanitize import json_text
 from ttgate.gate.rules.base import Rule
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -176,4 +177,4 @@ def document(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(document(report), indent=2, ensure_ascii=False)) + "\n"

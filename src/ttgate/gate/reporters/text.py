@@ -10,6 +10,7 @@ import click
 from ttgate.gate.findings import Finding, Severity, plural
 from ttgate.gate.model import Location
 from ttgate.gate.reporters import Report
+from ttgate.gate.reporters.sanitize import no_command_lines, visible
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTICE: "cyan"}
 _WIDTH = 100
@@ -33,16 +34,20 @@ def _stack_heading(finding: Finding) -> str:
     if stack is None:
         return "(no stack)"
     if stack.layer and stack.env:
-        return f"{stack.name}  [{stack.layer} / {stack.env}]"
-    return stack.name
+        return visible(f"{stack.name}  [{stack.layer} / {stack.env}]")
+    return visible(stack.name)
 
 
 def _wrap(text: str, indent: str) -> str:
-    return textwrap.fill(text, width=_WIDTH, initial_indent=indent, subsequent_indent=indent)
+    return textwrap.fill(visible(text), width=_WIDTH, initial_indent=indent, subsequent_indent=indent)
 
 
 def _place(location: Location) -> str:
     return f"{location.file}:{location.line}" if location.line > 0 else location.file
+
+
+def _file(finding: Finding) -> str:
+    return visible(finding.location.file) if finding.location else "(no file)"
 
 
 def render(report: Report, color: bool = False) -> str:
@@ -53,7 +58,7 @@ def render(report: Report, color: bool = False) -> str:
     shown = sorted(report.active, key=lambda f: (_stack_heading(f), *f.sort_key()))
     for heading, by_stack in groupby(shown, key=_stack_heading):
         lines.append(style(heading, bold=True))
-        for file, by_file in groupby(by_stack, key=lambda f: f.location.file if f.location else "(no file)"):
+        for file, by_file in groupby(by_stack, key=_file):
             lines.append(f"  {style(file, underline=True)}")
             for finding in by_file:
                 location = finding.location
@@ -66,11 +71,11 @@ def render(report: Report, color: bool = False) -> str:
                     lines.append(_wrap(f"↳ {related.note} ({_place(related.location)})", " " * 6))
         lines.append("")
     for note in report.notes:
-        lines.append(style(f"note: {note}", fg="yellow"))
+        lines.append(style(f"note: {visible(note)}", fg="yellow"))
     total = summary(report)
     if report.count(Severity.ERROR):
         total = style(total, fg="red", bold=True)
     elif not report.active:
         total = style(total, fg="green", bold=True)
     lines.append(total)
-    return "\n".join(lines) + "\n"
+    return no_command_lines("\n".join(lines) + "\n")

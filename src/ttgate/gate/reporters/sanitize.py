@@ -1,0 +1,96 @@
+"""The one output sanitiser: text that came from the checked code never acts on what shows it.
+
+A pull-request author controls every name, string and file ttgate reads, and a GitHub Actions runner
+treats some lines of a step's output as commands: a line whose first non-blank characters are ``::``
+(``::error::``, ``::add-mask::``, ``::stop-commands::``) and, in the legacy syntax, any line holding
+``##[``. A terminal acts on escape sequences (clear the screen, set the title, write the clipboard), and
+bidirectional overrides make text read differently from what it is. So:
+
+- :func:`visible` makes a piece of input text inert: every control character (C0, DEL, C1, line and
+  paragraph separators, bidi controls) is written as an escape (``\\x1b``, ``\\u202e``), so a name with
+  a newline stays on one line, visibly; ``##[`` is written ``#\\x23[``.
+- :func:`no_command_lines` is the last step of a whole text output, after wrapping: a line that would
+  start with ``::`` starts with ``\\x3a:`` instead. ttgate's own workflow commands (the ``github``
+  format) are built from escaped pieces and are the only ones it writes.
+- :func:`json_text` does the same inside JSON documents with JSON's own escapes (``\\u001b``,
+  ``#\\u0023[``), so a parser reads back exactly the original value.
+- :func:`hide_secrets` replaces the text of every sensitive value ttgate saw anywhere in a report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ttgate.gate.values import SENSITIVE
+
+if TYPE_CHECKING:
+    from ttgate.gate.reporters import Report
+
+# C0 (newline and tab included), DEL, C1, the Arabic letter mark, zero-width marks, line and paragraph
+# separators, bidi embeddings, overrides and isolates, and the BOM.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_LEGACY_COMMAND = "##["
+# Shorter values are not searched for in reports: redacting "on" or "1" everywhere hides nothing and
+# garbles everything. Such values are still shown as (sensitive) wherever ttgate knows they are.
+_MIN_SECRET = 3
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """One line of inert text: control characters escaped, no legacy workflow command."""
+    return _UNSAFE.sub(lambda match: _escape(match.group()), text).replace(_LEGACY_COMMAND, "#\\x23[")
+
+
+def no_command_lines(output: str) -> str:
+    """A whole output (its pieces from input already :func:`visible`) in which no line is a command.
+
+    Wrapping can start a line with what was the middle of a message; the runner ignores leading blanks.
+    Control characters are left alone: they are the reporter's own (a terminal's colours).
+    """
+    output = output.replace(_LEGACY_COMMAND, "#\\x23[")
+    return re.sub(r"^(\s*)::", lambda match: match.group(1) + "\\x3a:", output, flags=re.MULTILINE)
+
+
+def _json_escape(char: str) -> str:
+    return char if char == "\n" else f"\\u{ord(char):04x}"
+
+
+def json_text(document: str) -> str:
+    """A JSON document (from ``json.dumps``) whose raw text holds no control character and no ``##[``.
+
+    JSON escapes decode to the same characters: consumers read the values unchanged.
+    """
+    # json.dumps escapes C0 inside strings already: a raw newline is the document's indentation.
+    document = _UNSAFE.sub(lambda match: _json_escape(match.group()), document)
+    return document.replace(_LEGACY_COMMAND, "#\\u0023[")
+
+
+def hide_secrets(report: Report, secrets: Iterable[str]) -> None:
+    """Replace every sensitive value's text in the report's findings and notes by ``(sensitive)``.
+
+    Values ttgate knows to be sensitive already print as ``(sensitive)``; this catches a text built from
+    one by means ttgate does not follow (a rule joining it into a name, a function it cannot evaluate).
+    """
+    searched = sorted({secret for secret in secrets if len(secret) >= _MIN_SECRET}, key=len, reverse=True)
+    if not searched:
+        return
+    pattern = re.compile("|".join(re.escape(secret) for secret in searched))
+
+    def clean(text: str) -> str:
+        return pattern.sub(SENSITIVE, text)
+
+    for finding in report.findings:
+        finding.message = clean(finding.message)
+        finding.fix = clean(finding.fix)
+        if finding.suppression_reason is not None:
+            finding.suppression_reason = clean(finding.suppression_reason)
+        finding.related = [
+            type(related)(clean(related.note), related.location) for related in finding.related
+        ]
+    report.notes = [clean(note) for note in report.notes]

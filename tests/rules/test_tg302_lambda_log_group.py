@@ -248,7 +248,7 @@ def test_a_group_built_like_the_functions_unknown_name_is_decided(
         }}
     """
     write_tree(tmp_path, stack("30_app", "dev", main=main, variables__tf='variable "name" {}\n'))
-    assert len(check(tmp_path, "TG302")) == (0 if is_its_group else 1)
+    assert len(tg302(tmp_path)) == (0 if is_its_group else 1)
     assert unverifiable(tmp_path) == []
 
 

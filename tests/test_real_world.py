@@ -392,3 +392,24 @@ def test_the_json_report_accounts_for_every_directory(tmp_path: Path) -> None:
         INFRA_DEV: "root",
         "practice/deploy/20_infra/modules/q": f"module called from {INFRA_DEV}",
     }
+
+
+def test_a_null_argument_to_a_variable_that_is_not_nullable_takes_its_default(tmp_path: Path) -> None:
+    main = """
+        module "queue" {
+          source     = "./queue"
+          visibility = null
+        }
+    """
+    queue_module = """
+        variable "visibility" {
+          type     = number
+          default  = 360
+          nullable = false
+        }
+        resource "aws_sqs_queue" "q" {
+          visibility_timeout_seconds = var.visibility
+        }
+    """
+    write_tree(tmp_path, {**stack("20_infra", "dev", main), f"{INFRA_DEV}/queue/main.tf": queue_module})
+    assert next(load(tmp_path).resources("aws_sqs_queue")).values["visibility_timeout_seconds"] == 360

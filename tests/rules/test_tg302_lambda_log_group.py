@@ -371,3 +371,22 @@ def test_tg302_function_and_its_log_group(
     if group_action is not None:
         plan.resource(plans.LOG_GROUP_ADDRESS, plans.planned_log_group(14), action=group_action)
     assert by_address(findings("TG302", tmp_path, plans={"30_app/dev": plan}, tg001="with")) == expected
+
+
+def test_a_configured_group_named_by_the_same_unknown_value_is_its_group(tmp_path: Path) -> None:
+    main = """
+        resource "aws_lambda_function" "worker" {
+          function_name = "worker"
+          logging_config {
+            log_format = "JSON"
+            log_group  = var.group
+          }
+        }
+        resource "aws_cloudwatch_log_group" "custom" {
+          name              = coalesce(var.group, "/aws/lambda/worker")
+          retention_in_days = 14
+        }
+    """
+    variables = 'variable "group" {}\n'
+    tree = stack("30_app", "dev", main=main, variables__tf=variables)
+    assert findings("TG302", tmp_path, tree, tg001="with") == []

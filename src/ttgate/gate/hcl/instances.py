@@ -144,9 +144,9 @@ class Instance:
         if declared is None:
             return Invalid(f"var.{name} is not declared in {self.builder.relative(self.source.directory)}")
         given = self.inputs.get(name)
-        if given is not None:
-            value = given.compute(trace)
-        else:
+        value = given.compute(trace) if given is not None else None
+        # `nullable = false`: a null argument means the default, as if none was given.
+        if given is None or (value is None and _not_nullable(declared.block)):
             default = declared.block.body.attributes.get("default")
             if default is None:
                 where = "given by the module call" if self.path else "set in any tfvars file"
@@ -314,6 +314,11 @@ def _argument_input(evaluator: Evaluator, attribute: ast.Attribute, file: str, c
         return value
 
     return Input(compute)
+
+
+def _not_nullable(variable: ast.Block) -> bool:
+    nullable = variable.body.attributes.get("nullable")
+    return nullable is not None and isinstance(nullable.expr, ast.Lit) and nullable.expr.value is False
 
 
 def expand(

@@ -96,7 +96,8 @@ def _designates(value: Any, expected: str | None, group: Resource, function: Res
             return True
         if value.resource is not None and value.resource.mode == "managed":
             return False
-        return value
+        # log_group = var.log_group, and the group is named var.log_group too
+        return same_string(name, value) or value
     function_name = function.values.get("function_name")
     if expected is not None:
         wanted: Any = expected

@@ -21,7 +21,7 @@ RULE = Rule(
     summary="Every DLQ has a CloudWatch alarm on ApproximateNumberOfMessagesVisible for its QueueName.",
     parameters={
         "metric_name": Parameter("ApproximateNumberOfMessagesVisible"),
-        "threshold": Parameter(1),
+        "threshold": Parameter(1, minimum=0),
         "period": Parameter(60, minimum=10),  # CloudWatch's shortest standard-resolution period
         "evaluation_periods": Parameter(1, minimum=1),
         "dlq_suffix": Parameter("-dlq"),

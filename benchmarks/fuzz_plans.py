@@ -10,15 +10,12 @@ process. Prints the exit statuses, the timeouts and the first failures; exits 1 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from fuzzing import Tally, dump_json, ensure_source_on_path, mutate, run_check, seeded
+from fuzzing import Tally, dump_json, fuzz_arguments, mutate, run_and_report, run_check, seeded
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DEFAULT_PLAN_DIRS = (REPOSITORY / "tests" / "plans" / "dev", Path("/work/shared/corpus/plans"))
@@ -46,25 +43,17 @@ def fuzz(plans: list[tuple[str, Any]], cases: int, seed: int, timeout: float, wo
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--timeout", type=float, default=10.0)
+    parser = fuzz_arguments(__doc__.splitlines()[0])
     parser.add_argument("--plans", type=Path, nargs="*", default=list(DEFAULT_PLAN_DIRS))
     arguments = parser.parse_args()
-    ensure_source_on_path()
     plans = load_plans(arguments.plans)
     if not plans:
         print("no plans found", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory() as workdir:
-        started = time.perf_counter()
-        tally = fuzz(plans, arguments.cases, arguments.seed, arguments.timeout, Path(workdir))
-        elapsed = time.perf_counter() - started
-    print(f"{len(plans)} plans; {tally.summary()}; {elapsed:.0f} s")
-    for failure in tally.failures[:20]:
-        print(failure)
-    return 1 if tally.failures else 0
+    return run_and_report(
+        lambda workdir: fuzz(plans, arguments.cases, arguments.seed, arguments.timeout, workdir),
+        header=f"{len(plans)} plans; ",
+    )
 
 
 if __name__ == "__main__":

@@ -10,15 +10,12 @@ bomb, a NUL byte, unknown placeholders, empty or negative parameters), and check
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import yaml
-from fuzzing import Tally, ensure_source_on_path, mutate, run_check, seeded
+from fuzzing import Tally, fuzz_arguments, mutate, run_and_report, run_check, seeded
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 RUNBOOK = REPOSITORY / "policies" / "runbook.yml"
@@ -59,20 +56,8 @@ def fuzz(cases: int, seed: int, timeout: float, workdir: Path) -> Tally:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--timeout", type=float, default=10.0)
-    arguments = parser.parse_args()
-    ensure_source_on_path()
-    with tempfile.TemporaryDirectory() as workdir:
-        started = time.perf_counter()
-        tally = fuzz(arguments.cases, arguments.seed, arguments.timeout, Path(workdir))
-        elapsed = time.perf_counter() - started
-    print(f"{tally.summary()}; {elapsed:.0f} s")
-    for failure in tally.failures[:20]:
-        print(failure)
-    return 1 if tally.failures else 0
+    arguments = fuzz_arguments(__doc__.splitlines()[0]).parse_args()
+    return run_and_report(lambda workdir: fuzz(arguments.cases, arguments.seed, arguments.timeout, workdir))
 
 
 if __name__ == "__main__":

@@ -9,11 +9,14 @@ fails it.
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import signal
 import sys
-from collections.abc import Iterator
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -167,3 +170,25 @@ def ensure_source_on_path() -> None:
     source = Path(__file__).resolve().parents[1] / "src"
     if str(source) not in sys.path:
         sys.path.insert(0, str(source))
+
+
+def fuzz_arguments(description: str) -> argparse.ArgumentParser:
+    """The options every fuzz script takes: --cases, --seed, --timeout."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=10.0)
+    return parser
+
+
+def run_and_report(fuzz: Callable[[Path], Tally], header: str = "") -> int:
+    """Run ``fuzz`` in a temporary directory, print its tally and first failures; 1 when any failed."""
+    ensure_source_on_path()
+    with tempfile.TemporaryDirectory() as workdir:
+        started = time.perf_counter()
+        tally = fuzz(Path(workdir))
+        elapsed = time.perf_counter() - started
+    print(f"{header}{tally.summary()}; {elapsed:.0f} s")
+    for failure in tally.failures[:20]:
+        print(failure)
+    return 1 if tally.failures else 0

@@ -599,20 +599,19 @@ def test_placement_error_points_at_the_file_that_wrote_the_value(repo: Path) -> 
     assert message.startswith('base.yml:4: rules.TG103.placement.aws_sns_topic: "40_data" is not a declared')
 
 
-def test_yaml_anchors_and_merge_keys_are_read(repo: Path) -> None:
-    policy = load(
-        repo,
-        """
-        rules:
-          TG201: &strict {severity: warning}
-          TG202:
-            <<: *strict
-            max_receive_count: 5
-        """,
-    )
-
-    assert policy.settings("TG202").severity == W
-    assert policy.settings("TG202").params["max_receive_count"] == 5
+def test_yaml_aliases_are_refused(repo: Path) -> None:
+    # An alias is how a few hundred bytes of YAML expand to gigabytes (issue 10); no policy needs one.
+    with pytest.raises(UserError, match=r":4:\d+: not valid YAML: aliases \(\*strict\) are not accepted"):
+        load(
+            repo,
+            """
+            rules:
+              TG201: &strict {severity: warning}
+              TG202:
+                <<: *strict
+                max_receive_count: 5
+            """,
+        )
 
 
 def test_the_real_rule_registry_accepts_the_built_in_policy() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from typing import Any, NoReturn
 
 import click
@@ -46,19 +47,16 @@ class _Command(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as error:
-            if _debugging(ctx):
-                raise
+            _traceback_if_debugging(ctx)
             _fail(str(error), error.exit_code)
         except OSError as error:
-            if _debugging(ctx):
-                raise
+            _traceback_if_debugging(ctx)
             where = f"{error.filename}: " if error.filename else ""
             _fail(f"{where}{error.strerror or error}")
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception as error:
-            if _debugging(ctx):
-                raise
+            _traceback_if_debugging(ctx)
             # A bug in ttgate, not the user's input: say so in one line, keep the traceback for --debug.
             click.echo(
                 f"ttgate: internal error: {type(error).__name__}: {visible(str(error))} "
@@ -70,6 +68,12 @@ class _Command(click.Group):
 
 def _debugging(ctx: click.Context) -> bool:
     return bool(ctx.meta.get(_DEBUG)) or os.environ.get("TTGATE_DEBUG") == "1"
+
+
+def _traceback_if_debugging(ctx: click.Context) -> None:
+    """The traceback for --debug; the exit status stays the same (1 means findings, never a crash)."""
+    if _debugging(ctx):
+        traceback.print_exc()
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

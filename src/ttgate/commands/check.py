@@ -51,7 +51,7 @@ FAIL_ON = ("error", "warning", "notice", "never")
     help="Extra tfvars file applied to every root stack (like terraform -var-file). Repeatable.",
 )
 @click.option("--no-cache", is_flag=True, help="Parse every file again instead of using the cache.")
-@click.option("--jobs", type=click.IntRange(1), default=None, help="Parser processes (default: every core).")
+@click.option("--jobs", type=int, default=None, help="Parser processes, 1 to 64 (default: every core).")
 def check(
     paths: tuple[Path, ...],
     plans: tuple[str, ...],
@@ -74,10 +74,20 @@ def check(
 
     Exit status: 0 no finding at or above --fail-on, 1 findings, 2 a usage or input error.
     """
-    from ttgate.gate.run import check_inputs, fails, parse_formats, run_gate, write_reports
+    from ttgate.gate.run import (
+        check_destinations,
+        check_inputs,
+        check_jobs,
+        fails,
+        parse_formats,
+        run_gate,
+        write_reports,
+    )
 
+    jobs = check_jobs(jobs)
     inputs = check_inputs(paths, plans, var_files)
     outputs = parse_formats(formats)
+    check_destinations(outputs, inputs, policy_file)
     report = run_gate(inputs, root=root, policy_file=policy_file, cache=not no_cache, jobs=jobs)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     write_reports(report, outputs, echo=lambda text: click.echo(text, nl=False), color=color)

@@ -8,6 +8,10 @@ literal ARN or a name. Rules ask here which resource, if any, the value designat
 from __future__ import annotations
 
 import re
+import weakref
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from ttgate.gate.model import Model, Resource
@@ -62,10 +66,9 @@ def find_resource(
         if len(parts) >= 6 and types and all(_service(t) != parts[2] for t in types):
             return None
     if value.startswith("arn:") or _SQS_URL.match(value):
-        for resource in model.resources(*types, env=env):
-            for attribute in ("arn", "url", "id"):
-                if resource.values.get(attribute) == value:
-                    return resource
+        found = _index(model).first(_index(model).by_reference, types, env, value)
+        if found is not None:
+            return found
     return _by_name(model, name_from_reference(value), types, env)
 
 
@@ -74,19 +77,91 @@ def _service(resource_type: str) -> str:
 
 
 def _by_name(model: Model, name: str, types: tuple[str, ...], env: str | None) -> Resource | Unknown | None:
-    unknown_names: list[Resource] = []
-    for resource in model.resources(*types, env=env):
-        candidate = resource_name(resource)
-        if candidate == name:
-            return resource
-        if isinstance(candidate, Unknown):
-            unknown_names.append(resource)
-    if unknown_names:
-        first = unknown_names[0]
+    index = _index(model)
+    found = index.first(index.by_name, types, env, name)
+    if found is not None:
+        return found
+    first = index.first(index.unknown_names, types, env, None)
+    if first is not None:
         return Unknown(
             f"{name!r} may be {first.address}, whose name is unknown ({resource_name(first).reason})"
         )
     return None
+
+
+_ANY_ENV = object()  # the key of an index entry that a lookup without an environment finds
+_REFERENCE_ATTRIBUTES = ("arn", "url", "id")
+Key = tuple[object, str, Any]  # (environment or _ANY_ENV, resource type, value)
+
+
+@dataclass
+class _ResourceIndex:
+    """Managed resources by the values lookups ask for, each list in the model's order.
+
+    Built once per model (a plan can hold tens of thousands of resources: a scan per lookup made a
+    6 MB plan take a minute); ``size`` tells when the model has changed since.
+    """
+
+    size: tuple[int, int]
+    by_reference: dict[Key, list[tuple[int, Resource]]] = field(default_factory=lambda: defaultdict(list))
+    by_name: dict[Key, list[tuple[int, Resource]]] = field(default_factory=lambda: defaultdict(list))
+    unknown_names: dict[Key, list[tuple[int, Resource]]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(
+        self, table: dict[Key, list[tuple[int, Resource]]], order: int, resource: Resource, value: Any
+    ) -> None:
+        for env in (resource.stack.env, _ANY_ENV):
+            entries = table[(env, resource.type, value)]
+            if not entries or entries[-1][1] is not resource:
+                entries.append((order, resource))
+
+    def first(
+        self,
+        table: dict[Key, list[tuple[int, Resource]]],
+        types: tuple[str, ...],
+        env: str | None,
+        value: Any,
+    ) -> Resource | None:
+        """The first resource in model order of one of ``types`` (any type when empty) with ``value``."""
+        wanted = _ANY_ENV if env is None else env
+        candidates = [
+            entries[0] for key in self._keys(types, wanted, value, table) if (entries := table.get(key))
+        ]
+        return min(candidates, key=lambda entry: entry[0])[1] if candidates else None
+
+    @staticmethod
+    def _keys(types: tuple[str, ...], env: object, value: Any, table: dict[Key, Any]) -> list[Key]:
+        if types:
+            return [(env, resource_type, value) for resource_type in types]
+        return [key for key in table if key[0] is env and key[2] == value]
+
+
+_INDEXES: dict[int, tuple[weakref.ref[Model], _ResourceIndex]] = {}
+
+
+def _size(model: Model) -> tuple[int, int]:
+    return len(model.stacks), sum(len(stack.resources) for stack in model.stacks)
+
+
+def _index(model: Model) -> _ResourceIndex:
+    cached = _INDEXES.get(id(model))
+    size = _size(model)
+    if cached is not None and cached[0]() is model and cached[1].size == size:
+        return cached[1]
+    index = _ResourceIndex(size)
+    for order, resource in enumerate(model.resources()):
+        name = resource_name(resource)
+        if isinstance(name, Unknown):
+            index.add(index.unknown_names, order, resource, None)
+        elif isinstance(name, str):
+            index.add(index.by_name, order, resource, name)
+        for attribute in _REFERENCE_ATTRIBUTES:
+            value = resource.values.get(attribute)
+            if isinstance(value, str):
+                index.add(index.by_reference, order, resource, value)
+    key = id(model)  # the callback must not hold the model, or it would never be collected
+    _INDEXES[key] = (weakref.ref(model, lambda _: _INDEXES.pop(key, None)), index)
+    return index
 
 
 def same_resource(value: Any, resource: Resource, attribute: str = "name") -> bool | Unknown:
@@ -105,3 +180,52 @@ def same_resource(value: Any, resource: Resource, attribute: str = "name") -> bo
     if value == name:
         return True
     return value.startswith(("arn:", "https://")) and name_from_reference(value) == name
+
+
+class Candidates:
+    """The resources of one type that may be the one a rule looks for near another, found by a key.
+
+    ``keys_of`` gives a resource's keys (its name, the queue an alarm watches); None when they cannot
+    be known, so it is a candidate for any key; an empty list when it can match none. ``near``
+    restricts to the environment of the resource asked about (its own stack when it has none), as the
+    rules' scans did, and the order is the model's.
+    """
+
+    def __init__(
+        self, model: Model, resource_type: str, keys_of: Callable[[Resource], Iterable[str] | None]
+    ) -> None:
+        self._all: dict[object, list[Resource]] = defaultdict(list)
+        self._by_key: dict[tuple[object, str], list[tuple[int, Resource]]] = defaultdict(list)
+        self._any_key: dict[object, list[tuple[int, Resource]]] = defaultdict(list)
+        for order, resource in enumerate(model.resources(resource_type)):
+            scope = _scope(resource)
+            self._all[scope].append(resource)
+            keys = keys_of(resource)
+            if keys is None:
+                self._any_key[scope].append((order, resource))
+                continue
+            for key in set(keys):
+                self._by_key[(scope, key)].append((order, resource))
+
+    def near(self, resource: Resource, key: str | None) -> list[Resource]:
+        """Candidates in ``resource``'s scope for ``key`` (every one when the key is unknown: None)."""
+        scope = _scope(resource)
+        if key is None:
+            return list(self._all.get(scope, ()))
+        found = [*self._by_key.get((scope, key), ()), *self._any_key.get(scope, ())]
+        return [candidate for _, candidate in sorted(found, key=lambda entry: entry[0])]
+
+
+def _scope(resource: Resource) -> object:
+    env = resource.stack.env
+    return ("env", env) if env is not None else ("stack", id(resource.stack))
+
+
+def reference_keys(value: Any) -> list[str] | None:
+    """What :func:`same_resource` may match a name against: the value, and the name inside an ARN or
+    URL; None when the value is unknown (it may designate anything)."""
+    if isinstance(value, Unknown):
+        return None
+    if not isinstance(value, str):
+        return []
+    return [value, name_from_reference(value)] if value.startswith(("arn:", "https://")) else [value]

@@ -13,6 +13,7 @@ import difflib
 import functools
 import importlib.resources
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -355,8 +356,26 @@ def _read(path: Path, referrer: str | None) -> str:
         raise UserError(f"{prefix}policy file {shown} cannot be read: {error.strerror or error}") from None
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without aliases: a policy never needs one, and a few nested aliases expand to gigabytes."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"aliases (*{event.anchor}) are not accepted in a policy; write the value out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _parse(text: str, source: str) -> _PolicyFile:
-    loader = yaml.SafeLoader(text)
+    loader = _NoAliasLoader(text)
     positions: dict[KeyPath, _Origin] = {}
     try:
         node = loader.get_single_node()
@@ -396,6 +415,8 @@ def _construct(
                 raise UserError(
                     f"{source}:{line}: {prefix}keys must be strings, got {_describe(key)} (quote it)"
                 )
+            if _CONTROL.search(key):
+                raise UserError(f"{source}:{line}: a key holds a control character (NUL, escape...)")
             if key in result:
                 shown = _key_path_text((*path, key))
                 first = positions[(*path, key)].line
@@ -409,7 +430,18 @@ def _construct(
             positions[(*path, index)] = _Origin(source, item_node.start_mark.line + 1)
             items.append(_construct(loader, item_node, (*path, index), positions, source))
         return items
-    return loader.construct_object(node)
+    value = loader.construct_object(node)
+    if isinstance(value, str) and _CONTROL.search(value):
+        shown = _key_path_text(path)
+        prefix = f"{shown}: " if shown else ""
+        raise UserError(
+            f"{source}:{node.start_mark.line + 1}: {prefix}a control character (NUL, escape...) is not text"
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        shown = _key_path_text(path)
+        prefix = f"{shown}: " if shown else ""
+        raise UserError(f"{source}:{node.start_mark.line + 1}: {prefix}expected a finite number, got {value}")
+    return value
 
 
 def _merge_into(
@@ -695,13 +727,22 @@ class _Validator:
     def parameter(self, path: KeyPath, parameter: Parameter, value: Any, declared: Declared) -> Any:
         """A configured parameter: typed like its default, in its range and choices, cross-checked."""
         typed = self.param(path, parameter.default, value)
-        if parameter.minimum is not None and typed < parameter.minimum:
-            raise self.fail(path, f"expected at least {_describe(parameter.minimum)}, got {_describe(typed)}")
+        if isinstance(typed, list) and parameter.default and not typed:
+            raise self.fail(path, "expected at least one value, got an empty list")
+        for item_path, item in [(path, typed)] if not isinstance(typed, list) else self.items(path, typed):
+            if parameter.minimum is not None and item < parameter.minimum:
+                raise self.fail(
+                    item_path, f"expected at least {_describe(parameter.minimum)}, got {_describe(item)}"
+                )
         if parameter.choices and typed not in parameter.choices:
             allowed = ", ".join(_describe(choice) for choice in parameter.choices)
             raise self.fail(path, f"expected one of {allowed}, got {_describe(typed)}")
         self.cross_check(path, parameter, typed, declared)
         return typed
+
+    @staticmethod
+    def items(path: KeyPath, values: list[Any]) -> list[tuple[KeyPath, Any]]:
+        return [((*path, index), item) for index, item in enumerate(values)]
 
     def cross_check(self, path: KeyPath, parameter: Parameter, value: Any, declared: Declared) -> None:
         if parameter.check is None:

@@ -7,6 +7,8 @@ turns options into these calls and prints what they return.
 from __future__ import annotations
 
 import os
+import stat
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,12 @@ from ttgate.gate.reporters.sanitize import hide_secrets
 
 # A report format and where it goes: a file, or the terminal (None).
 Output = tuple[str, str | None]
+
+# Parser processes: past a few per core they only cost memory, and each outlives a killed parent a while.
+MAX_JOBS = 64
+# Files a check reads inside the stacks it is given; a report written over one destroys the input.
+_TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+_POLICY_NAMES = (".ttgate.yml", ".ttgate.yaml")
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,59 @@ def check_inputs(paths: Sequence[Path], plans: Sequence[str], var_files: Sequenc
         if not var_file.is_file():
             raise UserError(f"--var-file {var_file}: no such file")
     return Inputs(targets, plan_specs, list(var_files))
+
+
+def check_jobs(jobs: int | None) -> int | None:
+    """``--jobs``, refused outside 1..MAX_JOBS."""
+    if jobs is not None and not 1 <= jobs <= MAX_JOBS:
+        raise UserError(f"--jobs {jobs}: expected 1 to {MAX_JOBS} parser processes")
+    return jobs
+
+
+def check_destinations(outputs: Sequence[Output], inputs: Inputs, policy_file: Path | None) -> None:
+    """Refuse a report file that is a symbolic link or one of the check's inputs (a .tf or .tfvars of a
+    checked stack, a plan, a --var-file, a policy): in a pull request the author chooses both."""
+    read = [spec.path for spec in inputs.plans] + list(inputs.var_files)
+    read += [policy_file] if policy_file is not None else []
+    stacks = [target.resolve() for target in inputs.targets]
+    for name, destination in outputs:
+        if destination is None:
+            continue
+        path = Path(destination)
+        shown = f"--format {name}:{destination}"
+        if path.is_symlink():
+            raise UserError(f"{shown}: is a symbolic link; ttgate does not write through one")
+        if any(path.exists() and other.exists() and path.samefile(other) for other in read):
+            raise UserError(f"{shown}: is one of the files this check reads; write the report elsewhere")
+        resolved = path.resolve()
+        inside_stack = any(resolved == stack or stack in resolved.parents for stack in stacks)
+        if (inside_stack and resolved.name.endswith(_TERRAFORM_SUFFIXES)) or resolved.name in _POLICY_NAMES:
+            raise UserError(
+                f"{shown}: is a Terraform or policy file this check may read; write the report elsewhere"
+            )
+
+
+def write_report_file(destination: Path, text: str) -> None:
+    """Write through a temporary file renamed into place, so a link planted at the destination is replaced,
+    never followed; a device or pipe (/dev/null, /dev/stdout) is written to as it is, without following
+    a link."""
+    try:
+        mode = os.lstat(destination).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        descriptor = os.open(destination, os.O_WRONLY | os.O_NOFOLLOW)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        return
+    descriptor, temporary = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, destination)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def parse_formats(values: Sequence[str]) -> list[Output]:
@@ -134,7 +195,7 @@ def write_reports(
             echo(text)
             continue
         try:
-            Path(destination).write_text(text, encoding="utf-8")
+            write_report_file(Path(destination), text)
         except OSError as error:
             raise UserError(
                 f"--format {name}:{destination}: cannot write: {error.strerror or error}"

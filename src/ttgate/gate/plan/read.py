@@ -3,12 +3,63 @@
 from __future__ import annotations
 
 import json
+import math
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
 from ttgate.errors import UserError
+from ttgate.gate.plan.shape import ShapeError, check_plan_shape, describe, first_lone_surrogate, path_text
 
 SUPPORTED_MAJORS = ("0", "1")
+# Terraform nests a plan about a dozen levels plus the values' own depth; far more is an attack on the
+# parsers (and the recursive walks after them), refused before it reaches either.
+MAX_NESTING = 200
+# No AWS setting needs more digits; Python's int() refuses beyond 4,300 with an error of its own.
+MAX_NUMBER_DIGITS = 40
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class _NumberOutOfRange(ValueError):
+    pass
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _NumberOutOfRange(text)
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _NumberOutOfRange(text)
+    return number
+
+
+def _refuse_constant(text: str) -> Any:
+    raise _NumberOutOfRange(text)
+
+
+def _current_depth() -> int:
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back  # type: ignore[assignment]
+    return depth
+
+
+def _loads(text: str) -> Any:
+    """json.loads with numbers bounded and nesting capped at MAX_NESTING (the C parser counts its
+    recursion against the interpreter's limit, lowered here for the one call)."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(min(previous, _current_depth() + MAX_NESTING))
+    try:
+        return json.loads(
+            text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_refuse_constant
+        )
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def read_plan(path: Path, shown: str) -> dict[str, Any]:
@@ -32,7 +83,15 @@ def read_plan(path: Path, shown: str) -> dict[str, Any]:
     if not text.strip():
         raise UserError(f"--plan {shown}: the file is empty")
     try:
-        document = json.loads(text)
+        document = _loads(text)
+    except RecursionError:
+        raise UserError(f"--plan {shown}: nested more than {MAX_NESTING} levels deep; not a plan") from None
+    except _NumberOutOfRange as error:
+        number = str(error) if len(str(error)) <= 20 else f"{str(error)[:20]}… ({len(str(error))} characters)"
+        raise UserError(
+            f"--plan {shown}: number {number} is beyond what a plan can hold (a finite number of at "
+            f"most {MAX_NUMBER_DIGITS} digits)"
+        ) from None
     except json.JSONDecodeError as error:
         # A string left open runs to the end of the file (a raw newline inside one is another error).
         truncated = error.pos >= len(text.rstrip()) - 1 or error.msg.startswith("Unterminated string")
@@ -40,12 +99,25 @@ def read_plan(path: Path, shown: str) -> dict[str, Any]:
         raise UserError(
             f"--plan {shown}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}{hint}"
         ) from None
+    if _SURROGATE_ESCAPE.search(text):
+        where = first_lone_surrogate(document)
+        if where is not None:
+            raise UserError(
+                f"--plan {shown}: {path_text(where)}: half of a UTF-16 surrogate pair (\\uD800-\\uDFFF "
+                "alone) is not text"
+            )
     if not isinstance(document, dict) or "format_version" not in document:
         raise UserError(
             f"--plan {shown}: not a Terraform plan: no format_version (expected the output of "
             "`terraform show -json PLANFILE`)"
         )
-    version = str(document["format_version"])
+    version = document["format_version"]
+    if not isinstance(version, str):
+        raise UserError(
+            f'--plan {shown}: format_version: expected a string such as "1.2", got {describe(version)}'
+        )
+    if not version.isprintable() or len(version) > 20:
+        raise UserError(f'--plan {shown}: format_version: expected a version such as "1.2"')
     if version.split(".")[0] not in SUPPORTED_MAJORS:
         raise UserError(
             f"--plan {shown}: plan format_version {version} is not supported (ttgate reads 0.x and 1.x)"
@@ -56,9 +128,8 @@ def read_plan(path: Path, shown: str) -> dict[str, Any]:
             f"--plan {shown}: {kind}: it has no planned_values or resource_changes (pass the output "
             "of `terraform show -json PLANFILE`, not of `terraform show -json` without a plan)"
         )
-    for key in ("planned_values", "configuration", "prior_state"):
-        if key in document and not isinstance(document[key], dict):
-            raise UserError(f"--plan {shown}: {key} is not an object; the file is damaged")
-    if "resource_changes" in document and not isinstance(document["resource_changes"], list):
-        raise UserError(f"--plan {shown}: resource_changes is not a list; the file is damaged")
+    try:
+        check_plan_shape(document)
+    except ShapeError as error:
+        raise UserError(f"--plan {shown}: {path_text(error.path)}: {error.problem}") from None
     return document

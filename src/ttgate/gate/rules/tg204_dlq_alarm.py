@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ttgate.gate.findings import Finding, Related, Severity
-from ttgate.gate.links import resource_name, same_resource
+from ttgate.gate.links import Candidates, reference_keys, resource_name, same_resource
 from ttgate.gate.model import Resource
 from ttgate.gate.policy import Parameter
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
@@ -21,7 +21,7 @@ RULE = Rule(
     summary="Every DLQ has a CloudWatch alarm on ApproximateNumberOfMessagesVisible for its QueueName.",
     parameters={
         "metric_name": Parameter("ApproximateNumberOfMessagesVisible"),
-        "threshold": Parameter(1),
+        "threshold": Parameter(1, minimum=0),
         "period": Parameter(60, minimum=10),  # CloudWatch's shortest standard-resolution period
         "evaluation_periods": Parameter(1, minimum=1),
         "dlq_suffix": Parameter("-dlq"),
@@ -134,19 +134,29 @@ def _matches(metric: _Metric, dlq: Resource, metric_name: str) -> bool | Unknown
 
 @RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
+    alarms = Candidates(context.model, "aws_cloudwatch_metric_alarm", _watched_queues)
     for dlq in dead_letter_queues(context, context.params["dlq_suffix"], unknown_targets=False):
-        yield from _check_dlq(context, dlq)
+        yield from _check_dlq(context, dlq, alarms)
 
 
-def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
+def _watched_queues(alarm: Resource) -> list[str] | None:
+    """The QueueName dimensions of an alarm's metrics, as names; None when one is unknown."""
+    keys: list[str] = []
+    for metric in _metrics(alarm):
+        dimensions = metric.dimensions
+        queue = dimensions.get("QueueName") if isinstance(dimensions, dict) else None
+        found = reference_keys(dimensions if isinstance(dimensions, Unknown) else queue)
+        if found is None:
+            return None
+        keys += found
+    return keys
+
+
+def _check_dlq(context: RuleContext, dlq: DeadLetterQueue, candidates: Candidates) -> Iterator[Finding]:
     queue = dlq.queue
     metric_name = context.params["metric_name"]
-    env = queue.stack.env
-    alarms = [
-        alarm
-        for alarm in context.model.resources("aws_cloudwatch_metric_alarm", env=env)
-        if env is not None or alarm.stack is queue.stack
-    ]
+    name = resource_name(queue)
+    alarms = candidates.near(queue, name if isinstance(name, str) else None)
     certain: list[tuple[Resource, _Metric]] = []
     maybe: list[tuple[Resource, Unknown]] = []
     for alarm in alarms:

@@ -42,7 +42,9 @@ RULE = Rule(
     default_severity=Severity.ERROR,
     summary="Log group retention is a value CloudWatch accepts and the policy allows; unset is a warning.",
     parameters={
-        "allowed_days": Parameter([1, 3, 5, 7, 14, 30, 60, 90, 120, 180, 365, 400, 545, 731, 1827, 3653]),
+        "allowed_days": Parameter(
+            minimum=1, default=[1, 3, 5, 7, 14, 30, 60, 90, 120, 180, 365, 400, 545, 731, 1827, 3653]
+        ),
         "default_days": Parameter(14, choices=CLOUDWATCH_RETENTION_DAYS),
     },
     doc=RuleDoc(

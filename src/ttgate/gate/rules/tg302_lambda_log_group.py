@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.links import Candidates
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, display, same_string
@@ -79,13 +80,9 @@ def _configured_group(function: Resource) -> Any:
     return None
 
 
-def _groups_for(context: RuleContext, function: Resource) -> list[Resource]:
-    env = function.stack.env
-    return [
-        group
-        for group in context.model.resources("aws_cloudwatch_log_group", env=env)
-        if env is not None or group.stack is function.stack
-    ]
+def _group_names(group: Resource) -> list[str] | None:
+    name = group.values.get("name")
+    return [name] if isinstance(name, str) else None
 
 
 def _designates(value: Any, expected: str | None, group: Resource, function: Resource) -> bool | Unknown:
@@ -124,11 +121,12 @@ def _designates(value: Any, expected: str | None, group: Resource, function: Res
 
 @RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
+    groups = Candidates(context.model, "aws_cloudwatch_log_group", _group_names)
     for function in context.model.resources("aws_lambda_function"):
-        yield from _check_function(context, function)
+        yield from _check_function(context, function, groups)
 
 
-def _check_function(context: RuleContext, function: Resource) -> Iterator[Finding]:
+def _check_function(context: RuleContext, function: Resource, groups: Candidates) -> Iterator[Finding]:
     function_name = function.values.get("function_name")
     configured = _configured_group(function)
     expected: str | None
@@ -149,7 +147,9 @@ def _check_function(context: RuleContext, function: Resource) -> Iterator[Findin
             return  # logging_config.log_group = aws_cloudwatch_log_group.x.name, unknown until apply
         expected = None
     maybe: list[tuple[Resource, Unknown]] = []
-    for group in _groups_for(context, function):
+    # A known name is found among the groups of that name and those whose name is unknown.
+    by_name = expected if not isinstance(configured, Unknown) else None
+    for group in groups.near(function, by_name):
         designated = _designates(configured, expected, group, function)
         if designated is True and group.present is True:
             return

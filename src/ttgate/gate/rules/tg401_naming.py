@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ttgate.gate.findings import Finding, Severity
 from ttgate.gate.model import Resource
 from ttgate.gate.names import template_regex
-from ttgate.gate.policy import Parameter
+from ttgate.gate.policy import Declared, Parameter, ParameterProblem
 from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.rules.sqs import dead_letter_queues
 from ttgate.gate.values import Unknown, display
@@ -25,6 +25,33 @@ NAME_CHARS = "[a-z0-9-]+"
 FIFO = ".fifo"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
+# The placeholders each pattern may use; any other would match nothing, or (before) anything.
+_COMMON_PLACEHOLDERS = ("project", "env", "region")
+_PLACEHOLDERS = {
+    "lambda": ("name",),
+    "queue": ("name",),
+    "dlq": ("name",),
+    "alarm": ("dlq",),
+    "log_group": ("function", "name"),
+}
+
+
+def _check_patterns(patterns: Mapping[str, str], _declared: Declared) -> None:
+    for kind in _PLACEHOLDERS:
+        if kind not in patterns:
+            raise ParameterProblem(f"missing pattern {kind!r}")
+    for kind, pattern in patterns.items():
+        if kind not in _PLACEHOLDERS:
+            raise ParameterProblem(
+                f"unknown pattern {kind!r} (expected one of: {', '.join(_PLACEHOLDERS)})", kind
+            )
+        allowed = (*_COMMON_PLACEHOLDERS, *_PLACEHOLDERS[kind])
+        for name in _PLACEHOLDER.findall(pattern):
+            if name not in allowed:
+                shown = ", ".join("{" + placeholder + "}" for placeholder in allowed)
+                raise ParameterProblem(f"unknown placeholder {{{name}}} (use {shown})", kind)
+
+
 # What each kind of resource is called in messages, and why its name matters.
 _KIND_LABEL = {
     "lambda": "Lambda function",
@@ -39,7 +66,7 @@ RULE = Rule(
     name="naming",
     default_severity=Severity.WARNING,
     summary="Lambda functions, queues, DLQs and Lambda log groups follow the runbook's naming conventions.",
-    parameters={"patterns": Parameter(dict(DEFAULT_PATTERNS))},
+    parameters={"patterns": Parameter(dict(DEFAULT_PATTERNS), check=_check_patterns)},
     doc=RuleDoc(
         what="Checks names against the policy's `patterns`, with `{project}` from the policy and `{env}` "
         "from the stack's environment: `function_name` of every `aws_lambda_function` against `lambda` "

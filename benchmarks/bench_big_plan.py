@@ -1,0 +1,199 @@
+"""Wall time of `ttgate check --plan` on one big generated plan (issue 10: lookups must not be linear).
+
+    python benchmarks/bench_big_plan.py [--megabytes 100] [--runs 1]
+
+Writes, in a temporary directory, a `terraform show -json` plan of the 20_infra/dev stack with as many
+services as it takes to reach the size: per service an SQS queue and its DLQ (redrive policy by ARN),
+a Lambda function with its log group, an event source mapping (queue ARN, function name) and a DLQ
+alarm, each in planned_values and resource_changes. Then times
+`ttgate check --plan 20_infra/dev=PLAN --format json:/dev/null` and prints the size, the resource
+count and the seconds of each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ACCOUNT = "123456789012"
+REGION = "ap-southeast-1"
+PROJECT = "tt-practice"
+
+
+def _service(index: int) -> list[tuple[str, str, dict[str, Any]]]:
+    """(type, name, values) of one service's resources."""
+    base = f"{PROJECT}-dev-svc{index:06d}"
+    queue_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{base}-queue"
+    dlq_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{base}-dlq"
+    function = f"{base}"
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})
+    return [
+        (
+            "aws_sqs_queue",
+            f"q{index}",
+            {
+                "name": f"{base}-queue",
+                "arn": queue_arn,
+                "visibility_timeout_seconds": 360,
+                "message_retention_seconds": 345600,
+                "redrive_policy": redrive,
+                "tags": {"Service": base, "Environment": "dev"},
+            },
+        ),
+        (
+            "aws_sqs_queue",
+            f"dlq{index}",
+            {
+                "name": f"{base}-dlq",
+                "arn": dlq_arn,
+                "message_retention_seconds": 1209600,
+                "visibility_timeout_seconds": 30,
+                "tags": {"Service": base, "Environment": "dev"},
+            },
+        ),
+        (
+            "aws_lambda_function",
+            f"fn{index}",
+            {
+                "function_name": function,
+                "timeout": 60,
+                "memory_size": 256,
+                "runtime": "python3.12",
+                "handler": "app.handler",
+                "arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}",
+                "environment": [
+                    {"variables": {"QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{base}"}}
+                ],
+            },
+        ),
+        (
+            "aws_cloudwatch_log_group",
+            f"logs{index}",
+            {
+                "name": f"/aws/lambda/{function}",
+                "retention_in_days": 30,
+            },
+        ),
+        (
+            "aws_lambda_event_source_mapping",
+            f"esm{index}",
+            {
+                "event_source_arn": queue_arn,
+                "function_name": function,
+                "batch_size": 10,
+                "maximum_batching_window_in_seconds": 0,
+            },
+        ),
+        (
+            "aws_cloudwatch_metric_alarm",
+            f"alarm{index}",
+            {
+                "alarm_name": f"{base}-dlq-messages-alarm",
+                "namespace": "AWS/SQS",
+                "metric_name": "ApproximateNumberOfMessagesVisible",
+                "comparison_operator": "GreaterThanThreshold",
+                "threshold": 0,
+                "evaluation_periods": 1,
+                "period": 300,
+                "statistic": "Sum",
+                "dimensions": {"QueueName": f"{base}-dlq"},
+            },
+        ),
+    ]
+
+
+def write_plan(path: Path, megabytes: float) -> int:
+    """Write the plan; return its resource count."""
+    planned: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    size, index = 0, 0
+    while size < megabytes * 1_000_000:
+        for resource_type, name, values in _service(index):
+            address = f"{resource_type}.{name}"
+            planned.append(
+                {
+                    "address": address,
+                    "mode": "managed",
+                    "type": resource_type,
+                    "name": name,
+                    "provider_name": "registry.terraform.io/hashicorp/aws",
+                    "schema_version": 0,
+                    "values": values,
+                    "sensitive_values": {},
+                }
+            )
+            changes.append(
+                {
+                    "address": address,
+                    "mode": "managed",
+                    "type": resource_type,
+                    "name": name,
+                    "change": {
+                        "actions": ["no-op"],
+                        "before": values,
+                        "after": values,
+                        "after_unknown": {},
+                        "before_sensitive": {},
+                        "after_sensitive": {},
+                    },
+                }
+            )
+            size += 2 * len(json.dumps(values)) + 600
+        index += 1
+    document = {
+        "format_version": "1.2",
+        "terraform_version": "1.9.8",
+        "planned_values": {"root_module": {"resources": planned}},
+        "resource_changes": changes,
+        "configuration": {"root_module": {}},
+    }
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return len(planned)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--megabytes", type=float, default=100)
+    parser.add_argument("--runs", type=int, default=1)
+    arguments = parser.parse_args()
+    source = Path(__file__).resolve().parents[1] / "src"
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    with tempfile.TemporaryDirectory() as workdir:
+        plan = Path(workdir) / "infra.json"
+        resources = write_plan(plan, arguments.megabytes)
+        print(f"plan: {plan.stat().st_size / 1e6:.1f} MB, {resources} resources")
+        for run in range(arguments.runs):
+            started = time.perf_counter()
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "ttgate",
+                    "check",
+                    "--plan",
+                    f"20_infra/dev={plan}",
+                    "--format",
+                    "json:/dev/null",
+                    "--fail-on",
+                    "never",
+                ],
+                cwd=workdir,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            elapsed = time.perf_counter() - started
+            print(f"run {run + 1}: {elapsed:.2f} s (exit {result.returncode}) {result.stderr.strip()[:200]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -120,34 +120,42 @@ def _masked_texts(value: Any, sensitive: Any) -> Iterator[str]:
 
 def plan_secrets(document: dict[str, Any]) -> set[str]:
     """The text of every value the plan marks sensitive: before and after each change, planned and
-    prior values, outputs, and variables its configuration declares sensitive."""
+    prior values, outputs, and variables its configuration declares sensitive.
+
+    It reads parts of the plan the loader does not, so every part is taken only if it has its shape.
+    """
     found: set[str] = set()
-    for change in document.get("resource_changes") or []:
-        details = change.get("change") if isinstance(change, dict) else None
+    for change in _list(document.get("resource_changes")):
+        details = _dict(change).get("change")
         if isinstance(details, dict):
             found.update(_masked_texts(details.get("after"), details.get("after_sensitive")))
             found.update(_masked_texts(details.get("before"), details.get("before_sensitive")))
-    for section in (document.get("planned_values"), (document.get("prior_state") or {}).get("values")):
+    for section in (document.get("planned_values"), _dict(document.get("prior_state")).get("values")):
         if not isinstance(section, dict):
             continue
         for raw in _walk_modules(section.get("root_module")):
             found.update(_masked_texts(raw.get("values"), raw.get("sensitive_values")))
-        for output in (section.get("outputs") or {}).values():
+        for output in _dict(section.get("outputs")).values():
             if isinstance(output, dict) and output.get("sensitive") is True:
                 found.update(secret_strings(output.get("value")))
-    for output in (document.get("output_changes") or {}).values():
+    for output in _dict(document.get("output_changes")).values():
         if isinstance(output, dict):
             found.update(_masked_texts(output.get("after"), output.get("after_sensitive")))
             found.update(_masked_texts(output.get("before"), output.get("before_sensitive")))
-    configuration = document.get("configuration") or {}
-    declared = ((configuration.get("root_module") or {}) if isinstance(configuration, dict) else {}).get(
-        "variables"
-    ) or {}
-    for name, value in (document.get("variables") or {}).items():
-        variable = declared.get(name) if isinstance(declared, dict) else None
+    declared = _dict(_dict(_dict(document.get("configuration")).get("root_module")).get("variables"))
+    for name, value in _dict(document.get("variables")).items():
+        variable = declared.get(name)
         if isinstance(variable, dict) and variable.get("sensitive") is True and isinstance(value, dict):
             found.update(secret_strings(value.get("value")))
     return found
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _unknowns(value: Any, mask: Any, make: Any) -> Any:

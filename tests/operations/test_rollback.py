@@ -687,3 +687,41 @@ def test_a_stack_added_after_the_target_is_named_with_its_live_resources(history
     assert any("30_app/stage did not exist at" in w and "terraform destroy" in w for w in data["warnings"]), (
         data["warnings"]
     )
+
+
+# --- the plan check of mode direct ---------------------------------------------------------------
+
+
+def plan_document(*changes: tuple[str, str, list[str], dict[str, Any]]) -> str:
+    return json.dumps(
+        {
+            "resource_changes": [
+                {"address": address, "type": type_, "change": {"actions": actions, "before": before}}
+                for address, type_, actions, before in changes
+            ]
+        }
+    )
+
+
+def test_check_plan_refuses_a_destroy_or_replace_of_the_backend_in_10_core(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(
+        plan_document(
+            ("aws_s3_bucket.state", "aws_s3_bucket", ["delete"], {"bucket": "tt-practice-tf-state-dev-1"}),
+            ("aws_kms_key.state", "aws_kms_key", ["create", "delete"], {"key_id": "k-1"}),
+            ("aws_dynamodb_table.locks", "aws_dynamodb_table", ["update"], {"name": "tt-practice-tf-locks"}),
+            ("aws_sqs_queue.q", "aws_sqs_queue", ["delete"], {}),
+        )
+    )
+    result = CliRunner().invoke(main, ["rollback", "check-plan", "--layer", "10_core", str(plan)])
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert "destroy aws_s3_bucket.state (tt-practice-tf-state-dev-1)" in line
+    assert "replace aws_kms_key.state (k-1)" in line
+    assert "dynamodb" not in line and "sqs" not in line
+    # Another layer, or a plan that keeps them: fine.
+    result = CliRunner().invoke(main, ["rollback", "check-plan", "--layer", "30_app", str(plan)])
+    assert result.exit_code == 0, result.output
+    plan.write_text(plan_document(("aws_kms_key.state", "aws_kms_key", ["update"], {})))
+    result = CliRunner().invoke(main, ["rollback", "check-plan", "--layer", "10_core", str(plan)])
+    assert result.exit_code == 0, result.output

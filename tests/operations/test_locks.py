@@ -366,3 +366,18 @@ def test_release_dry_run_prints_what_it_would_delete_and_deletes_nothing(aws_env
     assert f"would delete dynamodb table {TABLE}, LockID {BUCKET}/{APP_KEY}" in result.stdout
     assert f"would delete s3://{BUCKET}/{APP_KEY}.tflock" in result.stdout
     assert f"{BUCKET}/{APP_KEY}" in items(dynamodb) and lockfile_exists(s3)
+
+
+def test_region_follows_the_environment_before_the_policy(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ttgate.operations.locks import region_for
+
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    assert region_for(policy) == policy.region
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    assert region_for(policy) == "eu-west-1"
+    monkeypatch.setenv("AWS_REGION", "us-east-2")
+    assert region_for(policy) == "us-east-2"
+    assert region_for(policy, "ap-northeast-1") == "ap-northeast-1"

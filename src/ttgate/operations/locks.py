@@ -190,8 +190,15 @@ def connect(
 
     if account_id is not None and bucket is not None:
         raise UserError("--account-id and --bucket: give one (the bucket's name already holds the account)")
-    aws = Aws(region=region or policy.region, profile=profile)
+    aws = Aws(region=region_for(policy, region), profile=profile)
     return aws, resolve_backend(policy, env, aws, account_id=account_id, bucket=bucket, table=table)
+
+
+def region_for(policy: Policy, region: str | None = None) -> str:
+    """--region, else AWS_REGION, else AWS_DEFAULT_REGION (as the AWS CLI and Terraform), else the policy's."""
+    import os
+
+    return region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or policy.region
 
 
 def resolve_backend(

@@ -195,7 +195,7 @@ def connect(
 
 
 def region_for(policy: Policy, region: str | None = None) -> str:
-    """--region, else AWS_REGION, else AWS_DEFAULT_REGION (as the AWS CLI and Terraform), else the policy's."""
+    """--region, else AWS_REGION, else AWS_DEFAULT_REGION (as the AWS CLI does), else the policy's."""
     import os
 
     return region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or policy.region

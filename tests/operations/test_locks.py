@@ -361,6 +361,9 @@ def test_release_dry_run_prints_what_it_would_delete_and_deletes_nothing(aws_env
     s3, dynamodb = aws_env
     put_dynamodb_lock(dynamodb)
     put_lockfile(s3)
+    assert "choose one" in one_line_error(
+        run("locks", "release", LOCK_ID, "--env", "dev", "--dry-run", "--yes")
+    )
     result = run("locks", "release", LOCK_ID, "--env", "dev", "--dry-run")
     assert result.exit_code == 0, result.output
     assert f"would delete dynamodb table {TABLE}, LockID {BUCKET}/{APP_KEY}" in result.stdout

@@ -125,7 +125,13 @@ def test_terraform_own_lock_state_and_digest(endpoint: str, tmp_path: Path) -> N
     for count in ("1", "3"):
         assert terraform("apply", "-auto-approve", "-var", f"n={count}").returncode == 0, count
     versions = client("s3").list_object_versions(Bucket=BUCKET, Prefix=APP_KEY)["Versions"]
-    first = min((v for v in versions if v["Key"] == APP_KEY), key=lambda v: v["LastModified"])["VersionId"]
+
+    def serial(version_id: str) -> int:
+        body = client("s3").get_object(Bucket=BUCKET, Key=APP_KEY, VersionId=version_id)["Body"].read()
+        return int(json.loads(body)["serial"])
+
+    # LastModified has whole seconds: the serial says which version came first.
+    first = min((v["VersionId"] for v in versions if v["Key"] == APP_KEY), key=serial)
 
     # A live apply waiting at its approval prompt holds the lock.
     waiting = subprocess.Popen(

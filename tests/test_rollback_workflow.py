@@ -27,9 +27,10 @@ APPLY_ORDER = ["apply-30_app", "apply-20_infra", "apply-10_core"]
 JOB_PERMISSIONS = {
     "plan": {"contents": "read", "id-token": "write"},
     "open-pr": {"contents": "write", "pull-requests": "write"},
-    "apply-30_app": {"contents": "read", "id-token": "write"},
-    "apply-20_infra": {"contents": "read", "id-token": "write"},
-    "apply-10_core": {"contents": "read", "id-token": "write"},
+    "direct-plan": {"contents": "read", "id-token": "write"},
+    "apply-30_app": {"id-token": "write"},
+    "apply-20_infra": {"id-token": "write"},
+    "apply-10_core": {"id-token": "write"},
 }
 
 
@@ -73,7 +74,7 @@ def test_only_workflow_dispatch_with_exactly_the_rollback_inputs(workflow) -> No
 
 def test_one_rollback_per_environment_and_none_cancelled(workflow) -> None:
     assert workflow["concurrency"] == {
-        "group": "rollback-${{ inputs.environment }}",
+        "group": "terraform-apply-${{ inputs.environment }}",
         "cancel-in-progress": False,
     }
 
@@ -179,40 +180,57 @@ def test_pr_mode_opens_the_pull_request_with_ttgate(workflow) -> None:
 
 def test_apply_jobs_are_chained_in_rollback_order_behind_the_environment(workflow) -> None:
     jobs = workflow["jobs"]
-    previous = ["plan"]
+    previous = ["direct-plan"]
     for name in APPLY_ORDER:
         job = jobs[name]
         needs = job["needs"] if isinstance(job["needs"], list) else [job["needs"]]
-        assert set(needs) >= set(previous[-1:]), f"{name} must need {previous[-1]}"
+        assert set(needs) >= {"plan", "direct-plan", previous[-1]}, f"{name} must need {previous[-1]}"
         assert "strategy" not in job, f"{name}: a matrix would run the layers in parallel"
         assert job["environment"] == "${{ inputs.environment }}"
         previous.append(name)
-    assert jobs["apply-20_infra"]["needs"] == ["plan", "apply-30_app"]
-    assert jobs["apply-10_core"]["needs"] == ["plan", "apply-30_app", "apply-20_infra"]
+    assert jobs["apply-20_infra"]["needs"] == ["plan", "direct-plan", "apply-30_app"]
+    assert jobs["apply-10_core"]["needs"] == ["plan", "direct-plan", "apply-30_app", "apply-20_infra"]
+
+
+def test_the_plan_job_restores_the_target_tree_saves_publishes_and_checks_each_plan(workflow) -> None:
+    job = workflow["jobs"]["direct-plan"]
+    assert "environment" not in job  # no approval before anybody has seen the plan
+    assert job["strategy"]["matrix"]["layer"] == "${{ fromJSON(needs.plan.outputs.layers) }}"
+    scripts = "\n".join(step.get("run", "") for step in job["steps"])
+    assert 'git checkout --no-overlay "$TARGET" -- "$DEPLOY_PATH"' in scripts
+    assert "terraform plan -input=false -lock=false -out=tfplan" in scripts
+    assert "terraform show -no-color tfplan" in scripts and "GITHUB_STEP_SUMMARY" in scripts
+    assert 'ttgate rollback check-plan --layer "$LAYER"' in scripts
+    [upload] = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert upload["with"]["name"] == "rollback-plan-${{ inputs.environment }}-${{ matrix.layer }}"
+    check = next(i for i, s in enumerate(job["steps"]) if "check-plan" in s.get("run", ""))
+    assert check < job["steps"].index(upload)  # a refused plan is never saved
 
 
 @pytest.mark.parametrize("name", APPLY_ORDER)
-def test_each_apply_job_restores_the_target_tree_and_applies_its_saved_plan(workflow, name) -> None:
+def test_each_apply_job_applies_exactly_the_saved_plan_behind_the_environment(workflow, name) -> None:
     job = workflow["jobs"][name]
     layer = name.removeprefix("apply-")
     assert job["env"]["LAYER"] == layer
-    scripts = [step.get("run", "") for step in job["steps"]]
+    assert job["environment"] == "${{ inputs.environment }}"
+    needs = job["needs"]
+    assert "direct-plan" in needs and "needs.direct-plan.result == 'success'" in job["if"]
+    steps_ = job["steps"]
+    [download] = [s for s in steps_ if str(s.get("uses", "")).startswith("actions/download-artifact@")]
+    assert download["with"]["name"] == f"rollback-plan-${{{{ inputs.environment }}}}-{layer}"
+    scripts = [step.get("run", "") for step in steps_]
     text = "\n".join(scripts)
-    assert 'git checkout --no-overlay "$TARGET" -- "$DEPLOY_PATH"' in text
-    backend = '-backend-config="bucket=tt-practice-tf-state-${TF_ENV}-${AWS_ACCOUNT_ID}"'
-    assert f"terraform init -input=false {backend}" in text
-    plan = next(i for i, script in enumerate(scripts) if "terraform plan" in script)
+    assert "terraform plan" not in text, "the apply job must not plan again"
     apply = next(i for i, script in enumerate(scripts) if "terraform apply" in script)
-    assert "-out=tfplan" in scripts[plan] and "terraform apply -input=false tfplan" in scripts[apply]
-    assert plan < apply
-    for step in job["steps"]:
-        if "terraform " in step.get("run", ""):
-            assert step["working-directory"] == (
-                "${{ env.DEPLOY_PATH }}/" + layer + "/environments/${{ inputs.environment }}"
-            )
-    uses = [str(step.get("uses", "")) for step in job["steps"]]
+    assert "terraform apply -input=false tfplan" in scripts[apply]
+    assert steps_.index(download) < apply
+    assert steps_[apply]["working-directory"] == (
+        "${{ env.DEPLOY_PATH }}/" + layer + "/environments/${{ inputs.environment }}"
+    )
+    # The apply role is checked here, where environment-level variables are visible.
+    assert any("AWS_ROLLBACK_APPLY_ROLE_ARN" in str(step.get("env", {})) for step in steps_)
+    uses = [str(step.get("uses", "")) for step in steps_]
     assert any(ref.startswith("aws-actions/configure-aws-credentials@") for ref in uses)
-    assert any(ref.startswith("hashicorp/setup-terraform@") for ref in uses)
 
 
 def test_checkouts_do_not_persist_the_token(workflow) -> None:
@@ -413,6 +431,7 @@ def test_a_failed_layer_stops_every_later_one(workflow) -> None:
 
 def test_nothing_is_applied_after_a_failed_plan_a_cancel_or_in_pr_mode(workflow) -> None:
     everything = ["30_app", "20_infra", "10_core"]
+    assert ran(simulate(workflow, mode="direct", layers=everything, fails=("direct-plan",))) == []
     assert ran(simulate(workflow, mode="direct", layers=everything, plan_fails=True)) == []
     assert simulate(workflow, mode="pr", layers=everything, plan_fails=True)["open-pr"] == "skipped"
     assert ran(simulate(workflow, mode="direct", layers=everything, cancelled=True)) == []

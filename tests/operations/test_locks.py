@@ -310,3 +310,77 @@ def test_release_s3_lockfile_changed_after_reading(
     with pytest.raises(UserError, match="changed after it was read"):
         release_lock(LOCK_ID, policy, backend, aws)
     assert lockfile_exists(s3)
+
+
+def recent(seconds: int = 7) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_release_refuses_a_young_lock_without_force(aws_env: Any) -> None:
+    s3, dynamodb = aws_env
+    put_dynamodb_lock(dynamodb, info=lock_info(created=recent()))
+    put_lockfile(s3, info=lock_info(created=recent()))
+    result = run("locks", "release", LOCK_ID, "--env", "dev", "--yes")
+    assert result.exit_code == 2, result.output
+    assert "--force" in result.stderr and "15 minutes" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    # The holder, operation, age and path were shown first.
+    assert "alice@ci-runner" in result.stdout and "OperationTypeApply" in result.stdout
+    assert f"{BUCKET}/{APP_KEY}" in result.stdout and " ago" in result.stdout
+    assert f"{BUCKET}/{APP_KEY}" in items(dynamodb) and lockfile_exists(s3)
+    result = run("locks", "release", LOCK_ID, "--env", "dev", "--yes", "--force")
+    assert result.exit_code == 0, result.output
+    assert f"{BUCKET}/{APP_KEY}" not in items(dynamodb) and not lockfile_exists(s3)
+
+
+def test_release_force_still_checks_the_id(aws_env: Any) -> None:
+    _, dynamodb = aws_env
+    put_dynamodb_lock(dynamodb, info=lock_info(OTHER_ID, created=recent()))
+    line = one_line_error(run("locks", "release", LOCK_ID, "--env", "dev", "--yes", "--force"))
+    assert f"no lock with ID {LOCK_ID}" in line
+    assert f"{BUCKET}/{APP_KEY}" in items(dynamodb)
+
+
+def test_release_a_lock_of_unknown_age_needs_force(aws_env: Any) -> None:
+    _, dynamodb = aws_env
+    put_dynamodb_lock(dynamodb, info=lock_info(created="not a time"))
+    result = run("locks", "release", LOCK_ID, "--env", "dev", "--yes")
+    assert result.exit_code == 2 and "unknown age" in result.stderr
+    assert f"{BUCKET}/{APP_KEY}" in items(dynamodb)
+
+
+def test_release_threshold_is_a_policy_setting(aws_env: Any, tmp_path: Any) -> None:
+    _, dynamodb = aws_env
+    put_dynamodb_lock(dynamodb, info=lock_info(created=recent(120)))
+    (tmp_path / ".ttgate.yml").write_text("operations:\n  lock_release_min_age_minutes: 1\n")
+    result = run("locks", "release", LOCK_ID, "--env", "dev", "--yes")
+    assert result.exit_code == 0, result.output
+
+
+def test_release_dry_run_prints_what_it_would_delete_and_deletes_nothing(aws_env: Any) -> None:
+    s3, dynamodb = aws_env
+    put_dynamodb_lock(dynamodb)
+    put_lockfile(s3)
+    assert "choose one" in one_line_error(
+        run("locks", "release", LOCK_ID, "--env", "dev", "--dry-run", "--yes")
+    )
+    result = run("locks", "release", LOCK_ID, "--env", "dev", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert f"would delete dynamodb table {TABLE}, LockID {BUCKET}/{APP_KEY}" in result.stdout
+    assert f"would delete s3://{BUCKET}/{APP_KEY}.tflock" in result.stdout
+    assert f"{BUCKET}/{APP_KEY}" in items(dynamodb) and lockfile_exists(s3)
+
+
+def test_region_follows_the_environment_before_the_policy(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ttgate.operations.locks import region_for
+
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    assert region_for(policy) == policy.region
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    assert region_for(policy) == "eu-west-1"
+    monkeypatch.setenv("AWS_REGION", "us-east-2")
+    assert region_for(policy) == "us-east-2"
+    assert region_for(policy, "ap-northeast-1") == "ap-northeast-1"

@@ -246,9 +246,14 @@ def test_plan_without_core_has_no_core_warning(history: History) -> None:
 
 
 def test_plan_env_filter_and_layer_lists(history: History) -> None:
-    data = plan_json(history, "--to", history.c0, "--env", "prod")
-    assert [s[:2] for s in stacks_of(data)] == [("30_app", "prod"), ("20_infra", "prod"), ("10_core", "prod")]
-    assert any("outside --env/--layers: 30_app/dev, 10_core/dev" in w for w in data["warnings"])
+    # 20_infra/prod alone: its files only; the other changed stacks are named, not restored.
+    data = plan_json(history, "--to", history.c2, "--env", "prod", "--layers", "20_infra")
+    assert [s[:2] for s in stacks_of(data)] == [("20_infra", "prod")]
+    assert any("their files stay as they are: 10_core/dev, 10_core/prod" in w for w in data["warnings"])
+    assert data["restore_paths"] == [
+        f"{DEPLOY}/20_infra/environments/prod/main.tf",
+        f"{DEPLOY}/20_infra/environments/prod/new_queue.tf",
+    ]
     # A listed layer shows every stack of it, changed or not.
     data = plan_json(history, "--to", history.c3, "--layers", "20_infra", "--env", "dev")
     assert stacks_of(data) == [("20_infra", "dev", [])]
@@ -278,7 +283,8 @@ def test_plan_refuses_a_filter_that_leaves_nothing(history: History) -> None:
     # --layers 30_app lists the stack even unchanged: not a refusal.
     assert result.exit_code == 0
     result = run(history, "rollback", "plan", "--to", history.c2, "--env", "dev", "--layers", "auto")
-    assert result.exit_code == 0  # 10_core/dev is in it
+    assert result.exit_code == 2  # 10_core/dev is in it, with the kms module 10_core/prod shares
+    assert "used by 10_core/dev and by 10_core/prod" in result.stderr
     result = run(
         history, "rollback", "plan", "--to", history.c1, "--path", f"{DEPLOY}/20_infra", "--env", "dev"
     )
@@ -587,3 +593,135 @@ def test_a_failed_push_removes_the_new_branch(history: History) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("ttgate: error: git push failed: ")
     assert snapshot(history.repo) == before
+
+
+# --- scope: exactly the chosen stacks -----------------------------------------------------------
+
+
+DEV_ONLY_CALL = 'module "dev_tools" {\n  source = "../../modules/dev_tools"\n}\n'
+
+
+def dev_only_changes(history: History) -> str:
+    """Two commits on HEAD: 30_app/dev calls a new module only it uses, then prod and 20_infra/dev change."""
+    target = commit(
+        history.repo,
+        "app dev module",
+        {
+            f"{DEPLOY}/30_app/modules/dev_tools/main.tf": "# v1\n",
+            f"{DEPLOY}/30_app/environments/dev/main.tf": stack("30_app", "dev", APP_CALL + DEV_ONLY_CALL),
+        },
+    )
+    commit(
+        history.repo,
+        "app dev and others",
+        {
+            f"{DEPLOY}/30_app/modules/dev_tools/main.tf": "# v2\n",
+            f"{DEPLOY}/30_app/environments/dev/main.tf": stack(
+                "30_app", "dev", APP_CALL + DEV_ONLY_CALL + "# v3\n"
+            ),
+            f"{DEPLOY}/30_app/environments/prod/main.tf": stack("30_app", "prod", APP_CALL + "# v3\n"),
+            f"{DEPLOY}/20_infra/environments/dev/main.tf": stack("20_infra", "dev", "# v3\n"),
+            f"{DEPLOY}/README.md": "deploy tree v2\n",
+        },
+    )
+    return target
+
+
+def test_a_one_stack_rollback_changes_only_that_stack_and_its_own_module(history: History) -> None:
+    target = dev_only_changes(history)
+    head = git(history.repo, "rev-parse", "HEAD").strip()
+    data = plan_json(history, "--to", target, "--env", "dev", "--layers", "30_app")
+    assert stacks_of(data) == [
+        (
+            "30_app",
+            "dev",
+            [f"{DEPLOY}/30_app/environments/dev/main.tf", f"{DEPLOY}/30_app/modules/dev_tools/main.tf"],
+        )
+    ]
+    result = run(
+        history,
+        "rollback",
+        "create",
+        "--to",
+        target,
+        "--env",
+        "dev",
+        "--layers",
+        "30_app",
+        "--reason",
+        "r",
+        "--no-push",
+    )
+    assert result.exit_code == 0, result.output
+    branch = next(
+        b for b in git(history.repo, "branch", "--format=%(refname:short)").split() if "rollback/" in b
+    )
+    assert sorted(git(history.repo, "diff", "--name-only", head, branch).split()) == [
+        f"{DEPLOY}/30_app/environments/dev/main.tf",
+        f"{DEPLOY}/30_app/modules/dev_tools/main.tf",
+    ]
+    for name in git(history.repo, "diff", "--name-only", head, branch).split():
+        assert git(history.repo, "show", f"{branch}:{name}") == git(history.repo, "show", f"{target}:{name}")
+
+
+def test_a_module_shared_with_stacks_outside_the_selection_is_refused(history: History) -> None:
+    # c1..HEAD changes the component that 30_app/prod calls too (through billing_app).
+    for command in ("plan", "create"):
+        extra = ["--reason", "r", "--no-push"] if command == "create" else []
+        result = run(
+            history, "rollback", command, "--to", history.c1, "--env", "dev", "--layers", "30_app", *extra
+        )
+        assert result.exit_code == 2, result.output
+        assert f"{DEPLOY}/components/lambda_function/src/handler.py" in result.stderr
+        assert "30_app/prod" in result.stderr
+        assert "without --env" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert "rollback/" not in git(history.repo, "branch")
+
+
+def test_a_stack_added_after_the_target_is_named_with_its_live_resources(history: History) -> None:
+    commit(
+        history.repo, "new stack", {f"{DEPLOY}/30_app/environments/stage/main.tf": stack("30_app", "stage")}
+    )
+    data = plan_json(history, "--to", history.c5)
+    assert any("30_app/stage did not exist at" in w and "terraform destroy" in w for w in data["warnings"]), (
+        data["warnings"]
+    )
+
+
+# --- the plan check of mode direct ---------------------------------------------------------------
+
+
+def plan_document(*changes: tuple[str, str, list[str], dict[str, Any]]) -> str:
+    return json.dumps(
+        {
+            "resource_changes": [
+                {"address": address, "type": type_, "change": {"actions": actions, "before": before}}
+                for address, type_, actions, before in changes
+            ]
+        }
+    )
+
+
+def test_check_plan_refuses_a_destroy_or_replace_of_the_backend_in_10_core(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(
+        plan_document(
+            ("aws_s3_bucket.state", "aws_s3_bucket", ["delete"], {"bucket": "tt-practice-tf-state-dev-1"}),
+            ("aws_kms_key.state", "aws_kms_key", ["create", "delete"], {"key_id": "k-1"}),
+            ("aws_dynamodb_table.locks", "aws_dynamodb_table", ["update"], {"name": "tt-practice-tf-locks"}),
+            ("aws_sqs_queue.q", "aws_sqs_queue", ["delete"], {}),
+        )
+    )
+    result = CliRunner().invoke(main, ["rollback", "check-plan", "--layer", "10_core", str(plan)])
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert "destroy aws_s3_bucket.state (tt-practice-tf-state-dev-1)" in line
+    assert "replace aws_kms_key.state (k-1)" in line
+    assert "dynamodb" not in line and "sqs" not in line
+    # Another layer, or a plan that keeps them: fine.
+    result = CliRunner().invoke(main, ["rollback", "check-plan", "--layer", "30_app", str(plan)])
+    assert result.exit_code == 0, result.output
+    plan.write_text(plan_document(("aws_kms_key.state", "aws_kms_key", ["update"], {})))
+    result = CliRunner().invoke(main, ["rollback", "check-plan", "--layer", "10_core", str(plan)])
+    assert result.exit_code == 0, result.output

@@ -314,12 +314,99 @@ def test_upload_writes_the_new_current_object_and_its_digest(bucket: Bucket, tmp
     assert not list(tmp_path.glob("*.tfstate"))
 
 
-def test_upload_without_a_lock_table_leaves_the_digest(bucket: Bucket) -> None:
-    digest = bucket.digest()
+@pytest.mark.parametrize("table", ["", "some-other-table"])
+def test_upload_with_no_or_a_wrong_table_refuses_to_leave_a_stale_digest(bucket: Bucket, table: str) -> None:
+    if table:
+        bucket.dynamodb.create_table(
+            TableName=table,
+            KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    before, digest = bucket.state_versions(), bucket.digest()
+    line = one_line_error(run(*restore_args(bucket.versions["v2"], "--upload", "--yes", "--table", table)))
+    assert f"--table {TABLE}" in line and "digest" in line
+    assert_unchanged(bucket, before, digest)
+
+
+def test_upload_without_any_digest_needs_no_table(bucket: Bucket) -> None:
+    bucket.dynamodb.delete_item(TableName=TABLE, Key={"LockID": {"S": DIGEST_ID}})
     result = run(*restore_args(bucket.versions["v2"], "--upload", "--yes", "--table", ""))
     assert result.exit_code == 0, result.output
     assert json.loads(bucket.current()[1])["serial"] == 4
-    assert bucket.digest() == digest
+
+
+class ClientSpy:
+    """An S3 client whose listed methods are replaced; everything else is the real (moto) client."""
+
+    def __init__(self, client: Any, **replaced: Any) -> None:
+        self._client = client
+        self._replaced = replaced
+
+    def __getattr__(self, name: str) -> Any:
+        return self._replaced.get(name) or getattr(self._client, name)
+
+
+def spy_on_s3(monkeypatch: pytest.MonkeyPatch, **replaced: Any) -> None:
+    original = Aws.s3
+    monkeypatch.setattr(Aws, "s3", lambda self: ClientSpy(original(self), **replaced))
+
+
+@pytest.mark.parametrize("status", ["never", "Suspended"])
+def test_upload_to_an_unversioned_bucket_is_refused(
+    bucket: Bucket, status: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before, digest = bucket.state_versions(), bucket.digest()
+    if status == "Suspended":
+        bucket.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Suspended"})
+    else:  # GetBucketVersioning of a bucket never versioned has no Status
+        spy_on_s3(monkeypatch, get_bucket_versioning=lambda **kwargs: {})
+    line = one_line_error(run(*restore_args(bucket.versions["v1"], "--upload", "--yes")))
+    assert "versioning" in line and "not Enabled" in line
+    if status == "Suspended":
+        bucket.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    assert_unchanged(bucket, before, digest)
+
+
+def test_an_empty_version_id_is_refused(bucket: Bucket) -> None:
+    before, digest = bucket.state_versions(), bucket.digest()
+    line = one_line_error(run(*restore_args("", "--upload", "--yes")))
+    assert "--version-id is empty" in line
+    assert_unchanged(bucket, before, digest)
+
+
+def test_upload_takes_the_lock_around_its_write_and_releases_it(
+    bucket: Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[bool, bool]] = []
+    real_put = Aws(region=REGION).s3().put_object
+
+    def put_object(**kwargs: Any) -> Any:
+        if kwargs["Key"] == KEY:  # the state write: both locks must be held now
+            item = bucket.dynamodb.get_item(TableName=TABLE, Key={"LockID": {"S": f"{BUCKET}/{KEY}"}})
+            listed = bucket.s3.list_objects_v2(Bucket=BUCKET, Prefix=KEY + ".tflock").get("Contents")
+            seen.append(("Item" in item, bool(listed)))
+        return real_put(**kwargs)
+
+    spy_on_s3(monkeypatch, put_object=put_object)
+    result = run(*restore_args(bucket.versions["v1"], "--upload", "--yes"))
+    assert result.exit_code == 0, result.output
+    assert seen == [(True, True)]
+    lock_items = bucket.dynamodb.scan(TableName=TABLE)["Items"]
+    assert [i["LockID"]["S"] for i in lock_items] == [DIGEST_ID]
+    assert not bucket.s3.list_objects_v2(Bucket=BUCKET, Prefix=KEY + ".tflock").get("Contents")
+
+
+def test_upload_dry_run_prints_what_it_would_write_and_writes_nothing(bucket: Bucket) -> None:
+    before, digest = bucket.state_versions(), bucket.digest()
+    result = run(*restore_args(bucket.versions["v1"], "--upload", "--dry-run"))
+    assert result.exit_code == 0, result.output
+    restore = prepare_restore(Aws(region=REGION), BUCKET, KEY, bucket.versions["v1"])
+    assert f"would write s3://{BUCKET}/{KEY}" in result.stdout
+    assert f"if its version is still {bucket.versions['v3']}" in result.stdout
+    assert f"would set {DIGEST_ID} in dynamodb table {TABLE} to {restore.md5}" in result.stdout
+    assert "dry run: nothing written" in result.stdout
+    assert_unchanged(bucket, before, digest)
 
 
 def test_restore_racing_a_newer_write_writes_nothing(bucket: Bucket) -> None:

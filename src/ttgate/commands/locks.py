@@ -62,26 +62,49 @@ def list_command(output_format: str, **options: Any) -> None:
 @click.argument("lock_id")
 @BACKEND
 @yes("Really delete the lock.")
-def release_command(lock_id: str, yes: bool, **options: Any) -> None:
+@click.option("--force", is_flag=True, help="Release a lock younger than the policy's threshold (15 min).")
+@click.option("--dry-run", is_flag=True, help="Print exactly what would be deleted; delete nothing.")
+def release_command(lock_id: str, yes: bool, force: bool, dry_run: bool, **options: Any) -> None:
     """Release a lock, only if its ID is LOCK_ID (the ID Terraform printed with the lock error).
 
-    Never deletes the -md5 digest items, and never a lock someone else took in the meantime.
+    Shows the lock first. Refuses a lock younger than the policy's
+    operations.lock_release_min_age_minutes (default 15) unless --force: a running apply holds its
+    lock at its approval prompt. Never deletes the -md5 digest items, and never a lock someone else
+    took in the meantime.
 
     \b
-    Example:
+    Examples:
+      ttgate locks release 9a1c0c4e-3b6f-2d7e-8c1a-5f0e6d7c8b9a --env dev --dry-run
       ttgate locks release 9a1c0c4e-3b6f-2d7e-8c1a-5f0e6d7c8b9a --env dev --yes
     """
-    from ttgate.operations.locks import release_lock
+    from datetime import UTC, datetime
+
+    from ttgate.operations.locks import describe_delete, locks_with_id, refuse_young_locks, release_lock
 
     if not lock_id.strip():
         raise UserError("LOCK_ID is empty: give the lock's ID (ttgate locks list shows it)")
-    if not yes:
+    if dry_run and yes:
+        raise UserError("--dry-run and --yes: choose one (--dry-run deletes nothing)")
+    if not yes and not dry_run:
         raise UserError(
             f"releasing lock {lock_id} needs --yes: be sure its operation is not running any more "
-            "(ttgate locks list shows who holds it and since when)"
+            "(ttgate locks list shows who holds it and since when; --dry-run shows what would be deleted)"
         )
     policy, aws, backend = open_backend(**options)
-    for lock in release_lock(lock_id, policy, backend, aws):
+    matching = locks_with_id(lock_id, policy, backend, aws)
+    now = datetime.now(UTC)
+    for lock in matching:
+        click.echo(f"{lock.describe(now)}, path {lock.path or 'unknown'}")
+    if dry_run:
+        try:
+            refuse_young_locks(matching, policy.lock_release_min_age_minutes, now)
+        except UserError as refusal:
+            click.echo(f"without --force: {refusal}")
+        for lock in matching:
+            click.echo(f"would delete {describe_delete(lock)}")
+        click.echo("dry run: nothing deleted")
+        return
+    for lock in release_lock(lock_id, policy, backend, aws, force=force, locks=matching):
         click.echo(f"released {lock.location()} (ID {lock.lock_id}, {lock.operation} by {lock.who})")
 
 

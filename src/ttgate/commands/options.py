@@ -47,7 +47,10 @@ BACKEND = combine(
     click.option("--account-id", help="AWS account of the state bucket (default: from STS)."),
     click.option("--bucket", help="State bucket (default: the policy's name for the environment)."),
     click.option("--table", help='Lock table (default: the policy\'s; "" for none).'),
-    click.option("--region", help="AWS region (default: the policy's region)."),
+    click.option(
+        "--region",
+        help="AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION, else the policy's region).",
+    ),
     click.option("--profile", help="AWS profile (default: the usual credential chain)."),
     POLICY,
 )

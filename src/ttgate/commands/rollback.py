@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from ttgate.commands.options import ROLLBACK_SCOPE, load_policy, output_format
+from ttgate.commands.options import POLICY, ROLLBACK_SCOPE, load_policy, output_format
+from ttgate.errors import UserError
 
 if TYPE_CHECKING:
     from ttgate.gate.policy import Policy
@@ -128,6 +129,29 @@ def create_command(
         preflight=held_locks if check_locks else None,
         echo=click.echo,
     )
+
+
+@rollback.command("check-plan")
+@click.option("--layer", required=True, help="The layer the plan is for.")
+@click.argument("plan_json", type=click.File("r", encoding="utf-8"))
+@POLICY
+def check_plan_command(layer: str, plan_json: TextIO, policy_file: Path | None) -> None:
+    """Refuse a plan that destroys or replaces the state backend (state bucket, lock table, KMS key).
+
+    PLAN_JSON is `terraform show -json tfplan` ("-" for stdin). Only the lowest layer (10_core) is
+    checked: it is the one that holds the backend. Exit status: 0 fine, 2 refused.
+
+    \b
+    Example:
+      terraform show -json tfplan | ttgate rollback check-plan --layer 10_core -
+    """
+    from ttgate.operations.rollback.protected import refuse_protected_changes
+
+    policy = load_policy(policy_file, Path.cwd())
+    if policy.layer(layer) is None:
+        raise UserError(f"--layer {layer}: not a layer of the policy")
+    refuse_protected_changes(plan_json.read(), layer, policy)
+    click.echo(f"{layer}: the plan destroys or replaces no state bucket, lock table or KMS key")
 
 
 COMMANDS = [rollback]

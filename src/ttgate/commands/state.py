@@ -85,8 +85,11 @@ def versions_command(layer: str, limit: int, output_format: str, **options: Any)
 )
 @click.option("--upload", is_flag=True, help="Write it as the new current state object instead of a file.")
 @yes("Confirm --upload.")
+@click.option(
+    "--dry-run", is_flag=True, help="With --upload: print exactly what would be written; write nothing."
+)
 def restore_command(
-    layer: str, version_id: str, out: Path | None, upload: bool, yes: bool, **options: Any
+    layer: str, version_id: str, out: Path | None, upload: bool, yes: bool, dry_run: bool, **options: Any
 ) -> None:
     """Restore an earlier state version: same lineage only, serial bumped above the current one.
 
@@ -98,11 +101,19 @@ def restore_command(
     Example:
       ttgate state restore --layer 30_app --env dev --version-id 3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY
     """
-    from ttgate.operations.state import ready_restore, upload_restore, write_restore_file
+    from ttgate.operations.state import describe_upload, ready_restore, upload_restore, write_restore_file
 
+    if not version_id.strip():
+        raise UserError(
+            "--version-id is empty: give a version of the state (ttgate state versions lists them)"
+        )
+    if dry_run and (yes or not upload):
+        raise UserError(
+            "--dry-run goes with --upload and without --yes: it shows what the upload would write"
+        )
     if upload and out is not None:
         raise UserError("--upload and --out: choose one (upload replaces the current state object)")
-    if upload and not yes:
+    if upload and not yes and not dry_run:
         raise UserError("--upload replaces the current state object and needs --yes")
     if yes and not upload:
         raise UserError("--yes confirms --upload; without --upload the state is only written to a file")
@@ -131,6 +142,11 @@ def restore_command(
     for address in restore.removed:
         click.echo(f"  - {address}")
     click.echo(f"serial set to {restore.serial} so `terraform state push` accepts it")
+    if target is None and dry_run:
+        for line in describe_upload(restore, backend):
+            click.echo(line)
+        click.echo("dry run: nothing written")
+        return
     if target is None:
         new_version = upload_restore(aws, restore, policy=policy, layer=layer, backend=backend)
         digest = f", digest {restore.md5} in {backend.table}" if backend.table else ""

@@ -41,6 +41,7 @@ _TOP_LEVEL_KEYS = (
     "state_bucket",
     "lock_table",
     "rules",
+    "operations",
 )
 _REQUIRED_KEYS = ("project", "region", "environments", "stack_path", "layers", "state_bucket", "lock_table")
 _LAYER_KEYS = ("name", "state_key")
@@ -128,6 +129,8 @@ class Policy:
     lock_table: str
     rules: Mapping[str, RuleSettings]
     sources: tuple[str, ...]  # the files it was built from, base first (the built-in runbook.yml)
+    # `ttgate locks release` refuses a younger lock without --force (operations.lock_release_min_age_minutes).
+    lock_release_min_age_minutes: int = 15
 
     def layer(self, name: str) -> Layer | None:
         return next((layer for layer in self.layers if layer.name == name), None)
@@ -603,7 +606,25 @@ class _Validator:
             lock_table=self.template(("lock_table",), self.data["lock_table"], _NAME_PLACEHOLDERS),
             rules=MappingProxyType(self.rules(Declared(tuple(layer.name for layer in layers), environments))),
             sources=sources,
+            lock_release_min_age_minutes=self.lock_release_min_age_minutes(),
         )
+
+    def lock_release_min_age_minutes(self) -> int:
+        path: KeyPath = ("operations",)
+        value = self.data.get("operations", {})
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping, got {_describe(value)}")
+        for key in value:
+            if key != "lock_release_min_age_minutes":
+                raise self.unknown_key(path, key, ("lock_release_min_age_minutes",))
+        minutes = self.param(
+            (*path, "lock_release_min_age_minutes"), 0, value.get("lock_release_min_age_minutes", 15)
+        )
+        if minutes < 0:
+            raise self.fail(
+                (*path, "lock_release_min_age_minutes"), f"expected 0 or more minutes, got {minutes}"
+            )
+        return int(minutes)
 
     def environments(self) -> tuple[str, ...]:
         path: KeyPath = ("environments",)

@@ -167,9 +167,9 @@ class Git:
                 index += 2
         return changes
 
-    def diff_stat(self, old: str, new: str, path: str) -> str:
+    def diff_stat(self, old: str, new: str, paths: Sequence[str]) -> str:
         return self.run(
-            "diff", "--stat=100", "-M", "--no-color", "--no-ext-diff", old, new, "--", path
+            "diff", "--stat=100", "-M", "--no-color", "--no-ext-diff", old, new, "--", *paths
         ).rstrip()
 
     def diff_names(self, old: str, new: str) -> list[str]:
@@ -238,14 +238,19 @@ class Git:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def commit_with_path_from(self, parent: str, source: str, path: str, message: str) -> str:
-        """A new commit (on no branch): ``parent``'s tree with ``path`` exactly as it is at ``source``.
+    def commit_with_paths_from(self, parent: str, source: str, paths: Sequence[str], message: str) -> str:
+        """A new commit (on no branch): ``parent``'s tree with ``paths`` (files or directories)
+        exactly as they are at ``source``.
 
-        Files under ``path`` that ``source`` lacks are absent; nothing outside ``path`` changes. Built
-        in a temporary index, so the working tree, the real index and every ref stay as they are.
+        Files under ``paths`` that ``source`` lacks are absent; nothing else changes. Built in a
+        temporary index, so the working tree, the real index and every ref stay as they are.
         """
-        outside = [entry for entry in self.ls_tree(parent) if not _is_under(entry.path, path)]
-        inside = [entry for entry in self.ls_tree(source, path) if _is_under(entry.path, path)]
+
+        def restored(name: str) -> bool:
+            return any(_is_under(name, path) for path in paths)
+
+        outside = [entry for entry in self.ls_tree(parent) if not restored(entry.path)]
+        inside = [entry for entry in self.ls_tree(source) if restored(entry.path)]
         with tempfile.TemporaryDirectory(prefix="ttgate-index-") as scratch:
             index_env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
             self.run("read-tree", "--empty", env=index_env)

@@ -190,8 +190,15 @@ def connect(
 
     if account_id is not None and bucket is not None:
         raise UserError("--account-id and --bucket: give one (the bucket's name already holds the account)")
-    aws = Aws(region=region or policy.region, profile=profile)
+    aws = Aws(region=region_for(policy, region), profile=profile)
     return aws, resolve_backend(policy, env, aws, account_id=account_id, bucket=bucket, table=table)
+
+
+def region_for(policy: Policy, region: str | None = None) -> str:
+    """--region, else AWS_REGION, else AWS_DEFAULT_REGION (as the AWS CLI does), else the policy's."""
+    import os
+
+    return region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or policy.region
 
 
 def resolve_backend(
@@ -387,25 +394,71 @@ def is_digest_item(item: dict[str, Any]) -> bool:
 # Releasing a lock
 
 
-def release_lock(lock_id: str, policy: Policy, backend: Backend, aws: Aws) -> list[Lock]:
-    """Delete every lock of the environment whose Info ID is ``lock_id`` (Terraform writes the same ID
-    to DynamoDB and the lockfile when both are configured); returns what was deleted.
+def locks_with_id(lock_id: str, policy: Policy, backend: Backend, aws: Aws) -> list[Lock]:
+    """Every lock of the environment whose Info ID is ``lock_id`` (Terraform writes the same ID to
+    DynamoDB and the lockfile when both are configured); refused when there is none."""
+    held = list_locks(policy, backend, aws)
+    matching = [lock for lock in held if lock.lock_id == lock_id]
+    if matching:
+        return matching
+    if held:
+        others = "; ".join(f"{lock.layer or lock.state_key}: {lock.lock_id}" for lock in held)
+        raise UserError(
+            f"no lock with ID {lock_id} in {backend.env}: nothing released (held now: {others}; "
+            "if the ID changed, someone else holds the lock)"
+        )
+    raise UserError(f"no lock with ID {lock_id} in {backend.env}: no lock is held, nothing released")
 
-    Each delete is conditional on the lock being exactly what was read (DynamoDB: the Info attribute
-    unchanged; S3: the lockfile's ETag), so a lock taken again in between is left alone.
+
+def refuse_young_locks(locks: Iterable[Lock], min_age_minutes: int, now: datetime | None = None) -> None:
+    """A lock younger than the policy's threshold most likely belongs to a running operation (an apply
+    at its approval prompt holds it for as long as nobody answers): releasing it lets a second apply
+    write the state the first one then overwrites. Refused, as is a lock whose age cannot be read."""
+    threshold = timedelta(minutes=min_age_minutes)
+    for lock in locks:
+        age = lock.age(now)
+        setting = f"policy operations.lock_release_min_age_minutes: {min_age_minutes}"
+        if age is None:
+            raise UserError(
+                f"{lock.location()} has an unknown age (Created {lock.created or 'unreadable'}): not "
+                f"released; if its operation ({lock.operation or 'unknown'} by {lock.who or 'unknown'}) is "
+                "surely dead, pass --force"
+            )
+        if age < threshold:
+            raise UserError(
+                f"{lock.location()} is only {format_age(age)} old, younger than {min_age_minutes} minutes "
+                f"({setting}): its {lock.operation or 'operation'} by {lock.who or 'unknown'} is probably "
+                "still running; not released. Wait for it, or pass --force if you know it is dead"
+            )
+
+
+def describe_delete(lock: Lock) -> str:
+    """What releasing ``lock`` deletes, and on which condition."""
+    if lock.where == "dynamodb":
+        return f"{lock.location()} (only if its Info is still {lock.raw_info})"
+    return f"{lock.location()} (only if its ETag is still {lock.etag})"
+
+
+def release_lock(
+    lock_id: str,
+    policy: Policy,
+    backend: Backend,
+    aws: Aws,
+    *,
+    force: bool = False,
+    locks: list[Lock] | None = None,
+) -> list[Lock]:
+    """Delete the locks whose Info ID is ``lock_id`` (``locks``, when already read); returns them.
+
+    Refused for a lock younger than the policy's threshold unless ``force``. Each delete is
+    conditional on the lock being exactly what was read (DynamoDB: the Info attribute unchanged; S3:
+    the lockfile's ETag), so a lock taken again in between is left alone.
     """
     from ttgate.integrations.aws import aws_error, error_code
 
-    held = list_locks(policy, backend, aws)
-    matching = [lock for lock in held if lock.lock_id == lock_id]
-    if not matching:
-        if held:
-            others = "; ".join(f"{lock.layer or lock.state_key}: {lock.lock_id}" for lock in held)
-            raise UserError(
-                f"no lock with ID {lock_id} in {backend.env}: nothing released (held now: {others}; "
-                "if the ID changed, someone else holds the lock)"
-            )
-        raise UserError(f"no lock with ID {lock_id} in {backend.env}: no lock is held, nothing released")
+    matching = locks if locks is not None else locks_with_id(lock_id, policy, backend, aws)
+    if not force:
+        refuse_young_locks(matching, policy.lock_release_min_age_minutes)
     released: list[Lock] = []
     for lock in matching:
         try:
@@ -440,11 +493,14 @@ def release_lock(lock_id: str, policy: Policy, backend: Backend, aws: Aws) -> li
 __all__ = [
     "Backend",
     "Lock",
+    "describe_delete",
     "find_held_locks",
     "format_age",
     "is_digest_item",
     "list_locks",
+    "locks_with_id",
     "parse_created",
+    "refuse_young_locks",
     "release_lock",
     "resolve_backend",
 ]

@@ -279,7 +279,14 @@ def ready_restore(
     Refused while the stack is locked, and when the file exists; nothing is written here.
     """
     key = layer_state_key(policy, layer)
+    if not version_id.strip():
+        raise UserError(
+            "--version-id is empty: give a version of the state (ttgate state versions lists them)"
+        )
     _refuse_while_locked(aws, policy, backend, layer)
+    if upload:
+        refuse_unversioned_bucket(aws, backend.bucket)
+        refuse_a_digest_elsewhere(aws, policy, backend, key)
     restore = prepare_restore(aws, backend.bucket, key, version_id)
     if upload:
         return restore, None
@@ -287,6 +294,57 @@ def ready_restore(
     if target.exists():
         raise UserError(f"{target} exists: not overwritten (remove it, or pass --out)")
     return restore, target
+
+
+def refuse_unversioned_bucket(aws: Aws, bucket: str) -> None:
+    """An upload replaces the current object: only a versioned bucket keeps the replaced one."""
+    from ttgate.integrations.aws import aws_error
+
+    try:
+        status = aws.s3().get_bucket_versioning(Bucket=bucket).get("Status")
+    except Exception as error:
+        raise aws_error(error, f"reading the versioning of s3://{bucket}") from None
+    if status != "Enabled":
+        raise UserError(
+            f"s3://{bucket}: versioning is {status or 'never enabled'}, not Enabled: an upload would "
+            "overwrite the only copy of the current state; refused (enable versioning, or restore to a file)"
+        )
+
+
+def refuse_a_digest_elsewhere(aws: Aws, policy: Policy, backend: Backend, key: str) -> None:
+    """Terraform compares every read with the ``-md5`` digest in the lock table: an upload that
+    leaves it stale makes Terraform reject the state. When the digest is not in the table in use
+    (``--table ""`` or a wrong one) but is in the policy's table, refuse and name that table."""
+    from ttgate.operations.locks import resolve_backend
+
+    if backend.table and _digest(aws, backend.table, backend.bucket, key, missing_table_ok=False):
+        return
+    policy_table = resolve_backend(policy, backend.env, aws, bucket=backend.bucket).table
+    if (
+        policy_table
+        and policy_table != backend.table
+        and _digest(aws, policy_table, backend.bucket, key, missing_table_ok=True) is not None
+    ):
+        given = f"--table {backend.table}" if backend.table else 'no table (--table "")'
+        raise UserError(
+            f"the state's digest {backend.bucket}/{key}{DIGEST_SUFFIX} is in dynamodb table "
+            f"{policy_table}, and {given} would leave it stale: Terraform would reject the restored "
+            f"state; pass --table {policy_table}"
+        )
+
+
+def _digest(aws: Aws, table: str, bucket: str, key: str, *, missing_table_ok: bool) -> str | None:
+    from ttgate.integrations.aws import aws_error, error_code
+
+    digest_id = f"{bucket}/{key}{DIGEST_SUFFIX}"
+    try:
+        item = aws.dynamodb().get_item(TableName=table, Key={"LockID": {"S": digest_id}}, ConsistentRead=True)
+    except Exception as error:
+        if missing_table_ok and error_code(error) == "ResourceNotFoundException":
+            return None
+        raise aws_error(error, f"reading the digest {digest_id} in dynamodb table {table}") from None
+    digest = item.get("Item", {}).get("Digest", {}).get("S")
+    return str(digest) if digest is not None else None
 
 
 def _refuse_while_locked(aws: Aws, policy: Policy, backend: Backend, layer: str) -> None:
@@ -309,15 +367,46 @@ def write_restore_file(restore: Restore, target: Path) -> None:
 def upload_restore(aws: Aws, restore: Restore, *, policy: Policy, layer: str, backend: Backend) -> str:
     """Write the restored state as the new current object; returns its version ID.
 
-    Refuses while the stack is locked, and writes only if the current object is still the one the
-    restore was prepared against (S3 conditional write, ``IfMatch`` on its ETag; ``IfNoneMatch`` when
-    there was none). Then sets the DynamoDB digest ``<bucket>/<key>-md5`` to the MD5 of the written
-    bytes when the environment has a lock table, as Terraform does after its own writes.
+    Takes the stack's lock for the write, as Terraform does (refused while someone holds it), and
+    writes only if the current object is still the one the restore was prepared against (S3
+    conditional write, ``IfMatch`` on its ETag; ``IfNoneMatch`` when there was none). Then sets the
+    DynamoDB digest ``<bucket>/<key>-md5`` to the MD5 of the written bytes when the environment has
+    a lock table, as Terraform does after its own writes.
     """
+    from ttgate.operations.state_lock import state_lock
+
+    with state_lock(aws, policy, backend, layer):
+        return _write_restore(aws, restore, backend)
+
+
+def describe_upload(restore: Restore, backend: Backend) -> list[str]:
+    """Exactly what :func:`upload_restore` writes, one line each, for the dry run."""
+    from ttgate.operations.state_lock import lock_places
+
+    where = f"s3://{restore.bucket}/{restore.key}"
+    condition = (
+        f"if its version is still {restore.current_version_id} (If-Match {restore.current_etag})"
+        if restore.current_etag
+        else "if it still does not exist (If-None-Match *)"
+    )
+    lines = [f"would take the lock: {place}" for place in lock_places(backend, restore.key)]
+    lines.append(
+        f"would write {where} ({len(restore.body)} bytes, serial {restore.serial}, "
+        f"md5 {restore.md5}) {condition}"
+    )
+    if backend.table:
+        lines.append(
+            f"would set {restore.bucket}/{restore.key}{DIGEST_SUFFIX} in dynamodb table {backend.table} "
+            f"to {restore.md5}"
+        )
+    lines.append("would release the lock")
+    return lines
+
+
+def _write_restore(aws: Aws, restore: Restore, backend: Backend) -> str:
     from ttgate.integrations.aws import aws_error, error_code
 
     where = f"s3://{restore.bucket}/{restore.key}"
-    _refuse_while_locked(aws, policy, backend, layer)
     # A real conditional write (S3 has honoured If-Match / If-None-Match on PutObject since 2024; moto 5
     # does too, which the race test relies on): no window between checking "current" and writing.
     condition = {"IfMatch": restore.current_etag} if restore.current_etag else {"IfNoneMatch": "*"}
@@ -358,10 +447,13 @@ __all__ = [
     "Restore",
     "StateInfo",
     "StateVersion",
+    "describe_upload",
     "list_versions",
     "parse_state",
     "prepare_restore",
     "ready_restore",
+    "refuse_a_digest_elsewhere",
+    "refuse_unversioned_bucket",
     "resource_addresses",
     "stack_versions",
     "upload_restore",

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ttgate.errors import UserError
-from ttgate.operations.rollback.pull_request import apply_order, pull_body
+from ttgate.operations.rollback.pull_request import apply_order, describe_restore, pull_body
 from ttgate.operations.rollback.render import render_text
 from ttgate.operations.rollback.verify import verify_commit
 
@@ -83,6 +83,11 @@ def create_rollback(
         )
     if git.head() != scope.head:
         raise UserError("HEAD moved while planning; run the rollback again")
+    if not scope.restore_paths:
+        raise UserError(
+            "no file of the chosen stacks changed since the target: nothing to roll back "
+            "(ttgate rollback plan shows what changed)"
+        )
     repository: str | None = None
     if push and not dry_run:
         if git.remote_url(REMOTE) is None:
@@ -108,7 +113,7 @@ def create_rollback(
     if git.branch_exists(branch):
         raise UserError(f"branch {branch} already exists; run again in a second")
     message = commit_message(scope.path, short, reason)
-    stat = git.diff_stat(scope.head, scope.target, scope.path)
+    stat = git.diff_stat(scope.head, scope.target, scope.restore_paths)
     original = git.current_branch()
 
     echo(render_text(scope, git.short).rstrip("\n"))
@@ -119,7 +124,7 @@ def create_rollback(
             f"  create branch {branch} from HEAD ({git.short(scope.head)}), "
             f"leaving {original or 'HEAD'} as it is"
         )
-        echo(f"  restore {scope.path} exactly as at {short} and commit: {message}")
+        echo(f"  restore {describe_restore(scope)} exactly as at {short} and commit: {message}")
         echo("  " + (stat.splitlines()[-1].strip() if stat else "no file changes"))
         if push:
             echo(
@@ -130,7 +135,7 @@ def create_rollback(
             echo("  leave it unpushed (--no-push)")
         return CreateResult(branch, None, False, None)
 
-    commit = git.commit_with_path_from(scope.head, scope.target, scope.path, message)
+    commit = git.commit_with_paths_from(scope.head, scope.target, scope.restore_paths, message)
     verify_commit(git, scope, commit)
     git.create_branch(branch, commit)
     echo(f"Created branch {branch} ({git.short(commit)}): {message}")

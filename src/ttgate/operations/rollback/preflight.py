@@ -21,13 +21,13 @@ def held_locks(scope: RollbackScope, policy: Policy) -> list[str]:
         # Imported here: the AWS side is needed only with --check-locks, and a ttgate without it
         # should say so in one line rather than fail on import.
         from ttgate.integrations.aws import Aws
-        from ttgate.operations.locks import find_held_locks
+        from ttgate.operations.locks import find_held_locks, region_for
     except ModuleNotFoundError as error:
         raise UserError(
             f"--check-locks needs {error.name}, which this ttgate does not have; check the locks by hand "
             "(runbook: State Lock Conflicts) and run without --check-locks"
         ) from None
-    aws = Aws(region=policy.region)
+    aws = Aws(region=region_for(policy))
     held: list[str] = []
     for env in dict.fromkeys(stack.env for stack in scope.stacks):
         stacks = [(stack.layer, stack.env) for stack in scope.stacks if stack.env == env]

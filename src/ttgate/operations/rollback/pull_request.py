@@ -14,14 +14,21 @@ def apply_order(policy: Policy) -> str:
     return " → ".join(layer.name for layer in sorted(policy.layers, key=lambda layer: -layer.order))
 
 
+def describe_restore(scope: RollbackScope) -> str:
+    """What the rollback commit restores: the whole deploy tree, or the chosen stacks' files."""
+    if scope.restore_paths == (scope.path,):
+        return f"`{scope.path}` (files added since are removed)"
+    return f"{len(scope.restore_paths)} file(s) of the stacks below (files added since are removed)"
+
+
 def pull_body(scope: RollbackScope, policy: Policy, *, reason: str, short: str, stat: str) -> str:
     lines = [
         f"## Rollback of `{scope.path}` to `{short}`",
         "",
         f"**Reason:** {reason}",
         "",
-        f"Restores `{scope.path}` exactly as it was at {scope.target} (HEAD was {scope.head}): files added "
-        f"since are removed. Nothing outside `{scope.path}` changes.",
+        f"Restores {describe_restore(scope)} exactly as they were at {scope.target} (HEAD was "
+        f"{scope.head}). Nothing else changes.",
         "",
         "### Stacks, in rollback order",
         "",
@@ -41,6 +48,15 @@ def pull_body(scope: RollbackScope, policy: Policy, *, reason: str, short: str, 
         f"Apply the stacks one at a time, in the order above: **{apply_order(policy)}**, each layer only "
         "after the one before completed (runbook: Layer-Specific Rollback Order).",
     ]
+    if len(scope.layers) > 1:
+        lines += [
+            "",
+            "> [!CAUTION]",
+            f"> Merging alone applies these {len(scope.layers)} layers in the normal forward order "
+            "(lowest layer first), not in rollback order. Before merging, apply each stack above from "
+            "this branch, in the order listed (or run the Rollback workflow in mode `direct`), then merge "
+            "so that the default branch matches what is deployed.",
+        ]
     if scope.warnings:
         lines += ["", "### Warnings", ""]
         lines.extend(f"- {warning}" for warning in scope.warnings)

@@ -76,7 +76,8 @@ class RollbackScope:
     stacks: tuple[RollbackStack, ...]  # rollback order
     changes: tuple[FileChange, ...]
     warnings: tuple[str, ...] = ()
-    excluded: tuple[RollbackStack, ...] = ()  # changed by the restore but left out by --env/--layers
+    excluded: tuple[RollbackStack, ...] = ()  # changed since the target but left out by --env/--layers
+    restore_paths: tuple[str, ...] = ()  # what the rollback commit restores: the deploy tree, or files
 
     @property
     def layers(self) -> list[str]:
@@ -99,6 +100,7 @@ class RollbackScope:
                 for change in self.changes
             ],
             "excluded": [stack.to_json() for stack in self.excluded],
+            "restore_paths": list(self.restore_paths),
         }
 
 
@@ -140,42 +142,9 @@ def build_scope(
     from both. ``layers`` None means the layers the changes touch; otherwise every stack of those
     layers is listed, changed or not. ``env`` keeps only that environment's stacks.
     """
-    layer_names = [layer.name for layer in policy.layers]
     warnings: list[str] = []
     stack_dirs = _stack_directories(policy, trees)
-    files_of: dict[str, list[str]] = {directory: [] for directory in stack_dirs}
-    unowned: list[str] = []
-    orphans: list[str] = []  # outside every stack and layer: reached through module calls only
-    for change in changes:
-        for file in change.paths:
-            stack_dir = _owning_stack(file, stack_dirs)
-            if stack_dir is not None:
-                files_of[stack_dir].append(file)
-                continue
-            layer_dir = _layer_directory(file, layer_names)
-            if layer_dir is not None:
-                layer = posixpath.basename(layer_dir)
-                owners = [d for d in stack_dirs if stack_dirs[d][0] == layer and is_under(d, layer_dir)]
-                for directory in owners:
-                    files_of[directory].append(file)
-                if not owners:
-                    unowned.append(file)
-                continue
-            orphans.append(file)
-    if orphans:
-        usage = ModuleUsage(trees, warnings)
-        for file in orphans:
-            users = [d for d in stack_dirs if usage.reaches(d, file)]
-            for directory in users:
-                files_of[directory].append(file)
-            if not users:
-                unowned.append(file)
-    if unowned:
-        warnings.append(
-            f"{len(unowned)} changed file(s) belong to no stack and are restored without an apply: "
-            + ", ".join(sorted(dict.fromkeys(unowned)))
-        )
-
+    files_of, unowned = _files_of_stacks(policy, changes, trees, stack_dirs, warnings)
     unknown_envs = sorted(
         {e for d, (_, e) in stack_dirs.items() if files_of[d] and e not in policy.environments}
     )
@@ -199,12 +168,24 @@ def build_scope(
         and (stack.layer in layers if layers is not None else bool(stack.files))
     ]
     excluded = tuple(stack for stack in every if stack.files and stack not in chosen)
+    _refuse_shared_files(chosen, excluded, env=env, layers=layers)
     if excluded:
         warnings.append(
-            "the restore also changes stacks outside --env/--layers: "
+            "not rolled back (outside --env/--layers), their files stay as they are: "
             + ", ".join(stack.name for stack in excluded)
-            + "; narrow --path to leave them as they are"
         )
+    # No filter: the whole deploy tree, files of no stack included. A filter: exactly the chosen
+    # stacks' files, so nothing another stack reads changes behind its back.
+    whole_tree = env is None and layers is None
+    restore_paths = (path,) if whole_tree else tuple(sorted({f for s in chosen for f in s.files}))
+    if unowned:
+        fate = (
+            "are restored without an apply" if whole_tree else "are not restored (no chosen stack uses them)"
+        )
+        warnings.append(
+            f"{len(unowned)} changed file(s) belong to no stack and {fate}: " + ", ".join(unowned)
+        )
+    warnings.extend(_added_since_target(chosen, trees[0] if trees else None))
     chosen_layers = {stack.layer for stack in chosen}
     ordered = sorted(policy.layers, key=lambda layer: layer.order)
     if ordered and ordered[0].name in chosen_layers and len(ordered) > 1:
@@ -220,7 +201,88 @@ def build_scope(
         changes=tuple(changes),
         warnings=tuple(warnings),
         excluded=excluded,
+        restore_paths=restore_paths,
     )
+
+
+def _files_of_stacks(
+    policy: Policy,
+    changes: Sequence[FileChange],
+    trees: Sequence[Tree],
+    stack_dirs: Mapping[str, tuple[str, str]],
+    warnings: list[str],
+) -> tuple[dict[str, list[str]], list[str]]:
+    """The changed files behind each stack directory, and the changed files no stack uses.
+
+    A file inside a layer's directory but outside its stacks (``{layer}/modules/...``) belongs to the
+    stacks of that layer whose module calls reach it; when none does (a module nobody calls yet, a
+    README), to every stack of the layer, since the layer's own tooling may read it.
+    """
+    layer_names = [layer.name for layer in policy.layers]
+    files_of: dict[str, list[str]] = {directory: [] for directory in stack_dirs}
+    unowned: list[str] = []
+    usage: ModuleUsage | None = None
+    for change in changes:
+        for file in change.paths:
+            stack_dir = _owning_stack(file, stack_dirs)
+            if stack_dir is not None:
+                files_of[stack_dir].append(file)
+                continue
+            usage = usage or ModuleUsage(trees, warnings)
+            users = [d for d in stack_dirs if usage.reaches(d, file)]
+            layer_dir = _layer_directory(file, layer_names)
+            if layer_dir is not None:
+                layer = posixpath.basename(layer_dir)
+                of_layer = [d for d in stack_dirs if stack_dirs[d][0] == layer and is_under(d, layer_dir)]
+                users = [d for d in users if d in of_layer] or of_layer
+            for directory in users:
+                files_of[directory].append(file)
+            if not users:
+                unowned.append(file)
+    return files_of, sorted(dict.fromkeys(unowned))
+
+
+def _refuse_shared_files(
+    chosen: Sequence[RollbackStack],
+    excluded: Sequence[RollbackStack],
+    *,
+    env: str | None,
+    layers: tuple[str, ...] | None,
+) -> None:
+    """Refuse when a file a chosen stack needs restored is also used by a stack left out: restoring it
+    would change that stack too, and leaving it would roll the chosen stack back only half."""
+    for stack in chosen:
+        for file in stack.files:
+            others = [other for other in excluded if file in other.files]
+            if not others:
+                continue
+            widen: list[str] = []
+            if env is not None and any(other.env != env for other in others):
+                widen.append("without --env")
+            needed = {s.layer for s in (*chosen, *others)}
+            if layers is not None and not needed <= set(layers):
+                widen.append("--layers " + ",".join(sorted(needed, reverse=True)))
+            names = ", ".join(other.name for other in others)
+            raise UserError(
+                f"{file} changed since the target and is used by {stack.name} and by {names}, outside "
+                f"the selection: rolling it back would change them too, leaving it would roll "
+                f"{stack.name} back only half; include them ({' and '.join(widen) or 'widen the selection'}) "
+                "or choose a later --to"
+            )
+
+
+def _added_since_target(chosen: Sequence[RollbackStack], target_tree: Tree | None) -> list[str]:
+    """A warning for each chosen stack that did not exist at the target: the rollback deletes its
+    files, but Terraform never sees a deletion, so its live resources and state stay."""
+    if target_tree is None:
+        return []
+    at_target = target_tree.files()
+    return [
+        f"stack {stack.name} did not exist at the target: the rollback deletes {stack.directory}, but its "
+        f"live resources and state stay; run terraform destroy in {stack.directory} first"
+        for stack in chosen
+        if not any(is_under(file, stack.directory) for file in at_target)
+    ]
 
 
 def _rollback_key(policy: Policy) -> Callable[[RollbackStack], tuple[int, int, str, str]]:

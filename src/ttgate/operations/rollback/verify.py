@@ -13,13 +13,17 @@ if TYPE_CHECKING:
 
 
 def verify_commit(git: Git, scope: RollbackScope, commit: str) -> None:
-    """The new commit's path is the target's, object for object; nothing else differs from HEAD."""
-    if git.object_id(commit, scope.path) != git.object_id(scope.target, scope.path):
-        raise UserError(
-            f"internal check failed: the rollback commit's {scope.path} differs from the target's"
-        )
-    outside = [name for name in git.diff_names(scope.head, commit) if not is_under(name, scope.path)]
+    """The new commit's restored paths are the target's, object for object; nothing else differs
+    from HEAD."""
+    for path in scope.restore_paths:
+        if git.object_id(commit, path) != git.object_id(scope.target, path):
+            raise UserError(f"internal check failed: the rollback commit's {path} differs from the target's")
+    outside = [
+        name
+        for name in git.diff_names(scope.head, commit)
+        if not any(is_under(name, path) for path in scope.restore_paths)
+    ]
     if outside:
         raise UserError(
-            f"internal check failed: the rollback commit changes {outside[0]} outside {scope.path}"
+            f"internal check failed: the rollback commit changes {outside[0]}, outside the rollback"
         )

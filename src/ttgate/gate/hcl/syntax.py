@@ -195,7 +195,7 @@ class ParsedFile:
 # --- conversion from the Lark tree ----------------------------------------------------------
 
 _BINARY_OPS = {"==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "&&", "||"}
-_DIRECTIVE = re.compile(r"(?:#|//|/\*)\s*(ttgate:[^\n*]*)")
+_DIRECTIVE = re.compile(r"(?:#|//|/\*)[ \t]*(ttgate:[^\n*]*)")
 
 
 def _token_text(node: Any) -> str:
@@ -627,7 +627,7 @@ def template_from_text(text: str) -> Expr:
         return Lit(text)
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     try:
-        from ttgate.gate.hcl.parse import lark_parser
+        from ttgate.gate.hcl.grammar import lark_parser
 
         tree = lark_parser().parse(f'x = "{escaped}"\n\n')
     except Exception:
@@ -642,13 +642,16 @@ def convert(tree: Any, text: str) -> Body:
     return _Converter(text).body(_subtrees(tree)[0])
 
 
-def find_directives(text: str) -> list[tuple[int, str]]:
-    """``ttgate:`` comments by line, for suppressions."""
-    if "ttgate:" not in text:
-        return []
+def find_directives(comments: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """``ttgate:`` comments by line, for suppressions, from the lexer's comment tokens.
+
+    Only comments count (``# ttgate:ignore`` in a string is text), and lines are the parser's: a form
+    feed or U+2028 does not end a line in HCL, so it does not shift a suppression either.
+    """
     found: list[tuple[int, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = _DIRECTIVE.search(line)
+    for line, comment in comments:
+        text = comment.lstrip("\n \t")
+        match = _DIRECTIVE.match(text)
         if match:
-            found.append((number, match.group(1).strip()))
+            found.append((line, match.group(1).strip()))
     return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 _OTHERS_MAY_WRITE = stat.S_IWGRP | stat.S_IWOTH
@@ -40,3 +41,19 @@ def private_directory(path: Path) -> bool:
         with contextlib.suppress(OSError):
             path.chmod(0o700)  # an older ttgate's 0755: readable, never writable, by others
     return True
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a cache entry whole or not at all (temporary file, then rename); failing only costs speed."""
+    try:
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    except OSError:
+        return  # a read-only or full cache directory
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)

@@ -8,16 +8,13 @@ objects from them through its data-only deserialiser (only ``Rule`` and ``Termin
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from ttgate.gate.hcl.cache_dir import default_cache_dir, private_directory
+from ttgate.gate.hcl.cache_dir import default_cache_dir, private_directory, write_atomically
 
 # python-hcl2 accepts ASCII identifiers only; HCL (and so Terraform) takes any Unicode letter first,
 # then letters, digits, underscores and dashes.
@@ -123,16 +120,9 @@ def _save(parser: Any, path: Path) -> None:
     data["options"] = {key: value for key, value in data["options"].items() if key != "postlex"}
     try:
         text = json.dumps({"data": _encode(data), "memo": _encode(memo)})
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    except (OSError, TypeError, ValueError):
+    except (TypeError, ValueError):
         return  # not cached: the next run builds it again
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    write_atomically(path, text)
 
 
 def _load(path: Path) -> Any:

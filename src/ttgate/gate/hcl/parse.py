@@ -9,17 +9,15 @@ entry.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import pickle
-import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from ttgate.gate.hcl.cache_dir import default_cache_dir, private_directory
+from ttgate.gate.hcl.cache_dir import default_cache_dir, private_directory, write_atomically
 from ttgate.gate.hcl.grammar import lark_parser
 from ttgate.gate.hcl.json_syntax import parse_json_config
 from ttgate.gate.hcl.serial import CorruptEntry, from_data, to_data
@@ -137,18 +135,7 @@ class Parser:
             text = json.dumps(to_data(parsed), separators=(",", ":"))
         except (RecursionError, ValueError):
             return  # a tree nested too deeply to store: this file is just not cached
-        try:
-            path.parent.mkdir(mode=0o700, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        except OSError:
-            return  # a read-only or full cache directory only costs speed
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temporary, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        write_atomically(path, text)
 
     def parse_many(self, contents: Iterable[tuple[Path, bytes]]) -> dict[Path, ParsedFile]:
         results: dict[Path, ParsedFile] = {}

@@ -198,7 +198,7 @@ class StackBuilder:
         if not source.startswith(("./", "../")):
             return None, f"its source {source!r} is not a local path (ttgate reads local modules only)"
         directory = self.resolve(caller / source)
-        if not directory.is_dir():
+        if not _is_directory(directory):
             if directory not in self._reported_dirs:
                 self._reported_dirs.add(directory)
                 self.model.problems.append(
@@ -569,3 +569,11 @@ def load_hcl(
     paths: list[Path], root: Path, policy: Policy, parser: Parser, var_files: list[Path] | None = None
 ) -> Model:
     return StackBuilder(root, policy, parser, var_files).load(paths)
+
+
+def _is_directory(path: Path) -> bool:
+    """Path.is_dir(), but a name too long for the file system is no directory rather than an OSError."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False

@@ -597,10 +597,10 @@ def test_corrupt_cache_entry_is_ignored(tmp_path: Path) -> None:
     )
     cache = tmp_path / "cache"
     load_hcl([tree], tree, policy_for(tree), Parser(cache, jobs=1))
-    entries = list(cache.rglob("*.pickle"))
+    entries = list(cache.rglob("*.json"))
     assert entries
     for entry in entries:
-        entry.write_bytes(b"not a pickle")
+        entry.write_bytes(b"not a cache entry")
     parser = Parser(cache, jobs=1)
     model = load_hcl([tree], tree, policy_for(tree), parser)
     assert parser.hits == 0

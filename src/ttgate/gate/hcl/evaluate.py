@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from ttgate.gate.hcl import bounds
 from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.functions import FunctionError, call
 from ttgate.gate.model import Origin
@@ -46,7 +47,8 @@ def to_string(value: Any) -> str | Unknown:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return str(_integral(value))
+        problem = bounds.number_problem(value)
+        return Invalid(problem) if problem else str(_integral(value))
     if isinstance(value, str):
         return value
     if value is None:
@@ -106,6 +108,18 @@ def _arithmetic(op: str, left: Any, right: Any) -> Any:
     if a is None or b is None:
         bad = left if a is None else right
         return Invalid(f"operator {op} needs numbers, got {bad!r}")
+    problem = bounds.number_problem(a) or bounds.number_problem(b)
+    if problem:
+        return Invalid(problem)
+    try:
+        result = _operate(op, a, b)
+    except (OverflowError, ValueError):
+        return Invalid(f"the result of operator {op} is out of the range of numbers ttgate evaluates")
+    problem = bounds.number_problem(result)
+    return Invalid(problem) if problem else result
+
+
+def _operate(op: str, a: float | int, b: float | int) -> Any:
     if op == "+":
         return _integral(a + b)
     if op == "-":
@@ -129,13 +143,21 @@ class Evaluator:
         self.bindings = bindings or {}
 
     def with_bindings(self, extra: dict[str, Any]) -> Evaluator:
+        bounds.work.charge(1)  # one iteration of a for, even over a body of plain text
         return Evaluator(self.scope, {**self.bindings, **extra})
 
     def evaluate(self, expr: ast.Expr, trace: Trace | None = None) -> Any:
         if trace is None:
             trace = []
+        work = bounds.work
+        if work.depth == 0:
+            work.steps = 0  # nested evaluations (a local, a variable) share the outermost one's budget
+        work.depth += 1
         try:
-            return self._eval(expr, trace)
+            value = self._eval(expr, trace)
+            return bounds.check_value(value) or value
+        except bounds.WorkExhausted:
+            return bounds.exhausted()
         except RecursionError:
             return Invalid("expression nests too deeply to evaluate")
         except Exception as error:  # one expression must never cost the whole report
@@ -143,10 +165,13 @@ class Evaluator:
                 f"ttgate could not evaluate this expression ({type(error).__name__}: {short(str(error))}); "
                 "please report it"
             )
+        finally:
+            work.depth -= 1
 
     # -- dispatch ----------------------------------------------------------------------------
 
     def _eval(self, expr: ast.Expr, trace: Trace) -> Any:
+        bounds.work.charge(1)
         handler = _HANDLERS.get(type(expr))
         if handler is None:
             return Unknown(f"{type(expr).__name__} expressions are not evaluated")
@@ -156,7 +181,8 @@ class Evaluator:
         return mark_sensitive(value) if any(origin.sensitive for origin in trace[read:]) else value
 
     def _lit(self, expr: ast.Lit, trace: Trace) -> Any:
-        return expr.value
+        problem = bounds.number_problem(expr.value)
+        return Invalid(problem) if problem else expr.value
 
     def _name(self, expr: ast.Name, trace: Trace) -> Any:
         if expr.name in self.bindings:
@@ -181,8 +207,12 @@ class Evaluator:
                 pieces.extend(value.parts if value.parts and value.resource is None else (value,))
             else:
                 pieces.append(value)
+        if sum(len(piece) for piece in pieces if isinstance(piece, str)) > bounds.MAX_STRING:
+            return bounds.too_large("a string template")
         if first_unknown is None:
             return "".join(str(piece) for piece in pieces)
+        if len(pieces) > bounds.MAX_TEMPLATE_PARTS:
+            return Unknown(first_unknown.reason)  # pieces of pieces of templates double at each level
         # "${aws_sqs_queue.q.name}-alarm" is not the queue's name: the value links to nothing, but its
         # pieces keep theirs (a log group named "/aws/lambda/${function_name}" belongs to that function).
         return Unknown(first_unknown.reason, parts=tuple(_joined(pieces)))
@@ -284,7 +314,8 @@ class Evaluator:
             return number
         if number is None:
             return Invalid(f"cannot negate {value!r}")
-        return -number
+        problem = bounds.number_problem(number)
+        return Invalid(problem) if problem else -number
 
     def _cond(self, expr: ast.Cond, trace: Trace) -> Any:
         test = _truth(self._eval(expr.test, trace))
@@ -359,6 +390,8 @@ class Evaluator:
             if isinstance(value, Unknown):  # Invalid included
                 return value if isinstance(value, Invalid) else Unknown(value.reason)
             pieces.append(value)
+        if sum(map(len, pieces)) > bounds.MAX_STRING:
+            return bounds.too_large("a string template")
         return "".join(pieces)
 
     def _template_if(self, expr: ast.TemplateIf, trace: Trace) -> Any:
@@ -386,6 +419,8 @@ class Evaluator:
             if isinstance(piece, Unknown):
                 return piece
             pieces.append(piece)
+        if sum(map(len, pieces)) > bounds.MAX_STRING:
+            return bounds.too_large("a string template")
         return "".join(pieces)
 
     def _unsupported(self, expr: ast.Unsupported, trace: Trace) -> Any:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import inspect
 import ipaddress
@@ -34,6 +35,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
+import re2  # type: ignore[import-untyped]
+
+from ttgate.gate.hcl import bounds
 from ttgate.gate.values import Unknown, deep_unknown, first_unknown
 
 __all__ = ["KNOWN_FUNCTIONS", "FunctionError", "call"]
@@ -48,6 +52,10 @@ class FunctionError(Exception):
 
 class _Reject(Exception):
     """Raised inside an implementation; :func:`call` prefixes the function name once."""
+
+
+class _TooLarge(Exception):
+    """Raised before building a result past ttgate's bounds (see :mod:`bounds`); ``args[0]`` says what."""
 
 
 Mode = Literal["strict", "shallow", "custom"]
@@ -107,6 +115,9 @@ def call(name: str, args: list[Any]) -> Any:
         return Unknown(f"function {name}() is not evaluated by ttgate")
     if len(args) < spec.min_args or (spec.max_args is not None and len(args) > spec.max_args):
         raise FunctionError(f"{name}: expects {_arity_text(spec)}, got {len(args)}")
+    problem = bounds.check_value(args)
+    if problem is not None:
+        return problem
     if spec.unknowns == "strict":
         for arg in args:
             found = deep_unknown(arg)
@@ -117,9 +128,14 @@ def call(name: str, args: list[Any]) -> Any:
         if found is not None:
             return found
     try:
-        return spec.impl(*args)
+        result = spec.impl(*args)
     except _Reject as error:
         raise FunctionError(f"{name}: {error}") from None
+    except _TooLarge as error:
+        return bounds.too_large(str(error))
+    except OverflowError:
+        raise FunctionError(f"{name}: the result is out of the range of numbers ttgate evaluates") from None
+    return bounds.check_value(result) or result
 
 
 # --- conversions -----------------------------------------------------------------------------
@@ -319,6 +335,8 @@ def _parseint(number: Any, base: Any) -> Any:
     if not 2 <= radix <= 62:
         raise _Reject("base must be a whole number between 2 and 62 inclusive")
     digits = text[1:] if text[:1] in "+-" else text
+    if len(digits) * math.log2(radix) > bounds.MAX_NUMBER_BITS + 8:
+        raise _Reject(f"{json.dumps(text[:20])}... is out of the range of numbers ttgate evaluates")
     value = 0
     for char in digits:
         digit = _DIGITS.find(char if radix > 36 else char.lower())
@@ -376,10 +394,13 @@ def _join(separator: Any, first: Any, *rest: Any) -> Any:
             if element is None:
                 raise _Reject("cannot join a list with a null element")
             parts.append(_str(element))
-    return _str(separator).join(parts)
+    glue = _str(separator)
+    if sum(map(len, parts)) + len(glue) * len(parts) > bounds.MAX_STRING:
+        raise _TooLarge("the result of join()")
+    return glue.join(parts)
 
 
-def _go_expand(template: str, match: re.Match[str]) -> str:
+def _go_expand(template: str, match: Any) -> str:
     """Go's ``Regexp.Expand``: ``$1``, ``${1}``, ``$name``, ``${name}`` and ``$$``."""
     out: list[str] = []
     i = 0
@@ -414,75 +435,62 @@ def _go_expand(template: str, match: re.Match[str]) -> str:
     return "".join(out)
 
 
-_POSIX_CLASSES = {
-    "alnum": "0-9A-Za-z",
-    "alpha": "A-Za-z",
-    "ascii": "\\x00-\\x7f",
-    "blank": "\\t ",
-    "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9",
-    "graph": "!-~",
-    "lower": "a-z",
-    "print": " -~",
-    "punct": "!-/:-@\\[-`{-~",
-    "space": "\\t\\n\\v\\f\\r ",
-    "upper": "A-Z",
-    "word": "0-9A-Za-z_",
-    "xdigit": "0-9A-Fa-f",
-}
+# Terraform's patterns are RE2: linear time whatever the pattern, which Python's backtracking `re` is not
+# ("(a+)+$" takes minutes there). google-re2 is RE2 itself, so the syntax is Go's too (\\pL, \\z...).
+_MAX_PATTERN = 10_000
 
 
-def _go_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a Go (RE2) pattern with Python's ``re``.
+def _re2_options() -> Any:
+    options = re2.Options()
+    options.log_errors = False  # a bad pattern is the user's error, reported once, not logged to stderr
+    options.max_mem = 32 << 20
+    return options
 
-    The two dialects mostly agree; what differs and is common in Terraform code is translated:
-    ``\\z``, ``(?<name>...)`` and POSIX classes such as ``[[:alpha:]]``. Anything Python cannot
-    compile (``\\pL``, ``(?U)``) is reported as an invalid pattern rather than guessed at.
-    """
-    out: list[str] = []
-    i, in_class = 0, False
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\" and i + 1 < len(pattern):
-            escaped = pattern[i + 1]
-            out.append("\\Z" if escaped == "z" and not in_class else char + escaped)
-            i += 2
-        elif in_class:
-            posix = re.match(r"\[:(\w+):\]", pattern[i:])
-            if posix and posix.group(1) in _POSIX_CLASSES:
-                out.append(_POSIX_CLASSES[posix.group(1)])
-                i += posix.end()
-                continue
-            in_class = char != "]"
-            out.append("\\[" if char == "[" else char)
-            i += 1
-        elif char == "[":
-            in_class = True
-            opening = re.match(r"\[\^?\]?", pattern[i:])
-            assert opening is not None
-            out.append(opening.group().replace("]", "\\]"))
-            i += opening.end()
-        elif pattern.startswith("(?<", i) and not pattern.startswith(("(?<=", "(?<!"), i):
-            out.append("(?P<")
-            i += 3
-        else:
-            out.append(char)
-            i += 1
+
+_RE2_OPTIONS = _re2_options()
+
+
+@functools.lru_cache(maxsize=256)
+def _go_regex(pattern: str) -> Any:
+    """Compile a Go (RE2) pattern with RE2 itself."""
+    if len(pattern) > _MAX_PATTERN:
+        raise _Reject(f"a regular expression of more than {_MAX_PATTERN:,} characters is not evaluated")
     try:
-        return re.compile("".join(out))
-    except re.error as error:
-        raise _Reject(f"invalid regular expression {json.dumps(pattern)}: {error}") from None
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as error:
+        raise _Reject(f"invalid regular expression {json.dumps(pattern)}: {_error_text(error)}") from None
+
+
+def _error_text(error: Exception) -> str:
+    detail = error.args[0] if error.args else error
+    return detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
 
 
 @_function("replace")
 def _replace(text: Any, search: Any, replacement: Any) -> Any:
     value, needle, repl = _str(text), _str(search), _str(replacement)
     if len(needle) > 1 and needle.startswith("/") and needle.endswith("/"):
-        return _go_regex(needle[1:-1]).sub(lambda match: _go_expand(repl, match), value)
+        return _bounded_sub(_go_regex(needle[1:-1]), repl, value)
+    if len(value) + value.count(needle) * len(repl) > bounds.MAX_STRING:
+        raise _TooLarge("the result of replace()")
     return value.replace(needle, repl)
 
 
-def _match_value(match: re.Match[str]) -> Any:
+def _bounded_sub(pattern: Any, replacement: str, text: str) -> str:
+    """``pattern.sub`` that stops as soon as the result would pass the string limit."""
+    pieces: list[str] = []
+    size, last = 0, 0
+    for match in pattern.finditer(text):
+        piece = _go_expand(replacement, match)
+        size += match.start() - last + len(piece)
+        if size > bounds.MAX_STRING:
+            raise _TooLarge("the result of replace()")
+        pieces += [text[last : match.start()], piece]
+        last = match.end()
+    return "".join(pieces) + text[last:]
+
+
+def _match_value(match: Any) -> Any:
     """Terraform's ``regex`` result shape: the match, a list of groups, or a map of named groups."""
     pattern = match.re
     if pattern.groups == 0:
@@ -562,7 +570,10 @@ def _chomp(text: Any) -> Any:
 
 @_function("indent")
 def _indent(spaces: Any, text: Any) -> Any:
-    return _str(text).replace("\n", "\n" + " " * _int(spaces))
+    value, width = _str(text), _int(spaces)
+    if len(value) + value.count("\n") * max(width, 0) > bounds.MAX_STRING:
+        raise _TooLarge("the result of indent()")
+    return value.replace("\n", "\n" + " " * width)
 
 
 @_function("urlencode")
@@ -582,6 +593,10 @@ def _pad(text: str, flags: str, width: str) -> str:
 
 
 def _format_one(verb: str, flags: str, width: str, precision: str | None, value: Any) -> str:
+    if any(
+        len(number) > 7 or int(number) > bounds.MAX_STRING for number in (width, precision or "") if number
+    ):
+        raise _TooLarge(f"a width or precision in %{verb}")
     if value is None:
         raise _Reject(f"null value cannot be formatted with %{verb}")
     if verb == "v":
@@ -646,7 +661,13 @@ def _formatlist(spec: Any, *args: Any) -> Any:
         raise _Reject("all list arguments must have the same length")
     count = lengths.pop() if lengths else 1
     rows = [[arg[i] if isinstance(arg, list) else arg for arg in args] for i in range(count)]
-    return [_format(spec, *row) for row in rows]
+    results, size = [], 0
+    for row in rows:
+        results.append(_format(spec, *row))
+        size += len(results[-1])
+        if size > bounds.MAX_STRING:
+            raise _TooLarge("the result of formatlist()")
+    return results
 
 
 # --- type conversions ------------------------------------------------------------------------
@@ -925,7 +946,10 @@ def _setsubtract(first: Any, second: Any) -> Any:
 
 @_function("setproduct")
 def _setproduct(first: Any, *rest: Any) -> Any:
-    return [list(row) for row in itertools.product(*(_list(c) for c in (first, *rest)))]
+    collections = [_list(collection) for collection in (first, *rest)]
+    if math.prod(len(collection) for collection in collections) * len(collections) > bounds.MAX_VALUE_SIZE:
+        raise _TooLarge("the result of setproduct()")
+    return [list(row) for row in itertools.product(*collections)]
 
 
 @_function("matchkeys")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ttgate.gate.hcl import bounds
 from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.evaluate import AnyInstance, Evaluator, Trace, to_string
 from ttgate.gate.hcl.modules import Declared, ModuleSource
@@ -74,7 +75,8 @@ class Memo:
             self._values[key] = _PENDING
             own: Trace = []
             value = compute(own)
-            entry = (value, own)
+            # Once each: a local that reads the one before twice would double its origins at each level.
+            entry = (value, list(dict.fromkeys(own)))
             self._values[key] = entry
         value, origins = entry
         trace.extend(origins)
@@ -106,7 +108,8 @@ class Instance:
         self.memo = Memo()
         self.resources: list[Resource] = []
         # The module directories of this instance and of every module above it, to stop recursion.
-        self.lineage = (*callers, source.directory)
+        # Real paths: a symlink back to a caller (modules/m/loop -> ..) is the same module again.
+        self.lineage = (*callers, builder.real(source.directory))
 
     # -- Scope ------------------------------------------------------------------------------
 
@@ -270,7 +273,7 @@ class Instance:
         )
         if module_source is None:
             return Unknown(f"module.{name} is not evaluated: {problem}")
-        if module_source.directory in self.lineage:
+        if self.builder.real(module_source.directory) in self.lineage:
             # Terraform cannot build such a configuration; instantiating it would never end.
             self.builder.report_recursion(module_source.directory, f"module.{name}", call_location)
             return Invalid(f"module.{name} calls a module that (directly or not) calls it: module recursion")
@@ -336,8 +339,11 @@ def expand(
             unknown_count = Unknown(reason)
             obj = make(None, {"count": {"index": unknown_count}}, unknown_count)
             return AnyInstance(obj, reason)
-        if count is None or count < 0 or int(count) != count:
+        if count is None or bounds.number_problem(count) or count < 0 or int(count) != count:
             return Invalid(f"count must be a whole number, got {short(attributes['count'].text)}")
+        limit = _instance_limit(scope, int(count), f"count = {short(attributes['count'].text)}")
+        if limit is not None:
+            return AnyInstance(make(None, {"count": {"index": limit}}, limit), limit.reason)
         return [make(index, {"count": {"index": index}}, True) for index in range(int(count))]
     if "for_each" in attributes:
         each = scope.evaluator.evaluate(attributes["for_each"].expr, trace)
@@ -357,8 +363,31 @@ def expand(
             pairs = each
         else:
             return Invalid(f"for_each needs a map or a set, got {short(attributes['for_each'].text)}")
+        limit = _instance_limit(scope, len(pairs), f"for_each = {short(attributes['for_each'].text)}")
+        if limit is not None:
+            return AnyInstance(make(None, {"each": {"key": limit, "value": limit}}, limit), limit.reason)
         return {key: make(key, {"each": {"key": key, "value": value}}, True) for key, value in pairs.items()}
     return make(None, {}, True)
+
+
+def _instance_limit(scope: Instance, wanted: int, meta: str) -> Unknown | None:
+    """Why ``wanted`` instances are not expanded (one stands for all of them), or None when they are.
+
+    Beyond the limits Terraform users never reach, one template instance keeps the block checked and
+    nested module fan-out linear.
+    """
+    builder = scope.builder
+    if wanted > bounds.MAX_INSTANCES:
+        return Unknown(
+            f"{meta} makes {wanted:,} instances, more than ttgate expands ({bounds.MAX_INSTANCES:,})"
+        )
+    if builder.expanded + wanted > bounds.MAX_INSTANCES_TOTAL:
+        return Unknown(
+            f"{meta}: the configuration expands to more than {bounds.MAX_INSTANCES_TOTAL:,} instances, "
+            "more than ttgate expands in one run"
+        )
+    builder.expanded += wanted
+    return None
 
 
 class _Namespace:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ttgate.errors import UserError
+from ttgate.gate.hcl.bounds import MAX_FILE_BYTES
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
 from ttgate.gate.hcl.instances import (
     Input,
@@ -104,6 +105,8 @@ class StackBuilder:
         self.constant_evaluator = Evaluator(_NoScope())
         self._reported_dirs: set[Path] = set()
         self._resolved: dict[Path, Path] = {}
+        self._real: dict[Path, Path] = {}
+        self.expanded = 0  # instances count/for_each expanded so far (see bounds.MAX_INSTANCES_TOTAL)
         self._relative: dict[Path, str] = {}
         self._regions: dict[Stack, str | None] = {}
         self._remote_states: dict[Resource, RemoteState] = {}
@@ -120,6 +123,13 @@ class StackBuilder:
         if resolved is None:
             resolved = self._resolved[path] = Path(os.path.normpath(os.path.abspath(path)))
         return resolved
+
+    def real(self, path: Path) -> Path:
+        """The path with symlinks resolved, memoised: what module recursion is checked on."""
+        real = self._real.get(path)
+        if real is None:
+            real = self._real[path] = Path(os.path.realpath(path))
+        return real
 
     def relative(self, path: Path) -> str:
         text = self._relative.get(path)
@@ -153,6 +163,8 @@ class StackBuilder:
         try:
             if not path.is_file():
                 problem = "not a regular file"
+            elif path.stat().st_size > MAX_FILE_BYTES:
+                problem = f"larger than the {MAX_FILE_BYTES >> 20} MiB ttgate reads in one file"
             else:
                 return path.read_bytes()
         except OSError as error:
@@ -187,7 +199,7 @@ class StackBuilder:
         if not source.startswith(("./", "../")):
             return None, f"its source {source!r} is not a local path (ttgate reads local modules only)"
         directory = self.resolve(caller / source)
-        if not directory.is_dir():
+        if not _is_directory(directory):
             if directory not in self._reported_dirs:
                 self._reported_dirs.add(directory)
                 self.model.problems.append(
@@ -558,3 +570,11 @@ def load_hcl(
     paths: list[Path], root: Path, policy: Policy, parser: Parser, var_files: list[Path] | None = None
 ) -> Model:
     return StackBuilder(root, policy, parser, var_files).load(paths)
+
+
+def _is_directory(path: Path) -> bool:
+    """Path.is_dir(), but a name too long for the file system is no directory rather than an OSError."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False

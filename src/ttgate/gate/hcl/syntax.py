@@ -7,8 +7,10 @@ Being plain data, a parsed file can be cached by content hash and parsed in anot
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from lark import Tree
@@ -192,10 +194,31 @@ class ParsedFile:
     directives: list[tuple[int, str]] = field(default_factory=list)  # (line, "ttgate:..." comment)
 
 
+# --- numbers --------------------------------------------------------------------------------
+
+# Digits of the largest integer literal kept exactly; Python's int() refuses more than 4,300.
+_MAX_LITERAL_DIGITS = 1233
+
+
+def number_literal(text: str) -> int | float:
+    """A number literal as Terraform reads it, with arbitrary precision where a float would overflow.
+
+    ``1e309`` is a whole number beyond a float's range: it is kept as an int. A literal too large even
+    for that is infinity, which evaluation turns into an Invalid value that says so.
+    """
+    if not any(char in text for char in ".eE"):
+        return int(text) if len(text) <= _MAX_LITERAL_DIGITS else math.inf
+    value = float(text)
+    if math.isfinite(value):
+        return value
+    exact = Decimal(text)
+    return int(exact) if exact.adjusted() <= _MAX_LITERAL_DIGITS else math.inf
+
+
 # --- conversion from the Lark tree ----------------------------------------------------------
 
 _BINARY_OPS = {"==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "&&", "||"}
-_DIRECTIVE = re.compile(r"(?:#|//|/\*)\s*(ttgate:[^\n*]*)")
+_DIRECTIVE = re.compile(r"(?:#|//|/\*)[ \t]*(ttgate:[^\n*]*)")
 
 
 def _token_text(node: Any) -> str:
@@ -337,10 +360,10 @@ class _Converter:
         return self.expr(subtrees[0])
 
     def _int_lit(self, node: Any) -> Expr:
-        return Lit(int(_token_text(node.children[0])))
+        return Lit(number_literal(_token_text(node.children[0])))
 
     def _float_lit(self, node: Any) -> Expr:
-        return Lit(float(_token_text(node.children[0])))
+        return Lit(number_literal(_token_text(node.children[0])))
 
     def _literal_value(self, node: Any) -> Expr:
         text = _token_text(node.children[0])
@@ -456,7 +479,7 @@ class _Converter:
     def index_key(self, node: Any) -> Expr:
         if node.data == "short_index":
             digits = [tok for tok in node.children if getattr(tok, "type", "") == "INT_LITERAL"]
-            return Lit(int(_token_text(digits[0])))
+            return Lit(number_literal(_token_text(digits[0])))
         return self.expr(_subtrees(node)[0])
 
     def _attr_splat_expr_term(self, node: Any) -> Expr:
@@ -627,7 +650,7 @@ def template_from_text(text: str) -> Expr:
         return Lit(text)
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     try:
-        from ttgate.gate.hcl.parse import lark_parser
+        from ttgate.gate.hcl.grammar import lark_parser
 
         tree = lark_parser().parse(f'x = "{escaped}"\n\n')
     except Exception:
@@ -642,13 +665,16 @@ def convert(tree: Any, text: str) -> Body:
     return _Converter(text).body(_subtrees(tree)[0])
 
 
-def find_directives(text: str) -> list[tuple[int, str]]:
-    """``ttgate:`` comments by line, for suppressions."""
-    if "ttgate:" not in text:
-        return []
+def find_directives(comments: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """``ttgate:`` comments by line, for suppressions, from the lexer's comment tokens.
+
+    Only comments count (``# ttgate:ignore`` in a string is text), and lines are the parser's: a form
+    feed or U+2028 does not end a line in HCL, so it does not shift a suppression either.
+    """
     found: list[tuple[int, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = _DIRECTIVE.search(line)
+    for line, comment in comments:
+        text = comment.lstrip("\n \t")
+        match = _DIRECTIVE.match(text)
         if match:
-            found.append((number, match.group(1).strip()))
+            found.append((line, match.group(1).strip()))
     return found

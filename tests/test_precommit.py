@@ -28,6 +28,12 @@ def git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared by both runs: pre-commit builds the hook's virtualenv once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
 @pytest.mark.skipif(not PRE_COMMIT.exists(), reason="pre-commit is not installed in this virtualenv")
 @pytest.mark.parametrize(("example", "passes"), [("passing", True), ("failing", False)])
 def test_pre_commit_runs_the_hook_on_a_temporary_repository(
@@ -37,14 +43,13 @@ def test_pre_commit_runs_the_hook_on_a_temporary_repository(
     shutil.copytree(REPO / "examples" / example, work)
     git(work, "init", "-q")
     git(work, "add", ".")
-    home = tmp_path / "pre-commit-home"
     done = subprocess.run(
         [str(PRE_COMMIT), "try-repo", str(REPO), "ttgate", "--all-files"],
         cwd=work,
         env={
             "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
             "HOME": str(tmp_path),
-            "PRE_COMMIT_HOME": str(home),
+            "PRE_COMMIT_HOME": str(pre_commit_home),
         },
         capture_output=True,
         text=True,

@@ -18,7 +18,9 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -155,6 +157,12 @@ class FakeGitHub:
 
 @pytest.fixture
 def github() -> Iterator[FakeGitHub]:
+    with serve_fake_github() as fake:
+        yield fake
+
+
+@contextmanager
+def serve_fake_github() -> Iterator[FakeGitHub]:
     fake = FakeGitHub()
 
     class Handler(BaseHTTPRequestHandler):
@@ -198,6 +206,7 @@ class StepRun:
     stdout: str
     stderr: str
     outputs: dict[str, str]
+    seconds: float = 0.0  # wall time (benchmarks/bench_action.py reports it)
 
 
 @dataclass
@@ -332,6 +341,7 @@ def run_action(
         env |= {"GITHUB_OUTPUT": str(output_file), "GITHUB_STEP_SUMMARY": str(summary_file)}
         script = tmp_path / f"step-{index}.sh"
         script.write_text(step["run"], encoding="utf-8")
+        started = time.perf_counter()
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
             cwd=REPO,
@@ -343,7 +353,15 @@ def run_action(
         outputs = read_outputs(output_file)
         summary += summary_file.read_text(encoding="utf-8")
         steps.append(
-            StepRun(step.get("id"), step["name"], done.returncode, done.stdout, done.stderr, outputs)
+            StepRun(
+                step.get("id"),
+                step["name"],
+                done.returncode,
+                done.stdout,
+                done.stderr,
+                outputs,
+                time.perf_counter() - started,
+            )
         )
         if step.get("id"):
             contexts["steps"][step["id"]] = {"outputs": outputs}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -140,18 +140,23 @@ class FakeGitHub:
         return 200, {"errors": [{"message": "unsupported query"}]}, {}
 
 
+Answer = tuple[int, Any, dict[str, str]]  # status, JSON body (None: empty), headers
+
+
 @contextmanager
-def serve(fake: FakeGitHub) -> Iterator[FakeGitHub]:
+def json_server(answer: Callable[[str, str, dict[str, str], Any], Answer]) -> Iterator[str]:
+    """A local HTTP server whose every request (method, path?query, headers, JSON body) ``answer``
+    answers; yields its URL."""
+
     class Handler(BaseHTTPRequestHandler):
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             payload = json.loads(raw) if raw else None
-            token = (self.headers.get("Authorization") or "").removeprefix("token ").removeprefix("Bearer ")
-            status, body, headers = fake.answer(fake.tokens.get(token), self.command, self.path, payload)
+            status, body, headers = answer(self.command, self.path, dict(self.headers), payload)
             data = b"" if body is None else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -164,11 +169,21 @@ def serve(fake: FakeGitHub) -> Iterator[FakeGitHub]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield fake
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve(fake: FakeGitHub) -> Iterator[FakeGitHub]:
+    def answer(method: str, target: str, headers: dict[str, str], payload: Any) -> Answer:
+        token = (headers.get("Authorization") or "").removeprefix("token ").removeprefix("Bearer ")
+        return fake.answer(fake.tokens.get(token), method, target, payload)
+
+    with json_server(answer) as url:
+        fake.url = url
+        yield fake

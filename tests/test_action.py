@@ -691,3 +691,32 @@ def test_github_outputs_errors_are_one_line(
     assert result.exit_code == 2
     assert message in result.output
     assert result.output.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "docs"),
+    [
+        ({}, "https://github.example/octo/ttgate/blob/v1.2/docs/rules"),
+        (
+            {"GITHUB_ACTION_REPOSITORY": "fork/ttgate", "GITHUB_ACTION_REF": "abc123"},
+            "https://github.example/fork/ttgate/blob/abc123/docs/rules",
+        ),
+    ],
+)
+def test_rule_links_point_at_the_repository_and_ref_the_action_runs_from(
+    tmp_path: Path, env: dict[str, str], docs: str
+) -> None:
+    action = tmp_path / "_work" / "_actions" / "octo" / "ttgate" / "v1.2"
+    shutil.copytree(REPO / "requirements", action / "requirements")
+    run = run_action(tmp_path, {"comment": "off"}, extra_env=env | use_this_venv(), action_path=action)
+    assert run.step("prepare").outputs["docs-url"] == docs
+
+    local = run_action(tmp_path, {"comment": "off"}, extra_env=env | use_this_venv())  # uses: ./
+    expected = docs if env else f"https://github.example/{OWNER_REPO}/blob/{HEAD_SHA}/docs/rules"
+    assert local.step("prepare").outputs["docs-url"] == expected
+    given = run_action(
+        tmp_path,
+        {"comment": "off", "docs-url": "https://docs.example/rules"},
+        extra_env=env | use_this_venv(),
+    )
+    assert given.step("prepare").outputs["docs-url"] == "https://docs.example/rules"

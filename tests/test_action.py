@@ -17,16 +17,17 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
+import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner
+from tests.github_server import Answer, json_server
 
 from ttgate.cli import main
 from ttgate.github.comment import is_own_comment
@@ -121,6 +122,8 @@ class FakeGitHub:
         base = f"{self.url}/repos/{OWNER_REPO}"
         user = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
         route = path.split("?")[0]
+        if method == "POST" and route == "/graphql":
+            return 200, {"data": {"viewer": {"login": user["login"]}}}
         if method == "GET" and route == f"/repos/{OWNER_REPO}":
             return 200, {"id": 1, "name": "infra", "full_name": OWNER_REPO, "url": base, "owner": user}
         if route in (f"/repos/{OWNER_REPO}/pulls/{PR_NUMBER}", f"/repos/{OWNER_REPO}/issues/{PR_NUMBER}"):
@@ -153,36 +156,22 @@ class FakeGitHub:
 
 @pytest.fixture
 def github() -> Iterator[FakeGitHub]:
+    with serve_fake_github() as fake:
+        yield fake
+
+
+@contextmanager
+def serve_fake_github() -> Iterator[FakeGitHub]:
     fake = FakeGitHub()
 
-    class Handler(BaseHTTPRequestHandler):
-        def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else None
-            fake.requests.append(Request(self.command, self.path, dict(self.headers), body))
-            status, answer = fake.answer(self.command, self.path, body)
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def answer(method: str, target: str, headers: dict[str, str], body: Any) -> Answer:
+        fake.requests.append(Request(method, target, headers, body))
+        status, answer = fake.answer(method, target, body)
+        return status, answer, {}
 
-        do_GET = do_POST = do_PATCH = do_DELETE = _handle
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with json_server(answer) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # ----------------------------------------------------------------------------- the runner
@@ -196,6 +185,7 @@ class StepRun:
     stdout: str
     stderr: str
     outputs: dict[str, str]
+    seconds: float = 0.0  # wall time (benchmarks/bench_action.py reports it)
 
 
 @dataclass
@@ -259,6 +249,7 @@ def run_action(
     api_url: str = "http://127.0.0.1:9",
     extra_env: Mapping[str, str] | None = None,
     event: Path | None = None,
+    action_path: Path = REPO,
 ) -> ActionRun:
     """Run action.yml's steps as the runner would, from the repository root."""
     runner_temp = tmp_path / "runner-temp"
@@ -269,7 +260,7 @@ def run_action(
     unknown = set(with_) - set(declared)
     assert not unknown, f"not inputs of action.yml: {unknown}"
     github_context = {
-        "action_path": str(REPO),
+        "action_path": str(action_path),
         "token": TOKEN,
         "workflow": "PR gate",
         "job": "gate",
@@ -305,10 +296,15 @@ def run_action(
         "RUNNER_TEMP": str(runner_temp),
         "RUNNER_OS": "Linux",
         "TTGATE_CACHE_DIR": str(tmp_path / "cache"),
+        # The code under test, not whatever the virtualenv's ttgate was installed from.
+        "PYTHONPATH": str(REPO / "src"),
     } | dict(extra_env or {})
     steps: list[StepRun] = []
     summary = ""
     for index, step in enumerate(ACTION["runs"]["steps"]):
+        if "uses" in step:  # the virtualenv cache: a miss, as on a first run
+            assert step["uses"].startswith("actions/cache@"), step["uses"]
+            continue
         assert set(step) <= {"name", "id", "shell", "env", "run"}, (
             f"step {index}: unsupported keys {set(step)}"
         )
@@ -324,6 +320,7 @@ def run_action(
         env |= {"GITHUB_OUTPUT": str(output_file), "GITHUB_STEP_SUMMARY": str(summary_file)}
         script = tmp_path / f"step-{index}.sh"
         script.write_text(step["run"], encoding="utf-8")
+        started = time.perf_counter()
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
             cwd=REPO,
@@ -335,7 +332,15 @@ def run_action(
         outputs = read_outputs(output_file)
         summary += summary_file.read_text(encoding="utf-8")
         steps.append(
-            StepRun(step.get("id"), step["name"], done.returncode, done.stdout, done.stderr, outputs)
+            StepRun(
+                step.get("id"),
+                step["name"],
+                done.returncode,
+                done.stdout,
+                done.stderr,
+                outputs,
+                time.perf_counter() - started,
+            )
         )
         if step.get("id"):
             contexts["steps"][step["id"]] = {"outputs": outputs}
@@ -360,7 +365,7 @@ def use_this_venv() -> dict[str, str]:
 def test_failing_example_annotates_summarises_comments_and_fails(tmp_path: Path, github: FakeGitHub) -> None:
     run = run_action(tmp_path, {"path": "examples/failing"}, github.url, use_this_venv())
 
-    assert [step.id for step in run.steps] == ["install", "check", "comment", None], run.log
+    assert [step.id for step in run.steps] == ["prepare", "install", "check", "comment", None], run.log
     assert run.returncode == 1, run.log
     errors = int(run.outputs["errors"])
     assert errors > 0
@@ -380,7 +385,9 @@ def test_failing_example_annotates_summarises_comments_and_fails(tmp_path: Path,
     assert any(line.startswith("::warning file=examples/failing/") for line in annotations)
     assert f"### ❌ ttgate: {errors} errors" in run.summary
 
-    posts = [request for request in github.requests if request.method == "POST"]
+    posts = [
+        request for request in github.requests if request.method == "POST" and request.path != "/graphql"
+    ]
     assert len(posts) == 1, [(r.method, r.path) for r in github.requests]
     assert posts[0].headers.get("Authorization", "").endswith(TOKEN)
     body = posts[0].body["body"]
@@ -391,8 +398,10 @@ def test_failing_example_annotates_summarises_comments_and_fails(tmp_path: Path,
     assert run.outputs["comment-url"] == github.comments[0]["html_url"]
     comments_api = f"/repos/{OWNER_REPO}/issues/{PR_NUMBER}/comments"
     assert [(r.method, r.path.split("?")[0]) for r in github.requests] == [
+        ("POST", "/graphql"),  # whose token this is: only its own comments are ttgate's
         ("GET", comments_api),  # look for this key's comment first
         ("POST", comments_api),
+        ("GET", comments_api),  # look again: a run at the same time may have posted too
     ]
 
 
@@ -428,20 +437,23 @@ def test_passing_example_passes_without_a_comment(tmp_path: Path, github: FakeGi
     assert run.returncode == 0, run.log
     assert [run.outputs[name] for name in ("errors", "warnings", "notices")] == ["0", "0", "0"]
     assert "::error" not in run.step("check").stdout
-    assert not [request for request in github.requests if request.method in ("POST", "PATCH")]
+    writes = [request for request in github.requests if request.method in ("POST", "PATCH", "DELETE")]
+    assert [request.path for request in writes] == ["/graphql"]  # only asked whose token it is
     assert run.outputs["comment-url"] == ""
 
 
-def test_outside_a_pull_request_the_comment_warns_and_the_check_decides(
-    tmp_path: Path, github: FakeGitHub
-) -> None:
+def test_outside_a_pull_request_a_notice_and_the_check_decides(tmp_path: Path, github: FakeGitHub) -> None:
     push = tmp_path / "push.json"
     push.write_text(json.dumps({"ref": "refs/heads/main", "after": HEAD_SHA}), encoding="utf-8")
     env = use_this_venv() | {"GITHUB_EVENT_NAME": "push"}
     run = run_action(tmp_path, {"path": "examples/failing"}, github.url, env, event=push)
-    assert [step.id for step in run.steps] == ["install", "check", "comment", None], run.log
+    assert [step.id for step in run.steps] == ["prepare", "install", "check", "comment", None], run.log
     assert run.step("comment").returncode == 0
-    assert "warning: no PR comment written: this run is not for a pull request" in run.step("comment").stderr
+    assert run.step("comment").stdout == (
+        "::notice title=ttgate comment::"
+        "this run is not for a pull request, so there is no comment to write.\n"
+    )
+    assert "warning" not in run.step("comment").stderr and not github.requests
     assert not [request for request in github.requests if request.method == "POST"]
     assert run.returncode == 1
 
@@ -582,53 +594,43 @@ def test_a_failing_comment_is_a_warning_not_a_failure(tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------------------- the install step
 
-STUB_PYTHON3 = """#!/bin/sh
-# Stands in for the runner's python3: records its arguments, makes a virtualenv of stubs.
-echo "$*" >> "$STUB_LOG"
-case "$1 $2" in
-  "-m venv")
-    mkdir -p "$3/bin"
-    cp "$0" "$3/bin/python"
-    printf '#!/bin/sh\\necho "ttgate, version stub"\\n' > "$3/bin/ttgate"
-    chmod +x "$3/bin/ttgate"
-    ;;
-esac
-exit 0
-"""
 
-
-@pytest.mark.parametrize(
-    ("version", "spec"),
-    [
-        ("", f"{REPO}[github]"),
-        ("0.2.0", "ttgate[github]==0.2.0"),
-        (
-            "ttgate[github] @ git+https://example.invalid/ttgate@v1",
-            "ttgate[github] @ git+https://example.invalid/ttgate@v1",
-        ),
-    ],
-)
-def test_install_creates_a_venv_in_runner_temp_and_installs_from_the_action_path(
-    tmp_path: Path, version: str, spec: str
-) -> None:
-    fake_bin = tmp_path / "fake-bin"
-    fake_bin.mkdir()
-    python3 = fake_bin / "python3"
-    python3.write_text(STUB_PYTHON3, encoding="utf-8")
-    python3.chmod(0o755)
-    log = tmp_path / "python3.log"
-    env = {"PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}", "STUB_LOG": str(log)}
-    run = run_action(tmp_path, {"version": version, "comment": "never"}, extra_env=env)
+def test_install_is_hash_checked_and_the_virtualenv_is_reused(tmp_path: Path) -> None:
+    """For real: pip installs requirements/action.lock with --require-hashes into RUNNER_TEMP; a second
+    run (the cache restored the virtualenv) installs nothing; a lock whose hash does not match fails."""
+    run = run_action(tmp_path, {"comment": "off", "path": "examples/passing"})
     install = run.step("install")
     assert install.returncode == 0, run.log
     venv = tmp_path / "runner-temp" / "ttgate-venv"
     assert install.outputs == {"bin": f"{venv}/bin"}
-    lines = log.read_text(encoding="utf-8").splitlines()
-    assert lines[1:] == [
-        f"-m venv {venv}",
-        f"-m pip install --quiet --disable-pip-version-check -- {spec}",
-    ]
-    assert lines[0].startswith("-c ")  # the Python >= 3.11 check
+    assert "Installing ttgate's locked dependencies" in install.stdout
+    assert run.returncode == 0, run.log
+
+    again = run_action(tmp_path, {"comment": "off", "path": "examples/passing"})
+    assert "Using the cached virtualenv" in again.step("install").stdout, again.log
+    assert again.returncode == 0
+
+
+def test_a_lock_that_does_not_match_the_files_fails_the_install(tmp_path: Path) -> None:
+    action = tmp_path / "action"
+    shutil.copytree(REPO / "requirements", action / "requirements")
+    (action / "src").symlink_to(REPO / "src")
+    lock = action / "requirements" / "action.lock"
+    lock.write_text(re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, lock.read_text()))
+    run = run_action(
+        tmp_path, {"comment": "off"}, extra_env={"GITHUB_ACTION_PATH": str(action)}, action_path=action
+    )
+    assert run.step("install").returncode != 0
+    assert "THESE PACKAGES DO NOT MATCH THE HASHES" in run.step("install").stderr
+
+
+def test_an_unknown_comment_mode_fails_before_the_check(tmp_path: Path) -> None:
+    run = run_action(tmp_path, {"comment": "sometimes"}, extra_env=use_this_venv())
+    assert [step.id for step in run.steps] == ["prepare"]
+    assert run.returncode == 2
+    assert run.step("prepare").stdout == (
+        "::error title=ttgate::comment: unknown value 'sometimes' (expected update, recreate, hide or off)\n"
+    )
 
 
 def test_install_refuses_an_old_python(tmp_path: Path) -> None:
@@ -638,9 +640,9 @@ def test_install_refuses_an_old_python(tmp_path: Path) -> None:
     (fake_bin / "python3").chmod(0o755)
     env = {"PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"}
     run = run_action(tmp_path, {}, extra_env=env)
-    assert [step.id for step in run.steps] == ["install"]
+    assert [step.id for step in run.steps] == ["prepare"]
     assert run.returncode == 1
-    assert "::error title=ttgate::ttgate needs Python 3.11 or newer" in run.step("install").stdout
+    assert "::error title=ttgate::ttgate needs Python 3.11 or newer" in run.step("prepare").stdout
 
 
 # ----------------------------------------------------------------------------- ttgate github-outputs
@@ -689,3 +691,32 @@ def test_github_outputs_errors_are_one_line(
     assert result.exit_code == 2
     assert message in result.output
     assert result.output.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "docs"),
+    [
+        ({}, "https://github.example/octo/ttgate/blob/v1.2/docs/rules"),
+        (
+            {"GITHUB_ACTION_REPOSITORY": "fork/ttgate", "GITHUB_ACTION_REF": "abc123"},
+            "https://github.example/fork/ttgate/blob/abc123/docs/rules",
+        ),
+    ],
+)
+def test_rule_links_point_at_the_repository_and_ref_the_action_runs_from(
+    tmp_path: Path, env: dict[str, str], docs: str
+) -> None:
+    action = tmp_path / "_work" / "_actions" / "octo" / "ttgate" / "v1.2"
+    shutil.copytree(REPO / "requirements", action / "requirements")
+    run = run_action(tmp_path, {"comment": "off"}, extra_env=env | use_this_venv(), action_path=action)
+    assert run.step("prepare").outputs["docs-url"] == docs
+
+    local = run_action(tmp_path, {"comment": "off"}, extra_env=env | use_this_venv())  # uses: ./
+    expected = docs if env else f"https://github.example/{OWNER_REPO}/blob/{HEAD_SHA}/docs/rules"
+    assert local.step("prepare").outputs["docs-url"] == expected
+    given = run_action(
+        tmp_path,
+        {"comment": "off", "docs-url": "https://docs.example/rules"},
+        extra_env=env | use_this_venv(),
+    )
+    assert given.step("prepare").outputs["docs-url"] == "https://docs.example/rules"

@@ -35,6 +35,8 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 KEY = "pr-gate/check/examples/failing"  # the default: workflow/job/checked paths
 API = "https://api.github.com:443"
 COMMENTS = f"{API}/repos/acme/infra/issues/7/comments?per_page=100"
+GRAPHQL = f"{API}/graphql"
+BOT = "github-actions[bot]"  # the GraphQL viewer of a workflow token
 LINKS = Links(
     server_url="https://github.com",
     repo="acme/infra",
@@ -121,7 +123,10 @@ def actions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def api() -> Any:
     """A stand-in GitHub that answers only the requests registered, in the order registered."""
     with responses.RequestsMock(registry=OrderedRegistry, assert_all_requests_are_fired=True) as mock:
+        mock.post(GRAPHQL, json={"data": {"viewer": {"login": BOT}}})  # whose token: always asked first
         yield mock
+        if not mock.calls:
+            mock.reset()  # a test that expects no request at all, not even the GraphQL one
 
 
 def run(tmp_path: Path, report: dict[str, Any] | Report, *args: str) -> Result:
@@ -132,17 +137,20 @@ def run(tmp_path: Path, report: dict[str, Any] | Report, *args: str) -> Result:
     return result
 
 
-def requests_made(mock: Any) -> list[tuple[str, str, Any]]:
-    return [
+def requests_made(mock: Any, graphql: str = GRAPHQL) -> list[tuple[str, str, Any]]:
+    """The REST requests, after the GraphQL question of whose token this is (asked once, first)."""
+    calls = [
         (call.request.method, call.request.url, json.loads(call.request.body) if call.request.body else None)
         for call in mock.calls
     ]
+    return calls[1:] if calls and calls[0][1] == graphql else calls
 
 
-def comment_json(comment_id: int, body: str) -> dict[str, Any]:
+def comment_json(comment_id: int, body: str, author: str = "github-actions[bot]") -> dict[str, Any]:
     return {
         "id": comment_id,
         "body": body,
+        "user": {"login": author, "id": 41898282, "type": "Bot"},
         "url": f"https://api.github.com/repos/acme/infra/issues/comments/{comment_id}",
         "html_url": f"https://github.com/acme/infra/pull/7#issuecomment-{comment_id}",
     }
@@ -156,7 +164,7 @@ def edit_url(comment_id: int) -> str:
     return f"{API}/repos/acme/infra/issues/comments/{comment_id}"
 
 
-SOMEONE_ELSE = comment_json(1, "LGTM, but see the queue timeout")
+SOMEONE_ELSE = comment_json(1, "LGTM, but see the queue timeout", author="alice")
 
 
 # --- the comment's life ---------------------------------------------------------------------------
@@ -168,6 +176,7 @@ def test_first_comment_is_created_with_the_marker(
     body = build_body(failing, KEY)
     api.get(COMMENTS, json=[SOMEONE_ELSE])
     api.post(COMMENTS.split("?")[0], json=comment_json(101, body), status=201)
+    api.get(COMMENTS, json=[SOMEONE_ELSE, comment_json(101, body)])  # looked at again: still one
 
     result = run(tmp_path, failing)
 
@@ -175,6 +184,7 @@ def test_first_comment_is_created_with_the_marker(
     assert requests_made(api) == [
         ("GET", COMMENTS, None),
         ("POST", f"{API}/repos/acme/infra/issues/7/comments", {"body": body}),
+        ("GET", COMMENTS, None),
     ]
     assert api.calls[0].request.headers["Authorization"] == f"token {TOKEN}"
     assert body.startswith(f"<!-- ttgate:comment key={KEY} -->\n### ❌ ttgate: 9 errors, 2 warnings\n")
@@ -244,6 +254,7 @@ def test_mode_always_posts_an_all_clear(tmp_path: Path, actions: Path, api: Any,
     body = build_body(fixed_version_of(failing), KEY)
     api.get(COMMENTS, json=[])
     api.post(COMMENTS.split("?")[0], json=comment_json(9, body), status=201)
+    api.get(COMMENTS, json=[comment_json(9, body)])
 
     result = run(tmp_path, fixed_version_of(failing), "--mode", "always")
 
@@ -267,7 +278,7 @@ def test_mode_never_makes_no_request(tmp_path: Path, actions: Path, api: Any, fa
 
     assert requests_made(api) == []
     assert result.exit_code == 0
-    assert result.stdout == "ttgate comment: skipped (--mode never)\n"
+    assert result.stdout == "ttgate comment: skipped (--mode off)\n"
 
 
 def test_every_page_of_comments_is_searched(tmp_path: Path, actions: Path, api: Any, failing: dict) -> None:
@@ -345,12 +356,13 @@ def test_create_that_got_a_502_and_did_not_land_is_posted_again(
     api.post(COMMENTS.split("?")[0], json={"message": "Server Error"}, status=502)
     api.get(COMMENTS, json=[])
     api.post(COMMENTS.split("?")[0], json=comment_json(101, body), status=201)
+    api.get(COMMENTS, json=[comment_json(101, body)])
 
     result = run(tmp_path, failing)
 
     post = ("POST", f"{API}/repos/acme/infra/issues/7/comments", {"body": body})
     get = ("GET", COMMENTS, None)
-    assert requests_made(api) == [get, get, post, get, post]
+    assert requests_made(api) == [get, get, post, get, post, get]
     assert result.stdout == f"ttgate comment: created {web_url(101)}\n"
 
 
@@ -366,12 +378,13 @@ def test_secondary_rate_limit_is_waited_out(tmp_path: Path, actions: Path, api: 
     api.post(COMMENTS.split("?")[0], status=403, json=SECONDARY_LIMIT, headers={"retry-after": "0"})
     api.get(COMMENTS, json=[])
     api.post(COMMENTS.split("?")[0], json=comment_json(101, body), status=201)
+    api.get(COMMENTS, json=[comment_json(101, body)])
 
     result = run(tmp_path, failing)
 
     post = ("POST", f"{API}/repos/acme/infra/issues/7/comments", {"body": body})
     get = ("GET", COMMENTS, None)
-    assert requests_made(api) == [get, get, post, get, post]
+    assert requests_made(api) == [get, get, post, get, post, get]
     assert result.exit_code == 0
     assert result.stdout == f"ttgate comment: created {web_url(101)}\n"
 
@@ -426,7 +439,7 @@ def test_missing_token_is_a_warning(
     assert actions.read_text() == "comment-url=\n"
 
 
-def test_run_outside_a_pull_request_is_a_warning(
+def test_run_outside_a_pull_request_is_a_notice_and_nothing_else(
     tmp_path: Path, actions: Path, api: Any, failing: dict
 ) -> None:
     (tmp_path / "event.json").write_text(json.dumps({"ref": "refs/heads/main", "after": SHA}))  # a push
@@ -435,7 +448,10 @@ def test_run_outside_a_pull_request_is_a_warning(
 
     assert requests_made(api) == []
     assert result.exit_code == 0
-    assert "no PR comment written: this run is not for a pull request" in result.stderr
+    assert (
+        result.stderr
+        == "ttgate comment: this run is not for a pull request, so there is no comment to write.\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -470,13 +486,22 @@ def test_github_enterprise_api_and_links(
         "https://ghe.example.com", "acme/infra", SHA, "https://ghe.example.com/acme/infra/actions/runs/42"
     )
     body = build_body(failing, KEY, links)
+    api.reset()  # GraphQL lives at /api/graphql on GitHub Enterprise Server, beside /api/v3
+    api.post("https://ghe.example.com:443/api/graphql", json={"data": {"viewer": {"login": BOT}}})
     ghe = "https://ghe.example.com:443/api/v3/repos/acme/infra/issues/7/comments"
     api.get(f"{ghe}?per_page=100", json=[])
-    api.post(ghe, json={**comment_json(3, body), "html_url": "https://ghe.example.com/acme/infra/pull/7#c3"})
+    created = {**comment_json(3, body), "html_url": "https://ghe.example.com/acme/infra/pull/7#c3"}
+    api.post(ghe, json=created)
+    api.get(f"{ghe}?per_page=100", json=[created])
 
     result = run(tmp_path, failing)
 
-    assert requests_made(api) == [("GET", f"{ghe}?per_page=100", None), ("POST", ghe, {"body": body})]
+    get = ("GET", f"{ghe}?per_page=100", None)
+    assert requests_made(api, "https://ghe.example.com:443/api/graphql") == [
+        get,
+        ("POST", ghe, {"body": body}),
+        get,
+    ]
     assert result.stdout == "ttgate comment: created https://ghe.example.com/acme/infra/pull/7#c3\n"
     assert f"(https://ghe.example.com/acme/infra/blob/{SHA}/examples/failing/practice/deploy/" in body
     assert "https://github.com/acme" not in body
@@ -572,6 +597,7 @@ def test_oversized_report_drops_the_least_severe_first(tmp_path: Path, actions: 
     )
     api.get(COMMENTS, json=[])
     api.post(COMMENTS.split("?")[0], json=comment_json(5, "stored"), status=201)
+    api.get(COMMENTS, json=[comment_json(5, "stored")])
 
     result = run(tmp_path, big, "--key", "big")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ttgate.gate.reporters.json_report import read_report
-from ttgate.github.comment import MODES, Request, keep_comment_up_to_date
+from ttgate.github.comment import MODES, OLD_MODES, Request, keep_comment_up_to_date
 
 
 def _warn(why: str) -> None:
@@ -22,6 +22,14 @@ def _warn(why: str) -> None:
         from ttgate.gate.reporters.github import escape_data
 
         click.echo(f"::warning title=ttgate comment::{escape_data(f'No PR comment written: {why}.')}")
+
+
+def _notice(why: str) -> None:
+    click.echo(f"ttgate comment: {why}.", err=True)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from ttgate.gate.reporters.github import escape_data
+
+        click.echo(f"::notice title=ttgate comment::{escape_data(why)}.")
 
 
 @click.command()
@@ -39,12 +47,15 @@ def _warn(why: str) -> None:
 )
 @click.option(
     "--mode",
-    type=click.Choice(MODES),
-    default="on-findings",
+    type=click.Choice(MODES + tuple(OLD_MODES)),
+    default="update",
     show_default=True,
-    help="on-findings: post only when findings remain, but always update an earlier comment "
-    "(into an all-clear when everything is fixed); always: post either way; never: do nothing.",
+    help="update: edit the comment in place; recreate: delete it and post a new one at the bottom; "
+    "hide: minimize it as outdated and post a new one; off: do nothing. A first comment is posted "
+    "only when findings remain (see --always); an earlier one always becomes an all-clear. "
+    "on-findings, always and never are the older names of update, update --always and off.",
 )
+@click.option("--always", is_flag=True, help="Post an all-clear even when there is no earlier comment.")
 @click.option("--repo", help="OWNER/NAME (default: GITHUB_REPOSITORY).")
 @click.option(
     "--pr", "pr_number", type=click.IntRange(1), help="Pull request number (default: from GITHUB_EVENT_PATH)."
@@ -59,6 +70,7 @@ def comment(
     report_file: Path,
     key: str | None,
     mode: str,
+    always: bool,
     repo: str | None,
     pr_number: int | None,
     sha: str | None,
@@ -70,23 +82,27 @@ def comment(
     \b
     Examples:
       ttgate check . --format json:ttgate.json; ttgate comment --report ttgate.json
-      ttgate comment --report ttgate.json --mode always --key "gate/prod"
+      ttgate comment --report ttgate.json --mode recreate --always --key "gate/prod"
       ttgate comment --report ttgate.json --repo acme/infra --pr 12 --sha 4f2c9e1 --dry-run
 
-    The comment is found by a hidden marker holding the key and edited in place: never a second
-    comment for a key, no write when nothing changed, never deleted; when every finding is fixed it
-    becomes a short all-clear. The token comes from GITHUB_TOKEN only; GITHUB_API_URL points at GitHub
-    Enterprise. Prints one line (the comment URL and what happened) and, under Actions, writes
-    comment-url to GITHUB_OUTPUT.
+    The comment is found by a hidden marker holding the key AND by its author, who must be the
+    token's own identity (GraphQL viewer: github-actions[bot] for the workflow token): a comment
+    by anyone else is never edited, whatever it says. One comment per key: when two runs at once
+    both post, each looks again and keeps the oldest. No write when nothing changed; when every
+    finding is fixed the comment becomes a short all-clear. The token comes from GITHUB_TOKEN only;
+    GITHUB_API_URL points at GitHub Enterprise. Prints one line (the comment URL and what happened)
+    and, under Actions, writes comment-url to GITHUB_OUTPUT.
 
     Exit status: 0 whenever the report could be read, even when no comment could be written (no
     token, not a pull request, a fork's read-only token, GitHub unreachable: a warning says why). The
     gate's result is ttgate check's exit status alone. 2 for a bad report or option.
     """
-    request = Request(read_report(report_file), key, mode, repo, pr_number, sha, details_url, dry_run)
+    request = Request(read_report(report_file), key, mode, always, repo, pr_number, sha, details_url, dry_run)
     result = keep_comment_up_to_date(request, os.environ)
     if result.warning:
         _warn(result.warning)
+    if result.notice:
+        _notice(result.notice)
     click.echo(result.output, nl=False)
 
 

@@ -14,18 +14,36 @@ import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ttgate.errors import UserError
 from ttgate.gate.reporters import Report
 from ttgate.gate.reporters.markdown import Links, comment_body, marker
 from ttgate.github.pulls import DEFAULT_API_URL, REPOSITORY_NAME
 
-MODES = ("on-findings", "always", "never")
+MODES = ("update", "recreate", "hide", "off")
+# The modes' names before 0.2: (mode, post an all-clear even without an earlier comment).
+OLD_MODES = {"on-findings": ("update", False), "always": ("update", True), "never": ("off", False)}
+RETIRED_MARKER = "<!-- ttgate: outdated report -->"
+
+
+def mode_and_always(mode: str) -> tuple[str, bool]:
+    """``(mode, always)`` for any accepted spelling; a one-line UserError for anything else."""
+    if mode in MODES:
+        return mode, False
+    if mode in OLD_MODES:
+        return OLD_MODES[mode]
+    raise UserError(f"comment mode {mode!r}: expected one of {', '.join(MODES)}")
 
 
 def is_own_comment(body: str, key: str) -> bool:
+    """The body carries the key's marker. Not enough alone: the author must be the token's identity."""
     return body.split("\n", 1)[0].strip() == marker(key)
+
+
+def retired(body: str) -> str:
+    """An outdated comment's body: the marker replaced, so no later run takes it for the live one."""
+    return RETIRED_MARKER + "\n" + body.split("\n", 1)[-1]
 
 
 def checked_paths(report: Report) -> str:
@@ -48,7 +66,8 @@ class Request:
 
     report: Report
     key: str | None = None
-    mode: str = "on-findings"
+    mode: str = "update"
+    always: bool = False  # post an all-clear even when there is no earlier comment to turn into one
     repo: str | None = None
     pr_number: int | None = None
     sha: str | None = None
@@ -60,6 +79,7 @@ class Request:
 class Result:
     output: str  # for standard output: the body (--dry-run) or one line saying what happened
     warning: str | None = None  # why no comment was written
+    notice: str | None = None  # why none was expected (not a pull request)
 
 
 def _event(env: Mapping[str, str]) -> tuple[dict[str, Any], str | None]:
@@ -130,9 +150,14 @@ def keep_comment_up_to_date(request: Request, env: Mapping[str, str]) -> Result:
 
     if request.dry_run:
         return Result(render(False))
-    if request.mode == "never":
+    mode, always = mode_and_always(request.mode)
+    always = always or request.always
+    if mode == "off":
         _write_output(env, None)
-        return Result("ttgate comment: skipped (--mode never)\n")
+        return Result("ttgate comment: skipped (--mode off)\n")
+    if number is None and not event_problem and request.pr_number is None:
+        _write_output(env, None)
+        return Result("", notice="this run is not for a pull request, so there is no comment to write")
 
     token = env.get("GITHUB_TOKEN")
     why = None
@@ -151,11 +176,12 @@ def keep_comment_up_to_date(request: Request, env: Mapping[str, str]) -> Result:
     api_url = (env.get("GITHUB_API_URL") or "").strip() or DEFAULT_API_URL
     try:
         store = github.PyGithubCommentStore(token, repo, number, api_url)
+        gate = github.Gate(lambda text: is_own_comment(text, key), render, retired)
         outcome = github.sync_comment(
             store,
-            lambda text: is_own_comment(text, key),
-            render,
-            create=request.mode == "always" or bool(request.report.active),
+            gate,
+            create=always or bool(request.report.active),
+            mode=cast(github.Mode, mode),
         )
     except github.CommentError as error:
         reason = str(error)

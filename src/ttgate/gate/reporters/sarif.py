@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from typing import Any
 from urllib.parse import quote
@@ -26,7 +27,11 @@ INFORMATION_URI = "https://github.com/ttgate/ttgate"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT = "ttgateFinding/v1"
 
+RESULT_LIMIT = 25_000  # GitHub code scanning rejects a run with more results
+AUTOMATION_ID_VARIABLE = "TTGATE_SARIF_ID"  # the action sets it to the comment key
+
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "note"}
+LEVEL_RANK = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.NOTICE: 1}
 _CATEGORIES = {
     "0": "ttgate",
     "1": "layers",
@@ -145,6 +150,9 @@ def document(report: Report) -> dict[str, Any]:
     descriptors = [rule_descriptor(rule) for rule in RULES.values()]
     index = {rule_id: number for number, rule_id in enumerate(RULES)}
     findings = sorted(report.findings, key=lambda finding: finding.sort_key())
+    kept = _most_severe(findings, RESULT_LIMIT)
+    dropped = len(findings) - len(kept)
+    findings = [finding for finding in findings if id(finding) in kept]
     seen: Counter[str] = Counter()
     results = []
     for finding in findings:
@@ -156,11 +164,24 @@ def document(report: Report) -> dict[str, Any]:
         # Two findings sharing rule, file, address and stack: number them in line order.
         hash_ = base if seen[base] == 1 else f"{base}:{seen[base]}"
         results.append(_result(finding, index[finding.rule], hash_))
+    run: dict[str, Any] = {}
+    automation_id = os.environ.get(AUTOMATION_ID_VARIABLE, "").strip()
+    if automation_id:
+        # Code scanning's category is the id up to its last slash: the whole key, so matrix jobs with
+        # different keys keep separate analyses instead of replacing each other's.
+        run["automationDetails"] = {"id": f"ttgate/{automation_id}/"}
+    if dropped:
+        run["properties"] = {
+            "ttgateNote": f"{dropped} of {dropped + len(results)} findings left out, the least severe first: "
+            f"GitHub code scanning accepts at most {RESULT_LIMIT:,} results per run. "
+            "The JSON report has them all."
+        }
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [
-            {
+            run
+            | {
                 "tool": {
                     "driver": {
                         "name": "ttgate",
@@ -174,6 +195,13 @@ def document(report: Report) -> dict[str, Any]:
             }
         ],
     }
+
+
+def _most_severe(findings: list[Finding], limit: int) -> set[int]:
+    """The ids of the ``limit`` findings to keep: active before suppressed, errors before warnings
+    before notices, then in report order."""
+    order = sorted(findings, key=lambda finding: (finding.suppressed, -LEVEL_RANK[finding.severity]))
+    return {id(finding) for finding in order[:limit]}
 
 
 def render(report: Report) -> str:

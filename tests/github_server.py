@@ -1,0 +1,189 @@
+"""A local HTTP server that answers like GitHub's REST and GraphQL APIs, for the comment endpoints.
+
+Stateful (comments are created, edited, deleted, minimized), paginated with ``Link`` headers as GitHub
+paginates, and scriptable: ``fail`` queues answers (a 502, a 403 secondary rate limit) for the next
+requests matching a method and path. Each token stands for one identity (``tokens``); a write to a
+comment by anyone but its author answers 403, as GitHub does for a token that may not edit it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+REPO = "acme/infra"
+PR = 7
+
+
+@dataclass
+class Scripted:
+    method: str
+    path: str  # a regular expression matched against the path without the query
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FakeGitHub:
+    url: str = ""
+    tokens: dict[str, str] = field(default_factory=dict)  # token -> login
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[tuple[str, str, str]] = field(default_factory=list)  # (login, method, path?query)
+    scripted: list[Scripted] = field(default_factory=list)
+    page_size_cap: int = 100
+    # Both runs list before either posts: the first list waits (up to a few seconds) for the other.
+    barrier: threading.Barrier | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    next_id: int = 1000
+
+    def fail(self, method: str, path: str, status: int, message: str, **headers: str) -> None:
+        self.scripted.append(Scripted(method, path, status, {"message": message}, headers))
+
+    def post(self, login: str, body: str) -> dict[str, Any]:
+        """A comment as it would be after ``login`` posted it (for setting the scene)."""
+        with self.lock:
+            self.next_id += 1
+            comment = {
+                "id": self.next_id,
+                "node_id": f"IC_{self.next_id}",
+                "body": body,
+                "user": {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"},
+                "url": f"{self.url}/repos/{REPO}/issues/comments/{self.next_id}",
+                "html_url": f"https://github.example/{REPO}/pull/{PR}#issuecomment-{self.next_id}",
+                "minimized": False,
+            }
+            self.comments.append(comment)
+        return comment
+
+    def bodies(self, login: str | None = None) -> list[str]:
+        return [c["body"] for c in self.comments if login is None or c["user"]["login"] == login]
+
+    # --- answering -----------------------------------------------------------------------------------
+
+    def answer(
+        self, login: str | None, method: str, target: str, payload: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        parts = urlsplit(target)
+        path = parts.path
+        self.requests.append((login or "", method, target))
+        if login is None:
+            return 401, {"message": "Bad credentials"}, {}
+        for scripted in self.scripted:
+            if scripted.method == method and re.fullmatch(scripted.path, path):
+                self.scripted.remove(scripted)
+                return scripted.status, scripted.body, scripted.headers
+        if method == "POST" and path == "/graphql":
+            return self._graphql(login, payload)
+        comments = f"/repos/{REPO}/issues/{PR}/comments"
+        one = re.fullmatch(rf"/repos/{REPO}/issues/comments/(\d+)", path)
+        if path == comments and method == "GET":
+            return self._page(parse_qs(parts.query), path)
+        if path == comments and method == "POST":
+            return 201, self.post(login, payload["body"]), {}
+        if one:
+            return self._one(login, method, int(one.group(1)), payload)
+        return 404, {"message": "Not Found"}, {}
+
+    def _page(self, query: dict[str, list[str]], path: str) -> tuple[int, Any, dict[str, str]]:
+        if self.barrier is not None:
+            with suppress(threading.BrokenBarrierError):
+                self.barrier.wait(timeout=5)
+            self.barrier = None
+        size = min(int(query.get("per_page", ["30"])[0]), self.page_size_cap)
+        page = int(query.get("page", ["1"])[0])
+        with self.lock:
+            visible = list(self.comments)
+        last = max(1, -(-len(visible) // size))
+        links = []
+        if page < last:
+            links.append(f'<{self.url}{path}?per_page={size}&page={page + 1}>; rel="next"')
+            links.append(f'<{self.url}{path}?per_page={size}&page={last}>; rel="last"')
+        headers = {"Link": ", ".join(links)} if links else {}
+        return 200, visible[(page - 1) * size : page * size], headers
+
+    def _one(self, login: str, method: str, number: int, payload: Any) -> tuple[int, Any, dict[str, str]]:
+        with self.lock:
+            comment = next((c for c in self.comments if c["id"] == number), None)
+            if comment is None:
+                return 404, {"message": "Not Found"}, {}
+            if method == "GET":
+                return 200, comment, {}
+            if comment["user"]["login"] != login:
+                return 403, {"message": "Resource not accessible by integration"}, {}
+            if method == "PATCH":
+                comment["body"] = payload["body"]
+                return 200, comment, {}
+            if method == "DELETE":
+                self.comments.remove(comment)
+                return 204, None, {}
+        return 404, {"message": "Not Found"}, {}
+
+    def _graphql(self, login: str, payload: Any) -> tuple[int, Any, dict[str, str]]:
+        query = str(payload.get("query", ""))
+        if "viewer" in query:
+            return 200, {"data": {"viewer": {"login": login}}}, {}
+        if "minimizeComment" in query:
+            subject = payload["variables"]["input"]["subjectId"]
+            with self.lock:
+                for comment in self.comments:
+                    if comment["node_id"] == subject:
+                        comment["minimized"] = True
+            return 200, {"data": {"minimizeComment": {"minimizedComment": {"isMinimized": True}}}}, {}
+        return 200, {"errors": [{"message": "unsupported query"}]}, {}
+
+
+Answer = tuple[int, Any, dict[str, str]]  # status, JSON body (None: empty), headers
+
+
+@contextmanager
+def json_server(answer: Callable[[str, str, dict[str, str], Any], Answer]) -> Iterator[str]:
+    """A local HTTP server whose every request (method, path?query, headers, JSON body) ``answer``
+    answers; yields its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            payload = json.loads(raw) if raw else None
+            status, body, headers = answer(self.command, self.path, dict(self.headers), payload)
+            data = b"" if body is None else json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = _handle
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def serve(fake: FakeGitHub) -> Iterator[FakeGitHub]:
+    def answer(method: str, target: str, headers: dict[str, str], payload: Any) -> Answer:
+        token = (headers.get("Authorization") or "").removeprefix("token ").removeprefix("Bearer ")
+        return fake.answer(fake.tokens.get(token), method, target, payload)
+
+    with json_server(answer) as url:
+        fake.url = url
+        yield fake

@@ -413,3 +413,25 @@ def test_a_null_argument_to_a_variable_that_is_not_nullable_takes_its_default(tm
     """
     write_tree(tmp_path, {**stack("20_infra", "dev", main), f"{INFRA_DEV}/queue/main.tf": queue_module})
     assert next(load(tmp_path).resources("aws_sqs_queue")).values["visibility_timeout_seconds"] == 360
+
+
+def test_jsondecode_of_a_template_keeps_its_known_structure(tmp_path: Path) -> None:
+    main = """
+        resource "aws_sqs_queue" "dlq" {
+          name = "tt-practice-dev-jobs-dlq"
+        }
+        locals {
+          redrive = jsondecode(<<EOF
+        {"deadLetterTargetArn": "${aws_sqs_queue.dlq.arn}", "maxReceiveCount": 4}
+        EOF
+          )
+        }
+        resource "aws_sqs_queue" "jobs" {
+          name                      = "tt-practice-dev-jobs-queue"
+          max_message_size          = local.redrive.maxReceiveCount
+          message_retention_seconds = length(local.redrive)
+        }
+    """
+    write_tree(tmp_path, stack("20_infra", "dev", main))
+    jobs = next(r for r in load(tmp_path).resources("aws_sqs_queue") if r.address == "aws_sqs_queue.jobs")
+    assert (jobs.values["max_message_size"], jobs.values["message_retention_seconds"]) == (4, 2)

@@ -38,7 +38,7 @@ from typing import Any, Literal, TypeVar
 import re2  # type: ignore[import-untyped]
 
 from ttgate.gate.hcl import bounds
-from ttgate.gate.values import Unknown, deep_unknown, first_unknown
+from ttgate.gate.values import Unknown, decode_json_template, deep_unknown, first_unknown
 
 __all__ = ["KNOWN_FUNCTIONS", "FunctionError", "call"]
 
@@ -1041,8 +1041,12 @@ def _decoded(item: Any) -> Any:
     return item
 
 
-@_function("jsondecode")
+@_function("jsondecode", unknowns="custom")
 def _jsondecode(text: Any) -> Any:
+    if isinstance(text, Unknown):
+        # jsondecode(<<EOF {"Resource": "${aws_sqs_queue.q.arn}"} EOF): the known structure, unknown leaves
+        decoded = decode_json_template(text) if text.parts else None
+        return text if decoded is None else decoded
     try:
         return _decoded(json.loads(_str(text), parse_constant=_reject_constant))
     except json.JSONDecodeError as error:

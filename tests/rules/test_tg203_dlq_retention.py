@@ -331,3 +331,39 @@ def test_tg203_new_dlq_in_a_module_reached_through_its_output(
     assert by_address(found) == (
         [("TG203", "module.orders_dlq.aws_sqs_queue.this", "20_infra/dev", "error")] if fails else []
     )
+
+
+@pytest.mark.parametrize("retention", ["59", "1209601", '"inf"', "1e309", '"nan"', "1" + "0" * 30, "-1"])
+def test_dlq_retention_aws_refuses_is_an_error(tmp_path: Path, retention: str) -> None:
+    main = queues(f"  message_retention_seconds = {retention}\n")
+    found = findings("TG203", tmp_path, stack("20_infra", "dev", main=main), tg001="with")
+    assert summary(found) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
+    assert found[0].severity is Severity.ERROR
+    assert "not a value AWS accepts (a whole number from 60 to 1209600 s)" in found[0].message
+
+
+def test_source_retention_aws_refuses_is_an_error_on_the_source(tmp_path: Path) -> None:
+    main = queues("  message_retention_seconds = 1209600\n", '  message_retention_seconds = "inf"\n')
+    found = findings("TG203", tmp_path, stack("20_infra", "dev", main=main), tg001="with")
+    assert [(f.address, f.severity) for f in found] == [("aws_sqs_queue.main", Severity.ERROR)]
+    assert "not a value AWS accepts" in found[0].message
+
+
+@pytest.mark.parametrize("retention", [1209601, 10**30, "inf", "nan", 30])
+def test_tg203_plan_dlq_retention_aws_refuses(tmp_path: Path, retention: object) -> None:
+    infra = (
+        plans.Plan(environment="dev")
+        .resource(
+            "aws_sqs_queue.orders_dlq",
+            plans.queue(plans.DLQ, message_retention_seconds=retention),
+            action="no-op",
+        )
+        .resource(
+            "aws_sqs_queue.orders",
+            plans.queue(plans.QUEUE, redrive_policy=plans.redrive(plans.DLQ)),
+            action="no-op",
+        )
+    )
+    found = findings("TG203", tmp_path, plans={"20_infra/dev": infra}, tg001="with")
+    assert by_address(found) == [("TG203", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error")]
+    assert "not a value AWS accepts" in found[0].message

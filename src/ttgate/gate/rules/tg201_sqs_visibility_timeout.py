@@ -60,7 +60,9 @@ RULE = Rule(
         "another layer) and `function_name` to the function, and checks "
         "`visibility_timeout_seconds ≥ multiplier × timeout + maximum_batching_window_in_seconds`. "
         "Unset values are AWS's defaults: Lambda timeout 3 s, SQS visibility 30 s, batching window 0. "
-        "When a value cannot be known statically, TG001 says which.",
+        "When a value cannot be known statically, TG001 says which. A value AWS refuses (a function "
+        "timeout outside 1–900 s, a visibility timeout outside 0–43200 s, a batching window above 300 s, "
+        "a negative, fractional or infinite number) is an error on its line, never compared.",
         why="The runbook: visibility timeout should be at least 6× the Lambda function timeout; "
         '"If Lambda timeout is 60 seconds, visibility timeout should be at least 360 seconds." '
         "Otherwise a message reappears while its first invocation still runs, is processed twice, "

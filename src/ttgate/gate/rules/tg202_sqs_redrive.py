@@ -29,7 +29,8 @@ RULE = Rule(
         "(it has no default) is an error, a `maxReceiveCount` other than the policy's "
         "`max_receive_count` (3) is a warning, reported on the `redrive_policy` line. The policy may "
         "be `jsonencode()`, a JSON string or a heredoc. A target or count that cannot be known "
-        "statically is TG001 on a Lambda-consumed queue, and left alone on others.",
+        "statically is TG001 on a Lambda-consumed queue, and left alone on others. A `maxReceiveCount` "
+        "AWS refuses (outside 1–1000, fractional or not finite) is an error.",
         why='The runbook: "After 3 failed attempts, message moves to DLQ" (`max_receive_count` '
         "in the SQS module). Without a redrive policy a message the function keeps failing on is "
         "retried until it expires: it is never isolated, inspected or reprocessed, and no DLQ alarm "

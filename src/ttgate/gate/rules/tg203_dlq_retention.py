@@ -44,7 +44,8 @@ RULE = Rule(
         "days): it must be at least `retention_seconds` (1,209,600 s = 14 days, the SQS maximum), and "
         "at least the retention of each standard source queue. Reported on the "
         "`message_retention_seconds` line, or on the queue's block when it is unset. A retention, or a "
-        "redrive target, that cannot be known statically is TG001.",
+        "redrive target, that cannot be known statically is TG001. A retention AWS refuses (outside "
+        "60–1209600 s, fractional or not finite), on the DLQ or its source, is an error.",
         why="The runbook keeps DLQ messages 14 days (1,209,600 seconds) so failed messages can be "
         "inspected and reprocessed. For standard queues SQS keeps a message's original enqueue "
         "timestamp when it moves it to the DLQ, so its DLQ retention counts from when it was first "

@@ -43,7 +43,10 @@ RULE = Rule(
         "however it is written (a literal, a local, `aws_sqs_queue.dlq.name`, a module output, inside "
         "`metric_query`). No alarm is an error. An alarm that is mis-tuned (not threshold 1, period 60, "
         "1 evaluation period) or not named `{dlq-name}-messages-alarm` is a warning. An alarm behind "
-        "a `count` that cannot be evaluated is TG001.",
+        "a `count` that cannot be evaluated is TG001. A `period` or `evaluation_periods` CloudWatch "
+        "refuses (a period other than 10, 20, 30 or a multiple of 60 s; fewer than 1 evaluation "
+        "periods; period × evaluation_periods above 1 day, or 7 days for periods of an hour or more) "
+        "is an error.",
         why="The runbook gives every DLQ an alarm named `{dlq-name}-messages-alarm` on "
         "ApproximateNumberOfMessagesVisible, threshold 1 message, period 60 s, 1 evaluation period. "
         "Without it, messages that failed max_receive_count times sit in the DLQ unnoticed until the "

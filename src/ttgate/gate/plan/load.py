@@ -75,6 +75,8 @@ def _module_path(address: str) -> tuple[list[str], str, str]:
 
 def _split_address(address: str) -> list[str]:
     """Split on dots outside brackets and quotes (for_each keys may contain dots)."""
+    if "[" not in address and '"' not in address:
+        return address.split(".")
     parts: list[str] = []
     current = ""
     depth = 0
@@ -97,6 +99,8 @@ def _split_address(address: str) -> list[str]:
 
 def _mask(value: Any, sensitive: Any) -> Any:
     """Replace the parts of ``value`` that ``sensitive`` (Terraform's mask of the same shape) marks."""
+    if not sensitive:  # nothing marked (false, {}, []): most values of most plans
+        return value
     if sensitive is True:
         return Unknown(SENSITIVE)
     if isinstance(value, dict) and isinstance(sensitive, dict):
@@ -108,6 +112,8 @@ def _mask(value: Any, sensitive: Any) -> Any:
 
 def _masked_texts(value: Any, sensitive: Any) -> Iterator[str]:
     """The text of every part of ``value`` that ``sensitive`` marks (what :func:`_mask` hides)."""
+    if not sensitive:
+        return
     if sensitive is True:
         yield from secret_strings(value)
     elif isinstance(value, dict) and isinstance(sensitive, dict):

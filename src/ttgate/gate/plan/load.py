@@ -185,6 +185,10 @@ class PlanStackBuilder:
         self.stack = stack
         self.plan_file = plan_file
         self.by_address: dict[str, Resource] = {}
+        self._configs: dict[tuple[str, ...], _ModuleConfig | None] = {}
+        self._location = Location(plan_file, 0, 0)
+        # unkeyed address -> its instances, indexed once the resources are all added
+        self._instances: tuple[int, dict[str, list[Resource]]] | None = None
         configuration = document.get("configuration")
         self.root_config = configuration.get("root_module") if isinstance(configuration, dict) else None
 
@@ -246,7 +250,7 @@ class PlanStackBuilder:
             name=str(raw.get("name") or ""),
             module_path=prefix,
             values={},
-            location=Location(self.plan_file, 0, 0),
+            location=self._location,
             actions=actions,
         )
 
@@ -264,13 +268,17 @@ class PlanStackBuilder:
     # -- configuration: where unknown values come from ------------------------------------------
 
     def _config_for(self, names: list[str]) -> _ModuleConfig | None:
-        config = _module_config(self.root_config)
-        for name in names:
-            call = config.calls.get(name)
-            if not isinstance(call, dict):
-                return None
-            config = _module_config(call.get("module"))
-        return config
+        # Read once per module path: every resource of a module asks, and a root module may
+        # configure tens of thousands of resources.
+        key = tuple(names)
+        if key not in self._configs:
+            if not names:
+                self._configs[key] = _module_config(self.root_config)
+            else:
+                parent = self._config_for(names[:-1])
+                call = parent.calls.get(names[-1]) if parent is not None else None
+                self._configs[key] = _module_config(call.get("module")) if isinstance(call, dict) else None
+        return self._configs[key]
 
     def _link_unknowns(self, resource: Resource) -> None:
         names, prefix, local = _module_path(resource.address)
@@ -344,8 +352,12 @@ class PlanStackBuilder:
 
     def _single_instance(self, base: str) -> Resource | None:
         """``aws_sqs_queue.q`` when the plan has exactly one instance of it (``…q[0]``, ``…q["a"]``)."""
-        unkeyed = _KEYS.sub("", base)
-        candidates = [r for address, r in self.by_address.items() if _KEYS.sub("", address) == unkeyed]
+        if self._instances is None or self._instances[0] != len(self.by_address):
+            instances: dict[str, list[Resource]] = {}
+            for address, resource in self.by_address.items():
+                instances.setdefault(_KEYS.sub("", address), []).append(resource)
+            self._instances = (len(self.by_address), instances)
+        candidates = self._instances[1].get(_KEYS.sub("", base), [])
         return candidates[0] if len(candidates) == 1 else None
 
     # -- remote state and outputs --------------------------------------------------------------

@@ -96,26 +96,39 @@ def _infer_identity(
     return layer, env, how
 
 
+# From this size on, a plan's objects are frozen once read (see collector_paused). Not below: frozen
+# objects are never collected, and a process that checks many small plans (a test run) would keep them.
+FREEZE_FROM_BYTES = 10_000_000
+
+
 @contextmanager
-def _cyclic_collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """A 100 MB plan becomes millions of objects that live as long as the check. The cyclic collector
     scanned them again and again, while they were made and while the rules indexed them: half the time
-    of the check. It pauses while they are made, and then they are frozen (never scanned again; the
-    model keeps them anyway). Reference counting still frees whatever is dropped."""
+    of the check. Reading plans pauses it, and so does the check while the rules run; reference
+    counting still frees whatever is dropped."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if enabled:
             gc.enable()
 
 
 def add_plans(model: Model, specs: list[PlanSpec], policy: Policy) -> None:
-    with _cyclic_collector_paused():
+    with collector_paused():
         for spec in specs:
             _add_plan(model, spec, policy)
+        if sum(_size(spec.path) for spec in specs) >= FREEZE_FROM_BYTES:
+            gc.freeze()  # never scanned again: the model keeps them until the process ends
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _add_plan(model: Model, spec: PlanSpec, policy: Policy) -> None:

@@ -281,6 +281,8 @@ class PlanStackBuilder:
         return self._configs[key]
 
     def _link_unknowns(self, resource: Resource) -> None:
+        if not any(isinstance(value, Unknown) for value in resource.values.values()):
+            return  # most resources of a big plan exist already: nothing unknown to link
         names, prefix, local = _module_path(resource.address)
         config = self._config_for(names)
         if config is None:

@@ -8,7 +8,7 @@ import pytest
 from tests import plan_builder as plans
 from tests.helpers import by_address, findings, stack, summary, write_tree
 
-from ttgate.gate.findings import Severity
+from ttgate.gate.findings import Finding, Severity
 
 INFRA = "practice/deploy/20_infra/environments/dev"
 APP = "practice/deploy/30_app/environments/dev"
@@ -358,21 +358,22 @@ def test_cross_stack_unknown_visibility_is_unverifiable(tmp_path: Path) -> None:
     assert "visibility timeout" in result[0].message
 
 
-@pytest.mark.parametrize("visibility, fails", [(30, True), (60, False)])
-def test_tg201_cross_plan_consumer_joined_by_the_arn_from_remote_state(
-    tmp_path: Path, visibility: int, fails: bool
-) -> None:
+def cross_plan_findings(root: Path, visibility: object, timeout: int = 10) -> list[Finding]:
+    """TG201 and TG001 on 20_infra/dev's orders queue and the 30_app/dev function consuming it."""
     infra = plans.Plan(environment="dev").resource(
         "aws_sqs_queue.orders",
         plans.queue(plans.QUEUE, visibility_timeout_seconds=visibility),
         action="no-op",
     )
-    found = findings(
-        "TG201",
-        tmp_path,
-        plans={"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
-        tg001="with",
-    )
+    app = plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=timeout)
+    return findings("TG201", root, plans={"20_infra/dev": infra, "30_app/dev": app}, tg001="with")
+
+
+@pytest.mark.parametrize("visibility, fails", [(30, True), (60, False)])
+def test_tg201_cross_plan_consumer_joined_by_the_arn_from_remote_state(
+    tmp_path: Path, visibility: int, fails: bool
+) -> None:
+    found = cross_plan_findings(tmp_path, visibility)
     assert by_address(found) == (
         [("TG201", "aws_sqs_queue.orders", "20_infra/dev", "error")] if fails else []
     )
@@ -518,30 +519,12 @@ def test_batching_window_above_300_s_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("visibility", ["inf", "-5", 10**30, 43201, 1.5])
 def test_tg201_plan_visibility_aws_refuses(tmp_path: Path, visibility: object) -> None:
-    infra = plans.Plan(environment="dev").resource(
-        "aws_sqs_queue.orders",
-        plans.queue(plans.QUEUE, visibility_timeout_seconds=visibility),
-        action="no-op",
-    )
-    found = findings(
-        "TG201",
-        tmp_path,
-        plans={"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
-        tg001="with",
-    )
+    found = cross_plan_findings(tmp_path, visibility)
     assert by_address(found) == [("TG201", "aws_sqs_queue.orders", "20_infra/dev", "error")]
     assert "not a value AWS accepts" in found[0].message
 
 
 @pytest.mark.parametrize("timeout", [0, -60, 901, 10**30])
 def test_tg201_plan_function_timeout_aws_refuses(tmp_path: Path, timeout: int) -> None:
-    infra = plans.Plan(environment="dev").resource(
-        "aws_sqs_queue.orders", plans.queue(plans.QUEUE, visibility_timeout_seconds=900), action="no-op"
-    )
-    found = findings(
-        "TG201",
-        tmp_path,
-        plans={"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout)},
-        tg001="with",
-    )
+    found = cross_plan_findings(tmp_path, 900, timeout)
     assert by_address(found) == [("TG201", "aws_lambda_function.order_processor", "30_app/dev", "error")]

@@ -245,9 +245,9 @@ def test_examples() -> None:
     assert on_examples("TG203", "failing") == expected
 
 
-@pytest.mark.parametrize("retention, fails", [(345600, True), (1209600, False)])
-def test_tg203_dlq_retention(tmp_path: Path, retention: int, fails: bool) -> None:
-    infra = (
+def dlq_plan(retention: object) -> plans.Plan:
+    """20_infra/dev: the orders queue (existing) redriving to its DLQ, which keeps ``retention``."""
+    return (
         plans.Plan(environment="dev")
         .resource(
             "aws_sqs_queue.orders_dlq",
@@ -260,7 +260,11 @@ def test_tg203_dlq_retention(tmp_path: Path, retention: int, fails: bool) -> Non
             action="no-op",
         )
     )
-    found = findings("TG203", tmp_path, plans={"20_infra/dev": infra}, tg001="with")
+
+
+@pytest.mark.parametrize("retention, fails", [(345600, True), (1209600, False)])
+def test_tg203_dlq_retention(tmp_path: Path, retention: int, fails: bool) -> None:
+    found = findings("TG203", tmp_path, plans={"20_infra/dev": dlq_plan(retention)}, tg001="with")
     assert by_address(found) == (
         [("TG203", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error")] if fails else []
     )
@@ -351,19 +355,6 @@ def test_source_retention_aws_refuses_is_an_error_on_the_source(tmp_path: Path) 
 
 @pytest.mark.parametrize("retention", [1209601, 10**30, "inf", "nan", 30])
 def test_tg203_plan_dlq_retention_aws_refuses(tmp_path: Path, retention: object) -> None:
-    infra = (
-        plans.Plan(environment="dev")
-        .resource(
-            "aws_sqs_queue.orders_dlq",
-            plans.queue(plans.DLQ, message_retention_seconds=retention),
-            action="no-op",
-        )
-        .resource(
-            "aws_sqs_queue.orders",
-            plans.queue(plans.QUEUE, redrive_policy=plans.redrive(plans.DLQ)),
-            action="no-op",
-        )
-    )
-    found = findings("TG203", tmp_path, plans={"20_infra/dev": infra}, tg001="with")
+    found = findings("TG203", tmp_path, plans={"20_infra/dev": dlq_plan(retention)}, tg001="with")
     assert by_address(found) == [("TG203", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error")]
     assert "not a value AWS accepts" in found[0].message

@@ -110,6 +110,15 @@ def _mask(value: Any, sensitive: Any) -> Any:
     return value
 
 
+def _mask_attributes(values: dict[str, Any], sensitive: Any) -> dict[str, Any]:
+    """A resource's values with what ``sensitive`` marks hidden; ``true`` marks every attribute (the
+    resource stays a set of attributes, each of them sensitive)."""
+    if sensitive is True:
+        return {key: Unknown(SENSITIVE) for key in values}
+    masked: dict[str, Any] = _mask(values, sensitive)
+    return masked
+
+
 def _masked_texts(value: Any, sensitive: Any) -> Iterator[str]:
     """The text of every part of ``value`` that ``sensitive`` marks (what :func:`_mask` hides)."""
     if not sensitive:
@@ -239,8 +248,8 @@ class PlanStackBuilder:
             return
         values = raw.get("values")
         values = dict(values) if isinstance(values, dict) else {}
-        values = _mask(values, raw.get("sensitive_values"))
-        values = _mask(values, details.get("after_sensitive"))
+        values = _mask_attributes(values, raw.get("sensitive_values"))
+        values = _mask_attributes(values, details.get("after_sensitive"))
         prefix = _module_path(address)[1]
         resource = Resource(
             stack=self.stack,

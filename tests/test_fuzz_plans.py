@@ -108,3 +108,21 @@ def test_seeded_type_mutations_never_crash(tmp_path: Path, monkeypatch: pytest.M
     tally = fuzz(plans, cases=150, seed=7, timeout=20, workdir=tmp_path)
     assert not tally.failures, tally.failures[:5]
     assert tally.exit_codes.get(2, 0) > 0 and tally.exit_codes.get(0, 0) + tally.exit_codes.get(1, 0) > 0
+
+
+@pytest.mark.parametrize("mask", ["sensitive_values", "after_sensitive"])
+def test_a_resource_marked_sensitive_as_a_whole_hides_every_value(tmp_path: Path, mask: str) -> None:
+    # fuzz_plans.py case 5277 (seed 1): `"sensitive_values": true` on a resource was exit 3.
+    document = _plan()
+    resource = document["planned_values"]["root_module"]["resources"][0]
+    secret = resource["values"]["name"]
+    if mask == "sensitive_values":
+        resource["sensitive_values"] = True
+    else:
+        change = next(c for c in document["resource_changes"] if c["address"] == resource["address"])
+        change["change"]["after_sensitive"] = True
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    code, output = _check(path)
+    assert code in (0, 1), output
+    assert secret not in output

@@ -8,6 +8,8 @@ import pytest
 from tests import plan_builder as plans
 from tests.helpers import by_address, findings, stack, summary, write_tree
 
+from ttgate.gate.findings import Finding, Severity
+
 INFRA = "practice/deploy/20_infra/environments/dev"
 APP = "practice/deploy/30_app/environments/dev"
 
@@ -356,21 +358,22 @@ def test_cross_stack_unknown_visibility_is_unverifiable(tmp_path: Path) -> None:
     assert "visibility timeout" in result[0].message
 
 
-@pytest.mark.parametrize("visibility, fails", [(30, True), (60, False)])
-def test_tg201_cross_plan_consumer_joined_by_the_arn_from_remote_state(
-    tmp_path: Path, visibility: int, fails: bool
-) -> None:
+def cross_plan_findings(root: Path, visibility: object, timeout: int = 10) -> list[Finding]:
+    """TG201 and TG001 on 20_infra/dev's orders queue and the 30_app/dev function consuming it."""
     infra = plans.Plan(environment="dev").resource(
         "aws_sqs_queue.orders",
         plans.queue(plans.QUEUE, visibility_timeout_seconds=visibility),
         action="no-op",
     )
-    found = findings(
-        "TG201",
-        tmp_path,
-        plans={"20_infra/dev": infra, "30_app/dev": plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=10)},
-        tg001="with",
-    )
+    app = plans.app_plan(plans.sqs_arn(plans.QUEUE), timeout=timeout)
+    return findings("TG201", root, plans={"20_infra/dev": infra, "30_app/dev": app}, tg001="with")
+
+
+@pytest.mark.parametrize("visibility, fails", [(30, True), (60, False)])
+def test_tg201_cross_plan_consumer_joined_by_the_arn_from_remote_state(
+    tmp_path: Path, visibility: int, fails: bool
+) -> None:
+    found = cross_plan_findings(tmp_path, visibility)
     assert by_address(found) == (
         [("TG201", "aws_sqs_queue.orders", "20_infra/dev", "error")] if fails else []
     )
@@ -481,3 +484,47 @@ def test_tg201_visibility_unknown_until_apply_is_tg001(tmp_path: Path, known: bo
         if known
         else [("TG001", "aws_sqs_queue.orders", "20_infra/dev", "notice")]
     )
+
+
+# Values AWS refuses: negative, not finite, fractional, huge. Before, "inf" passed as long enough.
+REFUSED = ["-1", '"inf"', "1e309", '"nan"', "1" + "0" * 30, "30.5"]
+
+
+@pytest.mark.parametrize("visibility", [*REFUSED, "43201"])
+def test_visibility_aws_refuses_is_an_error_not_a_comparison(tmp_path: Path, visibility: str) -> None:
+    main = consumer(f"  visibility_timeout_seconds = {visibility}\n", "  timeout = 60\n")
+    result = findings("TG201", tmp_path, stack("30_app", "dev", main), tg001="with")
+    assert summary(result) == FAIL_AT_LINE_3
+    assert result[0].severity is Severity.ERROR
+    assert "not a value AWS accepts (a whole number from 0 to 43200 s)" in result[0].message
+
+
+@pytest.mark.parametrize("timeout", [*REFUSED, "0", "901"])
+def test_function_timeout_aws_refuses_is_an_error_on_the_function(tmp_path: Path, timeout: str) -> None:
+    main = consumer("  visibility_timeout_seconds = 360\n", f"  timeout = {timeout}\n")
+    result = findings("TG201", tmp_path, stack("30_app", "dev", main), tg001="with")
+    assert summary(result) == [("TG201", f"{APP}/main.tf", 8, "30_app/dev")]
+    assert result[0].address == "aws_lambda_function.worker"
+    assert "(a whole number from 1 to 900 s)" in result[0].message
+
+
+def test_batching_window_above_300_s_is_refused(tmp_path: Path) -> None:
+    main = consumer(
+        "  visibility_timeout_seconds = 43200\n", mapping="  maximum_batching_window_in_seconds = 301\n"
+    )
+    result = findings("TG201", tmp_path, stack("30_app", "dev", main), tg001="with")
+    assert summary(result) == [("TG201", f"{APP}/main.tf", 13, "30_app/dev")]
+    assert "(a whole number from 0 to 300 s)" in result[0].message
+
+
+@pytest.mark.parametrize("visibility", ["inf", "-5", 10**30, 43201, 1.5])
+def test_tg201_plan_visibility_aws_refuses(tmp_path: Path, visibility: object) -> None:
+    found = cross_plan_findings(tmp_path, visibility)
+    assert by_address(found) == [("TG201", "aws_sqs_queue.orders", "20_infra/dev", "error")]
+    assert "not a value AWS accepts" in found[0].message
+
+
+@pytest.mark.parametrize("timeout", [0, -60, 901, 10**30])
+def test_tg201_plan_function_timeout_aws_refuses(tmp_path: Path, timeout: int) -> None:
+    found = cross_plan_findings(tmp_path, 900, timeout)
+    assert by_address(found) == [("TG201", "aws_lambda_function.order_processor", "30_app/dev", "error")]

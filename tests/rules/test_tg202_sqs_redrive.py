@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -467,3 +468,23 @@ def test_tg202_redrive_policy_unknown_until_apply_still_finds_its_new_dlq(
         ]
         [notice] = [f for f in found if f.rule == "TG001"]
         assert notice.for_rule == "TG202"
+
+
+@pytest.mark.parametrize("count", ["0", "1001", '"inf"', "1e309", '"nan"', "1" + "0" * 30, "2.5"])
+def test_max_receive_count_aws_refuses_is_an_error(tmp_path: Path, count: str) -> None:
+    redrive = REDRIVE_3.replace("maxReceiveCount     = 3", f"maxReceiveCount     = {count}")
+    found = findings("TG202", tmp_path, stack("20_infra", "dev", main=queue(redrive) + DLQ + CONSUMER))
+    assert summary(found) == [("TG202", f"{INFRA}/main.tf", 5, "20_infra/dev")]
+    assert found[0].severity is Severity.ERROR
+    assert "not a value AWS accepts (a whole number from 1 to 1000)" in found[0].message
+
+
+@pytest.mark.parametrize("count", [1001, 10**30, "inf", "nan", -3])
+def test_tg202_plan_max_receive_count_aws_refuses(tmp_path: Path, count: object) -> None:
+    redrive = json.dumps({"deadLetterTargetArn": plans.sqs_arn(plans.DLQ), "maxReceiveCount": count})
+    infra = plans.Plan(environment="dev").resource(
+        "aws_sqs_queue.orders", plans.queue(plans.QUEUE, redrive_policy=redrive), action="no-op"
+    )
+    found = findings("TG202", tmp_path, plans={"20_infra/dev": infra}, tg001="with")
+    assert by_address(found) == [("TG202", "aws_sqs_queue.orders", "20_infra/dev", "error")]
+    assert "not a value AWS accepts" in found[0].message

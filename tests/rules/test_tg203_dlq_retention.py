@@ -245,9 +245,9 @@ def test_examples() -> None:
     assert on_examples("TG203", "failing") == expected
 
 
-@pytest.mark.parametrize("retention, fails", [(345600, True), (1209600, False)])
-def test_tg203_dlq_retention(tmp_path: Path, retention: int, fails: bool) -> None:
-    infra = (
+def dlq_plan(retention: object) -> plans.Plan:
+    """20_infra/dev: the orders queue (existing) redriving to its DLQ, which keeps ``retention``."""
+    return (
         plans.Plan(environment="dev")
         .resource(
             "aws_sqs_queue.orders_dlq",
@@ -260,7 +260,11 @@ def test_tg203_dlq_retention(tmp_path: Path, retention: int, fails: bool) -> Non
             action="no-op",
         )
     )
-    found = findings("TG203", tmp_path, plans={"20_infra/dev": infra}, tg001="with")
+
+
+@pytest.mark.parametrize("retention, fails", [(345600, True), (1209600, False)])
+def test_tg203_dlq_retention(tmp_path: Path, retention: int, fails: bool) -> None:
+    found = findings("TG203", tmp_path, plans={"20_infra/dev": dlq_plan(retention)}, tg001="with")
     assert by_address(found) == (
         [("TG203", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error")] if fails else []
     )
@@ -331,3 +335,26 @@ def test_tg203_new_dlq_in_a_module_reached_through_its_output(
     assert by_address(found) == (
         [("TG203", "module.orders_dlq.aws_sqs_queue.this", "20_infra/dev", "error")] if fails else []
     )
+
+
+@pytest.mark.parametrize("retention", ["59", "1209601", '"inf"', "1e309", '"nan"', "1" + "0" * 30, "-1"])
+def test_dlq_retention_aws_refuses_is_an_error(tmp_path: Path, retention: str) -> None:
+    main = queues(f"  message_retention_seconds = {retention}\n")
+    found = findings("TG203", tmp_path, stack("20_infra", "dev", main=main), tg001="with")
+    assert summary(found) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
+    assert found[0].severity is Severity.ERROR
+    assert "not a value AWS accepts (a whole number from 60 to 1209600 s)" in found[0].message
+
+
+def test_source_retention_aws_refuses_is_an_error_on_the_source(tmp_path: Path) -> None:
+    main = queues("  message_retention_seconds = 1209600\n", '  message_retention_seconds = "inf"\n')
+    found = findings("TG203", tmp_path, stack("20_infra", "dev", main=main), tg001="with")
+    assert [(f.address, f.severity) for f in found] == [("aws_sqs_queue.main", Severity.ERROR)]
+    assert "not a value AWS accepts" in found[0].message
+
+
+@pytest.mark.parametrize("retention", [1209601, 10**30, "inf", "nan", 30])
+def test_tg203_plan_dlq_retention_aws_refuses(tmp_path: Path, retention: object) -> None:
+    found = findings("TG203", tmp_path, plans={"20_infra/dev": dlq_plan(retention)}, tg001="with")
+    assert by_address(found) == [("TG203", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error")]
+    assert "not a value AWS accepts" in found[0].message

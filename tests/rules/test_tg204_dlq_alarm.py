@@ -299,3 +299,62 @@ def test_tg204_an_alarm_being_deleted_does_not_watch_the_dlq(
         "aws_cloudwatch_metric_alarm.orders_dlq", plans.alarm(plans.DLQ), action=action
     )
     assert by_address(findings("TG204", tmp_path, plans={"20_infra/dev": infra}, tg001="with")) == expected
+
+
+def timed_alarm(period: str = "60", evaluation_periods: str = "1") -> str:
+    return (
+        alarm()
+        .replace("period              = 60", f"period              = {period}")
+        .replace("evaluation_periods  = 1", f"evaluation_periods  = {evaluation_periods}")
+    )
+
+
+@pytest.mark.parametrize(
+    "period, evaluation_periods, line, accepted",
+    [
+        ("-60", "1", 25, "10, 20, 30 or a multiple of 60 s"),
+        ('"inf"', "1", 25, "10, 20, 30 or a multiple of 60 s"),
+        ("1e309", "1", 25, "10, 20, 30 or a multiple of 60 s"),
+        ("90", "1", 25, "10, 20, 30 or a multiple of 60 s"),
+        ("60", "0", 26, "a whole number from 1 to"),
+        ("60", '"nan"', 26, "a whole number from 1 to"),
+        ("60", "1" + "0" * 30, 26, "a whole number from 1 to"),
+        ("60", "1441", 26, "at most 1440 with a period of 60 s"),
+        ("3600", "169", 26, "at most 168 with a period of 3600 s"),
+    ],
+)
+def test_alarm_timing_aws_refuses_is_an_error(
+    tmp_path: Path, period: str, evaluation_periods: str, line: int, accepted: str
+) -> None:
+    result = findings(
+        "TG204", tmp_path, stack("20_infra", "dev", QUEUES + timed_alarm(period, evaluation_periods))
+    )
+    refused = [finding for finding in result if "not a value AWS accepts" in finding.message]
+    assert summary(refused) == [("TG204", f"{INFRA}/main.tf", line, "20_infra/dev")]
+    assert refused[0].severity is Severity.ERROR
+    assert accepted in refused[0].message
+
+
+@pytest.mark.parametrize("period, evaluation_periods", [("3600", "168"), ("10", "1"), ("86400", "7")])
+def test_alarm_timing_aws_accepts_is_only_tuning(
+    tmp_path: Path, period: str, evaluation_periods: str
+) -> None:
+    result = findings(
+        "TG204", tmp_path, stack("20_infra", "dev", QUEUES + timed_alarm(period, evaluation_periods))
+    )
+    assert [finding.severity for finding in result] == [Severity.WARNING]
+
+
+@pytest.mark.parametrize(
+    "attribute, value", [("period", "inf"), ("period", -60), ("evaluation_periods", 10**30)]
+)
+def test_tg204_plan_alarm_timing_aws_refuses(tmp_path: Path, attribute: str, value: object) -> None:
+    infra = infra_with_dlq().resource(
+        "aws_cloudwatch_metric_alarm.orders_dlq", plans.alarm(plans.DLQ, **{attribute: value}), action="no-op"
+    )
+    found = findings("TG204", tmp_path, plans={"20_infra/dev": infra}, tg001="with")
+    refused = [finding for finding in found if finding.severity is Severity.ERROR]
+    assert by_address(refused) == [
+        ("TG204", "aws_cloudwatch_metric_alarm.orders_dlq", "20_infra/dev", "error")
+    ]
+    assert "not a value AWS accepts" in refused[0].message

@@ -174,3 +174,21 @@ def test_tg301_an_update_is_checked_on_its_new_value(
         before={"retention_in_days": before},
     )
     assert by_address(findings("TG301", tmp_path, plans={"30_app/dev": plan}, tg001="with")) == expected
+
+
+@pytest.mark.parametrize("retention", ["-14", '"inf"', "1e309", '"nan"', "1" + "0" * 30, "14.5"])
+def test_retention_aws_refuses_is_an_error(tmp_path: Path, retention: str) -> None:
+    (finding,) = findings("TG301", tmp_path, stack("30_app", "dev", log_group(retention)), tg001="with")
+    assert summary([finding]) == [("TG301", f"{APP}/main.tf", 3, "30_app/dev")]
+    assert finding.severity is Severity.ERROR
+    assert "not a value AWS accepts: one of 1, 3, 5, 7, 14," in finding.message
+
+
+@pytest.mark.parametrize("retention", [-14, 10**30, "inf", "nan"])
+def test_tg301_plan_retention_aws_refuses(tmp_path: Path, retention: object) -> None:
+    plan = plans.Plan(environment="dev").resource(
+        plans.LOG_GROUP_ADDRESS, {**plans.planned_log_group(None), "retention_in_days": retention}
+    )
+    (finding,) = findings("TG301", tmp_path, plans={"30_app/dev": plan}, tg001="with")
+    assert (finding.address, finding.severity) == (plans.LOG_GROUP_ADDRESS, Severity.ERROR)
+    assert "not a value AWS accepts" in finding.message

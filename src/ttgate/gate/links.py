@@ -12,7 +12,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ttgate.gate.model import Model, Resource
 from ttgate.gate.values import Unknown
@@ -96,37 +96,30 @@ Key = tuple[object, str, Any]  # (environment or _ANY_ENV, resource type, value)
 
 @dataclass
 class _ResourceIndex:
-    """Managed resources by the values lookups ask for, each list in the model's order.
+    """The first managed resource, in the model's order, for each value lookups ask for.
 
     Built once per model (a plan can hold tens of thousands of resources: a scan per lookup made a
-    6 MB plan take a minute); ``size`` tells when the model has changed since.
+    6 MB plan take a minute).
     """
 
-    size: tuple[int, int]
-    by_reference: dict[Key, list[tuple[int, Resource]]] = field(default_factory=lambda: defaultdict(list))
-    by_name: dict[Key, list[tuple[int, Resource]]] = field(default_factory=lambda: defaultdict(list))
-    unknown_names: dict[Key, list[tuple[int, Resource]]] = field(default_factory=lambda: defaultdict(list))
+    by_reference: dict[Key, tuple[int, Resource]] = field(default_factory=dict)
+    by_name: dict[Key, tuple[int, Resource]] = field(default_factory=dict)
+    unknown_names: dict[Key, tuple[int, Resource]] = field(default_factory=dict)
 
-    def add(
-        self, table: dict[Key, list[tuple[int, Resource]]], order: int, resource: Resource, value: Any
-    ) -> None:
-        for env in (resource.stack.env, _ANY_ENV):
-            entries = table[(env, resource.type, value)]
-            if not entries or entries[-1][1] is not resource:
-                entries.append((order, resource))
+    def add(self, table: dict[Key, tuple[int, Resource]], order: int, resource: Resource, value: Any) -> None:
+        table.setdefault((resource.stack.env, resource.type, value), (order, resource))
+        table.setdefault((_ANY_ENV, resource.type, value), (order, resource))
 
     def first(
         self,
-        table: dict[Key, list[tuple[int, Resource]]],
+        table: dict[Key, tuple[int, Resource]],
         types: tuple[str, ...],
         env: str | None,
         value: Any,
     ) -> Resource | None:
         """The first resource in model order of one of ``types`` (any type when empty) with ``value``."""
         wanted = _ANY_ENV if env is None else env
-        candidates = [
-            entries[0] for key in self._keys(types, wanted, value, table) if (entries := table.get(key))
-        ]
+        candidates = [entry for key in self._keys(types, wanted, value, table) if (entry := table.get(key))]
         return min(candidates, key=lambda entry: entry[0])[1] if candidates else None
 
     @staticmethod
@@ -136,19 +129,35 @@ class _ResourceIndex:
         return [key for key in table if key[0] is env and key[2] == value]
 
 
-_INDEXES: dict[int, tuple[weakref.ref[Model], _ResourceIndex]] = {}
+_DERIVED: dict[tuple[int, str], tuple[weakref.ref[Model], tuple[int, int], Any]] = {}
+T = TypeVar("T")
 
 
 def _size(model: Model) -> tuple[int, int]:
     return len(model.stacks), sum(len(stack.resources) for stack in model.stacks)
 
 
-def _index(model: Model) -> _ResourceIndex:
-    cached = _INDEXES.get(id(model))
+def derived(model: Model, what: str, build: Callable[[Model], T]) -> T:
+    """``build(model)``, computed once and shared while the model lives and its resources stay the
+    same: every rule asks for the same index and the same redrive policies."""
+    key = (id(model), what)
     size = _size(model)
-    if cached is not None and cached[0]() is model and cached[1].size == size:
-        return cached[1]
-    index = _ResourceIndex(size)
+    cached = _DERIVED.get(key)
+    if cached is not None and cached[0]() is model and cached[1] == size:
+        value: T = cached[2]
+        return value
+    value = build(model)
+    # The callback must not hold the model, or it would never be collected.
+    _DERIVED[key] = (weakref.ref(model, lambda _: _DERIVED.pop(key, None)), size, value)
+    return value
+
+
+def _index(model: Model) -> _ResourceIndex:
+    return derived(model, "index", _build_index)
+
+
+def _build_index(model: Model) -> _ResourceIndex:
+    index = _ResourceIndex()
     for order, resource in enumerate(model.resources()):
         name = resource_name(resource)
         if isinstance(name, Unknown):
@@ -159,8 +168,6 @@ def _index(model: Model) -> _ResourceIndex:
             value = resource.values.get(attribute)
             if isinstance(value, str):
                 index.add(index.by_reference, order, resource, value)
-    key = id(model)  # the callback must not hold the model, or it would never be collected
-    _INDEXES[key] = (weakref.ref(model, lambda _: _INDEXES.pop(key, None)), index)
     return index
 
 

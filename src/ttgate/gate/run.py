@@ -140,7 +140,7 @@ def run_gate(
     from ttgate.gate.hcl.loader import load_hcl
     from ttgate.gate.hcl.parse import Parser, default_cache_dir
     from ttgate.gate.model import Model
-    from ttgate.gate.plan import add_plans
+    from ttgate.gate.plan import add_plans, collector_paused
     from ttgate.gate.policy import load_policy
     from ttgate.gate.rules import RULES
 
@@ -153,8 +153,9 @@ def run_gate(
     model = (
         load_hcl(targets, root, policy, parser, inputs.var_files) if targets else Model(root=root.resolve())
     )
-    add_plans(model, plan_specs, policy)
-    findings = run_rules(model, policy)
+    with collector_paused():
+        add_plans(model, plan_specs, policy)
+        findings = run_rules(model, policy)
     report = Report(
         findings,
         stacks=len(model.stacks),

@@ -7,7 +7,10 @@ plan still points at the code to change.
 
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -93,45 +96,77 @@ def _infer_identity(
     return layer, env, how
 
 
+# From this size on, a plan's objects are frozen once read (see collector_paused). Not below: frozen
+# objects are never collected, and a process that checks many small plans (a test run) would keep them.
+FREEZE_FROM_BYTES = 10_000_000
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """A 100 MB plan becomes millions of objects that live as long as the check. The cyclic collector
+    scanned them again and again, while they were made and while the rules indexed them: half the time
+    of the check. Reading plans pauses it, and so does the check while the rules run; reference
+    counting still frees whatever is dropped."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def add_plans(model: Model, specs: list[PlanSpec], policy: Policy) -> None:
-    for spec in specs:
-        shown = spec.path.as_posix()
-        if spec.label is not None:
-            layer, env = _identity_from_label(spec.label, policy, f"{spec.label}={shown}")
-        document = read_plan(spec.path, shown)
-        if spec.label is not None:
-            if env is None:
-                env = _infer_identity(spec.path, document, policy)[1]
+    with collector_paused():
+        for spec in specs:
+            _add_plan(model, spec, policy)
+        if sum(_size(spec.path) for spec in specs) >= FREEZE_FROM_BYTES:
+            gc.freeze()  # never scanned again: the model keeps them until the process ends
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _add_plan(model: Model, spec: PlanSpec, policy: Policy) -> None:
+    shown = spec.path.as_posix()
+    if spec.label is not None:
+        layer, env = _identity_from_label(spec.label, policy, f"{spec.label}={shown}")
+    document = read_plan(spec.path, shown)
+    if spec.label is not None:
+        if env is None:
+            env = _infer_identity(spec.path, document, policy)[1]
+    else:
+        layer, env, how = _infer_identity(spec.path, document, policy)
+        if layer is not None:
+            label = f"{layer}/{env}" if env else layer
+            model.notes.append(f"plan {shown}: stack {label} inferred {how}; give LABEL=FILE to be sure")
         else:
-            layer, env, how = _infer_identity(spec.path, document, policy)
-            if layer is not None:
-                label = f"{layer}/{env}" if env else layer
-                model.notes.append(f"plan {shown}: stack {label} inferred {how}; give LABEL=FILE to be sure")
-            else:
-                model.notes.append(
-                    f"plan {shown}: could not tell its layer or environment; layer rules skip it "
-                    "(give LABEL=FILE, e.g. 20_infra/dev=FILE)"
-                )
-        hcl = _matching_stack(model, layer, env, spec.label)
-        name = hcl.name if hcl is not None else (f"{layer}/{env}" if layer and env else spec.label or shown)
-        stack = Stack(
-            name=name,
-            directory=hcl.directory if hcl else None,
-            layer=layer,
-            env=env,
-            backend=hcl.backend if hcl else None,
-            location=hcl.location if hcl else None,
-        )
-        build_plan_stack(document, stack, relative_posix(spec.path, model.root))
-        model.secrets.update(plan_secrets(document))
-        if document.get("errored") is True:
             model.notes.append(
-                f"plan {shown} errored: Terraform could not finish it, so it may be incomplete"
+                f"plan {shown}: could not tell its layer or environment; layer rules skip it "
+                "(give LABEL=FILE, e.g. 20_infra/dev=FILE)"
             )
-        if hcl is not None:
-            _overlay(model, hcl, stack)
-        else:
-            model.stacks.append(stack)
+    hcl = _matching_stack(model, layer, env, spec.label)
+    name = hcl.name if hcl is not None else (f"{layer}/{env}" if layer and env else spec.label or shown)
+    stack = Stack(
+        name=name,
+        directory=hcl.directory if hcl else None,
+        layer=layer,
+        env=env,
+        backend=hcl.backend if hcl else None,
+        location=hcl.location if hcl else None,
+    )
+    build_plan_stack(document, stack, relative_posix(spec.path, model.root))
+    model.secrets.update(plan_secrets(document))
+    if document.get("errored") is True:
+        model.notes.append(f"plan {shown} errored: Terraform could not finish it, so it may be incomplete")
+    if hcl is not None:
+        _overlay(model, hcl, stack)
+    else:
+        model.stacks.append(stack)
 
 
 def _matching_stack(model: Model, layer: str | None, env: str | None, label: str | None) -> Stack | None:
@@ -164,10 +199,7 @@ def _overlay(model: Model, hcl: Stack, plan: Stack) -> None:
             for attribute, origins in source.origins.items()
         }
         resource.module_call = source.module_call
-    for resource in plan.resources:
-        source = next((old for old, new in replaced.items() if new is resource), None)
-        if source is None:
-            continue
+    for source, resource in replaced.items():
         for key, value in resource.values.items():
             hcl_value = source.values.get(key)
             # The plan knows only "unknown"; the HCL may know its shape (a jsonencode with a new ARN inside).

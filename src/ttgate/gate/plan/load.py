@@ -75,6 +75,8 @@ def _module_path(address: str) -> tuple[list[str], str, str]:
 
 def _split_address(address: str) -> list[str]:
     """Split on dots outside brackets and quotes (for_each keys may contain dots)."""
+    if "[" not in address and '"' not in address:
+        return address.split(".")
     parts: list[str] = []
     current = ""
     depth = 0
@@ -97,6 +99,8 @@ def _split_address(address: str) -> list[str]:
 
 def _mask(value: Any, sensitive: Any) -> Any:
     """Replace the parts of ``value`` that ``sensitive`` (Terraform's mask of the same shape) marks."""
+    if not sensitive:  # nothing marked (false, {}, []): most values of most plans
+        return value
     if sensitive is True:
         return Unknown(SENSITIVE)
     if isinstance(value, dict) and isinstance(sensitive, dict):
@@ -106,8 +110,19 @@ def _mask(value: Any, sensitive: Any) -> Any:
     return value
 
 
+def _mask_attributes(values: dict[str, Any], sensitive: Any) -> dict[str, Any]:
+    """A resource's values with what ``sensitive`` marks hidden; ``true`` marks every attribute (the
+    resource stays a set of attributes, each of them sensitive)."""
+    if sensitive is True:
+        return {key: Unknown(SENSITIVE) for key in values}
+    masked: dict[str, Any] = _mask(values, sensitive)
+    return masked
+
+
 def _masked_texts(value: Any, sensitive: Any) -> Iterator[str]:
     """The text of every part of ``value`` that ``sensitive`` marks (what :func:`_mask` hides)."""
+    if not sensitive:
+        return
     if sensitive is True:
         yield from secret_strings(value)
     elif isinstance(value, dict) and isinstance(sensitive, dict):
@@ -179,6 +194,10 @@ class PlanStackBuilder:
         self.stack = stack
         self.plan_file = plan_file
         self.by_address: dict[str, Resource] = {}
+        self._configs: dict[tuple[str, ...], _ModuleConfig | None] = {}
+        self._location = Location(plan_file, 0, 0)
+        # unkeyed address -> its instances, indexed once the resources are all added
+        self._instances: tuple[int, dict[str, list[Resource]]] | None = None
         configuration = document.get("configuration")
         self.root_config = configuration.get("root_module") if isinstance(configuration, dict) else None
 
@@ -229,8 +248,8 @@ class PlanStackBuilder:
             return
         values = raw.get("values")
         values = dict(values) if isinstance(values, dict) else {}
-        values = _mask(values, raw.get("sensitive_values"))
-        values = _mask(values, details.get("after_sensitive"))
+        values = _mask_attributes(values, raw.get("sensitive_values"))
+        values = _mask_attributes(values, details.get("after_sensitive"))
         prefix = _module_path(address)[1]
         resource = Resource(
             stack=self.stack,
@@ -240,7 +259,7 @@ class PlanStackBuilder:
             name=str(raw.get("name") or ""),
             module_path=prefix,
             values={},
-            location=Location(self.plan_file, 0, 0),
+            location=self._location,
             actions=actions,
         )
 
@@ -258,15 +277,21 @@ class PlanStackBuilder:
     # -- configuration: where unknown values come from ------------------------------------------
 
     def _config_for(self, names: list[str]) -> _ModuleConfig | None:
-        config = _module_config(self.root_config)
-        for name in names:
-            call = config.calls.get(name)
-            if not isinstance(call, dict):
-                return None
-            config = _module_config(call.get("module"))
-        return config
+        # Read once per module path: every resource of a module asks, and a root module may
+        # configure tens of thousands of resources.
+        key = tuple(names)
+        if key not in self._configs:
+            if not names:
+                self._configs[key] = _module_config(self.root_config)
+            else:
+                parent = self._config_for(names[:-1])
+                call = parent.calls.get(names[-1]) if parent is not None else None
+                self._configs[key] = _module_config(call.get("module")) if isinstance(call, dict) else None
+        return self._configs[key]
 
     def _link_unknowns(self, resource: Resource) -> None:
+        if not any(isinstance(value, Unknown) for value in resource.values.values()):
+            return  # most resources of a big plan exist already: nothing unknown to link
         names, prefix, local = _module_path(resource.address)
         config = self._config_for(names)
         if config is None:
@@ -338,8 +363,12 @@ class PlanStackBuilder:
 
     def _single_instance(self, base: str) -> Resource | None:
         """``aws_sqs_queue.q`` when the plan has exactly one instance of it (``…q[0]``, ``…q["a"]``)."""
-        unkeyed = _KEYS.sub("", base)
-        candidates = [r for address, r in self.by_address.items() if _KEYS.sub("", address) == unkeyed]
+        if self._instances is None or self._instances[0] != len(self.by_address):
+            instances: dict[str, list[Resource]] = {}
+            for address, resource in self.by_address.items():
+                instances.setdefault(_KEYS.sub("", address), []).append(resource)
+            self._instances = (len(self.by_address), instances)
+        candidates = self._instances[1].get(_KEYS.sub("", base), [])
         return candidates[0] if len(candidates) == 1 else None
 
     # -- remote state and outputs --------------------------------------------------------------

@@ -56,54 +56,73 @@ def describe(value: Any) -> str:
     return "an object"
 
 
-Check = Callable[[Any, JsonPath], None]
+# Checks pass the path down as a chain, () or (parent chain, key): one small tuple per level, made
+# into a JsonPath only for the error. A 100 MB plan has millions of values to walk.
+Chain = tuple[Any, ...]
+Check = Callable[[Any, Chain], None]
 
 
-def _kind(expected: str, test: Callable[[Any], bool]) -> Check:
-    def check(value: Any, path: JsonPath) -> None:
-        if value is not None and not test(value):
-            raise ShapeError(path, f"expected {expected}, got {describe(value)}")
+def _flatten(chain: Chain) -> JsonPath:
+    keys: list[str | int] = []
+    while chain:
+        chain, key = chain
+        keys.append(key)
+    return tuple(reversed(keys))
 
-    return check
+
+@dataclass(frozen=True)
+class _Kind:
+    """A JSON type (null allowed); ``types`` None for any value."""
+
+    expected: str
+    types: type | tuple[type, ...] | None
+
+    def __call__(self, value: Any, path: Chain) -> None:
+        if value is not None and self.types is not None and not isinstance(value, self.types):
+            raise ShapeError(_flatten(path), f"expected {self.expected}, got {describe(value)}")
 
 
-ANY: Check = _kind("any value", lambda value: True)
-STRING = _kind("a string", lambda value: isinstance(value, str))
-BOOLEAN = _kind("a boolean", lambda value: isinstance(value, bool))
-OBJECT = _kind("an object", lambda value: isinstance(value, dict))
+ANY = _Kind("any value", None)
+STRING = _Kind("a string", str)
+BOOLEAN = _Kind("a boolean", bool)
+OBJECT = _Kind("an object", dict)
 # after_unknown and the sensitivity masks mirror a value's shape with true where it is marked.
-MASK = _kind("true, false, a list or an object", lambda value: isinstance(value, bool | list | dict))
+MASK = _Kind("true, false, a list or an object", (bool, list, dict))
 
 
 def list_of(item: Check) -> Check:
-    def check(value: Any, path: JsonPath) -> None:
+    def check(value: Any, path: Chain) -> None:
         if value is None:
             return
         if not isinstance(value, list):
-            raise ShapeError(path, f"expected a list, got {describe(value)}")
+            raise ShapeError(_flatten(path), f"expected a list, got {describe(value)}")
         for index, element in enumerate(value):
-            item(element, (*path, index))
+            if element is not None:
+                item(element, (path, index))
 
     return check
 
 
 def map_of(item: Check) -> Check:
-    def check(value: Any, path: JsonPath) -> None:
+    def check(value: Any, path: Chain) -> None:
         if value is None:
             return
         if not isinstance(value, dict):
-            raise ShapeError(path, f"expected an object, got {describe(value)}")
+            raise ShapeError(_flatten(path), f"expected an object, got {describe(value)}")
         for key, element in value.items():
-            item(element, (*path, key))
+            if element is not None:
+                item(element, (path, key))
 
     return check
 
 
 def one_of(*choices: str) -> Check:
-    def check(value: Any, path: JsonPath) -> None:
+    def check(value: Any, path: Chain) -> None:
         STRING(value, path)
         if value is not None and value not in choices:
-            raise ShapeError(path, f"expected one of {', '.join(choices)}, got {json.dumps(value[:40])}")
+            raise ShapeError(
+                _flatten(path), f"expected one of {', '.join(choices)}, got {json.dumps(value[:40])}"
+            )
 
     return check
 
@@ -114,13 +133,29 @@ class Obj:
 
     fields: Mapping[str, Check] = field(default_factory=dict)
 
-    def __call__(self, value: Any, path: JsonPath) -> None:
-        OBJECT(value, path)
+    def __post_init__(self) -> None:
+        # A key whose check is a plain type is tested inline: no call, no path, unless it is wrong.
+        self._typed = [
+            (key, check.types, check)
+            for key, check in self.fields.items()
+            if isinstance(check, _Kind) and check.types is not None
+        ]
+        self._nested = [(key, check) for key, check in self.fields.items() if not isinstance(check, _Kind)]
+
+    def __call__(self, value: Any, path: Chain) -> None:
         if value is None:
             return
-        for key, check in self.fields.items():
-            if key in value:
-                check(value[key], (*path, key))
+        if not isinstance(value, dict):
+            raise ShapeError(_flatten(path), f"expected an object, got {describe(value)}")
+        get = value.get
+        for key, types, kind in self._typed:
+            item = get(key)
+            if item is not None and not isinstance(item, types):
+                kind(item, (path, key))
+        for key, check in self._nested:
+            item = get(key)
+            if item is not None:
+                check(item, (path, key))
 
 
 def _lazy(get: Callable[[], Check]) -> Check:

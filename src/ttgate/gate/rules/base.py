@@ -17,6 +17,7 @@ from typing import Any
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.model import Location, Model, Resource, Stack, relative_posix
 from ttgate.gate.policy import Parameter, Policy
+from ttgate.gate.rules.aws_limits import AcceptedRange, Rejected
 from ttgate.gate.values import Unknown, as_number, display
 
 # Where doc examples live in a tree: stack directories of the runbook's layout.
@@ -213,6 +214,19 @@ class RuleContext:
             )
         )
 
+    def rejected(
+        self, subject: Resource, attribute: str, what: str, rejected: Rejected, *, consequence: str = ""
+    ) -> Finding:
+        """An error: ``attribute`` has a value AWS refuses, so the rule cannot judge it and apply fails."""
+        return self.finding(
+            f"{what} of {where(subject)} is {attribute} = {display(rejected.value)}: not a value AWS "
+            f"accepts ({rejected.accepted}); terraform apply fails{consequence}.",
+            f"Set {attribute} to {rejected.accepted} on {subject.address}.",
+            resource=subject,
+            attribute=attribute,
+            severity=Severity.ERROR,
+        )
+
 
 def origin_notes(resource: Resource, attribute: str | None) -> list[Related]:
     if attribute is None:
@@ -230,12 +244,17 @@ def seconds(value: float | int) -> str:
     return f"{number} s"
 
 
-def number_or_default(resource: Resource, attribute: str, default: float | int) -> float | int | Unknown:
-    """An attribute as a number; AWS's default when unset; Unknown when unknown or not a number."""
+def number_or_default(
+    resource: Resource, attribute: str, default: float | int, accepted: AcceptedRange
+) -> float | int | Unknown | Rejected:
+    """An attribute as a number; AWS's default when unset; Unknown when unknown or not a number;
+    Rejected when AWS would refuse it."""
     value: Any = resource.values.get(attribute)
     if value is None:
         return default
     number = as_number(value)
     if number is None:
         return Unknown(f"{attribute} = {display(value)} is not a number")
+    if not isinstance(number, Unknown) and not accepted.accepts(number):
+        return Rejected(value, accepted)
     return number

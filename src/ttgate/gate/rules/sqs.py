@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ttgate.gate.links import find_resource, resource_name
+from ttgate.gate.links import derived, find_resource, resource_name
 from ttgate.gate.model import Model, Resource
 from ttgate.gate.rules.base import RuleContext
 from ttgate.gate.values import Unknown, decode_json_template
@@ -51,6 +51,11 @@ def decode_policy(value: Any) -> dict[str, Any] | Unknown | None:
 
 
 def redrives(model: Model) -> list[Redrive]:
+    """Every redrive policy of the model; computed once for all the rules (do not modify)."""
+    return derived(model, "redrives", _find_redrives)
+
+
+def _find_redrives(model: Model) -> list[Redrive]:
     found: list[Redrive] = []
     for queue in model.resources("aws_sqs_queue"):
         policy = decode_policy(queue.values.get("redrive_policy"))

@@ -9,6 +9,12 @@ from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.links import find_resource, resource_name
 from ttgate.gate.model import Resource
 from ttgate.gate.policy import Parameter
+from ttgate.gate.rules.aws_limits import (
+    LAMBDA_BATCHING_WINDOW,
+    LAMBDA_TIMEOUT,
+    SQS_VISIBILITY_TIMEOUT,
+    Rejected,
+)
 from ttgate.gate.rules.base import (
     INFRA_DEV,
     Example,
@@ -54,7 +60,9 @@ RULE = Rule(
         "another layer) and `function_name` to the function, and checks "
         "`visibility_timeout_seconds ≥ multiplier × timeout + maximum_batching_window_in_seconds`. "
         "Unset values are AWS's defaults: Lambda timeout 3 s, SQS visibility 30 s, batching window 0. "
-        "When a value cannot be known statically, TG001 says which.",
+        "When a value cannot be known statically, TG001 says which. A value AWS refuses (a function "
+        "timeout outside 1–900 s, a visibility timeout outside 0–43200 s, a batching window above 300 s, "
+        "a negative, fractional or infinite number) is an error on its line, never compared.",
         why="The runbook: visibility timeout should be at least 6× the Lambda function timeout; "
         '"If Lambda timeout is 60 seconds, visibility timeout should be at least 360 seconds." '
         "Otherwise a message reappears while its first invocation still runs, is processed twice, "
@@ -110,17 +118,29 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 mapping, "the function that consumes the queue", function, attribute="function_name"
             )
             continue
-        timeout = number_or_default(function, "timeout", LAMBDA_DEFAULT_TIMEOUT)
-        window = number_or_default(mapping, "maximum_batching_window_in_seconds", 0) if with_window else 0
-        visibility = number_or_default(queue, "visibility_timeout_seconds", SQS_DEFAULT_VISIBILITY)
+        timeout = number_or_default(function, "timeout", LAMBDA_DEFAULT_TIMEOUT, LAMBDA_TIMEOUT)
+        window = (
+            number_or_default(mapping, "maximum_batching_window_in_seconds", 0, LAMBDA_BATCHING_WINDOW)
+            if with_window
+            else 0
+        )
+        visibility = number_or_default(
+            queue, "visibility_timeout_seconds", SQS_DEFAULT_VISIBILITY, SQS_VISIBILITY_TIMEOUT
+        )
         for value, subject, attribute, what in (
-            (timeout, function, "timeout", "the function's timeout"),
-            (window, mapping, "maximum_batching_window_in_seconds", "the batching window"),
-            (visibility, queue, "visibility_timeout_seconds", "the queue's visibility timeout"),
+            (timeout, function, "timeout", "The function's timeout"),
+            (window, mapping, "maximum_batching_window_in_seconds", "The batching window"),
+            (visibility, queue, "visibility_timeout_seconds", "The queue's visibility timeout"),
         ):
             if isinstance(value, Unknown):
-                context.unverifiable(subject, what, value, attribute=attribute)
-        if isinstance(timeout, Unknown) or isinstance(window, Unknown) or isinstance(visibility, Unknown):
+                context.unverifiable(subject, what.lower(), value, attribute=attribute)
+            elif isinstance(value, Rejected):
+                yield context.rejected(subject, attribute, what, value)
+        if (
+            isinstance(timeout, (Unknown, Rejected))
+            or isinstance(window, (Unknown, Rejected))
+            or isinstance(visibility, (Unknown, Rejected))
+        ):
             continue
         required = multiplier * timeout + window
         if visibility >= required:

@@ -9,6 +9,7 @@ from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.links import resource_name
 from ttgate.gate.model import Resource
 from ttgate.gate.policy import Parameter
+from ttgate.gate.rules.aws_limits import SQS_MAX_RECEIVE_COUNT
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.rules.sqs import Redrive, redrives, sqs_consumers
 from ttgate.gate.values import Unknown, as_number, display
@@ -18,7 +19,6 @@ RULE = Rule(
     name="sqs-redrive",
     default_severity=Severity.ERROR,
     summary="A Lambda-consumed queue has a redrive policy to a DLQ; every maxReceiveCount is the policy's.",
-    # SQS accepts a maxReceiveCount from 1 to 1000.
     parameters={"max_receive_count": Parameter(3, minimum=1)},
     doc=RuleDoc(
         what="For every queue an `aws_lambda_event_source_mapping` consumes (followed from "
@@ -29,7 +29,8 @@ RULE = Rule(
         "(it has no default) is an error, a `maxReceiveCount` other than the policy's "
         "`max_receive_count` (3) is a warning, reported on the `redrive_policy` line. The policy may "
         "be `jsonencode()`, a JSON string or a heredoc. A target or count that cannot be known "
-        "statically is TG001 on a Lambda-consumed queue, and left alone on others.",
+        "statically is TG001 on a Lambda-consumed queue, and left alone on others. A `maxReceiveCount` "
+        "AWS refuses (outside 1–1000, fractional or not finite) is an error.",
         why='The runbook: "After 3 failed attempts, message moves to DLQ" (`max_receive_count` '
         "in the SQS module). Without a redrive policy a message the function keeps failing on is "
         "retried until it expires: it is never isolated, inspected or reprocessed, and no DLQ alarm "
@@ -180,10 +181,11 @@ def _check_redrive(
                 f"set maxReceiveCount = {wanted}",
             )
         )
-    elif count is None or count < 1:
+    elif count is None or not SQS_MAX_RECEIVE_COUNT.accepts(count):
         problems.append(
             (
-                f"has maxReceiveCount = {display(raw_count)}, which is not a positive number",
+                f"has maxReceiveCount = {display(raw_count)}, not a value AWS accepts "
+                f"({SQS_MAX_RECEIVE_COUNT})",
                 f"set maxReceiveCount = {wanted}",
             )
         )

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.model import Resource
 from ttgate.gate.policy import Parameter
+from ttgate.gate.rules.aws_limits import SQS_MESSAGE_RETENTION, Rejected
 from ttgate.gate.rules.base import (
     INFRA_DEV,
     Example,
@@ -21,7 +22,9 @@ from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues, queue_lab
 from ttgate.gate.values import Unknown, display
 
 SQS_DEFAULT_RETENTION = 345600  # 4 days
-SQS_MAX_RETENTION = 1209600  # 14 days
+SQS_MAX_RETENTION = SQS_MESSAGE_RETENTION.high  # 14 days
+_DLQ_RETENTION = "The dead-letter queue's retention"
+_SOURCE_RETENTION = "The retention of a DLQ's source queue"
 
 
 RULE = Rule(
@@ -41,7 +44,8 @@ RULE = Rule(
         "days): it must be at least `retention_seconds` (1,209,600 s = 14 days, the SQS maximum), and "
         "at least the retention of each standard source queue. Reported on the "
         "`message_retention_seconds` line, or on the queue's block when it is unset. A retention, or a "
-        "redrive target, that cannot be known statically is TG001.",
+        "redrive target, that cannot be known statically is TG001. A retention AWS refuses (outside "
+        "60–1209600 s, fractional or not finite), on the DLQ or its source, is an error.",
         why="The runbook keeps DLQ messages 14 days (1,209,600 seconds) so failed messages can be "
         "inspected and reprocessed. For standard queues SQS keeps a message's original enqueue "
         "timestamp when it moves it to the DLQ, so its DLQ retention counts from when it was first "
@@ -86,8 +90,8 @@ def _days(value: float | int) -> str:
     return f"{shown} day" + ("" if days == 1 else "s")
 
 
-def _retention(queue: Resource) -> float | int | Unknown:
-    return number_or_default(queue, "message_retention_seconds", SQS_DEFAULT_RETENTION)
+def _retention(queue: Resource) -> float | int | Unknown | Rejected:
+    return number_or_default(queue, "message_retention_seconds", SQS_DEFAULT_RETENTION, SQS_MESSAGE_RETENTION)
 
 
 @RULE.check
@@ -104,6 +108,9 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
         context.unverifiable(
             queue, "message_retention_seconds", retention, attribute="message_retention_seconds"
         )
+        return
+    if isinstance(retention, Rejected):
+        yield context.rejected(queue, "message_retention_seconds", _DLQ_RETENTION, retention)
         return
     problems: list[str] = []
     needed = required
@@ -129,6 +136,9 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
                     source_retention,
                     attribute="message_retention_seconds",
                 )
+            continue
+        if isinstance(source_retention, Rejected):
+            yield context.rejected(source, "message_retention_seconds", _SOURCE_RETENTION, source_retention)
             continue
         if retention >= source_retention:
             continue

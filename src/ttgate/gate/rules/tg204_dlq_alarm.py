@@ -10,6 +10,14 @@ from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.links import Candidates, reference_keys, resource_name, same_resource
 from ttgate.gate.model import Resource
 from ttgate.gate.policy import Parameter
+from ttgate.gate.rules.aws_limits import (
+    ALARM_EVALUATION_PERIODS,
+    ALARM_PERIOD,
+    ALARM_PERIOD_RULE,
+    Rejected,
+    alarm_period_accepted,
+    alarm_window_limit,
+)
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues
 from ttgate.gate.values import Unknown, as_number, display
@@ -35,7 +43,10 @@ RULE = Rule(
         "however it is written (a literal, a local, `aws_sqs_queue.dlq.name`, a module output, inside "
         "`metric_query`). No alarm is an error. An alarm that is mis-tuned (not threshold 1, period 60, "
         "1 evaluation period) or not named `{dlq-name}-messages-alarm` is a warning. An alarm behind "
-        "a `count` that cannot be evaluated is TG001.",
+        "a `count` that cannot be evaluated is TG001. A `period` or `evaluation_periods` CloudWatch "
+        "refuses (a period other than 10, 20, 30 or a multiple of 60 s; fewer than 1 evaluation "
+        "periods; period × evaluation_periods above 1 day, or 7 days for periods of an hour or more) "
+        "is an error.",
         why="The runbook gives every DLQ an alarm named `{dlq-name}-messages-alarm` on "
         "ApproximateNumberOfMessagesVisible, threshold 1 message, period 60 s, 1 evaluation period. "
         "Without it, messages that failed max_receive_count times sit in the DLQ unnoticed until the "
@@ -217,11 +228,17 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
     if not isinstance(threshold, Unknown) and not isinstance(operator, Unknown) and not fires_at_wanted:
         problems.append(f"it fires on {display(operator)} {display(threshold)}, not at {wanted} message(s)")
         fixes.append(f'comparison_operator = "GreaterThanOrEqualToThreshold" and threshold = {wanted}')
-    for attribute, value, expected in (
-        ("period", metric.period, params["period"]),
-        ("evaluation_periods", alarm.values.get("evaluation_periods"), params["evaluation_periods"]),
+    timing = {"period": metric.period, "evaluation_periods": alarm.values.get("evaluation_periods")}
+    refused = dict(_refused_timing(timing["period"], timing["evaluation_periods"]))
+    for attribute, rejected in refused.items():
+        yield context.rejected(alarm, attribute, "The DLQ alarm's timing", rejected)
+    for attribute, expected in (
+        ("period", params["period"]),
+        ("evaluation_periods", params["evaluation_periods"]),
     ):
-        number = as_number(value)
+        number = as_number(timing[attribute])
+        if attribute in refused:
+            continue
         if number is not None and not isinstance(number, Unknown) and number != expected:
             problems.append(f"{attribute} is {display(number)} (runbook: {expected})")
             fixes.append(f"{attribute} = {expected}")
@@ -243,3 +260,29 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
         severity=context.at_most_warning,
         related=[Related(f"dead-letter queue {where(queue)}", queue.location)] if queue.location else [],
     )
+
+
+def _refused_timing(period: Any, evaluations: Any) -> Iterator[tuple[str, Rejected]]:
+    """(attribute, why) for an alarm period or evaluation_periods that PutMetricAlarm refuses."""
+    period_number, evaluations_number = as_number(period), as_number(evaluations)
+    period_seconds: int | None = None
+    if isinstance(period_number, (int, float)) and not isinstance(period_number, Unknown):
+        if ALARM_PERIOD.accepts(period_number) and alarm_period_accepted(int(period_number)):
+            period_seconds = int(period_number)
+        else:
+            yield "period", Rejected(period, ALARM_PERIOD_RULE)
+    if not isinstance(evaluations_number, (int, float)) or isinstance(evaluations_number, Unknown):
+        return
+    if not ALARM_EVALUATION_PERIODS.accepts(evaluations_number):
+        yield "evaluation_periods", Rejected(evaluations, ALARM_EVALUATION_PERIODS)
+    elif period_seconds is not None:
+        limit = alarm_window_limit(period_seconds)
+        if period_seconds * evaluations_number > limit:
+            yield (
+                "evaluation_periods",
+                Rejected(
+                    evaluations,
+                    f"at most {limit // period_seconds} with a period of {period_seconds} s: "
+                    f"period × evaluation_periods is at most {limit} s",
+                ),
+            )

@@ -35,6 +35,7 @@ CLOUDWATCH_RETENTION_DAYS = (
     3653,
 )
 
+_ACCEPTED = ", ".join(map(str, CLOUDWATCH_RETENTION_DAYS))
 
 RULE = Rule(
     id="TG301",
@@ -120,7 +121,8 @@ def check(context: RuleContext) -> Iterator[Finding]:
             nearest = _nearest(days, [d for d in allowed if d in CLOUDWATCH_RETENTION_DAYS] or allowed)
             yield context.finding(
                 f"{label} ({where(group)}) has retention_in_days = {display(days)}, which CloudWatch "
-                "rejects: terraform apply fails with InvalidParameterException.",
+                f"rejects (not a value AWS accepts: one of {_ACCEPTED}): terraform apply fails with "
+                "InvalidParameterException.",
                 f"Use an accepted value, such as {nearest}; the policy allows "
                 f"{', '.join(map(str, allowed))}.",
                 resource=group,

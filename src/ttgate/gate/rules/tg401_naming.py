@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ttgate.gate.findings import Finding, Severity
 from ttgate.gate.model import Resource
@@ -134,6 +134,7 @@ class _Names:
     project: str
     env: str
     region: str
+    _compiled: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def _fragments(self) -> dict[str, str]:
         fixed = {"project": self.project, "env": self.env, "region": self.region}
@@ -143,8 +144,13 @@ class _Names:
         return fragments
 
     def regex(self, kind: str) -> re.Pattern[str]:
-        fifo = f"(?:{re.escape(FIFO)})?" if kind in ("queue", "dlq") else ""
-        return re.compile(f"^{template_regex(self.patterns[kind], self._fragments())}{fifo}$")
+        # Built once per environment and kind: a plan may name tens of thousands of resources.
+        compiled = self._compiled.get(kind)
+        if compiled is None:
+            fifo = f"(?:{re.escape(FIFO)})?" if kind in ("queue", "dlq") else ""
+            compiled = re.compile(f"^{template_regex(self.patterns[kind], self._fragments())}{fifo}$")
+            self._compiled[kind] = compiled
+        return compiled
 
     def shown(self, kind: str) -> str:
         """The pattern for people: ``tt-practice-dev-<name>-queue``."""
@@ -217,11 +223,14 @@ def check(context: RuleContext) -> Iterator[Finding]:
     dlq_ids = {id(dlq.queue) for dlq in dlqs}
     log_prefix = _prefix(patterns["log_group"])
     types = ("aws_lambda_function", "aws_sqs_queue", "aws_cloudwatch_log_group")
+    names_by_env: dict[str, _Names] = {}
     for resource in context.model.resources(*types):
         env = resource.stack.env
         if env is None:
             continue  # not an environment's root stack: {env} has no value to check against
-        names = _Names(patterns, policy.project, env, policy.region)
+        names = names_by_env.get(env) or names_by_env.setdefault(
+            env, _Names(patterns, policy.project, env, policy.region)
+        )
         if resource.type == "aws_lambda_function":
             kind, attribute = "lambda", "function_name"
         elif resource.type == "aws_sqs_queue":

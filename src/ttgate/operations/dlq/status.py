@@ -69,8 +69,12 @@ def dlq_regex(policy: Policy, env: str) -> re.Pattern[str]:
     return re.compile(template_regex(patterns(policy)["dlq"], fragments) + r"(?:\.fifo)?")
 
 
-def alarm_name(policy: Policy, dlq: str) -> str:
-    return patterns(policy)["alarm"].replace("{dlq}", dlq)
+def alarm_names(policy: Policy, dlq: str) -> list[str]:
+    """The alarm's possible names: ``{dlq}`` is the DLQ's name, with or (a FIFO DLQ) without ``.fifo``."""
+    names = [patterns(policy)["alarm"].replace("{dlq}", dlq)]
+    if dlq.endswith(".fifo"):
+        names.append(patterns(policy)["alarm"].replace("{dlq}", dlq.removesuffix(".fifo")))
+    return names
 
 
 def environment_prefix(policy: Policy, env: str) -> str:
@@ -101,7 +105,7 @@ def dlq_status(aws: Aws, policy: Policy, env: str, now: datetime | None = None) 
         dlq = Queue(queue_name(url), url, "")
         attributes = queue_attributes(sqs, dlq)
         source_urls = dead_letter_sources(sqs, dlq)
-        alarm = alarm_name(policy, dlq.name)
+        alarm, alarm_state = _alarm(cloudwatch, alarm_names(policy, dlq.name))
         statuses.append(
             DlqStatus(
                 name=dlq.name,
@@ -109,7 +113,7 @@ def dlq_status(aws: Aws, policy: Policy, env: str, now: datetime | None = None) 
                 in_flight=int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
                 oldest_age_seconds=_oldest_age(cloudwatch, dlq.name, now or datetime.now(UTC)),
                 alarm=alarm,
-                alarm_state=_alarm_state(cloudwatch, alarm),
+                alarm_state=alarm_state,
                 sources=tuple(queue_name(source) for source in source_urls),
                 consumers=tuple(name for source in source_urls for name in consumers(sqs, lambdas, source)),
             )
@@ -149,12 +153,15 @@ def _oldest_age(cloudwatch: Any, dlq: str, now: datetime) -> int | None:
     return int(points[-1]["Maximum"]) if points else None
 
 
-def _alarm_state(cloudwatch: Any, alarm: str) -> str | None:
+def _alarm(cloudwatch: Any, names: list[str]) -> tuple[str, str | None]:
+    """The first of ``names`` that is an alarm, and its state; (the first name, None) when none is."""
     try:
-        alarms = cloudwatch.describe_alarms(AlarmNames=[alarm]).get("MetricAlarms", [])
+        alarms = cloudwatch.describe_alarms(AlarmNames=names).get("MetricAlarms", [])
     except Exception as error:
-        raise aws_error(error, f"reading alarm {alarm}") from None
-    return str(alarms[0]["StateValue"]) if alarms else None
+        raise aws_error(error, f"reading alarm {names[0]}") from None
+    states = {alarm["AlarmName"]: str(alarm["StateValue"]) for alarm in alarms}
+    found = next((name for name in names if name in states), names[0])
+    return found, states.get(found)
 
 
-__all__ = ["DlqStatus", "alarm_name", "consumers", "dlq_status", "find_dlqs"]
+__all__ = ["DlqStatus", "alarm_names", "consumers", "dlq_status", "find_dlqs"]

@@ -336,6 +336,18 @@ def redrive(dlq: str, count: int = 3) -> str:
     return json.dumps({"deadLetterTargetArn": sqs_arn(dlq), "maxReceiveCount": count})
 
 
+def orders_with_dlq(dlq_retention: int = 1209600, **orders: object) -> Plan:
+    """20_infra/dev: the orders queue (redriving to its DLQ unless told otherwise) and its DLQ, both existing."""
+    orders.setdefault("redrive_policy", redrive(DLQ))
+    return (
+        Plan(environment="dev")
+        .resource(
+            "aws_sqs_queue.orders_dlq", queue(DLQ, message_retention_seconds=dlq_retention), action="no-op"
+        )
+        .resource("aws_sqs_queue.orders", queue(QUEUE, **orders), action="no-op")
+    )
+
+
 def function(name: str = FUNCTION, timeout: int = 10) -> dict[str, object]:
     return {
         "arn": f"arn:aws:lambda:ap-southeast-1:057336397237:function:{name}",

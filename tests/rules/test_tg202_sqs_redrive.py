@@ -364,23 +364,8 @@ def test_examples() -> None:
 
 @pytest.mark.parametrize("has_redrive", [False, True], ids=["no redrive policy", "redrive policy"])
 def test_tg202_consumed_queue_without_redrive_policy(tmp_path: Path, has_redrive: bool) -> None:
-    infra = (
-        plans.Plan(environment="dev")
-        .resource(
-            "aws_sqs_queue.orders_dlq",
-            plans.queue(plans.DLQ, message_retention_seconds=1209600),
-            action="no-op",
-        )
-        .resource(
-            "aws_sqs_queue.orders",
-            plans.queue(
-                plans.QUEUE,
-                visibility_timeout_seconds=60,
-                redrive_policy=plans.redrive(plans.DLQ) if has_redrive else "",
-            ),
-            action="no-op",
-        )
-    )
+    redrive = plans.redrive(plans.DLQ) if has_redrive else ""
+    infra = plans.orders_with_dlq(visibility_timeout_seconds=60, redrive_policy=redrive)
     found = findings(
         "TG202",
         tmp_path,
@@ -398,20 +383,8 @@ def test_tg202_consumed_queue_without_redrive_policy(tmp_path: Path, has_redrive
 def test_tg202_max_receive_count(
     tmp_path: Path, count: int, expected: list[tuple[str, str, str, str]]
 ) -> None:
-    infra = (
-        plans.Plan(environment="dev")
-        .resource(
-            "aws_sqs_queue.orders_dlq",
-            plans.queue(plans.DLQ, message_retention_seconds=1209600),
-            action="no-op",
-        )
-        .resource(
-            "aws_sqs_queue.orders",
-            plans.queue(
-                plans.QUEUE, visibility_timeout_seconds=60, redrive_policy=plans.redrive(plans.DLQ, count)
-            ),
-            action="no-op",
-        )
+    infra = plans.orders_with_dlq(
+        visibility_timeout_seconds=60, redrive_policy=plans.redrive(plans.DLQ, count)
     )
     found = findings(
         "TG202",

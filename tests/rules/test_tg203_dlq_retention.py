@@ -275,23 +275,7 @@ def test_tg203_dlq_shorter_than_its_source(tmp_path: Path, source_retention: int
     # A team that keeps DLQ messages 4 days: only the comparison with the source queue can fail.
     policy_file = tmp_path / ".ttgate.yml"
     policy_file.write_text("rules:\n  TG203: {retention_seconds: 345600}\n", encoding="utf-8")
-    infra = (
-        plans.Plan(environment="dev")
-        .resource(
-            "aws_sqs_queue.orders_dlq",
-            plans.queue(plans.DLQ, message_retention_seconds=345600),
-            action="no-op",
-        )
-        .resource(
-            "aws_sqs_queue.orders",
-            plans.queue(
-                plans.QUEUE,
-                message_retention_seconds=source_retention,
-                redrive_policy=plans.redrive(plans.DLQ),
-            ),
-            action="no-op",
-        )
-    )
+    infra = plans.orders_with_dlq(345600, message_retention_seconds=source_retention)
     found = findings(
         "TG203",
         tmp_path,

@@ -237,23 +237,6 @@ def test_unknown_dlq_name_in_alarm_is_unverifiable(tmp_path: Path) -> None:
     ]
 
 
-def infra_with_dlq() -> plans.Plan:
-    """20_infra/dev: the orders queue and its DLQ (14 days), both existing."""
-    return (
-        plans.Plan(environment="dev")
-        .resource(
-            "aws_sqs_queue.orders_dlq",
-            plans.queue(plans.DLQ, message_retention_seconds=1209600),
-            action="no-op",
-        )
-        .resource(
-            "aws_sqs_queue.orders",
-            plans.queue(plans.QUEUE, redrive_policy=plans.redrive(plans.DLQ)),
-            action="no-op",
-        )
-    )
-
-
 NO_ALARM_IN_PLAN = [("TG204", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error")]
 
 
@@ -265,7 +248,7 @@ NO_ALARM_IN_PLAN = [("TG204", "aws_sqs_queue.orders_dlq", "20_infra/dev", "error
 def test_tg204_alarm_on_the_dlqs_queue_name(
     tmp_path: Path, queue_name: str, expected: list[tuple[str, str, str, str]]
 ) -> None:
-    infra = infra_with_dlq().resource(
+    infra = plans.orders_with_dlq().resource(
         "aws_cloudwatch_metric_alarm.orders_dlq",
         plans.alarm(plans.DLQ, dimensions={"QueueName": queue_name}),
         action="no-op",
@@ -275,7 +258,7 @@ def test_tg204_alarm_on_the_dlqs_queue_name(
 
 def test_tg204_dlq_without_any_alarm(tmp_path: Path) -> None:
     assert (
-        by_address(findings("TG204", tmp_path, plans={"20_infra/dev": infra_with_dlq()}, tg001="with"))
+        by_address(findings("TG204", tmp_path, plans={"20_infra/dev": plans.orders_with_dlq()}, tg001="with"))
         == NO_ALARM_IN_PLAN
     )
 
@@ -287,7 +270,9 @@ def test_tg204_alarm_in_another_plan_of_the_same_environment(
     alarms = plans.Plan(environment=label.split("/")[1]).resource(
         "aws_cloudwatch_metric_alarm.orders_dlq", plans.alarm(plans.DLQ), action="no-op"
     )
-    found = findings("TG204", tmp_path, plans={"20_infra/dev": infra_with_dlq(), label: alarms}, tg001="with")
+    found = findings(
+        "TG204", tmp_path, plans={"20_infra/dev": plans.orders_with_dlq(), label: alarms}, tg001="with"
+    )
     assert by_address(found) == expected
 
 
@@ -295,7 +280,7 @@ def test_tg204_alarm_in_another_plan_of_the_same_environment(
 def test_tg204_an_alarm_being_deleted_does_not_watch_the_dlq(
     tmp_path: Path, action: str, expected: list[tuple[str, str, str, str]]
 ) -> None:
-    infra = infra_with_dlq().resource(
+    infra = plans.orders_with_dlq().resource(
         "aws_cloudwatch_metric_alarm.orders_dlq", plans.alarm(plans.DLQ), action=action
     )
     assert by_address(findings("TG204", tmp_path, plans={"20_infra/dev": infra}, tg001="with")) == expected
@@ -349,7 +334,7 @@ def test_alarm_timing_aws_accepts_is_only_tuning(
     "attribute, value", [("period", "inf"), ("period", -60), ("evaluation_periods", 10**30)]
 )
 def test_tg204_plan_alarm_timing_aws_refuses(tmp_path: Path, attribute: str, value: object) -> None:
-    infra = infra_with_dlq().resource(
+    infra = plans.orders_with_dlq().resource(
         "aws_cloudwatch_metric_alarm.orders_dlq", plans.alarm(plans.DLQ, **{attribute: value}), action="no-op"
     )
     found = findings("TG204", tmp_path, plans={"20_infra/dev": infra}, tg001="with")

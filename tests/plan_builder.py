@@ -337,7 +337,7 @@ def redrive(dlq: str, count: int = 3) -> str:
 
 
 def orders_with_dlq(dlq_retention: int = 1209600, **orders: object) -> Plan:
-    """20_infra/dev: the orders queue (redriving to its DLQ unless told otherwise) and its DLQ, both existing."""
+    """20_infra/dev: the orders queue (redriving to its DLQ unless told otherwise) and its DLQ, existing."""
     orders.setdefault("redrive_policy", redrive(DLQ))
     return (
         Plan(environment="dev")

@@ -436,3 +436,34 @@ def test_restore_after_the_state_was_deleted(bucket: Bucket) -> None:
     _, body = bucket.current()
     assert json.loads(body)["serial"] == 3
     assert bucket.digest() == hashlib.md5(body).hexdigest()
+
+
+# -- a current object that is the damage ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("current", "problem"),
+    [
+        (b'{"version": 4, "lineage": "', "is not Terraform state"),  # an interrupted write
+        (state_body(9, [QUEUE], lineage=OTHER_LINEAGE), f"the current state {OTHER_LINEAGE}"),  # a bad push
+    ],
+    ids=["truncated", "foreign lineage"],
+)
+def test_a_damaged_current_object_is_replaced_only_when_asked_loudly(
+    bucket: Bucket, current: bytes, problem: str
+) -> None:
+    damaged = bucket.put(current)
+    before = bucket.state_versions()
+    line = one_line_error(run(*restore_args(bucket.versions["v2"], "--upload", "--yes")))
+    assert problem in line and "--replace-damaged-current" in line
+    assert bucket.state_versions() == before and bucket.current()[0] == damaged
+
+    result = run(*restore_args(bucket.versions["v2"], "--upload", "--yes", "--replace-damaged-current"))
+    assert result.exit_code == 0, result.output
+    assert "WARNING: the current object is replaced" in result.stderr
+    version_id, body = bucket.current()
+    assert damaged in bucket.state_versions() and version_id != damaged  # the damage stays in history
+    restored = json.loads(body)
+    highest = 9 if b"serial" in current else 7  # the highest serial any version of the key ever had
+    assert (restored["serial"], restored["lineage"]) == (highest + 1, LINEAGE)
+    assert bucket.digest() == hashlib.md5(body).hexdigest()

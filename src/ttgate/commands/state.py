@@ -88,8 +88,22 @@ def versions_command(layer: str, limit: int, output_format: str, **options: Any)
 @click.option(
     "--dry-run", is_flag=True, help="With --upload: print exactly what would be written; write nothing."
 )
+@click.option(
+    "--replace-damaged-current",
+    "replace_damaged",
+    is_flag=True,
+    help="The current object is not Terraform state, or another lineage: replace it anyway (serial = the "
+    "highest in the key's history + 1). Only when the current object is the damage.",
+)
 def restore_command(
-    layer: str, version_id: str, out: Path | None, upload: bool, yes: bool, dry_run: bool, **options: Any
+    layer: str,
+    version_id: str,
+    out: Path | None,
+    upload: bool,
+    yes: bool,
+    dry_run: bool,
+    replace_damaged: bool,
+    **options: Any,
 ) -> None:
     """Restore an earlier state version: same lineage only, serial bumped above the current one.
 
@@ -121,8 +135,22 @@ def restore_command(
         raise UserError(f"--out {out}: directory {out.parent} does not exist; nothing read or written")
     policy, aws, backend = open_backend(**options)
     restore, target = ready_restore(
-        aws, policy, backend, layer=layer, version_id=version_id, out=out, upload=upload
+        aws,
+        policy,
+        backend,
+        layer=layer,
+        version_id=version_id,
+        out=out,
+        upload=upload,
+        replace_damaged=replace_damaged,
     )
+    if restore.damaged_current is not None:
+        click.echo(
+            "WARNING: the current object is replaced although it is not this state: "
+            f"{restore.damaged_current}. Its version {restore.current_version_id} stays in the "
+            "bucket's history.",
+            err=True,
+        )
     where = f"s3://{restore.bucket}/{restore.key}"
     original = restore.original
     click.echo(

@@ -208,14 +208,26 @@ class Restore:
     added: list[str] = field(default_factory=list)  # in the restored state, not in the current one
     removed: list[str] = field(default_factory=list)  # in the current state, not in the restored one
     encryption: dict[str, str] = field(default_factory=dict)  # the current object's SSE settings
+    # Why the current object was replaced although it is not this state (--replace-damaged-current)
+    damaged_current: str | None = None
 
     @property
     def md5(self) -> str:
         return hashlib.md5(self.body).hexdigest()
 
 
-def prepare_restore(aws: Aws, bucket: str, key: str, version_id: str) -> Restore:
-    """Read the version and the current state, check them, and build the restored document."""
+REPLACE_DAMAGED = "--replace-damaged-current"
+
+
+def prepare_restore(
+    aws: Aws, bucket: str, key: str, version_id: str, *, replace_damaged: bool = False
+) -> Restore:
+    """Read the version and the current state, check them, and build the restored document.
+
+    A current object that is not Terraform state (an interrupted apply, a bad push) or holds another
+    lineage is refused, unless ``replace_damaged``: then the restored state gets the highest serial
+    in the key's history + 1, so Terraform takes it over every version it may have seen.
+    """
     from ttgate.integrations.aws import aws_error, error_code
 
     where = f"s3://{bucket}/{key}"
@@ -228,24 +240,38 @@ def prepare_restore(aws: Aws, bucket: str, key: str, version_id: str) -> Restore
             raise aws_error(error, f"reading the current state {where}") from None
         current_response = None
     current: StateInfo | None = None
+    damaged_current: str | None = None
     current_version_id = current_etag = None
     encryption: dict[str, str] = {}
     if current_response is not None:
         current_version_id = str(current_response.get("VersionId") or "null")
         current_etag = str(current_response["ETag"])
-        _, current = parse_state(current_response["Body"].read(), f"the current state {where}")
         if current_version_id == version_id:
             raise UserError(f"{where} version {version_id} is already the current state: nothing to restore")
-        if current.lineage != original.lineage:
-            raise UserError(
+        try:
+            _, current = parse_state(current_response["Body"].read(), f"the current state {where}")
+        except UserError as error:
+            damaged_current = str(error)
+        if current is not None and current.lineage != original.lineage:
+            damaged_current = (
                 f"{where} version {version_id} has lineage {original.lineage}, the current state "
-                f"{current.lineage}: it is another state, not an earlier version of this one; refused"
+                f"{current.lineage}: it is another state, not an earlier version of this one"
             )
+        if damaged_current is not None and not replace_damaged:
+            raise UserError(
+                f"{damaged_current}; refused (if the current object is the damage, "
+                f"{REPLACE_DAMAGED} replaces it, its version kept in the bucket's history)"
+            )
+        if damaged_current is not None:
+            current = None
         if current_response.get("ServerSideEncryption"):
             encryption["ServerSideEncryption"] = str(current_response["ServerSideEncryption"])
         if current_response.get("SSEKMSKeyId"):
             encryption["SSEKMSKeyId"] = str(current_response["SSEKMSKeyId"])
-    serial = current.serial + 1 if current else original.serial
+    if current_response is not None and current is None:
+        serial = _highest_serial(aws, bucket, key) + 1
+    else:
+        serial = current.serial + 1 if current else original.serial
     data["serial"] = serial
     body = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     return Restore(
@@ -261,7 +287,14 @@ def prepare_restore(aws: Aws, bucket: str, key: str, version_id: str) -> Restore
         added=sorted(original.addresses - (current.addresses if current else frozenset())),
         removed=sorted((current.addresses if current else frozenset()) - original.addresses),
         encryption=encryption,
+        damaged_current=damaged_current,
     )
+
+
+def _highest_serial(aws: Aws, bucket: str, key: str) -> int:
+    """The highest serial of any version of ``key`` that is Terraform state."""
+    versions, _ = list_versions(aws, bucket, key, limit=100_000)
+    return max((version.info.serial for version in versions if version.info is not None), default=0)
 
 
 def ready_restore(
@@ -273,6 +306,7 @@ def ready_restore(
     version_id: str,
     out: Path | None,
     upload: bool,
+    replace_damaged: bool = False,
 ) -> tuple[Restore, Path | None]:
     """The restore of ``layer``'s state to ``version_id``, and the file it goes to (None: uploaded).
 
@@ -287,7 +321,7 @@ def ready_restore(
     if upload:
         refuse_unversioned_bucket(aws, backend.bucket)
         refuse_a_digest_elsewhere(aws, policy, backend, key)
-    restore = prepare_restore(aws, backend.bucket, key, version_id)
+    restore = prepare_restore(aws, backend.bucket, key, version_id, replace_damaged=replace_damaged)
     if upload:
         return restore, None
     target = out or Path(f"{layer}-{backend.env}-restore-{restore.serial}.tfstate")

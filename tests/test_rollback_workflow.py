@@ -500,3 +500,31 @@ def test_the_guide_uses_only_commands_and_options_ttgate_has() -> None:
             option = word.split("=")[0]
             if option.startswith("--"):
                 assert option in known, f"{line}: {words[1]} {words[2]} has no option {option}"
+
+
+@pytest.mark.parametrize(
+    ("rollback_layers", "blocked"),
+    [(["30_app"], True), (["20_infra"], False)],
+    ids=["lock on a stack of the rollback", "lock elsewhere"],
+)
+def test_the_lock_preflight_covers_exactly_the_rollbacks_stacks(
+    workflow: dict[str, Any], tmp_path: Path, rollback_layers: list[str], blocked: bool
+) -> None:
+    step = next(s for s in workflow["jobs"]["plan"]["steps"] if "ttgate locks list" in s.get("run", ""))
+    script = step["run"].split("<<'PY'\n", 1)[1].rsplit("PY", 1)[0]
+    locks = tmp_path / "locks.json"
+    held = [{"layer": "30_app", "env": "dev", "id": "abc", "where": "dynamodb"}]
+    locks.write_text(json.dumps({"locks": held}), encoding="utf-8")
+    stacks = [{"layer": layer, "env": "dev"} for layer in rollback_layers]
+    env = {
+        **os.environ,
+        "LOCKS_JSON": str(locks),
+        "STACKS": json.dumps(stacks),
+        "ENVIRONMENT": "dev",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == (1 if blocked else 0), done.stdout + done.stderr
+    assert ("::error title=Terraform lock held::" in done.stdout) is blocked

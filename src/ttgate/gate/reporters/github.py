@@ -2,7 +2,8 @@
 
 ``::error file=F,line=L,endLine=E,col=C,title=T::message`` (``::warning``, ``::notice`` by severity).
 GitHub shows at most :data:`LIMIT` annotations of each severity per step and drops the rest silently,
-so this reporter emits the most important ones (errors first, then by file and line) and ends with one
+and the composite action is one step, so this reporter leaves a warning and a notice to the comment step
+and emits the most important ones (errors first, then by file and line) and ends with one
 notice saying how many were left out and where the full report is. Suppressed findings are not
 annotated: they are in the JSON, SARIF and Markdown reports.
 """
@@ -16,6 +17,7 @@ from ttgate.gate.reporters import Report
 from ttgate.gate.reporters.sanitize import visible
 
 LIMIT = 10  # annotations GitHub shows per severity per step
+RESERVED = 1  # warnings and notices kept for the comment step of the composite action
 FULL_REPORT = "the job summary"
 
 
@@ -72,10 +74,12 @@ def render(report: Report, full_report: str = FULL_REPORT) -> str:
     findings = sorted(report.active, key=_order)
     totals = Counter(finding.severity for finding in findings)
     overflow = any(count > LIMIT for count in totals.values())
-    # The closing summary is itself a notice: keep a slot for it.
-    limits = {severity: LIMIT for severity in Severity}
+    # The action's comment step runs in the same step for GitHub and may warn (the comment could not
+    # be written) or notice (no pull request): keep it a warning slot and a notice slot. The closing
+    # summary is itself a notice: keep a slot for it too.
+    limits = {Severity.ERROR: LIMIT, Severity.WARNING: LIMIT - RESERVED, Severity.NOTICE: LIMIT - RESERVED}
     if overflow:
-        limits[Severity.NOTICE] = LIMIT - 1
+        limits[Severity.NOTICE] -= 1
     shown: Counter[Severity] = Counter()
     lines: list[str] = []
     for finding in findings:

@@ -38,6 +38,7 @@ VENV_BIN = Path(sys.prefix) / "bin"
 OWNER_REPO = "octo/infra"
 PR_NUMBER = 42
 HEAD_SHA = "0123456789abcdef0123456789abcdef01234567"
+ARTIFACT_URL = f"https://github.example/{OWNER_REPO}/actions/runs/777/artifacts/42"
 TOKEN = "ghs_testtoken"
 PULL_URL = f"https://github.example/{OWNER_REPO}/pull/{PR_NUMBER}"
 
@@ -302,6 +303,12 @@ def run_action(
     steps: list[StepRun] = []
     summary = ""
     for index, step in enumerate(ACTION["runs"]["steps"]):
+        if "uses" in step and step["uses"].startswith("actions/upload-artifact@"):
+            # The runner uploads the file and says where it is; here: a URL, if the file exists.
+            path = substitute(str(step["with"]["path"]), contexts)
+            uploaded = {"artifact-url": ARTIFACT_URL} if path and Path(path).is_file() else {}
+            contexts["steps"][step["id"]] = {"outputs": uploaded}
+            continue
         if "uses" in step:  # the virtualenv cache: a miss, as on a first run
             assert step["uses"].startswith("actions/cache@"), step["uses"]
             continue
@@ -395,6 +402,8 @@ def test_failing_example_annotates_summarises_comments_and_fails(tmp_path: Path,
     for rule in ("TG101", "TG102", "TG201", "TG203", "TG204", "TG301"):
         assert rule in body
     assert HEAD_SHA in body  # file links at the PR's head commit
+    # the JSON report kept with the run is the full report the comment links to
+    assert f"[an artifact of the workflow run]({ARTIFACT_URL})" in body
     assert run.outputs["comment-url"] == github.comments[0]["html_url"]
     comments_api = f"/repos/{OWNER_REPO}/issues/{PR_NUMBER}/comments"
     assert [(r.method, r.path.split("?")[0]) for r in github.requests] == [
@@ -573,6 +582,8 @@ def test_the_comment_step_gets_key_mode_report_and_token(tmp_path: Path) -> None
         "always",
         "--details-url",
         f"https://github.example/{OWNER_REPO}/actions/runs/777",
+        "--report-url",
+        ARTIFACT_URL,
     ]
 
 

@@ -65,6 +65,9 @@ def _notice(why: str) -> None:
     "--details-url",
     help="Where the full report is (default: GITHUB_SERVER_URL/REPO/actions/runs/GITHUB_RUN_ID).",
 )
+@click.option(
+    "--report-url", help="The JSON report kept as an artifact of the run: linked as the full report when set."
+)
 @click.option("--dry-run", is_flag=True, help="Print the body instead of posting it; no token needed.")
 def comment(
     report_file: Path,
@@ -75,6 +78,7 @@ def comment(
     pr_number: int | None,
     sha: str | None,
     details_url: str | None,
+    report_url: str | None,
     dry_run: bool,
 ) -> None:
     """Keep one up-to-date pull-request comment per key from a ttgate JSON report.
@@ -97,7 +101,18 @@ def comment(
     token, not a pull request, a fork's read-only token, GitHub unreachable: a warning says why). The
     gate's result is ttgate check's exit status alone. 2 for a bad report or option.
     """
-    request = Request(read_report(report_file), key, mode, always, repo, pr_number, sha, details_url, dry_run)
+    request = Request(
+        read_report(report_file),
+        key,
+        mode,
+        always,
+        repo,
+        pr_number,
+        sha,
+        details_url,
+        dry_run,
+        report_url or None,
+    )
     result = keep_comment_up_to_date(request, os.environ)
     if result.warning:
         _warn(result.warning)

@@ -73,6 +73,7 @@ class Request:
     sha: str | None = None
     details_url: str | None = None
     dry_run: bool = False
+    report_url: str | None = None  # the JSON report uploaded as an artifact, linked as the full report
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,9 @@ def keep_comment_up_to_date(request: Request, env: Mapping[str, str]) -> Result:
         key = default_key(request.report, env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB"))
     if not key.strip():
         raise UserError("--key: must not be empty")
-    links = Links(server_url=server, repo=repo, sha=sha, details_url=details_url)
+    links = Links(
+        server_url=server, repo=repo, sha=sha, details_url=details_url, report_url=request.report_url
+    )
 
     def render(previous: bool) -> str:
         return comment_body(request.report, key, links, previous=previous)

@@ -49,6 +49,7 @@ class Links:
     repo: str | None = None  # OWNER/NAME
     sha: str | None = None  # the PR's head commit: file links point at the code the report is about
     details_url: str | None = None  # the workflow run, whose job summary holds the full report
+    report_url: str | None = None  # the JSON report kept as an artifact of the run: every finding, uncut
 
     def file(self, path: str, line: int = 0) -> str | None:
         if not (path and self.repo and self.sha):
@@ -98,7 +99,9 @@ def marker(key: str) -> str:
 def comment_document(
     key: str, links: Links, *, previous: bool = False, limit: int = COMMENT_LIMIT
 ) -> Document:
-    if links.details_url:
+    if links.report_url:  # the job summary has a size limit too: the artifact is the one uncut copy
+        full_report = f"the JSON report, [an artifact of the workflow run]({href(links.report_url)})"
+    elif links.details_url:
         full_report = f"the job summary of [the workflow run]({href(links.details_url)})"
     else:
         full_report = "the output of `ttgate check`"

@@ -98,3 +98,19 @@ def test_a_report_replaces_a_regular_file_and_writes_to_a_device(tmp_path: Path)
     assert [path.name for path in tmp_path.iterdir()] == ["report.json"]  # no temporary file left
     devnull = _invoke("check", "--plan", f"20_infra/dev={PLAN}", "--format", f"json:{os.devnull}")
     assert devnull.exit_code in (0, 1), devnull.output
+
+
+@pytest.mark.parametrize("option", ["--plan", "--var-file"])
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/dev/null", "not a regular file"),
+        (str(REPO / "tests"), "is a directory"),
+        ("nope.json", "no such file"),
+    ],
+    ids=["device", "directory", "missing"],
+)
+def test_a_plan_or_var_file_that_is_not_a_file_says_what_it_is(option: str, path: str, expected: str) -> None:
+    _one_line_error(
+        _invoke("check", str(REPO / "examples" / "passing"), option, path), f"{option} {path}: {expected}"
+    )

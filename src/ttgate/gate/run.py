@@ -43,16 +43,22 @@ def check_inputs(paths: Sequence[Path], plans: Sequence[str], var_files: Sequenc
     plan_specs = [PlanSpec.parse(text) for text in plans]
     for spec in plan_specs:
         if not spec.path.is_file():
-            what = "is a directory; pass the plan's JSON file" if spec.path.is_dir() else "no such file"
-            raise UserError(f"--plan {spec.path}: {what}")
+            raise UserError(f"--plan {spec.path}: {_not_a_file(spec.path, 'the plan')}")
     targets = list(paths) or ([] if plan_specs else [Path(".")])
     for target in targets:
         if not target.exists():
             raise UserError(f"{target}: no such file or directory")
     for var_file in var_files:
         if not var_file.is_file():
-            raise UserError(f"--var-file {var_file}: no such file")
+            raise UserError(f"--var-file {var_file}: {_not_a_file(var_file, 'the tfvars')}")
     return Inputs(targets, plan_specs, list(var_files))
+
+
+def _not_a_file(path: Path, what: str) -> str:
+    """Why ``path`` cannot be read as a file (a directory, a device or pipe, or nothing)."""
+    if path.is_dir():
+        return f"is a directory; pass {what} file"
+    return "not a regular file (a device or a pipe?)" if path.exists() else "no such file"
 
 
 def check_jobs(jobs: int | None) -> int | None:

@@ -1,6 +1,6 @@
 """The GitHub action's overhead: install + check + comment, cold (no virtualenv) and warm (restored).
 
-Runs the action's own steps (action.yml) with tests/test_action.py's runner, against the local stand-in
+Runs the action's own steps (action.yml) with tests/action/test_action.py's runner, against the local stand-in
 for the GitHub API, on examples/failing. Cold: an empty RUNNER_TEMP and no pip cache, so the locked
 dependencies are downloaded (from whatever index pip is configured with) and installed with hash checks.
 Warm: the same RUNNER_TEMP again, as after actions/cache restored the virtualenv; the restore itself (a
@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.test_action import FakeGitHub, run_action, serve_fake_github  # noqa: E402
+from tests.action.test_action import FakeGitHub, run_action, serve_fake_github  # noqa: E402
 
 
 def one_run(workdir: Path, github: FakeGitHub) -> dict[str, float]:

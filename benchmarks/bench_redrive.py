@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "src")]
 
-from tests.operations.dlq_queues import drain, fast_moto_counts, fill, make_queues  # noqa: E402
+from tests.operations.dlq.queues import drain, fast_moto_counts, fill, make_queues  # noqa: E402
 
 REGION = "ap-southeast-1"
 

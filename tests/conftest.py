@@ -6,10 +6,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
-from tests.helpers import write_tree
 
-from ttgate.gate.policy import Policy, load_policy
+from tests.helpers import write_tree
 from ttgate.gate.rules import RULES
+from ttgate.policy import Policy, load_policy
 
 WriteTree = Callable[[Mapping[str, str]], Path]
 

@@ -22,8 +22,8 @@ from ttgate.gate.hcl.loader import load_hcl
 from ttgate.gate.hcl.parse import Parser
 from ttgate.gate.model import Model
 from ttgate.gate.plan import PlanSpec, add_plans
-from ttgate.gate.policy import Policy, load_policy
 from ttgate.gate.rules import RULES
+from ttgate.policy import Policy, load_policy
 
 if TYPE_CHECKING:
     from tests.plan_builder import Plan

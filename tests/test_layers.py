@@ -23,7 +23,7 @@ PARTS: list[tuple[int, str]] = [
     (1, "ttgate.gate.names"),
     (2, "ttgate.gate.findings"),
     (2, "ttgate.gate.links"),
-    (3, "ttgate.gate.policy"),
+    (3, "ttgate.policy"),
     (3, "ttgate.gate.suppress"),
     (4, "ttgate.gate.hcl"),
     (4, "ttgate.gate.plan"),

@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+
 from tests.operations.aws_backend import REGION, fake_credentials, make_backend
 
 

@@ -13,8 +13,8 @@ import boto3
 import pytest
 from click.testing import CliRunner
 from moto import mock_aws
-from tests.operations.aws_backend import REGION, fake_credentials
 
+from tests.operations.aws_backend import REGION, fake_credentials
 from ttgate.cli import main
 from ttgate.errors import UserError
 from ttgate.operations.logs import Query, follow, level_of, parse_duration, time_window

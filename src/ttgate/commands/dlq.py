@@ -12,9 +12,9 @@ import click
 from ttgate.commands.options import POLICY, combine, load_policy, output_format
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
     from ttgate.integrations.aws import Aws
     from ttgate.operations.dlq.redrive import RedriveOutcome, RedrivePlan
+    from ttgate.policy import Policy
 
 AWS_OPTIONS = combine(
     click.option(

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
     from ttgate.integrations.aws import Aws
     from ttgate.operations.locks import Backend
+    from ttgate.policy import Policy
 
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
@@ -107,8 +107,8 @@ def yes(help: str) -> Decorator[Any]:
 
 def load_policy(policy_file: Path | None, search_dir: Path) -> Policy:
     """The policy: --policy FILE, else the nearest .ttgate.yml from ``search_dir`` up, else the built-in."""
-    from ttgate.gate.policy import load_policy as load
     from ttgate.gate.rules import RULES
+    from ttgate.policy import load_policy as load
 
     return load(RULES, explicit=policy_file, search_dir=search_dir)
 

@@ -17,9 +17,9 @@ from ttgate.commands.options import POLICY, ROLLBACK_SCOPE, load_policy, output_
 from ttgate.errors import UserError
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
     from ttgate.integrations.git import Git
     from ttgate.operations.rollback.scope import RollbackScope
+    from ttgate.policy import Policy
 
 
 def _rollback_scope(

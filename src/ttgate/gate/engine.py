@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ttgate.gate.findings import Finding
 from ttgate.gate.model import Model
-from ttgate.gate.policy import Policy
 from ttgate.gate.rules import RULES
 from ttgate.gate.rules.base import UNVERIFIABLE_ID, RuleContext
 from ttgate.gate.suppress import apply_suppressions
+from ttgate.policy import Policy
 
 
 def run_rules(model: Model, policy: Policy) -> list[Finding]:

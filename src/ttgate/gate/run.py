@@ -147,8 +147,8 @@ def run_gate(
     from ttgate.gate.hcl.parse import Parser, default_cache_dir
     from ttgate.gate.model import Model
     from ttgate.gate.plan import add_plans, collector_paused
-    from ttgate.gate.policy import load_policy
     from ttgate.gate.rules import RULES
+    from ttgate.policy import load_policy
 
     targets, plan_specs = inputs.targets, inputs.plans
     first = (targets[0] if targets[0].is_dir() else targets[0].parent) if targets else Path(".")

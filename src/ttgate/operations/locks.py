@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from ttgate.errors import UserError
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
     from ttgate.integrations.aws import Aws
+    from ttgate.policy import Policy
 
 LOCKFILE_SUFFIX = ".tflock"
 DIGEST_SUFFIX = "-md5"

@@ -19,7 +19,7 @@ from ttgate.errors import UserError
 from ttgate.integrations.cloudwatch_logs import LogEvent, filter_events
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
+    from ttgate.policy import Policy
 
 _DURATION = re.compile(r"(\d+)([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

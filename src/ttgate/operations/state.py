@@ -21,8 +21,8 @@ from ttgate.errors import UserError
 from ttgate.operations.locks import DIGEST_SUFFIX, Backend, find_held_locks, layer_state_key
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
     from ttgate.integrations.aws import Aws
+    from ttgate.policy import Policy
 
 STATE_FORMAT_VERSION = 4
 

@@ -22,8 +22,8 @@ from ttgate.errors import UserError
 from ttgate.operations.locks import LOCKFILE_SUFFIX, Backend, find_held_locks, layer_state_key
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
     from ttgate.integrations.aws import Aws
+    from ttgate.policy import Policy
 
 OPERATION = "ttgate state restore"
 

@@ -43,7 +43,7 @@ from ttgate.gate.names import name_regex
 from ttgate.gate.values import Invalid, Unknown, display, short
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
+    from ttgate.policy import Policy
 
 _SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
 _SUFFIXES = (".tf", ".tf.json", ".tfvars")  # .tfvars.json files are read with their stack's inputs

@@ -22,7 +22,7 @@ from ttgate.gate.plan.read import read_plan
 from ttgate.gate.values import SENSITIVE, Unknown, is_sensitive
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
+    from ttgate.policy import Policy
 
 
 @dataclass(frozen=True)

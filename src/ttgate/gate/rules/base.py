@@ -16,9 +16,9 @@ from typing import Any
 
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.model import Location, Model, Resource, Stack, relative_posix
-from ttgate.gate.policy import Parameter, Policy
 from ttgate.gate.rules.aws_limits import AcceptedRange, Rejected
 from ttgate.gate.values import Unknown, as_number, display
+from ttgate.policy import Parameter, Policy
 
 # Where doc examples live in a tree: stack directories of the runbook's layout.
 CORE_DEV = "practice/deploy/10_core/environments/dev"

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.links import find_resource, resource_name
 from ttgate.gate.model import Resource
-from ttgate.gate.policy import Parameter
 from ttgate.gate.rules.aws_limits import (
     LAMBDA_BATCHING_WINDOW,
     LAMBDA_TIMEOUT,
@@ -28,6 +27,7 @@ from ttgate.gate.rules.base import (
 )
 from ttgate.gate.rules.sqs import sqs_consumers
 from ttgate.gate.values import Unknown, display
+from ttgate.policy import Parameter
 
 LAMBDA_DEFAULT_TIMEOUT = 3
 SQS_DEFAULT_VISIBILITY = 30

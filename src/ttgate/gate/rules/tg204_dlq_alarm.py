@@ -9,7 +9,6 @@ from typing import Any
 from ttgate.gate.findings import Finding, Related, Severity
 from ttgate.gate.links import Candidates, reference_keys, resource_name, same_resource
 from ttgate.gate.model import Resource
-from ttgate.gate.policy import Parameter
 from ttgate.gate.rules.aws_limits import (
     ALARM_EVALUATION_PERIODS,
     ALARM_PERIOD,
@@ -21,6 +20,7 @@ from ttgate.gate.rules.aws_limits import (
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues
 from ttgate.gate.values import Unknown, as_number, display
+from ttgate.policy import Parameter
 
 RULE = Rule(
     id="TG204",

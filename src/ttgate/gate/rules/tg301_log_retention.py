@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ttgate.gate.findings import Finding, Severity
-from ttgate.gate.policy import Parameter
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, as_number, display
+from ttgate.policy import Parameter
 
 # What the CloudWatch Logs API accepts for retentionInDays (PutRetentionPolicy).
 CLOUDWATCH_RETENTION_DAYS = (

@@ -17,8 +17,8 @@ from ttgate.operations.dlq.status import consumers
 from ttgate.operations.logs import Query, is_error, log_group, read, request_ids
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
     from ttgate.integrations.aws import Aws
+    from ttgate.policy import Policy
 
 WINDOW_MS = 5 * 60 * 1000
 PEEK_LIMIT = 100  # how many messages are read looking for --message-id

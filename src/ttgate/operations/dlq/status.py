@@ -25,8 +25,8 @@ from ttgate.integrations.sqs import (
 )
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
     from ttgate.integrations.aws import Aws
+    from ttgate.policy import Policy
 
 DEFAULT_PATTERNS = {"dlq": "{project}-{env}-{name}-dlq", "alarm": "{dlq}-messages-alarm"}
 

@@ -19,10 +19,10 @@ from ttgate.operations.rollback.render import render_text
 from ttgate.operations.rollback.verify import verify_commit
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
     from ttgate.integrations.git import Git
     from ttgate.operations.rollback.preflight import Preflight
     from ttgate.operations.rollback.scope import RollbackScope
+    from ttgate.policy import Policy
 
 REMOTE = "origin"
 

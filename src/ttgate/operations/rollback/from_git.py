@@ -12,8 +12,8 @@ from ttgate.errors import UserError
 from ttgate.operations.rollback.scope import FileChange, RollbackScope, build_scope, parse_layers
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
     from ttgate.integrations.git import Git
+    from ttgate.policy import Policy
 
 
 def scope_from_git(

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from ttgate.errors import UserError
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
     from ttgate.operations.rollback.scope import RollbackScope
+    from ttgate.policy import Policy
 
 # The held locks of the scope's stacks, one line each (empty: go ahead).
 Preflight = Callable[["RollbackScope", "Policy"], list[str]]

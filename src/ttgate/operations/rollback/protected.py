@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ttgate.errors import UserError
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
+    from ttgate.policy import Policy
 
 PROTECTED_TYPES = ("aws_s3_bucket", "aws_dynamodb_table", "aws_kms_key")
 

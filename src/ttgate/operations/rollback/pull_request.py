@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ttgate.gate.policy import Policy
     from ttgate.operations.rollback.scope import RollbackScope
+    from ttgate.policy import Policy
 
 
 def apply_order(policy: Policy) -> str:

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ttgate.errors import UserError
-from ttgate.gate.policy import Policy
 from ttgate.operations.rollback.modules import ModuleUsage
 from ttgate.operations.rollback.tree import Tree, is_under
+from ttgate.policy import Policy
 
 JSON_VERSION = 1
 CORE_WARNING = (

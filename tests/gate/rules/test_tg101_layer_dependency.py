@@ -1,0 +1,153 @@
+"""TG101: a stack reads state (or uses module code) only of its own or a lower layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import plan_builder as plans
+from tests.helpers import by_address, findings, stack, summary
+
+CORE = "practice/deploy/10_core/environments/dev"
+
+
+def remote(key: str, name: str = "other") -> str:
+    return f"""
+data "terraform_remote_state" "{name}" {{
+  backend = "s3"
+  config = {{
+    bucket = "tt-practice-tf-state-dev-123456789012"
+    key    = {key}
+    region = "ap-southeast-1"
+  }}
+}}
+"""
+
+
+def test_upward_remote_state_is_reported(tmp_path: Path) -> None:
+    result = findings(
+        "TG101",
+        tmp_path,
+        {**stack("10_core", "dev", remote('"infra/terraform.tfstate"')), **stack("20_infra", "dev")},
+    )
+    assert summary(result) == [("TG101", f"{CORE}/main.tf", 1, "10_core/dev")]
+    assert result[0].address == "data.terraform_remote_state.other"
+    assert "20_infra" in result[0].message
+    assert [r.location.file for r in result[0].related] == [
+        "practice/deploy/20_infra/environments/dev/backend.tf"
+    ]
+
+
+def test_upward_read_without_a_writer_is_still_reported(tmp_path: Path) -> None:
+    assert summary(
+        findings("TG101", tmp_path, stack("20_infra", "dev", remote('"app/terraform.tfstate"')), tg001="with")
+    ) == [("TG101", "practice/deploy/20_infra/environments/dev/main.tf", 1, "20_infra/dev")]
+
+
+def test_same_layer_and_downward_reads_pass(tmp_path: Path) -> None:
+    assert (
+        summary(
+            findings(
+                "TG101",
+                tmp_path,
+                {
+                    **stack("10_core", "dev"),
+                    **stack(
+                        "20_infra",
+                        "dev",
+                        remote('"core/terraform.tfstate"') + remote('"infra/terraform.tfstate"', "self"),
+                    ),
+                    **stack(
+                        "30_app",
+                        "dev",
+                        remote('"core/terraform.tfstate"', "core") + remote('"infra/terraform.tfstate"'),
+                    ),
+                },
+                tg001="with",
+            )
+        )
+        == []
+    )
+
+
+def test_key_through_a_local_is_followed(tmp_path: Path) -> None:
+    main = 'locals {\n  key = "app/terraform.tfstate"\n}\n' + remote("local.key")
+    assert summary(findings("TG101", tmp_path, stack("20_infra", "dev", main), tg001="with")) == [
+        ("TG101", "practice/deploy/20_infra/environments/dev/main.tf", 5, "20_infra/dev")
+    ]
+
+
+def test_unknown_key_is_unverifiable(tmp_path: Path) -> None:
+    result = findings(
+        "TG101", tmp_path, stack("10_core", "dev", 'variable "key" {}\n' + remote("var.key")), tg001="with"
+    )
+    assert summary(result) == [("TG001", f"{CORE}/main.tf", 5, "10_core/dev")]
+    assert "state key" in result[0].message and "var.key" in result[0].message
+
+
+def test_module_from_a_higher_layer_directory(tmp_path: Path) -> None:
+    result = findings(
+        "TG101",
+        tmp_path,
+        {
+            "practice/deploy/20_infra/modules/sqs/main.tf": 'resource "aws_sqs_queue" "q" {}\n',
+            **stack("10_core", "dev", 'module "sqs" {\n  source = "../../../20_infra/modules/sqs"\n}\n'),
+        },
+    )
+    assert summary(result) == [("TG101", f"{CORE}/main.tf", 1, "10_core/dev")]
+    assert result[0].address == "module.sqs"
+
+
+def test_nested_module_from_a_higher_layer_reported_at_the_root_call(tmp_path: Path) -> None:
+    result = findings(
+        "TG101",
+        tmp_path,
+        {
+            "practice/deploy/30_app/modules/api/main.tf": 'resource "aws_lambda_function" "f" {}\n',
+            "practice/deploy/20_infra/modules/wrapper/main.tf": (
+                'module "api" {\n  source = "../../../30_app/modules/api"\n}\n'
+            ),
+            **stack("20_infra", "dev", '\nmodule "wrapper" {\n  source = "../../modules/wrapper"\n}\n'),
+        },
+    )
+    assert summary(result) == [
+        ("TG101", "practice/deploy/20_infra/modules/wrapper/main.tf", 1, "20_infra/dev")
+    ]
+    assert result[0].address == "module.wrapper.module.api"
+
+
+def test_lower_layer_and_shared_components_pass(tmp_path: Path) -> None:
+    tree = {
+        "practice/deploy/10_core/modules/naming/main.tf": 'output "prefix" {\n  value = "tt"\n}\n',
+        "practice/deploy/components/lambda_worker/main.tf": 'resource "aws_lambda_function" "f" {}\n',
+        "practice/deploy/30_app/modules/api/main.tf": 'resource "aws_lambda_function" "f" {}\n',
+        **stack(
+            "30_app",
+            "dev",
+            'module "naming" {\n  source = "../../../10_core/modules/naming"\n}\n'
+            'module "worker" {\n  source = "../../../components/lambda_worker"\n}\n'
+            'module "api" {\n  source = "../../modules/api"\n}\n',
+        ),
+    }
+    assert findings("TG101", tmp_path, tree, tg001="with") == []
+
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("10_core/dev", [("TG101", "data.terraform_remote_state.infra", "10_core/dev", "error")]),
+        ("30_app/dev", []),
+    ],
+)
+def test_tg101_reading_infra_state_from_remote_state_in_prior_state(
+    tmp_path: Path, label: str, expected: list[tuple[str, str, str, str]]
+) -> None:
+    plan = plans.Plan(environment="dev").remote_state(
+        "infra", "infra/terraform.tfstate", outputs={"orders_queue_arn": plans.sqs_arn(plans.QUEUE)}
+    )
+    plan.resource(
+        "aws_ssm_parameter.queue", {"name": "/dev/orders-queue", "value": plans.sqs_arn(plans.QUEUE)}
+    )
+    found = findings("TG101", tmp_path, plans={label: plan})
+    assert by_address(found) == expected

@@ -1,0 +1,392 @@
+"""TG302 lambda-log-group: every Lambda has a managed /aws/lambda/{function} log group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import plan_builder as plans
+from tests.helpers import by_address, expected_on_examples, findings, on_examples, stack, summary, write_tree
+from ttgate.gate.findings import Severity
+
+APP = "practice/deploy/30_app/environments/dev"
+
+FUNCTION = """
+resource "aws_lambda_function" "worker" {
+  function_name = "tt-practice-dev-worker"
+  timeout       = 10
+}
+"""
+
+
+def log_group(name: str = '"/aws/lambda/tt-practice-dev-worker"') -> str:
+    return f"""
+resource "aws_cloudwatch_log_group" "worker" {{
+  name              = {name}
+  retention_in_days = 14
+}}
+"""
+
+
+def tg302(root: Path) -> list[tuple[str, str, int, str]]:
+    return summary(findings("TG302", root))
+
+
+def unverifiable(root: Path) -> list[tuple[str, str, int, str]]:
+    return summary(findings("TG302", root, tg001="only"))
+
+
+def test_function_with_its_log_group_passes(tmp_path: Path) -> None:
+    write_tree(tmp_path, stack("30_app", "dev", main=FUNCTION + log_group()))
+    assert tg302(tmp_path) == []
+    assert unverifiable(tmp_path) == []
+
+
+def test_log_group_named_from_the_function_passes(tmp_path: Path) -> None:
+    name = '"/aws/lambda/${aws_lambda_function.worker.function_name}"'
+    write_tree(tmp_path, stack("30_app", "dev", main=FUNCTION + log_group(name)))
+    assert tg302(tmp_path) == []
+    assert unverifiable(tmp_path) == []
+
+
+def test_function_without_log_group_is_a_warning_on_the_function(tmp_path: Path) -> None:
+    found = findings("TG302", tmp_path, stack("30_app", "dev", main=FUNCTION))
+    assert summary(found) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+    finding = found[0]
+    assert finding.severity is Severity.WARNING
+    assert finding.address == "aws_lambda_function.worker"
+    assert '"/aws/lambda/tt-practice-dev-worker"' in finding.message
+    assert '"never expire"' in finding.message
+    assert "first invocation" in finding.message
+    assert 'name = "/aws/lambda/tt-practice-dev-worker"' in finding.fix
+
+
+def test_log_group_of_another_function_does_not_count(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        stack("30_app", "dev", main=FUNCTION + log_group('"/aws/lambda/tt-practice-dev-worker-old"')),
+    )
+    assert tg302(tmp_path) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+
+
+def test_logging_config_names_the_group_to_look_for(tmp_path: Path) -> None:
+    function = FUNCTION.replace(
+        "  timeout       = 10\n",
+        '  logging_config {\n    log_format = "JSON"\n    log_group  = "/custom/worker"\n  }\n',
+    )
+    write_tree(tmp_path / "ok", stack("30_app", "dev", main=function + log_group('"/custom/worker"')))
+    assert tg302(tmp_path / "ok") == []
+    found = findings("TG302", tmp_path / "missing", stack("30_app", "dev", main=function + log_group()))
+    assert summary(found) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+    assert 'its logging_config names "/custom/worker"' in found[0].message
+
+
+def test_logging_config_referencing_the_managed_group_passes(tmp_path: Path) -> None:
+    function = FUNCTION.replace(
+        "  timeout       = 10\n",
+        '  logging_config {\n    log_format = "JSON"\n'
+        "    log_group  = aws_cloudwatch_log_group.worker.name\n  }\n",
+    )
+    write_tree(
+        tmp_path,
+        stack(
+            "30_app",
+            "dev",
+            main=function + log_group('"/custom/${var.suffix}"'),
+            variables__tf='variable "suffix" {\n  type = string\n}\n',
+        ),
+    )
+    assert tg302(tmp_path) == []
+    assert unverifiable(tmp_path) == []
+
+
+def test_function_name_from_tfvars(tmp_path: Path) -> None:
+    main = """
+resource "aws_lambda_function" "worker" {
+  function_name = "${var.project}-${var.environment}-worker"
+}
+
+resource "aws_cloudwatch_log_group" "worker" {
+  name = "/aws/lambda/${var.project}-dev-worker"
+}
+"""
+    variables = 'variable "project" {}\nvariable "environment" {}\n'
+    write_tree(
+        tmp_path / "ok",
+        stack(
+            "30_app",
+            "dev",
+            main=main,
+            variables__tf=variables,
+            terraform__tfvars='project = "tt-practice"\nenvironment = "dev"\n',
+        ),
+    )
+    assert tg302(tmp_path / "ok") == []
+    found = findings(
+        "TG302",
+        tmp_path / "drift",
+        stack(
+            "30_app",
+            "dev",
+            main=main,
+            variables__tf=variables,
+            terraform__tfvars='project = "tt-practice"\nenvironment = "qa"\n',
+        ),
+    )
+    assert summary(found) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+    assert "/aws/lambda/tt-practice-qa-worker" in found[0].message
+
+
+COMPONENT = """
+variable "name" {
+  type = string
+}
+
+variable "create_log_group" {
+  type    = bool
+  default = true
+}
+
+locals {
+  function_name = "tt-practice-dev-${var.name}"
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  count = var.create_log_group ? 1 : 0
+  name  = "/aws/lambda/${local.function_name}"
+}
+
+resource "aws_lambda_function" "this" {
+  function_name = local.function_name
+}
+"""
+
+
+def test_function_in_a_local_module_with_a_module_argument(tmp_path: Path) -> None:
+    main = """
+module "worker" {
+  source = "../../../components/lambda"
+  name   = "worker"
+}
+
+module "cron" {
+  source           = "../../../components/lambda"
+  name             = "cron"
+  create_log_group = false
+}
+"""
+    found = findings(
+        "TG302",
+        tmp_path,
+        {**stack("30_app", "dev", main=main), "practice/deploy/components/lambda/main.tf": COMPONENT},
+    )
+    assert summary(found) == [("TG302", "practice/deploy/components/lambda/main.tf", 19, "30_app/dev")]
+    assert found[0].address == "module.cron.aws_lambda_function.this"
+    assert "tt-practice-dev-cron" in found[0].message
+
+
+def test_counted_functions_each_need_their_group(tmp_path: Path) -> None:
+    main = """
+resource "aws_lambda_function" "shard" {
+  count         = 2
+  function_name = "tt-practice-dev-shard${count.index}"
+}
+
+resource "aws_cloudwatch_log_group" "shard" {
+  count = 1
+  name  = "/aws/lambda/${aws_lambda_function.shard[count.index].function_name}"
+}
+"""
+    found = findings("TG302", tmp_path, stack("30_app", "dev", main=main))
+    assert [f.address for f in found] == ["aws_lambda_function.shard[1]"]
+    assert summary(found) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+
+
+def test_a_function_with_an_unknown_name_and_no_log_group_at_all_is_a_warning(tmp_path: Path) -> None:
+    main = 'resource "aws_lambda_function" "worker" {\n  function_name = var.name\n}\n'
+    found = findings(
+        "TG302", tmp_path, stack("30_app", "dev", main=main, variables__tf='variable "name" {}\n')
+    )
+    assert summary(found) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
+    assert "/aws/lambda/<function_name>" in found[0].message
+    assert unverifiable(tmp_path) == []
+
+
+def test_a_log_group_named_after_the_functions_unknown_name_is_its_group(tmp_path: Path) -> None:
+    main = """
+        resource "aws_lambda_function" "worker" {
+          function_name = "worker-${var.name}"
+        }
+        resource "aws_cloudwatch_log_group" "worker" {
+          name              = "/aws/lambda/${aws_lambda_function.worker.function_name}"
+          retention_in_days = 14
+        }
+    """
+    write_tree(tmp_path, stack("30_app", "dev", main=main, variables__tf='variable "name" {}\n'))
+    assert tg302(tmp_path) == []
+    assert unverifiable(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("group_name", "is_its_group"),
+    [
+        ('"/aws/lambda/${var.name}-worker"', True),  # built the same way from the same variable
+        ('"/aws/lambda/${var.name}-other"', False),  # the known ends differ
+    ],
+)
+def test_a_group_built_like_the_functions_unknown_name_is_decided(
+    tmp_path: Path, group_name: str, is_its_group: bool
+) -> None:
+    main = f"""
+        resource "aws_lambda_function" "worker" {{
+          function_name = "${{var.name}}-worker"
+        }}
+        resource "aws_cloudwatch_log_group" "worker" {{
+          name              = {group_name}
+          retention_in_days = 14
+        }}
+    """
+    write_tree(tmp_path, stack("30_app", "dev", main=main, variables__tf='variable "name" {}\n'))
+    assert len(tg302(tmp_path)) == (0 if is_its_group else 1)
+    assert unverifiable(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("group_name", "decided"),
+    [
+        ('"/aws/lambda/worker-blue"', False),  # may be it: the function's name starts with "worker-"
+        ('"/aws/lambda/other"', True),  # cannot be it
+        ('"/aws/lambda/${var.group}"', False),  # may be it
+        ('"/ecs/${var.group}"', True),  # cannot be it
+    ],
+)
+def test_a_group_that_may_be_the_unknown_functions_is_unverifiable(
+    tmp_path: Path, group_name: str, decided: bool
+) -> None:
+    main = f"""
+        resource "aws_lambda_function" "worker" {{
+          function_name = "worker-${{var.name}}"
+        }}
+        resource "aws_cloudwatch_log_group" "maybe" {{
+          name              = {group_name}
+          retention_in_days = 14
+        }}
+    """
+    variables = 'variable "name" {}\nvariable "group" {}\n'
+    assert len(findings("TG302", tmp_path, stack("30_app", "dev", main=main, variables__tf=variables))) == (
+        1 if decided else 0
+    )
+    assert len(unverifiable(tmp_path)) == (0 if decided else 1)
+
+
+def test_log_group_behind_an_unknown_count_is_unverifiable(tmp_path: Path) -> None:
+    main = FUNCTION + log_group().replace("  name ", "  count             = var.enabled ? 1 : 0\n  name ")
+    write_tree(tmp_path, stack("30_app", "dev", main=main, variables__tf='variable "enabled" {}\n'))
+    assert tg302(tmp_path) == []
+    assert unverifiable(tmp_path) == [("TG001", f"{APP}/main.tf", 1, "30_app/dev")]
+
+
+INFRA_GROUP = log_group()
+
+
+def test_log_group_in_another_stack_of_the_same_env_counts(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path, {**stack("20_infra", "dev", main=INFRA_GROUP), **stack("30_app", "dev", main=FUNCTION)}
+    )
+    assert tg302(tmp_path) == []
+
+
+def test_log_group_in_another_env_does_not_count(tmp_path: Path) -> None:
+    found = findings(
+        "TG302",
+        tmp_path,
+        {
+            **stack("20_infra", "dev", main=INFRA_GROUP),
+            **stack("30_app", "prod", main=FUNCTION.replace("-dev-", "-prod-")),
+        },
+    )
+    assert summary(found) == [("TG302", "practice/deploy/30_app/environments/prod/main.tf", 1, "30_app/prod")]
+    assert "any stack of prod" in found[0].message
+
+
+REMOTE_STATE = """
+data "terraform_remote_state" "infra" {
+  backend = "s3"
+  config = {
+    bucket = "tt-practice-tf-state-dev-123456789012"
+    key    = "infra/terraform.tfstate"
+    region = "ap-southeast-1"
+  }
+}
+"""
+
+
+def test_logging_config_through_remote_state_to_a_group_in_20_infra(tmp_path: Path) -> None:
+    function = FUNCTION.replace(
+        "  timeout       = 10\n",
+        '  logging_config {\n    log_format = "JSON"\n'
+        "    log_group  = data.terraform_remote_state.infra.outputs.log_group\n  }\n",
+    )
+    output = 'output "log_group" {\n  value = aws_cloudwatch_log_group.worker.name\n}\n'
+    infra = log_group('"/shared/workers"') + output
+    write_tree(
+        tmp_path / "ok",
+        {**stack("20_infra", "dev", main=infra), **stack("30_app", "dev", main=REMOTE_STATE + function)},
+    )
+    assert tg302(tmp_path / "ok") == []
+    assert unverifiable(tmp_path / "ok") == []
+    # Without a dev 20_infra stack the remote state cannot be read: unverifiable, not a pass.
+    write_tree(
+        tmp_path / "prod",
+        {**stack("20_infra", "prod", main=infra), **stack("30_app", "dev", main=REMOTE_STATE + function)},
+    )
+    assert tg302(tmp_path / "prod") == []
+    assert unverifiable(tmp_path / "prod") == [("TG001", f"{APP}/main.tf", 12, "30_app/dev")]
+
+
+def test_examples() -> None:
+    assert on_examples("TG302", "passing") == set()
+    expected = expected_on_examples("TG302")
+    assert len(expected) == 1  # event-processor in dev
+    assert on_examples("TG302", "failing") == expected
+
+
+@pytest.mark.parametrize(
+    "group_action, expected",
+    [
+        (None, [("TG302", "aws_lambda_function.order_processor", "30_app/dev", "warning")]),
+        ("delete", [("TG302", "aws_lambda_function.order_processor", "30_app/dev", "warning")]),
+        ("no-op", []),
+        ("create", []),
+    ],
+    ids=["no log group", "log group deleted", "log group", "new log group"],
+)
+def test_tg302_function_and_its_log_group(
+    tmp_path: Path, group_action: str | None, expected: list[tuple[str, str, str, str]]
+) -> None:
+    plan = plans.Plan(environment="dev").resource(
+        "aws_lambda_function.order_processor", plans.function(), action="no-op"
+    )
+    if group_action is not None:
+        plan.resource(plans.LOG_GROUP_ADDRESS, plans.planned_log_group(14), action=group_action)
+    assert by_address(findings("TG302", tmp_path, plans={"30_app/dev": plan}, tg001="with")) == expected
+
+
+def test_a_configured_group_named_by_the_same_unknown_value_is_its_group(tmp_path: Path) -> None:
+    main = """
+        resource "aws_lambda_function" "worker" {
+          function_name = "worker"
+          logging_config {
+            log_format = "JSON"
+            log_group  = var.group
+          }
+        }
+        resource "aws_cloudwatch_log_group" "custom" {
+          name              = coalesce(var.group, "/aws/lambda/worker")
+          retention_in_days = 14
+        }
+    """
+    variables = 'variable "group" {}\n'
+    tree = stack("30_app", "dev", main=main, variables__tf=variables)
+    assert findings("TG302", tmp_path, tree, tg001="with") == []

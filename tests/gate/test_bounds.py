@@ -1,0 +1,270 @@
+"""Hostile input, bounded: caches hold data, numbers never overflow, expansion and regexes stay linear."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import check, load, write_tree
+from ttgate.gate.hcl.bounds import MAX_FILE_BYTES, MAX_INSTANCES_TOTAL
+from ttgate.gate.hcl.evaluate import Evaluator, Trace
+from ttgate.gate.hcl.parse import Parser, parse_text
+from ttgate.gate.values import Invalid, Unknown
+
+PROVIDER = 'provider "aws" {\n  region = "eu-west-1"\n}\n'
+SOURCE = b'resource "aws_sqs_queue" "q" {\n  visibility_timeout_seconds = 30\n}\n'
+
+
+def _parse(cache: Path) -> Parser:
+    parser = Parser(cache, jobs=1)
+    parser.parse_many([(Path("main.tf"), SOURCE)])
+    return parser
+
+
+# --- caches -------------------------------------------------------------------------------------
+
+
+class _Explode:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, ("touch /nonexistent-ttgate-pwned",))
+
+
+def test_parse_cache_entries_are_json_and_a_planted_pickle_is_never_loaded(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _parse(cache)
+    entries = [path for path in cache.rglob("*") if path.is_file() and not path.name.startswith("grammar")]
+    assert entries and all(path.suffix == ".json" for path in entries)
+    for entry in entries:
+        json.loads(entry.read_text(encoding="utf-8"))
+        entry.write_bytes(pickle.dumps(_Explode()))
+    parser = _parse(cache)
+    assert parser.hits == 0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{}", b"[1, 2]", b'{"node": "os.system", "fields": ["id"]}', b'{"node": "Lit"}', b"\xff" * 10],
+)
+def test_a_corrupt_or_foreign_cache_entry_is_a_miss(tmp_path: Path, content: bytes) -> None:
+    cache = tmp_path / "cache"
+    _parse(cache)
+    for entry in cache.rglob("*.json"):
+        if not entry.name.startswith("grammar"):
+            entry.write_bytes(content)
+    parser = _parse(cache)
+    assert parser.hits == 0 and parser.misses == 1
+
+
+def test_cache_round_trip_gives_the_same_tree(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    text = (Path(__file__).resolve().parents[2] / "examples").rglob("*.tf")
+    contents = [(path, path.read_bytes()) for path in sorted(text)]
+    first = Parser(cache, jobs=1).parse_many(contents)
+    again = Parser(cache, jobs=1)
+    second = again.parse_many(contents)
+    assert again.hits == len(contents)
+    assert second == first
+
+
+def test_cache_directory_is_private_to_the_user(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _parse(cache)
+    for directory in [cache, *(path for path in cache.rglob("*") if path.is_dir())]:
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+
+
+def test_a_cache_directory_others_can_write_is_not_used(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o777)
+    cache.chmod(0o777)
+    _parse(cache)
+    assert not list(cache.rglob("*.json"))
+    assert _parse(cache).misses == 1
+
+
+def test_the_grammar_is_not_cached_as_a_pickle_in_the_temporary_directory() -> None:
+    from ttgate.gate.hcl import grammar
+
+    # Lark's own cache is a pickle at a predictable path in the shared temporary directory.
+    assert grammar.lark_parser().options.cache is False
+
+
+# --- suppressions come from comments, on the parser's lines ------------------------------------
+
+
+def test_ttgate_ignore_inside_a_string_is_not_a_suppression() -> None:
+    text = (
+        'locals {\n  note = "# ttgate:ignore TG201 not a comment"\n'
+        "  doc = <<EOT\n// ttgate:ignore TG201 x\nEOT\n}\n"
+    )
+    assert parse_text(text).directives == []
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\f", "\x1c", "\x85"])
+def test_characters_python_splits_lines_on_do_not_shift_suppression_lines(separator: str) -> None:
+    text = f'locals {{\n  a = "x{separator}y"\n}}\n# ttgate:ignore TG201 reason\nresource "a" "b" {{}}\n'
+    parsed = parse_text(text)
+    assert parsed.body is not None
+    assert parsed.directives == [(4, "ttgate:ignore TG201 reason")]
+    assert parsed.body.blocks[1].line == 5
+
+
+def test_crlf_and_block_comments_keep_their_lines() -> None:
+    text = (
+        "a = 1\r\n/*\r\n text\r\n*/\r\n/* ttgate:ignore TG202 block */\r\n"
+        "// ttgate:ignore TG203 slashes\r\nb = 2 # ttgate:ignore TG204 end of line\r\n"
+    )
+    assert parse_text(text).directives == [
+        (5, "ttgate:ignore TG202 block"),
+        (6, "ttgate:ignore TG203 slashes"),
+        (7, "ttgate:ignore TG204 end of line"),
+    ]
+
+
+def log_group(retention: str) -> str:
+    body = f'  name              = "g"\n  retention_in_days = {retention}\n'
+    return PROVIDER + 'resource "aws_cloudwatch_log_group" "l" {\n' + body + "}\n"
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def evaluate(text: str) -> Any:
+    body = parse_text(f"x = {text}\n").body
+    assert body is not None, text
+    return Evaluator(_NoNames()).evaluate(body.attributes["x"].expr)
+
+
+class _NoNames:
+    def lookup(self, name: str, trace: Trace) -> Any:
+        return Invalid(f"{name} is not declared")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1e309", 10**309),
+        ("1e309 - 1e309", 0),
+        ("ceil(1e309)", 10**309),
+        ("4" * 400 + " + 1", int("4" * 399 + "5")),
+        ("1.5e309 > 1e308", True),
+        ('tonumber("12")', 12),
+    ],
+)
+def test_numbers_beyond_a_float_are_exact_as_in_terraform(text: str, value: Any) -> None:
+    assert evaluate(text) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1e309 * 1.5",
+        "1e309 / 3",
+        "1e1300",
+        "9" * 2000,
+        "1e1000 * 1e1000 * 1e1000",
+        'tonumber("1e309") + 1',
+        '"nan" + 1',
+        '"inf" * 2',
+        "pow(10, 400)",
+        'parseint("' + "f" * 2000 + '", 16)',
+        'jsondecode("[1e999]")',
+        'format("%d", 1e1300)',
+    ],
+)
+def test_numbers_out_of_range_are_invalid_with_a_reason(text: str) -> None:
+    value = evaluate(text)
+    assert isinstance(value, Unknown), (text, value)
+    assert "please report it" not in value.reason
+    assert "range" in value.reason or "number" in value.reason
+
+
+# --- expansion -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "setproduct(range(1000), range(1000), range(1000))",
+        'format("%999999999d", 1)',
+        'format("%.999999999f", 1)',
+        'indent(999999999, "a\\nb")',
+        'join("", [for i in range(1000) : format("%5000d", i)])',
+        'replace(format("%500000s", ""), "/ /", "xxxxxxxxxx")',
+        'replace(format("%500000s", ""), " ", "xxxxxxxxxx")',
+        "[for a in range(1000) : [for b in range(1000) : [for c in range(100) : c]]]",
+        'formatlist("%100000d", range(1000))',
+    ],
+)
+def test_expansion_past_the_bounds_is_unknown_with_a_reason(text: str) -> None:
+    value = evaluate(text)
+    assert isinstance(value, Unknown) and not isinstance(value, Invalid), (text, value)
+    assert "hostile input" in value.reason
+
+
+def test_catastrophic_backtracking_patterns_run_in_linear_time() -> None:
+    text = "a" * 50_000 + "!"
+    assert evaluate(f'regexall("(a+)+$", "{text}")') == []
+    assert evaluate(f'replace("{text}", "/(a|aa)+$/", "x")') == text
+    assert evaluate(r'regex("\\pL+", "héllo")') == "héllo"
+
+
+def test_doubling_templates_through_locals_stop_at_the_size_bound(tmp_path: Path) -> None:
+    locals_ = "".join(f'  l{index + 1} = "${{local.l{index}}}${{local.l{index}}}"\n' for index in range(40))
+    write_tree(
+        tmp_path, {"main.tf": 'locals {\n  l0 = "aaaaaaaa"\n' + locals_ + "}\n" + log_group("local.l40")}
+    )
+    messages = [finding.message for finding in check(tmp_path, "TG001")]
+    assert len(messages) == 1 and "larger than ttgate evaluates" in messages[0]
+
+
+def test_a_huge_count_is_one_template_instance_with_a_reason(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": log_group("14").replace('"l" {\n', '"l" {\n  count = 100000000\n')})
+    [resource] = load(tmp_path).stacks[0].resources
+    assert resource.address == "aws_cloudwatch_log_group.l"
+    assert isinstance(resource.present, Unknown) and "more than ttgate expands" in resource.present.reason
+
+
+@pytest.mark.parametrize("count", ["1e309", '"nan"', '"inf"', "-1e309"])
+def test_a_count_out_of_range_is_reported_not_a_crash(tmp_path: Path, count: str) -> None:
+    write_tree(tmp_path, {"main.tf": log_group("14").replace('"l" {\n', f'"l" {{\n  count = {count}\n')})
+    check(tmp_path)
+
+
+def test_nested_module_fan_out_is_bounded(tmp_path: Path) -> None:
+    fan_out = 'module "m" {{\n  source = "../{next}"\n  count = 1000\n}}\n'
+    files = {"main.tf": 'module "m" {\n  source = "./a"\n  count = 1000\n}\n'}
+    files.update(
+        {f"{name}/main.tf": fan_out.format(next=after) for name, after in zip("abc", "bcd", strict=True)}
+    )
+    files["d/main.tf"] = log_group("14")
+    write_tree(tmp_path, files)
+    addresses = [resource.address for resource in load(tmp_path).stacks[0].resources]
+    assert 0 < len(addresses) <= MAX_INSTANCES_TOTAL
+
+
+def test_a_module_reached_through_a_symlink_loop_is_recursion_reported_once(tmp_path: Path) -> None:
+    module = 'module "left" {\n  source = "./loop"\n}\nmodule "right" {\n  source = "./loop"\n}\n'
+    write_tree(tmp_path, {"main.tf": 'module "m" {\n  source = "./mod"\n}\n', "mod/main.tf": module})
+    (tmp_path / "mod" / "loop").symlink_to(".")
+    messages = [finding.message for finding in check(tmp_path, "TG000")]
+    assert len(messages) == 1 and "module recursion" in messages[0]
+
+
+def test_a_file_past_the_size_bound_is_a_problem_not_read(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": 'locals {\n  a = "' + "x" * MAX_FILE_BYTES + '"\n}\n'})
+    messages = [finding.message for finding in check(tmp_path, "TG000")]
+    assert len(messages) == 1 and "MiB ttgate reads" in messages[0]
+
+
+def test_a_module_source_too_long_for_the_file_system_is_a_missing_module(tmp_path: Path) -> None:
+    # Found by benchmarks/fuzz_hcl.py: Path.is_dir() raises ENAMETOOLONG instead of returning False.
+    write_tree(tmp_path, {"main.tf": 'module "m" {\n  source = "./' + "9" * 5000 + '"\n}\n'})
+    messages = [finding.message for finding in check(tmp_path, "TG000")]
+    assert len(messages) == 1 and "does not exist" in messages[0]

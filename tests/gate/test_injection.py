@@ -1,0 +1,104 @@
+"""Issue 10, injection: names and strings from the checked code never become workflow commands or
+terminal escapes, in any format, on stdout or on stderr."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ttgate.cli import main
+from ttgate.gate.reporters import FORMATS
+from ttgate.gate.reporters.sanitize import json_text, no_command_lines, visible
+
+REPO = Path(__file__).resolve().parents[2]
+INFRA_DEV = "practice/deploy/20_infra/environments/dev"
+# A queue name wrapping puts at the start of a line, a legacy command, a screen clear, a bidi override.
+HOSTILE = (
+    "q " + "x" * 60 + " ::error::wrapped ##[error]legacy \\u001b[2J\\u001b]0;title\\u0007 \\u202e \\u2028 "
+    "::add-mask::done"
+)
+# ESC, BEL, C1 (NEL, CSI), separators, bidi override: none may reach any output raw.
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+OWN_COMMAND = re.compile(r"^::(error|warning|notice) (file=[^,:]*,)?[^:]*::")
+
+
+def hostile_tree(root: Path) -> Path:
+    shutil.copytree(REPO / "examples" / "failing" / "practice", root / "practice")
+    events = root / INFRA_DEV / "events.tf"
+    text = events.read_text(encoding="utf-8")
+    events.write_text(
+        text.replace('"${var.project}-${var.environment}-events-dlq"', f'"{HOSTILE}"'), encoding="utf-8"
+    )
+    # A directory whose name holds a newline and a command, with a stack in it.
+    weird = root / "practice" / "deploy" / "x\n::error::dir\n##[error]dir"
+    weird.mkdir(parents=True)
+    (weird / "main.tf").write_text(
+        'resource "aws_sqs_queue" "q" {\n  name = "bad_name"\n}\n', encoding="utf-8"
+    )
+    return root
+
+
+def assert_inert(where: str, text: str, own_commands: bool = False) -> None:
+    assert not RAW_CONTROL.search(text), f"a control character reached {where}"
+    assert "##[" not in text, f"a legacy command reached {where}"
+    for line in text.splitlines():
+        if line.lstrip().startswith("::"):
+            assert own_commands and OWN_COMMAND.match(line), f"a workflow command in {where}: {line!r}"
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(hostile_tree(tmp_path / "repo"))
+    return tmp_path / "repo"
+
+
+@pytest.mark.parametrize("report_format", sorted(FORMATS))
+def test_no_command_or_escape_in_any_format(tree: Path, tmp_path: Path, report_format: str) -> None:
+    out = tmp_path / "report"
+    result = CliRunner().invoke(
+        main,
+        ["check", "practice", "--fail-on", "never", "--format", report_format, "--format", f"json:{out}"],
+    )
+    assert result.exit_code == 0, result.stderr
+    report = out.read_text(encoding="utf-8")
+    assert "wrapped" in report and "::error::dir" in report, "the hostile names are not reported"
+    assert_inert(f"{report_format} on stdout", result.stdout, own_commands=report_format == "github")
+    assert_inert("stderr", result.stderr)
+    assert_inert("the JSON file", report)
+
+
+def test_the_json_report_reads_back_the_original_names(tree: Path, tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "report.json"
+    CliRunner().invoke(main, ["check", "practice", "--fail-on", "never", "--format", f"json:{out}"])
+    messages = " ".join(
+        finding["message"] for finding in json.loads(out.read_text(encoding="utf-8"))["findings"]
+    )
+    assert "##[error]legacy \x1b[2J" in messages
+
+
+def test_a_policy_key_with_a_newline_is_one_inert_line_on_stderr(tree: Path) -> None:
+    (tree / ".ttgate.yml").write_text('"bad\\n::error::key\\u001b[2J##[x]": 1\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "practice"])
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert_inert("stderr", result.stderr)
+    # refused without echoing the key (the policy loader rejects control characters)
+    assert ".ttgate.yml:1" in result.stderr
+
+
+def test_a_path_with_a_newline_in_an_error_is_one_inert_line(tree: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "nothing\n::error::path\x1b[2J"])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert_inert("stderr", result.stderr)
+
+
+def test_the_sanitiser() -> None:
+    assert visible("a\nb\x1b[0m\u202e##[c]") == "a\\x0ab\\x1b[0m\\u202e#\\x23[c]"
+    assert no_command_lines("ok\n  ::error::x\n::y\n") == "ok\n  \\x3a:error::x\n\\x3a:y\n"
+    assert json_text('{"a": "\u2028##["}') == '{"a": "\\u2028#\\u0023["}'

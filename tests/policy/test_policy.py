@@ -12,9 +12,8 @@ import pytest
 import yaml
 
 from ttgate.errors import UserError
-from ttgate.gate.findings import Severity
 from ttgate.gate.rules import RULES
-from ttgate.policy import Parameter, Policy, RuleSpec, load_policy
+from ttgate.policy import Parameter, Policy, RuleSpec, Severity, load_policy
 
 RUNBOOK_YML = Path(__file__).resolve().parents[2] / "policies" / "runbook.yml"
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import yaml
 
 from ttgate.errors import UserError
-from ttgate.gate.findings import Severity
+from ttgate.policy.severity import Severity
 
 POLICY_FILE_NAMES = (".ttgate.yml", ".ttgate.yaml")
 BUILTIN_NAME = "runbook"
@@ -821,6 +821,7 @@ __all__ = [
     "Policy",
     "RuleSettings",
     "RuleSpec",
+    "Severity",
     "builtin_policy_text",
     "find_policy_file",
     "load_policy",

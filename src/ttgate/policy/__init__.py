@@ -1,5 +1,5 @@
-"""The policy: the runbook's numbers (layers, state keys, naming, rule parameters) as data, for the
-gate and the operations alike.
+"""The policy: the runbook's numbers (layers, state keys, naming, rule parameters, operation thresholds)
+as data, for the gate and the operations alike.
 
 The built-in ``runbook.yml`` holds the runbook's values. A repository's ``.ttgate.yml`` (or a file
 given with ``--policy``) extends it, or another file, and overrides what differs: mappings merge
@@ -21,7 +21,7 @@ from ttgate.policy.load import (
     find_policy_file,
     load_policy,
 )
-from ttgate.policy.model import Layer, Policy, RuleSettings
+from ttgate.policy.model import Layer, OperationsSettings, Policy, RuleSettings
 from ttgate.policy.rule_spec import Declared, Parameter, ParameterProblem, RuleSpec
 from ttgate.policy.severity import Severity
 from ttgate.policy.wording import suggestion
@@ -31,6 +31,7 @@ __all__ = [
     "POLICY_FILE_NAMES",
     "Declared",
     "Layer",
+    "OperationsSettings",
     "Parameter",
     "ParameterProblem",
     "Policy",

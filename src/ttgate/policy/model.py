@@ -1,11 +1,11 @@
-"""The policy as the tool reads it: layers, naming and rule settings."""
+"""The policy as the tool reads it: layers, naming, rule settings and the operations' thresholds."""
 
 from __future__ import annotations
 
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ttgate.policy.severity import Severity
@@ -30,6 +30,18 @@ class RuleSettings:
 
 
 @dataclass(frozen=True)
+class OperationsSettings:
+    """The ``operations:`` section: thresholds of the commands that act on live infrastructure.
+
+    A field's default is the runbook's value; ``minimum`` in its metadata is the least a policy may set.
+    """
+
+    # `ttgate locks release` refuses a younger lock without --force: an apply waiting at its approval
+    # prompt holds its lock for as long as nobody answers.
+    lock_release_min_age_minutes: int = field(default=15, metadata={"minimum": 0})
+
+
+@dataclass(frozen=True)
 class Policy:
     project: str
     region: str
@@ -39,9 +51,8 @@ class Policy:
     state_bucket: str
     lock_table: str
     rules: Mapping[str, RuleSettings]
+    operations: OperationsSettings
     sources: tuple[str, ...]  # the files it was built from, base first (the built-in runbook.yml)
-    # `ttgate locks release` refuses a younger lock without --force (operations.lock_release_min_age_minutes).
-    lock_release_min_age_minutes: int = 15
 
     def layer(self, name: str) -> Layer | None:
         return next((layer for layer in self.layers if layer.name == name), None)

@@ -6,6 +6,7 @@ default and fits its range, choices and cross-checks.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -15,6 +16,7 @@ from ttgate.policy.model import (
     NAME_PLACEHOLDERS,
     PLACEHOLDER,
     Layer,
+    OperationsSettings,
     Policy,
     RuleSettings,
 )
@@ -108,26 +110,26 @@ class Validator:
             state_bucket=self.template(("state_bucket",), self.data["state_bucket"], NAME_PLACEHOLDERS),
             lock_table=self.template(("lock_table",), self.data["lock_table"], NAME_PLACEHOLDERS),
             rules=MappingProxyType(self.rules(declared)),
+            operations=self.operations(declared),
             sources=sources,
-            lock_release_min_age_minutes=self.lock_release_min_age_minutes(),
         )
 
-    def lock_release_min_age_minutes(self) -> int:
+    def operations(self, declared: Declared) -> OperationsSettings:
+        """The ``operations:`` section, typed and ranged by the fields of :class:`OperationsSettings`."""
         path: KeyPath = ("operations",)
         value = self.data.get("operations", {})
         if not isinstance(value, dict):
-            raise self.fail(path, f"expected a mapping, got {describe(value)}")
+            raise self.fail(path, f"expected a mapping of operation settings, got {describe(value)}")
+        fields = {field.name: field for field in dataclasses.fields(OperationsSettings)}
         for key in value:
-            if key != "lock_release_min_age_minutes":
-                raise self.unknown_key(path, key, ("lock_release_min_age_minutes",))
-        minutes = self.param(
-            (*path, "lock_release_min_age_minutes"), 0, value.get("lock_release_min_age_minutes", 15)
-        )
-        if minutes < 0:
-            raise self.fail(
-                (*path, "lock_release_min_age_minutes"), f"expected 0 or more minutes, got {minutes}"
-            )
-        return int(minutes)
+            if key not in fields:
+                raise self.unknown_key(path, key, list(fields), what="setting")
+        settings: dict[str, Any] = {}
+        for name, field in fields.items():
+            if name in value:
+                setting = Parameter(default=field.default, minimum=field.metadata.get("minimum"))
+                settings[name] = self.parameter((*path, name), setting, value[name], declared)
+        return OperationsSettings(**settings)
 
     def environments(self) -> tuple[str, ...]:
         path: KeyPath = ("environments",)

@@ -6,16 +6,18 @@ control characters, no non-finite numbers and no duplicate keys: each is a one-l
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ttgate.errors import UserError
 from ttgate.policy.wording import KeyPath, describe, key_path_text
+
+if TYPE_CHECKING:  # PyYAML is imported when a policy is read, not by `ttgate --help`
+    import yaml
 
 
 @dataclass(frozen=True)
@@ -40,19 +42,24 @@ def where(positions: Mapping[KeyPath, Origin], fallback: str, path: KeyPath) -> 
     return fallback
 
 
-class _NoAliasLoader(yaml.SafeLoader):
+@functools.cache
+def _no_alias_loader() -> type[yaml.SafeLoader]:
     """YAML without aliases: a policy never needs one, and a few nested aliases expand to gigabytes."""
+    import yaml
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None,
-                None,
-                f"aliases (*{event.anchor}) are not accepted in a policy; write the value out",
-                event.start_mark,
-            )
-        return super().compose_node(parent, index)
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"aliases (*{event.anchor}) are not accepted in a policy; write the value out",
+                    event.start_mark,
+                )
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -60,7 +67,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 def parse(text: str, source: str) -> PolicyFile:
     """``text`` read as the policy file ``source`` (the name messages show)."""
-    loader = _NoAliasLoader(text)
+    import yaml
+
+    loader = _no_alias_loader()(text)
     positions: dict[KeyPath, Origin] = {}
     try:
         node = loader.get_single_node()
@@ -88,6 +97,8 @@ def _construct(
     loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, positions: dict[KeyPath, Origin], source: str
 ) -> Any:
     """Python data from a composed node, recording the line of every mapping key and list item."""
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # YAML merge keys (<<)
         result: dict[Any, Any] = {}

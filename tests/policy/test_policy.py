@@ -131,7 +131,7 @@ def test_a_rule_absent_from_every_file_gets_its_spec_defaults() -> None:
 
 def test_builtin_operations_settings_are_the_defaults_runbook_yml_restates() -> None:
     raw = yaml.safe_load(RUNBOOK_YML.read_text(encoding="utf-8"))
-    defaults = {field.name: field.default for field in dataclasses.fields(OperationsSettings)}
+    defaults = {setting.name: setting.default for setting in dataclasses.fields(OperationsSettings)}
 
     assert raw["operations"] == defaults
     assert load_policy(REGISTRY).operations == OperationsSettings(**defaults)
@@ -140,8 +140,8 @@ def test_builtin_operations_settings_are_the_defaults_runbook_yml_restates() -> 
 
 def test_every_operations_setting_is_documented_in_the_readme() -> None:
     readme = (RUNBOOK_YML.parents[1] / "README.md").read_text(encoding="utf-8")
-    for field in dataclasses.fields(OperationsSettings):
-        assert f"| `operations.{field.name}` | `{field.default}` |" in readme, field.name
+    for setting in dataclasses.fields(OperationsSettings):
+        assert f"| `operations.{setting.name}` | `{setting.default}` |" in readme, setting.name
 
 
 def test_an_operations_setting_is_overridden_and_typed(repo: Path) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.findings import Finding, Related
 from ttgate.gate.model import Location, Stack
 from ttgate.gate.reporters import Report
 from ttgate.gate.rules import RULES
+from ttgate.policy import Severity
 
 INFRA = Stack("practice/deploy/20_infra/environments/dev", None, "20_infra", "dev")
 APP = Stack("practice/deploy/30_app/environments/dev", None, "30_app", "dev")

@@ -23,7 +23,7 @@ PARTS: list[tuple[int, str]] = [
     (1, "ttgate.gate.names"),
     (2, "ttgate.gate.findings"),
     (2, "ttgate.gate.links"),
-    (3, "ttgate.policy"),
+    (1, "ttgate.policy"),  # the whole tool's: imports only errors; gate.findings and up import it
     (3, "ttgate.gate.suppress"),
     (4, "ttgate.gate.hcl"),
     (4, "ttgate.gate.plan"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import textwrap
 from collections.abc import Mapping
@@ -12,9 +13,8 @@ import pytest
 import yaml
 
 from ttgate.errors import UserError
-from ttgate.gate.findings import Severity
 from ttgate.gate.rules import RULES
-from ttgate.policy import Parameter, Policy, RuleSpec, load_policy
+from ttgate.policy import OperationsSettings, Parameter, Policy, RuleSpec, Severity, load_policy
 
 RUNBOOK_YML = Path(__file__).resolve().parents[2] / "policies" / "runbook.yml"
 
@@ -123,6 +123,36 @@ def test_a_rule_absent_from_every_file_gets_its_spec_defaults() -> None:
     assert settings.enabled is True
     assert settings.severity == N
     assert dict(settings.params) == {"limit": 5}
+
+
+# --------------------------------------------------------------------------------------------------
+# The operations section
+
+
+def test_builtin_operations_settings_are_the_defaults_runbook_yml_restates() -> None:
+    raw = yaml.safe_load(RUNBOOK_YML.read_text(encoding="utf-8"))
+    defaults = {setting.name: setting.default for setting in dataclasses.fields(OperationsSettings)}
+
+    assert raw["operations"] == defaults
+    assert load_policy(REGISTRY).operations == OperationsSettings(**defaults)
+    assert load_policy(REGISTRY).operations.lock_release_min_age_minutes == 15
+
+
+def test_every_operations_setting_is_documented_in_the_readme() -> None:
+    readme = (RUNBOOK_YML.parents[1] / "README.md").read_text(encoding="utf-8")
+    for setting in dataclasses.fields(OperationsSettings):
+        assert f"| `operations.{setting.name}` | `{setting.default}` |" in readme, setting.name
+
+
+def test_an_operations_setting_is_overridden_and_typed(repo: Path) -> None:
+    policy = load(repo, "operations:\n  lock_release_min_age_minutes: 0\n")
+
+    assert policy.operations == OperationsSettings(lock_release_min_age_minutes=0)
+    assert policy.settings("TG201").params["multiplier"] == 6.0  # the rest is the runbook's
+
+
+def test_a_null_operations_section_means_the_defaults(repo: Path) -> None:
+    assert load(repo, "operations: null\n").operations == OperationsSettings()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -516,6 +546,33 @@ def test_layer_for_state_key() -> None:
             ".ttgate.yml:1: a policy file must be a mapping of keys (project, layers, rules…), "
             'got "just a string"',
             id="top-level-scalar",
+        ),
+        pytest.param(
+            "operations:\n  lock_release_min_age: 5\n",
+            '.ttgate.yml:2: operations: unknown setting "lock_release_min_age" '
+            '(did you mean "lock_release_min_age_minutes"?)',
+            id="operations-unknown-setting",
+        ),
+        pytest.param(
+            "operations:\n  redrive_rate: 5\n",
+            '.ttgate.yml:2: operations: unknown setting "redrive_rate" '
+            "(expected one of: lock_release_min_age_minutes)",
+            id="operations-unknown-setting-without-a-close-match",
+        ),
+        pytest.param(
+            'operations:\n  lock_release_min_age_minutes: "15m"\n',
+            '.ttgate.yml:2: operations.lock_release_min_age_minutes: expected an integer, got "15m"',
+            id="operations-wrong-type",
+        ),
+        pytest.param(
+            "operations:\n  lock_release_min_age_minutes: -1\n",
+            ".ttgate.yml:2: operations.lock_release_min_age_minutes: expected at least 0, got -1",
+            id="operations-below-the-minimum",
+        ),
+        pytest.param(
+            "project: x\noperations: [lock_release_min_age_minutes]\n",
+            ".ttgate.yml:2: operations: expected a mapping of operation settings, got a list",
+            id="operations-not-a-mapping",
         ),
         pytest.param(
             "project: a\nproject: b\n",

@@ -97,7 +97,7 @@ def release_command(lock_id: str, yes: bool, force: bool, dry_run: bool, **optio
         click.echo(f"{lock.describe(now)}, path {lock.path or 'unknown'}")
     if dry_run:
         try:
-            refuse_young_locks(matching, policy.lock_release_min_age_minutes, now)
+            refuse_young_locks(matching, policy.operations.lock_release_min_age_minutes, now)
         except UserError as refusal:
             click.echo(f"without --force: {refusal}")
         for lock in matching:

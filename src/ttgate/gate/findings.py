@@ -1,31 +1,14 @@
-"""Findings: what a rule reports, and the severities they carry."""
+"""Findings: what a rule reports (its severity is the policy's :class:`~ttgate.policy.Severity`)."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ttgate.policy import Severity
+
 if TYPE_CHECKING:
     from ttgate.gate.model import Location, Stack
-
-
-class Severity(enum.IntEnum):
-    NOTICE = 1
-    WARNING = 2
-    ERROR = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        try:
-            return cls[text.strip().upper()]
-        except KeyError:
-            choices = ", ".join(member.label for member in cls)
-            raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
 
 
 def plural(count: int, word: str) -> str:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ttgate.errors import UserError
-from ttgate.gate.findings import Severity
 from ttgate.gate.plan import PlanSpec
 from ttgate.gate.reporters import FORMATS, Report
 from ttgate.gate.reporters.sanitize import hide_secrets
+from ttgate.policy import Severity
 
 # A report format and where it goes: a file, or the terminal (None).
 Output = tuple[str, str | None]

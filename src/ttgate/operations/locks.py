@@ -458,7 +458,7 @@ def release_lock(
 
     matching = locks if locks is not None else locks_with_id(lock_id, policy, backend, aws)
     if not force:
-        refuse_young_locks(matching, policy.lock_release_min_age_minutes)
+        refuse_young_locks(matching, policy.operations.lock_release_min_age_minutes)
     released: list[Lock] = []
     for lock in matching:
         try:

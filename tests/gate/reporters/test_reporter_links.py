@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.reports import finding, report
-from ttgate.gate.findings import Severity
 from ttgate.gate.reporters import DOCS_URL_VARIABLE, rule_docs_url
 from ttgate.gate.reporters import sarif as sarif_reporter
 from ttgate.gate.reporters.markdown import Links, comment_body
 from ttgate.gate.reporters.markdown import render as markdown
 from ttgate.gate.rules import RULES
+from ttgate.policy import Severity
 
 REPO = Path(__file__).resolve().parents[3]
 DOCS = "https://github.example/octo/ttgate/blob/v9/docs/rules"

@@ -13,13 +13,14 @@ from click.testing import CliRunner
 
 from tests.reports import APP, INFRA, NASTY, finding, report
 from ttgate.cli import main
-from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.findings import Finding, Related
 from ttgate.gate.model import Location, Stack
 from ttgate.gate.reporters import FORMATS, Report, github, markdown, sarif
 from ttgate.gate.reporters.json_report import report_from_document
 from ttgate.gate.reporters.markup import escape, href
 from ttgate.gate.reporters.rule_docs import markdown as rule_markdown
 from ttgate.gate.rules import RULES
+from ttgate.policy import Severity
 
 REPO = Path(__file__).resolve().parents[3]
 UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")

@@ -8,7 +8,8 @@ import pytest
 
 from tests import plan_builder as plans
 from tests.helpers import by_address, findings, stack, summary, write_tree
-from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.findings import Finding
+from ttgate.policy import Severity
 
 INFRA = "practice/deploy/20_infra/environments/dev"
 APP = "practice/deploy/30_app/environments/dev"

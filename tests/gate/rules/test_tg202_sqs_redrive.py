@@ -9,7 +9,7 @@ import pytest
 
 from tests import plan_builder as plans
 from tests.helpers import by_address, expected_on_examples, findings, on_examples, stack, summary, write_tree
-from ttgate.gate.findings import Severity
+from ttgate.policy import Severity
 
 INFRA = "practice/deploy/20_infra/environments/dev"
 APP = "practice/deploy/30_app/environments/dev"

@@ -8,9 +8,8 @@ import pytest
 
 from tests import plan_builder as plans
 from tests.helpers import by_address, expected_on_examples, findings, on_examples, stack, summary, write_tree
-from ttgate.gate.findings import Severity
 from ttgate.gate.rules import RULES
-from ttgate.policy import load_policy
+from ttgate.policy import Severity, load_policy
 
 INFRA = "practice/deploy/20_infra/environments/dev"
 

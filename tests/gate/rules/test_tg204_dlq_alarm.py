@@ -8,7 +8,7 @@ import pytest
 
 from tests import plan_builder as plans
 from tests.helpers import Summary, by_address, findings, stack, summary
-from ttgate.gate.findings import Severity
+from ttgate.policy import Severity
 
 INFRA = "practice/deploy/20_infra/environments/dev"
 DLQ_LINE = 5  # the aws_sqs_queue.dlq block when QUEUES starts a file (write_tree drops its first newline)

@@ -8,7 +8,7 @@ import pytest
 
 from tests import plan_builder as plans
 from tests.helpers import by_address, findings, stack, summary, write_tree
-from ttgate.gate.findings import Severity
+from ttgate.policy import Severity
 
 APP = "practice/deploy/30_app/environments/dev"
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from ttgate import __version__
-from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.findings import Finding
+from ttgate.policy import Severity
 
 # Absolute: a relative link would resolve against the page showing it (a job summary, a PR, code
 # scanning), not against ttgate's docs. The GitHub action sets TTGATE_DOCS_URL to the docs/rules folder

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ttgate.gate.findings import Finding, Severity, plural
+from ttgate.gate.findings import Finding, plural
 from ttgate.gate.reporters import Report
 from ttgate.gate.reporters.sanitize import visible
+from ttgate.policy import Severity
 
 LIMIT = 10  # annotations GitHub shows per severity per step
 RESERVED = 1  # warnings and notices kept for the comment step of the composite action

@@ -19,11 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
-from ttgate.gate.findings import Finding, Severity, plural
+from ttgate.gate.findings import Finding, plural
 from ttgate.gate.model import Location
 from ttgate.gate.reporters import Report, rule_docs_url
 from ttgate.gate.reporters.markup import ALL_CLEAR, ICONS, counts, cut, escape, href, status_icon
 from ttgate.gate.reporters.sanitize import no_command_lines
+from ttgate.policy import Severity
 
 STEP_SUMMARY_LIMIT = 1024 * 1024  # bytes; GitHub rejects a larger step summary
 COMMENT_LIMIT = 65_536  # characters; GitHub rejects a longer issue comment

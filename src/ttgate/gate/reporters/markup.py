@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from ttgate.gate.findings import Finding, Severity, plural
+from ttgate.gate.findings import Finding, plural
 from ttgate.gate.reporters.sanitize import visible
+from ttgate.policy import Severity
 
 ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTICE: "ℹ️"}
 ALL_CLEAR = "✅"

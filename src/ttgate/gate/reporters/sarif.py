@@ -16,11 +16,12 @@ from typing import Any
 from urllib.parse import quote
 
 from ttgate import __version__
-from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.findings import Finding
 from ttgate.gate.model import Location
 from ttgate.gate.reporters import Report, rule_docs_url
 from ttgate.gate.reporters.sanitize import json_text
 from ttgate.gate.rules.base import Rule
+from ttgate.policy import Severity
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/ttgate/ttgate"

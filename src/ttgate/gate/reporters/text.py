@@ -7,10 +7,11 @@ from itertools import groupby
 
 import click
 
-from ttgate.gate.findings import Finding, Severity, plural
+from ttgate.gate.findings import Finding, plural
 from ttgate.gate.model import Location
 from ttgate.gate.reporters import Report
 from ttgate.gate.reporters.sanitize import no_command_lines, visible
+from ttgate.policy import Severity
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTICE: "cyan"}
 _WIDTH = 100

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.findings import Finding, Related
 from ttgate.gate.model import Location, Model, Resource, Stack, relative_posix
 from ttgate.gate.rules.aws_limits import AcceptedRange, Rejected
 from ttgate.gate.values import Unknown, as_number, display
-from ttgate.policy import Parameter, Policy
+from ttgate.policy import Parameter, Policy, Severity
 
 # Where doc examples live in a tree: stack directories of the runbook's layout.
 CORE_DEV = "practice/deploy/10_core/environments/dev"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.findings import Finding
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc
+from ttgate.policy import Severity
 
 RULE = Rule(
     id="TG000",

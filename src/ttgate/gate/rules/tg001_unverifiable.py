@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.findings import Finding
 from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc
+from ttgate.policy import Severity
 
 # The component the examples call: TG201 needs the function's timeout.
 WORKER_COMPONENT = """

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.findings import Finding, Related
 from ttgate.gate.model import Stack
 from ttgate.gate.rules.base import Example, Rule, RuleContext, RuleDoc
 from ttgate.gate.values import Unknown
+from ttgate.policy import Severity
 
 RULE = Rule(
     id="TG101",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.findings import Finding, Related
 from ttgate.gate.model import Resource
 from ttgate.gate.names import backend_layer, name_regex
 from ttgate.gate.rules.base import Example, Rule, RuleContext, RuleDoc
 from ttgate.gate.values import Unknown
-from ttgate.policy import Declared, Parameter, ParameterProblem, suggestion
+from ttgate.policy import Declared, Parameter, ParameterProblem, Severity, suggestion
 
 PLACEMENT = {
     "aws_lambda_function": "30_app",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterator
 
-from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.findings import Finding, Related
 from ttgate.gate.links import find_resource, resource_name
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.aws_limits import (
@@ -27,7 +27,7 @@ from ttgate.gate.rules.base import (
 )
 from ttgate.gate.rules.sqs import sqs_consumers
 from ttgate.gate.values import Unknown, display
-from ttgate.policy import Parameter
+from ttgate.policy import Parameter, Severity
 
 LAMBDA_DEFAULT_TIMEOUT = 3
 SQS_DEFAULT_VISIBILITY = 30

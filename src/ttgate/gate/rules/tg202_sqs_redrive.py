@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.findings import Finding, Related
 from ttgate.gate.links import resource_name
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.aws_limits import SQS_MAX_RECEIVE_COUNT
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.rules.sqs import Redrive, redrives, sqs_consumers
 from ttgate.gate.values import Unknown, as_number, display
-from ttgate.policy import Parameter
+from ttgate.policy import Parameter, Severity
 
 RULE = Rule(
     id="TG202",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.findings import Finding, Related
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.aws_limits import SQS_MESSAGE_RETENTION, Rejected
 from ttgate.gate.rules.base import (
@@ -19,7 +19,7 @@ from ttgate.gate.rules.base import (
 )
 from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues, queue_label
 from ttgate.gate.values import Unknown, display
-from ttgate.policy import Parameter
+from ttgate.policy import Parameter, Severity
 
 SQS_DEFAULT_RETENTION = 345600  # 4 days
 SQS_MAX_RETENTION = SQS_MESSAGE_RETENTION.high  # 14 days

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.findings import Finding, Related
 from ttgate.gate.links import Candidates, reference_keys, resource_name, same_resource
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.aws_limits import (
@@ -20,7 +20,7 @@ from ttgate.gate.rules.aws_limits import (
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues
 from ttgate.gate.values import Unknown, as_number, display
-from ttgate.policy import Parameter
+from ttgate.policy import Parameter, Severity
 
 RULE = Rule(
     id="TG204",

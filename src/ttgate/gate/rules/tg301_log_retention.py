@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.findings import Finding
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, as_number, display
-from ttgate.policy import Parameter
+from ttgate.policy import Parameter, Severity
 
 # What the CloudWatch Logs API accepts for retentionInDays (PutRetentionPolicy).
 CLOUDWATCH_RETENTION_DAYS = (

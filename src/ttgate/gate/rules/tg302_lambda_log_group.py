@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.findings import Finding
 from ttgate.gate.links import Candidates
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, display, same_string
+from ttgate.policy import Severity
 
 LOG_GROUP_PREFIX = "/aws/lambda/"
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ttgate.gate.findings import Finding, Related, Severity
+from ttgate.gate.findings import Finding, Related
 from ttgate.gate.links import same_resource
 from ttgate.gate.model import Location, Resource
 from ttgate.gate.rules.backend import backend_resources
 from ttgate.gate.rules.base import CORE_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, display
+from ttgate.policy import Severity
 
 RULE = Rule(
     id="TG501",

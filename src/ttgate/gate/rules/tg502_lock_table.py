@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.findings import Finding
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.backend import backend_resources
 from ttgate.gate.rules.base import CORE_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, display
+from ttgate.policy import Severity
 
 LOCK_KEY = "LockID"
 WHY = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ttgate.gate.findings import Finding, Severity, plural
-from ttgate.gate.reporters import Report
+from ttgate.gate.reporters.report import Report
 from ttgate.gate.reporters.sanitize import visible
 
 LIMIT = 10  # annotations GitHub shows per severity per step

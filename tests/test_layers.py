@@ -1,4 +1,5 @@
-"""The architecture, checked: every module imports only from its own part or from parts below it.
+"""The architecture, checked: every module imports only from its own part or from parts below it, and
+no modules import each other, directly or through others (no import cycle).
 
 Reading from the bottom: errors and values; the model (findings, policy...); the loaders and the rules beside
 each other (rules never read files, loaders never run rules); the engine that joins them; the reporters;
@@ -8,6 +9,7 @@ the clients that touch the network or run git; the operations and the GitHub gat
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,71 @@ def test_the_check_knows_an_upward_import_when_it_sees_one(tmp_path: Path) -> No
     rule.write_text("from ttgate.gate.hcl.loader import load_tree\n", encoding="utf-8")
     assert "ttgate.gate.hcl.loader" in imported_modules(rule, "ttgate.gate.rules.rule")
     assert part_of("ttgate.gate.hcl.loader")[0] >= part_of("ttgate.gate.rules.rule")[0]
+
+
+# Every import counts, at the top, inside a function or under TYPE_CHECKING: a module that needs
+# another only for its types still cannot be read, checked or moved without it, and TYPE_CHECKING is
+# where cycles hide (instances named the loader's StackBuilder there). A package's __init__ counts
+# only when imported from (`from ttgate.gate.reporters import Report`), not for its submodules.
+MODULES = {module_name(path): path for path in SOURCES}
+
+
+def import_graph(modules: Mapping[str, Path]) -> dict[str, set[str]]:
+    """Each module -> the modules among ``modules`` it imports (itself left out)."""
+    return {
+        module: {name for name in imported_modules(path, module) if name in modules and name != module}
+        for module, path in modules.items()
+    }
+
+
+def find_cycle(graph: Mapping[str, Collection[str]]) -> list[str] | None:
+    """One import cycle, as the modules along it with the first again at the end; None when there is none."""
+    finished: set[str] = set()
+    path: list[str] = []
+
+    def visit(module: str) -> list[str] | None:
+        if module in path:
+            return [*path[path.index(module) :], module]
+        if module in finished:
+            return None
+        path.append(module)
+        for imported in sorted(graph.get(module, ())):
+            cycle = visit(imported)
+            if cycle is not None:
+                return cycle
+        path.pop()
+        finished.add(module)
+        return None
+
+    for module in sorted(graph):
+        cycle = visit(module)
+        if cycle is not None:
+            return cycle
+    return None
+
+
+def test_no_import_cycle() -> None:
+    cycle = find_cycle(import_graph(MODULES))
+    assert cycle is None, "modules import each other: " + " -> ".join(cycle or [])
+
+
+def test_the_check_finds_a_cycle_it_is_given(tmp_path: Path) -> None:
+    files = {
+        "ttgate.gate.hcl.instances": "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from ttgate.gate.hcl.loader import StackBuilder\n",
+        "ttgate.gate.hcl.loader": "def load() -> None:\n    from ttgate.gate.hcl.parse import Parser\n",
+        "ttgate.gate.hcl.parse": "from ttgate.gate.hcl import instances\n",
+        "ttgate.gate.rules": "from ttgate.gate.hcl.loader import load\n",
+    }
+    modules = {}
+    for module, text in files.items():
+        modules[module] = tmp_path / f"{module}.py"
+        modules[module].write_text(text, encoding="utf-8")
+    assert find_cycle(import_graph(modules)) == [
+        "ttgate.gate.hcl.instances",
+        "ttgate.gate.hcl.loader",
+        "ttgate.gate.hcl.parse",
+        "ttgate.gate.hcl.instances",
+    ]
+    modules["ttgate.gate.hcl.parse"].write_text("import json\n", encoding="utf-8")
+    assert find_cycle(import_graph(modules)) is None

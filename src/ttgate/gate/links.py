@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ttgate.gate.model import Model, Resource
+from ttgate.gate.model import Model, Resource, linked_resource
 from ttgate.gate.values import Unknown
 
 _NAME_ATTRIBUTE = {
@@ -51,7 +51,7 @@ def find_resource(
     this check (another service's ARN, a queue outside the checked stacks).
     """
     if isinstance(value, Unknown):
-        linked = value.resource
+        linked = linked_resource(value)
         if linked is not None and linked.mode == "managed" and linked.type in types:
             return linked
         if linked is not None and linked.mode == "data" and linked.type in types:

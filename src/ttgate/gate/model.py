@@ -92,6 +92,16 @@ class Resource:
         return f"<Resource {self.stack.name}:{self.address}>"
 
 
+def linked_resource(value: Unknown) -> Resource | None:
+    """The resource an unknown value comes from (``aws_sqs_queue.main.arn``), when it is linked to one.
+
+    Values cannot name the model's classes, so an Unknown holds a ``values.LinkedResource``; every
+    link the loaders make is a Resource.
+    """
+    resource = value.resource
+    return resource if isinstance(resource, Resource) else None
+
+
 @dataclass(eq=False)
 class RemoteState:
     """A ``data "terraform_remote_state"`` read, and the stack that writes that state."""

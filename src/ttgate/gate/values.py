@@ -18,13 +18,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ttgate.gate.model import Resource
-
+from typing import Any, Protocol
 
 SENSITIVE = "(sensitive)"
+
+
+class LinkedResource(Protocol):
+    """A resource an unknown value comes from, as values see it.
+
+    The model is made of values, so values name none of its classes: the model's Resource is the one
+    kind of LinkedResource, and ``model.linked_resource`` gives an Unknown's link back as one.
+    """
+
+    mode: str  # "managed" or "data"
+    type: str
 
 
 class _Sensitive:
@@ -123,7 +130,7 @@ class Unknown:
     """
 
     reason: str
-    resource: Resource | None = None
+    resource: LinkedResource | None = None
     attribute: str | None = None
     partial: Any = field(default=None)
     parts: tuple[str | Unknown, ...] | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ttgate.gate.hcl import bounds
 from ttgate.gate.hcl import syntax as ast
@@ -20,7 +20,7 @@ from ttgate.gate.hcl.evaluate import AnyInstance, Evaluator, Trace, to_string
 from ttgate.gate.hcl.modules import Declared, ModuleSource
 from ttgate.gate.hcl.regions import region_data
 from ttgate.gate.hcl.types import convert
-from ttgate.gate.model import Location, ModuleCall, Origin, Resource, Stack
+from ttgate.gate.model import Location, Model, ModuleCall, Origin, Resource, Stack
 from ttgate.gate.values import (
     SENSITIVE,
     Invalid,
@@ -32,14 +32,50 @@ from ttgate.gate.values import (
     short,
 )
 
-if TYPE_CHECKING:
-    from ttgate.gate.hcl.loader import StackBuilder
-
 META_ARGUMENTS = frozenset(
     {"count", "for_each", "depends_on", "provider", "lifecycle", "providers", "source", "version"}
 )
 _NOT_ATTRIBUTES = frozenset({"lifecycle", "provisioner", "connection"})
 _PENDING = object()
+
+
+class Builder(Protocol):
+    """What an instance needs from the loader that builds its stack (the loader's StackBuilder).
+
+    Declared here, on the side that uses it, so that instances never import the loader that makes them.
+    """
+
+    expanded: int  # count/for_each instances expanded so far in the run (see bounds.MAX_INSTANCES_TOTAL)
+
+    @property
+    def model(self) -> Model:
+        """The model being built: a sensitive value's strings go into its secrets."""
+
+    @property
+    def constant_evaluator(self) -> Evaluator:
+        """Evaluates literals only: variable defaults and types, module sources."""
+
+    @property
+    def instances(self) -> list[Instance]:
+        """Every module instance so far; a module call adds its children."""
+
+    def real(self, path: Path) -> Path: ...
+
+    def relative(self, path: Path) -> str: ...
+
+    def module_source(
+        self, caller: Path, source: Any, call: Location
+    ) -> tuple[ModuleSource | None, str | None]:
+        """The module a call's source names, or None and why not."""
+
+    def report_recursion(self, directory: Path, call: str, location: Location) -> None: ...
+
+    def register(self, resource: Resource, obj: ResourceObject) -> None: ...
+
+    def region_of(self, stack: Stack) -> str | None: ...
+
+    def remote_outputs(self, obj: ResourceObject, trace: Trace) -> Any:
+        """``data.terraform_remote_state.X.outputs``: evaluated in the stack that writes that state."""
 
 
 @dataclass
@@ -88,7 +124,7 @@ class Instance:
 
     def __init__(
         self,
-        builder: StackBuilder,
+        builder: Builder,
         stack: Stack,
         source: ModuleSource,
         path: str,

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from ttgate.gate.hcl import syntax as ast
+from ttgate.gate.hcl.native_syntax import parse_text
 
 # Blocks with two labels, one label, or none, at the top level of a file.
 _TWO_LABELS = {"resource", "data"}
@@ -156,8 +157,6 @@ def _value(value: Any) -> ast.Expr:
 
 def _expression(text: str) -> ast.Expr:
     """A string Terraform reads as an expression (a variable's type): parsed as HCL."""
-    from ttgate.gate.hcl.parse import parse_text
-
     parsed = parse_text(f"x = {text}\n")
     if parsed.body is None or "x" not in parsed.body.attributes:
         return ast.Unsupported(f"expression {text!r}")

@@ -89,6 +89,8 @@ def find_files(paths: Iterable[Path], model: Model) -> list[Path]:
 
 
 class StackBuilder:
+    """Builds the model from HCL files; to the module instances it makes, their ``instances.Builder``."""
+
     def __init__(
         self, root: Path, policy: Policy, parser: Parser, var_files: list[Path] | None = None
     ) -> None:

@@ -20,14 +20,14 @@ from pathlib import Path
 from ttgate.gate.hcl.cache_dir import default_cache_dir, private_directory, write_atomically
 from ttgate.gate.hcl.grammar import lark_parser
 from ttgate.gate.hcl.json_syntax import parse_json_config
+from ttgate.gate.hcl.native_syntax import parse_text
 from ttgate.gate.hcl.serial import CorruptEntry, from_data, to_data
-from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem, convert, find_directives
+from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 
 __all__ = ["Parser", "default_cache_dir", "lark_parser", "parse_text"]
 
 # Bump when the syntax tree changes shape, so old cache entries are never read.
 SYNTAX_VERSION = "7"
-_TOO_DEEP = "an expression is nested too deeply for ttgate (hundreds of levels of brackets or operators)"
 # Below this many uncached files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 24
 
@@ -39,49 +39,6 @@ def _parser_version() -> str:
         return version("python-hcl2")
     except Exception:
         return "unknown"
-
-
-def parse_text(text: str) -> ParsedFile:
-    """Parse one file's text; a syntax error becomes a :class:`SyntaxProblem`, never an exception."""
-    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
-
-    parser = lark_parser()
-    try:
-        # python-hcl2 appends a newline too: its grammar has no end-of-file token.
-        tree = parser.parse(text + "\n")
-    except UnexpectedCharacters as error:
-        directives = find_directives(parser.options.postlex.comments)
-        found = text.splitlines()[error.line - 1][error.column - 1 : error.column + 19] if error.line else ""
-        reason = f"unexpected character {found[:1]!r}" if found else "unexpected character"
-        return ParsedFile(None, SyntaxProblem(reason, error.line, error.column), directives)
-    except UnexpectedInput as error:
-        directives = find_directives(parser.options.postlex.comments)
-        token = getattr(error, "token", None)
-        expected = sorted(getattr(error, "expected", set()) or [])
-        if token is not None and getattr(token, "type", "") == "$END":
-            reason = "unexpected end of file (an unclosed block, string or bracket?)"
-        elif token is not None:
-            shown = str(token).strip()
-            reason = f"unexpected {shown!r}" if shown else "unexpected end of line (a value is missing?)"
-            if expected and len(expected) <= 5:
-                reason += f", expected one of {', '.join(expected)}"
-        else:
-            reason = "syntax error"
-        line = max(getattr(error, "line", 1) or 1, 1)
-        column = max(getattr(error, "column", 1) or 1, 1)
-        return ParsedFile(None, SyntaxProblem(reason, line, column), directives)
-    except (LarkError, RecursionError) as error:
-        directives = find_directives(parser.options.postlex.comments)
-        return ParsedFile(None, SyntaxProblem(f"cannot parse: {error}", 1, 1), directives)
-    # Read before converting: a heredoc template is parsed again, with comments of its own.
-    directives = find_directives(parser.options.postlex.comments)
-    try:
-        body = convert(tree, text)
-    except (ValueError, IndexError, KeyError) as error:
-        return ParsedFile(None, SyntaxProblem(f"unsupported syntax: {error}", 1, 1), directives)
-    except RecursionError:
-        return ParsedFile(None, SyntaxProblem(_TOO_DEEP, 1, 1), directives)
-    return ParsedFile(body, None, directives)
 
 
 def is_json_config(path: Path) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ttgate.errors import UserError
-from ttgate.gate.model import Model, Resource, Stack, relative_posix
+from ttgate.gate.model import Model, Resource, Stack, linked_resource, relative_posix
 from ttgate.gate.plan.load import build_plan_stack, plan_secrets
 from ttgate.gate.plan.read import read_plan
 from ttgate.gate.values import SENSITIVE, Unknown, is_sensitive
@@ -224,7 +224,8 @@ def _overlay(model: Model, hcl: Stack, plan: Stack) -> None:
 
 def _relink(value: Any, replaced: dict[Resource, Resource]) -> Any:
     if isinstance(value, Unknown):
-        target = replaced.get(value.resource) if value.resource is not None else None
+        linked = linked_resource(value)
+        target = replaced.get(linked) if linked is not None else None
         partial = _relink(value.partial, replaced) if value.partial is not None else None
         if target is None and partial is value.partial:
             return value

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ttgate.gate.findings import Finding, plural
-from ttgate.gate.reporters import Report
+from ttgate.gate.reporters.report import Report
 from ttgate.gate.reporters.sanitize import visible
 from ttgate.policy import Severity
 

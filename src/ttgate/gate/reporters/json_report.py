@@ -10,7 +10,7 @@ from ttgate import __version__
 from ttgate.errors import UserError
 from ttgate.gate.findings import Finding, Related
 from ttgate.gate.model import Location, Stack
-from ttgate.gate.reporters import Report
+from ttgate.gate.reporters.report import Report
 from ttgate.gate.reporters.sanitize import json_text
 from ttgate.policy import Severity
 

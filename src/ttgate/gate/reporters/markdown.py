@@ -21,8 +21,9 @@ from urllib.parse import quote
 
 from ttgate.gate.findings import Finding, plural
 from ttgate.gate.model import Location
-from ttgate.gate.reporters import Report, rule_docs_url
+from ttgate.gate.reporters.docs_url import rule_docs_url
 from ttgate.gate.reporters.markup import ALL_CLEAR, ICONS, counts, cut, escape, href, status_icon
+from ttgate.gate.reporters.report import Report
 from ttgate.gate.reporters.sanitize import no_command_lines
 from ttgate.policy import Severity
 

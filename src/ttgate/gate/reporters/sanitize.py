@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from ttgate.gate.values import SENSITIVE
 
 if TYPE_CHECKING:
-    from ttgate.gate.reporters import Report
+    from ttgate.gate.reporters.report import Report
 
 # C0 (newline and tab included), DEL, C1, the Arabic letter mark, zero-width marks, line and paragraph
 # separators, bidi embeddings, overrides and isolates, and the BOM.

@@ -18,7 +18,8 @@ from urllib.parse import quote
 from ttgate import __version__
 from ttgate.gate.findings import Finding
 from ttgate.gate.model import Location
-from ttgate.gate.reporters import Report, rule_docs_url
+from ttgate.gate.reporters.docs_url import rule_docs_url
+from ttgate.gate.reporters.report import Report
 from ttgate.gate.reporters.sanitize import json_text
 from ttgate.gate.rules.base import Rule
 from ttgate.policy import Severity

@@ -9,7 +9,7 @@ import click
 
 from ttgate.gate.findings import Finding, plural
 from ttgate.gate.model import Location
-from ttgate.gate.reporters import Report
+from ttgate.gate.reporters.report import Report
 from ttgate.gate.reporters.sanitize import no_command_lines, visible
 from ttgate.policy import Severity
 

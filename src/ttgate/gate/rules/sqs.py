@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ttgate.gate.links import derived, find_resource, resource_name
-from ttgate.gate.model import Model, Resource
+from ttgate.gate.model import Model, Resource, linked_resource
 from ttgate.gate.rules.base import RuleContext
 from ttgate.gate.values import Unknown, decode_json_template
 
@@ -71,7 +71,7 @@ def _find_redrives(model: Model) -> list[Redrive]:
     for redrive in found:
         if isinstance(redrive.policy, Unknown):
             # Unknown until apply, but built from one queue's ARN (a plan's configuration says so): its DLQ.
-            linked = redrive.policy.resource
+            linked = linked_resource(redrive.policy)
             if linked is not None and linked.type == "aws_sqs_queue" and linked.mode == "managed":
                 redrive.target = linked
             else:

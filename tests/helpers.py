@@ -10,7 +10,7 @@ Every rule test asks one question, through ``findings``: "what does rule TGNNN r
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -140,8 +140,8 @@ def by_address(found: list[Finding]) -> list[tuple[str, str | None, str, str]]:
     return [(f.rule, f.address, f.stack.label if f.stack else "", f.severity.label) for f in found]
 
 
-def on_examples(rule: str, which: Literal["passing", "failing"]) -> set[Summary]:
-    """The rule's findings and its TG001 on examples/<which>, as (rule, file, line, stack directory)."""
+def located(found: Iterable[Finding]) -> set[Summary]:
+    """(rule, file, line, stack directory) per finding: how the examples' expectations name them."""
     return {
         (
             f.rule,
@@ -149,11 +149,22 @@ def on_examples(rule: str, which: Literal["passing", "failing"]) -> set[Summary]
             f.location.line if f.location else 0,
             f.stack.name if f.stack else "",
         )
-        for f in findings(rule, EXAMPLES / which, tg001="with")
+        for f in found
     }
 
 
-def expected_on_examples(rule: str) -> set[Summary]:
-    """What tests/data/examples_expected.yml says ``rule`` reports on examples/failing."""
+def on_examples(rule: str | None, which: Literal["passing", "failing"]) -> set[Summary]:
+    """The rule's findings and its TG001 on examples/<which> (rule None: every rule's), as ``located``."""
+    root = EXAMPLES / which
+    return located(check(root) if rule is None else findings(rule, root, tg001="with"))
+
+
+def expected_on_examples(rule: str | None = None) -> set[Summary]:
+    """What tests/data/examples_expected.yml says ``rule`` (and the TG001 it raises; None: every rule)
+    reports on examples/failing."""
     entries = yaml.safe_load(EXAMPLES_EXPECTED.read_text(encoding="utf-8"))
-    return {(e["rule"], e["file"], e["line"], e["stack"]) for e in entries if e["rule"] == rule}
+    return {
+        (e["rule"], e["file"], e["line"], e["stack"])
+        for e in entries
+        if rule is None or rule in (e["rule"], e.get("for_rule"))
+    }

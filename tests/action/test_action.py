@@ -28,6 +28,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests.expectations import count, examples_failing
 from tests.github.github_server import Answer, json_server
 from ttgate.cli import main
 from ttgate.github.comment import is_own_comment
@@ -375,8 +376,8 @@ def test_failing_example_annotates_summarises_comments_and_fails(tmp_path: Path,
     assert [step.id for step in run.steps] == ["prepare", "install", "check", "comment", None], run.log
     assert run.returncode == 1, run.log
     errors = int(run.outputs["errors"])
-    assert errors > 0
-    assert int(run.outputs["warnings"]) > 0
+    assert errors == count(examples_failing(), "error")
+    assert int(run.outputs["warnings"]) == count(examples_failing(), "warning")
     assert run.outputs["suppressed"] == "0"
     report = json.loads(Path(run.outputs["json-report"]).read_text(encoding="utf-8"))
     assert report["summary"]["errors"] == errors

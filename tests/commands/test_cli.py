@@ -9,11 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from tests.helpers import stack, write_tree
 from ttgate.cli import main
 from ttgate.errors import UserError
+from ttgate.gate.rules import RULES
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -80,9 +82,18 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+def only(root: Path, *rules: str) -> Path:
+    """Turn off every rule but ``rules`` under root (.ttgate.yml): the command line's behaviour on a
+    tree is then asserted on those rules' findings, whatever rules are added to the gate later."""
+    others = {rule: {"enabled": False} for rule in RULES if rule not in rules}
+    (root / ".ttgate.yml").write_text(yaml.safe_dump({"rules": others}), encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    return write_tree(tmp_path, stack("20_infra", "dev", main=QUEUE_AND_CONSUMER))
+    """A queue whose visibility (var.visibility = 60) is too short for its consumer: TG201, and only it."""
+    return only(write_tree(tmp_path, stack("20_infra", "dev", main=QUEUE_AND_CONSUMER)), "TG000", "TG201")
 
 
 def test_findings_exit_1_and_json_report_follows_the_schema(tree: Path) -> None:
@@ -199,7 +210,7 @@ def test_no_stack_found_says_so(tmp_path: Path) -> None:
 
 
 def test_a_module_library_is_checked_and_said_so(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"modules/q/main.tf": 'resource "aws_sqs_queue" "q" {}\n'})
+    only(write_tree(tmp_path, {"modules/q/main.tf": 'resource "aws_sqs_queue" "q" {}\n'}), "TG201")
     result = run("check", ".", cwd=tmp_path)
     assert result.returncode == 0
     assert "1 module directory that no root calls checked as roots" in result.stdout

@@ -1,4 +1,8 @@
-"""End to end on realistic trees: exactly the expected findings, and none on the fixed versions."""
+"""End to end on realistic trees: exactly the expected findings, and none on the fixed versions.
+
+On examples/ the whole gate is compared, every rule and notice: tests/data/examples_expected.yml is
+the one place its output is pinned (scripts/update_expectations.py writes a rule's entries).
+"""
 
 from __future__ import annotations
 
@@ -6,52 +10,32 @@ from pathlib import Path
 
 import yaml
 
-from ttgate.gate.engine import run_rules
-from ttgate.gate.hcl.loader import load_hcl
-from ttgate.gate.hcl.parse import Parser
-from ttgate.gate.rules import RULES
-from ttgate.policy import load_policy
+from tests.helpers import Summary, check, expected_on_examples, located, on_examples
 
-HERE = Path(__file__).resolve().parents[1]
-ACCEPTANCE = HERE / "fixtures" / "acceptance"
-EXAMPLES = HERE.parent / "examples"
-OURS = {"TG000", "TG001", "TG101", "TG201", "TG204", "TG301"}
-
-Key = tuple[str, str, int, str]
+ACCEPTANCE = Path(__file__).resolve().parents[1] / "fixtures" / "acceptance"
+OURS = {"TG000", "TG001", "TG101", "TG201", "TG204", "TG301"}  # the rules the acceptance fixtures pin
 
 
-def findings_of(root: Path) -> set[Key]:
-    """(rule, file, line, stack directory) of this suite's rules, checked with root as the checked root."""
-    policy = load_policy(RULES, search_dir=root)
-    model = load_hcl([root], root, policy, Parser(None, 1))
-    return {
-        (
-            f.rule,
-            f.location.file if f.location else "",
-            f.location.line if f.location else 0,
-            f.stack.name if f.stack else "",
-        )
-        for f in run_rules(model, policy)
-        if f.rule in OURS
-    }
+def acceptance_findings(root: Path) -> set[Summary]:
+    return located(f for f in check(root) if f.rule in OURS)
 
 
-def expected(path: Path, rules: set[str]) -> set[Key]:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {(e["rule"], e["file"], e["line"], e["stack"]) for e in entries if e["rule"] in rules}
+def acceptance_expected() -> set[Summary]:
+    entries = yaml.safe_load((ACCEPTANCE / "expected.yml").read_text(encoding="utf-8"))
+    return {(e["rule"], e["file"], e["line"], e["stack"]) for e in entries if e["rule"] in OURS}
 
 
 def test_acceptance_broken_gives_exactly_the_expected_findings() -> None:
-    assert findings_of(ACCEPTANCE / "broken") == expected(ACCEPTANCE / "expected.yml", OURS)
+    assert acceptance_findings(ACCEPTANCE / "broken") == acceptance_expected()
 
 
 def test_acceptance_fixed_gives_none() -> None:
-    assert findings_of(ACCEPTANCE / "fixed") == set()
+    assert acceptance_findings(ACCEPTANCE / "fixed") == set()
 
 
-def test_examples_failing() -> None:
-    assert findings_of(EXAMPLES / "failing") == expected(HERE / "data" / "examples_expected.yml", OURS)
+def test_examples_failing_gives_exactly_the_expected_findings_of_every_rule() -> None:
+    assert on_examples(None, "failing") == expected_on_examples()
 
 
-def test_examples_passing() -> None:
-    assert findings_of(EXAMPLES / "passing") == set()
+def test_examples_passing_gives_none() -> None:
+    assert on_examples(None, "passing") == set()

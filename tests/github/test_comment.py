@@ -19,6 +19,7 @@ import responses
 from click.testing import CliRunner, Result
 from responses.registries import OrderedRegistry
 
+from tests.expectations import counts, examples_failing, stacks_with_errors
 from tests.reports import NASTY, finding, report
 from ttgate.cli import main
 from ttgate.gate.reporters import Report
@@ -50,7 +51,7 @@ LINKS = Links(
 
 @pytest.fixture(scope="session")
 def failing_report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The JSON report of the broken example, made by ttgate check itself (9 errors, 2 warnings)."""
+    """The JSON report of the broken example, made by ttgate check itself (see examples_expected.yml)."""
     path = tmp_path_factory.mktemp("report") / "failing.json"
     subprocess.run(
         [sys.executable, "-m", "ttgate", "check", "examples/failing", "--no-cache", f"--format=json:{path}"],
@@ -187,7 +188,8 @@ def test_first_comment_is_created_with_the_marker(
         ("GET", COMMENTS, None),
     ]
     assert api.calls[0].request.headers["Authorization"] == f"token {TOKEN}"
-    assert body.startswith(f"<!-- ttgate:comment key={KEY} -->\n### ❌ ttgate: 9 errors, 2 warnings\n")
+    headline = f"### ❌ ttgate: {counts(examples_failing())}\n"
+    assert body.startswith(f"<!-- ttgate:comment key={KEY} -->\n{headline}")
     assert result.stdout == f"ttgate comment: created {web_url(101)}\n"
     assert actions.read_text() == f"comment-url={web_url(101)}\n"
 
@@ -544,15 +546,13 @@ def test_findings_are_grouped_by_stack_in_apply_order(failing: dict) -> None:
     body = build_body(failing, KEY)
 
     summaries = [line for line in body.splitlines() if line.startswith("<summary>")]
-    assert [s.split("<b>")[1].split("</b>")[0] for s in summaries] == [
-        "20_infra/dev",
-        "30_app/dev",
-        "10_core/prod",
-        "20_infra/prod",
-        "30_app/prod",
-    ]
+    # practice/deploy/<layer>/environments/<env>, each env in layer order: dev's layers, then prod's
+    stacks = {tuple(entry["stack"].split("/")[2::2]) for entry in examples_failing()}
+    in_apply_order = [f"{layer}/{env}" for layer, env in sorted(stacks, key=lambda stack: stack[::-1])]
+    assert [s.split("<b>")[1].split("</b>")[0] for s in summaries] == in_apply_order
     assert "- **dev**: 10_core ✅ → 20_infra ❌ → 30_app ❌" in body
-    assert body.count("<details open>") == 5 and body.count("</details>") == 5
+    open_stacks = len(stacks_with_errors(examples_failing()))
+    assert body.count("<details open>") == open_stacks and body.count("</details>") == len(stacks)
     assert (
         "- ❌ **error** [TG301 log-retention]"
         "(https://github.com/ttgate/ttgate/blob/main/docs/rules/TG301.md) in [examples/failing/practice/deploy/components/lambda_worker/main.tf:43](https://github.com/acme/"

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from tests.expectations import counts, examples_failing, stacks_with_errors
 from tests.reports import APP, INFRA, NASTY, finding, report
 from ttgate.cli import main
 from ttgate.gate.findings import Finding, Related
@@ -200,7 +201,7 @@ def test_sarif_from_the_failing_example_is_valid(monkeypatch: pytest.MonkeyPatch
     document = json.loads(out.read_text(encoding="utf-8"))
     assert_valid_sarif(document)
     results = document["runs"][0]["results"]
-    assert len(results) == 11
+    assert len(results) == len(examples_failing())
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
     assert "examples/failing/practice/deploy/20_infra/environments/dev/events.tf" in uris
 
@@ -464,5 +465,5 @@ def test_markdown_format_on_the_failing_example(monkeypatch: pytest.MonkeyPatch,
     result = run_check("--format", "markdown:" + str(out), "--format", "github", monkeypatch=monkeypatch)
     assert result.exit_code == 1, result.output
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("### ❌ ttgate: 9 errors, 2 warnings\n")
-    assert text.count("<details open>") == 5
+    assert text.startswith(f"### ❌ ttgate: {counts(examples_failing())}\n")
+    assert text.count("<details open>") == len(stacks_with_errors(examples_failing()))  # one per stack

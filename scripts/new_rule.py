@@ -124,9 +124,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ttgate.gate.findings import Finding, Severity
+from ttgate.gate.findings import Finding
 from ttgate.gate.rules.base import {stack_constant}, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown
+from ttgate.policy import Severity
 
 RESOURCE_TYPE = "{rule.resource_type}"
 ATTRIBUTE = "{rule.attribute}"

@@ -190,6 +190,44 @@ def test_literals() -> None:
     assert expr("false") == ast.Lit(False)
 
 
+# --- comments --------------------------------------------------------------------------------
+
+
+def test_block_comments_anywhere_terraform_takes_them() -> None:
+    body = parse_ok(
+        'resource "aws_sqs_queue" /* between labels */ "main" /* before the brace */ {\n'
+        '  name = /* after the equals sign */ "q"\n'
+        "  delay_seconds = 1 /* around */ + /* an operator */ 2\n"
+        '  tags = { /* in an object */ team = "x" }\n'
+        "  ids = [1, /* in a tuple */ 2]\n"
+        "  size = max(/* in a call */ 1, 2 /* multi\n line */)\n"
+        '  text = "/* in a string it is text */"\n'
+        "}\n"
+    )
+    resource = body.blocks[0]
+    assert resource.labels == ["aws_sqs_queue", "main"]
+    attributes = {name: attribute.expr for name, attribute in resource.body.attributes.items()}
+    assert attributes == {
+        "name": ast.Lit("q"),
+        "delay_seconds": ast.BinOp("+", ast.Lit(1), ast.Lit(2)),
+        "tags": ast.ObjectExpr([(ast.Lit("team"), ast.Lit("x"))]),
+        "ids": ast.TupleExpr([ast.Lit(1), ast.Lit(2)]),
+        "size": ast.Call("max", [ast.Lit(1), ast.Lit(2)]),
+        "text": ast.Lit("/* in a string it is text */"),
+    }
+    assert resource.body.attributes["ids"].line == 5
+
+
+def test_line_comment_between_labels_is_a_newline_terraform_rejects() -> None:
+    assert parse_text('resource "aws_sqs_queue" # c\n "main" {\n}\n').problem is not None
+
+
+def test_directive_in_a_block_comment_between_labels() -> None:
+    parsed = parse_text('resource "a" /* ttgate:ignore TG201 throttled */ "b" {\n}\n')
+    assert parsed.problem is None
+    assert parsed.directives == [(1, "ttgate:ignore TG201 throttled")]
+
+
 # --- errors ----------------------------------------------------------------------------------
 
 

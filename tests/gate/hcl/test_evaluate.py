@@ -187,6 +187,9 @@ def test_splats() -> None:
     assert ev("var.l[*].id") == [1, 2, 3]
     assert ev("var.l.*.id") == [1, 2, 3]
     assert ev("var.l[*].a[0]") == [5, 6, 7]
+    assert ev("var.l.*.a[0]") == [5]  # the legacy splat ends at a bracket: the first element's list
+    assert ev("var.l.*.a.0") == [5, 6, 7]
+    assert ev("var.l.*.id[1]") == 2
     assert ev("var.s[*]") == ["x"]
     assert ev("var.n[*].id") == []
     assert is_invalid(ev("var.m[*]"))

@@ -157,6 +157,14 @@ def test_splats() -> None:
     assert expr("var.l[*].a[0]") == ast.Splat(var("l"), [("attr", "a"), ("index", ast.Lit(0))])
 
 
+def test_legacy_splat_ends_at_a_bracketed_index() -> None:
+    # Terraform: x.*.a[0] is [for v in x : v.a][0]; x.*.a.0 and x[*].a[0] index every element.
+    splat = ast.Splat(var("l"), [("attr", "a")])
+    assert expr("var.l.*.a[0]") == ast.Index(splat, ast.Lit(0))
+    assert expr("var.l.*.a[0].b") == ast.GetAttr(ast.Index(splat, ast.Lit(0)), "b")
+    assert expr("var.l.*.a.0") == ast.Splat(var("l"), [("attr", "a"), ("index", ast.Lit(0))])
+
+
 def test_index_forms() -> None:
     assert expr('var.m["k"]') == ast.Index(var("m"), ast.Lit("k"))
     assert expr("var.l.0") == ast.Index(var("l"), ast.Lit(0))

@@ -489,14 +489,27 @@ class _Converter:
         return self.splat(node)
 
     def splat(self, node: Any) -> Expr:
+        """``[*]`` applies every following step to each element. The legacy ``.*`` takes only ``.name``
+        and ``.0`` steps: a bracketed index ends it (``x.*.arn[0]`` is the first ARN, as in Terraform).
+        """
         obj_node, splat_node = _subtrees(node)
+        legacy = node.data == "attr_splat_expr_term"
         ops: list[tuple[str, Any]] = []
+        after: list[Any] = []
         for op in _subtrees(splat_node):
-            if op.data == "get_attr":
+            if after or (legacy and op.data == "braces_index"):
+                after.append(op)
+            elif op.data == "get_attr":
                 ops.append(("attr", self.key_name(_subtrees(op)[0])))
             else:
                 ops.append(("index", self.index_key(op)))
-        return Splat(self.expr(obj_node), ops)
+        result: Expr = Splat(self.expr(obj_node), ops)
+        for op in after:
+            if op.data == "get_attr":
+                result = GetAttr(result, self.key_name(_subtrees(op)[0]))
+            else:
+                result = Index(result, self.index_key(op))
+        return result
 
     def _binary_op(self, node: Any) -> Expr:
         left_node, term = _subtrees(node)[:2]

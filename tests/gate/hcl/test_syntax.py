@@ -278,6 +278,53 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     assert body.attributes["a"].expr == ast.Lit(1)
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "column", "reason"),
+    [
+        (
+            "locals {\n  a = 1\n  a = 2\n}\n",
+            3,
+            3,
+            'Attribute redefined: the argument "a" was already set on line 2',
+        ),
+        (
+            'resource "aws_sqs_queue" "${var.x}" {\n}\n',
+            1,
+            26,
+            "Invalid string literal: template sequences are not allowed in a block label",
+        ),
+        ("locals {\n  a = 1 b = 2\n}\n", 2, 9, "Missing newline after argument"),
+        ("locals {} locals {}\n", 1, 11, "Missing newline after block definition"),
+        ("locals { a = 1 b = 2 }\n", 1, 10, "Invalid single-argument block definition"),
+        ("locals { a = 1\n}\n", 1, 10, "Invalid single-argument block definition"),
+        ("locals { a = <<EOT\nx\nEOT\n}\n", 1, 10, "Invalid single-argument block definition"),
+        ('resource "a" "b" { lifecycle {} }\n', 1, 20, "Argument definition required"),
+    ],
+)
+def test_what_terraform_rejects_is_a_problem_in_its_words(
+    text: str, line: int, column: int, reason: str
+) -> None:
+    parsed = parse_text(text)
+    assert parsed.body is None
+    assert parsed.problem is not None
+    assert (parsed.problem.line, parsed.problem.column) == (line, column)
+    assert parsed.problem.message.startswith(reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'resource "a" "$${literal}" {\n}\n',
+        "locals { a = 1 } # one argument, closed on its line\n",
+        "locals { y = { a = 1\n } }\n",
+        "locals {}\nb = <<EOT\nx\nEOT\nc = 1\n",
+        "x = a || b\ny = a ? b : c\nz = 1\n",
+    ],
+)
+def test_what_terraform_accepts_near_those_rejections(text: str) -> None:
+    parse_ok(text)
+
+
 # --- directives ------------------------------------------------------------------------------
 
 

@@ -21,12 +21,12 @@ from ttgate.gate.hcl.cache_dir import default_cache_dir, private_directory, writ
 from ttgate.gate.hcl.grammar import lark_parser
 from ttgate.gate.hcl.json_syntax import parse_json_config
 from ttgate.gate.hcl.serial import CorruptEntry, from_data, to_data
-from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem, convert, find_directives
+from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem, TerraformRejects, convert, find_directives
 
 __all__ = ["Parser", "default_cache_dir", "lark_parser", "parse_text"]
 
 # Bump when the syntax tree changes shape or the grammar accepts more, so old cache entries are never read.
-SYNTAX_VERSION = "9"
+SYNTAX_VERSION = "10"
 _TOO_DEEP = "an expression is nested too deeply for ttgate (hundreds of levels of brackets or operators)"
 # Below this many uncached files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 24
@@ -77,6 +77,8 @@ def parse_text(text: str) -> ParsedFile:
     directives = find_directives(parser.options.postlex.comments)
     try:
         body = convert(tree, text)
+    except TerraformRejects as error:
+        return ParsedFile(None, SyntaxProblem(error.message, error.line, error.column), directives)
     except (ValueError, IndexError, KeyError) as error:
         return ParsedFile(None, SyntaxProblem(f"unsupported syntax: {error}", 1, 1), directives)
     except RecursionError:

@@ -189,6 +189,14 @@ class StackBuilder:
                 directory, [(self.relative(p), self.parsed[self.resolve(p)]) for p in tf_files]
             )
             self.modules[directory] = module
+            for rejection in module.rejections:
+                self.model.problems.append(
+                    Problem(
+                        f"{rejection.message}; Terraform rejects the module, and {rejection.consequence}",
+                        Location(rejection.file, rejection.line, rejection.column),
+                        "Correct the declaration (`terraform validate` shows the same error).",
+                    )
+                )
         return module
 
     def module_source(

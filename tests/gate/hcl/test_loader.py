@@ -284,9 +284,10 @@ def test_module_count_and_for_each(tmp_path: Path) -> None:
     assert resource(model, 'module.each["b"].aws_sqs_queue.x').values["visibility_timeout_seconds"] == 20
 
 
-def test_missing_local_module_is_a_parse_problem(tmp_path: Path) -> None:
+def test_missing_local_module_is_its_own_finding_not_a_parse_problem(tmp_path: Path) -> None:
     write_tree(tmp_path, stack("20_infra", "dev", 'module "gone" {\n  source = "./nope"\n}\n'))
-    assert summary(check(tmp_path, "TG000")) == [("TG000", f"{INFRA_DEV}/main.tf", 1, "20_infra/dev")]
+    assert check(tmp_path, "TG000") == []
+    assert summary(check(tmp_path, "TG002")) == [("TG002", f"{INFRA_DEV}/main.tf", 1, "20_infra/dev")]
 
 
 def test_registry_module_is_unknown(tmp_path: Path) -> None:

@@ -91,17 +91,6 @@ def test_declarations_terraform_rejects_across_files_are_reported_once_in_its_wo
     assert "Cannot read this file" not in found[0].message
 
 
-def test_missing_module_source(tmp_path: Path) -> None:
-    (finding,) = findings(
-        "TG000", tmp_path, stack("30_app", "dev", '\nmodule "gone" {\n  source = "../../modules/gone"\n}\n')
-    )
-    assert summary([finding]) == [("TG000", f"{APP}/main.tf", 1, "30_app/dev")]
-    assert "does not exist" in finding.message
-    # Not a syntax error: the message and the fix say what is wrong with the call instead.
-    assert "Cannot read this file" not in finding.message
-    assert finding.fix.startswith("Correct the source path")
-
-
 def test_tg000_a_bad_plan_is_an_input_error_not_a_finding(tmp_path: Path, builtin_policy: Policy) -> None:
     path = tmp_path / "20_infra.json"
     path.write_text('{"format_version": "1.2", "planned_values": {', encoding="utf-8")

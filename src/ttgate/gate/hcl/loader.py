@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ttgate.errors import UserError
 from ttgate.gate.hcl.bounds import MAX_FILE_BYTES
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
+from ttgate.gate.hcl.gitmodules import Submodules
 from ttgate.gate.hcl.instances import (
     Input,
     Instance,
@@ -31,6 +32,7 @@ from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 from ttgate.gate.model import (
     Backend,
     Location,
+    MissingModule,
     Model,
     Origin,
     Problem,
@@ -104,6 +106,7 @@ class StackBuilder:
         self.roots: dict[Stack, Instance] = {}
         self.constant_evaluator = Evaluator(_NoScope())
         self._reported_dirs: set[Path] = set()
+        self.submodules = Submodules(self.root)
         self._resolved: dict[Path, Path] = {}
         self._real: dict[Path, Path] = {}
         self.expanded = 0  # instances count/for_each expanded so far (see bounds.MAX_INSTANCES_TOTAL)
@@ -208,16 +211,14 @@ class StackBuilder:
             return None, f"its source {source!r} is not a local path (ttgate reads local modules only)"
         directory = self.resolve(caller / source)
         if not _is_directory(directory):
-            if directory not in self._reported_dirs:
-                self._reported_dirs.add(directory)
-                self.model.problems.append(
-                    Problem(
-                        f"module source {source!r} does not exist, so the module was not checked",
-                        call,
-                        "Correct the source path: it is relative to the directory of the calling module.",
-                    )
-                )
-            return None, f"its source {source!r} does not exist"
+            relative = self.relative(directory)
+            missing = self.model.missing_modules.get(relative)
+            if missing is None:
+                missing = MissingModule(source, relative, submodule=self.submodules.containing(directory))
+                self.model.missing_modules[relative] = missing
+            if call not in missing.calls:
+                missing.calls.append(call)
+            return None, f'its source "{source}" does not exist'
         return self.module_at(directory), None
 
     def report_recursion(self, directory: Path, call: str, location: Location) -> None:

@@ -653,3 +653,23 @@ resource "aws_lambda_event_source_mapping" "worker" {
     assert isinstance(remote.config, Unknown) and remote.config.reason == "config is not an object"
     [mapping] = [r for r in model.stacks[0].resources if r.type == "aws_lambda_event_source_mapping"]
     assert "config" in mapping.values["event_source_arn"].reason
+
+
+def test_hidden_directories_are_skipped_as_terraform_does_and_named(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "main.tf": 'resource "aws_sqs_queue" "q" {\n}\n',
+            ".hidden/main.tf": 'resource "aws_sqs_queue" "hidden" {\n}\n',
+            ".terraform/modules/modules.json": "{}",
+            ".github/workflows/ci.yml": "on: push\n",
+        },
+    )
+    model = load(tmp_path)
+    assert [resource.address for stack in model.stacks for resource in stack.resources] == ["aws_sqs_queue.q"]
+    skipped = {name: how for name, how in model.directories.items() if name.startswith(".") and name != "."}
+    assert skipped == {
+        ".hidden": "not checked: a hidden directory, which Terraform skips too",
+        ".terraform": "not checked: a hidden directory, which Terraform skips too",
+    }
+    assert "2 hidden directories not checked, as Terraform skips them: .hidden, .terraform" in model.notes

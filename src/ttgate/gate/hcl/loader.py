@@ -64,8 +64,13 @@ class _NoScope:
 
 
 def find_files(paths: Iterable[Path], model: Model) -> list[Path]:
-    """Every .tf and .tfvars file under the paths; what cannot be listed or is not a file is a problem."""
+    """Every .tf and .tfvars file under the paths; what cannot be listed or is not a file is a problem.
+
+    Hidden directories are skipped as Terraform skips ``.terraform``; those with configuration in
+    them, and Terraform's own, are named in the report's directories and notes.
+    """
     found: list[Path] = []
+    hidden: list[str] = []
 
     def unreadable(error: OSError) -> None:
         where = relative_posix(Path(os.path.abspath(error.filename or ".")), model.root)
@@ -85,9 +90,35 @@ def find_files(paths: Iterable[Path], model: Model) -> list[Path]:
             found.append(path)
             continue
         for directory, subdirs, files in os.walk(path, onerror=unreadable):
+            for name in sorted(subdirs):
+                if name.startswith(".") and _skipped_dir_to_name(Path(directory) / name):
+                    where = relative_posix(Path(os.path.abspath(Path(directory) / name)), model.root)
+                    hidden.append(where)
+                    model.directories[where] = _HIDDEN
             subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS and not d.startswith("."))
             found.extend(Path(directory) / name for name in sorted(files) if name.endswith(_SUFFIXES))
+    if hidden:
+        more = f" and {len(hidden) - 5} more" if len(hidden) > 5 else ""
+        count = "1 hidden directory" if len(hidden) == 1 else f"{len(hidden)} hidden directories"
+        model.notes.append(f"{count} not checked, as Terraform skips them: {', '.join(hidden[:5])}{more}")
     return found
+
+
+_HIDDEN = "not checked: a hidden directory, which Terraform skips too"
+_WORKING_DIRS = frozenset({".terraform", ".terragrunt-cache"})
+
+
+def _skipped_dir_to_name(directory: Path) -> bool:
+    """Whether a hidden directory is worth naming: Terraform's own, or one holding configuration."""
+    if directory.name in _WORKING_DIRS:
+        return True
+    if directory.name == ".git":
+        return False
+    try:
+        with os.scandir(directory) as entries:
+            return any(entry.name.endswith(_CONFIG_SUFFIXES) for entry in entries)
+    except OSError:
+        return False
 
 
 class StackBuilder:

@@ -197,10 +197,21 @@ class Problem:
 
 
 @dataclass
+class MissingModule:
+    """A local module source directory that is not there (TG002): every call to it, the first first."""
+
+    source: str  # as the first call writes it
+    directory: str  # relative to the root, POSIX slashes
+    calls: list[Location] = field(default_factory=list)
+    submodule: str | None = None  # the git submodule (path in .gitmodules) it lies in, if any
+
+
+@dataclass
 class Model:
     root: Path
     stacks: list[Stack] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    missing_modules: dict[str, MissingModule] = field(default_factory=dict)  # by directory
     files: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # file -> ttgate: comments
     notes: list[str] = field(default_factory=list)  # facts about the run a reader should know
     # every directory with .tf files, relative to the root -> how it was checked, or why it was not

@@ -292,7 +292,16 @@ def display(value: Any, limit: int = 80) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = repr(value)
+    if isinstance(value, (list, tuple)):
+        text = "[" + ", ".join(display(item, limit) for item in value[:limit]) + "]"
+    elif isinstance(value, dict):
+        text = (
+            "{"
+            + ", ".join(f"{key} = {display(item, limit)}" for key, item in list(value.items())[:limit])
+            + "}"
+        )
+    else:
+        text = str(value)  # numbers; never a Python repr
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -187,6 +187,9 @@ def test_splats() -> None:
     assert ev("var.l[*].id") == [1, 2, 3]
     assert ev("var.l.*.id") == [1, 2, 3]
     assert ev("var.l[*].a[0]") == [5, 6, 7]
+    assert ev("var.l.*.a[0]") == [5]  # the legacy splat ends at a bracket: the first element's list
+    assert ev("var.l.*.a.0") == [5, 6, 7]
+    assert ev("var.l.*.id[1]") == 2
     assert ev("var.s[*]") == ["x"]
     assert ev("var.n[*].id") == []
     assert is_invalid(ev("var.m[*]"))
@@ -256,3 +259,13 @@ def test_unknown_propagates_through_structures() -> None:
     assert value["arn"].resource is QUEUE
     assert ev("[var.u, 1][1]") == 1
     assert ev("[var.u, 1][0]") is UNKNOWN
+
+
+def test_values_in_messages_are_never_python_reprs() -> None:
+    from ttgate.gate.values import display
+
+    assert display([Unknown("aws_lambda_function.f[0].arn is known only after apply")]) == (
+        "[unknown (aws_lambda_function.f[0].arn is known only after apply)]"
+    )
+    assert display({"a": [1, "x", None, True]}) == '{a = [1, "x", null, true]}'
+    assert len(display(list(range(10_000)))) == 80

@@ -284,9 +284,10 @@ def test_module_count_and_for_each(tmp_path: Path) -> None:
     assert resource(model, 'module.each["b"].aws_sqs_queue.x').values["visibility_timeout_seconds"] == 20
 
 
-def test_missing_local_module_is_a_parse_problem(tmp_path: Path) -> None:
+def test_missing_local_module_is_its_own_finding_not_a_parse_problem(tmp_path: Path) -> None:
     write_tree(tmp_path, stack("20_infra", "dev", 'module "gone" {\n  source = "./nope"\n}\n'))
-    assert summary(check(tmp_path, "TG000")) == [("TG000", f"{INFRA_DEV}/main.tf", 1, "20_infra/dev")]
+    assert check(tmp_path, "TG000") == []
+    assert summary(check(tmp_path, "TG002")) == [("TG002", f"{INFRA_DEV}/main.tf", 1, "20_infra/dev")]
 
 
 def test_registry_module_is_unknown(tmp_path: Path) -> None:
@@ -652,3 +653,23 @@ resource "aws_lambda_event_source_mapping" "worker" {
     assert isinstance(remote.config, Unknown) and remote.config.reason == "config is not an object"
     [mapping] = [r for r in model.stacks[0].resources if r.type == "aws_lambda_event_source_mapping"]
     assert "config" in mapping.values["event_source_arn"].reason
+
+
+def test_hidden_directories_are_skipped_as_terraform_does_and_named(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "main.tf": 'resource "aws_sqs_queue" "q" {\n}\n',
+            ".hidden/main.tf": 'resource "aws_sqs_queue" "hidden" {\n}\n',
+            ".terraform/modules/modules.json": "{}",
+            ".github/workflows/ci.yml": "on: push\n",
+        },
+    )
+    model = load(tmp_path)
+    assert [resource.address for stack in model.stacks for resource in stack.resources] == ["aws_sqs_queue.q"]
+    skipped = {name: how for name, how in model.directories.items() if name.startswith(".") and name != "."}
+    assert skipped == {
+        ".hidden": "not checked: a hidden directory, which Terraform skips too",
+        ".terraform": "not checked: a hidden directory, which Terraform skips too",
+    }
+    assert "2 hidden directories not checked, as Terraform skips them: .hidden, .terraform" in model.notes

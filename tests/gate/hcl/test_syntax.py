@@ -157,6 +157,14 @@ def test_splats() -> None:
     assert expr("var.l[*].a[0]") == ast.Splat(var("l"), [("attr", "a"), ("index", ast.Lit(0))])
 
 
+def test_legacy_splat_ends_at_a_bracketed_index() -> None:
+    # Terraform: x.*.a[0] is [for v in x : v.a][0]; x.*.a.0 and x[*].a[0] index every element.
+    splat = ast.Splat(var("l"), [("attr", "a")])
+    assert expr("var.l.*.a[0]") == ast.Index(splat, ast.Lit(0))
+    assert expr("var.l.*.a[0].b") == ast.GetAttr(ast.Index(splat, ast.Lit(0)), "b")
+    assert expr("var.l.*.a.0") == ast.Splat(var("l"), [("attr", "a"), ("index", ast.Lit(0))])
+
+
 def test_index_forms() -> None:
     assert expr('var.m["k"]') == ast.Index(var("m"), ast.Lit("k"))
     assert expr("var.l.0") == ast.Index(var("l"), ast.Lit(0))
@@ -188,6 +196,44 @@ def test_literals() -> None:
     assert expr("1.5e3") == ast.Lit(1500.0)
     assert expr("null") == ast.Lit(None)
     assert expr("false") == ast.Lit(False)
+
+
+# --- comments --------------------------------------------------------------------------------
+
+
+def test_block_comments_anywhere_terraform_takes_them() -> None:
+    body = parse_ok(
+        'resource "aws_sqs_queue" /* between labels */ "main" /* before the brace */ {\n'
+        '  name = /* after the equals sign */ "q"\n'
+        "  delay_seconds = 1 /* around */ + /* an operator */ 2\n"
+        '  tags = { /* in an object */ team = "x" }\n'
+        "  ids = [1, /* in a tuple */ 2]\n"
+        "  size = max(/* in a call */ 1, 2 /* multi\n line */)\n"
+        '  text = "/* in a string it is text */"\n'
+        "}\n"
+    )
+    resource = body.blocks[0]
+    assert resource.labels == ["aws_sqs_queue", "main"]
+    attributes = {name: attribute.expr for name, attribute in resource.body.attributes.items()}
+    assert attributes == {
+        "name": ast.Lit("q"),
+        "delay_seconds": ast.BinOp("+", ast.Lit(1), ast.Lit(2)),
+        "tags": ast.ObjectExpr([(ast.Lit("team"), ast.Lit("x"))]),
+        "ids": ast.TupleExpr([ast.Lit(1), ast.Lit(2)]),
+        "size": ast.Call("max", [ast.Lit(1), ast.Lit(2)]),
+        "text": ast.Lit("/* in a string it is text */"),
+    }
+    assert resource.body.attributes["ids"].line == 5
+
+
+def test_line_comment_between_labels_is_a_newline_terraform_rejects() -> None:
+    assert parse_text('resource "aws_sqs_queue" # c\n "main" {\n}\n').problem is not None
+
+
+def test_directive_in_a_block_comment_between_labels() -> None:
+    parsed = parse_text('resource "a" /* ttgate:ignore TG201 throttled */ "b" {\n}\n')
+    assert parsed.problem is None
+    assert parsed.directives == [(1, "ttgate:ignore TG201 throttled")]
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -230,6 +276,53 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     body = parsed[tmp_path / "a.tf"].body
     assert body is not None
     assert body.attributes["a"].expr == ast.Lit(1)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "reason"),
+    [
+        (
+            "locals {\n  a = 1\n  a = 2\n}\n",
+            3,
+            3,
+            'Attribute redefined: the argument "a" was already set on line 2',
+        ),
+        (
+            'resource "aws_sqs_queue" "${var.x}" {\n}\n',
+            1,
+            26,
+            "Invalid string literal: template sequences are not allowed in a block label",
+        ),
+        ("locals {\n  a = 1 b = 2\n}\n", 2, 9, "Missing newline after argument"),
+        ("locals {} locals {}\n", 1, 11, "Missing newline after block definition"),
+        ("locals { a = 1 b = 2 }\n", 1, 10, "Invalid single-argument block definition"),
+        ("locals { a = 1\n}\n", 1, 10, "Invalid single-argument block definition"),
+        ("locals { a = <<EOT\nx\nEOT\n}\n", 1, 10, "Invalid single-argument block definition"),
+        ('resource "a" "b" { lifecycle {} }\n', 1, 20, "Argument definition required"),
+    ],
+)
+def test_what_terraform_rejects_is_a_problem_in_its_words(
+    text: str, line: int, column: int, reason: str
+) -> None:
+    parsed = parse_text(text)
+    assert parsed.body is None
+    assert parsed.problem is not None
+    assert (parsed.problem.line, parsed.problem.column) == (line, column)
+    assert parsed.problem.message.startswith(reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'resource "a" "$${literal}" {\n}\n',
+        "locals { a = 1 } # one argument, closed on its line\n",
+        "locals { y = { a = 1\n } }\n",
+        "locals {}\nb = <<EOT\nx\nEOT\nc = 1\n",
+        "x = a || b\ny = a ? b : c\nz = 1\n",
+    ],
+)
+def test_what_terraform_accepts_near_those_rejections(text: str) -> None:
+    parse_ok(text)
 
 
 # --- directives ------------------------------------------------------------------------------

@@ -71,15 +71,24 @@ def test_non_utf8_file(tmp_path: Path) -> None:
     assert "UTF-8" in found[0].message
 
 
-def test_missing_module_source(tmp_path: Path) -> None:
-    (finding,) = findings(
-        "TG000", tmp_path, stack("30_app", "dev", '\nmodule "gone" {\n  source = "../../modules/gone"\n}\n')
+def test_declarations_terraform_rejects_across_files_are_reported_once_in_its_words(tmp_path: Path) -> None:
+    first = 'resource "aws_sqs_queue" "q" {\n}\nlocals {\n  a = 1\n}\nvariable "v" {\n}\n'
+    second = (
+        'resource "aws_sqs_queue" "q" {\n}\nlocals {\n  a = 2\n}\nvariable "v" {\n}\n'
+        'resource "aws_sqs_queue" {\n}\noutput "o" "p" {\n}\nmodule "9lives" {\n  source = "./x"\n}\n'
     )
-    assert summary([finding]) == [("TG000", f"{APP}/main.tf", 1, "30_app/dev")]
-    assert "does not exist" in finding.message
-    # Not a syntax error: the message and the fix say what is wrong with the call instead.
-    assert "Cannot read this file" not in finding.message
-    assert finding.fix.startswith("Correct the source path")
+    found = findings("TG000", tmp_path, stack("30_app", "dev", first, second__tf=second))
+    assert [(f.location.file, f.location.line, f.message.split(":")[0]) for f in found if f.location] == [
+        (f"{APP}/second.tf", 1, 'Duplicate resource "aws_sqs_queue" configuration'),
+        (f"{APP}/second.tf", 4, "Duplicate local value definition"),
+        (f"{APP}/second.tf", 6, "Duplicate variable declaration"),
+        (f"{APP}/second.tf", 8, "Missing name for resource"),
+        (f"{APP}/second.tf", 10, "Extraneous label for output"),
+        (f"{APP}/second.tf", 12, "Invalid module name"),
+    ]
+    assert f"already declared at {APP}/main.tf:" in found[0].message
+    assert "ttgate checked the first declaration only" in found[0].message
+    assert "Cannot read this file" not in found[0].message
 
 
 def test_tg000_a_bad_plan_is_an_input_error_not_a_finding(tmp_path: Path, builtin_policy: Policy) -> None:

@@ -258,6 +258,30 @@ resource "aws_lambda_event_source_mapping" "m" {
     assert result[0].address == 'aws_sqs_queue.q["b"]'
 
 
+def test_legacy_splat_then_index_names_the_first_function(tmp_path: Path) -> None:
+    # Terraform 0.11's `x.*.arn[0]` is the first instance's ARN, not an index into each ARN.
+    main = """
+resource "aws_sqs_queue" "q" {
+  name                       = "tt-practice-dev-q-queue"
+  visibility_timeout_seconds = 30
+}
+
+resource "aws_lambda_function" "fn" {
+  count         = 1
+  function_name = "tt-practice-dev-fn"
+  timeout       = 300
+}
+
+resource "aws_lambda_event_source_mapping" "m" {
+  event_source_arn = aws_sqs_queue.q.arn
+  function_name    = aws_lambda_function.fn.*.arn[0]
+}
+"""
+    result = findings("TG201", tmp_path, stack("30_app", "dev", main), tg001="with")
+    assert summary(result) == [("TG201", f"{APP}/main.tf", 3, "30_app/dev")]
+    assert "= 1800 s" in result[0].message
+
+
 QUEUE_MODULE = """
 variable "name" {}
 variable "visibility" {}

@@ -30,12 +30,24 @@ _HEREDOC_TRIM_END = r"(?P=heredoc_trim)\r?\n/"
 _HEREDOC_TRIM_END_SPACES = r"(?P=heredoc_trim)[ \t]*\r?\n/"
 _FOR_OBJECT_ARROW = "expression FOR_OBJECT_ARROW"
 _FOR_OBJECT_ARROW_AFTER_NEWLINE = "expression new_line_or_comment? FOR_OBJECT_ARROW"
+# HCL drops a /* */ comment wherever it is, between block labels and inside expressions included
+# (a `#` or `//` comment ends its line, so it stays a newline); python-hcl2 takes it where a newline
+# may be only. It is ignored instead, and its text still reaches the comment collector.
+_COMMENT_AS_NEWLINE = r"NL_OR_COMMENT: /\n[ \t]*/ | /#.*\n/ | /\/\/.*\n/ | /\/\*(.|\n)*?(\*\/)/"
+_BLOCK_COMMENT = "BLOCK_COMMENT"
+_COMMENT_IGNORED = (
+    r"NL_OR_COMMENT: /\n[ \t]*/ | /#.*\n/ | /\/\/.*\n/"
+    + f"\n{_BLOCK_COMMENT}: "
+    + r"/\/\*(.|\n)*?(\*\/)/"
+    + f"\n%ignore {_BLOCK_COMMENT}"
+)
 _GRAMMAR_CHANGES = (
     (_ASCII_NAME, _UNICODE_NAME),
     (_INTERPOLATION, _STRIPPED_INTERPOLATION),
     (_HEREDOC_END, _HEREDOC_END_SPACES),
     (_HEREDOC_TRIM_END, _HEREDOC_TRIM_END_SPACES),
     (_FOR_OBJECT_ARROW, _FOR_OBJECT_ARROW_AFTER_NEWLINE),
+    (_COMMENT_AS_NEWLINE, _COMMENT_IGNORED),
 )
 _OPTIONS: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "propagate_positions": False}
 
@@ -66,9 +78,17 @@ class CommentCollector:
     def always_accept(self) -> tuple[()]:
         return ()
 
+    def lexer_callbacks(self) -> dict[str, Any]:
+        """The lexer's callbacks: an ignored /* */ comment is seen by the lexer only."""
+        return {_BLOCK_COMMENT: self._collect_block_comment}
+
     def process(self, stream: Any) -> Any:
         self.comments = []
         return self._inner.process(self._collect(stream))
+
+    def _collect_block_comment(self, token: Any) -> Any:
+        self.comments.append((token.line, token.value))
+        return token
 
     def _collect(self, stream: Any) -> Any:
         for token in stream:
@@ -100,7 +120,9 @@ def lark_parser() -> Any:
             return loaded
     from lark import Lark
 
-    parser = Lark(grammar, cache=False, postlex=CommentCollector(), **_OPTIONS)
+    collector = CommentCollector()
+    callbacks = collector.lexer_callbacks()
+    parser = Lark(grammar, cache=False, postlex=collector, lexer_callbacks=callbacks, **_OPTIONS)
     if path is not None:
         _save(parser, path)
     return parser
@@ -117,7 +139,9 @@ def _save(parser: Any, path: Path) -> None:
     from lark.lexer import TerminalDef
 
     data, memo = parser.memo_serialize([TerminalDef, Rule])
-    data["options"] = {key: value for key, value in data["options"].items() if key != "postlex"}
+    data["options"] = {
+        key: value for key, value in data["options"].items() if key not in ("postlex", "lexer_callbacks")
+    }
     try:
         text = json.dumps({"data": _encode(data), "memo": _encode(memo)})
     except (TypeError, ValueError):
@@ -135,7 +159,10 @@ def _load(path: Path) -> Any:
         options = data["options"]
         if any(options.get(key) != value for key, value in _OPTIONS.items()) or options.get("regex"):
             return None
-        return Lark._load_from_dict(data, memo, postlex=CommentCollector())  # type: ignore[no-untyped-call]
+        collector = CommentCollector()
+        return Lark._load_from_dict(  # type: ignore[no-untyped-call]
+            data, memo, postlex=collector, lexer_callbacks=collector.lexer_callbacks()
+        )
     except Exception:  # any damage to the entry is a miss: the grammar is built again
         return None
 

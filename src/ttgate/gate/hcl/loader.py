@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ttgate.errors import UserError
 from ttgate.gate.hcl.bounds import MAX_FILE_BYTES
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
+from ttgate.gate.hcl.gitmodules import Submodules
 from ttgate.gate.hcl.instances import (
     Input,
     Instance,
@@ -31,6 +32,7 @@ from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 from ttgate.gate.model import (
     Backend,
     Location,
+    MissingModule,
     Model,
     Origin,
     Problem,
@@ -62,8 +64,13 @@ class _NoScope:
 
 
 def find_files(paths: Iterable[Path], model: Model) -> list[Path]:
-    """Every .tf and .tfvars file under the paths; what cannot be listed or is not a file is a problem."""
+    """Every .tf and .tfvars file under the paths; what cannot be listed or is not a file is a problem.
+
+    Hidden directories are skipped as Terraform skips ``.terraform``; those with configuration in
+    them, and Terraform's own, are named in the report's directories and notes.
+    """
     found: list[Path] = []
+    hidden: list[str] = []
 
     def unreadable(error: OSError) -> None:
         where = relative_posix(Path(os.path.abspath(error.filename or ".")), model.root)
@@ -83,9 +90,35 @@ def find_files(paths: Iterable[Path], model: Model) -> list[Path]:
             found.append(path)
             continue
         for directory, subdirs, files in os.walk(path, onerror=unreadable):
+            for name in sorted(subdirs):
+                if name.startswith(".") and _skipped_dir_to_name(Path(directory) / name):
+                    where = relative_posix(Path(os.path.abspath(Path(directory) / name)), model.root)
+                    hidden.append(where)
+                    model.directories[where] = _HIDDEN
             subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS and not d.startswith("."))
             found.extend(Path(directory) / name for name in sorted(files) if name.endswith(_SUFFIXES))
+    if hidden:
+        more = f" and {len(hidden) - 5} more" if len(hidden) > 5 else ""
+        count = "1 hidden directory" if len(hidden) == 1 else f"{len(hidden)} hidden directories"
+        model.notes.append(f"{count} not checked, as Terraform skips them: {', '.join(hidden[:5])}{more}")
     return found
+
+
+_HIDDEN = "not checked: a hidden directory, which Terraform skips too"
+_WORKING_DIRS = frozenset({".terraform", ".terragrunt-cache"})
+
+
+def _skipped_dir_to_name(directory: Path) -> bool:
+    """Whether a hidden directory is worth naming: Terraform's own, or one holding configuration."""
+    if directory.name in _WORKING_DIRS:
+        return True
+    if directory.name == ".git":
+        return False
+    try:
+        with os.scandir(directory) as entries:
+            return any(entry.name.endswith(_CONFIG_SUFFIXES) for entry in entries)
+    except OSError:
+        return False
 
 
 class StackBuilder:
@@ -106,6 +139,7 @@ class StackBuilder:
         self.roots: dict[Stack, Instance] = {}
         self.constant_evaluator = Evaluator(_NoScope())
         self._reported_dirs: set[Path] = set()
+        self.submodules = Submodules(self.root)
         self._resolved: dict[Path, Path] = {}
         self._real: dict[Path, Path] = {}
         self.expanded = 0  # instances count/for_each expanded so far (see bounds.MAX_INSTANCES_TOTAL)
@@ -191,6 +225,14 @@ class StackBuilder:
                 directory, [(self.relative(p), self.parsed[self.resolve(p)]) for p in tf_files]
             )
             self.modules[directory] = module
+            for rejection in module.rejections:
+                self.model.problems.append(
+                    Problem(
+                        f"{rejection.message}; Terraform rejects the module, and {rejection.consequence}",
+                        Location(rejection.file, rejection.line, rejection.column),
+                        "Correct the declaration (`terraform validate` shows the same error).",
+                    )
+                )
         return module
 
     def module_source(
@@ -202,16 +244,14 @@ class StackBuilder:
             return None, f"its source {source!r} is not a local path (ttgate reads local modules only)"
         directory = self.resolve(caller / source)
         if not _is_directory(directory):
-            if directory not in self._reported_dirs:
-                self._reported_dirs.add(directory)
-                self.model.problems.append(
-                    Problem(
-                        f"module source {source!r} does not exist, so the module was not checked",
-                        call,
-                        "Correct the source path: it is relative to the directory of the calling module.",
-                    )
-                )
-            return None, f"its source {source!r} does not exist"
+            relative = self.relative(directory)
+            missing = self.model.missing_modules.get(relative)
+            if missing is None:
+                missing = MissingModule(source, relative, submodule=self.submodules.containing(directory))
+                self.model.missing_modules[relative] = missing
+            if call not in missing.calls:
+                missing.calls.append(call)
+            return None, f'its source "{source}" does not exist'
         return self.module_at(directory), None
 
     def report_recursion(self, directory: Path, call: str, location: Location) -> None:

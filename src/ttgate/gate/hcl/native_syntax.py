@@ -7,7 +7,7 @@ both syntaxes sit below it, and a JSON file's expression strings (a variable's `
 from __future__ import annotations
 
 from ttgate.gate.hcl.grammar import lark_parser
-from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem, convert, find_directives
+from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem, TerraformRejects, convert, find_directives
 
 _TOO_DEEP = "an expression is nested too deeply for ttgate (hundreds of levels of brackets or operators)"
 
@@ -48,6 +48,8 @@ def parse_text(text: str) -> ParsedFile:
     directives = find_directives(parser.options.postlex.comments)
     try:
         body = convert(tree, text)
+    except TerraformRejects as error:
+        return ParsedFile(None, SyntaxProblem(error.message, error.line, error.column), directives)
     except (ValueError, IndexError, KeyError) as error:
         return ParsedFile(None, SyntaxProblem(f"unsupported syntax: {error}", 1, 1), directives)
     except RecursionError:

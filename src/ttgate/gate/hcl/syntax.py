@@ -280,6 +280,55 @@ def _span(node: Any) -> tuple[int, int, int, int]:
     return (line, column, last.end_line, last.end_column)
 
 
+class TerraformRejects(ValueError):
+    """Syntax python-hcl2 accepts and Terraform refuses: Terraform's summary, then its reason."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def _ends_its_line(item: Any, following: Any) -> bool:
+    """Whether a body item ends before the line the following item starts on (HCL needs a newline)."""
+    last = _edge_token(item, last=True)
+    if last is None or str(last).endswith("\n"):  # a heredoc's token takes its newline
+        return True
+    line, _, _, _ = _span(following)
+    return bool(line > last.end_line)
+
+
+def _check_single_line_block(block: Any, body: Any) -> None:
+    """``name { a = 1 }``: an item on the opening brace's line makes a single-line block, which holds
+    one argument and closes on that line, as Terraform requires."""
+    opening = next(child for child in block.children if getattr(child, "type", "") == "LBRACE")
+    closing = block.children[-1]
+    items = [child for child in _subtrees(body) if child.data in ("attribute", "block")]
+    if not items:
+        return
+    first = items[0]
+    line, column, _, _ = _span(first)
+    if line != opening.line:
+        return
+    if first.data == "block":
+        raise TerraformRejects(
+            "Argument definition required: a single-line block can contain only a single argument; "
+            "place a nested block on a line of its own within its parent block",
+            line,
+            column,
+        )
+    last = _edge_token(first, last=True)
+    if len(items) > 1 or str(last).endswith("\n") or last.end_line != closing.line:
+        raise TerraformRejects(
+            "Invalid single-argument block definition: an argument on the same line as its block's "
+            "opening brace makes a single-line block, which must be closed on that line, right after "
+            "the argument",
+            line,
+            column,
+        )
+
+
 class _Converter:
     def __init__(self, text: str) -> None:
         self._text = text
@@ -288,11 +337,36 @@ class _Converter:
 
     def body(self, node: Any) -> Body:
         body = Body()
+        previous: Any = None
         for child in _subtrees(node):
+            if child.data not in ("attribute", "block"):
+                continue
+            if previous is not None and not _ends_its_line(previous, child):
+                line, column, _, _ = _span(child)
+                if previous.data == "attribute":
+                    raise TerraformRejects(
+                        "Missing newline after argument: an argument definition must end with a newline",
+                        line,
+                        column,
+                    )
+                raise TerraformRejects(
+                    "Missing newline after block definition: a block definition must end with a newline",
+                    line,
+                    column,
+                )
+            previous = child
             if child.data == "attribute":
                 attribute = self.attribute(child)
+                first = body.attributes.get(attribute.name)
+                if first is not None:
+                    raise TerraformRejects(
+                        f'Attribute redefined: the argument "{attribute.name}" was already set on line '
+                        f"{first.line}; each argument may be set only once",
+                        attribute.line,
+                        attribute.column,
+                    )
                 body.attributes[attribute.name] = attribute
-            elif child.data == "block":
+            else:
                 body.blocks.append(self.block(child))
         return body
 
@@ -316,9 +390,21 @@ class _Converter:
         body_node = subtrees[-1]
         head = subtrees[:-1]
         block_type = self.key_name(head[0])
-        labels = [self.label(part) for part in head[1:]]
+        labels = [self.block_label(part) for part in head[1:]]
         line, column, end_line, _ = _span(node)
+        _check_single_line_block(node, body_node)
         return Block(block_type, labels, self.body(body_node), line, column, end_line)
+
+    def block_label(self, node: Any) -> str:
+        if node.data == "string" and not isinstance(self.string(node), Lit):
+            line, column, _, _ = _span(node)
+            raise TerraformRejects(
+                "Invalid string literal: template sequences are not allowed in a block label "
+                '(a literal "$" is written "$$")',
+                line,
+                column,
+            )
+        return self.label(node)
 
     def key_name(self, node: Any) -> str:
         if node.data == "string":
@@ -489,14 +575,27 @@ class _Converter:
         return self.splat(node)
 
     def splat(self, node: Any) -> Expr:
+        """``[*]`` applies every following step to each element. The legacy ``.*`` takes only ``.name``
+        and ``.0`` steps: a bracketed index ends it (``x.*.arn[0]`` is the first ARN, as in Terraform).
+        """
         obj_node, splat_node = _subtrees(node)
+        legacy = node.data == "attr_splat_expr_term"
         ops: list[tuple[str, Any]] = []
+        after: list[Any] = []
         for op in _subtrees(splat_node):
-            if op.data == "get_attr":
+            if after or (legacy and op.data == "braces_index"):
+                after.append(op)
+            elif op.data == "get_attr":
                 ops.append(("attr", self.key_name(_subtrees(op)[0])))
             else:
                 ops.append(("index", self.index_key(op)))
-        return Splat(self.expr(obj_node), ops)
+        result: Expr = Splat(self.expr(obj_node), ops)
+        for op in after:
+            if op.data == "get_attr":
+                result = GetAttr(result, self.key_name(_subtrees(op)[0]))
+            else:
+                result = Index(result, self.index_key(op))
+        return result
 
     def _binary_op(self, node: Any) -> Expr:
         left_node, term = _subtrees(node)[:2]

@@ -16,8 +16,10 @@ RULE = Rule(
     summary="A .tf, .tfvars or plan file cannot be read; every other file is still checked.",
     doc=RuleDoc(
         what="Reports a Terraform file (.tf, .tfvars) or plan file that ttgate cannot parse, with the line, "
-        "column and the parser's reason, and a local module source that does not exist. The other "
-        "files are still checked, so one broken file never hides the findings of the rest.",
+        "column and the parser's reason, and what Terraform itself rejects (a redefined attribute, a "
+        "duplicate declaration, a template in a block label), in Terraform's words. The other files "
+        "are still checked, so one broken file never hides the findings of the rest. A module source "
+        "that is not in the checkout is TG002.",
         why="A file the gate cannot read is a file the gate did not check: passing it silently would "
         "turn the gate green on exactly the change nobody reviewed. Terraform itself would refuse it "
         "at `terraform init`/`plan` (runbook: Quick Reference, Common Terraform Commands by Layer).",

@@ -14,6 +14,17 @@ from ttgate.policy import Policy, load_policy
 WriteTree = Callable[[Mapping[str, str]], Path]
 
 
+# What makes a test slow; each implies ``slow`` (pyproject.toml registers them all).
+SLOW_BECAUSE = ("terraform", "moto_server", "precommit", "fuzz", "action")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test marked terraform, moto_server, precommit, fuzz or action is slow too: -m "not slow" leaves it out."""
+    for item in items:
+        if any(item.get_closest_marker(name) for name in SLOW_BECAUSE) and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def tree(tmp_path: Path) -> WriteTree:
     """Write files (name -> text, dedented) under the test's own directory and return that directory."""

@@ -19,9 +19,9 @@ SLOW_BECAUSE = ("terraform", "moto_server", "precommit", "fuzz", "action")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test marked terraform, moto_server, precommit, fuzz or action is slow too: -m "not slow" leaves it out."""
+    """A test marked terraform, moto_server, precommit, fuzz or action is slow too: -m "not slow" skips it."""
     for item in items:
-        if any(item.get_closest_marker(name) for name in SLOW_BECAUSE) and not item.get_closest_marker("slow"):
+        if any(item.get_closest_marker(name) for name in SLOW_BECAUSE):
             item.add_marker(pytest.mark.slow)
 
 

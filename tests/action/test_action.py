@@ -373,6 +373,7 @@ def use_this_venv() -> dict[str, str]:
 # ----------------------------------------------------------------------------- the real thing
 
 
+@pytest.mark.action
 def test_failing_example_annotates_summarises_comments_and_fails(tmp_path: Path, github: FakeGitHub) -> None:
     run = run_action(tmp_path, {"path": "examples/failing"}, github.url, use_this_venv())
 
@@ -418,6 +419,7 @@ def test_failing_example_annotates_summarises_comments_and_fails(tmp_path: Path,
     ]
 
 
+@pytest.mark.action
 def test_two_uses_in_one_job_keep_separate_sarif_files(tmp_path: Path, github: FakeGitHub) -> None:
     # The same RUNNER_TEMP, as in one job: the second run must not overwrite the first one's SARIF.
     first = run_action(
@@ -431,6 +433,7 @@ def test_two_uses_in_one_job_keep_separate_sarif_files(tmp_path: Path, github: F
     assert first_results["runs"][0]["results"]  # still the failing example's findings
 
 
+@pytest.mark.action
 def test_fail_on_never_and_comment_never(tmp_path: Path, github: FakeGitHub) -> None:
     run = run_action(
         tmp_path,
@@ -445,6 +448,7 @@ def test_fail_on_never_and_comment_never(tmp_path: Path, github: FakeGitHub) -> 
     assert "::error file=examples/failing/" in run.step("check").stdout
 
 
+@pytest.mark.action
 def test_passing_example_passes_without_a_comment(tmp_path: Path, github: FakeGitHub) -> None:
     run = run_action(tmp_path, {"path": "examples/passing"}, github.url, use_this_venv())
     assert run.returncode == 0, run.log
@@ -455,6 +459,7 @@ def test_passing_example_passes_without_a_comment(tmp_path: Path, github: FakeGi
     assert run.outputs["comment-url"] == ""
 
 
+@pytest.mark.action
 def test_outside_a_pull_request_a_notice_and_the_check_decides(tmp_path: Path, github: FakeGitHub) -> None:
     push = tmp_path / "push.json"
     push.write_text(json.dumps({"ref": "refs/heads/main", "after": HEAD_SHA}), encoding="utf-8")
@@ -610,6 +615,7 @@ def test_a_failing_comment_is_a_warning_not_a_failure(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- the install step
 
 
+@pytest.mark.action
 def test_install_is_hash_checked_and_the_virtualenv_is_reused(tmp_path: Path) -> None:
     """For real: pip installs requirements/action.lock with --require-hashes into RUNNER_TEMP; a second
     run (the cache restored the virtualenv) installs nothing; a lock whose hash does not match fails."""
@@ -626,6 +632,7 @@ def test_install_is_hash_checked_and_the_virtualenv_is_reused(tmp_path: Path) ->
     assert again.returncode == 0
 
 
+@pytest.mark.action
 def test_a_lock_that_does_not_match_the_files_fails_the_install(tmp_path: Path) -> None:
     action = tmp_path / "action"
     shutil.copytree(REPO / "requirements", action / "requirements")

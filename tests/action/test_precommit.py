@@ -44,7 +44,7 @@ def hook_repository(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
             shutil.copy2(source, snapshot / name, follow_symlinks=False)
     git(snapshot, "init", "-q")
     git(snapshot, "add", "-A")
-    git(snapshot, "-c", "user.name=ttgate tests", "-c", "user.email=tests@ttgate.invalid", "commit", "-qm", "x")
+    git(snapshot, "-c", "user.name=tests", "-c", "user.email=tests@ttgate.invalid", "commit", "-qm", "x")
     return snapshot, git(snapshot, "rev-parse", "HEAD").strip()
 
 

@@ -199,7 +199,10 @@ def test_numbers_out_of_range_are_invalid_with_a_reason(text: str) -> None:
         'join("", [for i in range(1000) : format("%5000d", i)])',
         'replace(format("%500000s", ""), "/ /", "xxxxxxxxxx")',
         'replace(format("%500000s", ""), " ", "xxxxxxxxxx")',
-        "[for a in range(1000) : [for b in range(1000) : [for c in range(100) : c]]]",
+        pytest.param(
+            "[for a in range(1000) : [for b in range(1000) : [for c in range(100) : c]]]",
+            marks=pytest.mark.slow,
+        ),
         'formatlist("%100000d", range(1000))',
     ],
 )

@@ -8,16 +8,12 @@ import pytest
 
 from tests import plan_builder as plans
 from tests.helpers import by_address, expected_on_examples, findings, on_examples, stack, summary, write_tree
+from tests.snippets import WORKER, remote_state
 from ttgate.gate.findings import Severity
 
 APP = "practice/deploy/30_app/environments/dev"
 
-FUNCTION = """
-resource "aws_lambda_function" "worker" {
-  function_name = "tt-practice-dev-worker"
-  timeout       = 10
-}
-"""
+FUNCTION = WORKER
 
 
 def log_group(name: str = '"/aws/lambda/tt-practice-dev-worker"') -> str:
@@ -310,16 +306,7 @@ def test_log_group_in_another_env_does_not_count(tmp_path: Path) -> None:
     assert "any stack of prod" in found[0].message
 
 
-REMOTE_STATE = """
-data "terraform_remote_state" "infra" {
-  backend = "s3"
-  config = {
-    bucket = "tt-practice-tf-state-dev-123456789012"
-    key    = "infra/terraform.tfstate"
-    region = "ap-southeast-1"
-  }
-}
-"""
+REMOTE_STATE = remote_state()
 
 
 def test_logging_config_through_remote_state_to_a_group_in_20_infra(tmp_path: Path) -> None:

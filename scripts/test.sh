@@ -14,5 +14,10 @@ workflows=(action.yml .github/workflows/*.yml examples/workflows/*.yml)
 "$venv/bin/zizmor" --offline --no-progress "${workflows[@]}"
 "$venv/bin/check-jsonschema" --builtin-schema vendor.github-actions action.yml
 "$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml examples/workflows/*.yml
-export TTGATE_CACHE_DIR="$(mktemp -d)"
-"$venv/bin/pytest" -q -p no:cacheprovider "$@"
+# The whole suite, slow tests included, on every core (pytest-xdist; --dist loadgroup keeps the tests that
+# share an expensive fixture on one worker). More pytest arguments follow: `bash scripts/test.sh -m "not
+# slow"`, `bash scripts/test.sh tests/gate -n 0`. One parse cache per run, shared by the workers.
+TTGATE_CACHE_DIR="$(mktemp -d)"
+export TTGATE_CACHE_DIR
+trap 'rm -rf "$TTGATE_CACHE_DIR"' EXIT
+"$venv/bin/pytest" -q -p no:cacheprovider -n auto --dist loadgroup "$@"

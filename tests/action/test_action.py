@@ -252,8 +252,10 @@ def run_action(
     extra_env: Mapping[str, str] | None = None,
     event: Path | None = None,
     action_path: Path = REPO,
+    until: str | None = None,
 ) -> ActionRun:
-    """Run action.yml's steps as the runner would, from the repository root."""
+    """Run action.yml's steps as the runner would, from the repository root; ``until``: stop after the
+    step with that id (the later steps do not run and have no outputs)."""
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir(exist_ok=True)
     if event is None:
@@ -354,6 +356,8 @@ def run_action(
             contexts["steps"][step["id"]] = {"outputs": outputs}
         if done.returncode != 0:
             break  # a composite action stops at its first failing step
+        if until is not None and step.get("id") == until:
+            break
     for step in ACTION["runs"]["steps"]:  # steps that did not run have no outputs
         if step.get("id"):
             contexts["steps"].setdefault(step["id"], {"outputs": {}})
@@ -370,6 +374,7 @@ def use_this_venv() -> dict[str, str]:
 # ----------------------------------------------------------------------------- the real thing
 
 
+@pytest.mark.action
 def test_failing_example_annotates_summarises_comments_and_fails(tmp_path: Path, github: FakeGitHub) -> None:
     run = run_action(tmp_path, {"path": "examples/failing"}, github.url, use_this_venv())
 
@@ -415,6 +420,7 @@ def test_failing_example_annotates_summarises_comments_and_fails(tmp_path: Path,
     ]
 
 
+@pytest.mark.action
 def test_two_uses_in_one_job_keep_separate_sarif_files(tmp_path: Path, github: FakeGitHub) -> None:
     # The same RUNNER_TEMP, as in one job: the second run must not overwrite the first one's SARIF.
     first = run_action(
@@ -428,6 +434,7 @@ def test_two_uses_in_one_job_keep_separate_sarif_files(tmp_path: Path, github: F
     assert first_results["runs"][0]["results"]  # still the failing example's findings
 
 
+@pytest.mark.action
 def test_fail_on_never_and_comment_never(tmp_path: Path, github: FakeGitHub) -> None:
     run = run_action(
         tmp_path,
@@ -442,6 +449,7 @@ def test_fail_on_never_and_comment_never(tmp_path: Path, github: FakeGitHub) -> 
     assert "::error file=examples/failing/" in run.step("check").stdout
 
 
+@pytest.mark.action
 def test_passing_example_passes_without_a_comment(tmp_path: Path, github: FakeGitHub) -> None:
     run = run_action(tmp_path, {"path": "examples/passing"}, github.url, use_this_venv())
     assert run.returncode == 0, run.log
@@ -452,6 +460,7 @@ def test_passing_example_passes_without_a_comment(tmp_path: Path, github: FakeGi
     assert run.outputs["comment-url"] == ""
 
 
+@pytest.mark.action
 def test_outside_a_pull_request_a_notice_and_the_check_decides(tmp_path: Path, github: FakeGitHub) -> None:
     push = tmp_path / "push.json"
     push.write_text(json.dumps({"ref": "refs/heads/main", "after": HEAD_SHA}), encoding="utf-8")
@@ -607,6 +616,7 @@ def test_a_failing_comment_is_a_warning_not_a_failure(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- the install step
 
 
+@pytest.mark.action
 def test_install_is_hash_checked_and_the_virtualenv_is_reused(tmp_path: Path) -> None:
     """For real: pip installs requirements/action.lock with --require-hashes into RUNNER_TEMP; a second
     run (the cache restored the virtualenv) installs nothing; a lock whose hash does not match fails."""
@@ -623,6 +633,7 @@ def test_install_is_hash_checked_and_the_virtualenv_is_reused(tmp_path: Path) ->
     assert again.returncode == 0
 
 
+@pytest.mark.action
 def test_a_lock_that_does_not_match_the_files_fails_the_install(tmp_path: Path) -> None:
     action = tmp_path / "action"
     shutil.copytree(REPO / "requirements", action / "requirements")
@@ -720,15 +731,18 @@ def test_rule_links_point_at_the_repository_and_ref_the_action_runs_from(
 ) -> None:
     action = tmp_path / "_work" / "_actions" / "octo" / "ttgate" / "v1.2"
     shutil.copytree(REPO / "requirements", action / "requirements")
-    run = run_action(tmp_path, {"comment": "off"}, extra_env=env | use_this_venv(), action_path=action)
+    # Only the prepare step decides the URL: the check of the whole repository after it would take seconds.
+    environment = env | use_this_venv()
+    run = run_action(tmp_path, {"comment": "off"}, extra_env=environment, action_path=action, until="prepare")
     assert run.step("prepare").outputs["docs-url"] == docs
 
-    local = run_action(tmp_path, {"comment": "off"}, extra_env=env | use_this_venv())  # uses: ./
+    local = run_action(tmp_path, {"comment": "off"}, extra_env=environment, until="prepare")  # uses: ./
     expected = docs if env else f"https://github.example/{OWNER_REPO}/blob/{HEAD_SHA}/docs/rules"
     assert local.step("prepare").outputs["docs-url"] == expected
     given = run_action(
         tmp_path,
         {"comment": "off", "docs-url": "https://docs.example/rules"},
-        extra_env=env | use_this_venv(),
+        extra_env=environment,
+        until="prepare",
     )
     assert given.step("prepare").outputs["docs-url"] == "https://docs.example/rules"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.helpers import write_tree
 from ttgate.cli import main
 from ttgate.gate.reporters import FORMATS
 from ttgate.gate.reporters.sanitize import json_text, no_command_lines, visible
@@ -28,18 +29,19 @@ OWN_COMMAND = re.compile(r"^::(error|warning|notice) (file=[^,:]*,)?[^:]*::")
 
 def hostile_tree(root: Path) -> Path:
     shutil.copytree(REPO / "examples" / "failing" / "practice", root / "practice")
-    events = root / INFRA_DEV / "events.tf"
-    text = events.read_text(encoding="utf-8")
-    events.write_text(
-        text.replace('"${var.project}-${var.environment}-events-dlq"', f'"{HOSTILE}"'), encoding="utf-8"
+    events = (root / INFRA_DEV / "events.tf").read_text(encoding="utf-8")
+    return write_tree(
+        root,
+        {
+            f"{INFRA_DEV}/events.tf": events.replace(
+                '"${var.project}-${var.environment}-events-dlq"', f'"{HOSTILE}"'
+            ),
+            # A directory whose name holds a newline and a command, with a stack in it.
+            "practice/deploy/x\n::error::dir\n##[error]dir/main.tf": (
+                'resource "aws_sqs_queue" "q" {\n  name = "bad_name"\n}\n'
+            ),
+        },
     )
-    # A directory whose name holds a newline and a command, with a stack in it.
-    weird = root / "practice" / "deploy" / "x\n::error::dir\n##[error]dir"
-    weird.mkdir(parents=True)
-    (weird / "main.tf").write_text(
-        'resource "aws_sqs_queue" "q" {\n  name = "bad_name"\n}\n', encoding="utf-8"
-    )
-    return root
 
 
 def assert_inert(where: str, text: str, own_commands: bool = False) -> None:

@@ -67,9 +67,7 @@ def test_a_heredoc_closing_marker_may_be_followed_by_spaces(tmp_path: Path) -> N
         'resource "aws_sqs_queue" "q" {\n  policy = <<EOF\n{"a": 1}\nEOF   \n'
         "  visibility_timeout_seconds = 5\n}\n"
     )
-    (tmp_path / INFRA_DEV).mkdir(parents=True)
-    write_tree(tmp_path, stack("20_infra", "dev"))
-    (tmp_path / INFRA_DEV / "main.tf").write_text(main, encoding="utf-8")
+    write_tree(tmp_path, stack("20_infra", "dev", main=main))
     model = load(tmp_path)
     assert not model.problems
     queue = next(model.resources("aws_sqs_queue"))

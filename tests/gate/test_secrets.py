@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.helpers import write_tree
 from ttgate.cli import main
 from ttgate.gate.reporters import FORMATS
 from ttgate.gate.reporters.markdown import Links, comment_body
@@ -39,16 +40,20 @@ def hostile_tree(root: Path) -> Path:
         'variable "environment" {\n', 'variable "environment" {\n  sensitive = true\n'
     )
     variables += '\nvariable "retention" {\n  sensitive = true\n}\n'
-    (infra / "variables.tf").write_text(variables, encoding="utf-8")
     events = (infra / "events.tf").read_text(encoding="utf-8")
     events = events.replace(
         "message_retention_seconds = 345600 # 4 days", "message_retention_seconds = var.retention"
     )
-    (infra / "events.tf").write_text(events, encoding="utf-8")
     tfvars = (infra / "terraform.tfvars").read_text(encoding="utf-8")
     tfvars = tfvars.replace('environment = "dev"', f'environment = "{TFVARS_CANARY}"')
-    (infra / "terraform.tfvars").write_text(tfvars + "retention = 345601\n", encoding="utf-8")
-    return root
+    return write_tree(
+        root,
+        {
+            f"{INFRA_DEV}/variables.tf": variables,
+            f"{INFRA_DEV}/events.tf": events,
+            f"{INFRA_DEV}/terraform.tfvars": tfvars + "retention = 345601\n",
+        },
+    )
 
 
 def plan_args() -> list[str]:

@@ -75,6 +75,7 @@ def own(github: FakeGitHub) -> list[str]:
     return [body for body in github.bodies(BOT) if body.startswith(marker(KEY))]
 
 
+@pytest.mark.slow
 def test_another_users_comment_with_the_exact_marker_is_untouched(
     tmp_path: Path, github: FakeGitHub, report_file: Path
 ) -> None:
@@ -100,6 +101,7 @@ def test_another_users_comment_with_the_exact_marker_is_untouched(
     assert impostor["body"] == f"{marker(KEY)}\nall clear, merge away"
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_end_with_one_comment(tmp_path: Path, github: FakeGitHub, report_file: Path) -> None:
     github.barrier = threading.Barrier(2)  # both list before either posts: both create one
     env = environment(tmp_path, github)

@@ -50,6 +50,7 @@ def test_hostile_policy_values_are_one_line_exit_2(tmp_path: Path, text: str, ex
     assert expected in stderr
 
 
+@pytest.mark.fuzz
 def test_seeded_policy_mutations_never_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     tally = fuzz(cases=80, seed=3, timeout=20, workdir=tmp_path)

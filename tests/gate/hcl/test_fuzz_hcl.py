@@ -12,6 +12,8 @@ from benchmarks.fuzz_hcl import cases, check_text
 # Generous: a case takes milliseconds; this only turns a hang into a failure.
 _HANG = 60
 
+pytestmark = pytest.mark.fuzz
+
 
 @pytest.mark.parametrize(("kind", "count"), [("expression", 200), ("mutation", 100)])
 def test_every_case_ends_in_a_report(kind: str, count: int) -> None:

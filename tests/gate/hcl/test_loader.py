@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import check, load, policy_for, stack, summary, write_tree
+from tests.snippets import event_source_mapping, remote_state
 from ttgate.gate.hcl.loader import load_hcl
 from ttgate.gate.hcl.parse import Parser, default_cache_dir
 from ttgate.gate.model import Model, Resource, Stack
@@ -444,22 +445,7 @@ def test_nested_and_dynamic_blocks(tmp_path: Path) -> None:
 
 # --- remote state ----------------------------------------------------------------------------
 
-REMOTE = """
-data "terraform_remote_state" "infra" {{
-  backend = "s3"
-  config = {{
-    bucket = "tt-practice-tf-state-{env}-123456789012"
-    key    = {key}
-    region = "ap-southeast-1"
-  }}
-}}
-"""
-CONSUMER = """
-resource "aws_lambda_event_source_mapping" "m" {
-  event_source_arn = data.terraform_remote_state.infra.outputs.queue_arn
-  function_name    = "f"
-}
-"""
+CONSUMER = event_source_mapping("data.terraform_remote_state.infra.outputs.queue_arn", '"f"', name="m")
 
 
 def infra_writer(env: str = "dev") -> dict[str, str]:
@@ -489,7 +475,7 @@ def test_remote_state_output_reaches_a_module_resource(tmp_path: Path) -> None:
         tmp_path,
         {
             **infra_writer(),
-            **stack("30_app", "dev", REMOTE.format(env="dev", key='"infra/terraform.tfstate"') + CONSUMER),
+            **stack("30_app", "dev", remote_state() + CONSUMER),
         },
     )
     model = load(tmp_path)
@@ -506,9 +492,7 @@ def test_remote_state_with_unknown_key(tmp_path: Path) -> None:
         tmp_path,
         {
             **infra_writer(),
-            **stack(
-                "30_app", "dev", 'variable "key" {}\n' + REMOTE.format(env="dev", key="var.key") + CONSUMER
-            ),
+            **stack("30_app", "dev", 'variable "key" {}\n' + remote_state("var.key") + CONSUMER),
         },
     )
     model = load(tmp_path)
@@ -527,11 +511,7 @@ def test_remote_state_with_two_writers_goes_to_the_owning_layer(tmp_path: Path) 
     write_tree(tmp_path, {**infra_writer(), **copied})
     write_tree(
         tmp_path,
-        {
-            f"{reader}/main.tf": 'provider "aws" {}\n'
-            + REMOTE.format(env="dev", key='"infra/terraform.tfstate"')
-            + CONSUMER
-        },
+        {f"{reader}/main.tf": 'provider "aws" {}\n' + remote_state() + CONSUMER},
     )
     model = load(tmp_path)
     (remote,) = stack_named(model, reader).remote_states
@@ -546,7 +526,7 @@ def test_remote_state_to_an_env_without_writer(tmp_path: Path) -> None:
         tmp_path,
         {
             **infra_writer(),
-            **stack("30_app", "prod", REMOTE.format(env="prod", key='"infra/terraform.tfstate"') + CONSUMER),
+            **stack("30_app", "prod", remote_state(env="prod") + CONSUMER),
         },
     )
     model = load(tmp_path)
@@ -561,7 +541,7 @@ def test_remote_state_bucket_names_the_environment(tmp_path: Path) -> None:
         tmp_path,
         {
             **infra_writer(),
-            **stack("30_app", "prod", REMOTE.format(env="dev", key='"infra/terraform.tfstate"') + CONSUMER),
+            **stack("30_app", "prod", remote_state() + CONSUMER),
         },
     )
     model = load(tmp_path)
@@ -618,7 +598,7 @@ def test_empty_cache_dir_setting_disables_the_cache(monkeypatch: pytest.MonkeyPa
 def test_parallel_parsing_gives_the_same_model(tmp_path: Path) -> None:
     files = {
         **infra_writer(),
-        **stack("30_app", "dev", REMOTE.format(env="dev", key='"infra/terraform.tfstate"') + CONSUMER),
+        **stack("30_app", "dev", remote_state() + CONSUMER),
     }
     for index in range(30):
         files[f"{INFRA_DEV}/queue_{index}.tf"] = (

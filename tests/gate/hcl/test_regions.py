@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import WriteTree
-from tests.helpers import findings, stack
+from tests.helpers import findings, stack, write_tree
 from ttgate.gate.hcl.regions import partition_of
 
 GROUP_BEHIND_PARTITION = """
@@ -28,15 +29,15 @@ def test_partition_of_region(region: str, partition: str) -> None:
     assert partition_of(region)[0] == partition
 
 
-def test_partition_and_region_come_from_the_policy_region(tree: WriteTree) -> None:
-    root = tree(stack("30_app", "dev", main=GROUP_BEHIND_PARTITION))
+def test_partition_and_region_come_from_the_policy_region(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, stack("30_app", "dev", main=GROUP_BEHIND_PARTITION))
     [finding] = findings("TG301", root)  # the group exists in the commercial partition: checked, not TG001
     assert "/aws/lambda/tt-practice-dev-audit-ap-southeast-1" in finding.message
     assert findings("TG001", root) == []
 
 
-def test_a_provider_region_in_another_partition_is_used(tree: WriteTree) -> None:
+def test_a_provider_region_in_another_partition_is_used(tmp_path: Path) -> None:
     files = stack("30_app", "dev", main=GROUP_BEHIND_PARTITION)
     backend = next(name for name in files if name.endswith("backend.tf"))
     files[backend] = files[backend].replace('region = "ap-southeast-1"\n}', 'region = "cn-north-1"\n}')
-    assert findings("TG301", tree(files)) == []  # count = 0 in aws-cn: no log group
+    assert findings("TG301", write_tree(tmp_path, files)) == []  # count = 0 in aws-cn: no log group

@@ -102,6 +102,7 @@ def test_a_key_with_a_terminal_escape_is_shown_escaped(tmp_path: Path) -> None:
     assert "\x1b" not in output and '["\\u001b[31m"]' in output
 
 
+@pytest.mark.fuzz
 def test_seeded_type_mutations_never_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     plans = load_plans(list(DEFAULT_PLAN_DIRS))

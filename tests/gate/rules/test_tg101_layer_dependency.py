@@ -8,21 +8,13 @@ import pytest
 
 from tests import plan_builder as plans
 from tests.helpers import by_address, findings, stack, summary
+from tests.snippets import remote_state
 
 CORE = "practice/deploy/10_core/environments/dev"
 
 
 def remote(key: str, name: str = "other") -> str:
-    return f"""
-data "terraform_remote_state" "{name}" {{
-  backend = "s3"
-  config = {{
-    bucket = "tt-practice-tf-state-dev-123456789012"
-    key    = {key}
-    region = "ap-southeast-1"
-  }}
-}}
-"""
+    return remote_state(key, name)
 
 
 def test_upward_remote_state_is_reported(tmp_path: Path) -> None:

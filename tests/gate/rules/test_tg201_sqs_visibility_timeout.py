@@ -8,6 +8,7 @@ import pytest
 
 from tests import plan_builder as plans
 from tests.helpers import by_address, findings, stack, summary, write_tree
+from tests.snippets import REMOTE_QUEUE_ARN, event_source_mapping, remote_state
 from ttgate.gate.findings import Finding
 from ttgate.policy import Severity
 
@@ -308,28 +309,12 @@ output "queue_arn" {
   value = module.queue.arn
 }
 """
-APP_CONSUMER = """
-variable "timeout" { default = 60 }
-
-data "terraform_remote_state" "infra" {
-  backend = "s3"
-  config = {
-    bucket = "tt-practice-tf-state-dev-123456789012"
-    key    = "infra/terraform.tfstate"
-    region = "ap-southeast-1"
-  }
-}
-
-module "worker" {
-  source  = "../../../components/lambda_worker"
-  timeout = var.timeout
-}
-
-resource "aws_lambda_event_source_mapping" "worker" {
-  event_source_arn = data.terraform_remote_state.infra.outputs.main_queue_arn
-  function_name    = module.worker.function_name
-}
-"""
+APP_CONSUMER = (
+    '\nvariable "timeout" { default = 60 }\n'
+    + remote_state()
+    + '\nmodule "worker" {\n  source  = "../../../components/lambda_worker"\n  timeout = var.timeout\n}\n'
+    + event_source_mapping(REMOTE_QUEUE_ARN, "module.worker.function_name")
+)
 WORKER_COMPONENT = """
 variable "timeout" {}
 

@@ -9,6 +9,7 @@ import pytest
 
 from tests import plan_builder as plans
 from tests.helpers import by_address, expected_on_examples, findings, on_examples, stack, summary, write_tree
+from tests.snippets import REMOTE_QUEUE_ARN, WORKER, event_source_mapping, remote_state
 from ttgate.policy import Severity
 
 INFRA = "practice/deploy/20_infra/environments/dev"
@@ -21,38 +22,9 @@ resource "aws_sqs_queue" "dlq" {
 }
 """
 
-CONSUMER = """
-resource "aws_lambda_function" "worker" {
-  function_name = "tt-practice-dev-worker"
-  timeout       = 10
-}
+CONSUMER = WORKER + event_source_mapping("aws_sqs_queue.main.arn")
 
-resource "aws_lambda_event_source_mapping" "worker" {
-  event_source_arn = aws_sqs_queue.main.arn
-  function_name    = aws_lambda_function.worker.function_name
-}
-"""
-
-REMOTE_STATE = """
-data "terraform_remote_state" "infra" {
-  backend = "s3"
-  config = {
-    bucket = "tt-practice-tf-state-dev-123456789012"
-    key    = "infra/terraform.tfstate"
-    region = "ap-southeast-1"
-  }
-}
-
-resource "aws_lambda_function" "worker" {
-  function_name = "tt-practice-dev-worker"
-  timeout       = 10
-}
-
-resource "aws_lambda_event_source_mapping" "worker" {
-  event_source_arn = data.terraform_remote_state.infra.outputs.main_queue_arn
-  function_name    = aws_lambda_function.worker.function_name
-}
-"""
+REMOTE_STATE = remote_state() + WORKER + event_source_mapping(REMOTE_QUEUE_ARN)
 
 
 def queue(redrive: str = "") -> str:

@@ -272,14 +272,13 @@ def test_tg203_dlq_retention(tmp_path: Path, retention: int, fails: bool) -> Non
 @pytest.mark.parametrize("source_retention, fails", [(604800, True), (345600, False)])
 def test_tg203_dlq_shorter_than_its_source(tmp_path: Path, source_retention: int, fails: bool) -> None:
     # A team that keeps DLQ messages 4 days: only the comparison with the source queue can fail.
-    policy_file = tmp_path / ".ttgate.yml"
-    policy_file.write_text("rules:\n  TG203: {retention_seconds: 345600}\n", encoding="utf-8")
+    _lower_requirement(tmp_path)
     infra = plans.orders_with_dlq(345600, message_retention_seconds=source_retention)
     found = findings(
         "TG203",
         tmp_path,
         plans={"20_infra/dev": infra},
-        policy=load_policy(RULES, explicit=policy_file),
+        policy=load_policy(RULES, explicit=tmp_path / ".ttgate.yml"),
         tg001="with",
     )
     assert by_address(found) == (

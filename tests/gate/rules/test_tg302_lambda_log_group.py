@@ -8,16 +8,10 @@ import pytest
 
 from tests import plan_builder as plans
 from tests.helpers import by_address, expected_on_examples, findings, on_examples, stack, summary, write_tree
+from tests.snippets import WORKER, remote_state
 from ttgate.policy import Severity
 
 APP = "practice/deploy/30_app/environments/dev"
-
-FUNCTION = """
-resource "aws_lambda_function" "worker" {
-  function_name = "tt-practice-dev-worker"
-  timeout       = 10
-}
-"""
 
 
 def log_group(name: str = '"/aws/lambda/tt-practice-dev-worker"') -> str:
@@ -38,20 +32,20 @@ def unverifiable(root: Path) -> list[tuple[str, str, int, str]]:
 
 
 def test_function_with_its_log_group_passes(tmp_path: Path) -> None:
-    write_tree(tmp_path, stack("30_app", "dev", main=FUNCTION + log_group()))
+    write_tree(tmp_path, stack("30_app", "dev", main=WORKER + log_group()))
     assert tg302(tmp_path) == []
     assert unverifiable(tmp_path) == []
 
 
 def test_log_group_named_from_the_function_passes(tmp_path: Path) -> None:
     name = '"/aws/lambda/${aws_lambda_function.worker.function_name}"'
-    write_tree(tmp_path, stack("30_app", "dev", main=FUNCTION + log_group(name)))
+    write_tree(tmp_path, stack("30_app", "dev", main=WORKER + log_group(name)))
     assert tg302(tmp_path) == []
     assert unverifiable(tmp_path) == []
 
 
 def test_function_without_log_group_is_a_warning_on_the_function(tmp_path: Path) -> None:
-    found = findings("TG302", tmp_path, stack("30_app", "dev", main=FUNCTION))
+    found = findings("TG302", tmp_path, stack("30_app", "dev", main=WORKER))
     assert summary(found) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
     finding = found[0]
     assert finding.severity is Severity.WARNING
@@ -65,13 +59,13 @@ def test_function_without_log_group_is_a_warning_on_the_function(tmp_path: Path)
 def test_log_group_of_another_function_does_not_count(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
-        stack("30_app", "dev", main=FUNCTION + log_group('"/aws/lambda/tt-practice-dev-worker-old"')),
+        stack("30_app", "dev", main=WORKER + log_group('"/aws/lambda/tt-practice-dev-worker-old"')),
     )
     assert tg302(tmp_path) == [("TG302", f"{APP}/main.tf", 1, "30_app/dev")]
 
 
 def test_logging_config_names_the_group_to_look_for(tmp_path: Path) -> None:
-    function = FUNCTION.replace(
+    function = WORKER.replace(
         "  timeout       = 10\n",
         '  logging_config {\n    log_format = "JSON"\n    log_group  = "/custom/worker"\n  }\n',
     )
@@ -83,7 +77,7 @@ def test_logging_config_names_the_group_to_look_for(tmp_path: Path) -> None:
 
 
 def test_logging_config_referencing_the_managed_group_passes(tmp_path: Path) -> None:
-    function = FUNCTION.replace(
+    function = WORKER.replace(
         "  timeout       = 10\n",
         '  logging_config {\n    log_format = "JSON"\n'
         "    log_group  = aws_cloudwatch_log_group.worker.name\n  }\n",
@@ -281,7 +275,7 @@ def test_a_group_that_may_be_the_unknown_functions_is_unverifiable(
 
 
 def test_log_group_behind_an_unknown_count_is_unverifiable(tmp_path: Path) -> None:
-    main = FUNCTION + log_group().replace("  name ", "  count             = var.enabled ? 1 : 0\n  name ")
+    main = WORKER + log_group().replace("  name ", "  count             = var.enabled ? 1 : 0\n  name ")
     write_tree(tmp_path, stack("30_app", "dev", main=main, variables__tf='variable "enabled" {}\n'))
     assert tg302(tmp_path) == []
     assert unverifiable(tmp_path) == [("TG001", f"{APP}/main.tf", 1, "30_app/dev")]
@@ -292,7 +286,7 @@ INFRA_GROUP = log_group()
 
 def test_log_group_in_another_stack_of_the_same_env_counts(tmp_path: Path) -> None:
     write_tree(
-        tmp_path, {**stack("20_infra", "dev", main=INFRA_GROUP), **stack("30_app", "dev", main=FUNCTION)}
+        tmp_path, {**stack("20_infra", "dev", main=INFRA_GROUP), **stack("30_app", "dev", main=WORKER)}
     )
     assert tg302(tmp_path) == []
 
@@ -303,27 +297,15 @@ def test_log_group_in_another_env_does_not_count(tmp_path: Path) -> None:
         tmp_path,
         {
             **stack("20_infra", "dev", main=INFRA_GROUP),
-            **stack("30_app", "prod", main=FUNCTION.replace("-dev-", "-prod-")),
+            **stack("30_app", "prod", main=WORKER.replace("-dev-", "-prod-")),
         },
     )
     assert summary(found) == [("TG302", "practice/deploy/30_app/environments/prod/main.tf", 1, "30_app/prod")]
     assert "any stack of prod" in found[0].message
 
 
-REMOTE_STATE = """
-data "terraform_remote_state" "infra" {
-  backend = "s3"
-  config = {
-    bucket = "tt-practice-tf-state-dev-123456789012"
-    key    = "infra/terraform.tfstate"
-    region = "ap-southeast-1"
-  }
-}
-"""
-
-
 def test_logging_config_through_remote_state_to_a_group_in_20_infra(tmp_path: Path) -> None:
-    function = FUNCTION.replace(
+    function = WORKER.replace(
         "  timeout       = 10\n",
         '  logging_config {\n    log_format = "JSON"\n'
         "    log_group  = data.terraform_remote_state.infra.outputs.log_group\n  }\n",
@@ -332,14 +314,14 @@ def test_logging_config_through_remote_state_to_a_group_in_20_infra(tmp_path: Pa
     infra = log_group('"/shared/workers"') + output
     write_tree(
         tmp_path / "ok",
-        {**stack("20_infra", "dev", main=infra), **stack("30_app", "dev", main=REMOTE_STATE + function)},
+        {**stack("20_infra", "dev", main=infra), **stack("30_app", "dev", main=remote_state() + function)},
     )
     assert tg302(tmp_path / "ok") == []
     assert unverifiable(tmp_path / "ok") == []
     # Without a dev 20_infra stack the remote state cannot be read: unverifiable, not a pass.
     write_tree(
         tmp_path / "prod",
-        {**stack("20_infra", "prod", main=infra), **stack("30_app", "dev", main=REMOTE_STATE + function)},
+        {**stack("20_infra", "prod", main=infra), **stack("30_app", "dev", main=remote_state() + function)},
     )
     assert tg302(tmp_path / "prod") == []
     assert unverifiable(tmp_path / "prod") == [("TG001", f"{APP}/main.tf", 12, "30_app/dev")]

@@ -81,6 +81,7 @@ def test_no_credentials_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert result.exit_code == 2 and "no usable AWS credentials" in result.output
 
 
+@pytest.mark.slow
 def test_peek_leaves_messages_visible_and_masks_secrets(sqs: Any) -> None:
     dlq_url, _ = make_queues(sqs)
     sqs.send_message(
@@ -192,6 +193,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.mark.moto_server
 @pytest.mark.parametrize("fifo", [False, True], ids=["standard", "fifo"])
 def test_redrive_through_motos_server_over_http(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fifo: bool

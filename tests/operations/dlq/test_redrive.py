@@ -44,6 +44,7 @@ def run(sqs: Any, tmp_path: Path, *, fifo: bool, pace: Pace = FAST) -> RedriveRe
     return redrive_manually(sqs, dlq, source, journal, pace)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fifo", [False, True], ids=["standard", "fifo"])
 def test_a_thousand_messages_move_whole(sqs: Any, tmp_path: Path, fifo: bool) -> None:
     dlq_url, source_url = make_queues(sqs, fifo=fifo)
@@ -124,6 +125,7 @@ class Faulty:
         return dict(self.real.delete_message_batch(**arguments))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fifo", [False, True], ids=["standard", "fifo"])
 def test_refused_entries_are_retried_and_never_deleted_before(sqs: Any, tmp_path: Path, fifo: bool) -> None:
     dlq_url, source_url = make_queues(sqs, fifo=fifo)
@@ -145,6 +147,7 @@ def test_entries_refused_every_time_stay_in_the_dlq(sqs: Any, tmp_path: Path) ->
     assert sorted(json.loads(body)["order"] for body, _, _ in left) == [0, 10, 20, 30, 40]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fifo", [False, True], ids=["standard", "fifo"])
 @pytest.mark.parametrize("crash", ["before-delete", "after-send"])
 def test_a_crash_loses_nothing_and_duplicates_one_batch_at_most(
@@ -167,6 +170,7 @@ def test_a_crash_loses_nothing_and_duplicates_one_batch_at_most(
         assert len(moved) - 100 <= (0 if fifo else 10)
 
 
+@pytest.mark.slow
 def test_throttling_is_retried_by_the_client(sqs: Any, tmp_path: Path) -> None:
     from ttgate.integrations.aws import Aws
     from ttgate.integrations.sqs import retrying_client

@@ -20,6 +20,7 @@ import pytest
 from tests.operations.aws_backend import ACCOUNT, APP_KEY, BUCKET, REGION, TABLE, lock_info, make_backend, run
 
 pytest.importorskip("flask", reason="moto's server needs moto[server]")
+pytestmark = pytest.mark.moto_server
 
 
 def free_port() -> int:
@@ -109,6 +110,7 @@ resource "terraform_data" "b" {{ count = var.n }}
 """
 
 
+@pytest.mark.terraform
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 def test_terraform_own_lock_state_and_digest(endpoint: str, tmp_path: Path) -> None:
     stack = tmp_path / "stack"

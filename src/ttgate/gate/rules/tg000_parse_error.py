@@ -19,8 +19,8 @@ RULE = Rule(
         "files are still checked, so one broken file never hides the findings of the rest.",
         why="A file the gate cannot read is a file the gate did not check: passing it silently would "
         "turn the gate green on exactly the change nobody reviewed. Terraform itself would refuse it "
-        "at `terraform init`/`plan` (runbook: Quick Reference, Common Terraform Commands by Layer).",
-        runbook="Quick Reference › Common Terraform Commands by Layer",
+        "at `terraform init`/`plan` (runbook: Common Terraform commands by layer).",
+        runbook="Common Terraform commands by layer",
         fix="Correct the syntax at the reported line; `terraform fmt` and `terraform validate` show the "
         "same problem.",
         bad=Example(

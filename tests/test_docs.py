@@ -1,7 +1,7 @@
 """Rule docs: generated from the rules, complete, and the same as docs/rules/ in the repository.
 
 The runbook they cite is docs/runbook.md, in the repository: every section a rule, the policy or a
-document cites exists there.
+document cites exists there, and nothing in the repository points outside it.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def test_every_link_into_the_runbook_names_a_section_it_has() -> None:
     broken = [f"{path}: #{anchor}" for path, anchor in links if anchor not in anchors]
     assert not broken, "links to sections docs/runbook.md does not have:\n" + "\n".join(broken)
     cited_by = {path.parts[0] for path, _ in links}
-    assert {"docs", "policies"} <= cited_by, f"only {sorted(cited_by)} link to the runbook"
+    assert {"docs", "policies", "README.md"} <= cited_by, f"only {sorted(cited_by)} link to the runbook"
 
 
 # Sections named in prose: (runbook: Title), runbook "Title", the runbook's "A" and "B" sections.
@@ -213,3 +213,22 @@ def test_the_runbook_states_the_numbers_of_the_builtin_policy(builtin_policy) ->
     assert f"{', '.join(days)} or {last} days" in text, (
         "docs/runbook.md's retention values are not the policy's"
     )
+
+
+# Outside the repository: a sibling directory of the checkout, or an absolute path of this machine.
+OUTSIDE = re.compile(r"\.\./shared\b|(?<![\w.~-])/(?:work|home|Users|root|tmp|mnt|srv)/|/\s*[\"']shared[\"']")
+
+
+def test_no_file_refers_to_a_path_outside_the_repository() -> None:
+    """Tests read only the repository (CI has nothing beside the checkout), and docs link only into it."""
+    parent = str(REPO.parent) + os.sep
+    found = []
+    for path in repository_files():
+        text = text_of(path)
+        if text is None:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            if OUTSIDE.search(line) or parent in line:
+                found.append(f"{path.relative_to(REPO)}:{number}: {line.strip()[:120]}")
+    assert not found, "paths outside the repository:\n" + "\n".join(found)
+    assert len(repository_files()) > 100 and RUNBOOK in repository_files()

@@ -7,7 +7,7 @@ markdown table on stdout. ttgate's exit code 1 ("findings found") is expected; 2
 
 Run it with the Python of the environment where ttgate is installed:
 
-    /tmp/venv/bin/python benchmarks/bench_ttgate.py benchmarks/out/tree1000 --runs 3
+    .venv/bin/python benchmarks/bench_ttgate.py benchmarks/out/tree1000 --runs 3
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ it. Directories ttgate skips by design (hidden ones, node_modules, .terraform) a
 An unaccounted directory is "root-like" when it has a backend, cloud or provider block (ttgate
 should have checked it as a stack); the others are modules that nothing checked calls.
 
-    PYTHONPATH=src python benchmarks/corpus.py /work/corpus --json run.json
-    PYTHONPATH=src python benchmarks/corpus.py /work/corpus --compare run.json --json run2.json
+    PYTHONPATH=src python benchmarks/corpus.py CORPUS --json run.json
+    PYTHONPATH=src python benchmarks/corpus.py CORPUS --compare run.json --json run2.json
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
     python benchmarks/fuzz_plans.py [--cases 10000] [--seed 1] [--timeout 10] [--plans DIR ...]
 
-Each case takes one plan (tests/plans/dev/*.json, and the plans of /work/shared/corpus/plans when
-present, or the directories given), replaces 1 to 3 values at random paths by values of other types or
-harmful ones (see fuzzing.py), and runs `ttgate check --plan 20_infra/dev=CASE --format json` in this
-process. Prints the exit statuses, the timeouts and the first failures; exits 1 when any case failed.
+Each case takes one plan (tests/plans/dev/*.json, or the *.json of the directories given: add real
+plans with `--plans tests/plans/dev CORPUS/plans`), replaces 1 to 3 values at random paths by values
+of other types or harmful ones (see fuzzing.py), and runs `ttgate check --plan 20_infra/dev=CASE
+--format json` in this process. Prints the exit statuses, the timeouts and the first failures; exits 1
+when any case failed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from fuzzing import Tally, dump_json, fuzz_arguments, mutate, run_and_report, run_check, seeded
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-DEFAULT_PLAN_DIRS = (REPOSITORY / "tests" / "plans" / "dev", Path("/work/shared/corpus/plans"))
+DEFAULT_PLAN_DIRS = (REPOSITORY / "tests" / "plans" / "dev",)
 
 
 def load_plans(directories: list[Path]) -> list[tuple[str, Any]]:

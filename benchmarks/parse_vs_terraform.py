@@ -10,8 +10,8 @@ Files that are not UTF-8 (encrypted ones, say) fail for both without asking Terr
 Every disagreement is listed (ttgate fails where Terraform parses, and the reverse), then grouped by
 the shape of ttgate's message (numbers and quoted text blanked) to show the classes.
 
-    PYTHONPATH=src python benchmarks/parse_vs_terraform.py /work/corpus
-    PYTHONPATH=src python benchmarks/parse_vs_terraform.py /work/corpus --json parse.json
+    PYTHONPATH=src python benchmarks/parse_vs_terraform.py CORPUS
+    PYTHONPATH=src python benchmarks/parse_vs_terraform.py CORPUS --json parse.json
 """
 
 from __future__ import annotations

@@ -443,7 +443,7 @@ def test_nothing_is_applied_after_a_failed_plan_a_cancel_or_in_pr_mode(workflow)
 
 
 def _tool(name: str) -> str | None:
-    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", ""), "/tmp/venv/bin"])
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     return shutil.which(name, path=search)
 
 

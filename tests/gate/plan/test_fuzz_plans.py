@@ -1,7 +1,7 @@
 """Hostile plans (issue 10): a plan of the wrong shape is one line and exit 2, never exit 3.
 
 The seeded slice here runs the mutations of benchmarks/fuzz_plans.py on a few hundred cases; the
-script runs ten thousand. The corpus plans (/work/shared/corpus/plans) join in when present.
+script runs ten thousand, and also on plans from outside the repository when given `--plans DIR`.
 """
 
 from __future__ import annotations

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
 from ttgate.gate.rules.base import Rule
+
+
+def runbook_sections(citation: str) -> list[str]:
+    """The section titles of docs/runbook.md that a rule doc's ``runbook`` cites ("A; B")."""
+    return [title.strip() for title in citation.split(";") if title.strip()]
+
+
+def runbook_anchor(title: str) -> str:
+    """The anchor GitHub gives a heading: lowercase, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+
+
+def _runbook_links(citation: str) -> str:
+    return "; ".join(
+        f"[{title}](../runbook.md#{runbook_anchor(title)})" for title in runbook_sections(citation)
+    )
 
 
 def _parameter(value: Any) -> str:
@@ -61,7 +78,7 @@ def markdown(rule: Rule) -> str:
         f"# {rule.id} {rule.name}",
         "",
         f"**Default severity:** {rule.default_severity.label}  ",
-        f"**Runbook:** {doc.runbook}",
+        f"**Runbook:** {_runbook_links(doc.runbook)}",
         "",
         rule.summary,
         "",

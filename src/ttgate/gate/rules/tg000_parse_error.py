@@ -22,8 +22,8 @@ RULE = Rule(
         "that is not in the checkout is TG002.",
         why="A file the gate cannot read is a file the gate did not check: passing it silently would "
         "turn the gate green on exactly the change nobody reviewed. Terraform itself would refuse it "
-        "at `terraform init`/`plan` (runbook: Quick Reference, Common Terraform Commands by Layer).",
-        runbook="Quick Reference › Common Terraform Commands by Layer",
+        "at `terraform init`/`plan` (runbook: Common Terraform commands by layer).",
+        runbook="Common Terraform commands by layer",
         fix="Correct the syntax at the reported line; `terraform fmt` and `terraform validate` show the "
         "same problem.",
         bad=Example(

@@ -41,7 +41,7 @@ RULE = Rule(
         why="The runbook's checks (visibility timeouts, DLQ alarms, log retention) are only worth "
         "something if a green gate means they were checked. A rule that cannot decide says so "
         "instead of passing silently.",
-        runbook="Troubleshooting Common Issues",
+        runbook="Values the gate cannot know",
         fix="Give the value a default or a tfvars entry, check the plan as well (`--plan`), or suppress "
         "the underlying rule on that line with a reason when it is verified elsewhere. Raise "
         "TG001's severity in the policy to make unknowns block merges.",

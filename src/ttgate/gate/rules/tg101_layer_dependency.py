@@ -25,7 +25,7 @@ RULE = Rule(
         why="Layers are applied in order 10_core → 20_infra → 30_app and rolled back in reverse. A "
         "lower layer that reads a higher one breaks both: on a fresh environment the outputs do not "
         "exist yet, and a rollback of the higher layer changes what the lower one reads.",
-        runbook="Rollback Workflows › Layer-Specific Rollback Order",
+        runbook="Layer dependencies; Layer-specific rollback order",
         fix="Move the value the lower layer needs down into that layer (or lower) and output it "
         "from there, or move the reading resource up into the higher layer.",
         bad=Example(

@@ -34,7 +34,7 @@ RULE = Rule(
         "terraform.tfstate. A stack whose key is copied from another layer overwrites that layer's state "
         "and its next plan destroys the other layer's resources; an unlocked state can be written by two "
         "applies at once; an unencrypted one exposes every secret in it.",
-        runbook="Rollback Workflows › Terraform Rollback › State File Locations",
+        runbook="State file locations; Lock table",
         fix='Set key to the layer\'s state key, encrypt = true and dynamodb_table = "tt-practice-tf-locks" '
         "in the backend block, then terraform init -migrate-state.",
         bad=Example(

@@ -63,7 +63,7 @@ RULE = Rule(
         "layer holds: 30_app the Lambda functions, layers and event source mappings; 20_infra API "
         "Gateway, SQS, EventBridge and DynamoDB; 10_core the state backend, KMS, DNS and secrets. A "
         "resource in another layer is applied and rolled back out of that order.",
-        runbook="Rollback Workflows › Layer-Specific Rollback Order",
+        runbook="What each layer holds; Layer-specific rollback order",
         fix="Move the resource to its layer's stack and read it through terraform_remote_state, or map "
         "its type to another layer under rules.TG103.placement in .ttgate.yml.",
         bad=Example(

@@ -63,12 +63,11 @@ RULE = Rule(
         "When a value cannot be known statically, TG001 says which. A value AWS refuses (a function "
         "timeout outside 1–900 s, a visibility timeout outside 0–43200 s, a batching window above 300 s, "
         "a negative, fractional or infinite number) is an error on its line, never compared.",
-        why="The runbook: visibility timeout should be at least 6× the Lambda function timeout; "
-        '"If Lambda timeout is 60 seconds, visibility timeout should be at least 360 seconds." '
-        "Otherwise a message reappears while its first invocation still runs, is processed twice, "
-        "and after max_receive_count deliveries lands in the DLQ although nothing failed.",
-        runbook="SQS Dead Letter Queue (DLQ) Handling › Error Retry Strategies › Visibility Timeout; "
-        "Troubleshooting Common Issues › SQS Issues › Message Visibility Timeout",
+        why="The runbook asks for a visibility timeout of at least 6 times the function's timeout plus "
+        "the batching window: a 60-second function needs a queue that hides its messages for 360 "
+        "seconds or more. Otherwise a message reappears while its first invocation still runs, is "
+        "processed twice, and after max_receive_count deliveries lands in the DLQ although nothing failed.",
+        runbook="Visibility timeout; How retries work",
         fix="Raise `visibility_timeout_seconds` on the queue (in the 20_infra SQS module or its "
         "arguments) to at least the required value, or lower the function's `timeout`. Apply 20_infra "
         "before 30_app when you raise both.",

@@ -31,12 +31,11 @@ RULE = Rule(
         "be `jsonencode()`, a JSON string or a heredoc. A target or count that cannot be known "
         "statically is TG001 on a Lambda-consumed queue, and left alone on others. A `maxReceiveCount` "
         "AWS refuses (outside 1–1000, fractional or not finite) is an error.",
-        why='The runbook: "After 3 failed attempts, message moves to DLQ" (`max_receive_count` '
-        "in the SQS module). Without a redrive policy a message the function keeps failing on is "
+        why="The runbook moves a message to the DLQ once it has failed 3 times (`max_receive_count` in "
+        "the SQS module). Without a redrive policy a message the function keeps failing on is "
         "retried until it expires: it is never isolated, inspected or reprocessed, and no DLQ alarm "
         "fires. Another count changes how soon on-call hears about a failure.",
-        runbook="SQS Dead Letter Queue (DLQ) Handling › Error Retry Strategies › Max Receive Count; "
-        "Retry Logic",
+        runbook="Max receive count; How retries work",
         fix="Give the queue a DLQ and `redrive_policy = jsonencode({ deadLetterTargetArn = "
         "aws_sqs_queue.dlq.arn, maxReceiveCount = 3 })` (the 20_infra SQS module does this; use it).",
         bad=Example(

@@ -51,7 +51,7 @@ RULE = Rule(
         "timestamp when it moves it to the DLQ, so its DLQ retention counts from when it was first "
         "sent: a DLQ that keeps messages less long than its source deletes a message that failed late "
         "as soon as it arrives (FIFO queues restart the clock, so only the 14 days apply to them).",
-        runbook="SQS Dead Letter Queue (DLQ) Handling › DLQ Configuration › Message Retention",
+        runbook="DLQ retention",
         fix="Set `message_retention_seconds = 1209600` on the DLQ (the SQS module's "
         "`dlq_message_retention_seconds`, whose default is already 14 days).",
         bad=Example(

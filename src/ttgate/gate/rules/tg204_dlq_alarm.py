@@ -51,7 +51,7 @@ RULE = Rule(
         "ApproximateNumberOfMessagesVisible, threshold 1 message, period 60 s, 1 evaluation period. "
         "Without it, messages that failed max_receive_count times sit in the DLQ unnoticed until the "
         "14-day retention deletes them.",
-        runbook="SQS Dead Letter Queue (DLQ) Handling › DLQ Configuration › CloudWatch Alarm",
+        runbook="DLQ alarm",
         fix="Add the alarm next to the DLQ (in the SQS module), with `dimensions = { QueueName = "
         "aws_sqs_queue.dlq.name }`; when it sits behind `count`, make sure the flag is on in every "
         "environment.",

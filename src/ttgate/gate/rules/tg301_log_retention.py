@@ -57,7 +57,7 @@ RULE = Rule(
         why="The runbook sets a default retention of 14 days, configurable per function from a fixed "
         "list. A value CloudWatch rejects fails at apply time, in the middle of a deploy; a log group "
         "without retention keeps every log line forever.",
-        runbook="Log Inspection › CloudWatch Logs › Log Retention",
+        runbook="Log retention",
         fix="Set `retention_in_days` (or the Lambda component's `log_retention_days`) to 14 or another "
         "allowed value.",
         bad=Example(

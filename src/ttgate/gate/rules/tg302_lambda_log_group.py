@@ -29,11 +29,12 @@ RULE = Rule(
         "is that function's group even while the name is unknown). A function whose name is unknown "
         "and that no group can belong to is still a finding; a group behind a `count` that cannot be "
         "evaluated, or one that may or may not carry the unknown name, is TG001.",
-        why="The runbook: Lambda functions create log groups `/aws/lambda/{function-name}` "
-        "automatically, and retention (default 14 days) is set in the Lambda component through "
-        "`log_retention_days`. A group Lambda creates on its first invocation is outside Terraform: "
-        'its retention is "never expire", so logs are kept and billed forever and no review sees it.',
-        runbook="Log Inspection › CloudWatch Logs › Log Group Naming; Log Retention",
+        why="Lambda writes to `/aws/lambda/{function-name}` and creates that group itself when nothing "
+        "else did; the runbook wants it managed with a retention (default 14 days, the Lambda "
+        "component's `log_retention_days`). A group Lambda creates on its first invocation is outside "
+        'Terraform: its retention is "never expire", so logs are kept and billed forever and no '
+        "review sees it.",
+        runbook="Lambda log groups; Log retention",
         fix="Declare the log group next to the function (with `retention_in_days`) and make the "
         "function depend on it, or build the function with the shared `components/lambda_*` module.",
         bad=Example(

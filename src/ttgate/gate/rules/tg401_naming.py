@@ -77,12 +77,10 @@ RULE = Rule(
         "`lambda`). Alarm names are TG204's. Resources in stacks without an environment (a directory "
         "that does not match the policy's `stack_path`) are skipped: there is no `{env}` to check "
         "against. A name that cannot be known statically is TG001.",
-        why="The runbook's Resource Naming Conventions: every command it gives (get-function, "
-        "get-queue-url, logs tail, describe-log-groups by prefix, the DLQ reprocessing script) finds "
-        "resources by these names, and a name carrying another environment is a copy-paste waiting "
-        "to collide with that environment.",
-        runbook="Quick Reference › Resource Naming Conventions; SQS Dead Letter Queue (DLQ) Handling › "
-        "DLQ Naming Convention; Log Inspection › Log Group Naming",
+        why="Every procedure of the runbook and every ttgate operation (DLQ status and redrive, the "
+        "DLQ alarm, a function's logs, a stack's state) finds resources by these names, and a name "
+        "carrying another environment is a copy-paste waiting to collide with that environment.",
+        runbook="Resource naming conventions; Lambda log groups",
         fix='Build names from the variables: `"${var.project}-${var.environment}-worker"`; use the '
         "shared modules (components/lambda_*, 20_infra/modules/sqs), which already do.",
         bad=Example(

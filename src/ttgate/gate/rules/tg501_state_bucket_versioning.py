@@ -30,7 +30,7 @@ RULE = Rule(
         why="State-based rollback, the runbook's recommended rollback, lists the state object's versions "
         "and restores an earlier one. Without versioning every apply overwrites the only copy of the "
         "state: a bad apply or a corrupted push cannot be undone.",
-        runbook="Rollback Workflows › Terraform Rollback › State Versioning",
+        runbook="State versioning; State-based rollback",
         fix='Add `resource "aws_s3_bucket_versioning"` with `bucket = aws_s3_bucket.state.id` and '
         '`versioning_configuration { status = "Enabled" }`, or set the status back to "Enabled".',
         bad=Example(

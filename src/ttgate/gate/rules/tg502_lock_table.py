@@ -35,7 +35,7 @@ RULE = Rule(
         'lock by deleting the item with key {"LockID": {"S": …}}. The backend writes items keyed '
         "by LockID, a string; with any other key schema every plan and apply fails to take the lock, "
         "so no deploy and no emergency rollback can run.",
-        runbook="Troubleshooting Common Issues › Terraform Issues › State Lock Conflicts",
+        runbook="Lock table; State lock conflicts",
         fix='Set `hash_key = "LockID"` with `attribute { name = "LockID", type = "S" }` and no range key.',
         bad=Example(
             f"{CORE_DEV}/main.tf",

@@ -203,7 +203,7 @@ def test_the_runbook_states_the_numbers_of_the_builtin_policy(builtin_policy) ->
         "`tt-practice-tf-locks`",
         "`LockID`",
         "30_app → 20_infra → 10_core",
-        f"**{builtin_policy.lock_release_min_age_minutes} minutes**",
+        f"**{builtin_policy.operations.lock_release_min_age_minutes} minutes**",
         " → ".join(layer.name for layer in builtin_policy.layers),
     ]
     numbers += [f"`{layer.state_key}`" for layer in builtin_policy.layers]

@@ -24,9 +24,8 @@ RULE = Rule(
         "rule that needs one of their values reports TG001 instead.",
         why="A module the gate cannot see is a module the gate did not check: the queues, functions and "
         "log groups it declares are missing from every rule. Terraform refuses the configuration at "
-        "`terraform init` for the same reason (runbook: Quick Reference, Common Terraform Commands by "
-        "Layer).",
-        runbook="Quick Reference › Common Terraform Commands by Layer",
+        "`terraform init` for the same reason (runbook: Common terraform commands by layer).",
+        runbook="Common Terraform commands by layer",
         fix="Check out the submodule (`git submodule update --init --recursive`; in GitHub Actions, "
         "`actions/checkout` with `submodules: recursive`), or correct the source path: it is relative "
         "to the directory of the calling module.",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.helpers import check, write_tree
 
+from tests.helpers import check, write_tree
 from ttgate.cli import main
 from ttgate.gate.reporters.rule_docs import explain_text, rendered_pages
 from ttgate.gate.rules import RULES

@@ -515,12 +515,12 @@ def test_a_held_lock_stops_create(history: History) -> None:
 def test_check_locks_without_the_locks_module_says_so(
     history: History, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(__import__("sys").modules, "ttgate.operations.locks", None)
+    monkeypatch.setitem(__import__("sys").modules, "ttgate.operations.state.locks", None)
     result = run(
         history, "rollback", "create", "--to", history.c0, "--reason", "r", "--no-push", "--check-locks"
     )
     assert result.exit_code == 2
-    assert "--check-locks needs ttgate.operations.locks" in result.stderr
+    assert "--check-locks needs ttgate.operations.state.locks" in result.stderr
 
 
 # --- bad input --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from ttgate.integrations.cloudwatch_logs import LogEvent, logs_client
 from ttgate.integrations.sqs import dead_letter_sources, find_queue, retrying_client
 from ttgate.operations.dlq.peek import PeekedMessage, peek
 from ttgate.operations.dlq.status import consumers
-from ttgate.operations.logs import Query, is_error, log_group, read, request_ids
+from ttgate.operations.logs.events import Query, is_error, log_group, read, request_ids
 
 if TYPE_CHECKING:
     from ttgate.integrations.aws import Aws

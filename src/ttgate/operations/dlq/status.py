@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ttgate.gate.names import template_regex
 from ttgate.integrations.aws import aws_error
 from ttgate.integrations.sqs import (
     Queue,
@@ -23,6 +22,7 @@ from ttgate.integrations.sqs import (
     queue_name,
     retrying_client,
 )
+from ttgate.policy.names import template_regex
 
 if TYPE_CHECKING:
     from ttgate.integrations.aws import Aws

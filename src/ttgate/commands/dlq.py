@@ -71,11 +71,11 @@ def status_command(env: str, output_format: str, **options: Any) -> None:
 @output_format()
 def peek_command(queue: str, count: int, show_sensitive: bool, output_format: str, **options: Any) -> None:
     """Read messages without consuming them (made visible again at once; the receive count grows)."""
-    from ttgate.integrations.sqs import find_queue, retrying_client
+    from ttgate.integrations.sqs import find_queue
     from ttgate.operations.dlq.peek import peek
 
     _, aws = connect(**options)
-    sqs = retrying_client(aws, "sqs")
+    sqs = aws.client("sqs")
     messages = [m.shown(show_sensitive=show_sensitive) for m in peek(sqs, find_queue(sqs, queue), count)]
     if output_format == "json":
         click.echo(json.dumps([message.to_json() for message in messages], indent=2, ensure_ascii=False))
@@ -154,11 +154,10 @@ def redrive_command(
     with their body, attributes and FIFO group and deduplication ids, and each is deleted from the DLQ
     only once its copy was accepted. The journal makes an interrupted run resume without duplicates.
     """
-    from ttgate.integrations.sqs import retrying_client
     from ttgate.operations.dlq.redrive import plan_redrive
 
     _, aws = connect(**options)
-    sqs = retrying_client(aws, "sqs")
+    sqs = aws.client("sqs")
     plan = plan_redrive(sqs, queue, to=to, max_messages=max_messages, rate=rate, manual=manual)
     click.echo(plan.describe())
     if dry_run:

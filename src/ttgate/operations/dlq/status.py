@@ -20,7 +20,6 @@ from ttgate.integrations.sqs import (
     list_queue_urls,
     queue_attributes,
     queue_name,
-    retrying_client,
 )
 from ttgate.policy.names import template_regex
 
@@ -98,8 +97,8 @@ def find_dlqs(sqs: Any, policy: Policy, env: str) -> list[str]:
 
 
 def dlq_status(aws: Aws, policy: Policy, env: str, now: datetime | None = None) -> list[DlqStatus]:
-    sqs, cloudwatch = retrying_client(aws, "sqs"), retrying_client(aws, "cloudwatch")
-    lambdas = retrying_client(aws, "lambda")
+    sqs, cloudwatch = aws.client("sqs"), aws.client("cloudwatch")
+    lambdas = aws.client("lambda")
     statuses = []
     for url in find_dlqs(sqs, policy, env):
         dlq = Queue(queue_name(url), url, "")

@@ -32,7 +32,7 @@ PARTS: list[tuple[int, str]] = [
     (6, "ttgate.gate.reporters"),
     (7, "ttgate.gate.run"),  # beside the engine in spirit, but it ends in the reporters' Report
     (7, "ttgate.integrations"),
-    (7, "ttgate.github.pulls"),
+    (8, "ttgate.github.pulls"),  # both through the one GitHub client of ttgate.integrations.github
     (8, "ttgate.github.client"),
     (9, "ttgate.operations"),
     (9, "ttgate.github"),

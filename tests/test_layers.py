@@ -22,7 +22,6 @@ PARTS: list[tuple[int, str]] = [
     (0, "ttgate.errors"),
     (0, "ttgate.gate.values"),  # the model is made of values; values name none of its classes
     (1, "ttgate.gate.model"),
-    (1, "ttgate.gate.names"),
     (2, "ttgate.gate.findings"),
     (2, "ttgate.gate.links"),
     (1, "ttgate.policy"),  # the whole tool's: imports only errors; gate.findings and up import it
@@ -31,10 +30,11 @@ PARTS: list[tuple[int, str]] = [
     (4, "ttgate.gate.plan"),
     (4, "ttgate.gate.rules"),
     (5, "ttgate.gate.engine"),
+    (5, "ttgate.gate.module_calls"),  # the gate's public reading of module calls (rollback)
     (6, "ttgate.gate.reporters"),
     (7, "ttgate.gate.run"),  # beside the engine in spirit, but it ends in the reporters' Report
     (7, "ttgate.integrations"),
-    (7, "ttgate.github.pulls"),
+    (8, "ttgate.github.pulls"),  # both through the one GitHub client of ttgate.integrations.github
     (8, "ttgate.github.client"),
     (9, "ttgate.operations"),
     (9, "ttgate.github"),
@@ -42,6 +42,9 @@ PARTS: list[tuple[int, str]] = [
     (11, "ttgate.cli"),
     (12, "ttgate.__main__"),
 ]
+# What operations may use of the gate: its public entry points. The policy (ttgate.policy) is the tool's,
+# not the gate's; everything else in ttgate.gate (the parser, the model, the rules) is the gate's to change.
+GATE_ENTRY_POINTS = {"ttgate.gate.run", "ttgate.gate.module_calls"}
 
 
 def part_of(module: str) -> tuple[int, str]:
@@ -99,6 +102,45 @@ def test_no_module_imports_upward(path: Path) -> None:
         if their_part != part and their_layer >= layer:
             upward.append(f"{imported} ({their_part}, layer {their_layer})")
     assert not upward, f"{module} ({part}, layer {layer}) imports from its own layer or above: {upward}"
+
+
+def gate_internals(imported: set[str]) -> list[str]:
+    """The gate modules among ``imported`` that are not its public entry points."""
+    return sorted(
+        name
+        for name in imported
+        if (name == "ttgate.gate" or name.startswith("ttgate.gate."))
+        and not any(name == entry or name.startswith(entry + ".") for entry in GATE_ENTRY_POINTS)
+    )
+
+
+OPERATIONS = [path for path in SOURCES if module_name(path).startswith("ttgate.operations")]
+
+
+@pytest.mark.parametrize("path", OPERATIONS, ids=lambda path: str(path.relative_to(SOURCE)))
+def test_operations_use_the_gate_only_through_its_entry_points(path: Path) -> None:
+    module = module_name(path)
+    internals = gate_internals(imported_modules(path, module))
+    assert not internals, (
+        f"{module} imports the gate's internals {internals}: use ttgate.policy or one of "
+        f"{sorted(GATE_ENTRY_POINTS)} (or give the gate a public entry point)"
+    )
+
+
+def test_the_entry_point_check_knows_an_internal_when_it_sees_one(tmp_path: Path) -> None:
+    operation = tmp_path / "operation.py"
+    operation.write_text(
+        "from ttgate.gate.hcl.parse import parse_text\n"
+        "from ttgate.gate import names\n"
+        "from ttgate.gate.module_calls import module_calls\n"
+        "from ttgate.policy import Policy\n",
+        encoding="utf-8",
+    )
+    imported = imported_modules(operation, "ttgate.operations.rollback.operation")
+    internals = gate_internals(imported)
+    assert {"ttgate.gate.hcl.parse", "ttgate.gate.names"} <= set(internals)
+    assert not [name for name in internals if "module_calls" in name or name.startswith("ttgate.policy")]
+    assert OPERATIONS, "no operations module found: the check would pass vacuously"
 
 
 def test_the_check_knows_an_upward_import_when_it_sees_one(tmp_path: Path) -> None:

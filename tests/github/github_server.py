@@ -1,9 +1,12 @@
-"""A local HTTP server that answers like GitHub's REST and GraphQL APIs, for the comment endpoints.
+"""A local HTTP server that answers like GitHub's REST and GraphQL APIs, for the comment endpoints and
+the rollback's (the repository, its pull requests).
 
-Stateful (comments are created, edited, deleted, minimized), paginated with ``Link`` headers as GitHub
-paginates, and scriptable: ``fail`` queues answers (a 502, a 403 secondary rate limit) for the next
-requests matching a method and path. Each token stands for one identity (``tokens``); a write to a
-comment by anyone but its author answers 403, as GitHub does for a token that may not edit it.
+Stateful (comments are created, edited, deleted, minimized; pull requests opened), paginated with ``Link``
+headers as GitHub paginates, and scriptable: ``fail`` queues answers (a 502, a 403 secondary rate limit)
+for the next requests matching a method and path; with ``carried_out=True`` the request is done first and
+the failure answered after (a POST whose 502 hides that it went through). Each token stands for one
+identity (``tokens``); a write to a comment by anyone but its author answers 403, as GitHub does for a
+token that may not edit it.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class Scripted:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    carried_out: bool = False
 
 
 @dataclass
@@ -36,6 +40,8 @@ class FakeGitHub:
     url: str = ""
     tokens: dict[str, str] = field(default_factory=dict)  # token -> login
     comments: list[dict[str, Any]] = field(default_factory=list)
+    pulls: list[dict[str, Any]] = field(default_factory=list)
+    default_branch: str = "main"
     requests: list[tuple[str, str, str]] = field(default_factory=list)  # (login, method, path?query)
     scripted: list[Scripted] = field(default_factory=list)
     page_size_cap: int = 100
@@ -44,8 +50,10 @@ class FakeGitHub:
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_id: int = 1000
 
-    def fail(self, method: str, path: str, status: int, message: str, **headers: str) -> None:
-        self.scripted.append(Scripted(method, path, status, {"message": message}, headers))
+    def fail(
+        self, method: str, path: str, status: int, message: str, *, carried_out: bool = False, **headers: str
+    ) -> None:
+        self.scripted.append(Scripted(method, path, status, {"message": message}, headers, carried_out))
 
     def post(self, login: str, body: str) -> dict[str, Any]:
         """A comment as it would be after ``login`` posted it (for setting the scene)."""
@@ -79,7 +87,14 @@ class FakeGitHub:
         for scripted in self.scripted:
             if scripted.method == method and re.fullmatch(scripted.path, path):
                 self.scripted.remove(scripted)
+                if scripted.carried_out:
+                    self.answer(login, method, target, payload)
+                    self.requests.pop()  # one request, counted once
                 return scripted.status, scripted.body, scripted.headers
+        if method == "GET" and path == f"/repos/{REPO}":
+            return 200, {"full_name": REPO, "default_branch": self.default_branch}, {}
+        if path == f"/repos/{REPO}/pulls":
+            return self._pulls(method, parse_qs(parts.query), payload)
         if method == "POST" and path == "/graphql":
             return self._graphql(login, payload)
         comments = f"/repos/{REPO}/issues/{PR}/comments"
@@ -90,6 +105,43 @@ class FakeGitHub:
             return 201, self.post(login, payload["body"]), {}
         if one:
             return self._one(login, method, int(one.group(1)), payload)
+        return 404, {"message": "Not Found"}, {}
+
+    def _pulls(
+        self, method: str, query: dict[str, list[str]], payload: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        """Open one (422 when one from the same head into the same base is open, as GitHub does), or list
+        the open ones, filtered by ``head=OWNER:BRANCH`` and ``base``."""
+        owner = REPO.split("/")[0]
+        with self.lock:
+            if method == "POST":
+                if any(
+                    p["head"]["ref"] == payload["head"] and p["base"]["ref"] == payload["base"]
+                    for p in self.pulls
+                ):
+                    message = f"A pull request already exists for {owner}:{payload['head']}."
+                    return 422, {"message": "Validation Failed", "errors": [{"message": message}]}, {}
+                number = len(self.pulls) + 1
+                pull = {
+                    "number": number,
+                    "html_url": f"https://github.example/{REPO}/pull/{number}",
+                    "title": payload["title"],
+                    "body": payload["body"],
+                    "state": "open",
+                    "head": {"ref": payload["head"], "label": f"{owner}:{payload['head']}"},
+                    "base": {"ref": payload["base"]},
+                }
+                self.pulls.append(pull)
+                return 201, pull, {}
+            if method == "GET":
+                head, base = query.get("head", [None])[0], query.get("base", [None])[0]
+                found = [
+                    p
+                    for p in self.pulls
+                    if (head is None or p["head"]["label"] == head)
+                    and (base is None or p["base"]["ref"] == base)
+                ]
+                return 200, found, {}
         return 404, {"message": "Not Found"}, {}
 
     def _page(self, query: dict[str, list[str]], path: str) -> tuple[int, Any, dict[str, str]]:

@@ -27,7 +27,7 @@ from ttgate.gate.reporters.json_report import render as json_report
 from ttgate.gate.reporters.json_report import report_from_document
 from ttgate.gate.reporters.markdown import COMMENT_LIMIT, Links, comment_body, marker
 from ttgate.gate.reporters.markup import href
-from ttgate.github import client as github_integration
+from ttgate.integrations import github as github_integration
 from ttgate.policy import Severity
 
 REPO = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ from tests.reports import finding, report
 from ttgate.cli import main
 from ttgate.gate.reporters.json_report import render as json_report
 from ttgate.gate.reporters.markdown import marker
-from ttgate.github import client
+from ttgate.integrations import github as github_api
 
 BOT, TOKEN = "github-actions[bot]", "ghs_workflow-token"
 MALLORY, MALLORY_TOKEN = "mallory", "ghp_mallory"
@@ -121,18 +121,18 @@ def run_in_process(
     tmp_path: Path, github: FakeGitHub, report_file: Path, *args: str
 ) -> tuple[str, list[float]]:
     waits: list[float] = []
-    policy = client.RetryPolicy(
+    policy = github_api.RetryPolicy(
         seconds_between_requests=None, seconds_between_writes=None, sleep=waits.append
     )
     env = environment(tmp_path, github)
-    original = client.DEFAULT_POLICY
-    client.DEFAULT_POLICY = policy
+    original = github_api.DEFAULT_POLICY
+    github_api.DEFAULT_POLICY = policy
     try:
         result = CliRunner(env=env).invoke(
             main, ["comment", "--report", str(report_file), "--key", KEY, *args]
         )
     finally:
-        client.DEFAULT_POLICY = original
+        github_api.DEFAULT_POLICY = original
     assert result.exit_code == 0, result.output
     return result.stdout + result.stderr, waits
 

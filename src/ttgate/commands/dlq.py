@@ -9,30 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ttgate.commands.options import POLICY, combine, load_policy, output_format
+from ttgate.commands.options import AWS, connect, output_format
 
 if TYPE_CHECKING:
-    from ttgate.integrations.aws import Aws
     from ttgate.operations.dlq.redrive import RedriveOutcome, RedrivePlan
-    from ttgate.policy import Policy
-
-AWS_OPTIONS = combine(
-    click.option(
-        "--region",
-        help="AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION, else the policy's region).",
-    ),
-    click.option("--profile", help="AWS profile (default: the usual credential chain)."),
-    POLICY,
-)
-
-
-def connect(region: str | None, profile: str | None, policy_file: Path | None) -> tuple[Policy, Aws]:
-    """The policy and an AWS session in ``region`` (or the policy's)."""
-    from ttgate.integrations.aws import Aws
-    from ttgate.operations.locks import region_for
-
-    policy = load_policy(policy_file, Path.cwd())
-    return policy, Aws(region=region_for(policy, region), profile=profile)
 
 
 @click.group()
@@ -51,13 +31,13 @@ def dlq() -> None:
 
 @dlq.command("status")
 @click.option("--env", required=True, help="Environment (dev, stage, prod...).")
-@AWS_OPTIONS
+@AWS
 @output_format()
 def status_command(env: str, output_format: str, **options: Any) -> None:
     """Every DLQ of an environment: messages, oldest age, alarm, source queue and consumer."""
     from ttgate.errors import UserError
     from ttgate.operations.dlq.status import dlq_status
-    from ttgate.operations.locks import format_age
+    from ttgate.operations.durations import format_age
 
     policy, aws = connect(**options)
     if env not in policy.environments:
@@ -87,15 +67,15 @@ def status_command(env: str, output_format: str, **options: Any) -> None:
 @click.argument("queue")
 @click.option("-n", "count", type=click.IntRange(1, 100), default=5, show_default=True, help="How many.")
 @click.option("--show-sensitive", is_flag=True, help="Print attributes and JSON keys that look like secrets.")
-@AWS_OPTIONS
+@AWS
 @output_format()
 def peek_command(queue: str, count: int, show_sensitive: bool, output_format: str, **options: Any) -> None:
     """Read messages without consuming them (made visible again at once; the receive count grows)."""
-    from ttgate.integrations.sqs import find_queue, retrying_client
+    from ttgate.integrations.sqs import find_queue
     from ttgate.operations.dlq.peek import peek
 
     _, aws = connect(**options)
-    sqs = retrying_client(aws, "sqs")
+    sqs = aws.client("sqs")
     messages = [m.shown(show_sensitive=show_sensitive) for m in peek(sqs, find_queue(sqs, queue), count)]
     if output_format == "json":
         click.echo(json.dumps([message.to_json() for message in messages], indent=2, ensure_ascii=False))
@@ -122,11 +102,11 @@ def peek_command(queue: str, count: int, show_sensitive: bool, output_format: st
 @click.option(
     "--function", help="The consumer Lambda (default: from the source queue's event source mapping)."
 )
-@AWS_OPTIONS
+@AWS
 def investigate_command(queue: str, message_id: str | None, function: str | None, **options: Any) -> None:
     """The consumer's log events from the message's SentTimestamp - 5 min to + 5 min, errors first."""
     from ttgate.operations.dlq.investigate import investigate
-    from ttgate.operations.logs import format_event
+    from ttgate.operations.logs.events import format_event
 
     policy, aws = connect(**options)
     found = investigate(aws, policy, queue, message_id=message_id, function=function)
@@ -156,7 +136,7 @@ def investigate_command(queue: str, message_id: str | None, function: str | None
     type=click.Path(path_type=Path, dir_okay=False),
     help="The redrive by hand's journal (default: .ttgate/redrive/QUEUE.jsonl); a second run resumes it.",
 )
-@AWS_OPTIONS
+@AWS
 def redrive_command(
     queue: str,
     to: str | None,
@@ -174,11 +154,10 @@ def redrive_command(
     with their body, attributes and FIFO group and deduplication ids, and each is deleted from the DLQ
     only once its copy was accepted. The journal makes an interrupted run resume without duplicates.
     """
-    from ttgate.integrations.sqs import retrying_client
     from ttgate.operations.dlq.redrive import plan_redrive
 
     _, aws = connect(**options)
-    sqs = retrying_client(aws, "sqs")
+    sqs = aws.client("sqs")
     plan = plan_redrive(sqs, queue, to=to, max_messages=max_messages, rate=rate, manual=manual)
     click.echo(plan.describe())
     if dry_run:

@@ -34,7 +34,7 @@ def list_command(output_format: str, **options: Any) -> None:
     """
     from datetime import UTC, datetime
 
-    from ttgate.operations.locks import list_locks
+    from ttgate.operations.state.locks import list_locks
 
     policy, aws, backend = open_backend(**options)
     held = list_locks(policy, backend, aws)
@@ -79,7 +79,7 @@ def release_command(lock_id: str, yes: bool, force: bool, dry_run: bool, **optio
     """
     from datetime import UTC, datetime
 
-    from ttgate.operations.locks import describe_delete, locks_with_id, refuse_young_locks, release_lock
+    from ttgate.operations.state.locks import describe_delete, locks_with_id, refuse_young_locks, release_lock
 
     if not lock_id.strip():
         raise UserError("LOCK_ID is empty: give the lock's ID (ttgate locks list shows it)")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ttgate.commands.dlq import AWS_OPTIONS, connect
+from ttgate.commands.options import AWS, connect
 
 
 @click.command("logs")
@@ -24,7 +24,7 @@ from ttgate.commands.dlq import AWS_OPTIONS, connect
 @click.option("--request-id", help="Only the lines of this request.")
 @click.option("--follow", is_flag=True, help="Keep printing new events until Ctrl-C.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per event.")
-@AWS_OPTIONS
+@AWS
 def logs(
     function: str,
     since: str | None,
@@ -47,12 +47,13 @@ def logs(
     """
     from ttgate.errors import UserError
     from ttgate.integrations.cloudwatch_logs import logs_client
-    from ttgate.operations import logs as log_inspection
+    from ttgate.operations.logs import events as log_inspection
+    from ttgate.operations.logs.window import time_window
 
     if follow and end is not None:
         raise UserError("--follow and --end: choose one (--follow keeps reading until Ctrl-C)")
     policy, aws = connect(**options)
-    start_ms, end_ms = log_inspection.time_window(since, start, end)
+    start_ms, end_ms = time_window(since, start, end)
     query = log_inspection.Query(
         log_inspection.log_group(policy, function), start_ms, end_ms, pattern, level, request_id
     )

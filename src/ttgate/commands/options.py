@@ -15,7 +15,7 @@ import click
 
 if TYPE_CHECKING:
     from ttgate.integrations.aws import Aws
-    from ttgate.operations.locks import Backend
+    from ttgate.operations.state.backend import Backend
     from ttgate.policy import Policy
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,18 +41,23 @@ POLICY = click.option(
     help="Policy file (default: the nearest .ttgate.yml, else the built-in runbook policy).",
 )
 
-# Where an environment's Terraform state lives (`ttgate locks`, `ttgate state`).
-BACKEND = combine(
-    click.option("--env", required=True, help="Environment (dev, stage, prod...)."),
-    click.option("--account-id", help="AWS account of the state bucket (default: from STS)."),
-    click.option("--bucket", help="State bucket (default: the policy's name for the environment)."),
-    click.option("--table", help='Lock table (default: the policy\'s; "" for none).'),
+# The AWS session of every command that reaches AWS, and the policy it starts from (see :func:`connect`).
+AWS = combine(
     click.option(
         "--region",
         help="AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION, else the policy's region).",
     ),
     click.option("--profile", help="AWS profile (default: the usual credential chain)."),
     POLICY,
+)
+
+# Where an environment's Terraform state lives (`ttgate locks`, `ttgate state`); see :func:`open_backend`.
+BACKEND = combine(
+    click.option("--env", required=True, help="Environment (dev, stage, prod...)."),
+    click.option("--account-id", help="AWS account of the state bucket (default: from STS)."),
+    click.option("--bucket", help="State bucket (default: the policy's name for the environment)."),
+    click.option("--table", help='Lock table (default: the policy\'s; "" for none).'),
+    AWS,
 )
 
 LAYER = click.option("--layer", required=True, help="Layer of the stack (10_core, 20_infra, 30_app...).")
@@ -113,6 +118,14 @@ def load_policy(policy_file: Path | None, search_dir: Path) -> Policy:
     return load(RULES, explicit=policy_file, search_dir=search_dir)
 
 
+def connect(region: str | None, profile: str | None, policy_file: Path | None) -> tuple[Policy, Aws]:
+    """The policy and the AWS session that :data:`AWS`'s options name."""
+    from ttgate.operations.aws_session import open_session
+
+    policy = load_policy(policy_file, Path.cwd())
+    return policy, open_session(policy, region, profile)
+
+
 def open_backend(
     *,
     env: str,
@@ -124,10 +137,10 @@ def open_backend(
     policy_file: Path | None,
 ) -> tuple[Policy, Aws, Backend]:
     """The policy, the AWS session and the environment's backend that :data:`BACKEND`'s options name."""
-    from ttgate.operations.locks import connect
+    from ttgate.operations.state.backend import connect as connect_backend
 
     policy = load_policy(policy_file, Path.cwd())
-    aws, backend = connect(
+    aws, backend = connect_backend(
         policy, env, account_id=account_id, bucket=bucket, table=table, region=region, profile=profile
     )
     return policy, aws, backend

@@ -110,7 +110,7 @@ def create_command(
     Needs a clean working tree and, unless --no-push or --dry-run, GITHUB_TOKEN (GITHUB_API_URL for
     GitHub Enterprise). Never force-pushes, never moves an existing branch, leaves your checkout as is.
     """
-    from ttgate.github.pulls import github_token
+    from ttgate.integrations.github import github_token
     from ttgate.operations.rollback.create import clean_reason, create_rollback
     from ttgate.operations.rollback.preflight import held_locks
 

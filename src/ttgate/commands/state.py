@@ -36,7 +36,7 @@ def versions_command(layer: str, limit: int, output_format: str, **options: Any)
     Example:
       ttgate state versions --layer 20_infra --env prod --limit 5
     """
-    from ttgate.operations.state import stack_versions
+    from ttgate.operations.state.versions import stack_versions
 
     policy, aws, backend = open_backend(**options)
     key, versions, total = stack_versions(aws, policy, backend, layer, limit)
@@ -115,7 +115,12 @@ def restore_command(
     Example:
       ttgate state restore --layer 30_app --env dev --version-id 3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY
     """
-    from ttgate.operations.state import describe_upload, ready_restore, upload_restore, write_restore_file
+    from ttgate.operations.state.restore import (
+        describe_upload,
+        ready_restore,
+        upload_restore,
+        write_restore_file,
+    )
 
     if not version_id.strip():
         raise UserError(

@@ -2,9 +2,9 @@
 
 The body is the Markdown reporter's (:func:`ttgate.gate.reporters.markdown.comment_body`), the same
 renderer as the job summary. This module works out the pull request from the options, then the workflow's
-environment and event, and drives :func:`ttgate.github.client.sync_comment`. Not being able to comment (no
-token, not a pull request, a fork's read-only token, GitHub unreachable) is a warning, never an error: the
-gate's result is ttgate check's alone.
+environment and event, and drives :func:`ttgate.github.sticky_comment.sync_comment`. Not being able to
+comment (no token, not a pull request, a fork's read-only token, GitHub unreachable) is a warning, never
+an error: the gate's result is ttgate check's alone.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from typing import Any, cast
 from ttgate.errors import UserError
 from ttgate.gate.reporters import Report
 from ttgate.gate.reporters.markdown import Links, comment_body, marker
-from ttgate.github.pulls import DEFAULT_API_URL, REPOSITORY_NAME
+from ttgate.github.pulls import REPOSITORY_NAME
+from ttgate.integrations.github import DEFAULT_API_URL
 
 MODES = ("update", "recreate", "hide", "off")
 # The modes' names before 0.2: (mode, post an all-clear even without an earlier comment).
@@ -127,7 +128,7 @@ def _repository(request: Request, env: Mapping[str, str]) -> str | None:
 
 def keep_comment_up_to_date(request: Request, env: Mapping[str, str]) -> Result:
     """Create, update or leave the pull request's comment for the key, as ``request.mode`` says."""
-    from ttgate.github import client as github
+    from ttgate.github import client, sticky_comment
 
     repo = _repository(request, env)
     event, event_problem = _event(env)
@@ -178,18 +179,18 @@ def keep_comment_up_to_date(request: Request, env: Mapping[str, str]) -> Result:
 
     api_url = (env.get("GITHUB_API_URL") or "").strip() or DEFAULT_API_URL
     try:
-        store = github.PyGithubCommentStore(token, repo, number, api_url)
-        gate = github.Gate(lambda text: is_own_comment(text, key), render, retired)
-        outcome = github.sync_comment(
+        store = client.PyGithubCommentStore(token, repo, number, api_url)
+        gate = sticky_comment.Gate(lambda text: is_own_comment(text, key), render, retired)
+        outcome = sticky_comment.sync_comment(
             store,
             gate,
             create=always or bool(request.report.active),
-            mode=cast(github.Mode, mode),
+            mode=cast(sticky_comment.Mode, mode),
         )
-    except github.CommentError as error:
+    except client.CommentError as error:
         reason = str(error)
         base, fork = _full_name(event.get("repository")), _full_name(head.get("repo"))
-        if isinstance(error, github.CommentDenied) and fork and base and fork != base:
+        if isinstance(error, client.CommentDenied) and fork and base and fork != base:
             reason += f" (the pull request comes from the fork {fork}, whose workflow token is read-only)"
         _write_output(env, None)
         return Result("", warning=reason)

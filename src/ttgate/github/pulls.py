@@ -1,20 +1,20 @@
-"""Opening pull requests with PyGithub. ``github`` is imported inside the functions (it is slow to import).
+"""Opening the rollback's pull request, through the one GitHub client (:mod:`ttgate.integrations.github`).
 
 The token comes from ``GITHUB_TOKEN``, the API from ``GITHUB_API_URL`` (GitHub Enterprise; GitHub
-Actions sets it), else https://api.github.com. Every GitHub failure becomes a one-line UserError.
+Actions sets it), else https://api.github.com. Reads are retried by the client on 5xx and rate limits;
+the create (a POST, which a 502 may have carried out after all) is tried again only after looking for
+the pull request it would open. Every failure left becomes a one-line UserError.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from ttgate.errors import UserError
+from ttgate.integrations import github as github_api
+from ttgate.integrations.github import DEFAULT_API_URL, RetryPolicy, api_url, github_client
 
-DEFAULT_API_URL = "https://api.github.com"
 REPOSITORY_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _REMOTE = re.compile(
     r"^(?:[a-z+]+://)?(?:[^@/]+@)?(?P<host>[^/:]+)(?::\d+)?[:/](?P<name>[^/]+/[^/]+?)(?:\.git)?/?$"
@@ -25,16 +25,6 @@ _REMOTE = re.compile(
 class PullRequest:
     number: int
     url: str
-
-
-def github_token(env: Mapping[str, str] | None = None) -> str | None:
-    value = (os.environ if env is None else env).get("GITHUB_TOKEN", "").strip()
-    return value or None
-
-
-def api_url(env: Mapping[str, str] | None = None) -> str:
-    value = (os.environ if env is None else env).get("GITHUB_API_URL", "").strip()
-    return (value or DEFAULT_API_URL).rstrip("/")
 
 
 def repository_from_remote(url: str | None) -> str | None:
@@ -49,12 +39,6 @@ def check_repository_name(name: str) -> str:
     if not REPOSITORY_NAME.match(name):
         raise UserError(f"GitHub repository {name!r} is not of the form OWNER/NAME")
     return name
-
-
-def _client(token: str, base_url: str, *, lazy: bool = False) -> Any:
-    from github import Auth, Github
-
-    return Github(auth=Auth.Token(token), base_url=base_url, lazy=lazy)
 
 
 def _failure(error: Exception, what: str, repository: str, base_url: str) -> UserError:
@@ -72,14 +56,16 @@ def _failure(error: Exception, what: str, repository: str, base_url: str) -> Use
     return UserError(f"{what}: GitHub answered {error.status}: {message}")
 
 
-def default_branch(repository: str, *, token: str, base_url: str | None = None) -> str:
-    """The repository's default branch (one GET /repos/{owner}/{repo})."""
+def default_branch(
+    repository: str, *, token: str, base_url: str | None = None, policy: RetryPolicy | None = None
+) -> str:
+    """The repository's default branch (one GET /repos/{owner}/{repo}, retried by the client)."""
     from github import GithubException
     from requests import RequestException
 
     url = base_url or api_url()
     try:
-        return str(_client(token, url).get_repo(repository).default_branch)
+        return str(github_client(token, url, policy).get_repo(repository).default_branch)
     except (GithubException, RequestException) as error:
         raise _failure(error, "reading the default branch", repository, url) from None
 
@@ -93,18 +79,40 @@ def open_pull_request(
     body: str,
     token: str,
     base_url: str | None = None,
+    policy: RetryPolicy | None = None,
 ) -> PullRequest:
-    """POST /repos/{owner}/{repo}/pulls with exactly title, head, base and body."""
+    """POST /repos/{owner}/{repo}/pulls with exactly title, head, base and body.
+
+    A create that fails for a reason a retry can cure (a 5xx, a rate limit, the connection) is tried
+    again, at most ``policy.attempts`` times, each time after waiting and then looking for an open pull
+    request from ``head`` into ``base``: the failed POST may have opened it, and a second one would be
+    refused (422) or, worse, be a duplicate.
+    """
     from github import GithubException
     from requests import RequestException
 
     url = base_url or api_url()
-    try:
-        repo = _client(token, url, lazy=True).get_repo(repository)
-        pull = repo.create_pull(base=base, head=head, title=title, body=body)
-    except (GithubException, RequestException) as error:
-        raise _failure(error, f"opening the pull request from {head} into {base}", repository, url) from None
-    return PullRequest(int(pull.number), str(pull.html_url))
+    policy = policy or github_api.DEFAULT_POLICY
+    what = f"opening the pull request from {head} into {base}"
+    repo = github_client(token, url, policy).get_repo(repository)
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            pull = repo.create_pull(base=base, head=head, title=title, body=body)
+            return PullRequest(int(pull.number), str(pull.html_url))
+        except (GithubException, RequestException) as error:
+            if attempt == policy.attempts or not github_api.is_retryable(error):
+                raise _failure(error, what, repository, url) from None
+            rate_limited = isinstance(error, GithubException) and github_api.is_rate_limit(error)
+            wait_for = github_api.retry_after(error) if isinstance(error, GithubException) else None
+            policy.sleep(policy.wait(attempt, retry_after=wait_for, rate_limited=rate_limited))
+        try:
+            owner = repository.split("/", 1)[0]
+            opened = list(repo.get_pulls(state="open", head=f"{owner}:{head}", base=base))
+        except (GithubException, RequestException) as error:
+            raise _failure(error, f"looking for the pull request from {head}", repository, url) from None
+        if opened:
+            return PullRequest(int(opened[0].number), str(opened[0].html_url))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def compare_url(repository: str, base: str | None, head: str, base_url: str | None = None) -> str:
@@ -112,3 +120,15 @@ def compare_url(repository: str, base: str | None, head: str, base_url: str | No
     api = base_url or api_url()
     web = "https://github.com" if api == DEFAULT_API_URL else re.sub(r"/api/v3/?$", "", api)
     return f"{web}/{repository}/compare/{base + '...' if base else ''}{head}?expand=1"
+
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "REPOSITORY_NAME",
+    "PullRequest",
+    "check_repository_name",
+    "compare_url",
+    "default_branch",
+    "open_pull_request",
+    "repository_from_remote",
+]

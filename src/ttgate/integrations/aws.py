@@ -1,7 +1,8 @@
 """AWS access: the only module that imports boto3 (lazily, so `ttgate --help` stays fast).
 
-:class:`Aws` is a small factory of boto3 clients for one session and region; tests point it at moto
-(``mock_aws``, or a moto server through ``endpoint_url``). :func:`aws_error` turns what boto3 raises
+:class:`Aws` is the one way to make a boto3 client: one session and region, every client retrying
+throttling and 5xx with backoff (:data:`RETRY_ATTEMPTS`). Tests point it at moto (``mock_aws``, or a
+moto server through ``endpoint_url``). :func:`aws_error` turns what boto3 raises
 (missing credentials, access denied, a missing bucket or table...) into a one-line :class:`UserError`
 that names the resource and the AWS error code.
 """
@@ -11,6 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from ttgate.errors import UserError
+
+# botocore's "standard" mode retries throttling (RequestThrottled, ThrottlingException, SlowDown...) and
+# 5xx with exponential backoff and jitter; an incident is exactly when AWS throttles, so clients get more
+# attempts than botocore's default of 3.
+RETRY_ATTEMPTS = 10
 
 # Hints for the AWS error codes an operator meets most; the message always carries the code itself.
 _HINTS = {
@@ -57,9 +63,14 @@ class Aws:
         return self._session
 
     def client(self, service: str) -> Any:
+        """The session's client for ``service`` (``s3``, ``sqs``, ``logs``...), retrying, made once."""
         if service not in self._clients:
+            retries = {"mode": "standard", "max_attempts": RETRY_ATTEMPTS}
+            config = _import("botocore.config").Config(retries=retries)
             try:
-                self._clients[service] = self.session().client(service, endpoint_url=self.endpoint_url)
+                self._clients[service] = self.session().client(
+                    service, endpoint_url=self.endpoint_url, config=config
+                )
             except UserError:
                 raise
             except Exception as error:
@@ -129,4 +140,4 @@ def aws_error(error: BaseException, what: str) -> BaseException:
     return error
 
 
-__all__ = ["Aws", "aws_error", "error_code"]
+__all__ = ["RETRY_ATTEMPTS", "Aws", "aws_error", "error_code"]

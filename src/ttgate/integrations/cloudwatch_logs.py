@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from ttgate.errors import UserError
 from ttgate.integrations.aws import aws_error, error_code
-from ttgate.integrations.sqs import retrying_client
 
 if TYPE_CHECKING:
     from ttgate.integrations.aws import Aws
@@ -24,7 +23,7 @@ class LogEvent:
 
 
 def logs_client(aws: Aws) -> Any:
-    return retrying_client(aws, "logs")
+    return aws.client("logs")
 
 
 def filter_events(

@@ -1,32 +1,15 @@
-"""SQS through boto3: a client that retries throttling and 5xx with backoff, and queue look-ups whose
+"""SQS through boto3 (a client from :meth:`ttgate.integrations.aws.Aws.client`): queue look-ups whose
 failures (a queue that does not exist, missing credentials, a denied call) are one-line UserErrors."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ttgate.errors import UserError
-from ttgate.integrations.aws import _import, aws_error, error_code
+from ttgate.integrations.aws import aws_error, error_code
 
-if TYPE_CHECKING:
-    from ttgate.integrations.aws import Aws
-
-# botocore's "standard" mode retries throttling (RequestThrottled, ThrottlingException...) and 5xx with
-# exponential backoff and jitter; an incident is exactly when SQS throttles, so it gets more attempts.
-RETRY_ATTEMPTS = 10
 MISSING_QUEUE_CODES = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
-
-
-def retrying_client(aws: Aws, service: str) -> Any:
-    """A boto3 client for ``service`` in ``aws``'s session, retrying throttling and 5xx with backoff."""
-    config = _import("botocore.config").Config(retries={"mode": "standard", "max_attempts": RETRY_ATTEMPTS})
-    try:
-        return aws.session().client(service, endpoint_url=aws.endpoint_url, config=config)
-    except UserError:
-        raise
-    except Exception as error:
-        raise aws_error(error, f"creating the {service} client") from None
 
 
 @dataclass(frozen=True)
@@ -97,5 +80,4 @@ __all__ = [
     "list_queue_urls",
     "queue_attributes",
     "queue_name",
-    "retrying_client",
 ]

@@ -173,11 +173,10 @@ def test_a_crash_loses_nothing_and_duplicates_one_batch_at_most(
 @pytest.mark.slow
 def test_throttling_is_retried_by_the_client(sqs: Any, tmp_path: Path) -> None:
     from ttgate.integrations.aws import Aws
-    from ttgate.integrations.sqs import retrying_client
 
     dlq_url, source_url = make_queues(sqs)
     fill(sqs, dlq_url, 30)
-    client = retrying_client(Aws(region=REGION), "sqs")
+    client = Aws(region=REGION).client("sqs")
     throttled = {"count": 0}
 
     # botocore calls every before-send handler and keeps the first response, so moto (called after

@@ -17,9 +17,11 @@ import pytest
 import responses
 from click.testing import CliRunner, Result
 
+from tests.github.github_server import FakeGitHub, serve
 from ttgate.cli import main
 from ttgate.errors import UserError
 from ttgate.gate.rules import RULES
+from ttgate.integrations import github as github_api
 from ttgate.integrations.git import Git
 from ttgate.operations.rollback.create import create_rollback
 from ttgate.operations.rollback.from_git import scope_from_git
@@ -456,6 +458,32 @@ def test_create_uses_the_default_branch_and_a_fixed_clock(history: History) -> N
     assert (history.repo / DEPLOY / "10_core/modules/kms/key.tf").exists()  # the checkout is untouched
 
 
+def test_create_retries_the_pull_request_through_the_one_github_client(
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+    policy = github_api.RetryPolicy(
+        seconds_between_requests=None, seconds_between_writes=None, sleep=waits.append
+    )
+    monkeypatch.setattr(github_api, "DEFAULT_POLICY", policy)
+    with serve(FakeGitHub(tokens={"t": "on-call"}, default_branch="trunk")) as github:
+        github.fail("GET", r"/repos/acme/infra", 502, "Server Error")
+        github.fail("POST", r"/repos/acme/infra/pulls", 502, "Server Error", carried_out=True)
+        repo = Git(history.repo)
+        policy_ = load_policy(RULES)
+        scope = scope_from_git(repo, policy_, to=history.c3, path=DEPLOY)
+        result = create_rollback(
+            repo, policy_, scope, reason="r", github_repo="acme/infra", token="t", api_url=github.url
+        )
+    assert result.pull_url == "https://github.example/acme/infra/pull/1"
+    assert [pull["base"]["ref"] for pull in github.pulls] == ["trunk"]  # one pull request, not two
+    reads = [
+        target for _, method, target in github.requests if (method, target) == ("GET", "/repos/acme/infra")
+    ]
+    assert len(reads) == 2  # the read that got a 502 was retried (at once: urllib3's first backoff is 0)
+    assert waits == [policy.wait(1)]  # the create's 502: a wait, then a look that found it opened
+
+
 @responses.activate
 def test_a_refused_pull_request_leaves_the_pushed_branch_and_says_how(history: History) -> None:
     responses.post(PULLS, json={"message": "Validation Failed", "errors": [{"message": "no"}]}, status=422)
@@ -515,12 +543,12 @@ def test_a_held_lock_stops_create(history: History) -> None:
 def test_check_locks_without_the_locks_module_says_so(
     history: History, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(__import__("sys").modules, "ttgate.operations.locks", None)
+    monkeypatch.setitem(__import__("sys").modules, "ttgate.operations.state.locks", None)
     result = run(
         history, "rollback", "create", "--to", history.c0, "--reason", "r", "--no-push", "--check-locks"
     )
     assert result.exit_code == 2
-    assert "--check-locks needs ttgate.operations.locks" in result.stderr
+    assert "--check-locks needs ttgate.operations.state.locks" in result.stderr
 
 
 # --- bad input --------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from tests.operations.aws_backend import (
 from ttgate.errors import UserError
 from ttgate.gate.rules import RULES
 from ttgate.integrations.aws import Aws, aws_error
-from ttgate.operations.locks import find_held_locks, list_locks, parse_created, release_lock, resolve_backend
+from ttgate.operations.state.backend import resolve_backend
+from ttgate.operations.state.locks import find_held_locks, list_locks, parse_created, release_lock
 from ttgate.policy import Policy, load_policy
 
 OTHER_ID = "11111111-2222-3333-4444-555555555555"
@@ -290,7 +291,7 @@ def test_release_refuses_a_lock_taken_again_after_reading(
     s3.delete_object(Bucket=BUCKET, Key=APP_KEY + ".tflock")
     put_dynamodb_lock(dynamodb, info=lock_info(OTHER_ID))
     put_lockfile(s3, info=lock_info(OTHER_ID))
-    monkeypatch.setattr("ttgate.operations.locks.list_locks", lambda *args: stale)
+    monkeypatch.setattr("ttgate.operations.state.locks.list_locks", lambda *args: stale)
     with pytest.raises(UserError, match="changed after it was read"):
         release_lock(LOCK_ID, policy, backend, aws)
     [dynamodb_lock, s3_lock] = find_held_locks([("30_app", "dev")], policy, "dev", aws)
@@ -306,7 +307,7 @@ def test_release_s3_lockfile_changed_after_reading(
     backend = resolve_backend(policy, "dev", aws)
     stale = list_locks(policy, backend, aws)
     s3.put_object(Bucket=BUCKET, Key=APP_KEY + ".tflock", Body=lock_info(OTHER_ID).encode())
-    monkeypatch.setattr("ttgate.operations.locks.list_locks", lambda *args: stale)
+    monkeypatch.setattr("ttgate.operations.state.locks.list_locks", lambda *args: stale)
     with pytest.raises(UserError, match="changed after it was read"):
         release_lock(LOCK_ID, policy, backend, aws)
     assert lockfile_exists(s3)
@@ -369,18 +370,3 @@ def test_release_dry_run_prints_what_it_would_delete_and_deletes_nothing(aws_env
     assert f"would delete dynamodb table {TABLE}, LockID {BUCKET}/{APP_KEY}" in result.stdout
     assert f"would delete s3://{BUCKET}/{APP_KEY}.tflock" in result.stdout
     assert f"{BUCKET}/{APP_KEY}" in items(dynamodb) and lockfile_exists(s3)
-
-
-def test_region_follows_the_environment_before_the_policy(
-    policy: Policy, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from ttgate.operations.locks import region_for
-
-    monkeypatch.delenv("AWS_REGION", raising=False)
-    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
-    assert region_for(policy) == policy.region
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    assert region_for(policy) == "eu-west-1"
-    monkeypatch.setenv("AWS_REGION", "us-east-2")
-    assert region_for(policy) == "us-east-2"
-    assert region_for(policy, "ap-northeast-1") == "ap-northeast-1"

@@ -41,8 +41,8 @@ from ttgate.gate.model import (
     Stack,
     relative_posix,
 )
-from ttgate.gate.names import name_regex
 from ttgate.gate.values import Invalid, Unknown, display, short
+from ttgate.policy.names import name_regex
 
 if TYPE_CHECKING:
     from ttgate.policy import Policy

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from ttgate.gate.findings import Finding
 from ttgate.gate.model import Resource
-from ttgate.gate.names import backend_layer, name_regex, prefix_match
 from ttgate.gate.rules.base import RuleContext
 from ttgate.gate.values import Unknown
+from ttgate.policy.names import backend_layer, name_regex, prefix_match
 
 
 @dataclass

@@ -8,10 +8,10 @@ from typing import Any
 
 from ttgate.gate.findings import Finding, Related
 from ttgate.gate.model import Stack
-from ttgate.gate.names import name_regex
 from ttgate.gate.rules.base import Example, Rule, RuleContext, RuleDoc
 from ttgate.gate.values import Unknown, display
 from ttgate.policy import Layer, Parameter, Severity
+from ttgate.policy.names import name_regex
 
 ACCOUNT_ID = r"\d{12}"
 

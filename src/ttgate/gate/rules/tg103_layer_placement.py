@@ -7,10 +7,10 @@ from typing import Any
 
 from ttgate.gate.findings import Finding, Related
 from ttgate.gate.model import Resource
-from ttgate.gate.names import backend_layer, name_regex
 from ttgate.gate.rules.base import Example, Rule, RuleContext, RuleDoc
 from ttgate.gate.values import Unknown
 from ttgate.policy import Declared, Parameter, ParameterProblem, Severity, suggestion
+from ttgate.policy.names import backend_layer, name_regex
 
 PLACEMENT = {
     "aws_lambda_function": "30_app",

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from ttgate.gate.findings import Finding
 from ttgate.gate.model import Resource
-from ttgate.gate.names import template_regex
 from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.rules.sqs import dead_letter_queues
 from ttgate.gate.values import Unknown, display
 from ttgate.policy import Declared, Parameter, ParameterProblem, Severity
+from ttgate.policy.names import template_regex
 
 DEFAULT_PATTERNS: dict[str, str] = {
     "lambda": "{project}-{env}-{name}",

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from ttgate.errors import UserError
 from ttgate.integrations.cloudwatch_logs import LogEvent, logs_client
-from ttgate.integrations.sqs import dead_letter_sources, find_queue, retrying_client
+from ttgate.integrations.sqs import dead_letter_sources, find_queue
 from ttgate.operations.dlq.peek import PeekedMessage, peek
 from ttgate.operations.dlq.status import consumers
-from ttgate.operations.logs import Query, is_error, log_group, read, request_ids
+from ttgate.operations.logs.events import Query, is_error, log_group, read, request_ids
 
 if TYPE_CHECKING:
     from ttgate.integrations.aws import Aws
@@ -44,7 +44,7 @@ def investigate(
     message_id: str | None = None,
     function: str | None = None,
 ) -> Investigation:
-    sqs = retrying_client(aws, "sqs")
+    sqs = aws.client("sqs")
     dlq = find_queue(sqs, dlq_name)
     messages = peek(sqs, dlq, PEEK_LIMIT if message_id else 1)
     chosen = next((m for m in messages if message_id in (None, m.message_id)), None)
@@ -54,7 +54,7 @@ def investigate(
     if chosen.sent_ms is None:
         raise UserError(f"message {chosen.message_id} has no SentTimestamp")
     if function is None:
-        lambdas = retrying_client(aws, "lambda")
+        lambdas = aws.client("lambda")
         found = [name for url in dead_letter_sources(sqs, dlq) for name in consumers(sqs, lambdas, url)]
         if not found:
             raise UserError(

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ttgate.gate.names import template_regex
 from ttgate.integrations.aws import aws_error
 from ttgate.integrations.sqs import (
     Queue,
@@ -21,8 +20,8 @@ from ttgate.integrations.sqs import (
     list_queue_urls,
     queue_attributes,
     queue_name,
-    retrying_client,
 )
+from ttgate.policy.names import template_regex
 
 if TYPE_CHECKING:
     from ttgate.integrations.aws import Aws
@@ -98,8 +97,8 @@ def find_dlqs(sqs: Any, policy: Policy, env: str) -> list[str]:
 
 
 def dlq_status(aws: Aws, policy: Policy, env: str, now: datetime | None = None) -> list[DlqStatus]:
-    sqs, cloudwatch = retrying_client(aws, "sqs"), retrying_client(aws, "cloudwatch")
-    lambdas = retrying_client(aws, "lambda")
+    sqs, cloudwatch = aws.client("sqs"), aws.client("cloudwatch")
+    lambdas = aws.client("lambda")
     statuses = []
     for url in find_dlqs(sqs, policy, env):
         dlq = Queue(queue_name(url), url, "")

@@ -73,6 +73,7 @@ def create_rollback(
 ) -> CreateResult:
     """Branch, commit, push and pull request for ``scope``; ``echo`` hears each step as it is done."""
     import ttgate.github.pulls as pulls  # the module, not the package: that one is above operations
+    from ttgate.integrations.github import api_url as github_api_url
 
     reason = clean_reason(reason)
     dirty = git.status()
@@ -151,7 +152,7 @@ def create_rollback(
         git.delete_branch(branch, commit)  # nothing was published: leave the repository as it was
         raise
     echo(f"Pushed {branch} to {REMOTE}.")
-    url = api_url or pulls.api_url()
+    url = api_url or github_api_url()
     try:
         target_base = base or pulls.default_branch(repository, token=token, base_url=url)
         pull = pulls.open_pull_request(

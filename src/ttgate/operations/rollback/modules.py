@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Sequence
 
+from ttgate.gate.module_calls import module_calls
 from ttgate.operations.rollback.tree import Tree, is_under
 
 
@@ -61,9 +62,6 @@ class ModuleUsage:
         key = (tree_index, directory)
         if key in self._calls:
             return self._calls[key]
-        from ttgate.gate.hcl.parse import parse_text
-        from ttgate.gate.hcl.syntax import Lit, Template
-
         files = self._tf_files[tree_index].get(directory, [])
         contents = self._trees[tree_index].read(files) if files else {}
         sources: list[str] = []
@@ -72,31 +70,22 @@ class ModuleUsage:
             text = contents.get(file)
             if text is None:
                 continue
-            parsed = parse_text(text.decode("utf-8", errors="replace"))
-            if parsed.body is None:
+            calls = module_calls(text.decode("utf-8", errors="replace"))
+            if calls is None:
                 unsure = True
                 self._warn(
                     f"{file} cannot be parsed; stack {stack_dir} is included in case it uses the change"
                 )
                 continue
-            for block in parsed.body.blocks_of("module"):
-                attribute = block.body.attributes.get("source")
-                if attribute is None:
-                    continue
-                expr = attribute.expr
-                value: str | None = None
-                if isinstance(expr, Lit) and isinstance(expr.value, str):
-                    value = expr.value
-                elif isinstance(expr, Template) and all(isinstance(part, str) for part in expr.parts):
-                    value = "".join(str(part) for part in expr.parts)
-                if value is None:
+            for call in calls:
+                if call.source is None:
                     unsure = True
                     self._warn(
-                        f"{file}:{attribute.line}: module source {attribute.text} is not a literal; "
+                        f"{file}:{call.line}: module source {call.written} is not a literal; "
                         f"stack {stack_dir} is included in case it uses the change"
                     )
-                elif value.startswith(("./", "../")):
-                    sources.append(posixpath.normpath(posixpath.join(directory, value)))
+                elif call.source.startswith(("./", "../")):
+                    sources.append(posixpath.normpath(posixpath.join(directory, call.source)))
         self._calls[key] = (sources, unsure)
         return sources, unsure
 

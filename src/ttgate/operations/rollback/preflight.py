@@ -20,14 +20,14 @@ def held_locks(scope: RollbackScope, policy: Policy) -> list[str]:
     try:
         # Imported here: the AWS side is needed only with --check-locks, and a ttgate without it
         # should say so in one line rather than fail on import.
-        from ttgate.integrations.aws import Aws
-        from ttgate.operations.locks import find_held_locks, region_for
+        from ttgate.operations.aws_session import open_session
+        from ttgate.operations.state.locks import find_held_locks
     except ModuleNotFoundError as error:
         raise UserError(
             f"--check-locks needs {error.name}, which this ttgate does not have; check the locks by hand "
             "(runbook: State Lock Conflicts) and run without --check-locks"
         ) from None
-    aws = Aws(region=region_for(policy))
+    aws = open_session(policy)
     held: list[str] = []
     for env in dict.fromkeys(stack.env for stack in scope.stacks):
         stacks = [(stack.layer, stack.env) for stack in scope.stacks if stack.env == env]

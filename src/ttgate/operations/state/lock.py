@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ttgate.errors import UserError
-from ttgate.operations.locks import LOCKFILE_SUFFIX, Backend, find_held_locks, layer_state_key
+from ttgate.operations.state.backend import LOCKFILE_SUFFIX, Backend, layer_state_key
+from ttgate.operations.state.locks import find_held_locks
 
 if TYPE_CHECKING:
     from ttgate.integrations.aws import Aws

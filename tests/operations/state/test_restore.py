@@ -1,207 +1,36 @@
-"""State versions and their safe restore, against a versioned bucket and lock table (moto)."""
+"""Restoring a state version safely, against a versioned bucket and lock table (moto)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.operations.aws_backend import (
-    APP_KEY,
-    BUCKET,
-    REGION,
-    TABLE,
-    lock_info,
-    one_line_error,
-    run,
+from tests.operations.aws_backend import BUCKET, REGION, TABLE, one_line_error, run
+from tests.operations.state.state_history import (
+    DIGEST_ID,
+    DLQ,
+    KEY,
+    LINEAGE,
+    LOCK_INFO,
+    OTHER_LINEAGE,
+    POLICY_DOC,
+    QUEUE,
+    Bucket,
+    assert_unchanged,
+    restore_args,
+    state_body,
 )
 from ttgate.errors import UserError
 from ttgate.gate.rules import RULES
 from ttgate.integrations.aws import Aws
-from ttgate.operations.locks import resolve_backend
-from ttgate.operations.state import (
-    list_versions,
-    parse_state,
-    prepare_restore,
-    resource_addresses,
-    upload_restore,
-)
+from ttgate.operations.state.backend import resolve_backend
+from ttgate.operations.state.restore import prepare_restore, upload_restore
+from ttgate.operations.state.versions import resource_addresses
 from ttgate.policy import load_policy
-
-KEY = APP_KEY
-LINEAGE = "5d3f0a6e-1c2b-4d5e-8f90-a1b2c3d4e5f6"
-OTHER_LINEAGE = "00000000-aaaa-bbbb-cccc-dddddddddddd"
-DIGEST_ID = f"{BUCKET}/{KEY}-md5"
-LOCK_INFO = lock_info()
-
-
-def resource(
-    type_: str, name: str, *, module: str | None = None, mode: str = "managed", keys: Any = None
-) -> Any:
-    entry: dict[str, Any] = {"mode": mode, "type": type_, "name": name, "provider": 'provider["aws"]'}
-    if module:
-        entry["module"] = module
-    entry["instances"] = (
-        [{"index_key": key, "attributes": {}} for key in keys] if keys else [{"attributes": {}}]
-    )
-    return entry
-
-
-QUEUE = resource("aws_sqs_queue", "main")
-DLQ = resource("aws_sqs_queue", "dlq")
-FUNCTION = resource("aws_lambda_function", "api", module="module.api")
-WORKERS = resource("aws_lambda_function", "worker", module="module.workers", keys=["a", "b"])
-POLICY_DOC = resource("aws_iam_policy_document", "assume", mode="data")
-
-
-def state_body(serial: int, resources: list[Any], lineage: str = LINEAGE) -> bytes:
-    document = {
-        "version": 4,
-        "terraform_version": "1.9.8",
-        "serial": serial,
-        "lineage": lineage,
-        "outputs": {},
-        "resources": resources,
-        "check_results": None,
-    }
-    return json.dumps(document, indent=2).encode()
-
-
-@dataclass
-class Bucket:
-    s3: Any
-    dynamodb: Any
-    versions: dict[str, str]  # name -> version ID of the state key
-
-    def current(self) -> tuple[str, bytes]:
-        response = self.s3.get_object(Bucket=BUCKET, Key=KEY)
-        return response["VersionId"], response["Body"].read()
-
-    def state_versions(self) -> list[str]:
-        listed = self.s3.list_object_versions(Bucket=BUCKET, Prefix=KEY).get("Versions", [])
-        return [v["VersionId"] for v in listed if v["Key"] == KEY]
-
-    def digest(self) -> str:
-        item = self.dynamodb.get_item(TableName=TABLE, Key={"LockID": {"S": DIGEST_ID}})["Item"]
-        return str(item["Digest"]["S"])
-
-    def put(self, body: bytes) -> str:
-        return str(self.s3.put_object(Bucket=BUCKET, Key=KEY, Body=body)["VersionId"])
-
-
-@pytest.fixture
-def bucket(aws_backend: tuple[Any, Any]) -> Bucket:
-    """History of app/terraform.tfstate, oldest first: a state of another lineage (before a re-init),
-    a body that is not state, serial 1, a delete marker, serials 2 and 3 (current). Around it: the
-    lockfile's own versions, keys sharing the prefix, and the digest of the current state."""
-    s3, dynamodb = aws_backend
-    state = Bucket(s3, dynamodb, {})
-    state.versions["other"] = state.put(state_body(7, [QUEUE], lineage=OTHER_LINEAGE))
-    state.versions["junk"] = state.put(b'{"hello": "not a state"}')
-    state.versions["v1"] = state.put(state_body(1, [QUEUE, DLQ, POLICY_DOC]))
-    s3.delete_object(Bucket=BUCKET, Key=KEY)
-    state.versions["v2"] = state.put(state_body(2, [QUEUE, DLQ, POLICY_DOC, FUNCTION]))
-    lock = s3.put_object(Bucket=BUCKET, Key=KEY + ".tflock", Body=LOCK_INFO.encode(), IfNoneMatch="*")
-    state.versions["tflock"] = lock["VersionId"]
-    s3.delete_object(Bucket=BUCKET, Key=KEY + ".tflock")
-    v3 = state_body(3, [QUEUE, POLICY_DOC, FUNCTION, WORKERS])
-    state.versions["v3"] = state.put(v3)
-    for other_key in (KEY + ".backup", "app/terraform.tfstate2", "infra/terraform.tfstate"):
-        state.versions[other_key] = s3.put_object(Bucket=BUCKET, Key=other_key, Body=v3)["VersionId"]
-    dynamodb.put_item(
-        TableName=TABLE, Item={"LockID": {"S": DIGEST_ID}, "Digest": {"S": hashlib.md5(v3).hexdigest()}}
-    )
-    return state
-
-
-def restore_args(version_id: str, *extra: str) -> list[str]:
-    return ["state", "restore", "--layer", "30_app", "--env", "dev", "--version-id", version_id, *extra]
-
-
-def assert_unchanged(bucket: Bucket, before: list[str], digest: str) -> None:
-    assert bucket.state_versions() == before
-    assert bucket.current()[0] == bucket.versions["v3"]
-    assert bucket.digest() == digest
-
-
-# -- parsing ------------------------------------------------------------------------------------------
-
-
-def test_resource_addresses() -> None:
-    assert resource_addresses([QUEUE, FUNCTION, WORKERS, POLICY_DOC]) == {
-        "aws_sqs_queue.main",
-        "module.api.aws_lambda_function.api",
-        'module.workers.aws_lambda_function.worker["a"]',
-        'module.workers.aws_lambda_function.worker["b"]',
-        "data.aws_iam_policy_document.assume",
-    }
-    counted = resource("aws_sqs_queue", "q", keys=[0, 1])
-    assert resource_addresses([counted]) == {"aws_sqs_queue.q[0]", "aws_sqs_queue.q[1]"}
-
-
-@pytest.mark.parametrize(
-    ("body", "problem"),
-    [
-        (b"not json", "not JSON"),
-        (b"[1, 2]", "expected a JSON object"),
-        (b'{"version": 3, "serial": 1, "lineage": "x"}', "format version 4"),
-        (b'{"version": 4, "serial": 1}', "no lineage"),
-        (b'{"version": 4, "serial": "1", "lineage": "x"}', "serial is not a number"),
-    ],
-)
-def test_not_terraform_state(body: bytes, problem: str) -> None:
-    with pytest.raises(UserError, match=problem):
-        parse_state(body, "the file")
-
-
-# -- versions -----------------------------------------------------------------------------------------
-
-
-def test_versions_lists_exactly_the_state_key(bucket: Bucket) -> None:
-    versions, total = list_versions(Aws(region=REGION), BUCKET, KEY)
-    expected = [bucket.versions[name] for name in ("v3", "v2", "v1", "junk", "other")]
-    assert [v.version_id for v in versions] == expected  # no lockfile, delete marker or other key
-    assert total == 5
-    assert [v.is_latest for v in versions] == [True, False, False, False, False]
-    assert [v.info.serial if v.info else None for v in versions] == [3, 2, 1, None, 7]
-    assert [v.info.resource_count if v.info else None for v in versions] == [5, 4, 3, None, 1]
-    assert versions[0].info is not None and versions[0].info.lineage == LINEAGE
-    assert versions[0].info.terraform_version == "1.9.8"
-    assert versions[3].problem == "not Terraform state: it has no format version"
-
-
-def test_versions_limit(bucket: Bucket) -> None:
-    versions, total = list_versions(Aws(region=REGION), BUCKET, KEY, limit=2)
-    assert [v.version_id for v in versions] == [bucket.versions["v3"], bucket.versions["v2"]]
-    assert total == 5
-
-
-def test_cli_versions_text_and_json(bucket: Bucket) -> None:
-    result = run("state", "versions", "--layer", "30_app", "--env", "dev")
-    assert result.exit_code == 0, result.output
-    assert f"s3://{BUCKET}/{KEY}: 5 version(s)" in result.output
-    assert bucket.versions["tflock"] not in result.output
-    assert bucket.versions[KEY + ".backup"] not in result.output
-    assert "not Terraform state" in result.output
-    [current_line] = [line for line in result.output.splitlines() if "(current)" in line]
-    assert bucket.versions["v3"] in current_line and LINEAGE in current_line
-
-    result = run("state", "versions", "--layer", "30_app", "--env", "dev", "--format", "json", "--limit", "3")
-    assert result.exit_code == 0, result.output
-    document = json.loads(result.output)
-    assert (document["key"], document["total"]) == (KEY, 5)
-    assert [(v["serial"], v["resource_count"]) for v in document["versions"]] == [(3, 5), (2, 4), (1, 3)]
-
-
-@pytest.mark.usefixtures("no_aws_credentials")
-def test_cli_versions_missing_credentials() -> None:
-    line = one_line_error(run("state", "versions", "--layer", "30_app", "--env", "dev", "--bucket", BUCKET))
-    assert "NoCredentialsError" in line and BUCKET in line
-
 
 # -- restore to a file ---------------------------------------------------------------------------------
 

@@ -20,23 +20,20 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from ttgate.errors import UserError
+from ttgate.operations.durations import format_age
+from ttgate.operations.state.backend import (
+    DIGEST_SUFFIX,
+    LOCKFILE_SUFFIX,
+    Backend,
+    layer_state_key,
+    resolve_backend,
+)
 
 if TYPE_CHECKING:
     from ttgate.integrations.aws import Aws
     from ttgate.policy import Policy
 
-LOCKFILE_SUFFIX = ".tflock"
-DIGEST_SUFFIX = "-md5"
 Where = Literal["dynamodb", "s3"]
-
-
-@dataclass(frozen=True)
-class Backend:
-    """Where an environment's state lives: its bucket and (when there is one) its lock table."""
-
-    env: str
-    bucket: str
-    table: str | None
 
 
 @dataclass(frozen=True)
@@ -100,20 +97,6 @@ class Lock:
         }
 
 
-def format_age(age: timedelta) -> str:
-    seconds = max(0, int(age.total_seconds()))
-    days, seconds = divmod(seconds, 86400)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    if days:
-        return f"{days}d{hours:02d}h"
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{seconds:02d}s"
-    return f"{seconds}s"
-
-
 _FRACTION = re.compile(r"\.(\d+)")
 
 
@@ -169,73 +152,6 @@ def _lock(
         etag=str(etag) if etag else None,
         raw_info=info_text if isinstance(info_text, str) else None,
     )
-
-
-# --------------------------------------------------------------------------------------------------
-# Where the state lives
-
-
-def connect(
-    policy: Policy,
-    env: str,
-    *,
-    account_id: str | None = None,
-    bucket: str | None = None,
-    table: str | None = None,
-    region: str | None = None,
-    profile: str | None = None,
-) -> tuple[Aws, Backend]:
-    """An AWS session (``region`` or the policy's) and ``env``'s backend, as :func:`resolve_backend`."""
-    from ttgate.integrations.aws import Aws
-
-    if account_id is not None and bucket is not None:
-        raise UserError("--account-id and --bucket: give one (the bucket's name already holds the account)")
-    aws = Aws(region=region_for(policy, region), profile=profile)
-    return aws, resolve_backend(policy, env, aws, account_id=account_id, bucket=bucket, table=table)
-
-
-def region_for(policy: Policy, region: str | None = None) -> str:
-    """--region, else AWS_REGION, else AWS_DEFAULT_REGION (as the AWS CLI does), else the policy's."""
-    import os
-
-    return region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or policy.region
-
-
-def resolve_backend(
-    policy: Policy,
-    env: str,
-    aws: Aws,
-    *,
-    account_id: str | None = None,
-    bucket: str | None = None,
-    table: str | None = None,
-) -> Backend:
-    """The bucket and table of ``env``: given, or the policy's names (the account from STS when needed).
-
-    ``table=""`` means there is no lock table (S3 lockfiles only).
-    """
-    if env not in policy.environments:
-        raise UserError(
-            f"unknown environment {env!r} (the policy's environments: {', '.join(policy.environments)})"
-        )
-    if bucket is None:
-        bucket = policy.bucket_for(env, account_id)
-        if "{account_id}" in bucket:
-            bucket = policy.bucket_for(env, aws.account_id())
-    if table is None:
-        table = policy.lock_table_for(env, account_id)
-        if "{account_id}" in table:
-            table = policy.lock_table_for(env, aws.account_id())
-    return Backend(env=env, bucket=bucket, table=table or None)
-
-
-def layer_state_key(policy: Policy, layer_name: str) -> str:
-    """The layer's state key in the bucket; refused for a layer the policy does not have."""
-    layer = policy.layer(layer_name)
-    if layer is None:
-        names = ", ".join(layer.name for layer in policy.layers)
-        raise UserError(f"unknown layer {layer_name!r} (the policy's layers: {names})")
-    return layer.state_key
 
 
 # --------------------------------------------------------------------------------------------------
@@ -491,16 +407,13 @@ def release_lock(
 
 
 __all__ = [
-    "Backend",
     "Lock",
     "describe_delete",
     "find_held_locks",
-    "format_age",
     "is_digest_item",
     "list_locks",
     "locks_with_id",
     "parse_created",
     "refuse_young_locks",
     "release_lock",
-    "resolve_backend",
 ]

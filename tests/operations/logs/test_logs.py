@@ -17,7 +17,8 @@ from moto import mock_aws
 from tests.operations.aws_backend import REGION, fake_credentials
 from ttgate.cli import main
 from ttgate.errors import UserError
-from ttgate.operations.logs import Query, follow, level_of, parse_duration, time_window
+from ttgate.operations.logs.events import Query, follow, level_of
+from ttgate.operations.logs.window import parse_duration, time_window
 
 GROUP = "/aws/lambda/tt-practice-dev-worker"
 # An hour ago on a whole minute, in epoch milliseconds (CloudWatch refuses events older than 14 days).

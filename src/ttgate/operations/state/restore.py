@@ -1,4 +1,4 @@
-"""Terraform state versions in the versioned state bucket, and their safe restore.
+"""The safe restore of an earlier version of a stack's state.
 
 A restore never runs Terraform. It downloads an earlier version of exactly the stack's state key,
 refuses anything that is not Terraform state (format version 4, lineage, serial) or that has another
@@ -13,183 +13,18 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ttgate.errors import UserError
-from ttgate.operations.locks import DIGEST_SUFFIX, Backend, find_held_locks, layer_state_key
+from ttgate.operations.state.backend import DIGEST_SUFFIX, Backend, layer_state_key, resolve_backend
+from ttgate.operations.state.lock import lock_places, state_lock
+from ttgate.operations.state.locks import find_held_locks
+from ttgate.operations.state.versions import StateInfo, get_state_object, list_versions, parse_state
 
 if TYPE_CHECKING:
     from ttgate.integrations.aws import Aws
     from ttgate.policy import Policy
-
-STATE_FORMAT_VERSION = 4
-
-
-@dataclass(frozen=True)
-class StateInfo:
-    """What a state document says about itself."""
-
-    serial: int
-    lineage: str
-    terraform_version: str
-    addresses: frozenset[str]  # resource instance addresses, data sources included
-
-    @property
-    def resource_count(self) -> int:
-        return len(self.addresses)
-
-
-@dataclass(frozen=True)
-class StateVersion:
-    version_id: str
-    last_modified: datetime
-    is_latest: bool
-    size: int
-    info: StateInfo | None  # None when the body was not read (beyond --limit) or is not state
-    problem: str | None = None  # why info is None, when the body was read
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version_id": self.version_id,
-            "last_modified": self.last_modified.isoformat(),
-            "is_latest": self.is_latest,
-            "size": self.size,
-            "serial": self.info.serial if self.info else None,
-            "lineage": self.info.lineage if self.info else None,
-            "terraform_version": self.info.terraform_version if self.info else None,
-            "resource_count": self.info.resource_count if self.info else None,
-            "problem": self.problem,
-        }
-
-
-def parse_state(body: bytes, what: str) -> tuple[dict[str, Any], StateInfo]:
-    """The state document and its summary; UserError (naming ``what``) when it is not Terraform state."""
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise UserError(f"{what} is not Terraform state: not JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{what} is not Terraform state: expected a JSON object")
-    version = data.get("version")
-    if version is None:
-        raise UserError(f"{what} is not Terraform state: it has no format version")
-    if version != STATE_FORMAT_VERSION or isinstance(version, bool):
-        raise UserError(
-            f"{what} is not Terraform state of format version {STATE_FORMAT_VERSION} "
-            f"(its version is {json.dumps(version)}; Terraform >= 0.12 writes 4)"
-        )
-    lineage = data.get("lineage")
-    serial = data.get("serial")
-    if not isinstance(lineage, str) or not lineage:
-        raise UserError(f"{what} is not Terraform state: it has no lineage")
-    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
-        raise UserError(f"{what} is not Terraform state: its serial is not a number")
-    resources = data.get("resources", [])
-    if not isinstance(resources, list):
-        raise UserError(f"{what} is not Terraform state: resources is not a list")
-    info = StateInfo(
-        serial=serial,
-        lineage=lineage,
-        terraform_version=str(data.get("terraform_version") or ""),
-        addresses=frozenset(resource_addresses(resources)),
-    )
-    return data, info
-
-
-def resource_addresses(resources: list[Any]) -> set[str]:
-    """``module.a.aws_sqs_queue.main``, ``data.aws_iam_policy_document.x``, ``aws_s3_bucket.b["k"]``..."""
-    addresses: set[str] = set()
-    for resource in resources:
-        if not isinstance(resource, dict):
-            continue
-        parts = [str(resource["module"])] if resource.get("module") else []
-        if resource.get("mode") == "data":
-            parts.append("data")
-        parts += [str(resource.get("type", "?")), str(resource.get("name", "?"))]
-        base = ".".join(parts)
-        instances = resource.get("instances") or []
-        keys = [i.get("index_key") for i in instances if isinstance(i, dict)]
-        if not keys or all(key is None for key in keys):
-            addresses.add(base)
-            continue
-        for key in keys:
-            addresses.add(base if key is None else f"{base}[{json.dumps(key)}]")
-    return addresses
-
-
-# --------------------------------------------------------------------------------------------------
-# Versions
-
-
-def list_versions(aws: Aws, bucket: str, key: str, limit: int = 20) -> tuple[list[StateVersion], int]:
-    """The newest ``limit`` versions of exactly ``key`` (not ``key.tflock``, not other keys sharing the
-    prefix, not delete markers), each with what its body says; and how many versions there are."""
-    from ttgate.integrations.aws import aws_error
-
-    s3 = aws.s3()
-    try:
-        pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key)
-        versions = [v for page in pages for v in page.get("Versions", []) if v.get("Key") == key]
-    except Exception as error:
-        raise aws_error(error, f"listing the versions of s3://{bucket}/{key}") from None
-    versions.sort(key=lambda v: v["LastModified"], reverse=True)
-    listed: list[StateVersion] = []
-    for entry in versions[: max(0, limit)]:
-        version_id = str(entry["VersionId"])
-        body = _get(aws, bucket, key, version_id)["Body"].read()
-        info: StateInfo | None = None
-        problem: str | None = None
-        try:
-            info = parse_state(body, "it")[1]
-        except UserError as error:
-            problem = str(error).removeprefix("it is ")
-        listed.append(
-            StateVersion(
-                version_id=version_id,
-                last_modified=entry["LastModified"],
-                is_latest=bool(entry.get("IsLatest")),
-                size=int(entry.get("Size", 0)),
-                info=info,
-                problem=problem,
-            )
-        )
-    return listed, len(versions)
-
-
-def stack_versions(
-    aws: Aws, policy: Policy, backend: Backend, layer: str, limit: int
-) -> tuple[str, list[StateVersion], int]:
-    """The state key of ``layer`` in ``backend``, its newest ``limit`` versions and their total."""
-    key = layer_state_key(policy, layer)
-    versions, total = list_versions(aws, backend.bucket, key, limit)
-    return key, versions, total
-
-
-def _get(aws: Aws, bucket: str, key: str, version_id: str | None = None) -> dict[str, Any]:
-    from ttgate.integrations.aws import aws_error, error_code
-
-    where = f"s3://{bucket}/{key}" + (f" version {version_id}" if version_id else "")
-    try:
-        if version_id:
-            response: dict[str, Any] = aws.s3().get_object(Bucket=bucket, Key=key, VersionId=version_id)
-        else:
-            response = aws.s3().get_object(Bucket=bucket, Key=key)
-    except Exception as error:
-        code = error_code(error)
-        if code in ("NoSuchVersion", "InvalidArgument") and version_id:
-            raise UserError(
-                f"{where} does not exist ({code}); `ttgate state versions` lists the versions"
-            ) from None
-        if code == "MethodNotAllowed" and version_id:
-            raise UserError(f"{where} is a delete marker, not a state version ({code})") from None
-        raise aws_error(error, f"reading {where}") from None
-    return response
-
-
-# --------------------------------------------------------------------------------------------------
-# Restore
 
 
 @dataclass
@@ -231,7 +66,7 @@ def prepare_restore(
     from ttgate.integrations.aws import aws_error, error_code
 
     where = f"s3://{bucket}/{key}"
-    old = _get(aws, bucket, key, version_id)
+    old = get_state_object(aws, bucket, key, version_id)
     data, original = parse_state(old["Body"].read(), f"{where} version {version_id}")
     try:
         current_response: dict[str, Any] | None = aws.s3().get_object(Bucket=bucket, Key=key)
@@ -349,8 +184,6 @@ def refuse_a_digest_elsewhere(aws: Aws, policy: Policy, backend: Backend, key: s
     """Terraform compares every read with the ``-md5`` digest in the lock table: an upload that
     leaves it stale makes Terraform reject the state. When the digest is not in the table in use
     (``--table ""`` or a wrong one) but is in the policy's table, refuse and name that table."""
-    from ttgate.operations.locks import resolve_backend
-
     if backend.table and _digest(aws, backend.table, backend.bucket, key, missing_table_ok=False):
         return
     policy_table = resolve_backend(policy, backend.env, aws, bucket=backend.bucket).table
@@ -407,16 +240,12 @@ def upload_restore(aws: Aws, restore: Restore, *, policy: Policy, layer: str, ba
     DynamoDB digest ``<bucket>/<key>-md5`` to the MD5 of the written bytes when the environment has
     a lock table, as Terraform does after its own writes.
     """
-    from ttgate.operations.state_lock import state_lock
-
     with state_lock(aws, policy, backend, layer):
         return _write_restore(aws, restore, backend)
 
 
 def describe_upload(restore: Restore, backend: Backend) -> list[str]:
     """Exactly what :func:`upload_restore` writes, one line each, for the dry run."""
-    from ttgate.operations.state_lock import lock_places
-
     where = f"s3://{restore.bucket}/{restore.key}"
     condition = (
         f"if its version is still {restore.current_version_id} (If-Match {restore.current_etag})"
@@ -479,17 +308,11 @@ def _write_restore(aws: Aws, restore: Restore, backend: Backend) -> str:
 
 __all__ = [
     "Restore",
-    "StateInfo",
-    "StateVersion",
     "describe_upload",
-    "list_versions",
-    "parse_state",
     "prepare_restore",
     "ready_restore",
     "refuse_a_digest_elsewhere",
     "refuse_unversioned_bucket",
-    "resource_addresses",
-    "stack_versions",
     "upload_restore",
     "write_restore_file",
 ]

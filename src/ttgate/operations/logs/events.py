@@ -1,9 +1,8 @@
-"""`ttgate logs`: the runbook's log inspection of a Lambda function in one call.
+"""A Lambda function's log events: which group, which of its events, and how they print.
 
-The function's log group is ``/aws/lambda/{function}`` (the policy's ``log_group`` pattern). Times
-given as ``--since 30m`` or ISO 8601 ``--start/--end`` become the epoch milliseconds FilterLogEvents
-takes; every page is read. ``--level`` and ``--request-id`` are matched here, so they combine with
-any ``--filter`` pattern (CloudWatch's own syntax, sent as it is).
+The function's log group is ``/aws/lambda/{function}`` (the policy's ``log_group`` pattern); every page
+is read. ``--level`` and ``--request-id`` are matched here, so they combine with any ``--filter``
+pattern (CloudWatch's own syntax, sent as it is).
 """
 
 from __future__ import annotations
@@ -12,60 +11,20 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ttgate.errors import UserError
 from ttgate.integrations.cloudwatch_logs import LogEvent, filter_events
 
 if TYPE_CHECKING:
     from ttgate.policy import Policy
 
-_DURATION = re.compile(r"(\d+)([smhdw])")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 # Lambda's text logs put the level in brackets ([ERROR]); its JSON logs in "level": "ERROR".
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 _ERROR_WORDS = re.compile(r"\b(ERROR|FATAL|Exception|Traceback|Task timed out|Runtime\.\w+)\b")
 # START/END/REPORT lines, JSON logs, and the text format "[ERROR]\t<time>Z\t<request id>\t...".
 _UUID = r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 _REQUEST_ID = re.compile(rf"RequestId: {_UUID}|\"requestId\"\s*:\s*\"{_UUID}\"|Z\t{_UUID}\t")
-
-
-def parse_duration(text: str) -> timedelta:
-    """``30m``, ``2h``, ``1h30m``, ``7d``: a duration; anything else is refused in one line."""
-    value = text.strip()
-    parts = _DURATION.findall(value)
-    if not parts or "".join(number + unit for number, unit in parts) != value:
-        raise UserError(f"--since {text!r}: give a duration such as 30m, 2h, 1h30m or 7d")
-    return sum((timedelta(**{_UNITS[unit]: int(number)}) for number, unit in parts), timedelta())
-
-
-def parse_time(text: str, option: str) -> int:
-    """ISO 8601 (``2025-01-31T14:05``, ``...Z`` or an offset; without one, UTC) as epoch milliseconds."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise UserError(f"{option} {text!r}: give an ISO 8601 time such as 2025-01-31T14:05:00Z") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
-
-
-def time_window(
-    since: str | None, start: str | None, end: str | None, now_ms: int | None = None
-) -> tuple[int, int | None]:
-    """(start, end) in epoch milliseconds; the default is the last 30 minutes, until now."""
-    now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
-    if since is not None and (start is not None or end is not None):
-        raise UserError("--since and --start/--end: give one (--since 30m, or --start T [--end T])")
-    if start is not None:
-        start_ms, end_ms = parse_time(start, "--start"), parse_time(end, "--end") if end else None
-        if end_ms is not None and end_ms < start_ms:
-            raise UserError(f"--end {end} is before --start {start}")
-        return start_ms, end_ms
-    if end is not None:
-        raise UserError("--end needs --start")
-    return now_ms - int(parse_duration(since or "30m").total_seconds() * 1000), None
 
 
 def log_group(policy: Policy | None, function: str) -> str:
@@ -170,10 +129,7 @@ __all__ = [
     "is_error",
     "level_of",
     "log_group",
-    "parse_duration",
-    "parse_time",
     "read",
     "request_ids",
-    "time_window",
     "to_json",
 ]

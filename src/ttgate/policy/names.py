@@ -1,5 +1,10 @@
 """Name templates of the policy (``{project}-{env}-{name}-dlq``, ``{project}-tf-state-{env}-{account_id}``)
-as regular expressions, shared by the rules that recognise or check names."""
+as regular expressions.
+
+The naming conventions are the policy's, not the gate's: the rules that check names read them here, and
+so do the operations that find resources by name (``ttgate dlq status`` recognises a DLQ by the policy's
+``dlq`` pattern), without reaching into the gate.
+"""
 
 from __future__ import annotations
 

@@ -379,7 +379,7 @@ def attribution(
         return False
     if not namesakes:
         return True
-    return ambiguity(what, [subject, *namesakes])
+    return ambiguity(what, sorted([subject, *namesakes], key=lambda owner: (owner.stack.name, owner.address)))
 
 
 def reference_keys(value: Any) -> list[str] | None:

@@ -57,7 +57,9 @@ RULE = Rule(
     doc=RuleDoc(
         what="For every `aws_lambda_event_source_mapping` whose source is an SQS queue, follows "
         "`event_source_arn` to the queue (through module outputs and `terraform_remote_state` into "
-        "another layer) and `function_name` to the function, and checks "
+        "another layer) and `function_name` to the function, in the mapping's environment (its own stack "
+        "first; two functions of that name equally near with different timeouts are TG001 naming both), "
+        "and checks "
         "`visibility_timeout_seconds ≥ multiplier × timeout + maximum_batching_window_in_seconds`. "
         "Unset values are AWS's defaults: Lambda timeout 3 s, SQS visibility 30 s, batching window 0. "
         "When a value cannot be known statically, TG001 says which. A value AWS refuses (a function "

@@ -3,6 +3,11 @@
 An event source mapping's ``event_source_arn`` may be ``aws_sqs_queue.main.arn`` (unknown until
 apply, but linked to that queue), a remote-state output that leads to it in another stack, a
 literal ARN or a name. Rules ask here which resource, if any, the value designates.
+
+Every search for a partner (the queue a mapping consumes, its function, a DLQ and its source queue,
+the alarm on a DLQ, a function's log group) looks only in the searching resource's *scope*
+(:func:`same_scope`), its own stack first. A value that designates a resource directly (a reference,
+a remote-state output) is Terraform's own link and needs no search.
 """
 
 from __future__ import annotations
@@ -10,11 +15,11 @@ from __future__ import annotations
 import re
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ttgate.gate.model import Model, Resource, linked_resource
+from ttgate.gate.model import Model, Resource, Stack, linked_resource
 from ttgate.gate.values import Unknown
 
 _NAME_ATTRIBUTE = {
@@ -23,6 +28,92 @@ _NAME_ATTRIBUTE = {
     "aws_cloudwatch_log_group": "name",
 }
 _SQS_URL = re.compile(r"^https://(?:sqs\.)?[^/]+/\d+/(?P<name>[^/]+)$")
+
+
+def scope_of(stack: Stack) -> Hashable:
+    """The scope a stack's resources are linked in; see :func:`same_scope`."""
+    if stack.role == "module":
+        return ("module", id(stack))
+    if stack.env is None:
+        return ("no environment",)
+    return ("environment", stack.env)
+
+
+def same_scope(a: Stack, b: Stack) -> bool:
+    """Whether a resource of ``a`` may be linked by a search (a name, an ARN, a URL) to one of ``b``.
+
+    - Both environments known: the same environment, in any stack of it (a queue in 20_infra, its
+      consumer in 30_app, its alarm in a sibling ``alarms`` stack). The model knows no account or
+      region of a stack yet; when it does, they belong here too.
+    - Neither known (a layout the policy does not describe): all such root stacks are one scope, but
+      a search takes what the searching resource's own stack holds first, and where the name is held
+      in two other stacks (``envs/dev`` and ``envs/prod`` with the same names) it names both as
+      TG001 instead of picking one (:func:`find_resource`, :func:`attribution`).
+    - One known, one not: never. A stack of a known environment is not linked to one that may be
+      any environment's.
+    - A module directory checked on its own (``role == "module"``) is nobody's: only itself.
+    """
+    return a is b or scope_of(a) == scope_of(b)
+
+
+def scope_text(stack: Stack) -> str:
+    """Where a search from ``stack`` looked, for a message: "any stack of prod"."""
+    if stack.role == "module":
+        return stack.label
+    if stack.env is None:
+        return "any checked stack without a known environment"
+    return f"any stack of {stack.env}"
+
+
+def _nearest(found: Sequence[Resource], near: Stack) -> list[Resource]:
+    """The candidates in ``near`` itself when there are any, else all of them."""
+    own = [resource for resource in found if resource.stack is near]
+    return own or list(found)
+
+
+def described(resource: Resource) -> str:
+    """``address (stack)``: how an ambiguity names each candidate."""
+    return f"{resource.address} ({resource.stack.label})"
+
+
+@dataclass(frozen=True, eq=False)
+class Ambiguous(Unknown):
+    """A search that found more than one resource, equally near: which one is meant is unknown."""
+
+    candidates: tuple[Resource, ...] = ()
+
+    @property
+    def remedy(self) -> str:
+        """What to do about it, for TG001's fix."""
+        refer = (
+            "refer to the resource itself (aws_lambda_function.x.arn, a module or remote-state output) "
+            "instead of its name"
+        )
+        if all(candidate.stack.env is None for candidate in self.candidates):
+            return (
+                "Tell ttgate each stack's environment (stack_path in .ttgate.yml), so that each is "
+                f"linked within its own, or {refer}"
+            )
+        return f"Give them different names, or {refer}"
+
+
+def ambiguity(what: str, candidates: Sequence[Resource]) -> Ambiguous:
+    """The Unknown of a search that found more than one resource: it names them all."""
+    names = [described(candidate) for candidate in candidates]
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+    envs = {candidate.stack.env for candidate in candidates}
+    if envs == {None}:
+        why = "their stacks have no known environment, so ttgate cannot tell which one is meant"
+    else:
+        every = "both are" if len(candidates) == 2 else "all are"
+        env = ", ".join(sorted(str(env) for env in envs))
+        why = f"{every} in environment {env}, so ttgate cannot tell which one is meant"
+    return Ambiguous(f"{what} may be {listed}: {why}", candidates=tuple(candidates))
+
+
+def remedy_for(unknown: Unknown) -> str | None:
+    """TG001's remedy for an unknown a search gave: the ambiguity's, or None for the usual one."""
+    return unknown.remedy if isinstance(unknown, Ambiguous) else None
 
 
 def resource_name(resource: Resource) -> Any:
@@ -42,22 +133,35 @@ def name_from_reference(text: str) -> str:
     return text
 
 
-def find_resource(
-    model: Model, value: Any, types: tuple[str, ...], env: str | None
-) -> Resource | Unknown | None:
-    """The managed resource of one of ``types`` that ``value`` designates.
+def find_resource(model: Model, value: Any, types: tuple[str, ...], near: Stack) -> Resource | Unknown | None:
+    """The managed resource of one of ``types`` that ``value`` designates, searched from ``near``.
 
-    Returns an Unknown when the value cannot be followed, None when it plainly names nothing in
-    this check (another service's ARN, a queue outside the checked stacks).
+    Returns an Unknown when the value cannot be followed or designates more than one resource of
+    ``near``'s scope (:func:`same_scope`) equally near, None when it plainly names nothing in this
+    check (another service's ARN, a queue outside the checked stacks or outside the scope).
     """
+    found = find_candidates(model, value, types, near)
+    if not isinstance(found, list):
+        return found
+    if len(found) == 1:
+        return found[0]
+    return ambiguity(display_value(value), found)
+
+
+def find_candidates(
+    model: Model, value: Any, types: tuple[str, ...], near: Stack
+) -> list[Resource] | Unknown | None:
+    """Every managed resource of one of ``types`` that ``value`` may designate, searched from ``near``:
+    in its scope, those of ``near`` itself when it has any, in the model's order (one, or more when
+    the value is ambiguous; never empty). Unknown and None as :func:`find_resource`."""
     if isinstance(value, Unknown):
         linked = linked_resource(value)
         if linked is not None and linked.mode == "managed" and linked.type in types:
-            return linked
+            return [linked]
         if linked is not None and linked.mode == "data" and linked.type in types:
             data_name = resource_name(linked)
             if isinstance(data_name, str):
-                return _by_name(model, data_name, types, env) or value
+                return _by_name(model, data_name, types, near) or value
         return value
     if not isinstance(value, str):
         return None
@@ -66,67 +170,72 @@ def find_resource(
         if len(parts) >= 6 and types and all(_service(t) != parts[2] for t in types):
             return None
     if value.startswith("arn:") or _SQS_URL.match(value):
-        found = _index(model).first(_index(model).by_reference, types, env, value)
-        if found is not None:
+        index = _index(model)
+        found = index.find(index.by_reference, types, near, value)
+        if found:
             return found
-    return _by_name(model, name_from_reference(value), types, env)
+    return _by_name(model, name_from_reference(value), types, near)
+
+
+def display_value(value: Any) -> str:
+    """A searched value as a message quotes it."""
+    return repr(value) if isinstance(value, str) else "the value"
 
 
 def _service(resource_type: str) -> str:
     return resource_type.split("_")[1] if resource_type.count("_") >= 1 else resource_type
 
 
-def _by_name(model: Model, name: str, types: tuple[str, ...], env: str | None) -> Resource | Unknown | None:
+def _by_name(model: Model, name: str, types: tuple[str, ...], near: Stack) -> list[Resource] | Unknown | None:
     index = _index(model)
-    found = index.first(index.by_name, types, env, name)
-    if found is not None:
+    found = index.find(index.by_name, types, near, name)
+    if found:
         return found
-    first = index.first(index.unknown_names, types, env, None)
-    if first is not None:
+    unknown = index.find(index.unknown_names, types, near, None)
+    if unknown:
+        first = unknown[0]
         return Unknown(
             f"{name!r} may be {first.address}, whose name is unknown ({resource_name(first).reason})"
         )
     return None
 
 
-_ANY_ENV = object()  # the key of an index entry that a lookup without an environment finds
 _REFERENCE_ATTRIBUTES = ("arn", "url", "id")
-Key = tuple[object, str, Any]  # (environment or _ANY_ENV, resource type, value)
+
+
+Key = tuple[Hashable, str, Any]  # (scope, resource type, value)
 
 
 @dataclass
 class _ResourceIndex:
-    """The first managed resource, in the model's order, for each value lookups ask for.
+    """The managed resources, in the model's order, for each value lookups ask for, by scope.
 
     Built once per model (a plan can hold tens of thousands of resources: a scan per lookup made a
     6 MB plan take a minute).
     """
 
-    by_reference: dict[Key, tuple[int, Resource]] = field(default_factory=dict)
-    by_name: dict[Key, tuple[int, Resource]] = field(default_factory=dict)
-    unknown_names: dict[Key, tuple[int, Resource]] = field(default_factory=dict)
+    by_reference: dict[Key, list[Resource]] = field(default_factory=dict)
+    by_name: dict[Key, list[Resource]] = field(default_factory=dict)
+    unknown_names: dict[Key, list[Resource]] = field(default_factory=dict)
+    order: dict[int, int] = field(default_factory=dict)  # id(resource) -> its place in the model
 
-    def add(self, table: dict[Key, tuple[int, Resource]], order: int, resource: Resource, value: Any) -> None:
-        table.setdefault((resource.stack.env, resource.type, value), (order, resource))
-        table.setdefault((_ANY_ENV, resource.type, value), (order, resource))
+    def add(self, table: dict[Key, list[Resource]], resource: Resource, value: Any) -> None:
+        table.setdefault((scope_of(resource.stack), resource.type, value), []).append(resource)
 
-    def first(
-        self,
-        table: dict[Key, tuple[int, Resource]],
-        types: tuple[str, ...],
-        env: str | None,
-        value: Any,
-    ) -> Resource | None:
-        """The first resource in model order of one of ``types`` (any type when empty) with ``value``."""
-        wanted = _ANY_ENV if env is None else env
-        candidates = [entry for key in self._keys(types, wanted, value, table) if (entry := table.get(key))]
-        return min(candidates, key=lambda entry: entry[0])[1] if candidates else None
-
-    @staticmethod
-    def _keys(types: tuple[str, ...], env: object, value: Any, table: dict[Key, Any]) -> list[Key]:
+    def find(
+        self, table: dict[Key, list[Resource]], types: tuple[str, ...], near: Stack, value: Any
+    ) -> list[Resource]:
+        """The resources of one of ``types`` (any type when empty) with ``value`` in ``near``'s scope,
+        those of ``near`` itself when it has any, in the model's order."""
+        scope = scope_of(near)
         if types:
-            return [(env, resource_type, value) for resource_type in types]
-        return [key for key in table if key[0] is env and key[2] == value]
+            keys = [(scope, resource_type, value) for resource_type in types]
+        else:
+            keys = [key for key in table if key[0] == scope and key[2] == value]
+        found = [resource for key in keys for resource in table.get(key, ())]
+        if len(keys) > 1:
+            found.sort(key=lambda resource: self.order[id(resource)])
+        return _nearest([resource for resource in found if same_scope(near, resource.stack)], near)
 
 
 _DERIVED: dict[tuple[int, str], tuple[weakref.ref[Model], tuple[int, int], Any]] = {}
@@ -159,15 +268,16 @@ def _index(model: Model) -> _ResourceIndex:
 def _build_index(model: Model) -> _ResourceIndex:
     index = _ResourceIndex()
     for order, resource in enumerate(model.resources()):
+        index.order[id(resource)] = order
         name = resource_name(resource)
         if isinstance(name, Unknown):
-            index.add(index.unknown_names, order, resource, None)
+            index.add(index.unknown_names, resource, None)
         elif isinstance(name, str):
-            index.add(index.by_name, order, resource, name)
+            index.add(index.by_name, resource, name)
         for attribute in _REFERENCE_ATTRIBUTES:
             value = resource.values.get(attribute)
             if isinstance(value, str):
-                index.add(index.by_reference, order, resource, value)
+                index.add(index.by_reference, resource, value)
     return index
 
 
@@ -194,19 +304,20 @@ class Candidates:
 
     ``keys_of`` gives a resource's keys (its name, the queue an alarm watches); None when they cannot
     be known, so it is a candidate for any key; an empty list when it can match none. ``near``
-    restricts to the environment of the resource asked about (its own stack when it has none), as the
-    rules' scans did, and the order is the model's.
+    restricts to the scope of the resource asked about (:func:`same_scope`): its own stack's
+    candidates first, then the other stacks', each in the model's order. Whether one found in another
+    stack is the resource's own or a namesake's, :func:`attribution` says.
     """
 
     def __init__(
         self, model: Model, resource_type: str, keys_of: Callable[[Resource], Iterable[str] | None]
     ) -> None:
-        self._all: dict[object, list[Resource]] = defaultdict(list)
-        self._by_key: dict[tuple[object, str], list[tuple[int, Resource]]] = defaultdict(list)
-        self._any_key: dict[object, list[tuple[int, Resource]]] = defaultdict(list)
+        self._all: dict[Hashable, list[tuple[int, Resource]]] = defaultdict(list)
+        self._by_key: dict[tuple[Hashable, str], list[tuple[int, Resource]]] = defaultdict(list)
+        self._any_key: dict[Hashable, list[tuple[int, Resource]]] = defaultdict(list)
         for order, resource in enumerate(model.resources(resource_type)):
-            scope = _scope(resource)
-            self._all[scope].append(resource)
+            scope = scope_of(resource.stack)
+            self._all[scope].append((order, resource))
             keys = keys_of(resource)
             if keys is None:
                 self._any_key[scope].append((order, resource))
@@ -215,17 +326,60 @@ class Candidates:
                 self._by_key[(scope, key)].append((order, resource))
 
     def near(self, resource: Resource, key: str | None) -> list[Resource]:
-        """Candidates in ``resource``'s scope for ``key`` (every one when the key is unknown: None)."""
-        scope = _scope(resource)
+        """Candidates in ``resource``'s scope for ``key`` (every one when the key is unknown: None),
+        those of its own stack first."""
+        scope = scope_of(resource.stack)
         if key is None:
-            return list(self._all.get(scope, ()))
-        found = [*self._by_key.get((scope, key), ()), *self._any_key.get(scope, ())]
-        return [candidate for _, candidate in sorted(found, key=lambda entry: entry[0])]
+            found = self._all.get(scope, [])
+        else:
+            found = [*self._by_key.get((scope, key), ()), *self._any_key.get(scope, ())]
+        return [
+            candidate
+            for _, candidate in sorted(
+                found, key=lambda entry: (entry[1].stack is not resource.stack, entry[0])
+            )
+        ]
 
 
-def _scope(resource: Resource) -> object:
-    env = resource.stack.env
-    return ("env", env) if env is not None else ("stack", id(resource.stack))
+class Namesakes:
+    """The subjects a rule checks (dead-letter queues, functions) by scope and key (a name): the
+    others a partner found by that key may belong to."""
+
+    def __init__(self, subjects: Iterable[Resource], key_of: Callable[[Resource], str | None]) -> None:
+        self._key_of = key_of
+        self._by_key: dict[tuple[Hashable, str], list[Resource]] = defaultdict(list)
+        for subject in subjects:
+            key = key_of(subject)
+            if key is not None:
+                self._by_key[(scope_of(subject.stack), key)].append(subject)
+
+    def of(self, subject: Resource) -> list[Resource]:
+        """The other subjects of ``subject``'s scope with its key, in the order they were given."""
+        key = self._key_of(subject)
+        if key is None:
+            return []
+        return [
+            other for other in self._by_key.get((scope_of(subject.stack), key), []) if other is not subject
+        ]
+
+
+def attribution(
+    partner: Resource, subject: Resource, namesakes: Sequence[Resource], what: str
+) -> bool | Unknown:
+    """Whether ``partner`` (an alarm, a log group), found in ``subject``'s scope by a key they share,
+    is ``subject``'s rather than one of its ``namesakes``' (other subjects with that key).
+
+    True in ``subject``'s own stack, or when no namesake may claim it; False when a namesake sits in
+    the partner's own stack (nearer: ``envs/dev``'s alarm is ``envs/dev``'s queue's); an Unknown naming
+    the subject and its namesakes when two or more are equally far (``what`` says what is sought).
+    """
+    if partner.stack is subject.stack:
+        return True
+    if any(namesake.stack is partner.stack for namesake in namesakes):
+        return False
+    if not namesakes:
+        return True
+    return ambiguity(what, sorted([subject, *namesakes], key=lambda owner: (owner.stack.name, owner.address)))
 
 
 def reference_keys(value: Any) -> list[str] | None:

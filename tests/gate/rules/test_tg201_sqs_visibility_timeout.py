@@ -538,3 +538,140 @@ def test_tg201_plan_visibility_aws_refuses(tmp_path: Path, visibility: object) -
 def test_tg201_plan_function_timeout_aws_refuses(tmp_path: Path, timeout: int) -> None:
     found = cross_plan_findings(tmp_path, 900, timeout)
     assert by_address(found) == [("TG201", "aws_lambda_function.order_processor", "30_app/dev", "error")]
+
+
+# Links stay in the mapping's scope (links.same_scope). envs/dev and envs/prod call one module that
+# makes the function "orders-worker" (separate accounts, same name); ttgate knows neither environment.
+WORKER_MODULE = """
+variable "timeout" {}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "orders-worker"
+  timeout       = var.timeout
+}
+"""
+
+
+def env_root(timeout: int, visibility: int, worker: bool = True) -> str:
+    """A root of envs/<env>: the module's function (unless not ``worker``), the queue, a mapping by name."""
+    module = f'module "worker" {{\n  source  = "../../modules/worker"\n  timeout = {timeout}\n}}\n'
+    return f"""
+provider "aws" {{
+  region = "ap-southeast-1"
+}}
+
+{module if worker else ""}
+resource "aws_sqs_queue" "orders" {{
+  name                       = "orders"
+  visibility_timeout_seconds = {visibility}
+}}
+
+resource "aws_lambda_event_source_mapping" "orders" {{
+  event_source_arn = aws_sqs_queue.orders.arn
+  function_name    = "orders-worker"
+}}
+"""
+
+
+def lambda_root(timeout: int) -> str:
+    """A root of envs/<env>/lambda: only the module's function."""
+    module = f'module "worker" {{\n  source  = "../../../modules/worker"\n  timeout = {timeout}\n}}\n'
+    return 'provider "aws" {}\n' + module
+
+
+def test_each_environment_consumer_is_its_own_in_a_shared_module(tmp_path: Path) -> None:
+    # dev: 30 s needs 180 s; prod: 300 s needs 1,800 s. 1,000 s is enough for dev's function only.
+    tree = {
+        "modules/worker/main.tf": WORKER_MODULE,
+        "envs/dev/main.tf": env_root(timeout=30, visibility=1000),
+        "envs/prod/main.tf": env_root(timeout=300, visibility=1000),
+    }
+    found = findings("TG201", tmp_path, tree, tg001="with")
+    assert summary(found) == [("TG201", "envs/prod/main.tf", 12, "envs/prod")]
+    assert "may run for 300 s" in found[0].message
+
+
+def test_consumer_in_two_other_stacks_is_tg001_naming_both(tmp_path: Path) -> None:
+    tree = {
+        "modules/worker/main.tf": WORKER_MODULE,
+        "envs/dev/lambda/main.tf": lambda_root(30),
+        "envs/prod/lambda/main.tf": lambda_root(300),
+        "envs/prod/queues/main.tf": env_root(timeout=0, visibility=1000, worker=False),
+    }
+    [found] = findings("TG201", tmp_path, tree, tg001="with")
+    assert (found.rule, found.location.file if found.location else "") == (
+        "TG001",
+        "envs/prod/queues/main.tf",
+    )
+    assert "module.worker.aws_lambda_function.worker (envs/dev/lambda)" in found.message
+    assert "module.worker.aws_lambda_function.worker (envs/prod/lambda)" in found.message
+    assert "stack_path" in (found.fix or "")
+
+
+def test_two_consumers_of_one_name_with_one_timeout_are_one_answer(tmp_path: Path) -> None:
+    lambda_root = (
+        'provider "aws" {}\nmodule "worker" {\n  source  = "../../../modules/worker"\n  timeout = 300\n}\n'
+    )
+    tree = {
+        "modules/worker/main.tf": WORKER_MODULE,
+        "envs/dev/lambda/main.tf": lambda_root,
+        "envs/prod/lambda/main.tf": lambda_root,
+        "envs/prod/queues/main.tf": env_root(timeout=0, visibility=1000, worker=False),
+    }
+    assert summary(findings("TG201", tmp_path, tree, tg001="with")) == [
+        ("TG201", "envs/prod/queues/main.tf", 8, "envs/prod/queues")
+    ]
+
+
+def test_a_consumer_of_another_known_environment_is_not_linked(tmp_path: Path) -> None:
+    tree = {
+        **stack("30_app", "prod", env_root(timeout=0, visibility=1000, worker=False)),
+        **stack("30_app", "dev", WORKER_MODULE.replace("var.timeout", "30")),
+    }
+    found = findings("TG201", tmp_path, tree, tg001="with")
+    assert [(f.rule, f.stack.label if f.stack else "") for f in found] == [("TG001", "30_app/prod")]
+    assert "names no Lambda function in the checked stacks of its environment" in found[0].message
+
+
+def env_plan(function_timeout: int | None, *, consumer_of: int | None = None) -> plans.Plan:
+    """A plan of an environment ttgate cannot tell (no LAYER/ENV, no environment variable): the
+    function "orders-worker" with that timeout and, with ``consumer_of`` (a visibility), a queue
+    whose mapping names the function."""
+    plan = plans.Plan()
+    if function_timeout is not None:
+        plan.resource(
+            "aws_lambda_function.worker", plans.function("orders-worker", function_timeout), action="no-op"
+        )
+    if consumer_of is not None:
+        plan.resource(
+            "aws_sqs_queue.orders",
+            plans.queue("orders", visibility_timeout_seconds=consumer_of),
+            action="no-op",
+        ).resource(
+            "aws_lambda_event_source_mapping.orders",
+            {"event_source_arn": plans.sqs_arn("orders"), "function_name": "orders-worker"},
+            action="no-op",
+        )
+    return plan
+
+
+def test_tg201_plans_of_two_environments_with_one_function_name(tmp_path: Path) -> None:
+    # 20_infra is dev's plan (read first), 30_app prod's: the 1,000 s queue needs 1,800 s there.
+    dev, prod = env_plan(30), env_plan(300, consumer_of=1000)
+    found = findings("TG201", tmp_path, plans={"20_infra": dev, "30_app": prod}, tg001="with")
+    assert by_address(found) == [("TG201", "aws_sqs_queue.orders", "30_app", "error")]
+
+
+def test_tg201_plan_consumer_in_two_other_plans_is_tg001(tmp_path: Path) -> None:
+    found = findings(
+        "TG201",
+        tmp_path,
+        plans={
+            "10_core": env_plan(30),
+            "20_infra": env_plan(300),
+            "30_app": env_plan(None, consumer_of=1000),
+        },
+        tg001="with",
+    )
+    assert by_address(found) == [("TG001", "aws_lambda_event_source_mapping.orders", "30_app", "notice")]
+    assert "(10_core) and aws_lambda_function.worker (20_infra)" in found[0].message

@@ -343,3 +343,64 @@ def test_tg204_plan_alarm_timing_aws_refuses(tmp_path: Path, attribute: str, val
         ("TG204", "aws_cloudwatch_metric_alarm.orders_dlq", "20_infra/dev", "error")
     ]
     assert "not a value AWS accepts" in refused[0].message
+
+
+# The alarm is searched in every stack of the DLQ's scope (links.same_scope): here stacks whose
+# environment ttgate does not know, a layout the policy does not describe.
+PROVIDER = 'provider "aws" {\n  region = "ap-southeast-1"\n}\n'
+BY_NAME = alarm('"tt-practice-dev-main-dlq"')
+
+
+def test_alarm_in_a_sibling_alarms_stack_without_known_environment(tmp_path: Path) -> None:
+    tree = {"prod/queues/main.tf": PROVIDER + QUEUES, "prod/alarms/main.tf": PROVIDER + BY_NAME}
+    assert summary(findings("TG204", tmp_path, tree, tg001="with")) == []
+
+
+def test_same_named_dlqs_of_two_environments_each_need_their_own_alarm(tmp_path: Path) -> None:
+    tree = {"envs/dev/main.tf": PROVIDER + QUEUES + BY_NAME, "envs/prod/main.tf": PROVIDER + QUEUES}
+    found = findings("TG204", tmp_path, tree, tg001="with")
+    assert summary(found) == [("TG204", "envs/prod/main.tf", DLQ_LINE + 4, "envs/prod")]
+
+
+def test_an_alarm_two_same_named_dlqs_may_own_is_tg001_naming_both(tmp_path: Path) -> None:
+    tree = {
+        "dev/queues/main.tf": PROVIDER + QUEUES,
+        "prod/queues/main.tf": PROVIDER + QUEUES,
+        "prod/alarms/main.tf": PROVIDER + BY_NAME,
+    }
+    found = findings("TG204", tmp_path, tree, tg001="with")
+    assert [(f.rule, f.stack.label if f.stack else "") for f in found] == [
+        ("TG001", "dev/queues"),
+        ("TG001", "prod/queues"),
+    ]
+    assert "aws_sqs_queue.dlq (dev/queues) and aws_sqs_queue.dlq (prod/queues)" in found[1].message
+    assert "stack_path" in (found[1].fix or "")
+
+
+def dlq_plan() -> plans.Plan:
+    """A plan with a DLQ and its source queue, of an environment ttgate cannot tell."""
+    return (
+        plans.Plan()
+        .resource("aws_sqs_queue.orders_dlq", plans.queue(plans.DLQ), action="no-op")
+        .resource(
+            "aws_sqs_queue.orders",
+            plans.queue(plans.QUEUE, redrive_policy=plans.redrive(plans.DLQ)),
+            action="no-op",
+        )
+    )
+
+
+def test_tg204_alarm_in_another_plan_without_known_environment(tmp_path: Path) -> None:
+    alarms = plans.Plan().resource("aws_cloudwatch_metric_alarm.dlq", plans.alarm(plans.DLQ), action="no-op")
+    found = findings("TG204", tmp_path, plans={"20_infra": dlq_plan(), "30_app": alarms}, tg001="with")
+    assert by_address(found) == []
+
+
+def test_tg204_alarm_of_another_known_environment_does_not_count(tmp_path: Path) -> None:
+    alarms = plans.Plan(environment="prod").resource(
+        "aws_cloudwatch_metric_alarm.dlq", plans.alarm(plans.DLQ), action="no-op"
+    )
+    found = findings(
+        "TG204", tmp_path, plans={"20_infra/dev": plans.orders_with_dlq(), "30_app/prod": alarms}
+    )
+    assert by_address(found) == NO_ALARM_IN_PLAN

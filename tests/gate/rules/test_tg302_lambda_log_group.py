@@ -372,3 +372,43 @@ def test_a_configured_group_named_by_the_same_unknown_value_is_its_group(tmp_pat
     variables = 'variable "group" {}\n'
     tree = stack("30_app", "dev", main=main, variables__tf=variables)
     assert findings("TG302", tmp_path, tree, tg001="with") == []
+
+
+# The group is searched in every stack of the function's scope (links.same_scope): here stacks whose
+# environment ttgate does not know, a layout the policy does not describe.
+PROVIDER = 'provider "aws" {\n  region = "ap-southeast-1"\n}\n'
+
+
+def test_log_group_in_a_sibling_stack_without_known_environment(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/main.tf": PROVIDER + FUNCTION, "logs/main.tf": PROVIDER + log_group()})
+    assert tg302(tmp_path) == []
+
+
+def test_same_named_functions_of_two_environments_each_need_their_own_group(tmp_path: Path) -> None:
+    tree = {"envs/dev/main.tf": PROVIDER + FUNCTION + log_group(), "envs/prod/main.tf": PROVIDER + FUNCTION}
+    found = findings("TG302", tmp_path, tree, tg001="with")
+    assert summary(found) == [("TG302", "envs/prod/main.tf", 5, "envs/prod")]
+    assert "any checked stack without a known environment" in found[0].message
+
+
+def test_a_group_two_same_named_functions_may_own_is_tg001_naming_both(tmp_path: Path) -> None:
+    tree = {
+        "dev/app/main.tf": PROVIDER + FUNCTION,
+        "prod/app/main.tf": PROVIDER + FUNCTION,
+        "prod/logs/main.tf": PROVIDER + log_group(),
+    }
+    found = findings("TG302", tmp_path, tree, tg001="with")
+    assert [(f.rule, f.stack.label if f.stack else "") for f in found] == [
+        ("TG001", "dev/app"),
+        ("TG001", "prod/app"),
+    ]
+    assert (
+        "aws_lambda_function.worker (dev/app) and aws_lambda_function.worker (prod/app)" in found[0].message
+    )
+
+
+def test_tg302_log_group_in_another_plan_without_known_environment(tmp_path: Path) -> None:
+    functions = plans.Plan().resource("aws_lambda_function.order_processor", plans.function(), action="no-op")
+    groups = plans.Plan().resource(plans.LOG_GROUP_ADDRESS, plans.planned_log_group(14), action="no-op")
+    found = findings("TG302", tmp_path, plans={"20_infra": groups, "30_app": functions}, tg001="with")
+    assert by_address(found) == []

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ttgate.gate.links import derived, find_resource, resource_name
+from ttgate.gate.links import derived, find_resource, remedy_for, resource_name
 from ttgate.gate.model import Model, Resource, linked_resource
 from ttgate.gate.rules.base import RuleContext
 from ttgate.gate.values import Unknown, decode_json_template
@@ -62,9 +62,7 @@ def _find_redrives(model: Model) -> list[Redrive]:
         if policy is not None:
             found.append(Redrive(queue, queue, policy))
     for separate in model.resources("aws_sqs_queue_redrive_policy"):
-        source = find_resource(
-            model, separate.values.get("queue_url"), ("aws_sqs_queue",), separate.stack.env
-        )
+        source = find_resource(model, separate.values.get("queue_url"), ("aws_sqs_queue",), separate.stack)
         policy = decode_policy(separate.values.get("redrive_policy"))
         if isinstance(source, Resource) and policy is not None:
             found.append(Redrive(source, separate, policy))
@@ -78,7 +76,7 @@ def _find_redrives(model: Model) -> list[Redrive]:
                 redrive.target = redrive.policy
             continue
         target = redrive.policy.get("deadLetterTargetArn")
-        redrive.target = find_resource(model, target, ("aws_sqs_queue",), redrive.source.stack.env)
+        redrive.target = find_resource(model, target, ("aws_sqs_queue",), redrive.declared_on.stack)
     return found
 
 
@@ -102,7 +100,13 @@ def dead_letter_queues(
             by_queue.setdefault(redrive.target, DeadLetterQueue(redrive.target)).sources.append(redrive)
         elif isinstance(redrive.target, Unknown) and unknown_targets:
             what = f"the dead-letter queue of {queue_label(redrive.source)}"
-            context.unverifiable(redrive.declared_on, what, redrive.target, attribute="redrive_policy")
+            context.unverifiable(
+                redrive.declared_on,
+                what,
+                redrive.target,
+                attribute="redrive_policy",
+                remedy=remedy_for(redrive.target),
+            )
     for queue in context.model.resources("aws_sqs_queue"):
         name = resource_name(queue)
         if isinstance(name, str) and dlq_suffix and name.endswith(dlq_suffix):
@@ -130,16 +134,23 @@ def _may_be_sqs(mapping: Resource) -> bool:
 def sqs_consumers(context: RuleContext) -> Iterator[tuple[Resource, Resource]]:
     """(event source mapping, queue) for every Lambda that consumes a queue of the checked stacks.
 
-    A mapping whose source may be a queue but cannot be followed is TG001; a source that is plainly
-    not SQS (Kinesis, DynamoDB streams) or a queue outside the check is skipped.
+    The queue is searched in the mapping's scope (``links.same_scope``). A mapping whose source may be
+    a queue but cannot be followed, or may be two queues, is TG001; a source that is plainly not SQS
+    (Kinesis, DynamoDB streams) or a queue outside the check or the scope is skipped.
     """
     for mapping in context.model.resources("aws_lambda_event_source_mapping"):
         source = mapping.values.get("event_source_arn")
-        queue = find_resource(context.model, source, ("aws_sqs_queue",), mapping.stack.env)
+        queue = find_resource(context.model, source, ("aws_sqs_queue",), mapping.stack)
         if queue is None:
             continue
         if isinstance(queue, Unknown):
             if _may_be_sqs(mapping):
-                context.unverifiable(mapping, "the queue it consumes", queue, attribute="event_source_arn")
+                context.unverifiable(
+                    mapping,
+                    "the queue it consumes",
+                    queue,
+                    attribute="event_source_arn",
+                    remedy=remedy_for(queue),
+                )
             continue
         yield mapping, queue

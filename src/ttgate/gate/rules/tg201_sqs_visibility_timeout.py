@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Iterator
 
 from ttgate.gate.findings import Finding, Related
-from ttgate.gate.links import find_resource, resource_name
+from ttgate.gate.links import ambiguity, find_candidates, remedy_for, resource_name
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.aws_limits import (
     LAMBDA_BATCHING_WINDOW,
@@ -57,7 +57,9 @@ RULE = Rule(
     doc=RuleDoc(
         what="For every `aws_lambda_event_source_mapping` whose source is an SQS queue, follows "
         "`event_source_arn` to the queue (through module outputs and `terraform_remote_state` into "
-        "another layer) and `function_name` to the function, and checks "
+        "another layer) and `function_name` to the function, in the mapping's environment (its own stack "
+        "first; two functions of that name equally near with different timeouts are TG001 naming both), "
+        "and checks "
         "`visibility_timeout_seconds ≥ multiplier × timeout + maximum_batching_window_in_seconds`. "
         "Unset values are AWS's defaults: Lambda timeout 3 s, SQS visibility 30 s, batching window 0. "
         "When a value cannot be known statically, TG001 says which. A value AWS refuses (a function "
@@ -103,18 +105,14 @@ def check(context: RuleContext) -> Iterator[Finding]:
     multiplier = context.params["multiplier"]
     with_window = context.params["include_batching_window"]
     for mapping, queue in sqs_consumers(context):
-        env = mapping.stack.env
-        function = find_resource(
-            context.model, mapping.values.get("function_name"), ("aws_lambda_function",), env
-        )
-        if function is None:
-            function = Unknown(
-                f"function_name {display(mapping.values.get('function_name'))} names no Lambda "
-                "function in the checked stacks"
-            )
+        function = _consumer(context, mapping)
         if isinstance(function, Unknown):
             context.unverifiable(
-                mapping, "the function that consumes the queue", function, attribute="function_name"
+                mapping,
+                "the function that consumes the queue",
+                function,
+                attribute="function_name",
+                remedy=remedy_for(function),
             )
             continue
         timeout = number_or_default(function, "timeout", LAMBDA_DEFAULT_TIMEOUT, LAMBDA_TIMEOUT)
@@ -145,6 +143,30 @@ def check(context: RuleContext) -> Iterator[Finding]:
         if visibility >= required:
             continue
         yield _finding(context, queue, function, mapping, visibility, timeout, window, required)
+
+
+def _consumer(context: RuleContext, mapping: Resource) -> Resource | Unknown:
+    """The function a mapping's ``function_name`` designates, searched in the mapping's scope.
+
+    Two functions of that name in the scope (``envs/dev`` and ``envs/prod`` of a layout without known
+    environments, or two stacks of one environment) are one answer when their timeouts are the same,
+    and an Unknown naming both otherwise: the verdict would depend on the one ttgate picked.
+    """
+    value = mapping.values.get("function_name")
+    found = find_candidates(context.model, value, ("aws_lambda_function",), mapping.stack)
+    if found is None:
+        return Unknown(
+            f"function_name {display(value)} names no Lambda function "
+            "in the checked stacks of its environment"
+        )
+    if isinstance(found, Unknown) or len(found) == 1:
+        return found if isinstance(found, Unknown) else found[0]
+    timeouts = [
+        number_or_default(function, "timeout", LAMBDA_DEFAULT_TIMEOUT, LAMBDA_TIMEOUT) for function in found
+    ]
+    if all(isinstance(timeout, (int, float)) for timeout in timeouts) and len(set(timeouts)) == 1:
+        return found[0]
+    return ambiguity(f"function_name {display(value)}", found)
 
 
 def _finding(

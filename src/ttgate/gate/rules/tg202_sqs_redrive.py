@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ttgate.gate.findings import Finding, Related
-from ttgate.gate.links import resource_name
+from ttgate.gate.links import remedy_for, resource_name
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.aws_limits import SQS_MAX_RECEIVE_COUNT
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
@@ -148,6 +148,7 @@ def _check_redrive(
             f"the dead-letter queue of {_label(queue)} (deadLetterTargetArn)",
             redrive.target,
             attribute="redrive_policy",
+            remedy=remedy_for(redrive.target),
         )
     elif redrive.target is None and not _is_queue_arn(target_value):
         if target_value is None or target_value == "":

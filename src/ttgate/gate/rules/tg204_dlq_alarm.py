@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ttgate.gate.findings import Finding, Related
-from ttgate.gate.links import Candidates, reference_keys, resource_name, same_resource
+from ttgate.gate.links import (
+    Candidates,
+    Namesakes,
+    attribution,
+    reference_keys,
+    remedy_for,
+    resource_name,
+    same_resource,
+)
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.aws_limits import (
     ALARM_EVALUATION_PERIODS,
@@ -38,7 +46,9 @@ RULE = Rule(
     doc=RuleDoc(
         what="Finds every dead-letter queue (the target of another queue's redrive policy, written on "
         "the queue or in an `aws_sqs_queue_redrive_policy`, and every queue named `…-dlq`) and looks in "
-        "all stacks of the same environment for an `aws_cloudwatch_metric_alarm` on namespace AWS/SQS, "
+        "all stacks of the same environment (with no known environment: its own stack first, then every "
+        "stack without one; an alarm that a same-named queue of another such stack may own as well is "
+        "TG001 naming both) for an `aws_cloudwatch_metric_alarm` on namespace AWS/SQS, "
         "metric ApproximateNumberOfMessagesVisible, with a `QueueName` dimension that is the DLQ's name "
         "however it is written (a literal, a local, `aws_sqs_queue.dlq.name`, a module output, inside "
         "`metric_query`). No alarm is an error. An alarm that is mis-tuned (not threshold 1, period 60, "
@@ -143,11 +153,25 @@ def _matches(metric: _Metric, dlq: Resource, metric_name: str) -> bool | Unknown
     return same
 
 
+def _refers_to(metric: _Metric, queue: Resource) -> bool:
+    """Whether the metric's QueueName is the queue's own attribute (``aws_sqs_queue.dlq.name``), not a
+    name that a same-named queue elsewhere may carry too."""
+    dimensions = metric.dimensions
+    value = dimensions.get("QueueName") if isinstance(dimensions, dict) else dimensions
+    return isinstance(value, Unknown) and value.resource is queue
+
+
 @RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
     alarms = Candidates(context.model, "aws_cloudwatch_metric_alarm", _watched_queues)
+    namesakes = Namesakes(context.model.resources("aws_sqs_queue"), _known_name)
     for dlq in dead_letter_queues(context, context.params["dlq_suffix"], unknown_targets=False):
-        yield from _check_dlq(context, dlq, alarms)
+        yield from _check_dlq(context, dlq, alarms, namesakes)
+
+
+def _known_name(queue: Resource) -> str | None:
+    name = resource_name(queue)
+    return name if isinstance(name, str) else None
 
 
 def _watched_queues(alarm: Resource) -> list[str] | None:
@@ -163,16 +187,30 @@ def _watched_queues(alarm: Resource) -> list[str] | None:
     return keys
 
 
-def _check_dlq(context: RuleContext, dlq: DeadLetterQueue, candidates: Candidates) -> Iterator[Finding]:
+def _check_dlq(
+    context: RuleContext, dlq: DeadLetterQueue, candidates: Candidates, namesakes: Namesakes
+) -> Iterator[Finding]:
+    """The DLQ's alarm is searched in every stack of its scope (``links.same_scope``), its own stack
+    first; one in another stack that a same-named queue may own as well is TG001 naming both."""
     queue = dlq.queue
     metric_name = context.params["metric_name"]
     name = resource_name(queue)
     alarms = candidates.near(queue, name if isinstance(name, str) else None)
+    others = namesakes.of(queue)
     certain: list[tuple[Resource, _Metric]] = []
     maybe: list[tuple[Resource, Unknown]] = []
     for alarm in alarms:
         for metric in _metrics(alarm):
             matched = _matches(metric, queue, metric_name)
+            if matched is True and not _refers_to(metric, queue):
+                owned = attribution(
+                    alarm, queue, others, f"the queue {alarm.address} ({alarm.stack.label}) watches"
+                )
+                if owned is False:
+                    continue  # a same-named queue in the alarm's own stack is the one it watches
+                if isinstance(owned, Unknown):
+                    maybe.append((alarm, owned))
+                    continue
             if matched is True and alarm.present is True:
                 certain.append((alarm, metric))
             elif matched is True:
@@ -186,7 +224,12 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue, candidates: Candidate
         return
     if maybe:
         alarm, unknown = maybe[0]
-        context.unverifiable(queue, f"whether {alarm.address} alarms on it", unknown)
+        context.unverifiable(
+            queue,
+            f"whether {alarm.address} ({alarm.stack.label}) alarms on it",
+            unknown,
+            remedy=remedy_for(unknown),
+        )
         return
     name = resource_name(queue)
     label = name if isinstance(name, str) else queue.address

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ttgate.gate.findings import Finding
-from ttgate.gate.links import Candidates
+from ttgate.gate.links import Candidates, Namesakes, attribution, remedy_for, scope_text
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.values import Unknown, display, same_string
@@ -21,7 +21,9 @@ RULE = Rule(
     default_severity=Severity.WARNING,
     summary="Every Lambda has a managed /aws/lambda/{function} log group, so retention is controlled.",
     doc=RuleDoc(
-        what="For every `aws_lambda_function`, looks in all stacks of the same environment for an "
+        what="For every `aws_lambda_function`, looks in all stacks of the same environment (with no known "
+        "environment: its own stack first, then every stack without one; a group that a same-named "
+        "function of another such stack may own as well is TG001 naming both) for an "
         "`aws_cloudwatch_log_group` named `/aws/lambda/{function_name}`, or the group the function's "
         "`logging_config` `log_group` names when it is set. The group's name may be a literal, a "
         "local, a template or a reference to the function "
@@ -121,14 +123,39 @@ def _designates(value: Any, expected: str | None, group: Resource, function: Res
     return name if isinstance(name, Unknown) else wanted
 
 
+def _refers_to(configured: Any, group: Resource, function: Resource) -> bool:
+    """Whether function and group name each other (``log_group = aws_cloudwatch_log_group.x.name``,
+    ``name = "/aws/lambda/${aws_lambda_function.f.function_name}"``), not a name another function
+    elsewhere may share."""
+    if isinstance(configured, Unknown) and configured.resource is group:
+        return True
+    name = group.values.get("name")
+    pieces = (name.parts or (name,)) if isinstance(name, Unknown) else ()
+    return any(isinstance(piece, Unknown) and piece.resource is function for piece in pieces)
+
+
+def _group_name(function: Resource) -> str | None:
+    """The log group a function writes to, when known: what same-named functions share."""
+    configured = _configured_group(function)
+    if isinstance(configured, str):
+        return configured
+    name = function.values.get("function_name")
+    return LOG_GROUP_PREFIX + name if configured is None and isinstance(name, str) else None
+
+
 @RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
     groups = Candidates(context.model, "aws_cloudwatch_log_group", _group_names)
+    functions = Namesakes(context.model.resources("aws_lambda_function"), _group_name)
     for function in context.model.resources("aws_lambda_function"):
-        yield from _check_function(context, function, groups)
+        yield from _check_function(context, function, groups, functions)
 
 
-def _check_function(context: RuleContext, function: Resource, groups: Candidates) -> Iterator[Finding]:
+def _check_function(
+    context: RuleContext, function: Resource, groups: Candidates, functions: Namesakes
+) -> Iterator[Finding]:
+    """The group is searched in every stack of the function's scope (``links.same_scope``), its own
+    first; one in another stack that a same-named function may own as well is TG001 naming both."""
     function_name = function.values.get("function_name")
     configured = _configured_group(function)
     expected: str | None
@@ -151,8 +178,17 @@ def _check_function(context: RuleContext, function: Resource, groups: Candidates
     maybe: list[tuple[Resource, Unknown]] = []
     # A known name is found among the groups of that name and those whose name is unknown.
     by_name = expected if not isinstance(configured, Unknown) else None
+    others = functions.of(function)
     for group in groups.near(function, by_name):
         designated = _designates(configured, expected, group, function)
+        if designated is True and not _refers_to(configured, group, function):
+            owned = attribution(
+                group, function, others, f"the function {group.address} ({group.stack.label}) is for"
+            )
+            if owned is False:
+                continue  # a same-named function in the group's own stack is the one it is for
+            if isinstance(owned, Unknown):
+                designated = owned
         if designated is True and group.present is True:
             return
         if designated is True:
@@ -167,14 +203,16 @@ def _check_function(context: RuleContext, function: Resource, groups: Candidates
         group, unknown = maybe[0]
         named = expected or f"named after function_name ({function_name})"
         context.unverifiable(
-            function, f"whether {group.address} ({group.stack.label}) is its log group {named}", unknown
+            function,
+            f"whether {group.address} ({group.stack.label}) is its log group {named}",
+            unknown,
+            remedy=remedy_for(unknown),
         )
         return
     if expected is None:
         expected = f"{LOG_GROUP_PREFIX}<function_name>"
     label = function_name if isinstance(function_name, str) else function.address
-    env = function.stack.env
-    scope = f"any stack of {env}" if env is not None else function.stack.label
+    scope = scope_text(function.stack)
     how = "its logging_config names" if configured is not None else "Lambda writes to"
     yield context.finding(
         f"Lambda function {label} ({where(function)}) has no managed log group: {how} {display(expected)}, "

@@ -380,12 +380,12 @@ PROVIDER = 'provider "aws" {\n  region = "ap-southeast-1"\n}\n'
 
 
 def test_log_group_in_a_sibling_stack_without_known_environment(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"app/main.tf": PROVIDER + FUNCTION, "logs/main.tf": PROVIDER + log_group()})
+    write_tree(tmp_path, {"app/main.tf": PROVIDER + WORKER, "logs/main.tf": PROVIDER + log_group()})
     assert tg302(tmp_path) == []
 
 
 def test_same_named_functions_of_two_environments_each_need_their_own_group(tmp_path: Path) -> None:
-    tree = {"envs/dev/main.tf": PROVIDER + FUNCTION + log_group(), "envs/prod/main.tf": PROVIDER + FUNCTION}
+    tree = {"envs/dev/main.tf": PROVIDER + WORKER + log_group(), "envs/prod/main.tf": PROVIDER + WORKER}
     found = findings("TG302", tmp_path, tree, tg001="with")
     assert summary(found) == [("TG302", "envs/prod/main.tf", 5, "envs/prod")]
     assert "any checked stack without a known environment" in found[0].message
@@ -393,8 +393,8 @@ def test_same_named_functions_of_two_environments_each_need_their_own_group(tmp_
 
 def test_a_group_two_same_named_functions_may_own_is_tg001_naming_both(tmp_path: Path) -> None:
     tree = {
-        "dev/app/main.tf": PROVIDER + FUNCTION,
-        "prod/app/main.tf": PROVIDER + FUNCTION,
+        "dev/app/main.tf": PROVIDER + WORKER,
+        "prod/app/main.tf": PROVIDER + WORKER,
         "prod/logs/main.tf": PROVIDER + log_group(),
     }
     found = findings("TG302", tmp_path, tree, tg001="with")

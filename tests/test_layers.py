@@ -35,6 +35,7 @@ PARTS: list[tuple[int, str]] = [
     (7, "ttgate.gate.run"),  # beside the engine in spirit, but it ends in the reporters' Report
     (7, "ttgate.integrations"),
     (8, "ttgate.github.pulls"),  # both through the one GitHub client of ttgate.integrations.github
+    (8, "ttgate.gate.stacks"),  # `ttgate stacks`: loads as run does, prints the model without rules
     (8, "ttgate.github.client"),
     (9, "ttgate.operations"),
     (9, "ttgate.github"),

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import click
 
 from ttgate import __version__
-from ttgate.commands import check, comment, dlq, locks, logs, outputs, rollback, rules, state
+from ttgate.commands import check, comment, dlq, locks, logs, outputs, rollback, rules, stacks, state
 from ttgate.errors import UserError
 from ttgate.gate.reporters.sanitize import visible
 
@@ -91,12 +91,13 @@ def main() -> None:
     Examples:
       ttgate check practice/deploy            check every stack under a path
       ttgate check . --format json:report.json --fail-on warning
+      ttgate stacks                           how ttgate reads the repository into stacks
       ttgate rules                            list the rules
       ttgate explain TG201                    what a rule checks, why, and how to fix it
     """
 
 
 main.params.append(_debug_option("Show a traceback on errors (any command; TTGATE_DEBUG=1 too)."))
-for module in (check, comment, dlq, locks, logs, outputs, rollback, rules, state):
+for module in (check, comment, dlq, locks, logs, outputs, rollback, rules, stacks, state):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -160,6 +160,12 @@ class Stack:
     remote_states: list[RemoteState] = field(default_factory=list)
     module_calls: list[ModuleCall] = field(default_factory=list)
     location: Location | None = None  # the backend or provider block that makes it a root
+    # How the policy's layouts read it: the layout's name (None: no layout describes the directory),
+    # the var files applied after the root's own tfvars (relative, POSIX; like `terraform -var-file`),
+    # and the workspace it is applied in (None: nothing says, so terraform.workspace is unknown).
+    layout: str | None = None
+    var_files: tuple[str, ...] = ()
+    workspace: str | None = None
     plan_file: str | None = None  # for stacks read from a plan: the plan file, relative to the root
 
     _by_type: tuple[int, int, dict[tuple[str, str], list[Resource]]] | None = field(

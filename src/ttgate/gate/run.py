@@ -129,7 +129,7 @@ def parse_formats(values: Sequence[str]) -> list[Output]:
     return outputs
 
 
-def _root_for(paths: list[Path]) -> Path:
+def root_for(paths: list[Path]) -> Path:
     """File paths in reports are relative to this: the working directory when it holds every path."""
     cwd = Path.cwd().resolve()
     resolved = [path.resolve() for path in paths]
@@ -154,7 +154,7 @@ def run_gate(
     first = (targets[0] if targets[0].is_dir() else targets[0].parent) if targets else Path(".")
     policy = load_policy(RULES, explicit=policy_file, search_dir=first.resolve())
     if root is None:
-        root = _root_for(targets or [Path(".")])
+        root = root_for(targets or [Path(".")])
     parser = Parser(default_cache_dir() if cache else None, jobs)
     model = (
         load_hcl(targets, root, policy, parser, inputs.var_files) if targets else Model(root=root.resolve())

@@ -14,6 +14,7 @@ imports nothing from the gate, the operations or the commands: they all import i
 
 from __future__ import annotations
 
+from ttgate.policy.layout import Layout, LayoutMatch
 from ttgate.policy.load import (
     BUILTIN_DISPLAY,
     POLICY_FILE_NAMES,
@@ -31,6 +32,8 @@ __all__ = [
     "POLICY_FILE_NAMES",
     "Declared",
     "Layer",
+    "Layout",
+    "LayoutMatch",
     "OperationsSettings",
     "Parameter",
     "ParameterProblem",

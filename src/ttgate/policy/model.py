@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ttgate.policy.layout import Layout, LayoutMatch, match_layout, runbook_layout
 from ttgate.policy.severity import Severity
 
 # The placeholders a bucket or table name may hold; stack_path holds {layer} and {env} instead.
@@ -53,6 +54,21 @@ class Policy:
     rules: Mapping[str, RuleSettings]
     operations: OperationsSettings
     sources: tuple[str, ...]  # the files it was built from, base first (the built-in runbook.yml)
+    layouts: tuple[Layout, ...] = ()  # `layouts:`, tried in order after stack_path
+
+    @property
+    def all_layouts(self) -> tuple[Layout, ...]:
+        """``stack_path`` (the runbook's layout) first, then the policy's ``layouts``."""
+        return (runbook_layout(self.stack_path), *self.layouts)
+
+    def layout_of(self, relative_dir: str) -> LayoutMatch | None:
+        """The first layout a root's POSIX directory path matches (its layer and path environment)."""
+        names = tuple(layer.name for layer in self.layers)
+        for layout in self.all_layouts:
+            found = match_layout(layout, relative_dir, names)
+            if found is not None:
+                return found
+        return None
 
     def layer(self, name: str) -> Layer | None:
         return next((layer for layer in self.layers if layer.name == name), None)

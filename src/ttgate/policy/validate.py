@@ -12,6 +12,12 @@ from types import MappingProxyType
 from typing import Any
 
 from ttgate.errors import UserError
+from ttgate.policy.layout import (
+    ROOT_PLACEHOLDERS,
+    VAR_FILE_PLACEHOLDERS,
+    WORKSPACE_PLACEHOLDERS,
+    Layout,
+)
 from ttgate.policy.model import (
     NAME_PLACEHOLDERS,
     PLACEHOLDER,
@@ -32,6 +38,7 @@ _TOP_LEVEL_KEYS = (
     "region",
     "environments",
     "stack_path",
+    "layouts",
     "layers",
     "state_bucket",
     "lock_table",
@@ -40,6 +47,7 @@ _TOP_LEVEL_KEYS = (
 )
 _REQUIRED_KEYS = ("project", "region", "environments", "stack_path", "layers", "state_bucket", "lock_table")
 _LAYER_KEYS = ("name", "state_key")
+_LAYOUT_KEYS = ("name", "roots", "var_files", "workspace", "layer_map")
 _RULE_SETTING_KEYS = ("enabled", "severity")
 
 
@@ -112,6 +120,7 @@ class Validator:
             rules=MappingProxyType(self.rules(declared)),
             operations=self.operations(declared),
             sources=sources,
+            layouts=self.layouts(declared),
         )
 
     def operations(self, declared: Declared) -> OperationsSettings:
@@ -203,6 +212,99 @@ class Validator:
                 path, f"must be relative (it is matched at the end of a stack's path), got {describe(text)}"
             )
         return text
+
+    def layouts(self, declared: Declared) -> tuple[Layout, ...]:
+        """``layouts:``, the repository's other ways of laying out roots, each checked key by key."""
+        path: KeyPath = ("layouts",)
+        value = self.data.get("layouts", [])
+        if not isinstance(value, list):
+            raise self.fail(path, f"expected a list of layouts (each with roots:), got {describe(value)}")
+        layouts: list[Layout] = []
+        for index, item in enumerate(value):
+            layout = self.layout((*path, index), item, declared)
+            if any(other.name == layout.name for other in layouts):
+                raise self.fail((*path, index, "name"), f'duplicate layout name "{layout.name}"')
+            layouts.append(layout)
+        return tuple(layouts)
+
+    def layout(self, path: KeyPath, item: Any, declared: Declared) -> Layout:
+        if not isinstance(item, dict):
+            raise self.fail(
+                path, f'expected a mapping with roots (e.g. roots: "components/*"), got {describe(item)}'
+            )
+        for key in item:
+            if key not in _LAYOUT_KEYS:
+                raise self.unknown_key(path, key, _LAYOUT_KEYS)
+        if "roots" not in item:
+            raise self.fail(path, 'missing key "roots" (the root directories, e.g. "components/*")')
+        roots = self.template((*path, "roots"), item["roots"], ROOT_PLACEHOLDERS)
+        placeholders = PLACEHOLDER.findall(roots)
+        for name in ROOT_PLACEHOLDERS:
+            if placeholders.count(name) > 1:
+                raise self.fail((*path, "roots"), f"must contain only one {{{name}}}, got {describe(roots)}")
+        if roots.startswith("/") or ".." in roots.split("/"):
+            raise self.fail(
+                (*path, "roots"),
+                "must be relative, without .. (it is matched at the end of a root's path), "
+                f"got {describe(roots)}",
+            )
+        name = self.string((*path, "name"), item["name"]) if "name" in item else f"layouts[{path[-1]}]"
+        return Layout(
+            name=name,
+            roots=roots,
+            var_files=self.var_files((*path, "var_files"), item.get("var_files", [])),
+            workspace=self.workspace((*path, "workspace"), item.get("workspace"), declared),
+            layer_map=MappingProxyType(
+                self.layer_map((*path, "layer_map"), item.get("layer_map", {}), declared)
+            ),
+        )
+
+    def var_files(self, path: KeyPath, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.fail(
+                path, f'expected a list of tfvars paths (e.g. ["env/{{env}}.tfvars"]), got {describe(value)}'
+            )
+        files: list[str] = []
+        for index, item in enumerate(value):
+            text = self.template((*path, index), item, VAR_FILE_PLACEHOLDERS)
+            if not text.endswith((".tfvars", ".tfvars.json")):
+                raise self.fail(
+                    (*path, index), f"expected a .tfvars or .tfvars.json file, got {describe(text)}"
+                )
+            files.append(text)
+        return tuple(files)
+
+    def workspace(self, path: KeyPath, value: Any, declared: Declared) -> str | Mapping[str, str] | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return self.template(path, value, WORKSPACE_PLACEHOLDERS)
+        if not isinstance(value, dict) or not value:
+            raise self.fail(
+                path,
+                f'expected a workspace name ("{{env}}", "default") or a mapping of environments to '
+                f"workspace names, got {describe(value)}",
+            )
+        for env, name in value.items():
+            if env not in declared.environments:
+                raise self.unknown_key(path, str(env), declared.environments, what="environment")
+            self.string((*path, env), name)
+        return MappingProxyType(dict(value))
+
+    def layer_map(self, path: KeyPath, value: Any, declared: Declared) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping of directories to layers, got {describe(value)}")
+        for key, layer in value.items():
+            if not isinstance(key, str) or not key.strip("/") or ".." in key.split("/"):
+                raise self.fail_at(path, str(key), f"expected a relative directory path, got {describe(key)}")
+            text = self.string((*path, key), layer)
+            if text not in declared.layers:
+                choices = list(declared.layers)
+                message = f'unknown layer "{text}"{suggestion(text, choices)}'
+                if not suggestion(text, choices):
+                    message += f" (expected one of: {', '.join(choices)})"
+                raise self.fail((*path, key), message)
+        return dict(value)
 
     def rules(self, declared: Declared) -> dict[str, RuleSettings]:
         path: KeyPath = ("rules",)

@@ -162,12 +162,21 @@ class Instance:
             relative = self.builder.relative(self.source.directory)
             return {"module": relative, "root": self.builder.relative(self.stack_directory), "cwd": "."}
         if name == "terraform":
-            return {"workspace": "default"}
+            return {"workspace": self._workspace()}
         if name in ("count", "each"):
             return Invalid(f"{name} is only available in a block that sets {name}")
         if name in self.source.managed_types:
             return _Namespace(self, "resource", name)
         return Invalid(f"{name!r} is not declared in {self.builder.relative(self.source.directory)}")
+
+    def _workspace(self) -> str | Unknown:
+        """``terraform.workspace``: the stack's workspace as its layout says; never a silent "default"."""
+        if self.stack.workspace is not None:
+            return self.stack.workspace
+        return Unknown(
+            f"terraform.workspace: nothing says which workspace {self.stack.name} is applied in; give its "
+            'layout a workspace in .ttgate.yml (workspace: "{env}", or "default")'
+        )
 
     @property
     def stack_directory(self) -> Path:

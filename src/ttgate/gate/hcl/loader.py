@@ -26,6 +26,7 @@ from ttgate.gate.hcl.instances import (
     evaluate_blocks,
     location,
 )
+from ttgate.gate.hcl.layouts import StackSpec, repository_of, stack_specs
 from ttgate.gate.hcl.modules import ModuleSource, build_module
 from ttgate.gate.hcl.parse import Parser
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
@@ -146,6 +147,7 @@ class StackBuilder:
         self._relative: dict[Path, str] = {}
         self._regions: dict[Stack, str | None] = {}
         self._remote_states: dict[Resource, RemoteState] = {}
+        self._detected: dict[str, str] = {}  # root -> the var-file pattern detected in it
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -297,11 +299,12 @@ class StackBuilder:
         # required_providers) is checked as a root with its variables' defaults and unknown inputs.
         while uncalled := self._uncalled(directories):
             for directory in uncalled:
-                # Terraform configures a provider nobody declared: a stack directory needs no provider block.
-                _, env = self.policy.stack_identity(self.relative(directory))
-                self._add_stack(directory, self.module_at(directory), role="root" if env else "module")
+                # Terraform configures a provider nobody declared: a directory a layout describes is a
+                # root without a provider block; any other is a module library.
+                self._add_stack(directory, self.module_at(directory), role=None)
             self._expand()
         self._account_for(directories)
+        self._layout_notes()
         for stack in self.model.stacks:
             self._collect(stack)
         return self.model
@@ -357,10 +360,51 @@ class StackBuilder:
                 f"{', '.join(libraries[:5])}{more}"
             )
 
-    def _add_stack(self, directory: Path, module: ModuleSource, role: str = "root") -> None:
+    def _layout_notes(self) -> None:
+        """Say what was detected, and when no root matches a layout, how to describe the layout."""
+        if self._detected:
+            shown = ", ".join(
+                f"{root or '.'} ({pattern})" for root, pattern in list(self._detected.items())[:5]
+            )
+            more = f" and {len(self._detected) - 5} more" if len(self._detected) > 5 else ""
+            self.model.notes.append(
+                f"per-environment var files detected in {shown}{more}: each root is checked once per "
+                "environment with its file; say so in .ttgate.yml to be sure "
+                '(layouts: [{roots: "<dir>/*", var_files: ["env/{env}.tfvars"]}], see docs/layouts.md)'
+            )
+        roots = [stack for stack in self.model.stacks if stack.role == "root"]
+        if roots and not any(stack.layer for stack in self.model.stacks):
+            described = f'stack_path "{self.policy.stack_path}"'
+            described += " or its layouts" if self.policy.layouts else ""
+            self.model.notes.append(
+                f"no root stack matches the layout the policy describes ({described}), so the layer "
+                "rules (TG101, TG102, TG103) had no layer to check; every other rule ran. Describe the "
+                "repository's layout in .ttgate.yml "
+                '(e.g. layouts: [{roots: "components/*", var_files: ["env/{env}.tfvars"], '
+                "layer_map: {network: 10_core}}]), see docs/layouts.md"
+            )
+
+    def _add_stack(self, directory: Path, module: ModuleSource, role: str | None = "root") -> None:
+        """The directory's stacks: one per environment its layout finds, evaluated with its var files.
+
+        ``role`` None: a root when a layout describes the directory, else a module no root calls.
+        """
         name = self.relative(directory)
-        layer, env = self.policy.stack_identity(name)
-        stack = Stack(name=name, directory=directory, layer=layer, env=env, role=role)
+        specs = stack_specs(directory, name, self.policy, repository_of(directory, self.root))
+        for spec in specs:
+            described = spec.layout is not None or spec.detected is not None
+            self._add_one_stack(directory, module, spec, role or ("root" if described else "module"))
+            if spec.detected is not None and spec.env is not None:
+                self._detected[name] = spec.detected
+
+    def _add_one_stack(self, directory: Path, module: ModuleSource, spec: StackSpec, role: str) -> None:
+        name = self.relative(directory)
+        if spec.env is not None and not spec.env_from_path:
+            name = f"{name}@{spec.env}"  # one directory, a stack per environment
+        stack = Stack(name=name, directory=directory, layer=spec.layer, env=spec.env, role=role)
+        stack.layout = spec.layout
+        stack.var_files = tuple(self.relative(path) for path in spec.var_files)
+        stack.workspace = spec.workspace
         if module.backends:
             declared = module.backends[0]
             config = {
@@ -381,9 +425,12 @@ class StackBuilder:
         elif module.providers:
             stack.location = location(module.providers[0].file, module.providers[0].block)
         self.model.stacks.append(stack)
-        self.roots[stack] = Instance(self, stack, module, "", self._root_inputs(directory, module), None)
+        inputs = self._root_inputs(directory, module, spec.var_files)
+        self.roots[stack] = Instance(self, stack, module, "", inputs, None)
 
-    def _root_inputs(self, directory: Path, module: ModuleSource) -> dict[str, Input]:
+    def _root_inputs(
+        self, directory: Path, module: ModuleSource, layout_files: tuple[Path, ...] = ()
+    ) -> dict[str, Input]:
         """Root variable values in Terraform's order: environment, tfvars, auto.tfvars, -var-file."""
         values: dict[str, tuple[Any, Origin | None]] = {}
         for name in module.variables:
@@ -394,7 +441,7 @@ class StackBuilder:
         candidates += sorted(
             p for p in directory.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
         )
-        candidates += self.var_files
+        candidates += [*layout_files, *self.var_files]
         for path in candidates:
             if path.is_file():
                 values.update(self._read_tfvars(path, module))

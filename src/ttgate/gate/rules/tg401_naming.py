@@ -75,7 +75,7 @@ RULE = Rule(
         "`dlq`, of any other queue against `queue` (a FIFO queue may end in `.fifo`); the `name` of a "
         "log group under `/aws/lambda/` against `log_group` (`{function}` being a name that follows "
         "`lambda`). Alarm names are TG204's. Resources in stacks without an environment (a directory "
-        "that does not match the policy's `stack_path`) are skipped: there is no `{env}` to check "
+        "whose layout gives none, see `stack_path` and `layouts`) are skipped: there is no `{env}` to check "
         "against. A name that cannot be known statically is TG001.",
         why="Every procedure of the runbook and every ttgate operation (DLQ status and redrive, the "
         "DLQ alarm, a function's logs, a stack's state) finds resources by these names, and a name "

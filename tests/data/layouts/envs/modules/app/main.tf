@@ -1,0 +1,3 @@
+resource "aws_sqs_queue" "main" {
+  name = "tt-practice-orders-queue"
+}

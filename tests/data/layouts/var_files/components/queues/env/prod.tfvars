@@ -1,0 +1,1 @@
+name = "tt-practice-prod-orders-queue"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import WriteTree
-from tests.helpers import findings, load
+from pathlib import Path
+
+from tests.helpers import findings, load, write_tree
 from ttgate.gate.model import Model, Stack
 
 QUEUE = """
@@ -33,8 +34,9 @@ def visibility(stack: Stack) -> object:
     return stack.resources[0].values["visibility_timeout_seconds"]
 
 
-def test_var_files_make_one_stack_per_environment_with_its_values(tree: WriteTree) -> None:
-    root = tree(
+def test_var_files_make_one_stack_per_environment_with_its_values(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
         {
             ".ttgate.yml": """
                 layouts:
@@ -44,7 +46,7 @@ def test_var_files_make_one_stack_per_environment_with_its_values(tree: WriteTre
             "components/queue/env/dev.tfvars": "visibility = 60\n",
             "components/queue/env/prod.tfvars": "visibility = 600\n",
             "shared/prod.tfvars": "visibility = 900\n",  # relative to the repository, applied after
-        }
+        },
     )
     (root / ".git").mkdir()
 
@@ -57,8 +59,9 @@ def test_var_files_make_one_stack_per_environment_with_its_values(tree: WriteTre
     assert (visibility(dev), visibility(prod)) == (60, 900)
 
 
-def test_var_files_outside_the_root_with_the_root_name(tree: WriteTree) -> None:
-    root = tree(
+def test_var_files_outside_the_root_with_the_root_name(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
         {
             ".ttgate.yml": """
                 layouts:
@@ -67,7 +70,7 @@ def test_var_files_outside_the_root_with_the_root_name(tree: WriteTree) -> None:
             "stacks/queue/main.tf": QUEUE,
             "vars/stage/queue.tfvars": "visibility = 120\n",
             "vars/stage/other.tfvars": "visibility = 1\n",
-        }
+        },
     )
 
     found = stacks(load(root))
@@ -76,12 +79,13 @@ def test_var_files_outside_the_root_with_the_root_name(tree: WriteTree) -> None:
     assert visibility(found["stacks/queue@stage"]) == 120
 
 
-def test_workspace_layout_evaluates_the_root_once_per_environment(tree: WriteTree) -> None:
-    root = tree(
+def test_workspace_layout_evaluates_the_root_once_per_environment(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
         {
             ".ttgate.yml": 'layouts:\n  - {roots: "app", workspace: "{env}"}\nenvironments: [dev, prod]\n',
             "app/main.tf": BY_WORKSPACE,
-        }
+        },
     )
 
     found = stacks(load(root))
@@ -93,8 +97,9 @@ def test_workspace_layout_evaluates_the_root_once_per_environment(tree: WriteTre
     ]
 
 
-def test_terraform_workspace_is_unknown_when_nothing_says_it(tree: WriteTree) -> None:
-    root = tree(
+def test_terraform_workspace_is_unknown_when_nothing_says_it(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
         {
             "app/main.tf": """
                 resource "aws_cloudwatch_log_group" "test_only" {
@@ -104,7 +109,7 @@ def test_terraform_workspace_is_unknown_when_nothing_says_it(tree: WriteTree) ->
                 }
             """
             + BY_WORKSPACE,
-        }
+        },
     )
 
     (stack,) = load(root).stacks
@@ -117,9 +122,10 @@ def test_terraform_workspace_is_unknown_when_nothing_says_it(tree: WriteTree) ->
     )  # never "no key 'default'"
 
 
-def test_a_resource_counted_by_an_unknown_workspace_is_still_checked(tree: WriteTree) -> None:
+def test_a_resource_counted_by_an_unknown_workspace_is_still_checked(tmp_path: Path) -> None:
     """Before, terraform.workspace was "default": the count was 0 and the resource vanished unchecked."""
-    root = tree(
+    root = write_tree(
+        tmp_path,
         {
             "app/main.tf": """
                 resource "aws_lambda_function" "probe" {
@@ -132,19 +138,20 @@ def test_a_resource_counted_by_an_unknown_workspace_is_still_checked(tree: Write
                   retention_in_days = 5000
                 }
             """
-        }
+        },
     )
 
     assert [f.rule for f in findings("TG301", root, tg001="with")] == ["TG301"]
     assert [f.rule for f in findings("TG302", root, tg001="with")] == ["TG302"]
 
 
-def test_a_fixed_workspace_in_the_policy_is_used(tree: WriteTree) -> None:
-    root = tree(
+def test_a_fixed_workspace_in_the_policy_is_used(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
         {
             ".ttgate.yml": 'layouts:\n  - {roots: "app", workspace: default}\n',
             "app/main.tf": 'output "ws" { value = terraform.workspace }\n',
-        }
+        },
     )
 
     (stack,) = load(root).stacks
@@ -152,12 +159,13 @@ def test_a_fixed_workspace_in_the_policy_is_used(tree: WriteTree) -> None:
     assert (stack.env, stack.workspace, stack.outputs["ws"]) == (None, "default", "default")
 
 
-def test_an_env_folder_of_tfvars_is_detected_and_said(tree: WriteTree) -> None:
-    root = tree(
+def test_an_env_folder_of_tfvars_is_detected_and_said(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
         {
             "components/queue/main.tf": QUEUE,
             "components/queue/environments/dev.tfvars": "visibility = 45\n",
-        }
+        },
     )
 
     model = load(root)
@@ -172,8 +180,8 @@ def test_an_env_folder_of_tfvars_is_detected_and_said(tree: WriteTree) -> None:
     assert any("per-environment var files detected in components/queue" in note for note in model.notes)
 
 
-def test_a_layout_matching_nothing_is_one_notice_and_the_other_rules_still_run(tree: WriteTree) -> None:
-    root = tree({"components/queue/main.tf": QUEUE + 'terraform {\n  backend "s3" {}\n}\n'})
+def test_a_layout_matching_nothing_is_one_notice_and_the_other_rules_still_run(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"components/queue/main.tf": QUEUE + 'terraform {\n  backend "s3" {}\n}\n'})
 
     model = load(root)
 
@@ -183,8 +191,9 @@ def test_a_layout_matching_nothing_is_one_notice_and_the_other_rules_still_run(t
     assert findings("TG202", root) == [] and findings("TG102", root) == []
 
 
-def test_roots_with_no_environment_and_envs_directories(tree: WriteTree) -> None:
-    root = tree(
+def test_roots_with_no_environment_and_envs_directories(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
         {
             ".ttgate.yml": """
                 layouts:
@@ -196,7 +205,7 @@ def test_roots_with_no_environment_and_envs_directories(tree: WriteTree) -> None
             "envs/dev/20_infra/main.tf": 'module "queue" {\n  source = "../../../modules/queue"\n}\n',
             "modules/queue/main.tf": QUEUE,
             "global/dns/main.tf": 'resource "aws_route53_zone" "main" { name = "example.com" }\n',
-        }
+        },
     )
 
     found = stacks(load(root))
@@ -208,8 +217,8 @@ def test_roots_with_no_environment_and_envs_directories(tree: WriteTree) -> None
     }
 
 
-def test_the_runbook_layout_is_unchanged(tree: WriteTree) -> None:
-    root = tree({"deploy/20_infra/environments/dev/main.tf": QUEUE})
+def test_the_runbook_layout_is_unchanged(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"deploy/20_infra/environments/dev/main.tf": QUEUE})
 
     (stack,) = load(root).stacks
 

@@ -67,7 +67,7 @@ def match_layout(layout: Layout, relative_dir: str, layer_names: tuple[str, ...]
     """The match of a root's POSIX directory path (relative to the checked root), or None."""
     path = relative_dir.strip("/")
     path = path[2:] if path.startswith("./") else path
-    found = _roots_regex(layout.roots, layer_names).search(path)
+    found = roots_regex(layout.roots, layer_names).search(path)
     if found is None:
         return None
     groups = found.groupdict()
@@ -87,18 +87,24 @@ def _mapped_layer(layer_map: Mapping[str, str], path: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _roots_regex(pattern: str, layer_names: tuple[str, ...]) -> re.Pattern[str]:
+def roots_regex(pattern: str, layer_names: tuple[str, ...], *, wildcards: bool = True) -> re.Pattern[str]:
+    """A path pattern (``{layer}``, ``{env}``; with ``wildcards``, ``*``) as a regex matching a path's end.
+
+    ``{layer}`` matches only a declared layer name; ``{env}`` any single path segment. ``stack_path``
+    predates wildcards, so there ``*`` stays a literal character.
+    """
+    literal = _literal if wildcards else re.escape
     parts: list[str] = []
     position = 0
     for found in PLACEHOLDER.finditer(pattern):
-        parts.append(_literal(pattern[position : found.start()]))
+        parts.append(literal(pattern[position : found.start()]))
         if found.group(1) == "layer":
             names = sorted(layer_names, key=len, reverse=True) or ["(?!)"]
             parts.append("(?P<layer>" + "|".join(re.escape(name) for name in names) + ")")
         else:
             parts.append("(?P<env>[^/]+)")
         position = found.end()
-    parts.append(_literal(pattern[position:].rstrip("/")))
+    parts.append(literal(pattern[position:].rstrip("/")))
     return re.compile("(?:^|/)" + "".join(parts) + "$")
 
 

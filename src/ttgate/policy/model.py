@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ttgate.policy.layout import Layout, LayoutMatch, match_layout, runbook_layout
+from ttgate.policy.layout import Layout, LayoutMatch, match_layout, roots_regex, runbook_layout
 from ttgate.policy.severity import Severity
 
 # The placeholders a bucket or table name may hold; stack_path holds {layer} and {env} instead.
@@ -83,7 +82,7 @@ class Policy:
         matches only a declared layer name; ``{env}`` matches any single path segment (an
         environment the policy does not list is still returned, for the caller to report).
         """
-        pattern = _stack_regex(self.stack_path, tuple(layer.name for layer in self.layers))
+        pattern = roots_regex(self.stack_path, tuple(layer.name for layer in self.layers), wildcards=False)
         match = pattern.search(relative_dir.rstrip("/"))
         if match is None:
             return None, None
@@ -110,19 +109,3 @@ class Policy:
 
 def _fill(template: str, **values: str | None) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1)) or m.group(0), template)
-
-
-@functools.lru_cache(maxsize=32)
-def _stack_regex(stack_path: str, layer_names: tuple[str, ...]) -> re.Pattern[str]:
-    parts: list[str] = []
-    position = 0
-    for match in PLACEHOLDER.finditer(stack_path):
-        parts.append(re.escape(stack_path[position : match.start()]))
-        if match.group(1) == "layer":
-            names = sorted(layer_names, key=len, reverse=True) or ["(?!)"]
-            parts.append("(?P<layer>" + "|".join(re.escape(name) for name in names) + ")")
-        else:
-            parts.append("(?P<env>[^/]+)")
-        position = match.end()
-    parts.append(re.escape(stack_path[position:].rstrip("/")))
-    return re.compile("(?:^|/)" + "".join(parts) + "$")

@@ -70,6 +70,9 @@ class Builder(Protocol):
 
     def report_recursion(self, directory: Path, call: str, location: Location) -> None: ...
 
+    def report_refused(self, message: str, location: Location, fix: str) -> None:
+        """A configuration Terraform refuses to plan (once per place): a parse-error finding."""
+
     def register(self, resource: Resource, obj: ResourceObject) -> None: ...
 
     def region_of(self, stack: Stack) -> str | None: ...
@@ -385,7 +388,9 @@ def expand(
             obj = make(None, {"count": {"index": unknown_count}}, unknown_count)
             return AnyInstance(obj, reason)
         if count is None or bounds.number_problem(count) or count < 0 or int(count) != count:
-            return Invalid(f"count must be a whole number, got {short(attributes['count'].text)}")
+            problem = f"count must be a whole number, got {short(attributes['count'].text)}"
+            _refused(scope, declared, attributes["count"], problem)
+            return Invalid(problem)
         limit = _instance_limit(scope, int(count), f"count = {short(attributes['count'].text)}")
         if limit is not None:
             return AnyInstance(make(None, {"count": {"index": limit}}, limit), limit.reason)
@@ -407,12 +412,25 @@ def expand(
         elif isinstance(each, dict):
             pairs = each
         else:
-            return Invalid(f"for_each needs a map or a set, got {short(attributes['for_each'].text)}")
+            problem = f"for_each needs a map or a set, got {short(attributes['for_each'].text)}"
+            _refused(scope, declared, attributes["for_each"], problem)
+            return Invalid(problem)
         limit = _instance_limit(scope, len(pairs), f"for_each = {short(attributes['for_each'].text)}")
         if limit is not None:
             return AnyInstance(make(None, {"each": {"key": limit, "value": limit}}, limit), limit.reason)
         return {key: make(key, {"each": {"key": key, "value": value}}, True) for key, value in pairs.items()}
     return make(None, {}, True)
+
+
+def _refused(scope: Instance, declared: Declared, attribute: ast.Attribute, problem: str) -> None:
+    """Terraform refuses such a count or for_each at plan time; without a finding the block would vanish."""
+    scope.builder.report_refused(
+        f"{problem}: Terraform refuses to plan this block, so nothing in it was checked",
+        location(declared.file, attribute),
+        "Set count to a whole number, 0 or more."
+        if attribute.name == "count"
+        else "Set for_each to a map or a set of strings.",
+    )
 
 
 def _instance_limit(scope: Instance, wanted: int, meta: str) -> Unknown | None:

@@ -140,6 +140,7 @@ class StackBuilder:
         self.roots: dict[Stack, Instance] = {}
         self.constant_evaluator = Evaluator(_NoScope())
         self._reported_dirs: set[Path] = set()
+        self._refused_at: set[tuple[str, int, int]] = set()
         self.submodules = Submodules(self.root)
         self._resolved: dict[Path, Path] = {}
         self._real: dict[Path, Path] = {}
@@ -267,6 +268,12 @@ class StackBuilder:
                     "Remove the call, or move what both need into a third module that neither calls back.",
                 )
             )
+
+    def report_refused(self, message: str, location: Location, fix: str) -> None:
+        place = (location.file, location.line, location.column)
+        if place not in self._refused_at:
+            self._refused_at.add(place)
+            self.model.problems.append(Problem(message, location, fix))
 
     # -- building ---------------------------------------------------------------------------
 

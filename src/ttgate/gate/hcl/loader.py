@@ -804,9 +804,7 @@ class _UnitInputs(Mapping[str, Input]):
                 read = self.reader.inputs()
             finally:
                 self.reading = False
-            self.read = {
-                name: _constant_input(name, value, origin) for name, (value, origin) in read.items()
-            }
+            self.read = {name: _constant_input(name, value, origin) for name, (value, origin) in read.items()}
         return self.read
 
     def __getitem__(self, name: str) -> Input:

@@ -22,7 +22,7 @@ def stacks_output(layout: str, monkeypatch: pytest.MonkeyPatch, *options: str) -
     return result.output
 
 
-@pytest.mark.parametrize("layout", ["runbook", "var_files", "workspaces", "envs", "no_env"])
+@pytest.mark.parametrize("layout", ["runbook", "var_files", "workspaces", "envs", "no_env", "terragrunt"])
 def test_stacks_json_is_the_model_expected(layout: str, monkeypatch: pytest.MonkeyPatch) -> None:
     output = stacks_output(layout, monkeypatch, "--format", "json")
 
@@ -31,10 +31,11 @@ def test_stacks_json_is_the_model_expected(layout: str, monkeypatch: pytest.Monk
     assert expected["version"] == 1
 
 
-def test_stacks_text_names_var_files_and_edges(monkeypatch: pytest.MonkeyPatch) -> None:
-    output = stacks_output("var_files", monkeypatch)
+@pytest.mark.parametrize("layout", ["var_files", "terragrunt"])
+def test_stacks_text_names_var_files_and_edges(layout: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    output = stacks_output(layout, monkeypatch)
 
-    assert output == (LAYOUTS / "var_files" / "stacks.txt").read_text(encoding="utf-8")
+    assert output == (LAYOUTS / layout / "stacks.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -50,6 +51,12 @@ def test_stacks_text_names_var_files_and_edges(monkeypatch: pytest.MonkeyPatch) 
         ("workspaces", "TG101", {"stacks/10_core@dev", "stacks/10_core@prod"}),
         ("envs", "TG102", {"envs/prod"}),
         ("no_env", "TG102", {"global/edge"}),
+        # root.hcl's key is path_relative_to_include(): no layer's key, in every unit
+        (
+            "terragrunt",
+            "TG102",
+            {"live/dev/10_core/vpc", "live/dev/20_infra/queues", "live/dev/30_app/worker"},
+        ),
     ],
 )
 def test_a_layer_rule_runs_on_each_layout(layout: str, rule: str, stacks: set[str]) -> None:

@@ -134,6 +134,17 @@ class RemoteState:
 
 
 @dataclass(eq=False)
+class Dependency:
+    """A Terragrunt ``dependency`` block: the unit at its config_path, whose outputs the stack reads."""
+
+    name: str
+    config_path: str | None  # relative to the checked root; None when it cannot be evaluated
+    location: Location | None
+    target: Stack | None = None
+    problem: str | None = None  # why no target was found
+
+
+@dataclass(eq=False)
 class ModuleCall:
     stack: Stack
     address: str  # module.queue (nested: module.app.module.logs)
@@ -167,6 +178,10 @@ class Stack:
     var_files: tuple[str, ...] = ()
     workspace: str | None = None
     plan_file: str | None = None  # for stacks read from a plan: the plan file, relative to the root
+    # A Terragrunt unit (a directory with terragrunt.hcl): its terraform.source as written (None: the
+    # unit's own directory), and the units its dependency blocks read.
+    unit_source: str | None = None
+    dependencies: list[Dependency] = field(default_factory=list)
 
     _by_type: tuple[int, int, dict[tuple[str, str], list[Resource]]] | None = field(
         default=None, init=False, repr=False, compare=False

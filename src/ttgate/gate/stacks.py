@@ -86,6 +86,17 @@ def _stack(stack: Stack, model: Model) -> dict[str, Any]:
             }
             for call in stack.module_calls
         ],
+        # Terragrunt units: the terraform.source they name and their dependency blocks (additive).
+        "unit_source": _plain(stack.unit_source, model.secrets),
+        "dependencies": [
+            {
+                "name": dependency.name,
+                "config_path": dependency.config_path,
+                "target": dependency.target.name if dependency.target is not None else None,
+                "problem": dependency.problem,
+            }
+            for dependency in stack.dependencies
+        ],
     }
 
 
@@ -126,6 +137,11 @@ def render_text(document: dict[str, Any]) -> str:
         for remote in stack["remote_states"]:
             target = remote["target"] or f"(no stack: {remote['problem']})"
             lines.append(f"  reads state: {remote['address']} -> {target}")
+        if stack.get("unit_source"):
+            lines.append(f"  terragrunt source: {stack['unit_source']}")
+        for dependency in stack.get("dependencies", []):
+            target = dependency["target"] or f"(no unit: {dependency['problem']})"
+            lines.append(f"  depends on: dependency.{dependency['name']} -> {target}")
         for call in stack["modules"]:
             lines.append(f"  calls module: {call['address']} -> {call['directory'] or call['source'] or '?'}")
     count = len(document["stacks"])

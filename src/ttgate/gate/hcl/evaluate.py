@@ -268,6 +268,10 @@ class Evaluator:
             if not isinstance(last, list):
                 return Invalid(f"{expr.name}(...): only a list can be expanded with ...")
             args.extend(last)
+        # A scope may define functions of its own (Terragrunt's get_terragrunt_dir(), ...).
+        own = getattr(self.scope, "functions", None)
+        if isinstance(own, dict) and expr.name in own:
+            return own[expr.name](args)
         try:
             return call(expr.name, args)
         except FunctionError as error:

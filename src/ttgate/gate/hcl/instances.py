@@ -9,7 +9,7 @@ Invalid instead of recursing forever.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -131,7 +131,7 @@ class Instance:
         stack: Stack,
         source: ModuleSource,
         path: str,
-        inputs: dict[str, Input],
+        inputs: Mapping[str, Input],
         root_call: Location | None,
         present: bool | Unknown = True,
         callers: tuple[Path, ...] = (),

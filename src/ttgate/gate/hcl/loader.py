@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +30,10 @@ from ttgate.gate.hcl.layouts import StackSpec, repository_of, stack_specs
 from ttgate.gate.hcl.modules import ModuleSource, build_module
 from ttgate.gate.hcl.parse import Parser
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
+from ttgate.gate.hcl.terragrunt import TERRAGRUNT_FILE, DependencyOutputs, Files, UnitReader
 from ttgate.gate.model import (
     Backend,
+    Dependency,
     Location,
     MissingModule,
     Model,
@@ -97,7 +99,11 @@ def find_files(paths: Iterable[Path], model: Model) -> list[Path]:
                     hidden.append(where)
                     model.directories[where] = _HIDDEN
             subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS and not d.startswith("."))
-            found.extend(Path(directory) / name for name in sorted(files) if name.endswith(_SUFFIXES))
+            found.extend(
+                Path(directory) / name
+                for name in sorted(files)
+                if name.endswith(_SUFFIXES) or name == TERRAGRUNT_FILE
+            )
     if hidden:
         more = f" and {len(hidden) - 5} more" if len(hidden) > 5 else ""
         count = "1 hidden directory" if len(hidden) == 1 else f"{len(hidden)} hidden directories"
@@ -297,10 +303,16 @@ class StackBuilder:
         files = find_files(paths, self.model)
         self.parse(files)
         directories = sorted({self.resolve(path).parent for path in files if is_config_file(path)})
+        units = self._units(files)
         for directory in directories:
+            if directory in units:
+                continue  # a unit's own directory is its module when it names no source
             module = self.module_at(directory)
             if module.is_root:
                 self._add_stack(directory, module)
+        for directory, reader in units.items():
+            self._add_unit(directory, reader)
+        self._link_units(units)
         self._expand()
         # Nothing is skipped in silence: a directory no root calls (a module library, a root with only
         # required_providers) is checked as a root with its variables' defaults and unknown inputs.
@@ -316,6 +328,131 @@ class StackBuilder:
             self._collect(stack)
         return self.model
 
+    # -- Terragrunt units -----------------------------------------------------------------------
+
+    def _units(self, files: list[Path]) -> dict[Path, UnitReader]:
+        """Each directory with a terragrunt.hcl that no other unit includes (a root.hcl-style parent)."""
+        helper = Files(self.root, self._body, self.relative, self._problem)
+        readers = {
+            self.resolve(path).parent: UnitReader(self.resolve(path).parent, helper)
+            for path in files
+            if path.name == TERRAGRUNT_FILE
+        }
+        included = {path for reader in readers.values() for path in reader.included}
+        return {
+            directory: reader
+            for directory, reader in sorted(readers.items())
+            if Path(os.path.realpath(directory / TERRAGRUNT_FILE)) not in included
+        }
+
+    def _body(self, path: Path) -> Any:
+        self.parse([path])
+        return self.parsed[self.resolve(path)].body
+
+    def _problem(self, message: str, where: Location, fix: str | None) -> None:
+        self.model.problems.append(Problem(message, where, fix))
+
+    def _add_unit(self, directory: Path, reader: UnitReader) -> None:
+        """A unit's stack: its source module as the root, its inputs as variable values."""
+        name = self.relative(directory)
+        match = self.policy.layout_of(name)
+        stack = Stack(name=name, directory=directory, layer=None, env=None)
+        if match is not None:
+            stack.layer, stack.env, stack.layout = match.layer, match.env, match.layout.name
+            stack.workspace = match.layout.workspace_for(match.env)
+        stack.location = Location(self.relative(directory / TERRAGRUNT_FILE), 1)
+        remote = reader.remote_state()
+        if remote is not None:
+            stack.backend = Backend(remote[0], remote[1], remote[2])
+            stack.location = remote[2]
+        source, where = reader.source()
+        module = self._unit_module(stack, directory, source, where)
+        self.model.stacks.append(stack)
+        self.roots[stack] = Instance(self, stack, module, "", _UnitInputs(reader), None)
+
+    def _unit_module(
+        self, stack: Stack, directory: Path, source: Any, where: Location | None
+    ) -> ModuleSource:
+        if source is None:
+            return self.module_at(directory)
+        stack.unit_source = source if isinstance(source, str) else None
+        if isinstance(source, str) and source.startswith("/"):  # "${get_terragrunt_dir()}/..."
+            stack.unit_source = self.relative(Path(source.replace("//", "/")))
+        if not isinstance(source, str):
+            reason = source.reason if isinstance(source, Unknown) else "not a string"
+            self.model.notes.append(
+                f"{stack.name}: its Terragrunt source cannot be evaluated ({reason}); "
+                "listed without resources"
+            )
+            return build_module(directory, [])
+        if "::" in source or "://" in source or not source.startswith(("./", "../", "/")):
+            self.model.notes.append(
+                f'{stack.name}: its Terragrunt source "{source}" is remote; ttgate reads local modules only, '
+                "so the unit is listed without resources"
+            )
+            return build_module(directory, [])
+        target = self.resolve(directory / source.replace("//", "/"))
+        call = where or stack.location or Location(stack.name, 1)
+        if not self._inside(target):
+            self.model.problems.append(
+                Problem(
+                    f'{stack.name}: its Terragrunt source "{source}" is outside the checked directory; '
+                    "it was not read",
+                    call,
+                    "Keep the unit's module inside the repository.",
+                )
+            )
+            return build_module(directory, [])
+        relative = os.path.relpath(target, directory)
+        module, _ = self.module_source(
+            directory, relative if relative.startswith("..") else f"./{relative}", call
+        )
+        return module if module is not None else build_module(directory, [])
+
+    def _inside(self, path: Path) -> bool:
+        real = os.path.realpath(path)
+        root = os.path.realpath(self.root)
+        return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+    def _link_units(self, units: dict[Path, UnitReader]) -> None:
+        """Each dependency block an edge to the unit at its config_path; its outputs read there."""
+        stacks = {stack.directory: stack for stack in self.roots if stack.directory in units}
+        for directory, reader in units.items():
+            stack = stacks[directory]
+            for name, (path, where) in reader.dependencies().items():
+                dependency = Dependency(name, None, where)
+                stack.dependencies.append(dependency)
+                if isinstance(path, Unknown):
+                    dependency.problem = f"its config_path cannot be evaluated: {path.reason}"
+                    continue
+                dependency.config_path = self.relative(path)
+                if not self._inside(path):
+                    dependency.problem = "its config_path is outside the checked directory"
+                elif self.resolve(path) not in stacks:
+                    dependency.problem = f"no unit at {dependency.config_path}"
+                else:
+                    dependency.target = stacks[self.resolve(path)]
+                if dependency.problem is not None:
+                    self.model.problems.append(
+                        Problem(
+                            f'dependency "{name}" of {stack.name}: {dependency.problem}, so its outputs '
+                            "are unknown",
+                            where,
+                            "Point config_path at a unit directory (with terragrunt.hcl) in the repository.",
+                        )
+                    )
+            reader.dependency_outputs = self._dependency_outputs(stack)
+
+    def _dependency_outputs(self, stack: Stack) -> Any:
+        def outputs(name: str, path: Path, where: Location) -> Any:
+            found = next((d for d in stack.dependencies if d.name == name), None)
+            if found is None or found.target is None:
+                problem = found.problem if found is not None else "not linked"
+                return Unknown(f"dependency.{name}.outputs: {problem}")
+            return DependencyOutputs(self.roots[found.target], where)
+
+        return outputs
+
     def _expand(self) -> None:
         expanded: set[int] = set()
         while len(expanded) < len(self.roots) + len(self.instances):
@@ -326,7 +463,9 @@ class StackBuilder:
 
     def _covered(self) -> set[Path]:
         roots = {stack.directory for stack in self.roots if stack.directory is not None}
-        return roots | {instance.source.directory for instance in self.instances}
+        # A Terragrunt unit's root is its source module, in another directory.
+        sources = {instance.source.directory for instance in [*self.roots.values(), *self.instances]}
+        return roots | sources
 
     def _uncalled(self, directories: list[Path]) -> list[Path]:
         """The directories not checked yet that no other unchecked directory calls (one of a cycle)."""
@@ -350,10 +489,12 @@ class StackBuilder:
         callers: dict[Path, str] = {}
         for instance in self.instances:
             callers.setdefault(instance.source.directory, instance.stack.name)
-        for stack in self.roots:
+        for stack, root in self.roots.items():
             if stack.directory is not None:
                 how = "root" if stack.role == "root" else "module no root calls, checked as a root"
                 self.model.directories[self.relative(stack.directory)] = how
+                if root.source.directory != stack.directory:
+                    callers.setdefault(root.source.directory, stack.name)
         for directory in directories:
             name = self.relative(directory)
             if name not in self.model.directories and directory in callers:
@@ -651,6 +792,36 @@ def _same_workspace_prefix(backend: dict[str, Any], read: dict[str, Any]) -> boo
     """A remote state read with a ``workspace_key_prefix`` reads a stack whose backend has the same."""
     default = "env:"
     return bool(backend.get("workspace_key_prefix", default) == read.get("workspace_key_prefix", default))
+
+
+class _UnitInputs(Mapping[str, Input]):
+    """A unit's ``inputs``, evaluated the first time a variable asks (dependencies may read other units)."""
+
+    def __init__(self, reader: UnitReader) -> None:
+        self.reader = reader
+        self.read: dict[str, Input] | None = None
+        self.reading = False
+
+    def _all(self) -> dict[str, Input]:
+        if self.read is None:
+            if self.reading:
+                return {}  # a cycle through dependencies: the inputs read while they are being read
+            self.reading = True
+            try:
+                read = self.reader.inputs()
+            finally:
+                self.reading = False
+            self.read = {name: _constant_input(name, value, origin) for name, (value, origin) in read.items()}
+        return self.read
+
+    def __getitem__(self, name: str) -> Input:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def _constant_input(name: str, value: Any, origin: Origin | None) -> Input:

@@ -1,0 +1,221 @@
+"""Terragrunt units (gate/hcl/terragrunt.py): include merge, dependency outputs linked to the unit at
+config_path, remote sources, and hostile trees (cycles, deep chains, paths outside the repository)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import findings, write_tree
+from ttgate.gate.hcl.loader import load_hcl
+from ttgate.gate.hcl.parse import Parser
+from ttgate.gate.model import Model
+from ttgate.gate.values import Unknown
+from ttgate.policy import Policy
+
+LAYOUTS = Path(__file__).resolve().parents[2] / "data" / "layouts"
+
+VARIABLE_MODULE = """
+variable "name" {
+  type = string
+}
+
+variable "region" {
+  type    = string
+  default = "us-east-1"
+}
+
+resource "aws_sqs_queue" "main" {
+  name = "${var.name}-${var.region}"
+}
+
+output "arn" {
+  value = aws_sqs_queue.main.arn
+}
+"""
+
+
+def load(root: Path, policy: Policy) -> Model:
+    return load_hcl([root], root, policy, Parser(None, 1))
+
+
+def test_include_merges_inputs_shallowly_and_remote_state(tmp_path: Path, builtin_policy: Policy) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "root.hcl": """
+                locals { region = get_env("AWS_REGION", "eu-west-1") }
+                remote_state {
+                  backend = "s3"
+                  config  = { key = "${path_relative_to_include()}/terraform.tfstate" }
+                }
+                inputs = { name = "parent", region = local.region }
+            """,
+            "units/a/terragrunt.hcl": """
+                include "root" { path = find_in_parent_folders("root.hcl") }
+                terraform { source = "../../modules/q" }
+                locals { suffix = "child" }
+                inputs = { name = "${include.root.locals.region}-${local.suffix}" }
+            """,
+            "modules/q/main.tf": VARIABLE_MODULE,
+        },
+    )
+
+    model = load(root, builtin_policy)
+
+    (stack,) = model.stacks
+    assert stack.name == "units/a"
+    assert stack.backend is not None and stack.backend.config["key"] == "units/a/terraform.tfstate"
+    (queue,) = stack.resources
+    assert queue.values["name"] == "eu-west-1-child-eu-west-1"
+    assert model.problems == []
+
+
+def test_get_env_never_reads_the_job_environment(
+    tmp_path: Path, builtin_policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TTGATE_TEST_NAME", "from-env")
+    root = write_tree(
+        tmp_path,
+        {
+            "u/terragrunt.hcl": """
+                terraform { source = "../modules/q" }
+                inputs = { name = get_env("TTGATE_TEST_NAME", "default-name") }
+            """,
+            "modules/q/main.tf": VARIABLE_MODULE,
+        },
+    )
+    (queue,) = load(root, builtin_policy).stacks[0].resources
+
+    assert queue.values["name"] == "default-name-us-east-1"
+
+
+def test_a_dependency_reads_the_real_units_outputs_never_mocks(
+    tmp_path: Path, builtin_policy: Policy
+) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "q/terragrunt.hcl": """
+                terraform { source = "../modules/q" }
+                inputs = { name = "orders" }
+            """,
+            "c/terragrunt.hcl": """
+                terraform { source = "../modules/q" }
+                dependency "q" {
+                  config_path  = "../q"
+                  mock_outputs = { arn = "mock" }
+                }
+                inputs = { name = dependency.q.outputs.arn }
+            """,
+            "modules/q/main.tf": VARIABLE_MODULE,
+        },
+    )
+
+    model = load(root, builtin_policy)
+
+    consumer = next(stack for stack in model.stacks if stack.name == "c")
+    (dependency,) = consumer.dependencies
+    assert dependency.target is not None and dependency.target.name == "q"
+    (queue,) = consumer.resources
+    assert "mock" not in str(queue.values["name"])
+    assert not isinstance(queue.values["name"], str)  # the real queue's ARN: unknown until apply
+
+
+def test_tg201_across_a_dependency(builtin_policy: Policy) -> None:
+    found = findings("TG201", LAYOUTS / "terragrunt")
+
+    assert [(f.stack.name if f.stack else None, f.location.file if f.location else None) for f in found] == [
+        ("live/dev/20_infra/queues", "modules/queues/main.tf")
+    ]
+    assert "consumer worker (30_app/dev) may run for 300 s" in found[0].message
+
+
+def test_a_remote_source_is_listed_with_a_note(tmp_path: Path, builtin_policy: Policy) -> None:
+    root = write_tree(
+        tmp_path,
+        {"u/terragrunt.hcl": 'terraform { source = "git::https://example.com/m.git//q?ref=v1" }\n'},
+    )
+
+    model = load(root, builtin_policy)
+
+    (stack,) = model.stacks
+    assert stack.unit_source == "git::https://example.com/m.git//q?ref=v1"
+    assert stack.resources == []
+    assert any("is remote" in note and "u:" in note for note in model.notes)
+
+
+def test_an_include_cycle_is_one_problem(tmp_path: Path, builtin_policy: Policy) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "a.hcl": 'include "b" { path = "b.hcl" }\n',
+            "b.hcl": 'include "a" { path = "a.hcl" }\n',
+            "u/terragrunt.hcl": 'include "a" { path = find_in_parent_folders("a.hcl") }\n',
+        },
+    )
+
+    model = load(root, builtin_policy)
+
+    assert [stack.name for stack in model.stacks] == ["u"]
+    assert [p.message for p in model.problems if "cycle" in p.message] == [
+        "include a reads a.hcl, which is already being read (a cycle)"
+    ]
+
+
+def test_a_deep_include_chain_is_bounded(tmp_path: Path, builtin_policy: Policy) -> None:
+    tree = {f"c{n}.hcl": f'include "next" {{ path = "c{n + 1}.hcl" }}\n' for n in range(50)}
+    tree["c50.hcl"] = "inputs = {}\n"
+    tree["u/terragrunt.hcl"] = 'include "c" { path = find_in_parent_folders("c0.hcl") }\n'
+    root = write_tree(tmp_path, tree)
+
+    model = load(root, builtin_policy)
+
+    assert [stack.name for stack in model.stacks] == ["u"]
+    assert len([p for p in model.problems if "deeper than" in p.message]) == 1
+
+
+def test_a_config_path_outside_the_repository_is_not_followed(tmp_path: Path, builtin_policy: Policy) -> None:
+    write_tree(tmp_path, {"outside/terragrunt.hcl": "inputs = {}\n"})
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            "u/terragrunt.hcl": """
+                terraform { source = "../modules/q" }
+                dependency "x" { config_path = "../../outside" }
+                inputs = { name = dependency.x.outputs.arn }
+            """,
+            "modules/q/main.tf": VARIABLE_MODULE,
+        },
+    )
+
+    model = load(root, builtin_policy)
+
+    (stack,) = model.stacks
+    (dependency,) = stack.dependencies
+    assert dependency.target is None
+    assert dependency.problem == "its config_path is outside the checked directory"
+    assert len(model.problems) == 1
+    name = stack.resources[0].values["name"]
+    assert isinstance(name, Unknown) and "outside the checked directory" in name.reason
+
+
+def test_a_missing_dependency_directory_is_one_problem(tmp_path: Path, builtin_policy: Policy) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "u/terragrunt.hcl": """
+                terraform { source = "../modules/q" }
+                dependency "gone" { config_path = "../gone" }
+                inputs = { name = dependency.gone.outputs.arn }
+            """,
+            "modules/q/main.tf": VARIABLE_MODULE,
+        },
+    )
+
+    model = load(root, builtin_policy)
+
+    assert [p.message for p in model.problems] == [
+        'dependency "gone" of u: no unit at gone, so its outputs are unknown'
+    ]

@@ -20,6 +20,16 @@ def unknown(reason: str = "known after apply") -> Unknown:
 # --- normal behaviour and Terraform's edge cases -------------------------------------------------
 
 RESULTS: list[tuple[str, list[Any], Any]] = [
+    # paths, as terraform console gives them (Go's filepath.Dir and filepath.Base)
+    ("dirname", ["foo/bar/baz.txt"], "foo/bar"),
+    ("dirname", ["baz.txt"], "."),
+    ("dirname", ["/a"], "/"),
+    ("dirname", [""], "."),
+    ("dirname", ["a/b/"], "a/b"),
+    ("basename", ["foo/bar/baz.txt"], "baz.txt"),
+    ("basename", ["/"], "/"),
+    ("basename", [""], "."),
+    ("basename", ["a/b/"], "b"),
     # numbers: integral results are ints
     ("max", [1, 2.0], 2),
     ("max", [1, "3"], 3),

@@ -146,6 +146,44 @@ def test_a_remote_source_is_listed_with_a_note(tmp_path: Path, builtin_policy: P
     assert any("is remote" in note and "u:" in note for note in model.notes)
 
 
+def test_an_include_path_built_with_dirname_is_followed(tmp_path: Path, builtin_policy: Policy) -> None:
+    """Terragrunt's own example layout: an exposed include found next to the root file."""
+    root = write_tree(
+        tmp_path,
+        {
+            "live/root.hcl": "",
+            "live/_envcommon/q.hcl": 'locals {\n  source = "../../../modules/q"\n}\n',
+            "live/dev/q/terragrunt.hcl": (
+                'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n'
+                'include "envcommon" {\n'
+                '  path   = "${dirname(find_in_parent_folders("root.hcl"))}/_envcommon/q.hcl"\n'
+                "  expose = true\n}\n"
+                'terraform {\n  source = "git::https://example.com/m.git//q?ref=${include.envcommon.locals.source}"\n}\n'
+            ),
+        },
+    )
+
+    model = load(root, builtin_policy)
+
+    (stack,) = model.stacks
+    assert stack.unit_source == "git::https://example.com/m.git//q?ref=../../../modules/q"
+    assert model.problems == []
+
+
+def test_an_include_path_it_cannot_evaluate_is_a_note_not_an_error(
+    tmp_path: Path, builtin_policy: Policy
+) -> None:
+    root = write_tree(
+        tmp_path,
+        {"u/terragrunt.hcl": 'include "x" {\n  path = get_path_from_somewhere()\n}\n'},
+    )
+
+    model = load(root, builtin_policy)
+
+    assert model.problems == []
+    assert any("include x: its path cannot be evaluated" in note for note in model.notes), model.notes
+
+
 def test_an_include_cycle_is_one_problem(tmp_path: Path, builtin_policy: Policy) -> None:
     root = write_tree(
         tmp_path,

@@ -27,6 +27,7 @@ import ipaddress
 import itertools
 import json
 import math
+import posixpath
 import re
 import urllib.parse
 import uuid
@@ -526,6 +527,29 @@ def _substr(text: Any, offset: Any, length: Any) -> Any:
 @_function("trim")
 def _trim(text: Any, cutset: Any) -> Any:
     return _str(text).strip(_str(cutset))
+
+
+@_function("dirname")
+def _dirname(path: Any) -> Any:
+    """Go's filepath.Dir, as Terraform: ``dirname("a/b/c.hcl")`` is ``a/b``, ``dirname("c.hcl")`` is ``.``."""
+    text = _str(path)
+    return _clean_path(text[: text.rfind("/") + 1])
+
+
+@_function("basename")
+def _basename(path: Any) -> Any:
+    """Go's filepath.Base, as Terraform: the last element, trailing slashes dropped; ``.`` for ``""``."""
+    text = _str(path)
+    if not text:
+        return "."
+    stripped = text.rstrip("/")
+    return stripped[stripped.rfind("/") + 1 :] if stripped else "/"
+
+
+def _clean_path(text: str) -> str:
+    cleaned = posixpath.normpath(text) if text else "."
+    # normpath keeps a leading "//" (POSIX allows it a meaning); Go's Clean does not.
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
 
 
 @_function("trimspace")

@@ -332,7 +332,7 @@ class StackBuilder:
 
     def _units(self, files: list[Path]) -> dict[Path, UnitReader]:
         """Each directory with a terragrunt.hcl that no other unit includes (a root.hcl-style parent)."""
-        helper = Files(self.root, self._body, self.relative, self._problem)
+        helper = Files(self.root, self._body, self.relative, self._problem, self.model.notes.append)
         readers = {
             self.resolve(path).parent: UnitReader(self.resolve(path).parent, helper)
             for path in files

@@ -46,11 +46,13 @@ class Files:
         parse: Callable[[Path], ast.Body | None],
         relative: Callable[[Path], str],
         problem: Callable[[str, Location, str | None], None],
+        note: Callable[[str], None],
     ) -> None:
         self.root = root
         self.parse = parse
         self.relative = relative
         self.problem = problem
+        self.note = note
 
     def inside(self, path: Path) -> bool:
         """Whether a path, symlinks resolved, lies inside the checked root."""
@@ -96,10 +98,11 @@ class UnitReader:
             attribute = block.body.attributes.get("path")
             path = scope.evaluator.evaluate(attribute.expr) if attribute is not None else None
             if not isinstance(path, str):
-                self.files.problem(
-                    f"include {name or '(unnamed)'}: its path cannot be evaluated, so it was not merged",
-                    where,
-                    "Write the path as a literal or find_in_parent_folders(...).",
+                # Terragrunt may well read it (a function ttgate lacks): unknown, not an error.
+                why = f" ({path.reason})" if isinstance(path, Unknown) else ""
+                self.files.note(
+                    f"{where}: include {name or '(unnamed)'}: its path cannot be evaluated{why}, so what it "
+                    "includes is not merged and the values that come from it are unknown"
                 )
                 continue
             target = self._resolve(file.parent, path)

@@ -67,7 +67,10 @@ def _keeps_mark(method: Any) -> Any:
 
     @functools.wraps(method)
     def marked(*args: Any, **kwargs: Any) -> Any:
-        return mark_sensitive(method(*args, **kwargs))
+        result = method(*args, **kwargs)
+        if isinstance(result, tuple):  # partition, divmod
+            return tuple(mark_sensitive(item) for item in result)
+        return mark_sensitive(result)
 
     return marked
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,6 +239,15 @@ class Model:
     directories: dict[str, str] = field(default_factory=dict)
     # the text of every sensitive value read (variables, plans): never to appear in a report
     secrets: set[str] = field(default_factory=set)
+    # the same texts by the name of the stack that read them: the report's last line of defence looks
+    # for a stack's secrets in that stack's findings only (see reporters/sanitize.py)
+    stack_secrets: dict[str, set[str]] = field(default_factory=dict)
+
+    def add_secrets(self, stack: str, texts: Iterable[str]) -> None:
+        """Record the text of sensitive values ``stack`` read."""
+        found = set(texts)
+        self.secrets.update(found)
+        self.stack_secrets.setdefault(stack, set()).update(found)
 
     def resources(self, *types: str, mode: str = "managed", env: str | None = None) -> Iterator[Resource]:
         for stack in self.stacks:

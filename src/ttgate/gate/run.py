@@ -169,7 +169,7 @@ def run_gate(
         notes=list(model.notes),
     )
     report.directories = dict(sorted(model.directories.items()))
-    hide_secrets(report, model.secrets)
+    hide_secrets(report, model.stack_secrets)
     report.paths = [target.as_posix() for target in targets] + [spec.path.as_posix() for spec in plan_specs]
     order = {layer.name: layer.order for layer in policy.layers}
     report.stack_list = [

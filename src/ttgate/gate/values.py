@@ -15,6 +15,7 @@ Values a plan marks sensitive never enter the model at all: they are ``Unknown("
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -61,6 +62,47 @@ class SensitiveFloat(_Sensitive, float):
     __slots__ = ()
 
 
+def _keeps_mark(method: Any) -> Any:
+    """``method`` of str, int or float whose result is marked as its operand is."""
+
+    @functools.wraps(method)
+    def marked(*args: Any, **kwargs: Any) -> Any:
+        result = method(*args, **kwargs)
+        if isinstance(result, tuple):  # partition, divmod
+            return tuple(mark_sensitive(item) for item in result)
+        return mark_sensitive(result)
+
+    return marked
+
+
+# What a rule derives from a marked value keeps the mark: ``name.lower()``, ``name[:8]``,
+# ``name + "-dlq"``, ``timeout * 6``, ``name.split("-")``. (``"-".join([...])`` and ``re.sub`` belong to
+# the plain separator or pattern and give plain text: a rule using them on a value marks the result with
+# :func:`mark_like`.) Comparisons stay plain booleans.
+_STR_METHODS = (
+    "__add__", "__radd__", "__mul__", "__rmul__", "__mod__", "__getitem__", "capitalize", "casefold",
+    "center", "expandtabs", "format", "ljust", "lower", "lstrip", "partition", "removeprefix",
+    "removesuffix", "replace", "rjust", "rpartition", "rsplit", "rstrip", "split", "splitlines", "strip",
+    "swapcase", "title", "translate", "upper", "zfill",
+)  # fmt: skip
+_NUMBER_METHODS = (
+    "__abs__", "__add__", "__ceil__", "__divmod__", "__floor__", "__floordiv__", "__mod__", "__mul__",
+    "__neg__", "__pos__", "__pow__", "__radd__", "__rdivmod__", "__rfloordiv__", "__rmod__", "__rmul__",
+    "__round__", "__rpow__", "__rsub__", "__rtruediv__", "__sub__", "__truediv__", "__trunc__",
+)  # fmt: skip
+for _name in _STR_METHODS:
+    if hasattr(str, _name):
+        setattr(SensitiveStr, _name, _keeps_mark(getattr(str, _name)))
+# str has no __radd__: ``"prefix-" + name`` asks the subclass first, so it can keep the mark.
+SensitiveStr.__radd__ = lambda self, other: (  # type: ignore[attr-defined]
+    mark_sensitive(other + str.__str__(self)) if isinstance(other, str) else NotImplemented
+)
+for _kind, _base in ((SensitiveInt, int), (SensitiveFloat, float)):
+    for _name in _NUMBER_METHODS:
+        if hasattr(_base, _name):
+            setattr(_kind, _name, _keeps_mark(getattr(_base, _name)))
+
+
 def is_sensitive(value: Any) -> bool:
     """The value, or anything inside it, is marked sensitive."""
     if isinstance(value, _Sensitive):
@@ -96,6 +138,44 @@ def mark_sensitive(value: Any) -> Any:
         partial = mark_sensitive(value.partial)
         return replace(value, partial=partial, parts=parts)
     return value
+
+
+def marked_leaf(value: Any) -> bool:
+    """The value itself is marked (not only something inside a collection it holds)."""
+    if isinstance(value, _Sensitive):
+        return True
+    if isinstance(value, Unknown):
+        return value.reason == SENSITIVE or any(marked_leaf(part) for part in value.parts or ())
+    return False
+
+
+def unmarked(value: Any) -> Any:
+    """``value`` with every mark removed, to compute on (never to show)."""
+    if isinstance(value, SensitiveStr):
+        return str.__str__(value)
+    if isinstance(value, SensitiveInt):
+        return int(value)
+    if isinstance(value, SensitiveFloat):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: unmarked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unmarked(item) for item in value]
+    if isinstance(value, Unknown) and is_sensitive(value) and value.reason != SENSITIVE:
+        parts = tuple(unmarked(part) for part in value.parts) if value.parts else value.parts
+        return replace(value, partial=unmarked(value.partial), parts=parts)
+    return value
+
+
+def mark_like(value: Any, *sources: Any) -> Any:
+    """``value`` marked sensitive when any of ``sources`` is (or holds) a marked value: what is computed
+    from a sensitive value is sensitive, however it was computed."""
+    return mark_sensitive(value) if any(is_sensitive(source) for source in sources) else value
+
+
+def plain_text(value: str) -> str:
+    """The text a (possibly marked) string holds, for computing with it, never for showing."""
+    return str.__str__(value)
 
 
 def secret_strings(value: Any) -> Iterator[str]:
@@ -265,13 +345,15 @@ def as_number(value: Any) -> float | int | Unknown | None:
     if isinstance(value, (int, float)):
         return value
     if isinstance(value, str):
-        text = value.strip()
+        text = str.__str__(value).strip()
         try:
-            return int(text)
+            number: int | float = mark_like(int(text), value)
+            return number
         except ValueError:
             pass
         try:
-            return float(text)
+            number = mark_like(float(text), value)
+            return number
         except ValueError:
             return None
     return None

@@ -9,7 +9,7 @@ import pytest
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
 from ttgate.gate.hcl.parse import parse_text
 from ttgate.gate.model import Resource, Stack
-from ttgate.gate.values import Invalid, Unknown
+from ttgate.gate.values import SENSITIVE, Invalid, Unknown, is_sensitive, mark_sensitive, unmarked
 
 STACK = Stack(name="s", directory=None, layer="20_infra", env="dev")
 QUEUE = Resource(
@@ -37,6 +37,8 @@ VARS: dict[str, Any] = {
         {"id": 3, "a": [7], "team": "red"},
     ],
     "queue": Unknown("aws_sqs_queue.q is known only after apply", QUEUE),
+    "secret": mark_sensitive("Hunter2"),  # as a sensitive variable's value reaches the evaluator
+    "secret_n": mark_sensitive("42"),
 }
 
 
@@ -269,3 +271,46 @@ def test_values_in_messages_are_never_python_reprs() -> None:
     )
     assert display({"a": [1, "x", None, True]}) == '{a = [1, "x", null, true]}'
     assert len(display(list(range(10_000)))) == 80
+
+
+# -- sensitivity follows the value ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("upper(var.secret)", "HUNTER2"),
+        ("lower(var.secret)", "hunter2"),
+        ("strrev(var.secret)", "2retnuH"),
+        ("substr(var.secret, 1, 3)", "unt"),
+        ('replace(var.secret, "2", "3")', "Hunter3"),
+        ("base64encode(var.secret)", "SHVudGVyMg=="),
+        ('format("%s-q", var.secret)', "Hunter2-q"),
+        ('join("-", [var.secret, "q"])', "Hunter2-q"),
+        ('"${var.secret}-q"', "Hunter2-q"),
+        ('[for s in [var.secret] : "${s}-q"][0]', "Hunter2-q"),
+        ('{for s in [var.secret] : "k" => lower(s)}["k"]', "hunter2"),
+        ("tonumber(var.secret_n) + 1", 43),
+        ("var.secret_n * 2", 84),
+        ("-var.secret_n", -42),
+        ("length(var.secret)", 7),
+        ('lower(sensitive("Public"))', "public"),
+        ("nonsensitive(var.secret)", "Hunter2"),
+        ('{a = "Hunter2"}[var.secret == "x" ? "a" : "a"]', "Hunter2"),
+    ],
+)
+def test_a_value_computed_from_a_sensitive_one_is_marked(text: str, value: Any) -> None:
+    result = ev(text)  # a key a secret chooses is sensitive (as Terraform's conditional with one is)
+    assert is_sensitive(result), text
+    assert unmarked(result) == value and f"{result}" == SENSITIVE
+
+
+def test_an_error_about_a_sensitive_value_does_not_quote_it() -> None:
+    for text in ("-var.secret", "var.secret + 1", "jsondecode(var.secret)", "tonumber(var.secret)"):
+        result = ev(text)
+        assert is_invalid(result) and "Hunter2" not in result.reason, (text, result.reason)
+
+
+def test_a_plain_value_beside_a_sensitive_one_stays_plain() -> None:
+    pair = ev('[var.secret, upper("q")]')
+    assert is_sensitive(pair[0]) and pair[1] == "Q" and not is_sensitive(pair[1])

@@ -16,7 +16,19 @@ from ttgate.gate.hcl import bounds
 from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.functions import FunctionError, call
 from ttgate.gate.model import Origin
-from ttgate.gate.values import Invalid, Unknown, as_number, deep_unknown, mark_sensitive, short
+from ttgate.gate.values import (
+    SENSITIVE,
+    Invalid,
+    Unknown,
+    as_number,
+    deep_unknown,
+    is_sensitive,
+    mark_like,
+    mark_sensitive,
+    marked_leaf,
+    short,
+    unmarked,
+)
 
 Trace = list[Origin]
 
@@ -25,6 +37,23 @@ class Scope(Protocol):
     def lookup(self, name: str, trace: Trace) -> Any:
         """The value of a root name (``var``, ``local``, a resource type...)."""
         ...
+
+
+class _MarksSeen:
+    """How many marked values the evaluation has produced so far, all evaluators together.
+
+    An operation (a template, a function call, an operator, a conditional) whose operands produced a
+    marked value yields a marked value, however the operand was reached: a variable, a local, a
+    ``for`` binding (``[for s in var.secrets : upper(s)]``), ``each.value``. Collections and the
+    expressions that only select from a value (``var.x.y``, ``local.list[0]``) are marked leaf by leaf.
+    """
+
+    count = 0
+
+
+_MARKS = _MarksSeen()
+# The expressions that compute a new value from their operands (the others build or select).
+_COMPUTING = frozenset({"Template", "Call", "BinOp", "Unary", "Cond", "TemplateIf", "TemplateFor"})
 
 
 class AnyInstance:
@@ -48,7 +77,9 @@ def to_string(value: Any) -> str | Unknown:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         problem = bounds.number_problem(value)
-        return Invalid(problem) if problem else str(_integral(value))
+        # the number's own digits (str() of a marked one is "(sensitive)"), marked as the number is
+        plain = int(value) if isinstance(value, int) else float(value)
+        return Invalid(problem) if problem else mark_like(str(_integral(plain)), value)
     if isinstance(value, str):
         return value
     if value is None:
@@ -175,10 +206,20 @@ class Evaluator:
         handler = _HANDLERS.get(type(expr))
         if handler is None:
             return Unknown(f"{type(expr).__name__} expressions are not evaluated")
-        read = len(trace)
+        read, seen = len(trace), _MARKS.count
         value = handler(self, expr, trace)
-        # As in Terraform, anything computed from a sensitive value is sensitive (its origin says so).
-        return mark_sensitive(value) if any(origin.sensitive for origin in trace[read:]) else value
+        # As in Terraform, anything computed from a sensitive value is sensitive (its origin says so,
+        # or one of its operands was a marked value).
+        if any(origin.sensitive for origin in trace[read:]) or (
+            _MARKS.count != seen and type(expr).__name__ in _COMPUTING
+        ):
+            value = mark_sensitive(value)
+            if isinstance(value, Invalid) and value.reason != SENSITIVE:
+                # An error about a sensitive value may quote it ("cannot negate '...'").
+                value = Invalid("invalid, computed from a sensitive value (the error is not shown)")
+        if marked_leaf(value):
+            _MARKS.count += 1
+        return value
 
     def _lit(self, expr: ast.Lit, trace: Trace) -> Any:
         problem = bounds.number_problem(expr.value)
@@ -210,7 +251,8 @@ class Evaluator:
         if sum(len(piece) for piece in pieces if isinstance(piece, str)) > bounds.MAX_STRING:
             return bounds.too_large("a string template")
         if first_unknown is None:
-            return "".join(str(piece) for piece in pieces)
+            # str.join reads each piece's own text, marked or not (str() of a marked one is "(sensitive)")
+            return "".join(piece for piece in pieces if isinstance(piece, str))
         if len(pieces) > bounds.MAX_TEMPLATE_PARTS:
             return Unknown(first_unknown.reason)  # pieces of pieces of templates double at each level
         # "${aws_sqs_queue.q.name}-alarm" is not the queue's name: the value links to nothing, but its
@@ -223,7 +265,8 @@ class Evaluator:
     def _index(self, expr: ast.Index, trace: Trace) -> Any:
         obj = self._eval(expr.obj, trace)
         key = self._eval(expr.key, trace)
-        return get_index(obj, key, trace)
+        # local.names[var.secret] is chosen by the secret: it tells which key the secret is
+        return mark_like(get_index(obj, key, trace), key)
 
     def _splat(self, expr: ast.Splat, trace: Trace) -> Any:
         obj = self._eval(expr.obj, trace)
@@ -272,10 +315,17 @@ class Evaluator:
         own = getattr(self.scope, "functions", None)
         if isinstance(own, dict) and expr.name in own:
             return own[expr.name](args)
+        sensitive = expr.name in ("sensitive", "nonsensitive") or is_sensitive(args)
         try:
-            return call(expr.name, args)
+            # Functions compute on the plain values (str() of a marked one is "(sensitive)"); the
+            # result is marked by _eval. nonsensitive() does not unmark: the author of a pull request
+            # must not be able to print a secret by asking to.
+            result = call(expr.name, unmarked(args) if sensitive else args)
         except FunctionError as error:
+            if sensitive:  # its message may quote the value, or a transform of it
+                return Invalid(f"{expr.name}: rejects its sensitive argument (the error is not shown)")
             return Invalid(str(error))
+        return mark_sensitive(result) if sensitive else result
 
     def _try(self, expr: ast.Call, trace: Trace) -> Any:
         for arg in expr.args:

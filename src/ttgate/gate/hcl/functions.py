@@ -732,7 +732,8 @@ def _tomap(value: Any) -> Any:
 
 @_function("sensitive", "nonsensitive", unknowns="shallow")
 def _identity(value: Any) -> Any:
-    """ttgate does not track sensitivity; the value is what matters to the rules."""
+    """The value itself: the evaluator marks what ``sensitive()`` returns, and keeps the marks of what
+    ``nonsensitive()`` returns (a pull request's author must not unmark a secret to print it)."""
     return value
 
 

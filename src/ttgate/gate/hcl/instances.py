@@ -220,7 +220,11 @@ class Instance:
         trace.append(
             Origin(f"{subject} = {SENSITIVE}", location(declared.file, declared.block), sensitive=True)
         )
-        self.builder.model.secrets.update(secret_strings(value))
+        self.builder.model.add_secrets(self.stack.name, secret_strings(value))
+        if isinstance(value, Invalid):  # a type conversion's error quotes the value ("'abc' is not a number")
+            return Invalid(
+                f"{subject} = {SENSITIVE} does not have its declared type (the error is not shown)"
+            )
         return mark_sensitive(value)
 
     def local(self, name: str, trace: Trace) -> Any:

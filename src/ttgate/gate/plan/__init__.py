@@ -160,7 +160,7 @@ def _add_plan(model: Model, spec: PlanSpec, policy: Policy) -> None:
         location=hcl.location if hcl else None,
     )
     build_plan_stack(document, stack, relative_posix(spec.path, model.root))
-    model.secrets.update(plan_secrets(document))
+    model.add_secrets(name, plan_secrets(document))
     if document.get("errored") is True:
         model.notes.append(f"plan {shown} errored: Terraform could not finish it, so it may be incomplete")
     if hcl is not None:

@@ -14,13 +14,14 @@ bidirectional overrides make text read differently from what it is. So:
   format) are built from escaped pieces and are the only ones it writes.
 - :func:`json_text` does the same inside JSON documents with JSON's own escapes (``\\u001b``,
   ``#\\u0023[``), so a parser reads back exactly the original value.
-- :func:`hide_secrets` replaces the text of every sensitive value ttgate saw anywhere in a report.
+- :func:`hide_secrets` is the last line of defence for sensitive values: a stack's secrets where they
+  stand whole in its findings (values computed from a secret already show as ``(sensitive)``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from ttgate.gate.values import SENSITIVE
@@ -71,26 +72,56 @@ def json_text(document: str) -> str:
     return document.replace(_LEGACY_COMMAND, "#\\u0023[")
 
 
-def hide_secrets(report: Report, secrets: Iterable[str]) -> None:
-    """Replace every sensitive value's text in the report's findings and notes by ``(sensitive)``.
+# What may stand next to a secret the backstop hides: a secret inside a longer name, address or path
+# (``orders`` in ``orders-dlq``, ``aws_sqs_queue.orders_dlq``, ``deploy/orders/``) is left alone.
+_NAME_CHARACTER = r"[\w.\-/:@+=]"
 
-    Values ttgate knows to be sensitive already print as ``(sensitive)``; this catches a text built from
-    one by means ttgate does not follow (a rule joining it into a name, a function it cannot evaluate).
-    """
+
+def _pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
     searched = sorted({secret for secret in secrets if len(secret) >= _MIN_SECRET}, key=len, reverse=True)
     if not searched:
-        return
-    pattern = re.compile("|".join(re.escape(secret) for secret in searched))
+        return None
+    alternatives = "|".join(re.escape(secret) for secret in searched)
+    return re.compile(f"(?<!{_NAME_CHARACTER})(?:{alternatives})(?!{_NAME_CHARACTER})", re.IGNORECASE)
 
-    def clean(text: str) -> str:
-        return pattern.sub(SENSITIVE, text)
+
+def hide_secrets(report: Report, secrets: Mapping[str, Iterable[str]]) -> None:
+    """The last line of defence: a stack's sensitive values, where they stand whole in its findings.
+
+    Redaction follows the value: a value computed from a sensitive one is marked (templates,
+    functions, conversions, arithmetic; :mod:`ttgate.gate.values`) and a rule that writes it into a
+    message, fix or note writes ``(sensitive)`` because of its mark. This pass only catches what a rule
+    may still write unmarked (``", ".join(names)``), and is narrow on purpose:
+
+    - ``secrets`` maps a stack's name to the exact texts of the sensitive values *it* read, and a
+      finding is searched for its own stack's secrets only (a finding without a stack, and the
+      report's notes, for every stack's): a secret "orders" in one stack must not turn another stack's
+      queue into ``(sensitive)-dlq``;
+    - a secret is replaced only where it stands whole, not inside a longer name, address or path
+      (``orders-dlq``, ``aws_sqs_queue.orders_dlq``): those did not come from the secret, and
+      blanking the common part would give the secret away by elimination;
+    - the match ignores case, so a case-changed copy of the value is hidden too.
+
+    Transforms of a secret (base64, reversed, a substring) are not searched for: only the marks
+    hide them.
+    """
+    every = _pattern(text for texts in secrets.values() for text in texts)
+    if every is None:
+        return
+    by_stack = {name: _pattern(texts) for name, texts in secrets.items()}
+
+    def clean(pattern: re.Pattern[str] | None, text: str) -> str:
+        return pattern.sub(SENSITIVE, text) if pattern is not None else text
 
     for finding in report.findings:
-        finding.message = clean(finding.message)
-        finding.fix = clean(finding.fix)
+        pattern = by_stack.get(finding.stack.name) if finding.stack is not None else every
+        if pattern is None:
+            continue
+        finding.message = clean(pattern, finding.message)
+        finding.fix = clean(pattern, finding.fix)
         if finding.suppression_reason is not None:
-            finding.suppression_reason = clean(finding.suppression_reason)
+            finding.suppression_reason = clean(pattern, finding.suppression_reason)
         finding.related = [
-            type(related)(clean(related.note), related.location) for related in finding.related
+            type(related)(clean(pattern, related.note), related.location) for related in finding.related
         ]
-    report.notes = [clean(note) for note in report.notes]
+    report.notes = [clean(every, note) for note in report.notes]

@@ -10,7 +10,7 @@ from ttgate.gate.findings import Finding
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc, where
 from ttgate.gate.rules.sqs import dead_letter_queues
-from ttgate.gate.values import Unknown, display
+from ttgate.gate.values import Unknown, display, mark_like
 from ttgate.policy import Declared, Parameter, ParameterProblem, Severity
 from ttgate.policy.names import template_regex
 
@@ -283,6 +283,8 @@ def _misnamed(
         expected = names.shown(kind)
     if suggestion is not None and not names.regex(kind).match(suggestion):
         suggestion = None
+    # re.sub and the pattern's text give plain strings: a rename built from a sensitive name is sensitive.
+    suggestion = mark_like(suggestion, name)
     detail = (
         f"it names environment {other}, but {resource.stack.label} deploys it: it would collide "
         f"with (or be mistaken for) {other}'s resource"

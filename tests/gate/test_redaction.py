@@ -1,0 +1,142 @@
+"""Issue 17 item 5, redaction by origin: only text that came from a sensitive value is hidden.
+
+A value derived from a sensitive one keeps its mark through templates, functions, conversions and
+arithmetic, and a rule that writes it into a message, fix or related note writes ``(sensitive)``
+because of that mark. Nothing else is rewritten: a secret equal to part of another stack's names (or of
+the same stack's literal names) leaves those names whole, which would otherwise also give the secret
+away by elimination.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.helpers import stack, write_tree
+from ttgate.cli import main
+from ttgate.gate.reporters import FORMATS
+
+APP = "practice/deploy/30_app/environments/dev"
+INFRA = "practice/deploy/20_infra/environments/dev"
+SECRET = "Hunter2Pass"  # mixed case: a lowercased or uppercased copy must not escape either
+
+
+def run(root: Path, report_format: str, tmp_path: Path) -> str:
+    out = tmp_path / f"report.{report_format}"
+    result = CliRunner().invoke(
+        main, ["check", str(root / "practice"), "--fail-on", "never", "--format", f"{report_format}:{out}"]
+    )
+    assert result.exit_code == 0, result.output
+    return result.stdout + result.stderr + out.read_text(encoding="utf-8")
+
+
+def test_another_stacks_names_print_whole(tmp_path: Path) -> None:
+    """A sensitive "orders" in 20_infra does not touch 30_app's orders queue or its address."""
+    app = """
+    resource "aws_sqs_queue" "orders_dlq" {
+      name = "orders-dlq"
+    }
+    """
+    infra = """
+    variable "token" {
+      sensitive = true
+      default   = "orders"
+    }
+    resource "aws_ssm_parameter" "p" {
+      name  = "/x"
+      type  = "SecureString"
+      value = var.token
+    }
+    """
+    tree = {**stack("30_app", "dev", app), **stack("20_infra", "dev", infra)}
+    root = write_tree(tmp_path / "repo", tree)
+    text = run(root, "text", tmp_path)
+    assert '"orders-dlq"' in text and "aws_sqs_queue.orders_dlq" in text
+    assert "(sensitive)-dlq" not in text and "(sensitive)_dlq" not in text
+
+
+TRANSFORMS = {
+    "upper": "upper(var.secret)",
+    "lower": "lower(var.secret)",
+    "base64encode": "base64encode(var.secret)",
+    "strrev": "strrev(var.secret)",
+    "substr": "substr(var.secret, 1, 8)",
+    "replace": 'replace(var.secret, "Pass", "_x")',
+    "format": 'format("%s_Q", var.secret)',
+    "join": 'join("_", [var.secret, "Q"])',
+    "template": '"${var.secret}_Q"',
+    "title": "title(var.secret)",
+    "for": '[for s in [var.secret] : "${lower(s)}_Q"][0]',
+    "sensitive()": 'lower(sensitive("Hunter2Pass"))',
+}
+
+
+def _leaked_forms(secret: str) -> list[str]:
+    import base64
+
+    encoded = base64.b64encode(secret.encode()).decode()
+    return sorted({secret, secret.lower(), secret.upper(), secret[::-1], secret[1:9], encoded})
+
+
+@pytest.mark.parametrize("report_format", sorted(FORMATS))
+@pytest.mark.parametrize("transform", sorted(TRANSFORMS))
+def test_a_name_built_from_a_secret_shows_in_no_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, transform: str, report_format: str
+) -> None:
+    """TG401 suggests a rename from the (lowercased) name: neither it nor the name shows the secret.
+
+    The report's substring backstop is off: the marks alone hide every transform."""
+    monkeypatch.setattr("ttgate.gate.run.hide_secrets", lambda report, secrets: None)
+    app = f"""
+    variable "secret" {{
+      sensitive = true
+      default   = "{SECRET}"
+    }}
+    resource "aws_sqs_queue" "q" {{
+      name = {TRANSFORMS[transform]}
+    }}
+    """
+    root = write_tree(tmp_path / "repo", stack("30_app", "dev", app))
+    text = run(root, report_format, tmp_path)
+    assert "TG401" in text, text
+    for form in _leaked_forms(SECRET):
+        assert form not in text, f"{form} leaked through {transform} in {report_format}"
+        assert form.lower() not in text.lower(), f"{form} leaked through {transform} in {report_format}"
+
+
+def test_a_sensitive_number_given_a_string_prints_neither(tmp_path: Path) -> None:
+    """A conversion error ("'nine-hundred' is not a number") quotes the value: not for a sensitive one."""
+    app = """
+    variable "retention" {
+      type      = number
+      sensitive = true
+      default   = "nine-hundred-Zq"
+    }
+    variable "untyped" {
+      sensitive = true
+      default   = "fourteen-Zq"
+    }
+    resource "aws_cloudwatch_log_group" "typed" {
+      name              = "/aws/lambda/tt-practice-dev-worker"
+      retention_in_days = var.retention
+    }
+    resource "aws_cloudwatch_log_group" "untyped" {
+      name              = "/aws/lambda/tt-practice-dev-other"
+      retention_in_days = var.untyped
+    }
+    resource "aws_cloudwatch_log_group" "sum" {
+      name              = "/aws/lambda/tt-practice-dev-third"
+      retention_in_days = var.untyped + 1
+    }
+    resource "aws_cloudwatch_log_group" "negated" {
+      name              = "/aws/lambda/tt-practice-dev-fourth"
+      retention_in_days = -var.untyped
+    }
+    """
+    root = write_tree(tmp_path / "repo", stack("30_app", "dev", app))
+    for report_format in sorted(FORMATS):
+        text = run(root, report_format, tmp_path)
+        assert "TG301" in text and "log-retention" in text
+        assert "zq" not in text.lower() and "hundred" not in text and "fourteen" not in text, report_format

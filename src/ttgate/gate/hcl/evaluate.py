@@ -14,9 +14,11 @@ from typing import Any, Protocol
 
 from ttgate.gate.hcl import bounds
 from ttgate.gate.hcl import syntax as ast
+from ttgate.gate.hcl.files import Files
 from ttgate.gate.hcl.functions import FunctionError, call
+from ttgate.gate.hcl.syntax import template_from_text
 from ttgate.gate.model import Origin
-from ttgate.gate.values import Invalid, Unknown, as_number, deep_unknown, mark_sensitive, short
+from ttgate.gate.values import Invalid, Unknown, as_number, deep_unknown, display, mark_sensitive, short
 
 Trace = list[Origin]
 
@@ -138,13 +140,21 @@ def _operate(op: str, a: float | int, b: float | int) -> Any:
 class Evaluator:
     """Evaluates expressions in one scope, with local bindings (count, each, for variables)."""
 
-    def __init__(self, scope: Scope, bindings: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        scope: Scope,
+        bindings: dict[str, Any] | None = None,
+        files: Files | None = None,
+        in_template: bool = False,
+    ) -> None:
         self.scope = scope
         self.bindings = bindings or {}
+        self.files = files  # what file(), templatefile()... read; None: they are Unknown
+        self.in_template = in_template  # inside templatefile(), which may not call itself
 
     def with_bindings(self, extra: dict[str, Any]) -> Evaluator:
         bounds.work.charge(1)  # one iteration of a for, even over a body of plain text
-        return Evaluator(self.scope, {**self.bindings, **extra})
+        return Evaluator(self.scope, {**self.bindings, **extra}, self.files, self.in_template)
 
     def evaluate(self, expr: ast.Expr, trace: Trace | None = None) -> Any:
         if trace is None:
@@ -268,10 +278,36 @@ class Evaluator:
             if not isinstance(last, list):
                 return Invalid(f"{expr.name}(...): only a list can be expanded with ...")
             args.extend(last)
+        if expr.name == "templatefile" and len(args) == 2 and self.files is not None:
+            return self._templatefile(args[0], args[1])
         try:
-            return call(expr.name, args)
+            return call(expr.name, args, self.files)
         except FunctionError as error:
             return Invalid(str(error))
+
+    def _templatefile(self, path: Any, variables: Any) -> Any:
+        """``templatefile(path, vars)``: the file's text as a template that sees only ``vars``."""
+        assert self.files is not None
+        if self.in_template:
+            return Invalid("templatefile: cannot recursively call templatefile from inside another template")
+        if isinstance(path, Unknown):
+            return path
+        if not isinstance(path, str):
+            return Invalid(f"templatefile: the path must be a string, not {display(path)}")
+        if isinstance(variables, Unknown) and variables.partial is None:
+            return variables
+        if isinstance(variables, Unknown):
+            variables = variables.partial
+        if not isinstance(variables, dict):
+            return Invalid("templatefile: invalid vars value: must be a map")
+        text = self.files.text(path)
+        if isinstance(text, Unknown):
+            return Invalid(f"templatefile: {text.reason}") if isinstance(text, Invalid) else text
+        template = template_from_text(text)
+        if isinstance(template, ast.Unsupported):
+            return Invalid(f"templatefile: {display(path)} is not a valid template")
+        inner = Evaluator(_TemplateVars(path), dict(variables), self.files, in_template=True)
+        return inner._eval(template, [])  # a lone ${...} is its value, as in Terraform
 
     def _try(self, expr: ast.Call, trace: Trace) -> Any:
         for arg in expr.args:
@@ -425,6 +461,16 @@ class Evaluator:
 
     def _unsupported(self, expr: ast.Unsupported, trace: Trace) -> Any:
         return Unknown(f"{expr.what} is not evaluated by ttgate")
+
+
+class _TemplateVars:
+    """The scope of a template file: nothing but the vars given to templatefile (bound as bindings)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def lookup(self, name: str, trace: Trace) -> Any:
+        return Invalid(f'templatefile: vars map does not contain key "{name}", referenced at {self.path}')
 
 
 _HANDLERS: dict[type, Callable[[Evaluator, Any, Trace], Any]] = {

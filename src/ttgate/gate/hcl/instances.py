@@ -9,6 +9,7 @@ Invalid instead of recursing forever.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 from ttgate.gate.hcl import bounds
 from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.evaluate import AnyInstance, Evaluator, Trace, to_string
+from ttgate.gate.hcl.files import Files, Repository
 from ttgate.gate.hcl.modules import Declared, ModuleSource
 from ttgate.gate.hcl.regions import region_data
 from ttgate.gate.hcl.types import convert
@@ -46,6 +48,7 @@ class Builder(Protocol):
     """
 
     expanded: int  # count/for_each instances expanded so far in the run (see bounds.MAX_INSTANCES_TOTAL)
+    repository: Repository  # the files file(), templatefile()... may read
 
     @property
     def model(self) -> Model:
@@ -140,7 +143,7 @@ class Instance:
         self.inputs = inputs
         self.root_call = root_call
         self.present = present  # Unknown inside a module whose count/for_each is unknown
-        self.evaluator = Evaluator(self)
+        self.evaluator = Evaluator(self, files=Files(builder.repository, self.stack_directory))
         self.memo = Memo()
         self.resources: list[Resource] = []
         # The module directories of this instance and of every module above it, to stop recursion.
@@ -159,8 +162,10 @@ class Instance:
         if name == "data":
             return _Namespace(self, "data")
         if name == "path":
-            relative = self.builder.relative(self.source.directory)
-            return {"module": relative, "root": self.builder.relative(self.stack_directory), "cwd": "."}
+            # As Terraform sees them from the root's directory, where it runs; path.cwd is "." rather
+            # than the machine's absolute path, so that reports are the same on every checkout.
+            module = os.path.relpath(self.source.directory, self.stack_directory)
+            return {"module": Path(module).as_posix(), "root": ".", "cwd": "."}
         if name == "terraform":
             return {"workspace": self._workspace()}
         if name in ("count", "each"):

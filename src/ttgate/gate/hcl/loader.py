@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ttgate.errors import UserError
 from ttgate.gate.hcl.bounds import MAX_FILE_BYTES
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
+from ttgate.gate.hcl.files import Repository
 from ttgate.gate.hcl.gitmodules import Submodules
 from ttgate.gate.hcl.instances import (
     Input,
@@ -141,6 +142,8 @@ class StackBuilder:
         self.constant_evaluator = Evaluator(_NoScope())
         self._reported_dirs: set[Path] = set()
         self.submodules = Submodules(self.root)
+        # file() and its kin read inside the git work tree holding the root, or the root itself.
+        self.repository = Repository(repository_of(self.root, self.root))
         self._resolved: dict[Path, Path] = {}
         self._real: dict[Path, Path] = {}
         self.expanded = 0  # instances count/for_each expanded so far (see bounds.MAX_INSTANCES_TOTAL)

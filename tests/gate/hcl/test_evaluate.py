@@ -269,3 +269,20 @@ def test_values_in_messages_are_never_python_reprs() -> None:
     )
     assert display({"a": [1, "x", None, True]}) == '{a = [1, "x", null, true]}'
     assert len(display(list(range(10_000)))) == 80
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("var.n.timeout", "var.n is null, so var.n.timeout cannot be read"),
+        ('var.n["a"]', 'var.n is null, so var.n["a"] cannot be read'),
+        ("var.n[0].x", "var.n is null, so var.n[0] cannot be read"),
+        ("(var.t ? null : 1).x", "this value is null, so .x cannot be read from it"),
+        ("var.s.x", "cannot read .x of a string"),
+        ("var.s[0]", "cannot index a string"),
+    ],
+)
+def test_reading_into_null_names_what_was_null(text: str, reason: str) -> None:
+    value = ev(text)
+    assert is_invalid(value)
+    assert value.reason == reason

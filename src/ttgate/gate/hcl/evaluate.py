@@ -228,11 +228,16 @@ class Evaluator:
         return Unknown(first_unknown.reason, parts=tuple(_joined(pieces)))
 
     def _get_attr(self, expr: ast.GetAttr, trace: Trace) -> Any:
-        return get_attr(self._eval(expr.obj, trace), expr.name, trace)
+        obj = self._eval(expr.obj, trace)
+        if obj is None:
+            return _null_read(expr.obj, f".{expr.name}")
+        return get_attr(obj, expr.name, trace)
 
     def _index(self, expr: ast.Index, trace: Trace) -> Any:
         obj = self._eval(expr.obj, trace)
         key = self._eval(expr.key, trace)
+        if obj is None and not isinstance(key, Unknown):
+            return _null_read(expr.obj, f"[{display(key)}]")
         return get_index(obj, key, trace)
 
     def _splat(self, expr: ast.Splat, trace: Trace) -> Any:
@@ -463,6 +468,27 @@ class Evaluator:
         return Unknown(f"{expr.what} is not evaluated by ttgate")
 
 
+def reference_text(expr: ast.Expr) -> str | None:
+    """A reference as it is written (``var.settings.timeout``, ``local.m["a"][0]``), or None."""
+    if isinstance(expr, ast.Name):
+        return expr.name
+    if isinstance(expr, ast.GetAttr):
+        inner = reference_text(expr.obj)
+        return None if inner is None else f"{inner}.{expr.name}"
+    if isinstance(expr, ast.Index) and isinstance(expr.key, ast.Lit):
+        inner = reference_text(expr.obj)
+        return None if inner is None else f"{inner}[{display(expr.key.value)}]"
+    return None
+
+
+def _null_read(obj: ast.Expr, step: str) -> Invalid:
+    """Reading into null, naming what was null: the input someone left unset."""
+    subject = reference_text(obj)
+    if subject is None:
+        return Invalid(f"this value is null, so {step} cannot be read from it")
+    return Invalid(f"{subject} is null, so {subject}{step} cannot be read")
+
+
 class _TemplateVars:
     """The scope of a template file: nothing but the vars given to templatefile (bound as bindings)."""
 
@@ -508,7 +534,7 @@ def get_attr(obj: Any, name: str, trace: Trace) -> Any:
         return Invalid(f"no attribute {name!r}")
     if obj is None:
         return Invalid(f"cannot read .{name} of null")
-    return Invalid(f"cannot read .{name} of {type(obj).__name__}")
+    return Invalid(f"cannot read .{name} of {_kind(obj)}")
 
 
 def get_index(obj: Any, key: Any, trace: Trace) -> Any:
@@ -536,4 +562,19 @@ def get_index(obj: Any, key: Any, trace: Trace) -> Any:
         return Invalid(f"no key {text!r}")
     if hasattr(obj, "get_attr") and isinstance(key, str):
         return obj.get_attr(key, trace)
-    return Invalid(f"cannot index {type(obj).__name__}")
+    if obj is None:
+        return Invalid("cannot index null")
+    return Invalid(f"cannot index {_kind(obj)}")
+
+
+def _kind(value: Any) -> str:
+    """A value's type as Terraform names it."""
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "this value"

@@ -65,7 +65,7 @@ def _truth(value: Any) -> bool | Unknown:
         return value
     if value in ("true", "false"):
         return bool(value == "true")
-    return Invalid(f"a condition must be true or false, not {value!r}")
+    return Invalid(f"a condition must be true or false, not {display(value)}")
 
 
 def _joined(pieces: list[str | Unknown]) -> list[str | Unknown]:
@@ -109,7 +109,7 @@ def _arithmetic(op: str, left: Any, right: Any) -> Any:
         return b
     if a is None or b is None:
         bad = left if a is None else right
-        return Invalid(f"operator {op} needs numbers, got {bad!r}")
+        return Invalid(f"operator {op} needs numbers, got {display(bad)}")
     problem = bounds.number_problem(a) or bounds.number_problem(b)
     if problem:
         return Invalid(problem)
@@ -354,7 +354,7 @@ class Evaluator:
         if isinstance(number, Unknown):
             return number
         if number is None:
-            return Invalid(f"cannot negate {value!r}")
+            return Invalid(f"cannot negate {display(value)}")
         problem = bounds.number_problem(number)
         return Invalid(problem) if problem else -number
 
@@ -394,7 +394,7 @@ class Evaluator:
         elif collection is None:
             return Invalid("a for expression cannot iterate over null")
         else:
-            return Invalid(f"a for expression cannot iterate over {collection!r}")
+            return Invalid(f"a for expression cannot iterate over {display(collection)}")
         items: list[Any] = []
         grouped: dict[str, Any] = {}
         for key, value in pairs:
@@ -418,7 +418,7 @@ class Evaluator:
             if expr.grouping:
                 grouped.setdefault(out_key, []).append(out_value)
             elif out_key in grouped:
-                return Invalid(f"duplicate key {out_key!r} in a for expression (use ... to group)")
+                return Invalid(f"duplicate key {display(out_key)} in a for expression (use ... to group)")
             else:
                 grouped[out_key] = out_value
         return items if expr.key is None else grouped
@@ -450,7 +450,7 @@ class Evaluator:
         elif isinstance(collection, list):
             pairs = list(enumerate(collection))
         else:
-            return Invalid(f"a template for directive cannot iterate over {collection!r}")
+            return Invalid(f"a template for directive cannot iterate over {display(collection)}")
         pieces: list[str] = []
         for key, value in pairs:
             names = {expr.value_var: value}
@@ -531,7 +531,7 @@ def get_attr(obj: Any, name: str, trace: Trace) -> Any:
     if isinstance(obj, dict):
         if name in obj:
             return obj[name]
-        return Invalid(f"no attribute {name!r}")
+        return Invalid(f"no attribute {display(name)}")
     if obj is None:
         return Invalid(f"cannot read .{name} of null")
     return Invalid(f"cannot read .{name} of {_kind(obj)}")
@@ -549,7 +549,7 @@ def get_index(obj: Any, key: Any, trace: Trace) -> Any:
     if isinstance(obj, list):
         number = as_number(key)
         if not isinstance(number, int) or isinstance(number, bool):
-            return Invalid(f"a list index must be a whole number, not {key!r}")
+            return Invalid(f"a list index must be a whole number, not {display(key)}")
         if 0 <= number < len(obj):
             return obj[number]
         return Invalid(f"index {number} is out of range for a list of {len(obj)}")
@@ -559,7 +559,7 @@ def get_index(obj: Any, key: Any, trace: Trace) -> Any:
             return text
         if text in obj:
             return obj[text]
-        return Invalid(f"no key {text!r}")
+        return Invalid(f"no key {display(text)}")
     if hasattr(obj, "get_attr") and isinstance(key, str):
         return obj.get_attr(key, trace)
     if obj is None:

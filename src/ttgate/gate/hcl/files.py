@@ -17,7 +17,7 @@ import os
 import stat
 from pathlib import Path
 
-from ttgate.gate.values import Invalid, Unknown
+from ttgate.gate.values import Invalid, Unknown, quoted
 
 __all__ = ["MAX_READ_BYTES", "MAX_READ_TOTAL", "Files", "Repository"]
 
@@ -26,12 +26,6 @@ MAX_READ_BYTES = 1024 * 1024
 MAX_READ_TOTAL = 32 * 1024 * 1024
 
 _BOUND = "(a bound against hostile input)"
-
-
-def _quoted(path: str) -> str:
-    """A path in a message as Terraform quotes a string."""
-    escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
 
 
 def _inside(path: str, directory: str) -> bool:
@@ -65,10 +59,10 @@ class Files:
     def _locate(self, path: str) -> str | Unknown:
         """The real path of ``path``, or why it is not read (outside the repository)."""
         if "\x00" in path:
-            return Invalid(f"{_quoted(path)} is not a valid file path")
+            return Invalid(f"{quoted(path)} is not a valid file path")
         repository = self.repository
         outside = Unknown(
-            f"{_quoted(path)} is outside the repository ttgate checks, so ttgate does not read it "
+            f"{quoted(path)} is outside the repository ttgate checks, so ttgate does not read it "
             "(only files in the repository are read)"
         )
         if path.startswith("~"):
@@ -79,7 +73,7 @@ class Files:
         real = os.path.realpath(lexical)
         if not _inside(real, repository.boundary):
             return Unknown(
-                f"{_quoted(path)} is a symbolic link to a file outside the repository ttgate checks, "
+                f"{quoted(path)} is a symbolic link to a file outside the repository ttgate checks, "
                 "so ttgate does not read it"
             )
         return real
@@ -94,7 +88,7 @@ class Files:
         except OSError:
             return False
         if stat.S_ISDIR(mode):
-            return Invalid(f"{_quoted(path)} is a directory, not a file")
+            return Invalid(f"{quoted(path)} is a directory, not a file")
         return stat.S_ISREG(mode)
 
     def read(self, path: str) -> bytes | Unknown:
@@ -110,31 +104,31 @@ class Files:
             info = os.stat(real)
         except OSError:
             return Unknown(
-                f"no file exists at {_quoted(path)}; Terraform reads only files that are part of the "
+                f"no file exists at {quoted(path)}; Terraform reads only files that are part of the "
                 "configuration, so unless a step before plan creates it, Terraform fails here"
             )
         if stat.S_ISDIR(info.st_mode):
             return Invalid(f"failed to read file: read {path}: is a directory")
         if not stat.S_ISREG(info.st_mode):
-            return Invalid(f"{_quoted(path)} is not a regular file")
+            return Invalid(f"{quoted(path)} is not a regular file")
         if info.st_size > MAX_READ_BYTES:
             return Unknown(
-                f"{_quoted(path)} is larger than the {MAX_READ_BYTES >> 20} MiB ttgate reads in one "
+                f"{quoted(path)} is larger than the {MAX_READ_BYTES >> 20} MiB ttgate reads in one "
                 f"file {_BOUND}"
             )
         if repository.total + info.st_size > MAX_READ_TOTAL:
             return Unknown(
-                f"reading {_quoted(path)} would pass the {MAX_READ_TOTAL >> 20} MiB ttgate reads through "
+                f"reading {quoted(path)} would pass the {MAX_READ_TOTAL >> 20} MiB ttgate reads through "
                 f"file functions in one run {_BOUND}"
             )
         try:
             with open(real, "rb") as handle:
                 data = handle.read(MAX_READ_BYTES + 1)
         except OSError as error:
-            return Unknown(f"{_quoted(path)} cannot be read ({error.strerror or 'error'})")
+            return Unknown(f"{quoted(path)} cannot be read ({error.strerror or 'error'})")
         if len(data) > MAX_READ_BYTES:  # grew since stat
             return Unknown(
-                f"{_quoted(path)} is larger than the {MAX_READ_BYTES >> 20} MiB ttgate reads in one "
+                f"{quoted(path)} is larger than the {MAX_READ_BYTES >> 20} MiB ttgate reads in one "
                 f"file {_BOUND}"
             )
         repository.keep(real, data)
@@ -149,7 +143,7 @@ class Files:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             return Invalid(
-                f"contents of {_quoted(path)} are not valid UTF-8; use the filebase64 function to obtain "
+                f"contents of {quoted(path)} are not valid UTF-8; use the filebase64 function to obtain "
                 "the Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to "
                 "obtain file hashing results instead"
             )

@@ -172,7 +172,7 @@ class Instance:
             return Invalid(f"{name} is only available in a block that sets {name}")
         if name in self.source.managed_types:
             return _Namespace(self, "resource", name)
-        return Invalid(f"{name!r} is not declared in {self.builder.relative(self.source.directory)}")
+        return Invalid(f"{display(name)} is not declared in {self.builder.relative(self.source.directory)}")
 
     def _workspace(self) -> str | Unknown:
         """``terraform.workspace``: the stack's workspace as its layout says; never a silent "default"."""
@@ -248,7 +248,7 @@ class Instance:
         declared = self.source.outputs.get(name)
         if declared is None:
             where = self.path or self.stack.name
-            return Invalid(f"{where} has no output {name!r}")
+            return Invalid(f"{where} has no output {display(name)}")
         value_attr = declared.block.body.attributes.get("value")
         if value_attr is None:
             return Invalid(f"output {name} has no value")

@@ -246,7 +246,7 @@ class StackBuilder:
         if not isinstance(source, str):
             return None, "its source is not a literal string"
         if not source.startswith(("./", "../")):
-            return None, f"its source {source!r} is not a local path (ttgate reads local modules only)"
+            return None, f"its source {display(source)} is not a local path (ttgate reads local modules only)"
         directory = self.resolve(caller / source)
         if not _is_directory(directory):
             relative = self.relative(directory)
@@ -264,7 +264,7 @@ class StackBuilder:
             self._reported_dirs.add(directory)
             self.model.problems.append(
                 Problem(
-                    f"{call} calls module {self.relative(directory)!r} from inside that module "
+                    f"{call} calls module {display(self.relative(directory))} from inside that module "
                     "(module recursion, which Terraform cannot build); the inner call was not expanded",
                     location,
                     "Remove the call, or move what both need into a third module that neither calls back.",

@@ -168,7 +168,7 @@ def test_broken_hcl_is_tg000_and_the_other_files_are_still_checked(tree: Path) -
     ("args", "message"),
     [
         (["check", "no/such/dir"], "no/such/dir: no such file or directory"),
-        (["check", ".", "--format", "xml"], "unknown format 'xml'"),
+        (["check", ".", "--format", "xml"], 'unknown format "xml"'),
         (["check", ".", "--format", "text", "--format", "json"], "only one format can go to the terminal"),
         (["check", ".", "--policy", "missing.yml"], "missing.yml"),
         (["check", ".", "--var-file", "nope.tfvars"], "--var-file nope.tfvars: no such file"),

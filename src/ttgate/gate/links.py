@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ttgate.gate.model import Model, Resource, Stack, linked_resource
-from ttgate.gate.values import Unknown
+from ttgate.gate.values import Unknown, display
 
 _NAME_ATTRIBUTE = {
     "aws_sqs_queue": "name",
@@ -179,7 +179,7 @@ def find_candidates(
 
 def display_value(value: Any) -> str:
     """A searched value as a message quotes it."""
-    return repr(value) if isinstance(value, str) else "the value"
+    return display(value) if isinstance(value, str) else "the value"
 
 
 def _service(resource_type: str) -> str:
@@ -195,7 +195,7 @@ def _by_name(model: Model, name: str, types: tuple[str, ...], near: Stack) -> li
     if unknown:
         first = unknown[0]
         return Unknown(
-            f"{name!r} may be {first.address}, whose name is unknown ({resource_name(first).reason})"
+            f"{display(name)} may be {first.address}, whose name is unknown ({resource_name(first).reason})"
         )
     return None
 

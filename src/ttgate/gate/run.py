@@ -17,6 +17,7 @@ from ttgate.errors import UserError
 from ttgate.gate.plan import PlanSpec
 from ttgate.gate.reporters import FORMATS, Report
 from ttgate.gate.reporters.sanitize import hide_secrets
+from ttgate.gate.values import display
 from ttgate.policy import Severity
 
 # A report format and where it goes: a file, or the terminal (None).
@@ -120,7 +121,9 @@ def parse_formats(values: Sequence[str]) -> list[Output]:
     for value in values or ("text",):
         name, _, target = value.partition(":")
         if name not in FORMATS:
-            raise UserError(f"--format {value}: unknown format {name!r} (choose from {', '.join(FORMATS)})")
+            raise UserError(
+                f"--format {value}: unknown format {display(name)} (choose from {', '.join(FORMATS)})"
+            )
         outputs.append((name, target or None))
     if sum(1 for _, target in outputs if target is None) > 1:
         raise UserError(

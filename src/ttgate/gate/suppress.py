@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ttgate.gate.findings import Finding, Related
 from ttgate.gate.model import Location, Model
+from ttgate.gate.values import display
 
 _IGNORE = re.compile(r"^ttgate:ignore\s+(?P<rules>TG\d{3}(?:\s*,\s*TG\d{3})*)(?:\s+(?P<reason>.*))?$", re.I)
 
@@ -31,7 +32,7 @@ def _suppressions(model: Model) -> tuple[dict[tuple[str, int], Suppression], lis
             if match is None:
                 if text.lower().startswith("ttgate:ignore"):
                     problems.append(
-                        f"{file}:{line}: cannot read the suppression {text!r}; "
+                        f"{file}:{line}: cannot read the suppression {display(text)}; "
                         "write `ttgate:ignore TG201 reason`"
                     )
                 continue

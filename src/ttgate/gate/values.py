@@ -261,7 +261,7 @@ def decode_json_template(value: Unknown) -> Any:
 
     def restore(item: Any) -> Any:
         if isinstance(item, str) and "@ttgate-unknown-" in item:
-            return markers.get(item) or Unknown(f"part of the JSON string {item!r} is unknown")
+            return markers.get(item) or Unknown(f"part of the JSON string {display(item)} is unknown")
         if isinstance(item, list):
             return [restore(element) for element in item]
         if isinstance(item, dict):
@@ -359,6 +359,15 @@ def as_number(value: Any) -> float | int | Unknown | None:
     return None
 
 
+_QUOTE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def quoted(text: str) -> str:
+    """A string as Terraform quotes it: ``"a \\"b\\" c\\n"``, and ``$${`` for a literal ``${``."""
+    escaped = "".join(_QUOTE_ESCAPES.get(char, char) for char in text)
+    return '"' + escaped.replace("${", "$${").replace("%{", "%%{") + '"'
+
+
 def display(value: Any, limit: int = 80) -> str:
     """A short, human form of a value for messages."""
     if isinstance(value, _Sensitive) or (isinstance(value, Unknown) and value.reason == SENSITIVE):
@@ -367,7 +376,7 @@ def display(value: Any, limit: int = 80) -> str:
         return f"unknown ({value.reason})"
     if isinstance(value, str):
         text = value if len(value) <= limit else value[: limit - 1] + "…"
-        return f'"{text}"'
+        return quoted(text)
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -314,3 +314,20 @@ def test_an_error_about_a_sensitive_value_does_not_quote_it() -> None:
 def test_a_plain_value_beside_a_sensitive_one_stays_plain() -> None:
     pair = ev('[var.secret, upper("q")]')
     assert is_sensitive(pair[0]) and pair[1] == "Q" and not is_sensitive(pair[1])
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("var.n.timeout", "var.n is null, so var.n.timeout cannot be read"),
+        ('var.n["a"]', 'var.n is null, so var.n["a"] cannot be read'),
+        ("var.n[0].x", "var.n is null, so var.n[0] cannot be read"),
+        ("(var.t ? null : 1).x", "this value is null, so .x cannot be read from it"),
+        ("var.s.x", "cannot read .x of a string"),
+        ("var.s[0]", "cannot index a string"),
+    ],
+)
+def test_reading_into_null_names_what_was_null(text: str, reason: str) -> None:
+    value = ev(text)
+    assert is_invalid(value)
+    assert value.reason == reason

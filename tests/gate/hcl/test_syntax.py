@@ -252,14 +252,14 @@ def test_stray_closing_brace_is_a_problem_with_position() -> None:
     assert parsed.body is None
     assert parsed.problem is not None
     assert (parsed.problem.line, parsed.problem.column) == (3, 3)
-    assert "'}'" in parsed.problem.message
+    assert '"}"' in parsed.problem.message
 
 
 def test_unexpected_character_names_it() -> None:
     parsed = parse_text("a = 1\nb = 2 @\n")
     assert parsed.problem is not None
     assert (parsed.problem.line, parsed.problem.column) == (2, 7)
-    assert "'@'" in parsed.problem.message
+    assert '"@"' in parsed.problem.message
 
 
 def test_non_utf8_file_is_a_problem_on_its_line(tmp_path: Path) -> None:

@@ -412,8 +412,8 @@ def test_a_bad_plan_is_one_clear_line_and_exit_2(tmp_path: Path, kind: str) -> N
 @pytest.mark.parametrize(
     "label, says",
     [
-        ("foo", "label 'foo' names no stack"),
-        ("20_infra/qa", "environment 'qa' is not in the policy"),
+        ("foo", 'label "foo" names no stack'),
+        ("20_infra/qa", 'environment "qa" is not in the policy'),
     ],
 )
 def test_a_label_that_names_no_stack_is_one_clear_line_and_exit_2(label: str, says: str) -> None:

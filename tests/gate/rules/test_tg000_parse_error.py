@@ -35,7 +35,7 @@ def test_unclosed_block_is_reported_and_other_files_still_checked(tmp_path: Path
 def test_stray_brace(tmp_path: Path) -> None:
     (finding,) = findings("TG000", tmp_path, stack("30_app", "dev", "locals {\n  a = 1\n}\n}\n"))
     assert summary([finding]) == [("TG000", f"{APP}/main.tf", 4, "30_app/dev")]
-    assert "'}'" in finding.message
+    assert '"}"' in finding.message
 
 
 def test_broken_tfvars_and_module_file(tmp_path: Path) -> None:

@@ -280,7 +280,7 @@ resource "aws_lambda_event_source_mapping" "m" {
 """
     result = findings("TG201", tmp_path, stack("30_app", "dev", main), tg001="with")
     assert summary(result) == [("TG201", f"{APP}/main.tf", 3, "30_app/dev")]
-    assert "= 1800 s" in result[0].message
+    assert "= 1,800 s (30 minutes)" in result[0].message
 
 
 QUEUE_MODULE = """

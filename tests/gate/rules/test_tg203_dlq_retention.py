@@ -53,15 +53,23 @@ def test_four_days_is_an_error_on_the_retention_line(tmp_path: Path) -> None:
     assert summary(found) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
     assert found[0].severity is Severity.ERROR
     assert found[0].address == "aws_sqs_queue.dlq"
-    assert "345600 s (4 days)" in found[0].message
-    assert "1209600 s (14 days" in found[0].message
+    assert "345,600 s (4 days)" in found[0].message
+    assert "1,209,600 s (14 days), the SQS maximum," in found[0].message
     assert "message_retention_seconds = 1209600" in found[0].fix
+
+
+def test_an_hour_is_shown_as_an_hour_not_as_days(tmp_path: Path) -> None:
+    found = findings(
+        "TG203", tmp_path, stack("20_infra", "dev", main=queues("  message_retention_seconds = 3600\n"))
+    )
+    assert "keeps messages 3,600 s (1 hour) but" in found[0].message
+    assert "days" not in found[0].message.split(" but ")[0]
 
 
 def test_unset_retention_is_the_sqs_default_and_reported_on_the_block(tmp_path: Path) -> None:
     found = findings("TG203", tmp_path, stack("20_infra", "dev", main=queues("")))
     assert summary(found) == [("TG203", f"{INFRA}/main.tf", 1, "20_infra/dev")]
-    assert "345600 s (4 days, the SQS default: message_retention_seconds is unset)" in found[0].message
+    assert "345,600 s (4 days), the SQS default (message_retention_seconds is unset)," in found[0].message
 
 
 def test_retention_from_tfvars_is_followed(tmp_path: Path) -> None:
@@ -77,7 +85,7 @@ def test_retention_from_tfvars_is_followed(tmp_path: Path) -> None:
         ),
     )
     assert summary(found) == [("TG203", f"{INFRA}/main.tf", 3, "20_infra/dev")]
-    assert "604800 s (7 days)" in found[0].message
+    assert "604,800 s (7 days)" in found[0].message
     assert any(related.location.file == f"{INFRA}/terraform.tfvars" for related in found[0].related)
 
 

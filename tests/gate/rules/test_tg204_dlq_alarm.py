@@ -305,7 +305,7 @@ def timed_alarm(period: str = "60", evaluation_periods: str = "1") -> str:
         ("60", '"nan"', 26, "a whole number from 1 to"),
         ("60", "1" + "0" * 30, 26, "a whole number from 1 to"),
         ("60", "1441", 26, "at most 1440 with a period of 60 s"),
-        ("3600", "169", 26, "at most 168 with a period of 3600 s"),
+        ("3600", "169", 26, "at most 168 with a period of 3,600 s (1 hour)"),
     ],
 )
 def test_alarm_timing_aws_refuses_is_an_error(

@@ -14,7 +14,9 @@ from typing import Any, Protocol
 
 from ttgate.gate.hcl import bounds
 from ttgate.gate.hcl import syntax as ast
+from ttgate.gate.hcl.files import Files
 from ttgate.gate.hcl.functions import FunctionError, call
+from ttgate.gate.hcl.syntax import template_from_text
 from ttgate.gate.model import Origin
 from ttgate.gate.values import (
     SENSITIVE,
@@ -22,6 +24,7 @@ from ttgate.gate.values import (
     Unknown,
     as_number,
     deep_unknown,
+    display,
     is_sensitive,
     mark_like,
     mark_sensitive,
@@ -94,7 +97,7 @@ def _truth(value: Any) -> bool | Unknown:
         return value
     if value in ("true", "false"):
         return bool(value == "true")
-    return Invalid(f"a condition must be true or false, not {value!r}")
+    return Invalid(f"a condition must be true or false, not {display(value)}")
 
 
 def _joined(pieces: list[str | Unknown]) -> list[str | Unknown]:
@@ -138,7 +141,7 @@ def _arithmetic(op: str, left: Any, right: Any) -> Any:
         return b
     if a is None or b is None:
         bad = left if a is None else right
-        return Invalid(f"operator {op} needs numbers, got {bad!r}")
+        return Invalid(f"operator {op} needs numbers, got {display(bad)}")
     problem = bounds.number_problem(a) or bounds.number_problem(b)
     if problem:
         return Invalid(problem)
@@ -169,13 +172,21 @@ def _operate(op: str, a: float | int, b: float | int) -> Any:
 class Evaluator:
     """Evaluates expressions in one scope, with local bindings (count, each, for variables)."""
 
-    def __init__(self, scope: Scope, bindings: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        scope: Scope,
+        bindings: dict[str, Any] | None = None,
+        files: Files | None = None,
+        in_template: bool = False,
+    ) -> None:
         self.scope = scope
         self.bindings = bindings or {}
+        self.files = files  # what file(), templatefile()... read; None: they are Unknown
+        self.in_template = in_template  # inside templatefile(), which may not call itself
 
     def with_bindings(self, extra: dict[str, Any]) -> Evaluator:
         bounds.work.charge(1)  # one iteration of a for, even over a body of plain text
-        return Evaluator(self.scope, {**self.bindings, **extra})
+        return Evaluator(self.scope, {**self.bindings, **extra}, self.files, self.in_template)
 
     def evaluate(self, expr: ast.Expr, trace: Trace | None = None) -> Any:
         if trace is None:
@@ -260,11 +271,16 @@ class Evaluator:
         return Unknown(first_unknown.reason, parts=tuple(_joined(pieces)))
 
     def _get_attr(self, expr: ast.GetAttr, trace: Trace) -> Any:
-        return get_attr(self._eval(expr.obj, trace), expr.name, trace)
+        obj = self._eval(expr.obj, trace)
+        if obj is None:
+            return _null_read(expr.obj, f".{expr.name}")
+        return get_attr(obj, expr.name, trace)
 
     def _index(self, expr: ast.Index, trace: Trace) -> Any:
         obj = self._eval(expr.obj, trace)
         key = self._eval(expr.key, trace)
+        if obj is None and not isinstance(key, Unknown):
+            return _null_read(expr.obj, f"[{display(key)}]")
         # local.names[var.secret] is chosen by the secret: it tells which key the secret is
         return mark_like(get_index(obj, key, trace), key)
 
@@ -316,16 +332,43 @@ class Evaluator:
         if isinstance(own, dict) and expr.name in own:
             return own[expr.name](args)
         sensitive = expr.name in ("sensitive", "nonsensitive") or is_sensitive(args)
+        if expr.name == "templatefile" and len(args) == 2 and self.files is not None:
+            rendered = self._templatefile(*(unmarked(args) if sensitive else args))
+            return mark_sensitive(rendered) if sensitive and not isinstance(rendered, Unknown) else rendered
         try:
             # Functions compute on the plain values (str() of a marked one is "(sensitive)"); the
             # result is marked by _eval. nonsensitive() does not unmark: the author of a pull request
             # must not be able to print a secret by asking to.
-            result = call(expr.name, unmarked(args) if sensitive else args)
+            result = call(expr.name, unmarked(args) if sensitive else args, self.files)
         except FunctionError as error:
             if sensitive:  # its message may quote the value, or a transform of it
                 return Invalid(f"{expr.name}: rejects its sensitive argument (the error is not shown)")
             return Invalid(str(error))
         return mark_sensitive(result) if sensitive else result
+
+    def _templatefile(self, path: Any, variables: Any) -> Any:
+        """``templatefile(path, vars)``: the file's text as a template that sees only ``vars``."""
+        assert self.files is not None
+        if self.in_template:
+            return Invalid("templatefile: cannot recursively call templatefile from inside another template")
+        if isinstance(path, Unknown):
+            return path
+        if not isinstance(path, str):
+            return Invalid(f"templatefile: the path must be a string, not {display(path)}")
+        if isinstance(variables, Unknown) and variables.partial is None:
+            return variables
+        if isinstance(variables, Unknown):
+            variables = variables.partial
+        if not isinstance(variables, dict):
+            return Invalid("templatefile: invalid vars value: must be a map")
+        text = self.files.text(path)
+        if isinstance(text, Unknown):
+            return Invalid(f"templatefile: {text.reason}") if isinstance(text, Invalid) else text
+        template = template_from_text(text)
+        if isinstance(template, ast.Unsupported):
+            return Invalid(f"templatefile: {display(path)} is not a valid template")
+        inner = Evaluator(_TemplateVars(path), dict(variables), self.files, in_template=True)
+        return inner._eval(template, [])  # a lone ${...} is its value, as in Terraform
 
     def _try(self, expr: ast.Call, trace: Trace) -> Any:
         for arg in expr.args:
@@ -367,7 +410,7 @@ class Evaluator:
         if isinstance(number, Unknown):
             return number
         if number is None:
-            return Invalid(f"cannot negate {value!r}")
+            return Invalid(f"cannot negate {display(value)}")
         problem = bounds.number_problem(number)
         return Invalid(problem) if problem else -number
 
@@ -407,7 +450,7 @@ class Evaluator:
         elif collection is None:
             return Invalid("a for expression cannot iterate over null")
         else:
-            return Invalid(f"a for expression cannot iterate over {collection!r}")
+            return Invalid(f"a for expression cannot iterate over {display(collection)}")
         items: list[Any] = []
         grouped: dict[str, Any] = {}
         for key, value in pairs:
@@ -431,7 +474,7 @@ class Evaluator:
             if expr.grouping:
                 grouped.setdefault(out_key, []).append(out_value)
             elif out_key in grouped:
-                return Invalid(f"duplicate key {out_key!r} in a for expression (use ... to group)")
+                return Invalid(f"duplicate key {display(out_key)} in a for expression (use ... to group)")
             else:
                 grouped[out_key] = out_value
         return items if expr.key is None else grouped
@@ -463,7 +506,7 @@ class Evaluator:
         elif isinstance(collection, list):
             pairs = list(enumerate(collection))
         else:
-            return Invalid(f"a template for directive cannot iterate over {collection!r}")
+            return Invalid(f"a template for directive cannot iterate over {display(collection)}")
         pieces: list[str] = []
         for key, value in pairs:
             names = {expr.value_var: value}
@@ -479,6 +522,37 @@ class Evaluator:
 
     def _unsupported(self, expr: ast.Unsupported, trace: Trace) -> Any:
         return Unknown(f"{expr.what} is not evaluated by ttgate")
+
+
+def reference_text(expr: ast.Expr) -> str | None:
+    """A reference as it is written (``var.settings.timeout``, ``local.m["a"][0]``), or None."""
+    if isinstance(expr, ast.Name):
+        return expr.name
+    if isinstance(expr, ast.GetAttr):
+        inner = reference_text(expr.obj)
+        return None if inner is None else f"{inner}.{expr.name}"
+    if isinstance(expr, ast.Index) and isinstance(expr.key, ast.Lit):
+        inner = reference_text(expr.obj)
+        return None if inner is None else f"{inner}[{display(expr.key.value)}]"
+    return None
+
+
+def _null_read(obj: ast.Expr, step: str) -> Invalid:
+    """Reading into null, naming what was null: the input someone left unset."""
+    subject = reference_text(obj)
+    if subject is None:
+        return Invalid(f"this value is null, so {step} cannot be read from it")
+    return Invalid(f"{subject} is null, so {subject}{step} cannot be read")
+
+
+class _TemplateVars:
+    """The scope of a template file: nothing but the vars given to templatefile (bound as bindings)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def lookup(self, name: str, trace: Trace) -> Any:
+        return Invalid(f'templatefile: vars map does not contain key "{name}", referenced at {self.path}')
 
 
 _HANDLERS: dict[type, Callable[[Evaluator, Any, Trace], Any]] = {
@@ -513,10 +587,10 @@ def get_attr(obj: Any, name: str, trace: Trace) -> Any:
     if isinstance(obj, dict):
         if name in obj:
             return obj[name]
-        return Invalid(f"no attribute {name!r}")
+        return Invalid(f"no attribute {display(name)}")
     if obj is None:
         return Invalid(f"cannot read .{name} of null")
-    return Invalid(f"cannot read .{name} of {type(obj).__name__}")
+    return Invalid(f"cannot read .{name} of {_kind(obj)}")
 
 
 def get_index(obj: Any, key: Any, trace: Trace) -> Any:
@@ -531,7 +605,7 @@ def get_index(obj: Any, key: Any, trace: Trace) -> Any:
     if isinstance(obj, list):
         number = as_number(key)
         if not isinstance(number, int) or isinstance(number, bool):
-            return Invalid(f"a list index must be a whole number, not {key!r}")
+            return Invalid(f"a list index must be a whole number, not {display(key)}")
         if 0 <= number < len(obj):
             return obj[number]
         return Invalid(f"index {number} is out of range for a list of {len(obj)}")
@@ -541,7 +615,22 @@ def get_index(obj: Any, key: Any, trace: Trace) -> Any:
             return text
         if text in obj:
             return obj[text]
-        return Invalid(f"no key {text!r}")
+        return Invalid(f"no key {display(text)}")
     if hasattr(obj, "get_attr") and isinstance(key, str):
         return obj.get_attr(key, trace)
-    return Invalid(f"cannot index {type(obj).__name__}")
+    if obj is None:
+        return Invalid("cannot index null")
+    return Invalid(f"cannot index {_kind(obj)}")
+
+
+def _kind(value: Any) -> str:
+    """A value's type as Terraform names it."""
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "this value"

@@ -39,7 +39,8 @@ from typing import Any, Literal, TypeVar
 import re2  # type: ignore[import-untyped]
 
 from ttgate.gate.hcl import bounds
-from ttgate.gate.values import Unknown, decode_json_template, deep_unknown, first_unknown
+from ttgate.gate.hcl.files import Files
+from ttgate.gate.values import Invalid, Unknown, decode_json_template, deep_unknown, first_unknown
 
 __all__ = ["KNOWN_FUNCTIONS", "FunctionError", "call"]
 
@@ -69,21 +70,23 @@ class _Spec:
     unknowns: Mode
     min_args: int
     max_args: int | None
+    reads_files: bool = False  # the implementation's first parameter is the stack's Files
 
 
 _REGISTRY: dict[str, _Spec] = {}
 _MISSING: Any = object()  # an optional argument that was not given (null is a value)
 
 
-def _function(*names: str, unknowns: Mode = "strict") -> Callable[[_F], _F]:
+def _function(*names: str, unknowns: Mode = "strict", reads_files: bool = False) -> Callable[[_F], _F]:
     """Register an implementation; its Python signature is the function's arity."""
 
     def register(impl: _F) -> _F:
         params = inspect.signature(impl).parameters.values()
         positional = [p for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+        positional = positional[1:] if reads_files else positional
         variadic = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
         required = sum(1 for p in positional if p.default is inspect.Parameter.empty)
-        spec = _Spec(impl, unknowns, required, None if variadic else len(positional))
+        spec = _Spec(impl, unknowns, required, None if variadic else len(positional), reads_files)
         for name in names:
             _REGISTRY[name] = spec
         return impl
@@ -103,11 +106,12 @@ def _arity_text(spec: _Spec) -> str:
     return f"{low} to {high} {noun}"
 
 
-def call(name: str, args: list[Any]) -> Any:
+def call(name: str, args: list[Any], files: Files | None = None) -> Any:
     """Call Terraform function ``name`` on already-evaluated ``args``.
 
     Functions ttgate does not know (including provider-defined ``provider::...`` ones) give an
     Unknown rather than an error: the configuration may well be valid, ttgate just cannot tell.
+    ``files`` is what the file functions read (the stack's repository); without it they are Unknown.
     """
     if "::" in name:
         return Unknown(f"provider function {name}() is not evaluated by ttgate")
@@ -128,8 +132,12 @@ def call(name: str, args: list[Any]) -> Any:
         found = first_unknown(args)
         if found is not None:
             return found
+    if spec.reads_files and files is None:
+        return Unknown(f"{name}() reads files, and here no repository file can be read")
     try:
-        result = spec.impl(*args)
+        result = spec.impl(files, *args) if spec.reads_files else spec.impl(*args)
+        if isinstance(result, Invalid):  # a file function's refusal, named as the others are
+            raise _Reject(result.reason)
     except _Reject as error:
         raise FunctionError(f"{name}: {error}") from None
     except _TooLarge as error:
@@ -1142,17 +1150,50 @@ def _bcrypt(text: Any, cost: Any = _MISSING) -> Any:
     return Unknown("bcrypt uses a random salt; it is not static")
 
 
-_FILE_FUNCTIONS = ("file", "fileexists", "filebase64", "filemd5", "filesha1", "filesha256", "filesha512")
+@_function("file", reads_files=True)
+def _file(files: Files, path: Any) -> Any:
+    return files.text(_str(path))
 
 
-@_function(*_FILE_FUNCTIONS, "filebase64sha256", "filebase64sha512", unknowns="custom")
-def _reads_file(path: Any) -> Any:
-    return Unknown("reads files; not evaluated")
+@_function("fileexists", reads_files=True)
+def _fileexists(files: Files, path: Any) -> Any:
+    return files.exists(_str(path))
 
 
-@_function("templatefile", "fileset", unknowns="custom")
-def _reads_files(path: Any, other: Any) -> Any:
-    return Unknown("reads files; not evaluated")
+@_function("filebase64", reads_files=True)
+def _filebase64(files: Files, path: Any) -> Any:
+    data = files.read(_str(path))
+    return data if isinstance(data, Unknown) else _base64(data)
+
+
+def _register_file_digest(name: str, algorithm: str, encode: Callable[[bytes], str]) -> None:
+    def digest(files: Files, path: Any) -> Any:
+        data = files.read(_str(path))
+        return data if isinstance(data, Unknown) else encode(hashlib.new(algorithm, data).digest())
+
+    _function(name, reads_files=True)(digest)
+
+
+for _name, _algorithm, _encode in (
+    ("filemd5", "md5", bytes.hex),
+    ("filesha1", "sha1", bytes.hex),
+    ("filesha256", "sha256", bytes.hex),
+    ("filesha512", "sha512", bytes.hex),
+    ("filebase64sha256", "sha256", _base64),
+    ("filebase64sha512", "sha512", _base64),
+):
+    _register_file_digest(_name, _algorithm, _encode)
+
+
+@_function("templatefile", unknowns="custom")
+def _templatefile(path: Any, variables: Any) -> Any:
+    # Evaluated by the evaluator, which has the template's scope; this entry gives its arity.
+    return Unknown("templatefile() reads files, and here no repository file can be read")
+
+
+@_function("fileset", unknowns="custom")
+def _fileset(path: Any, pattern: Any) -> Any:
+    return Unknown("fileset() lists directories; it is not evaluated by ttgate")
 
 
 # --- networks --------------------------------------------------------------------------------

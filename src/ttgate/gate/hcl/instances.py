@@ -9,6 +9,7 @@ Invalid instead of recursing forever.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 from ttgate.gate.hcl import bounds
 from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.evaluate import AnyInstance, Evaluator, Trace, to_string
+from ttgate.gate.hcl.files import Files, Repository
 from ttgate.gate.hcl.modules import Declared, ModuleSource
 from ttgate.gate.hcl.regions import region_data
 from ttgate.gate.hcl.types import convert
@@ -46,6 +48,7 @@ class Builder(Protocol):
     """
 
     expanded: int  # count/for_each instances expanded so far in the run (see bounds.MAX_INSTANCES_TOTAL)
+    repository: Repository  # the files file(), templatefile()... may read
 
     @property
     def model(self) -> Model:
@@ -143,7 +146,7 @@ class Instance:
         self.inputs = inputs
         self.root_call = root_call
         self.present = present  # Unknown inside a module whose count/for_each is unknown
-        self.evaluator = Evaluator(self)
+        self.evaluator = Evaluator(self, files=Files(builder.repository, self.stack_directory))
         self.memo = Memo()
         self.resources: list[Resource] = []
         # The module directories of this instance and of every module above it, to stop recursion.
@@ -162,15 +165,17 @@ class Instance:
         if name == "data":
             return _Namespace(self, "data")
         if name == "path":
-            relative = self.builder.relative(self.source.directory)
-            return {"module": relative, "root": self.builder.relative(self.stack_directory), "cwd": "."}
+            # As Terraform sees them from the root's directory, where it runs; path.cwd is "." rather
+            # than the machine's absolute path, so that reports are the same on every checkout.
+            module = os.path.relpath(self.source.directory, self.stack_directory)
+            return {"module": Path(module).as_posix(), "root": ".", "cwd": "."}
         if name == "terraform":
             return {"workspace": self._workspace()}
         if name in ("count", "each"):
             return Invalid(f"{name} is only available in a block that sets {name}")
         if name in self.source.managed_types:
             return _Namespace(self, "resource", name)
-        return Invalid(f"{name!r} is not declared in {self.builder.relative(self.source.directory)}")
+        return Invalid(f"{display(name)} is not declared in {self.builder.relative(self.source.directory)}")
 
     def _workspace(self) -> str | Unknown:
         """``terraform.workspace``: the stack's workspace as its layout says; never a silent "default"."""
@@ -250,7 +255,7 @@ class Instance:
         declared = self.source.outputs.get(name)
         if declared is None:
             where = self.path or self.stack.name
-            return Invalid(f"{where} has no output {name!r}")
+            return Invalid(f"{where} has no output {display(name)}")
         value_attr = declared.block.body.attributes.get("value")
         if value_attr is None:
             return Invalid(f"output {name} has no value")

@@ -14,6 +14,7 @@ from typing import Any
 
 from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.native_syntax import parse_text
+from ttgate.gate.values import display
 
 # Blocks with two labels, one label, or none, at the top level of a file.
 _TWO_LABELS = {"resource", "data"}
@@ -159,7 +160,7 @@ def _expression(text: str) -> ast.Expr:
     """A string Terraform reads as an expression (a variable's type): parsed as HCL."""
     parsed = parse_text(f"x = {text}\n")
     if parsed.body is None or "x" not in parsed.body.attributes:
-        return ast.Unsupported(f"expression {text!r}")
+        return ast.Unsupported(f"expression {display(text)}")
     return parsed.body.attributes["x"].expr
 
 

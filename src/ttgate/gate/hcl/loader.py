@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ttgate.errors import UserError
 from ttgate.gate.hcl.bounds import MAX_FILE_BYTES
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
+from ttgate.gate.hcl.files import Repository
 from ttgate.gate.hcl.gitmodules import Submodules
 from ttgate.gate.hcl.instances import (
     Input,
@@ -148,6 +149,8 @@ class StackBuilder:
         self._reported_dirs: set[Path] = set()
         self._refused_at: set[tuple[str, int, int]] = set()
         self.submodules = Submodules(self.root)
+        # file() and its kin read inside the git work tree holding the root, or the root itself.
+        self.repository = Repository(repository_of(self.root, self.root))
         self._resolved: dict[Path, Path] = {}
         self._real: dict[Path, Path] = {}
         self.expanded = 0  # instances count/for_each expanded so far (see bounds.MAX_INSTANCES_TOTAL)
@@ -250,7 +253,7 @@ class StackBuilder:
         if not isinstance(source, str):
             return None, "its source is not a literal string"
         if not source.startswith(("./", "../")):
-            return None, f"its source {source!r} is not a local path (ttgate reads local modules only)"
+            return None, f"its source {display(source)} is not a local path (ttgate reads local modules only)"
         directory = self.resolve(caller / source)
         if not _is_directory(directory):
             relative = self.relative(directory)
@@ -268,7 +271,7 @@ class StackBuilder:
             self._reported_dirs.add(directory)
             self.model.problems.append(
                 Problem(
-                    f"{call} calls module {self.relative(directory)!r} from inside that module "
+                    f"{call} calls module {display(self.relative(directory))} from inside that module "
                     "(module recursion, which Terraform cannot build); the inner call was not expanded",
                     location,
                     "Remove the call, or move what both need into a third module that neither calls back.",

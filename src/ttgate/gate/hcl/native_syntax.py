@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ttgate.gate.hcl.grammar import lark_parser
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem, TerraformRejects, convert, find_directives
+from ttgate.gate.values import display
 
 _TOO_DEEP = "an expression is nested too deeply for ttgate (hundreds of levels of brackets or operators)"
 
@@ -23,7 +24,7 @@ def parse_text(text: str) -> ParsedFile:
     except UnexpectedCharacters as error:
         directives = find_directives(parser.options.postlex.comments)
         found = text.splitlines()[error.line - 1][error.column - 1 : error.column + 19] if error.line else ""
-        reason = f"unexpected character {found[:1]!r}" if found else "unexpected character"
+        reason = f"unexpected character {display(found[:1])}" if found else "unexpected character"
         return ParsedFile(None, SyntaxProblem(reason, error.line, error.column), directives)
     except UnexpectedInput as error:
         directives = find_directives(parser.options.postlex.comments)
@@ -33,7 +34,9 @@ def parse_text(text: str) -> ParsedFile:
             reason = "unexpected end of file (an unclosed block, string or bracket?)"
         elif token is not None:
             shown = str(token).strip()
-            reason = f"unexpected {shown!r}" if shown else "unexpected end of line (a value is missing?)"
+            reason = (
+                f"unexpected {display(shown)}" if shown else "unexpected end of line (a value is missing?)"
+            )
             if expected and len(expected) <= 5:
                 reason += f", expected one of {', '.join(expected)}"
         else:

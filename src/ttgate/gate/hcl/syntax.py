@@ -15,6 +15,8 @@ from typing import Any
 
 from lark import Tree
 
+from ttgate.gate.values import display
+
 # --- expressions -----------------------------------------------------------------------------
 
 
@@ -433,7 +435,7 @@ class _Converter:
 
     def expr(self, node: Any) -> Expr:
         if not _is_tree(node):
-            raise ValueError(f"unexpected token {node!r}")
+            raise ValueError(f"unexpected {getattr(node, 'data', None) or display(str(node))}")
         kind = node.data
         method = getattr(self, f"_{kind}", None)
         if method is None:

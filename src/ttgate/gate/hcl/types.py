@@ -14,7 +14,7 @@ from typing import Any
 
 from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.evaluate import to_string
-from ttgate.gate.values import Invalid, Unknown, as_number
+from ttgate.gate.values import Invalid, Unknown, as_number, display
 
 EvaluateDefault = Callable[[ast.Expr], Any]
 
@@ -69,7 +69,7 @@ def _key(expr: ast.Expr) -> str | None:
 def _primitive(value: Any, type_name: str) -> Any:
     if type_name == "number" and isinstance(value, str):
         number = as_number(value)
-        return number if number is not None else Invalid(f"{value!r} is not a number")
+        return number if number is not None else Invalid(f"{display(value)} is not a number")
     if type_name == "bool" and value in ("true", "false"):
         return value == "true"
     if type_name == "string" and isinstance(value, (int, float, bool)):

@@ -19,7 +19,7 @@ from ttgate.errors import UserError
 from ttgate.gate.model import Model, Resource, Stack, linked_resource, relative_posix
 from ttgate.gate.plan.load import build_plan_stack, plan_secrets
 from ttgate.gate.plan.read import read_plan
-from ttgate.gate.values import SENSITIVE, Unknown, is_sensitive
+from ttgate.gate.values import SENSITIVE, Unknown, display, is_sensitive
 
 if TYPE_CHECKING:
     from ttgate.policy import Policy
@@ -50,14 +50,15 @@ def _identity_from_label(label: str, policy: Policy, shown: str) -> tuple[str | 
         env = parts[1]
         if env not in policy.environments:
             raise UserError(
-                f"--plan {shown}: environment {env!r} is not in the policy ({', '.join(policy.environments)})"
+                f"--plan {shown}: environment {display(env)} is not in the policy "
+                f"({', '.join(policy.environments)})"
             )
         return parts[0], env
     layer, stack_env = policy.stack_identity(label)
     if layer is not None:
         return layer, stack_env
     raise UserError(
-        f"--plan {shown}: label {label!r} names no stack; use a layer ({', '.join(layers)}), "
+        f"--plan {shown}: label {display(label)} names no stack; use a layer ({', '.join(layers)}), "
         f"LAYER/ENV (e.g. {layers[-1]}/{policy.environments[0]}) or a stack directory"
     )
 

@@ -12,6 +12,7 @@ from ttgate.gate.findings import Finding, Related
 from ttgate.gate.model import Location, Stack
 from ttgate.gate.reporters.report import Report
 from ttgate.gate.reporters.sanitize import json_text
+from ttgate.gate.values import display
 from ttgate.policy import Severity
 
 SCHEMA_VERSION = 1
@@ -102,7 +103,7 @@ def _report_problem(report: Any) -> str | None:
     if not isinstance(tool, dict) or tool.get("name") != "ttgate":
         return 'no "tool": {"name": "ttgate"} (write it with ttgate check --format json:FILE)'
     if report.get("version") != 1:
-        return f"report version {report.get('version')!r}; this ttgate reads version 1"
+        return f"report version {display(report.get('version'))}; this ttgate reads version 1"
     if not isinstance(report.get("summary"), dict) or not isinstance(report.get("findings"), list):
         return '"summary" or "findings" is missing'
     for index, finding in enumerate(report["findings"]):

@@ -239,9 +239,24 @@ def where(resource: Resource) -> str:
     return f"{resource.address} in {resource.stack.label}"
 
 
+_DURATION_UNITS = ((86_400, "day"), (3_600, "hour"), (60, "minute"))
+
+
 def seconds(value: float | int) -> str:
+    """A duration in seconds as a person reads it: ``30 s``, ``3,600 s (1 hour)``, ``1,209,600 s (14 days)``.
+
+    The one way rules show seconds. From a minute up, the largest whole unit follows in brackets,
+    to one decimal; ``about`` when that rounds (``359 s (about 6 minutes)``).
+    """
     number = int(value) if float(value).is_integer() else value
-    return f"{number} s"
+    text = f"{number:,} s"
+    for size, unit in _DURATION_UNITS:
+        if abs(value) >= size:
+            amount = value / size
+            shown = round(amount, 1)
+            words = f"{shown:g} {unit}" + ("" if shown == 1 else "s")
+            return f"{text} ({words})" if shown == amount else f"{text} (about {words})"
+    return text
 
 
 def number_or_default(

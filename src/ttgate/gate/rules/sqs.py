@@ -10,7 +10,7 @@ from typing import Any
 from ttgate.gate.links import derived, find_resource, remedy_for, resource_name
 from ttgate.gate.model import Model, Resource, linked_resource
 from ttgate.gate.rules.base import RuleContext
-from ttgate.gate.values import Unknown, decode_json_template
+from ttgate.gate.values import Unknown, decode_json_template, display
 
 
 @dataclass
@@ -45,9 +45,9 @@ def decode_policy(value: Any) -> dict[str, Any] | Unknown | None:
         try:
             decoded = json.loads(value)
         except ValueError:
-            return Unknown(f"redrive_policy is not valid JSON: {value[:60]!r}")
+            return Unknown(f"redrive_policy is not valid JSON: {display(value[:60])}")
         return decoded if isinstance(decoded, dict) else Unknown("redrive_policy is not a JSON object")
-    return Unknown(f"redrive_policy has an unexpected value {value!r}")
+    return Unknown(f"redrive_policy has an unexpected value {display(value)}")
 
 
 def redrives(model: Model) -> list[Redrive]:

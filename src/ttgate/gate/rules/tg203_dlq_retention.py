@@ -84,12 +84,6 @@ RULE = Rule(
 )
 
 
-def _days(value: float | int) -> str:
-    days = value / 86400
-    shown = f"{days:g}" if days == int(days) else f"{days:.1f}"
-    return f"{shown} day" + ("" if days == 1 else "s")
-
-
 def _retention(queue: Resource) -> float | int | Unknown | Rejected:
     return number_or_default(queue, "message_retention_seconds", SQS_DEFAULT_RETENTION, SQS_MESSAGE_RETENTION)
 
@@ -117,8 +111,8 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
     related: list[Related] = []
     if retention < required:
         problems.append(
-            f"the runbook keeps failed messages {seconds(required)} ({_days(required)}"
-            f"{', the SQS maximum' if required == SQS_MAX_RETENTION else ''}) so they can be "
+            f"the runbook keeps failed messages {seconds(required)}"
+            f"{', the SQS maximum,' if required == SQS_MAX_RETENTION else ''} so they can be "
             "inspected and redriven after an incident"
         )
     for redrive in dlq.sources:
@@ -152,7 +146,7 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
             f"it is shorter than its source queue {queue_label(source)} ({where(source)}), which keeps "
             f"messages {seconds(source_retention)}: SQS keeps a standard message's original enqueue "
             "timestamp when it moves it to the DLQ, so a message that failed after more than "
-            f"{_days(retention)} in the source is deleted as soon as it arrives"
+            f"{seconds(retention)} in the source is deleted as soon as it arrives"
         )
         location = source.location_of("message_retention_seconds")
         if location is not None:
@@ -162,10 +156,10 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
     if not problems:
         return
     unset = queue.values.get("message_retention_seconds") is None
-    how = ", the SQS default: message_retention_seconds is unset" if unset else ""
+    how = ", the SQS default (message_retention_seconds is unset)," if unset else ""
     yield context.finding(
-        f"Dead-letter queue {queue_label(queue)} ({where(queue)}) keeps messages {seconds(retention)} "
-        f"({_days(retention)}{how}), but " + "; and ".join(problems) + ". Expired DLQ messages are gone: "
+        f"Dead-letter queue {queue_label(queue)} ({where(queue)}) keeps messages {seconds(retention)}"
+        f"{how} but " + "; and ".join(problems) + ". Expired DLQ messages are gone: "
         "nobody can find out why they failed or reprocess them.",
         f"Set message_retention_seconds = {display(needed)} on {queue.address}"
         + (

@@ -25,7 +25,7 @@ from ttgate.gate.rules.aws_limits import (
     alarm_period_accepted,
     alarm_window_limit,
 )
-from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, seconds, where
 from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues
 from ttgate.gate.values import Unknown, as_number, display
 from ttgate.policy import Parameter, Severity
@@ -325,7 +325,7 @@ def _refused_timing(period: Any, evaluations: Any) -> Iterator[tuple[str, Reject
                 "evaluation_periods",
                 Rejected(
                     evaluations,
-                    f"at most {limit // period_seconds} with a period of {period_seconds} s: "
-                    f"period × evaluation_periods is at most {limit} s",
+                    f"at most {limit // period_seconds} with a period of {seconds(period_seconds)}: "
+                    f"period × evaluation_periods is at most {seconds(limit)}",
                 ),
             )

@@ -39,11 +39,11 @@ _PLACEHOLDERS = {
 def _check_patterns(patterns: Mapping[str, str], _declared: Declared) -> None:
     for kind in _PLACEHOLDERS:
         if kind not in patterns:
-            raise ParameterProblem(f"missing pattern {kind!r}")
+            raise ParameterProblem(f"missing pattern {display(kind)}")
     for kind, pattern in patterns.items():
         if kind not in _PLACEHOLDERS:
             raise ParameterProblem(
-                f"unknown pattern {kind!r} (expected one of: {', '.join(_PLACEHOLDERS)})", kind
+                f"unknown pattern {display(kind)} (expected one of: {', '.join(_PLACEHOLDERS)})", kind
             )
         allowed = (*_COMMON_PLACEHOLDERS, *_PLACEHOLDERS[kind])
         for name in _PLACEHOLDER.findall(pattern):

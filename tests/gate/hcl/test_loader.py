@@ -653,3 +653,27 @@ def test_hidden_directories_are_skipped_as_terraform_does_and_named(tmp_path: Pa
         ".terraform": "not checked: a hidden directory, which Terraform skips too",
     }
     assert "2 hidden directories not checked, as Terraform skips them: .hidden, .terraform" in model.notes
+
+
+def test_path_cwd_is_the_roots_directory_as_terraform_runs_there(tmp_path: Path) -> None:
+    """terraform-aws-modules' examples name everything "ex-${basename(path.cwd)}"."""
+    write_tree(
+        tmp_path,
+        {
+            "examples/complete/main.tf": """
+                provider "aws" {}
+                module "q" {
+                  source = "../../modules/q"
+                  name   = "ex-${basename(path.cwd)}"
+                }
+            """,
+            "modules/q/main.tf": """
+                variable "name" {}
+                resource "aws_sqs_queue" "this" {
+                  name = "${var.name}-${basename(path.module)}"
+                }
+            """,
+        },
+    )
+    [queue] = [r for s in load(tmp_path).stacks for r in s.resources if r.type == "aws_sqs_queue"]
+    assert queue.values["name"] == "ex-complete-q"

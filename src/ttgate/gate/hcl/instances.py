@@ -165,10 +165,11 @@ class Instance:
         if name == "data":
             return _Namespace(self, "data")
         if name == "path":
-            # As Terraform sees them from the root's directory, where it runs; path.cwd is "." rather
-            # than the machine's absolute path, so that reports are the same on every checkout.
+            # As Terraform sees them from the root's directory, where it runs: path.cwd is absolute, so
+            # that basename(path.cwd) (a common name part) and file("${path.cwd}/x") are what they are.
             module = os.path.relpath(self.source.directory, self.stack_directory)
-            return {"module": Path(module).as_posix(), "root": ".", "cwd": "."}
+            cwd = Path(os.path.abspath(self.stack_directory)).as_posix()
+            return {"module": Path(module).as_posix(), "root": ".", "cwd": cwd}
         if name == "terraform":
             return {"workspace": self._workspace()}
         if name in ("count", "each"):

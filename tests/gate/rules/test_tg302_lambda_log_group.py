@@ -412,3 +412,23 @@ def test_tg302_log_group_in_another_plan_without_known_environment(tmp_path: Pat
     groups = plans.Plan().resource(plans.LOG_GROUP_ADDRESS, plans.planned_log_group(14), action="no-op")
     found = findings("TG302", tmp_path, plans={"20_infra": groups, "30_app": functions}, tg001="with")
     assert by_address(found) == []
+
+
+def test_a_group_of_unknown_name_in_an_unrelated_root_does_not_hide_the_finding(tmp_path: Path) -> None:
+    """Roots of no known environment: an unknown-named group elsewhere is no reason for TG001."""
+    groups = 'variable "groups" {}\n' + log_group("each.key").replace(
+        "  name ", "  for_each          = var.groups\n  name "
+    )
+    tree = {"a/main.tf": PROVIDER + WORKER, "b/main.tf": PROVIDER + groups}
+    found = findings("TG302", tmp_path, tree, tg001="with")
+    assert [(finding.rule, finding.location.file if finding.location else None) for finding in found] == [
+        ("TG302", "a/main.tf")
+    ]
+
+
+def test_a_group_of_unknown_name_in_the_functions_own_stack_is_still_tg001(tmp_path: Path) -> None:
+    groups = 'variable "groups" {}\n' + log_group("each.key").replace(
+        "  name ", "  for_each          = var.groups\n  name "
+    )
+    found = findings("TG302", tmp_path, {"a/main.tf": PROVIDER + WORKER + groups}, tg001="with")
+    assert [finding.rule for finding in found] == ["TG001"]

@@ -89,6 +89,16 @@ def _group_names(group: Resource) -> list[str] | None:
     return [name] if isinstance(name, str) else None
 
 
+def _unrelated_guess(group: Resource, function: Resource) -> bool:
+    """A group whose name is unknown, in another root that no environment ties to the function's.
+
+    Without environments every such root is one scope, so in a repository of unrelated roots any
+    ``for_each`` of log groups anywhere would turn each function's real TG302 into a TG001. A group
+    of unknown name counts only in the function's own stack or in a stack of its own environment.
+    """
+    return group.stack is not function.stack and function.stack.env is None
+
+
 def _designates(value: Any, expected: str | None, group: Resource, function: Resource) -> bool | Unknown:
     """Whether the log group ``group`` is the one ``expected`` (a name) or ``value`` (Unknown) names."""
     name = group.values.get("name")
@@ -181,6 +191,8 @@ def _check_function(
     others = functions.of(function)
     for group in groups.near(function, by_name):
         designated = _designates(configured, expected, group, function)
+        if isinstance(designated, Unknown) and _unrelated_guess(group, function):
+            continue
         if designated is True and not _refers_to(configured, group, function):
             owned = attribution(
                 group, function, others, f"the function {group.address} ({group.stack.label}) is for"

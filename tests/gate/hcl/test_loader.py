@@ -643,6 +643,7 @@ def test_hidden_directories_are_skipped_as_terraform_does_and_named(tmp_path: Pa
             ".hidden/main.tf": 'resource "aws_sqs_queue" "hidden" {\n}\n',
             ".terraform/modules/modules.json": "{}",
             ".github/workflows/ci.yml": "on: push\n",
+            ".settings/vpc/main.tf": 'terraform {\n  backend "s3" {}\n}\n',  # roots kept one level down
         },
     )
     model = load(tmp_path)
@@ -650,9 +651,13 @@ def test_hidden_directories_are_skipped_as_terraform_does_and_named(tmp_path: Pa
     skipped = {name: how for name, how in model.directories.items() if name.startswith(".") and name != "."}
     assert skipped == {
         ".hidden": "not checked: a hidden directory, which Terraform skips too",
+        ".settings": "not checked: a hidden directory, which Terraform skips too",
         ".terraform": "not checked: a hidden directory, which Terraform skips too",
     }
-    assert "2 hidden directories not checked, as Terraform skips them: .hidden, .terraform" in model.notes
+    assert (
+        "3 hidden directories not checked, as Terraform skips them: .hidden, .settings, .terraform"
+        in model.notes
+    )
 
 
 def test_path_cwd_is_the_roots_directory_as_terraform_runs_there(tmp_path: Path) -> None:

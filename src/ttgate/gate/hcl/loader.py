@@ -122,11 +122,30 @@ def _skipped_dir_to_name(directory: Path) -> bool:
         return True
     if directory.name == ".git":
         return False
-    try:
-        with os.scandir(directory) as entries:
-            return any(entry.name.endswith(_CONFIG_SUFFIXES) for entry in entries)
-    except OSError:
-        return False
+    return _holds_configuration(directory)
+
+
+# Entries looked at below one hidden directory: configuration nested in it is named (roots kept under
+# `.settings/<name>/`), and a hostile tree cannot make the look last.
+_HIDDEN_SCAN_LIMIT = 5_000
+
+
+def _holds_configuration(directory: Path) -> bool:
+    """Whether configuration lies anywhere below a hidden directory (symlinks not followed)."""
+    pending = [directory]
+    seen = 0
+    while pending and seen < _HIDDEN_SCAN_LIMIT:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    seen += 1
+                    if entry.name.endswith(_CONFIG_SUFFIXES) and entry.is_file(follow_symlinks=False):
+                        return True
+                    if entry.is_dir(follow_symlinks=False) and entry.name not in (".git", *_WORKING_DIRS):
+                        pending.append(Path(entry.path))
+        except OSError:
+            continue
+    return False
 
 
 class StackBuilder:

@@ -19,7 +19,8 @@ The report's ``directories`` maps every directory holding configuration that ttg
 was checked ("root", "module called from …", "not checked: a hidden directory, …"). A directory
 holding .tf or .tf.json files is *unaccounted* when that map does not name it. Hidden directories
 (a name starting with ".") are walked too, as Terraform skips them but a reader should be told:
-those the report names as hidden are counted as "hidden", the others as unaccounted. .terraform,
+those the report names as hidden, or that lie below one it names, are counted as "hidden", the others
+as unaccounted. .terraform,
 .terragrunt-cache, .git and node_modules are Terraform's or tools' working directories and are not
 walked.
 
@@ -178,8 +179,13 @@ def measure(repo: Path, timeout: float, env: dict[str, str], policy: Path | None
     if isinstance(listed, list):  # an older report: strings or objects with a "path"
         listed = {str(item.get("path") if isinstance(item, dict) else item): "" for item in listed}
     row["how"] = dict(Counter(how.split(":")[0].split(" called from")[0] for how in listed.values()))
-    row["hidden"] = sorted(d for d in tf_dirs if is_hidden(d) and d in listed)
-    row["unaccounted"] = sorted(d for d in tf_dirs if d not in listed)
+    skipped = {d for d, how in listed.items() if "hidden directory" in how}
+
+    def under_skipped(directory: str) -> bool:
+        return any(directory == d or directory.startswith(d + "/") for d in skipped)
+
+    row["hidden"] = sorted(d for d in tf_dirs if is_hidden(d) and under_skipped(d))
+    row["unaccounted"] = sorted(d for d in tf_dirs if d not in listed and not under_skipped(d))
     return row
 
 

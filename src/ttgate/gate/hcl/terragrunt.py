@@ -61,6 +61,9 @@ class Files:
         return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
+_NOT_YET = object()
+
+
 @dataclass
 class Config:
     """One file Terragrunt reads for a unit, and the scope its expressions are evaluated in."""
@@ -69,6 +72,10 @@ class Config:
     body: ast.Body
     scope: ConfigScope
     includes: dict[str, Config] = field(default_factory=dict)
+    inputs: Any = field(default=None)  # _inputs_of's, once evaluated; _NOT_YET until then
+
+    def __post_init__(self) -> None:
+        self.inputs = _NOT_YET
 
 
 class UnitReader:
@@ -365,10 +372,11 @@ class ConfigScope:
 
 
 def _inputs_of(config: Config) -> Any:
-    attribute = config.body.attributes.get("inputs")
-    if attribute is None:
-        return {}
-    return config.scope.evaluator.evaluate(attribute.expr)
+    """A file's ``inputs``, evaluated once: every ``include.x`` reads them, and a unit reads many."""
+    if config.inputs is _NOT_YET:
+        attribute = config.body.attributes.get("inputs")
+        config.inputs = {} if attribute is None else config.scope.evaluator.evaluate(attribute.expr)
+    return config.inputs
 
 
 def _get_env(args: list[Any]) -> Any:

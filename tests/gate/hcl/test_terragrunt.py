@@ -270,7 +270,9 @@ def test_an_included_files_inputs_are_evaluated_once_however_often_they_are_read
         tmp_path,
         {
             "live/root.hcl": 'inputs = {\n  name = "orders"\n}\n',
-            "live/dev/q/main.tf": 'variable "all" {}\nresource "aws_sqs_queue" "q" {\n  name = var.all[0]\n}\n',
+            "live/dev/q/main.tf": (
+                'variable "all" {}\nresource "aws_sqs_queue" "q" {\n  name = var.all[0]\n}\n'
+            ),
             "live/dev/q/terragrunt.hcl": (
                 'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n'
                 f"locals {{\n{reads}\n}}\n"

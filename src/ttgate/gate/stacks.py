@@ -14,7 +14,7 @@ from typing import Any
 
 from ttgate.gate.model import Model, Stack, relative_posix
 from ttgate.gate.reporters.sanitize import json_text, visible
-from ttgate.gate.values import SENSITIVE
+from ttgate.gate.values import SENSITIVE, is_sensitive
 from ttgate.policy import Policy
 
 FORMAT_VERSION = 1
@@ -108,7 +108,9 @@ def _plain(value: Any, secrets: set[str]) -> str | None:
     """A key, bucket or source as text: None when unset or not known statically; a sensitive one hidden."""
     if not isinstance(value, str):
         return None
-    return SENSITIVE if value in secrets else value
+    # By origin first (a key built from a sensitive variable); the exact values as the last defence,
+    # as the reporters' sanitiser keeps one.
+    return SENSITIVE if is_sensitive(value) or value in secrets else value
 
 
 def render_json(document: dict[str, Any]) -> str:

@@ -72,10 +72,7 @@ class Config:
     body: ast.Body
     scope: ConfigScope
     includes: dict[str, Config] = field(default_factory=dict)
-    inputs: Any = field(default=None)  # _inputs_of's, once evaluated; _NOT_YET until then
-
-    def __post_init__(self) -> None:
-        self.inputs = _NOT_YET
+    inputs: Any = _NOT_YET  # evaluated once, by _inputs_of
 
 
 class UnitReader:

@@ -136,9 +136,11 @@ def create_command(
 @click.argument("plan_json", type=click.File("r", encoding="utf-8"))
 @POLICY
 def check_plan_command(layer: str, plan_json: TextIO, policy_file: Path | None) -> None:
-    """Refuse a plan that destroys or replaces the state backend (state bucket, lock table, KMS key).
+    """Refuse a plan that destroys, replaces or weakens the state backend.
 
-    PLAN_JSON is `terraform show -json tfplan` ("-" for stdin). Only the lowest layer (10_core) is
+    The backend: state bucket (its versioning, policy, public access block, encryption), lock table
+    (and its key), KMS keys and aliases. PLAN_JSON is `terraform show -json tfplan` ("-" for stdin);
+    any other document is refused, whatever the layer. Only the lowest layer's (10_core) resources are
     checked: it is the one that holds the backend. Exit status: 0 fine, 2 refused.
 
     \b
@@ -151,7 +153,7 @@ def check_plan_command(layer: str, plan_json: TextIO, policy_file: Path | None) 
     if policy.layer(layer) is None:
         raise UserError(f"--layer {layer}: not a layer of the policy")
     refuse_protected_changes(plan_json.read(), layer, policy)
-    click.echo(f"{layer}: the plan destroys or replaces no state bucket, lock table or KMS key")
+    click.echo(f"{layer}: the plan destroys, replaces or weakens no part of the state backend")
 
 
 COMMANDS = [rollback]

@@ -723,10 +723,12 @@ def test_a_stack_added_after_the_target_is_named_with_its_live_resources(history
 def plan_document(*changes: tuple[str, str, list[str], dict[str, Any]]) -> str:
     return json.dumps(
         {
+            "format_version": "1.2",
+            "planned_values": {"root_module": {}},
             "resource_changes": [
                 {"address": address, "type": type_, "change": {"actions": actions, "before": before}}
                 for address, type_, actions, before in changes
-            ]
+            ],
         }
     )
 

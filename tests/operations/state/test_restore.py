@@ -39,23 +39,23 @@ def test_restore_to_file_bumps_serial_and_shows_the_difference(bucket: Bucket, t
     before, digest = bucket.state_versions(), bucket.digest()
     result = run(*restore_args(bucket.versions["v1"]))
     assert result.exit_code == 0, result.output
-    target = tmp_path / "30_app-dev-restore-4.tfstate"
+    target = tmp_path / "30_app-dev-restore-8.tfstate"
     restored = json.loads(target.read_text())
-    assert restored["serial"] == 4  # current (3) + 1
+    assert restored["serial"] == 8  # the highest serial of the history (7, another lineage) + 1
     assert restored["lineage"] == LINEAGE
     assert resource_addresses(restored["resources"]) == resource_addresses([QUEUE, DLQ, POLICY_DOC])
     assert "  + aws_sqs_queue.dlq" in result.output
     assert "  - module.api.aws_lambda_function.api" in result.output
     assert '  - module.workers.aws_lambda_function.worker["a"]' in result.output
     assert "adds 1 and removes 3 resource(s)" in result.output
-    assert "serial set to 4" in result.output
+    assert "serial set to 8" in result.output
     assert_unchanged(bucket, before, digest)
 
 
 def test_restore_out_option_and_no_overwrite(bucket: Bucket, tmp_path: Path) -> None:
     out = tmp_path / "restore.tfstate"
     assert run(*restore_args(bucket.versions["v2"], "--out", str(out))).exit_code == 0
-    assert json.loads(out.read_text())["serial"] == 4
+    assert json.loads(out.read_text())["serial"] == 8
     line = one_line_error(run(*restore_args(bucket.versions["v2"], "--out", str(out))))
     assert "exists" in line
 
@@ -136,7 +136,7 @@ def test_upload_writes_the_new_current_object_and_its_digest(bucket: Bucket, tmp
     version_id, body = bucket.current()
     assert version_id not in before and len(bucket.state_versions()) == len(before) + 1
     restored = json.loads(body)
-    assert (restored["serial"], restored["lineage"]) == (4, LINEAGE)
+    assert (restored["serial"], restored["lineage"]) == (8, LINEAGE)
     assert resource_addresses(restored["resources"]) == resource_addresses([QUEUE, DLQ, POLICY_DOC])
     assert bucket.digest() == hashlib.md5(body).hexdigest()  # what Terraform compares its read with
     assert f"uploaded as s3://{BUCKET}/{KEY} version {version_id}" in result.output
@@ -162,7 +162,7 @@ def test_upload_without_any_digest_needs_no_table(bucket: Bucket) -> None:
     bucket.dynamodb.delete_item(TableName=TABLE, Key={"LockID": {"S": DIGEST_ID}})
     result = run(*restore_args(bucket.versions["v2"], "--upload", "--yes", "--table", ""))
     assert result.exit_code == 0, result.output
-    assert json.loads(bucket.current()[1])["serial"] == 4
+    assert json.loads(bucket.current()[1])["serial"] == 8
 
 
 class ClientSpy:
@@ -243,7 +243,7 @@ def test_restore_racing_a_newer_write_writes_nothing(bucket: Bucket) -> None:
     aws = Aws(region=REGION)
     backend = resolve_backend(policy, "dev", aws)
     restore = prepare_restore(aws, BUCKET, KEY, bucket.versions["v1"])
-    assert (restore.current_version_id, restore.serial) == (bucket.versions["v3"], 4)
+    assert (restore.current_version_id, restore.serial) == (bucket.versions["v3"], 8)
     # An apply finishes between reading "current" and writing: serial 4 is now taken.
     newer = bucket.put(state_body(4, [QUEUE]))
     bucket.dynamodb.put_item(
@@ -263,7 +263,7 @@ def test_restore_after_the_state_was_deleted(bucket: Bucket) -> None:
     result = run(*restore_args(bucket.versions["v3"], "--upload", "--yes"))
     assert result.exit_code == 0, result.output
     _, body = bucket.current()
-    assert json.loads(body)["serial"] == 3
+    assert json.loads(body)["serial"] == 8
     assert bucket.digest() == hashlib.md5(body).hexdigest()
 
 

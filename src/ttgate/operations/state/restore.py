@@ -2,8 +2,9 @@
 
 A restore never runs Terraform. It downloads an earlier version of exactly the stack's state key,
 refuses anything that is not Terraform state (format version 4, lineage, serial) or that has another
-lineage than the current state, bumps its serial to the current serial + 1 (so a plain
-``terraform state push`` accepts it) and either writes it to a file or, on request, uploads it as the
+lineage than the current state, gives it the highest serial any version of the key ever had + 1
+(so a plain ``terraform state push`` accepts it, and no saved plan made against an older serial
+applies over it) and either writes it to a file or, on request, uploads it as the
 new current object: conditionally on the current version still being current, and followed by the
 DynamoDB ``-md5`` digest Terraform checks its reads against.
 """
@@ -20,7 +21,13 @@ from ttgate.errors import UserError
 from ttgate.operations.state.backend import DIGEST_SUFFIX, Backend, layer_state_key, resolve_backend
 from ttgate.operations.state.lock import lock_places, state_lock
 from ttgate.operations.state.locks import find_held_locks
-from ttgate.operations.state.versions import StateInfo, get_state_object, list_versions, parse_state
+from ttgate.operations.state.versions import (
+    StateInfo,
+    StateVersion,
+    get_state_object,
+    list_versions,
+    parse_state,
+)
 
 if TYPE_CHECKING:
     from ttgate.integrations.aws import Aws
@@ -60,8 +67,9 @@ def prepare_restore(
     """Read the version and the current state, check them, and build the restored document.
 
     A current object that is not Terraform state (an interrupted apply, a bad push) or holds another
-    lineage is refused, unless ``replace_damaged``: then the restored state gets the highest serial
-    in the key's history + 1, so Terraform takes it over every version it may have seen.
+    lineage is refused, unless ``replace_damaged`` and the current object is the odd one out. The
+    restored state always gets the highest serial in the key's history + 1, so Terraform takes it over
+    every version it may have seen and a plan saved against any of them is stale.
     """
     from ttgate.integrations.aws import aws_error, error_code
 
@@ -97,16 +105,17 @@ def prepare_restore(
                 f"{damaged_current}; refused (if the current object is the damage, "
                 f"{REPLACE_DAMAGED} replaces it, its version kept in the bucket's history)"
             )
-        if damaged_current is not None:
-            current = None
         if current_response.get("ServerSideEncryption"):
             encryption["ServerSideEncryption"] = str(current_response["ServerSideEncryption"])
         if current_response.get("SSEKMSKeyId"):
             encryption["SSEKMSKeyId"] = str(current_response["SSEKMSKeyId"])
-    if current_response is not None and current is None:
-        serial = _highest_serial(aws, bucket, key) + 1
-    else:
-        serial = current.serial + 1 if current else original.serial
+    history, _ = list_versions(aws, bucket, key, limit=100_000)
+    if damaged_current is not None:
+        _refuse_unless_odd_one_out(history, current_version_id, current, original, where, version_id)
+        current = None
+    # Terraform refuses a serial it has seen with other content: after a `state push -force` lowered
+    # the serial, current + 1 may be one an older version (or a saved plan) already carries.
+    serial = max([original.serial, current.serial if current else 0, *_serials(history)]) + 1
     data["serial"] = serial
     body = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     return Restore(
@@ -126,10 +135,39 @@ def prepare_restore(
     )
 
 
-def _highest_serial(aws: Aws, bucket: str, key: str) -> int:
-    """The highest serial of any version of ``key`` that is Terraform state."""
-    versions, _ = list_versions(aws, bucket, key, limit=100_000)
-    return max((version.info.serial for version in versions if version.info is not None), default=0)
+def _serials(history: list[StateVersion]) -> list[int]:
+    """The serials of every version of the key that is Terraform state."""
+    return [version.info.serial for version in history if version.info is not None]
+
+
+def _refuse_unless_odd_one_out(
+    history: list[StateVersion],
+    current_version_id: str | None,
+    current: StateInfo | None,
+    original: StateInfo,
+    where: str,
+    version_id: str,
+) -> None:
+    """The current object may be replaced as damaged only when it is the odd one out: it broke the
+    key's history. The version just before it (the newest other good version) must carry the restored
+    version's lineage, and the current object none (not state) or another one. One old version of a
+    foreign lineage must never make a healthy current state look damaged."""
+    others = [v for v in history if v.version_id != current_version_id and v.info is not None]
+    before = others[0] if others else None
+    if before is None or before.info is None:
+        return  # nothing to compare with: the lineage check above already named the difference
+    if current is not None and before.info.lineage == current.lineage:
+        raise UserError(
+            f"{where}: the current state continues the version before it ({before.version_id}, lineage "
+            f"{current.lineage}); it is not the odd one out, version {version_id} (lineage "
+            f"{original.lineage}) is: {REPLACE_DAMAGED} refused"
+        )
+    if before.info.lineage != original.lineage:
+        raise UserError(
+            f"{where}: version {version_id} has lineage {original.lineage}, but the last good version "
+            f"before the current object ({before.version_id}) has {before.info.lineage}: restore a "
+            f"version of that lineage; {REPLACE_DAMAGED} refused"
+        )
 
 
 def ready_restore(

@@ -181,10 +181,9 @@ def protected_changes(plan: dict[str, Any]) -> list[ProtectedChange]:
         if not isinstance(change, dict):
             continue
         kind = change.get("type")
-        body = change.get("change") if isinstance(change.get("change"), dict) else {}
+        body = _first(change.get("change"))
         actions = body.get("actions") or []
-        before = body.get("before") if isinstance(body.get("before"), dict) else {}
-        after = body.get("after") if isinstance(body.get("after"), dict) else {}
+        before, after = _first(body.get("before")), _first(body.get("after"))
         address = str(change.get("address"))
         if kind in PROTECTED_TYPES and "delete" in actions:
             action = "replace" if "create" in actions else "destroy"

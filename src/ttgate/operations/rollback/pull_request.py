@@ -35,7 +35,8 @@ def pull_body(scope: RollbackScope, policy: Policy, *, reason: str, short: str, 
     ]
     statuses = {file: change.status for change in scope.changes for file in change.paths}
     for number, stack in enumerate(scope.stacks, start=1):
-        lines.append(f"{number}. **{stack.name}** (`{stack.directory}`)")
+        moved = f", moved back from `{stack.moved_from}`" if stack.moved_from else ""
+        lines.append(f"{number}. **{stack.name}** (`{stack.directory}`{moved})")
         lines.extend(f"   - `{statuses.get(file, '?')} {file}`" for file in stack.files)
         if not stack.files:
             lines.append("   - no file changed")

@@ -22,7 +22,8 @@ def render_text(scope: RollbackScope, short: Callable[[str], str] = lambda sha: 
     statuses = {file: change.status for change in scope.changes for file in change.paths}
     width = len(str(count))
     for number, stack in enumerate(scope.stacks, start=1):
-        lines.append(f"{number:>{width}}. {stack.name}  ({stack.directory})")
+        moved = f", moved back from {stack.moved_from}" if stack.moved_from else ""
+        lines.append(f"{number:>{width}}. {stack.name}  ({stack.directory}{moved})")
         if not stack.files:
             lines.append(f"{'':>{width}}    no file changed (listed by --layers)")
         for file in stack.files:
@@ -30,7 +31,8 @@ def render_text(scope: RollbackScope, short: Callable[[str], str] = lambda sha: 
     if scope.stacks:
         lines.append("")
     lines.append(
-        "Status since the target: A added (the rollback removes it), M modified, D deleted, R renamed."
+        "Status since the target: A added (the rollback removes it), M modified, D deleted, R renamed "
+        "(the rollback moves it back)."
     )
     for warning in scope.warnings:
         lines.append(f"warning: {warning}")

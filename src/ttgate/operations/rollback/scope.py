@@ -53,19 +53,33 @@ class FileChange:
 
 @dataclass(frozen=True)
 class RollbackStack:
-    """A root stack in the rollback: its layer, environment, directory and the changed files behind it."""
+    """A root stack in the rollback: its layer, environment, directory and the changed files behind it.
+
+    A stack is its identity (layer, environment and so its state key), not its path: a directory
+    moved or renamed since the target is the same stack. ``directory`` is where it is after the
+    rollback (at the target), ``moved_from`` where it is now (at HEAD), when that differs.
+    """
 
     layer: str
     env: str
     directory: str
     files: tuple[str, ...]
+    state_key: str | None = None
+    moved_from: str | None = None
 
     @property
     def name(self) -> str:
         return f"{self.layer}/{self.env}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"layer": self.layer, "env": self.env, "directory": self.directory, "files": list(self.files)}
+        return {
+            "layer": self.layer,
+            "env": self.env,
+            "directory": self.directory,
+            "files": list(self.files),
+            "state_key": self.state_key,
+            "moved_from": self.moved_from,
+        }
 
 
 @dataclass(frozen=True)
@@ -155,10 +169,20 @@ def build_scope(
         )
 
     every: list[RollbackStack] = []
-    for directory, (layer, stack_env) in stack_dirs.items():
-        files = tuple(dict.fromkeys(files_of[directory]))
+    for directories, (layer, stack_env) in _by_identity(stack_dirs, trees, warnings):
+        files = tuple(dict.fromkeys(f for directory in directories for f in files_of[directory]))
         if files or layers is not None:
-            every.append(RollbackStack(layer, stack_env, directory, files))
+            state = policy.layer(layer)
+            every.append(
+                RollbackStack(
+                    layer,
+                    stack_env,
+                    directories[0],
+                    files,
+                    state_key=state.state_key if state else None,
+                    moved_from=directories[1] if len(directories) > 1 else None,
+                )
+            )
     every.sort(key=_rollback_key(policy))
 
     chosen = [
@@ -185,6 +209,7 @@ def build_scope(
         warnings.append(
             f"{len(unowned)} changed file(s) belong to no stack and {fate}: " + ", ".join(unowned)
         )
+    warnings.extend(_moved_since_target(chosen))
     warnings.extend(_added_since_target(chosen, trees[0] if trees else None))
     chosen_layers = {stack.layer for stack in chosen}
     ordered = sorted(policy.layers, key=lambda layer: layer.order)
@@ -269,6 +294,55 @@ def _refuse_shared_files(
                 f"{stack.name} back only half; include them ({' and '.join(widen) or 'widen the selection'}) "
                 "or choose a later --to"
             )
+
+
+def _by_identity(
+    stack_dirs: Mapping[str, tuple[str, str]], trees: Sequence[Tree], warnings: list[str]
+) -> list[tuple[tuple[str, ...], tuple[str, str]]]:
+    """The stack directories grouped by identity: ((directory at the target, directory at HEAD), id)
+    for a stack moved since the target, ((directory,), id) otherwise.
+
+    Two directories of one identity are one stack moved when one exists only at the target and the
+    other only at HEAD; any other pair stays two stacks, with a warning (they share a state key).
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    for directory, identity in stack_dirs.items():
+        groups.setdefault(identity, []).append(directory)
+    if len(trees) < 2:
+        return [((directory,), identity) for identity, dirs in groups.items() for directory in dirs]
+    target_files, head_files = trees[0].files(), trees[-1].files()
+
+    def exists(directory: str, files: Sequence[str]) -> bool:
+        return any(is_under(file, directory) for file in files)
+
+    grouped: list[tuple[tuple[str, ...], tuple[str, str]]] = []
+    for identity, dirs in groups.items():
+        if len(dirs) == 2:
+            at_target = [d for d in dirs if exists(d, target_files) and not exists(d, head_files)]
+            at_head = [d for d in dirs if exists(d, head_files) and not exists(d, target_files)]
+            if len(at_target) == 1 and len(at_head) == 1:
+                grouped.append(((at_target[0], at_head[0]), identity))
+                continue
+        if len(dirs) > 1:
+            warnings.append(
+                f"stack {identity[0]}/{identity[1]} has {len(dirs)} directories ({', '.join(dirs)}) that "
+                "share one state key: check by hand which one Terraform applies"
+            )
+        grouped.extend(((directory,), identity) for directory in dirs)
+    return grouped
+
+
+def _moved_since_target(chosen: Sequence[RollbackStack]) -> list[str]:
+    """A note for each chosen stack whose directory moved since the target: the same stack (same
+    state key), so nothing is destroyed; the rollback moves its files back."""
+    return [
+        f"stack {stack.name} moved from {stack.directory} (at the target) to {stack.moved_from} since: the "
+        f"rollback moves it back to {stack.directory}; same stack, same state"
+        + (f" ({stack.state_key})" if stack.state_key else "")
+        + f", nothing to destroy: run Terraform in {stack.directory} after the rollback"
+        for stack in chosen
+        if stack.moved_from is not None
+    ]
 
 
 def _added_since_target(chosen: Sequence[RollbackStack], target_tree: Tree | None) -> list[str]:

@@ -22,8 +22,22 @@ if TYPE_CHECKING:
     from ttgate.policy import Policy
 
 
+THROUGH_MERGE = click.option(
+    "--through-merge",
+    is_flag=True,
+    help="Accept a target reached only through a merge's second parent (a merged branch's commit).",
+)
+
+
 def _rollback_scope(
-    repo_dir: Path, policy_file: Path | None, *, to: str, path: str, env: str | None, layers: str
+    repo_dir: Path,
+    policy_file: Path | None,
+    *,
+    to: str,
+    path: str,
+    env: str | None,
+    layers: str,
+    through_merge: bool = False,
 ) -> tuple[Git, Policy, RollbackScope]:
     """The repository, its policy and the scope of the rollback the options describe."""
     from ttgate.integrations.git import Git
@@ -31,7 +45,8 @@ def _rollback_scope(
 
     git = Git(repo_dir)
     policy = load_policy(policy_file, git.root / git.prefix)
-    return git, policy, scope_from_git(git, policy, to=to, path=path, env=env, layers=layers)
+    scope = scope_from_git(git, policy, to=to, path=path, env=env, layers=layers, through_merge=through_merge)
+    return git, policy, scope
 
 
 @click.group()
@@ -41,6 +56,7 @@ def rollback() -> None:
 
 @rollback.command("plan")
 @ROLLBACK_SCOPE
+@THROUGH_MERGE
 @output_format(show_default=True)
 def plan_command(
     to: str,
@@ -49,6 +65,7 @@ def plan_command(
     layers: str,
     repo_dir: Path,
     policy_file: Path | None,
+    through_merge: bool,
     output_format: str,
 ) -> None:
     """Show which stacks a rollback to SHA changes, in rollback order, with their files.
@@ -58,11 +75,14 @@ def plan_command(
       ttgate rollback plan --to 1a2b3c4
       ttgate rollback plan --to 1a2b3c4 --env prod --format json
 
-    Exit status: 0 a plan, 2 a refusal (unknown SHA, not an ancestor, nothing changed).
+    Exit status: 0 a plan, 2 a refusal (unknown or ambiguous SHA, not an ancestor, reached only through
+    a merge's second parent without --through-merge, nothing changed).
     """
     from ttgate.operations.rollback.render import render_text
 
-    git, _, scope = _rollback_scope(repo_dir, policy_file, to=to, path=path, env=env, layers=layers)
+    git, _, scope = _rollback_scope(
+        repo_dir, policy_file, to=to, path=path, env=env, layers=layers, through_merge=through_merge
+    )
     if output_format == "json":
         click.echo(json.dumps(scope.to_json(), indent=2))
     else:
@@ -85,6 +105,7 @@ def plan_command(
     help="The GitHub repository (default: $GITHUB_REPOSITORY, else from the origin remote).",
 )
 @click.option("--check-locks", is_flag=True, help="Refuse while a stack's Terraform state is locked (AWS).")
+@THROUGH_MERGE
 def create_command(
     to: str,
     path: str,
@@ -98,6 +119,7 @@ def create_command(
     base: str | None,
     github_repo: str | None,
     check_locks: bool,
+    through_merge: bool,
 ) -> None:
     """Open a pull request that restores the deploy tree exactly as it was at SHA.
 
@@ -109,13 +131,16 @@ def create_command(
 
     Needs a clean working tree and, unless --no-push or --dry-run, GITHUB_TOKEN (GITHUB_API_URL for
     GitHub Enterprise). Never force-pushes, never moves an existing branch, leaves your checkout as is.
+    Refuses a HEAD that the base branch (as on origin) does not contain.
     """
     from ttgate.integrations.github import github_token
     from ttgate.operations.rollback.create import clean_reason, create_rollback
     from ttgate.operations.rollback.preflight import held_locks
 
     text = clean_reason(reason)  # refused before the repository is even opened
-    git, policy, scope = _rollback_scope(repo_dir, policy_file, to=to, path=path, env=env, layers=layers)
+    git, policy, scope = _rollback_scope(
+        repo_dir, policy_file, to=to, path=path, env=env, layers=layers, through_merge=through_merge
+    )
     create_rollback(
         git,
         policy,

@@ -19,6 +19,8 @@ from pathlib import Path, PurePosixPath
 from ttgate.errors import UserError
 
 ZERO_OID = "0" * 40
+# What may be a commit ID, whole or abbreviated (git abbreviates to 4 digits at least).
+COMMIT_ID = re.compile(r"[0-9a-fA-F]{4,40}")
 
 
 class GitError(UserError):
@@ -113,11 +115,76 @@ class Git:
     # --- reading ------------------------------------------------------------------------------
 
     def resolve_commit(self, revision: str) -> str | None:
-        """The full ID of the commit ``revision`` names, or None when it names none."""
+        """The full ID of the commit ``revision`` names, or None when it names none.
+
+        Hex digits are a commit ID, never a ref: git itself prefers a tag or branch named
+        ``1a2b3c4`` to the commit whose ID starts so, which would roll back to another commit than
+        the one asked for. An ID prefix that several commits share, or that a ref of the same name
+        contradicts, is refused (UserError).
+        """
         if not revision or revision.startswith("-"):
             return None
+        if COMMIT_ID.fullmatch(revision):
+            return self._resolve_commit_id(revision.lower())
         result = self._raw(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"])
         return result.stdout.strip() if result.returncode == 0 else None
+
+    def _resolve_commit_id(self, prefix: str) -> str | None:
+        listed = self._raw(["rev-parse", f"--disambiguate={prefix}"]).stdout.split()
+        commits = [oid for oid in listed if self._object_type(oid) == "commit"]
+        if len(commits) > 1:
+            raise UserError(
+                f"{prefix} is ambiguous: {len(commits)} commits start with it "
+                f"({', '.join(c[:12] for c in commits[:4])}); give more digits of the commit ID"
+            )
+        refs = self._raw(["show-ref", "--", prefix]).stdout.split("\n")
+        named: dict[str, str] = {}
+        for line in refs:
+            if line.strip():
+                ref = line.split(" ", 1)[1]
+                peeled = self._raw(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]).stdout.strip()
+                named[ref] = peeled
+        if commits:
+            others = {ref: oid for ref, oid in named.items() if oid != commits[0]}
+            if others:
+                ref, oid = next(iter(others.items()))
+                raise UserError(
+                    f"{prefix} is ambiguous: commit {commits[0][:12]} starts with it, and {ref} (a ref of "
+                    f"that name) points to {oid[:12] or 'no commit'}; give the full commit ID"
+                )
+            return commits[0]
+        if named:
+            raise UserError(
+                f"{prefix}: no commit ID starts with it, but {next(iter(named))} is named so; "
+                "give the commit ID, not a tag or branch name"
+            )
+        return None
+
+    def _object_type(self, oid: str) -> str:
+        return self._raw(["cat-file", "-t", oid]).stdout.strip()
+
+    def first_parent_chain_contains(self, commit: str, tip: str) -> bool:
+        """``commit`` is ``tip`` or one of its first parents, their first parents and so on."""
+        output = self.run("rev-list", "--first-parent", tip)
+        return commit in output.split()
+
+    def merge_bringing(self, commit: str, tip: str) -> str | None:
+        """The merge on ``tip``'s first-parent chain that brought ``commit`` in through another parent."""
+        for merge in self.run("rev-list", "--first-parent", "--merges", tip).split():
+            first_parent = self.resolve_parent(merge)
+            if first_parent is None or not self.is_ancestor(commit, first_parent):
+                return merge
+        return None
+
+    def resolve_parent(self, commit: str) -> str | None:
+        result = self._raw(["rev-parse", "--verify", "--quiet", f"{commit}^1"])
+        return result.stdout.strip() if result.returncode == 0 else None
+
+    def remote_default_branch(self, remote: str) -> str | None:
+        """The remote's default branch as last fetched (``refs/remotes/REMOTE/HEAD``), if known."""
+        result = self._raw(["symbolic-ref", "--quiet", "--short", f"refs/remotes/{remote}/HEAD"])
+        name = result.stdout.strip() if result.returncode == 0 else ""
+        return name.removeprefix(f"{remote}/") or None
 
     def head(self) -> str | None:
         """HEAD's commit, or None in a repository without commits."""

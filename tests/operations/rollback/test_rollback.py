@@ -435,6 +435,7 @@ def test_create_restores_commits_pushes_and_opens_the_pull_request(history: Hist
 def test_create_uses_the_default_branch_and_a_fixed_clock(history: History) -> None:
     responses.get(REPO, json={"full_name": "acme/infra", "default_branch": "trunk"})
     responses.post(PULLS, json={"number": 1, "html_url": "u"}, status=201)
+    git(history.repo, "branch", "trunk")  # the default branch contains HEAD
     repo = Git(history.repo)
     policy = load_policy(RULES)
     scope = scope_from_git(repo, policy, to=history.c3, path=DEPLOY)
@@ -469,6 +470,7 @@ def test_create_retries_the_pull_request_through_the_one_github_client(
     with serve(FakeGitHub(tokens={"t": "on-call"}, default_branch="trunk")) as github:
         github.fail("GET", r"/repos/acme/infra", 502, "Server Error")
         github.fail("POST", r"/repos/acme/infra/pulls", 502, "Server Error", carried_out=True)
+        git(history.repo, "branch", "trunk")  # the default branch contains HEAD
         repo = Git(history.repo)
         policy_ = load_policy(RULES)
         scope = scope_from_git(repo, policy_, to=history.c3, path=DEPLOY)

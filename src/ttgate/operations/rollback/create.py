@@ -55,6 +55,29 @@ def _silent(_: str) -> None:
     pass
 
 
+def _refuse_head_outside_base(
+    git: Git, scope: RollbackScope, base: str | None, echo: Callable[[str], None]
+) -> None:
+    """The pull request goes from a branch made on HEAD into ``base``: a HEAD that ``base`` does not
+    contain would carry its own commits along, which the rollback plan never showed (it says the
+    other stacks stay as they are). The remote's branch is the one the pull request merges into."""
+    if base is None:
+        echo(f"note: base branch unknown (no --base, no {REMOTE}/HEAD): not checked that HEAD is on it")
+        return
+    ref = git.ref(f"refs/remotes/{REMOTE}/{base}") or git.ref(f"refs/heads/{base}")
+    if ref is None:
+        raise UserError(
+            f"--base {base}: no branch {REMOTE}/{base} (nor {base}) in this repository to check HEAD "
+            f"against; git fetch {REMOTE} {base}, then run again"
+        )
+    if not git.is_ancestor(scope.head, ref):
+        raise UserError(
+            f"HEAD ({git.short(scope.head)}) is not contained in the base branch {base}: the pull request "
+            f"would carry commits that are not on {base}; check out {base} as it is on {REMOTE} "
+            f"(git switch {base} && git pull --ff-only) and run again"
+        )
+
+
 def create_rollback(
     git: Git,
     policy: Policy,
@@ -104,6 +127,11 @@ def create_rollback(
                 f"cannot tell the GitHub repository from remote {REMOTE!r}; give --github-repo OWNER/NAME"
             )
         pulls.check_repository_name(repository)
+    url = api_url or github_api_url()
+    base = base or git.remote_default_branch(REMOTE)
+    if base is None and repository is not None and token is not None:
+        base = pulls.default_branch(repository, token=token, base_url=url)
+    _refuse_head_outside_base(git, scope, base, echo)
     if preflight is not None:
         held = preflight(scope, policy)
         if held:
@@ -152,7 +180,6 @@ def create_rollback(
         git.delete_branch(branch, commit)  # nothing was published: leave the repository as it was
         raise
     echo(f"Pushed {branch} to {REMOTE}.")
-    url = api_url or github_api_url()
     try:
         target_base = base or pulls.default_branch(repository, token=token, base_url=url)
         pull = pulls.open_pull_request(

@@ -24,6 +24,7 @@ def scope_from_git(
     path: str,
     env: str | None = None,
     layers: str = "auto",
+    through_merge: bool = False,
 ) -> RollbackScope:
     """The rollback scope from HEAD back to ``to`` under ``path``; refuses (UserError) what it cannot do."""
     from ttgate.integrations.git import GitTree, normalize_path
@@ -46,6 +47,18 @@ def scope_from_git(
         raise UserError(
             f"--to {to}: commit {git.short(target)} is not an ancestor of HEAD ({git.short(head)}); "
             "a rollback goes back along the current branch's own history"
+        )
+    if not git.first_parent_chain_contains(target, head) and not through_merge:
+        merge = git.merge_bringing(target, head)
+        came = (
+            f"came in through merge {git.short(merge)}'s other parent" if merge else "is on a merged branch"
+        )
+        first = git.resolve_parent(merge) if merge else None
+        instead = f" (e.g. {git.short(first)}, that merge's first parent)" if first else ""
+        raise UserError(
+            f"--to {to}: commit {git.short(target)} is not on HEAD's first-parent history, it {came}: its "
+            f"tree never was this branch's; roll back to a commit of this branch{instead}, or pass "
+            "--through-merge if that tree is really the one you want"
         )
     if git.object_id(target, deploy) is None:
         raise UserError(

@@ -32,21 +32,19 @@ def list_command(output_format: str, **options: Any) -> None:
     Example:
       ttgate locks list --env prod --account-id 123456789012
     """
-    from datetime import UTC, datetime
-
+    from ttgate.gate.reporters.sanitize import json_text
     from ttgate.operations.state.locks import list_locks
 
     policy, aws, backend = open_backend(**options)
     held = list_locks(policy, backend, aws)
-    now = datetime.now(UTC)
     if output_format == "json":
         document = {
             "env": backend.env,
             "bucket": backend.bucket,
             "table": backend.table,
-            "locks": [lock.to_json(now) for lock in held],
+            "locks": [lock.to_json() for lock in held],
         }
-        click.echo(json.dumps(document, indent=2))
+        click.echo(json_text(json.dumps(document, indent=2)))
         return
     places = f"dynamodb table {backend.table} and " if backend.table else ""
     if not held:
@@ -54,7 +52,7 @@ def list_command(output_format: str, **options: Any) -> None:
         return
     click.echo(f"{len(held)} lock(s) held in {backend.env} ({places}s3://{backend.bucket}/*.tflock):")
     for lock in held:
-        click.echo(f"  {lock.describe(now)}")
+        click.echo(f"  {lock.describe()}")
     click.echo("release one (only when its operation is dead): ttgate locks release ID --env ENV --yes")
 
 
@@ -67,9 +65,11 @@ def list_command(output_format: str, **options: Any) -> None:
 def release_command(lock_id: str, yes: bool, force: bool, dry_run: bool, **options: Any) -> None:
     """Release a lock, only if its ID is LOCK_ID (the ID Terraform printed with the lock error).
 
-    Shows the lock first. Refuses a lock younger than the policy's
-    operations.lock_release_min_age_minutes (default 15) unless --force: a running apply holds its
-    lock at its approval prompt. Never deletes the -md5 digest items, and never a lock someone else
+    A lock whose Info is not a Terraform lock (no JSON, no ID) is released by where it is: its
+    DynamoDB LockID or its lockfile's key, as `ttgate locks list` shows. Shows the lock first.
+    Refuses a lock younger than the policy's operations.lock_release_min_age_minutes (default 15),
+    by the server's clock, unless --force: a running apply holds its lock at its approval prompt.
+    Never deletes the -md5 digest items, and never a lock someone else
     took in the meantime.
 
     \b
@@ -77,8 +77,7 @@ def release_command(lock_id: str, yes: bool, force: bool, dry_run: bool, **optio
       ttgate locks release 9a1c0c4e-3b6f-2d7e-8c1a-5f0e6d7c8b9a --env dev --dry-run
       ttgate locks release 9a1c0c4e-3b6f-2d7e-8c1a-5f0e6d7c8b9a --env dev --yes
     """
-    from datetime import UTC, datetime
-
+    from ttgate.gate.reporters.sanitize import visible
     from ttgate.operations.state.locks import describe_delete, locks_with_id, refuse_young_locks, release_lock
 
     if not lock_id.strip():
@@ -92,12 +91,11 @@ def release_command(lock_id: str, yes: bool, force: bool, dry_run: bool, **optio
         )
     policy, aws, backend = open_backend(**options)
     matching = locks_with_id(lock_id, policy, backend, aws)
-    now = datetime.now(UTC)
     for lock in matching:
-        click.echo(f"{lock.describe(now)}, path {lock.path or 'unknown'}")
+        click.echo(f"{lock.describe()}, path {visible(lock.path) or 'unknown'}")
     if dry_run:
         try:
-            refuse_young_locks(matching, policy.operations.lock_release_min_age_minutes, now)
+            refuse_young_locks(matching, policy.operations.lock_release_min_age_minutes)
         except UserError as refusal:
             click.echo(f"without --force: {refusal}")
         for lock in matching:
@@ -105,7 +103,10 @@ def release_command(lock_id: str, yes: bool, force: bool, dry_run: bool, **optio
         click.echo("dry run: nothing deleted")
         return
     for lock in release_lock(lock_id, policy, backend, aws, force=force, locks=matching):
-        click.echo(f"released {lock.location()} (ID {lock.lock_id}, {lock.operation} by {lock.who})")
+        click.echo(
+            f"released {lock.location()} (ID {visible(lock.release_id)}, {visible(lock.operation)} "
+            f"by {visible(lock.who)})"
+        )
 
 
 COMMANDS = [locks]

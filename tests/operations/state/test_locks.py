@@ -52,9 +52,21 @@ def policy() -> Policy:
     return load_policy(RULES)
 
 
+def server_clock(monkeypatch: pytest.MonkeyPatch, ahead: timedelta) -> None:
+    """A server whose clock is ``ahead`` of moto's write times: moto's in-process S3 sends no Date
+    header (a real S3, and moto's server, do: see test_real_backend), so the server's time when a
+    lockfile is read is supplied here, as S3 would send it."""
+    import ttgate.operations.state.locks as locks
+
+    sent = locks.server_time
+    monkeypatch.setattr(locks, "server_time", lambda response: sent(response) or datetime.now(UTC) + ahead)
+
+
 @pytest.fixture
-def aws_env(aws_backend: tuple[Any, Any]) -> tuple[Any, Any]:
-    """The backend with the digests of the app and infra states: items that are not locks."""
+def aws_env(aws_backend: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """The backend with the digests of the app and infra states: items that are not locks. Lockfiles
+    were written an hour ago by the server's clock."""
+    server_clock(monkeypatch, timedelta(hours=1))
     put_digest(aws_backend[1], APP_KEY)
     put_digest(aws_backend[1], INFRA_KEY)
     return aws_backend
@@ -346,7 +358,7 @@ def test_release_a_lock_of_unknown_age_needs_force(aws_env: Any) -> None:
     _, dynamodb = aws_env
     put_dynamodb_lock(dynamodb, info=lock_info(created="not a time"))
     result = run("locks", "release", LOCK_ID, "--env", "dev", "--yes")
-    assert result.exit_code == 2 and "unknown age" in result.stderr
+    assert result.exit_code == 2 and "unknown age (no readable creation time)" in result.stderr
     assert f"{BUCKET}/{APP_KEY}" in items(dynamodb)
 
 

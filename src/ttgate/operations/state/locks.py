@@ -8,18 +8,26 @@
 
 :func:`find_held_locks` is the preflight of rollbacks and restores; :func:`list_locks` and
 :func:`release_lock` back ``ttgate locks``.
+
+A lock's age is the server's, never this machine's: the time AWS answered (the response's ``Date``
+header) minus the time the lock was written (S3: the lockfile's ``LastModified``, set by S3; DynamoDB:
+the lock's own ``Created``, checked against the server's time, so a holder whose clock is ahead shows
+a lock "in the future", not a young or an old one). A releaser with a fast clock frees no live lock.
+Every text that comes from a lock (Who, Operation, Path, the raw Info) is shown through the one
+sanitiser: a newline or ``::`` in it writes no line and no workflow command of its own.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from ttgate.errors import UserError
+from ttgate.gate.reporters.sanitize import visible
 from ttgate.operations.durations import format_age
 from ttgate.operations.state.backend import (
     DIGEST_SUFFIX,
@@ -55,30 +63,60 @@ class Lock:
     table: str | None = None
     etag: str | None = None  # S3 only: the lockfile's ETag when it was read
     raw_info: str | None = None  # DynamoDB only: the Info attribute exactly as read
+    written: datetime | None = None  # S3 only: the lockfile's LastModified (the server's clock)
+    server_now: datetime | None = None  # the server's time when the lock was read (Date header)
 
     def location(self) -> str:
         if self.where == "dynamodb":
-            return f"dynamodb table {self.table}, LockID {self.resource}"
-        return f"s3://{self.bucket}/{self.resource}"
+            return f"dynamodb table {self.table}, LockID {visible(self.resource)}"
+        return f"s3://{self.bucket}/{visible(self.resource)}"
+
+    @property
+    def release_id(self) -> str:
+        """What `ttgate locks release` takes: Info's ID, or where the lock is when its Info has none
+        (not JSON, or no ID): such a lock can still be released, by that name."""
+        return self.lock_id or self.resource
+
+    def since(self) -> datetime | None:
+        """When the lock was taken: S3's write time for a lockfile, else the lock's own Created."""
+        return self.written if self.where == "s3" and self.written is not None else self.created
 
     def age(self, now: datetime | None = None) -> timedelta | None:
-        if self.created is None:
+        """How old the lock is by the server's clock (``now`` replaces it); negative when the lock
+        is dated after the server's time; None when either time is unknown."""
+        since, clock = self.since(), now or self.server_now
+        if since is None or clock is None:
             return None
-        return (now or datetime.now(UTC)) - self.created
+        return clock - since
+
+    def describe_age(self, now: datetime | None = None) -> str:
+        age = self.age(now)
+        if age is None:
+            what = "no server time" if (now or self.server_now) is None else "no readable creation time"
+            return f"age unknown ({what})"
+        if age < timedelta(0):
+            return f"{format_age(-age)} in the future by the server's clock (the holder's clock is ahead)"
+        return f"{format_age(age)} ago by the server's clock"
 
     def describe(self, now: datetime | None = None) -> str:
-        """One line: which stack, where, who, what and since when."""
-        stack = f"{self.layer or self.state_key}/{self.env}"
-        since = self.created.strftime("%Y-%m-%d %H:%M:%S UTC") if self.created else "an unknown time"
-        age = self.age(now)
-        ago = f" ({format_age(age)} ago)" if age is not None else ""
+        """One line: which stack, where, who, what and since when (lock texts made inert)."""
+        stack = f"{self.layer or visible(self.state_key)}/{self.env}"
+        since_time = self.since()
+        since = since_time.strftime("%Y-%m-%d %H:%M:%S UTC") if since_time else "an unknown time"
+        ident = (
+            f"ID {visible(self.lock_id)}"
+            if self.lock_id
+            else f"no ID (its Info is not a Terraform lock; release it as {visible(self.resource)})"
+        )
         return (
-            f"{stack} is locked in {self.location()}: ID {self.lock_id}, "
-            f"{self.operation or 'unknown operation'} by {self.who or 'unknown'} since {since}{ago}"
+            f"{stack} is locked in {self.location()}: {ident}, "
+            f"{visible(self.operation) or 'unknown operation'} by {visible(self.who) or 'unknown'} "
+            f"since {since} ({self.describe_age(now)})"
         )
 
     def to_json(self, now: datetime | None = None) -> dict[str, Any]:
         age = self.age(now)
+        since = self.since()
         return {
             "layer": self.layer,
             "env": self.env,
@@ -90,10 +128,16 @@ class Lock:
             "id": self.lock_id,
             "operation": self.operation,
             "who": self.who,
+            "release_id": self.release_id,
             "created": self.created.isoformat().replace("+00:00", "Z") if self.created else None,
-            "age_seconds": int(age.total_seconds()) if age is not None else None,
+            "since": since.isoformat().replace("+00:00", "Z") if since else None,
+            "age_seconds": int(age.total_seconds()) if age is not None and age >= timedelta(0) else None,
+            "in_future_seconds": int(-age.total_seconds())
+            if age is not None and age < timedelta(0)
+            else None,
             "path": self.path,
             "version": self.version,
+            "description": self.describe(now),
         }
 
 
@@ -111,6 +155,21 @@ def parse_created(text: Any) -> datetime | None:
     except ValueError:
         return None
     return created if created.tzinfo else created.replace(tzinfo=UTC)
+
+
+def server_time(response: Mapping[str, Any]) -> datetime | None:
+    """The time the AWS server answered (its ``Date`` header), or None when it sent none."""
+    from email.utils import parsedate_to_datetime
+
+    headers = (response.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
+    date = headers.get("date")
+    if not isinstance(date, str):
+        return None
+    try:
+        parsed = parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _info(text: Any) -> dict[str, Any]:
@@ -132,6 +191,8 @@ def _lock(
     where: Where,
     resource: str,
     etag: Any,
+    written: datetime | None = None,
+    server_now: datetime | None = None,
 ) -> Lock:
     info = _info(info_text)
     layer = policy.layer_for_state_key(state_key)
@@ -151,6 +212,8 @@ def _lock(
         table=backend.table,
         etag=str(etag) if etag else None,
         raw_info=info_text if isinstance(info_text, str) else None,
+        written=written,
+        server_now=server_now,
     )
 
 
@@ -180,6 +243,7 @@ def _dynamodb_lock(aws: Aws, policy: Policy, backend: Backend, state_key: str) -
         where="dynamodb",
         resource=lock_item_id,
         etag=None,
+        server_now=server_time(response),
     )
 
 
@@ -202,6 +266,8 @@ def _s3_lock(aws: Aws, policy: Policy, backend: Backend, state_key: str) -> Lock
         where="s3",
         resource=lockfile,
         etag=response.get("ETag"),
+        written=response.get("LastModified"),
+        server_now=server_time(response),
     )
 
 
@@ -263,10 +329,10 @@ def list_locks(policy: Policy, backend: Backend, aws: Aws) -> list[Lock]:
                     ConsistentRead=True,
                 )
             )
-            items = [item for page in pages for item in page.get("Items", [])]
+            items = [(item, server_time(page)) for page in pages for item in page.get("Items", [])]
         except Exception as error:
             raise aws_error(error, f"scanning dynamodb table {backend.table}") from None
-        for item in items:
+        for item, answered in items:
             lock_item_id = item.get("LockID", {}).get("S", "")
             if is_digest_item(item):
                 continue
@@ -279,6 +345,7 @@ def list_locks(policy: Policy, backend: Backend, aws: Aws) -> list[Lock]:
                     where="dynamodb",
                     resource=lock_item_id,
                     etag=None,
+                    server_now=answered,
                 )
             )
     try:
@@ -314,36 +381,41 @@ def locks_with_id(lock_id: str, policy: Policy, backend: Backend, aws: Aws) -> l
     """Every lock of the environment whose Info ID is ``lock_id`` (Terraform writes the same ID to
     DynamoDB and the lockfile when both are configured); refused when there is none."""
     held = list_locks(policy, backend, aws)
-    matching = [lock for lock in held if lock.lock_id == lock_id]
+    matching = [lock for lock in held if lock.release_id == lock_id]
     if matching:
         return matching
     if held:
-        others = "; ".join(f"{lock.layer or lock.state_key}: {lock.lock_id}" for lock in held)
+        others = "; ".join(
+            f"{lock.layer or visible(lock.state_key)}: {visible(lock.release_id)}" for lock in held
+        )
         raise UserError(
-            f"no lock with ID {lock_id} in {backend.env}: nothing released (held now: {others}; "
+            f"no lock with ID {visible(lock_id)} in {backend.env}: nothing released (held now: {others}; "
             "if the ID changed, someone else holds the lock)"
         )
-    raise UserError(f"no lock with ID {lock_id} in {backend.env}: no lock is held, nothing released")
+    raise UserError(f"no lock with ID {visible(lock_id)} in {backend.env}: no lock is held, nothing released")
 
 
 def refuse_young_locks(locks: Iterable[Lock], min_age_minutes: int, now: datetime | None = None) -> None:
     """A lock younger than the policy's threshold most likely belongs to a running operation (an apply
     at its approval prompt holds it for as long as nobody answers): releasing it lets a second apply
-    write the state the first one then overwrites. Refused, as is a lock whose age cannot be read."""
+    write the state the first one then overwrites. Refused, as is a lock whose age cannot be read and
+    one dated in the future (by the server's clock, never this machine's)."""
     threshold = timedelta(minutes=min_age_minutes)
     for lock in locks:
         age = lock.age(now)
         setting = f"policy operations.lock_release_min_age_minutes: {min_age_minutes}"
-        if age is None:
+        operation, who = visible(lock.operation) or "operation", visible(lock.who) or "unknown"
+        if age is None or age < timedelta(0):
+            why = lock.describe_age(now).removeprefix("age unknown ")
+            dated = f"is dated {why}" if age is not None else f"has an unknown age {why}"
             raise UserError(
-                f"{lock.location()} has an unknown age (Created {lock.created or 'unreadable'}): not "
-                f"released; if its operation ({lock.operation or 'unknown'} by {lock.who or 'unknown'}) is "
-                "surely dead, pass --force"
+                f"{lock.location()} {dated}: not released; if its {operation} by {who} is surely dead, "
+                "pass --force"
             )
         if age < threshold:
             raise UserError(
-                f"{lock.location()} is only {format_age(age)} old, younger than {min_age_minutes} minutes "
-                f"({setting}): its {lock.operation or 'operation'} by {lock.who or 'unknown'} is probably "
+                f"{lock.location()} is only {format_age(age)} old by the server's clock, younger than "
+                f"{min_age_minutes} minutes ({setting}): its {operation} by {who} is probably "
                 "still running; not released. Wait for it, or pass --force if you know it is dead"
             )
 
@@ -351,7 +423,9 @@ def refuse_young_locks(locks: Iterable[Lock], min_age_minutes: int, now: datetim
 def describe_delete(lock: Lock) -> str:
     """What releasing ``lock`` deletes, and on which condition."""
     if lock.where == "dynamodb":
-        return f"{lock.location()} (only if its Info is still {lock.raw_info})"
+        if lock.raw_info is None:
+            return f"{lock.location()} (only if it still has no Info)"
+        return f"{lock.location()} (only if its Info is still {visible(lock.raw_info)})"
     return f"{lock.location()} (only if its ETag is still {lock.etag})"
 
 
@@ -380,13 +454,16 @@ def release_lock(
         try:
             if lock.where == "dynamodb":
                 assert lock.table is not None
-                if lock.raw_info is None:
-                    raise UserError(f"{lock.location()} has no Info to compare: not released")
+                condition: dict[str, Any] = (
+                    {"ConditionExpression": "attribute_exists(LockID) AND attribute_not_exists(Info)"}
+                    if lock.raw_info is None
+                    else {
+                        "ConditionExpression": "Info = :info",
+                        "ExpressionAttributeValues": {":info": {"S": lock.raw_info}},
+                    }
+                )
                 aws.dynamodb().delete_item(
-                    TableName=lock.table,
-                    Key={"LockID": {"S": lock.resource}},
-                    ConditionExpression="Info = :info",
-                    ExpressionAttributeValues={":info": {"S": lock.raw_info}},
+                    TableName=lock.table, Key={"LockID": {"S": lock.resource}}, **condition
                 )
             else:
                 if lock.etag is None:
@@ -416,4 +493,5 @@ __all__ = [
     "parse_created",
     "refuse_young_locks",
     "release_lock",
+    "server_time",
 ]

@@ -23,14 +23,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "rollback.yml"
 DOC = ROOT / "docs" / "rollback.md"
-APPLY_ORDER = ["apply-30_app", "apply-20_infra", "apply-10_core"]
+LAYERS = ["30_app", "20_infra", "10_core"]  # rollback order
+APPLY_ORDER = [f"apply-{layer}" for layer in LAYERS]
+PLAN_ORDER = [f"plan-{layer}" for layer in LAYERS]
+READ_ONLY = {"contents": "read", "id-token": "write"}
 JOB_PERMISSIONS = {
-    "plan": {"contents": "read", "id-token": "write"},
+    "plan": READ_ONLY,
     "open-pr": {"contents": "write", "pull-requests": "write"},
-    "direct-plan": {"contents": "read", "id-token": "write"},
-    "apply-30_app": {"id-token": "write"},
-    "apply-20_infra": {"id-token": "write"},
-    "apply-10_core": {"id-token": "write"},
+    **{f"plan-{layer}": READ_ONLY for layer in LAYERS},
+    **{f"apply-{layer}": {"id-token": "write"} for layer in LAYERS},
+    "verify": READ_ONLY,
 }
 
 
@@ -178,31 +180,36 @@ def test_pr_mode_opens_the_pull_request_with_ttgate(workflow) -> None:
     assert step["env"]["REASON"] == "${{ inputs.reason }}"
 
 
-def test_apply_jobs_are_chained_in_rollback_order_behind_the_environment(workflow) -> None:
+def test_layers_are_planned_and_applied_one_after_another_in_rollback_order(workflow) -> None:
+    """Each layer's plan needs every earlier layer's plan and apply: it is made after they applied."""
     jobs = workflow["jobs"]
-    previous = ["direct-plan"]
-    for name in APPLY_ORDER:
-        job = jobs[name]
-        needs = job["needs"] if isinstance(job["needs"], list) else [job["needs"]]
-        assert set(needs) >= {"plan", "direct-plan", previous[-1]}, f"{name} must need {previous[-1]}"
-        assert "strategy" not in job, f"{name}: a matrix would run the layers in parallel"
-        assert job["environment"] == "${{ inputs.environment }}"
-        previous.append(name)
-    assert jobs["apply-20_infra"]["needs"] == ["plan", "direct-plan", "apply-30_app"]
-    assert jobs["apply-10_core"]["needs"] == ["plan", "direct-plan", "apply-30_app", "apply-20_infra"]
+    earlier: list[str] = []
+    for layer in LAYERS:
+        plan, apply = jobs[f"plan-{layer}"], jobs[f"apply-{layer}"]
+        assert plan["needs"] == ["plan", *earlier], layer
+        assert apply["needs"] == ["plan", f"plan-{layer}"], layer
+        for job in (plan, apply):
+            assert "strategy" not in job, f"{layer}: a matrix would run the layers in parallel"
+        assert "environment" not in plan  # no approval before anybody has seen the plan
+        assert apply["environment"] == "${{ inputs.environment }}"
+        earlier += [f"plan-{layer}", f"apply-{layer}"]
+    assert "direct-plan" not in jobs, "every plan made before any apply reads stale outputs"
 
 
-def test_the_plan_job_restores_the_target_tree_saves_publishes_and_checks_each_plan(workflow) -> None:
-    job = workflow["jobs"]["direct-plan"]
-    assert "environment" not in job  # no approval before anybody has seen the plan
-    assert job["strategy"]["matrix"]["layer"] == "${{ fromJSON(needs.plan.outputs.layers) }}"
+@pytest.mark.parametrize("layer", LAYERS)
+def test_each_plan_job_restores_the_target_tree_publishes_checks_and_saves_its_plan(workflow, layer) -> None:
+    job = workflow["jobs"][f"plan-{layer}"]
+    assert job["env"]["LAYER"] == layer
+    assert job["env"]["STACK_DIR"] == f"${{{{ fromJSON(needs.plan.outputs.directories)['{layer}'] }}}}"
+    assert job["outputs"]["changes"] == "${{ steps.tfplan.outputs.changes }}"
     scripts = "\n".join(step.get("run", "") for step in job["steps"])
     assert 'git checkout --no-overlay "$TARGET" -- "$DEPLOY_PATH"' in scripts
-    assert "terraform plan -input=false -lock=false -out=tfplan" in scripts
+    assert "terraform plan -input=false -lock=false -detailed-exitcode -out=tfplan" in scripts
     assert "terraform show -no-color tfplan" in scripts and "GITHUB_STEP_SUMMARY" in scripts
     assert 'ttgate rollback check-plan --layer "$LAYER"' in scripts
     [upload] = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
-    assert upload["with"]["name"] == "rollback-plan-${{ inputs.environment }}-${{ matrix.layer }}"
+    assert upload["with"]["name"] == f"rollback-plan-${{{{ inputs.environment }}}}-{layer}"
+    assert upload["with"]["overwrite"] is True  # a re-run plans again and saves its new plan
     check = next(i for i, s in enumerate(job["steps"]) if "check-plan" in s.get("run", ""))
     assert check < job["steps"].index(upload)  # a refused plan is never saved
 
@@ -213,8 +220,7 @@ def test_each_apply_job_applies_exactly_the_saved_plan_behind_the_environment(wo
     layer = name.removeprefix("apply-")
     assert job["env"]["LAYER"] == layer
     assert job["environment"] == "${{ inputs.environment }}"
-    needs = job["needs"]
-    assert "direct-plan" in needs and "needs.direct-plan.result == 'success'" in job["if"]
+    assert f"needs.plan-{layer}.outputs.changes == 'true'" in job["if"]
     steps_ = job["steps"]
     [download] = [s for s in steps_ if str(s.get("uses", "")).startswith("actions/download-artifact@")]
     assert download["with"]["name"] == f"rollback-plan-${{{{ inputs.environment }}}}-{layer}"
@@ -223,14 +229,53 @@ def test_each_apply_job_applies_exactly_the_saved_plan_behind_the_environment(wo
     assert "terraform plan" not in text, "the apply job must not plan again"
     apply = next(i for i, script in enumerate(scripts) if "terraform apply" in script)
     assert "terraform apply -input=false tfplan" in scripts[apply]
+    assert 'cd "$STACK_DIR"' in scripts[apply]  # the stack where it is at the target (moves included)
+    assert "Re-run all jobs" in scripts[apply]  # the advice after a failure is the safe one
     assert steps_.index(download) < apply
-    assert steps_[apply]["working-directory"] == (
-        "${{ env.DEPLOY_PATH }}/" + layer + "/environments/${{ inputs.environment }}"
-    )
     # The apply role is checked here, where environment-level variables are visible.
     assert any("AWS_ROLLBACK_APPLY_ROLE_ARN" in str(step.get("env", {})) for step in steps_)
     uses = [str(step.get("uses", "")) for step in steps_]
     assert any(ref.startswith("aws-actions/configure-aws-credentials@") for ref in uses)
+
+
+def test_ttgate_is_installed_from_this_commit_with_hashes_never_by_name(workflow) -> None:
+    text = WORKFLOW.read_text(encoding="utf-8")
+    assert "==0.1.0" not in text and "TTGATE_REQUIREMENT" not in text
+    for name, job in workflow["jobs"].items():
+        scripts = [step.get("run", "") for step in job.get("steps", [])]
+        uses_ttgate = any(re.search(r"^\s*ttgate |\bfrom ttgate\b", script, re.M) for script in scripts)
+        installs = [script for script in scripts if "pip install" in script]
+        if uses_ttgate:
+            assert len(installs) == 1, name
+        for script in installs:
+            assert "--require-hashes" in script and "--no-deps" in script and "--only-binary :all:" in script
+            assert '-r "$lock"' in script and 'lock="$TTGATE_SOURCE/requirements/operations.lock"' in script
+            assert "ttgate[" not in script
+    assert workflow["env"]["TTGATE_SOURCE"] == "."
+
+
+def test_the_operations_lock_pins_and_hashes_everything_ttgate_aws_and_github_need() -> None:
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    wanted = [Requirement(text) for text in project["dependencies"] + extras["github"] + extras["aws"]]
+    lock = (ROOT / "requirements" / "operations.lock").read_text(encoding="utf-8")
+    pins: dict[str, str] = {}
+    for entry in re.split(r"\n(?=\S)", lock):
+        match = re.match(r"^([A-Za-z0-9_.-]+)==([^\s\\]+)", entry)
+        if match:
+            assert "--hash=sha256:" in entry, match.group(1)
+            pins[canonicalize_name(match.group(1))] = match.group(2)
+    for requirement in wanted:
+        pinned = pins.get(canonicalize_name(requirement.name))
+        assert pinned is not None and pinned in requirement.specifier, requirement
+    action = (ROOT / "requirements" / "action.lock").read_text(encoding="utf-8")
+    for name, version in re.findall(r"^([A-Za-z0-9_.-]+)==([^\s\\]+)", action, re.M):
+        assert pins.get(canonicalize_name(name)) == version, f"{name}: the two locks disagree"
 
 
 def test_checkouts_do_not_persist_the_token(workflow) -> None:
@@ -243,7 +288,7 @@ def test_checkouts_do_not_persist_the_token(workflow) -> None:
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<op>&&|\|\||==|!=|!|\(|\)|,)"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*))"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_-]*(?:\.(?:[A-Za-z0-9_-]+|\*))*))"
 )
 _STATUS_FUNCTIONS = ("success(", "failure(", "cancelled(", "always(")
 
@@ -332,7 +377,12 @@ class Expression:
             return self._call(text, arguments)
         value: Any = self.context
         for part in text.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
+            if part == "*":  # an object filter: the values of every key, as a list
+                value = list(value.values()) if isinstance(value, dict) else []
+            elif isinstance(value, list):
+                value = [item.get(part) if isinstance(item, dict) else None for item in value]
+            else:
+                value = value.get(part) if isinstance(value, dict) else None
         return value
 
     def _call(self, name: str, arguments: list[Any]) -> Any:
@@ -354,12 +404,24 @@ def simulate(
     fails: tuple[str, ...] = (),
     plan_fails: bool = False,
     cancelled: bool = False,
+    unchanged: tuple[str, ...] = (),
 ) -> dict[str, str]:
-    """Each job's result, as GitHub would decide it, when the jobs in ``fails`` fail if they run."""
+    """Each job's result, as GitHub would decide it, when the jobs in ``fails`` fail if they run and
+    the layers in ``unchanged`` plan no changes."""
     inputs = {"mode": mode, "environment": "prod", "layers": "auto", "commit": "1a2b3c4", "reason": "x"}
     results: dict[str, str] = {}
     jobs = workflow["jobs"]
     pending = list(jobs)
+
+    def outputs(job: str) -> dict[str, str]:
+        if results[job] != "success":
+            return {}
+        if job == "plan":
+            return {"layers": json.dumps(layers)}
+        if job.startswith("plan-"):
+            return {"changes": "false" if job.removeprefix("plan-") in unchanged else "true"}
+        return {}
+
     while pending:
         for name in pending:
             job = jobs[name]
@@ -375,13 +437,7 @@ def simulate(
             continue
         context = {
             "inputs": inputs,
-            "needs": {
-                need: {
-                    "result": results[need],
-                    "outputs": {"layers": json.dumps(layers)} if need == "plan" and not plan_fails else {},
-                }
-                for need in needs
-            },
+            "needs": {need: {"result": results[need], "outputs": outputs(need)} for need in needs},
         }
         status = {
             "success": not cancelled and all(results[need] == "success" for need in needs),
@@ -402,9 +458,10 @@ def ran(results: dict[str, str]) -> list[str]:
 
 
 def test_direct_mode_applies_every_planned_layer_in_order(workflow) -> None:
-    results = simulate(workflow, mode="direct", layers=["30_app", "20_infra", "10_core"])
+    results = simulate(workflow, mode="direct", layers=LAYERS)
     assert ran(results) == APPLY_ORDER
-    assert results["open-pr"] == "skipped"
+    assert [name for name in PLAN_ORDER if results[name] == "success"] == PLAN_ORDER
+    assert results["open-pr"] == "skipped" and results["verify"] == "success"
 
 
 def test_a_layer_not_in_the_plan_is_skipped_and_the_next_still_runs(workflow) -> None:
@@ -416,27 +473,46 @@ def test_a_layer_not_in_the_plan_is_skipped_and_the_next_still_runs(workflow) ->
     assert ran(results) == ["apply-20_infra"]
 
 
+def test_a_layer_without_changes_asks_no_approval_and_the_next_still_runs(workflow) -> None:
+    results = simulate(workflow, mode="direct", layers=LAYERS, unchanged=("30_app",))
+    assert ran(results) == ["apply-20_infra", "apply-10_core"]
+    assert results["plan-20_infra"] == "success" and results["verify"] == "success"
+
+
 def test_a_failed_layer_stops_every_later_one(workflow) -> None:
-    results = simulate(
-        workflow, mode="direct", layers=["30_app", "20_infra", "10_core"], fails=("apply-30_app",)
-    )
+    results = simulate(workflow, mode="direct", layers=LAYERS, fails=("apply-30_app",))
     assert ran(results) == ["apply-30_app"]
+    assert results["plan-20_infra"] == "skipped" and results["verify"] == "skipped"
     results = simulate(workflow, mode="direct", layers=["30_app", "10_core"], fails=("apply-30_app",))
     assert ran(results) == ["apply-30_app"], "a skipped 20_infra must not let 10_core run after 30_app failed"
-    results = simulate(
-        workflow, mode="direct", layers=["30_app", "20_infra", "10_core"], fails=("apply-20_infra",)
-    )
+    results = simulate(workflow, mode="direct", layers=LAYERS, fails=("apply-20_infra",))
     assert ran(results) == ["apply-30_app", "apply-20_infra"]
+    results = simulate(workflow, mode="direct", layers=LAYERS, fails=("plan-20_infra",))
+    assert ran(results) == ["apply-30_app"]
+
+
+def test_re_running_all_jobs_after_a_partial_apply_plans_again_and_asks_only_what_is_left(workflow) -> None:
+    """The guide's advice after a failed layer: Re-run all jobs. 30_app was applied before 20_infra
+    failed half-way: the re-run plans every layer again from the state as it now is, so no stale saved
+    plan is ever applied; 30_app plans no changes and asks no approval, 20_infra and 10_core go on."""
+    first = simulate(workflow, mode="direct", layers=LAYERS, fails=("apply-20_infra",))
+    assert ran(first) == ["apply-30_app", "apply-20_infra"]
+    again = simulate(workflow, mode="direct", layers=LAYERS, unchanged=("30_app",))
+    assert [name for name in PLAN_ORDER if again[name] == "success"] == PLAN_ORDER  # every plan made anew
+    assert ran(again) == ["apply-20_infra", "apply-10_core"]
+    guide = DOC.read_text(encoding="utf-8")
+    assert "Re-run all jobs" in guide
+    assert not re.search(r"then \*Re-run failed jobs\*", guide)
 
 
 def test_nothing_is_applied_after_a_failed_plan_a_cancel_or_in_pr_mode(workflow) -> None:
-    everything = ["30_app", "20_infra", "10_core"]
-    assert ran(simulate(workflow, mode="direct", layers=everything, fails=("direct-plan",))) == []
-    assert ran(simulate(workflow, mode="direct", layers=everything, plan_fails=True)) == []
-    assert simulate(workflow, mode="pr", layers=everything, plan_fails=True)["open-pr"] == "skipped"
-    assert ran(simulate(workflow, mode="direct", layers=everything, cancelled=True)) == []
-    results = simulate(workflow, mode="pr", layers=everything)
+    assert ran(simulate(workflow, mode="direct", layers=LAYERS, fails=("plan-30_app",))) == []
+    assert ran(simulate(workflow, mode="direct", layers=LAYERS, plan_fails=True)) == []
+    assert simulate(workflow, mode="pr", layers=LAYERS, plan_fails=True)["open-pr"] == "skipped"
+    assert ran(simulate(workflow, mode="direct", layers=LAYERS, cancelled=True)) == []
+    results = simulate(workflow, mode="pr", layers=LAYERS)
     assert ran(results) == [] and results["open-pr"] == "success"
+    assert all(results[name] == "skipped" for name in [*PLAN_ORDER, "verify"])
 
 
 # --- the linters -------------------------------------------------------------------------------

@@ -604,3 +604,72 @@ def test_the_lock_preflight_covers_exactly_the_rollbacks_stacks(
     )
     assert done.returncode == (1 if blocked else 0), done.stdout + done.stderr
     assert ("::error title=Terraform lock held::" in done.stdout) is blocked
+
+
+def _python_of(step: dict[str, Any]) -> str:
+    return str(step["run"]).split("<<'PY'\n", 1)[1].rsplit("PY", 1)[0]
+
+
+def test_a_lock_holders_text_writes_no_workflow_command_in_the_preflight(
+    workflow: dict[str, Any], tmp_path: Path
+) -> None:
+    step = next(s for s in workflow["jobs"]["plan"]["steps"] if "ttgate locks list" in s.get("run", ""))
+    who = "mallory\n::error title=Rollback::all clear\r\n::add-mask::x %0A"
+    held = [{"layer": "30_app", "env": "dev", "id": "abc", "where": "dynamodb", "who": who}]
+    (tmp_path / "locks.json").write_text(json.dumps({"locks": held}), encoding="utf-8")
+    env = {
+        **os.environ,
+        "LOCKS_JSON": str(tmp_path / "locks.json"),
+        "STACKS": json.dumps([{"layer": "30_app", "env": "dev"}]),
+        "ENVIRONMENT": "dev",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _python_of(step)], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1, done.stderr
+    commands = [line for line in done.stdout.splitlines() if line.lstrip().startswith("::")]
+    assert len(commands) == 1 and commands[0].startswith("::error title=Terraform lock held::"), commands
+    assert "mallory\\x0a::error" in commands[0] and "%250A" in commands[0]
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert not any(line.lstrip().startswith("::") for line in summary.splitlines())
+
+
+def test_the_plan_summary_names_a_moved_stack_and_its_directory(
+    workflow: dict[str, Any], tmp_path: Path
+) -> None:
+    step = next(s for s in workflow["jobs"]["plan"]["steps"] if s.get("id") == "plan")
+    plan = {
+        "path": "practice/deploy",
+        "target": "a" * 40,
+        "head": "b" * 40,
+        "stacks": [
+            {
+                "layer": "30_app",
+                "env": "prod",
+                "directory": "practice/deploy/30_app/environments/prod",
+                "moved_from": "practice/deploy/apps/30_app/environments/prod",
+                "files": ["practice/deploy/30_app/environments/prod/main.tf"],
+            }
+        ],
+        "warnings": ["stack 30_app/prod moved from a to b since\n::error::forged"],
+    }
+    (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    env = {
+        **os.environ,
+        "PLAN_JSON": str(tmp_path / "plan.json"),
+        "ENVIRONMENT": "prod",
+        "MODE": "direct",
+        "REASON": "INC-1",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _python_of(step)], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "(moved back from `practice/deploy/apps/30_app/environments/prod`)" in summary
+    assert not any(line.lstrip().startswith("::") for line in summary.splitlines() + done.stdout.splitlines())
+    outputs = (tmp_path / "output").read_text(encoding="utf-8")
+    assert 'directories={"30_app":"practice/deploy/30_app/environments/prod"}' in outputs

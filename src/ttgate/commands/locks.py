@@ -104,8 +104,8 @@ def release_command(lock_id: str, yes: bool, force: bool, dry_run: bool, **optio
         return
     for lock in release_lock(lock_id, policy, backend, aws, force=force, locks=matching):
         click.echo(
-            f"released {lock.location()} (ID {visible(lock.release_id)}, {visible(lock.operation)} "
-            f"by {visible(lock.who)})"
+            f"released {lock.location()} (ID {visible(lock.release_id)}, "
+            f"{visible(lock.operation) or 'unknown operation'} by {visible(lock.who) or 'unknown'})"
         )
 
 

@@ -32,7 +32,7 @@ def list_command(output_format: str, **options: Any) -> None:
     Example:
       ttgate locks list --env prod --account-id 123456789012
     """
-    from ttgate.gate.reporters.sanitize import json_text
+    from ttgate.gate.reporters.sanitize import json_text, visible
     from ttgate.operations.state.locks import list_locks
 
     policy, aws, backend = open_backend(**options)
@@ -52,7 +52,7 @@ def list_command(output_format: str, **options: Any) -> None:
         return
     click.echo(f"{len(held)} lock(s) held in {backend.env} ({places}s3://{backend.bucket}/*.tflock):")
     for lock in held:
-        click.echo(f"  {lock.describe()}")
+        click.echo(f"  {visible(lock.describe())}")  # a lock's texts are anyone's: one inert line
     click.echo("release one (only when its operation is dead): ttgate locks release ID --env ENV --yes")
 
 
@@ -92,20 +92,22 @@ def release_command(lock_id: str, yes: bool, force: bool, dry_run: bool, **optio
     policy, aws, backend = open_backend(**options)
     matching = locks_with_id(lock_id, policy, backend, aws)
     for lock in matching:
-        click.echo(f"{lock.describe()}, path {visible(lock.path) or 'unknown'}")
+        click.echo(visible(f"{lock.describe()}, path {lock.path or 'unknown'}"))
     if dry_run:
         try:
             refuse_young_locks(matching, policy.operations.lock_release_min_age_minutes)
         except UserError as refusal:
-            click.echo(f"without --force: {refusal}")
+            click.echo(visible(f"without --force: {refusal}"))
         for lock in matching:
-            click.echo(f"would delete {describe_delete(lock)}")
+            click.echo(visible(f"would delete {describe_delete(lock)}"))
         click.echo("dry run: nothing deleted")
         return
     for lock in release_lock(lock_id, policy, backend, aws, force=force, locks=matching):
         click.echo(
-            f"released {lock.location()} (ID {visible(lock.release_id)}, "
-            f"{visible(lock.operation) or 'unknown operation'} by {visible(lock.who) or 'unknown'})"
+            visible(
+                f"released {lock.location()} (ID {lock.release_id}, "
+                f"{lock.operation or 'unknown operation'} by {lock.who or 'unknown'})"
+            )
         )
 
 

@@ -13,8 +13,9 @@ A lock's age is the server's, never this machine's: the time AWS answered (the r
 header) minus the time the lock was written (S3: the lockfile's ``LastModified``, set by S3; DynamoDB:
 the lock's own ``Created``, checked against the server's time, so a holder whose clock is ahead shows
 a lock "in the future", not a young or an old one). A releaser with a fast clock frees no live lock.
-Every text that comes from a lock (Who, Operation, Path, the raw Info) is shown through the one
-sanitiser: a newline or ``::`` in it writes no line and no workflow command of its own.
+Every text that comes from a lock (Who, Operation, Path, the raw Info) is anyone's: whatever shows these
+lines (``ttgate locks``, the CLI's error line, the workflow's preflight) passes them through the one
+sanitiser, so a newline or ``::`` in them writes no line and no workflow command of its own.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from ttgate.errors import UserError
-from ttgate.gate.reporters.sanitize import visible
 from ttgate.operations.durations import format_age
 from ttgate.operations.state.backend import (
     DIGEST_SUFFIX,
@@ -68,8 +68,8 @@ class Lock:
 
     def location(self) -> str:
         if self.where == "dynamodb":
-            return f"dynamodb table {self.table}, LockID {visible(self.resource)}"
-        return f"s3://{self.bucket}/{visible(self.resource)}"
+            return f"dynamodb table {self.table}, LockID {self.resource}"
+        return f"s3://{self.bucket}/{self.resource}"
 
     @property
     def release_id(self) -> str:
@@ -100,17 +100,17 @@ class Lock:
 
     def describe(self, now: datetime | None = None) -> str:
         """One line: which stack, where, who, what and since when (lock texts made inert)."""
-        stack = f"{self.layer or visible(self.state_key)}/{self.env}"
+        stack = f"{self.layer or self.state_key}/{self.env}"
         since_time = self.since()
         since = since_time.strftime("%Y-%m-%d %H:%M:%S UTC") if since_time else "an unknown time"
         ident = (
-            f"ID {visible(self.lock_id)}"
+            f"ID {self.lock_id}"
             if self.lock_id
-            else f"no ID (its Info is not a Terraform lock; release it as {visible(self.resource)})"
+            else f"no ID (its Info is not a Terraform lock; release it as {self.resource})"
         )
         return (
             f"{stack} is locked in {self.location()}: {ident}, "
-            f"{visible(self.operation) or 'unknown operation'} by {visible(self.who) or 'unknown'} "
+            f"{self.operation or 'unknown operation'} by {self.who or 'unknown'} "
             f"since {since} ({self.describe_age(now)})"
         )
 
@@ -385,14 +385,12 @@ def locks_with_id(lock_id: str, policy: Policy, backend: Backend, aws: Aws) -> l
     if matching:
         return matching
     if held:
-        others = "; ".join(
-            f"{lock.layer or visible(lock.state_key)}: {visible(lock.release_id)}" for lock in held
-        )
+        others = "; ".join(f"{lock.layer or lock.state_key}: {lock.release_id}" for lock in held)
         raise UserError(
-            f"no lock with ID {visible(lock_id)} in {backend.env}: nothing released (held now: {others}; "
+            f"no lock with ID {lock_id} in {backend.env}: nothing released (held now: {others}; "
             "if the ID changed, someone else holds the lock)"
         )
-    raise UserError(f"no lock with ID {visible(lock_id)} in {backend.env}: no lock is held, nothing released")
+    raise UserError(f"no lock with ID {lock_id} in {backend.env}: no lock is held, nothing released")
 
 
 def refuse_young_locks(locks: Iterable[Lock], min_age_minutes: int, now: datetime | None = None) -> None:
@@ -404,7 +402,7 @@ def refuse_young_locks(locks: Iterable[Lock], min_age_minutes: int, now: datetim
     for lock in locks:
         age = lock.age(now)
         setting = f"policy operations.lock_release_min_age_minutes: {min_age_minutes}"
-        operation, who = visible(lock.operation) or "operation", visible(lock.who) or "unknown"
+        operation, who = lock.operation or "operation", lock.who or "unknown"
         if age is None or age < timedelta(0):
             why = lock.describe_age(now).removeprefix("age unknown ")
             dated = f"is dated {why}" if age is not None else f"has an unknown age {why}"
@@ -425,7 +423,7 @@ def describe_delete(lock: Lock) -> str:
     if lock.where == "dynamodb":
         if lock.raw_info is None:
             return f"{lock.location()} (only if it still has no Info)"
-        return f"{lock.location()} (only if its Info is still {visible(lock.raw_info)})"
+        return f"{lock.location()} (only if its Info is still {lock.raw_info})"
     return f"{lock.location()} (only if its ETag is still {lock.etag})"
 
 

@@ -9,15 +9,16 @@ import click
 
 from ttgate.errors import UserError
 from ttgate.gate.reporters.json_report import load_report
+from ttgate.github.action_io import write_outputs
 
 COUNTS = ("errors", "warnings", "notices", "suppressed")
 
 
-def output_lines(report: Path) -> list[str]:
-    """``name=value`` lines for each count in the report's summary."""
+def output_values(report: Path) -> list[tuple[str, str]]:
+    """``(name, value)`` for each count in the report's summary."""
     summary = load_report(report)["summary"]
     try:
-        return [f"{name}={int(summary[name])}" for name in COUNTS]
+        return [(name, str(int(summary[name]))) for name in COUNTS]
     except (ValueError, KeyError, TypeError) as error:
         raise UserError(f"--report {report}: not a ttgate JSON report (summary: {error})") from None
 
@@ -41,14 +42,16 @@ def github_outputs(report: Path, output: Path | None) -> None:
     Example:
       ttgate github-outputs --report "$RUNNER_TEMP/ttgate.json"
     """
-    lines = output_lines(report)
+    values = output_values(report)
     if output is None:
         target = os.environ.get("GITHUB_OUTPUT")
         if not target:
             raise UserError("GITHUB_OUTPUT is not set: give --output FILE outside GitHub Actions")
         output = Path(target)
-    with output.open("a", encoding="utf-8") as handle:
-        handle.write("".join(line + "\n" for line in lines))
+    try:
+        write_outputs(output, values)  # heredocs with random delimiters, like every output ttgate writes
+    except OSError as error:
+        raise UserError(f"{output}: cannot write: {error.strerror or error}") from None
 
 
 COMMANDS = [github_outputs]

@@ -66,6 +66,32 @@ def write_outputs(path: str | os.PathLike[str], values: Iterable[tuple[str, str]
         handle.write(text)
 
 
+def parse_outputs(text: str) -> dict[str, str]:
+    """What the runner reads from a GITHUB_OUTPUT file: ``name=value`` lines and ``name<<DELIMITER``
+    heredocs; a later value of a name replaces an earlier one, as on GitHub."""
+    values: dict[str, str] = {}
+    lines = iter(text.split("\n"))
+    for line in lines:
+        if not line:
+            continue
+        equals, heredoc = line.find("="), line.find("<<")
+        if heredoc != -1 and (equals == -1 or heredoc < equals):
+            name, delimiter = line[:heredoc], line[heredoc + 2 :]
+            body: list[str] = []
+            for item in lines:
+                if item == delimiter:
+                    break
+                body.append(item)
+            else:
+                raise ValueError(f"output {name}: no closing {delimiter}")
+            values[name] = "\n".join(body)
+        elif equals != -1:
+            values[line[:equals]] = line[equals + 1 :]
+        else:
+            raise ValueError(f"not an output line: {line!r}")
+    return values
+
+
 # --- checking the inputs ---------------------------------------------------------------------------------
 
 

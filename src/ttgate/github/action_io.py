@@ -117,9 +117,9 @@ def _words(name: str, value: str) -> list[str]:
     return words
 
 
-def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+def _choice(name: str, value: str, choices: tuple[str, ...], expected: str) -> str:
     if value not in choices:
-        raise InputError(f"{name}: unknown value {shown(value)} (expected {', '.join(choices)})")
+        raise InputError(f"{name}: unknown value {shown(value)} (expected {expected})")
     return value
 
 
@@ -177,8 +177,9 @@ def _lock_hash(action_path: str) -> str:
 def prepare(env: Mapping[str, str]) -> list[tuple[str, str]]:
     """Every input checked, and the values the later steps use (as step outputs)."""
     action_path = env.get("TTGATE_ACTION_PATH", "")
-    mode = _choice("comment", env.get("TTGATE_MODE", ""), MODES)
-    fail_on = _choice("fail-on", env.get("TTGATE_FAIL_ON", ""), FAIL_ON)
+    # The older comment modes are accepted and not advertised.
+    mode = _choice("comment", env.get("TTGATE_MODE", ""), MODES, "update, recreate, hide or off")
+    fail_on = _choice("fail-on", env.get("TTGATE_FAIL_ON", ""), FAIL_ON, "error, warning, notice or never")
     paths = _words("path", env.get("TTGATE_PATHS", ""))
     for line in env.get("TTGATE_PLANS", "").splitlines():
         one_line("plans", line.strip())

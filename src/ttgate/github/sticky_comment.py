@@ -176,7 +176,8 @@ def sync_comment(
     digest). ``recreate``: a new one is posted at the bottom of the conversation, then the old ones are
     deleted. ``hide``: a new one is posted, then the old ones are minimized as outdated and, once
     minimized, lose their marker. The new comment always comes first, so the pull request never lacks
-    the current report. Without an existing comment, one is created only when ``create`` is true.
+    the current report; when none can be posted, the old one is updated in place. Without an existing
+    comment, one is created only when ``create`` is true.
     After a create the comments are listed again (see :func:`_settle`).
     """
     policy = policy or github_api.DEFAULT_POLICY
@@ -187,9 +188,14 @@ def sync_comment(
         action: Action = "updated" if existed else "created"
         return _post(store, gate, login, mine, create=create, existed=existed, action=action, policy=policy)
     old = [comment.id for comment in mine]
-    outcome = _post(
-        store, gate, login, [], create=True, existed=True, action="recreated", policy=policy, exclude=old
-    )
+    try:
+        outcome = _post(
+            store, gate, login, [], create=True, existed=True, action="recreated", policy=policy, exclude=old
+        )
+    except CommentUnavailable:
+        # No new comment could be posted: the old one shows the current report instead, in place.
+        updated = _update(store, gate, mine, posted=False)
+        return Outcome(updated.action, updated.url, "could not post a new comment: updated the old one")
     for comment in mine:
         _retire(store, gate, comment, mode)
     return outcome

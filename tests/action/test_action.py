@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -266,6 +267,7 @@ class Services:
     root: Path | None = None
     artifact_fails: bool = False
     uploads: list[str] = field(default_factory=list)  # artifact names
+    restored: list[str] = field(default_factory=list)  # cache keys restored
 
     def use(self, uses: str, with_: dict[str, str]) -> tuple[bool, dict[str, str]]:
         action = uses.split("@", 1)[0]
@@ -283,6 +285,7 @@ class Services:
                 matches = [k for k in self.store if any(k.startswith(prefix) for prefix in prefixes)]
                 hit = self.store[matches[-1]] if matches else None
             if hit is not None:
+                self.restored.append(next(k for k, v in self.store.items() if v == hit))
                 shutil.rmtree(path, ignore_errors=True)
                 shutil.copytree(hit, path, symlinks=True)
             return True, {"cache-hit": "true" if key in self.store else "false"}
@@ -290,7 +293,7 @@ class Services:
             if not path.exists() or with_["key"] in self.store:
                 return False, {}  # GitHub: a warning, the step's outcome is failure
             assert self.root is not None
-            copy = self.root / f"cache-{len(self.store)}"
+            copy = Path(tempfile.mkdtemp(dir=self.root, prefix="cache-")) / "entry"
             shutil.copytree(path, copy, symlinks=True)
             self.store[with_["key"]] = copy
             return True, {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -189,6 +190,7 @@ class StepRun:
     stderr: str
     outputs: dict[str, str]
     seconds: float = 0.0  # wall time (benchmarks/bench_action.py reports it)
+    cpu: float = 0.0  # user + system time of the step's processes (the same on a busy machine)
 
 
 @dataclass
@@ -318,6 +320,11 @@ def pull_request_event(path: Path) -> Path:
     return path
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_action(
     tmp_path: Path,
     with_: Mapping[str, str],
@@ -416,7 +423,7 @@ def run_action(
         }
         script = tmp_path / f"step-{index}.sh"
         script.write_text(step["run"], encoding="utf-8")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _children_cpu()
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
             cwd=REPO,
@@ -437,6 +444,7 @@ def run_action(
                 done.stderr + (f"(continue-on-error: exit {done.returncode})" if done.returncode else ""),
                 outputs,
                 time.perf_counter() - started,
+                _children_cpu() - cpu,
             )
         )
         if step.get("id"):

@@ -15,6 +15,7 @@ from ttgate.github.action_io import (
     output_text,
     parse_outputs,
     prepare,
+    report_outputs,
     verify_manifest,
     write_manifest,
 )
@@ -143,3 +144,22 @@ def test_another_lock_or_no_manifest_rebuilds(tmp_path: Path) -> None:
     assert verify_manifest(venv, lock) == "installed from another lock"
     (venv / "ttgate-manifest.json").unlink()
     assert verify_manifest(venv, lock) == "no readable manifest"
+
+
+def test_the_check_step_outputs_end_with_the_exit_code(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    sarif = tmp_path / "x.sarif"
+    assert report_outputs(1, report, sarif) == [("exit-code", "1")]
+    report.write_text('{"summary": {"errors": 9, "warnings": 2, "notices": 0, "suppressed": 0}}')
+    sarif.write_text("{}")
+    assert report_outputs(1, report, sarif) == [
+        ("json-report", str(report)),
+        ("errors", "9"),
+        ("warnings", "2"),
+        ("notices", "0"),
+        ("suppressed", "0"),
+        ("sarif-file", str(sarif)),
+        ("exit-code", "1"),
+    ]
+    report.write_text('{"summary": {"errors": "many"}}')  # not a report: the check did not finish
+    assert report_outputs(0, report, sarif)[-1] == ("exit-code", "2")

@@ -225,6 +225,25 @@ def error_line(message: str) -> str:
     return f"::error title=ttgate::{data}"
 
 
+COUNTS = ("errors", "warnings", "notices", "suppressed")
+
+
+def report_outputs(status: int, report: Path, sarif: Path) -> list[tuple[str, str]]:
+    """The check step's outputs: the reports' paths and the counts (what exists of them), and last
+    ``exit-code``, the one value Decide reads. A report that cannot be read makes the status 2."""
+    values: list[tuple[str, str]] = []
+    if report.is_file():
+        try:
+            summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
+            counts = [(name, str(int(summary[name]))) for name in COUNTS]
+        except (OSError, ValueError, KeyError, TypeError):
+            counts, status = [], 2
+        values += [("json-report", str(report)), *counts]
+    if sarif.is_file():
+        values.append(("sarif-file", str(sarif)))
+    return [*values, ("exit-code", str(status))]
+
+
 # --- the cached virtualenv -------------------------------------------------------------------------------
 
 
@@ -293,7 +312,8 @@ def verify_manifest(venv: Path, lock: Path) -> str | None:
 
 
 def main(argv: list[str], env: Mapping[str, str]) -> int:
-    """``prepare`` | ``set NAME=VALUE...`` | ``manifest write|verify VENV LOCK``."""
+    """``prepare`` | ``report STATUS JSON SARIF`` | ``set NAME=VALUE...`` |
+    ``manifest write|verify VENV LOCK``."""
     command, *rest = argv or [""]
     if command == "prepare":
         try:
@@ -302,6 +322,9 @@ def main(argv: list[str], env: Mapping[str, str]) -> int:
             print(error_line(str(error)))
             return 2
         write_outputs(env["GITHUB_OUTPUT"], values)
+        return 0
+    if command == "report" and len(rest) == 3 and rest[0].isdigit():
+        write_outputs(env["GITHUB_OUTPUT"], report_outputs(int(rest[0]), Path(rest[1]), Path(rest[2])))
         return 0
     if command == "set":
         pairs = [item.partition("=") for item in rest]
@@ -317,7 +340,9 @@ def main(argv: list[str], env: Mapping[str, str]) -> int:
             print(f"The cached virtualenv is not used ({why}): installing it again")
             return 1
         return 0
-    print(f"usage: action_io.py prepare | set NAME=VALUE... | manifest write|verify VENV LOCK ({command!r})")
+    print(
+        f"usage: action_io.py prepare | report STATUS JSON SARIF | set NAME=VALUE... | manifest ({command!r})"
+    )
     return 2
 
 

@@ -7,6 +7,7 @@ example's 9 errors, no step output is added or replaced, and nothing becomes a w
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -76,6 +77,8 @@ def test_hostile_but_well_formed_inputs_are_data(tmp_path: Path) -> None:
     assert run.step("prepare").outputs["key"] == key
     assert run.step("prepare").outputs["docs-url"] == docs
     assert run.outputs["sarif-file"] == str(sarif) and sarif.is_file()
+    # automationDetails only when asked (TTGATE_SARIF_ID): upload-sarif's category: is then the one used.
+    assert "automationDetails" not in json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]
     assert_outputs_are_the_steps_own(run.steps)
     assert f"[an artifact of the workflow run]({ARTIFACT_URL})" in github.comments[0]["body"]
 

@@ -1,12 +1,17 @@
 """action.yml, run as a runner runs a composite action, against a local stand-in for the GitHub API.
 
-The runner's part is small and done here honestly: each `run:` step's `env:` expressions are evaluated
-from the contexts (`inputs` with their defaults, `github`, `runner`, `steps.<id>.outputs`); an
+The runner's part is small and done here honestly: each step's `env:` and `with:` expressions are
+evaluated from the contexts (`inputs` with their defaults, `github`, `runner`, `steps.<id>.outputs`); an
 expression of any other form fails the test, so the action cannot grow one this test does not
-understand. Each step gets fresh GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, runs under
-`bash --noprofile --norc -eo pipefail` (what `shell: bash` runs) in the repository root, and the
-composite stops at the first failing step. The install step is exercised with a stub python3; the other
-tests point the action's documented TTGATE_VENV hook at the virtualenv running the tests.
+understand. `if:` is evaluated in the forms the action uses (`always()`, `&&`, `==`/`!=` against a
+string); a step without `always()` runs only while no step has failed, and `continue-on-error` keeps a
+failure from counting. Each `run:` step gets fresh GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files (read as
+the runner reads them: a later value replaces an earlier, a malformed line fails the test), runs under
+`bash --noprofile --norc -eo pipefail` (what `shell: bash` runs) in the repository root. The `uses:`
+steps are simulated by :class:`Services`: actions/cache/restore and save keep directories (exact key,
+else the newest entry with a restore key's prefix), upload-artifact answers a URL or fails as on GitHub
+Enterprise Server. Most tests point the action's documented TTGATE_VENV hook at the virtualenv running the
+tests; the install tests install for real from the lock.
 """
 
 from __future__ import annotations

@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import os
+import re
+import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
 from ttgate.errors import UserError
 from ttgate.gate.reporters.json_report import load_report
-from ttgate.github.action_io import write_outputs
 
 COUNTS = ("errors", "warnings", "notices", "suppressed")
+
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def write_outputs(path: Path, values: Iterable[tuple[str, str]]) -> None:
+    """Append ``values`` as heredocs with fresh random delimiters, the format of every output the
+    action writes (its own steps use ttgate.github.action_io, which runs before ttgate is installed)."""
+    parts = []
+    for name, value in values:
+        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        if not _NAME.match(name) or delimiter in value:
+            raise UserError(f"step output {name!r}: not a plain name, or a value holding its delimiter")
+        parts.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("".join(parts))
 
 
 def output_values(report: Path) -> list[tuple[str, str]]:

@@ -1,12 +1,17 @@
 """action.yml, run as a runner runs a composite action, against a local stand-in for the GitHub API.
 
-The runner's part is small and done here honestly: each `run:` step's `env:` expressions are evaluated
-from the contexts (`inputs` with their defaults, `github`, `runner`, `steps.<id>.outputs`); an
+The runner's part is small and done here honestly: each step's `env:` and `with:` expressions are
+evaluated from the contexts (`inputs` with their defaults, `github`, `runner`, `steps.<id>.outputs`); an
 expression of any other form fails the test, so the action cannot grow one this test does not
-understand. Each step gets fresh GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, runs under
-`bash --noprofile --norc -eo pipefail` (what `shell: bash` runs) in the repository root, and the
-composite stops at the first failing step. The install step is exercised with a stub python3; the other
-tests point the action's documented TTGATE_VENV hook at the virtualenv running the tests.
+understand. `if:` is evaluated in the forms the action uses (`always()`, `&&`, `==`/`!=` against a
+string); a step without `always()` runs only while no step has failed, and `continue-on-error` keeps a
+failure from counting. Each `run:` step gets fresh GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files (read as
+the runner reads them: a later value replaces an earlier, a malformed line fails the test), runs under
+`bash --noprofile --norc -eo pipefail` (what `shell: bash` runs) in the repository root. The `uses:`
+steps are simulated by :class:`Services`: actions/cache/restore and save keep directories (exact key,
+else the newest entry with a restore key's prefix), upload-artifact answers a URL or fails as on GitHub
+Enterprise Server. Most tests point the action's documented TTGATE_VENV hook at the virtualenv running the
+tests; the install tests install for real from the lock.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -188,46 +195,119 @@ class StepRun:
     stderr: str
     outputs: dict[str, str]
     seconds: float = 0.0  # wall time (benchmarks/bench_action.py reports it)
+    cpu: float = 0.0  # user + system time of the step's processes (the same on a busy machine)
 
 
 @dataclass
 class ActionRun:
-    steps: list[StepRun]
+    steps: list[StepRun]  # the `run:` steps that ran
     outputs: dict[str, str]
     summary: str
+    used: list[tuple[str, str]] = field(default_factory=list)  # (name, outcome) of the `uses:` steps
 
     @property
     def returncode(self) -> int:
-        return self.steps[-1].returncode
+        """The composite's result: the first failure of a step without continue-on-error, else 0."""
+        return next((step.returncode for step in self.steps if step.returncode != 0), 0)
 
     def step(self, step_id: str) -> StepRun:
         return next(step for step in self.steps if step.id == step_id)
 
     @property
     def log(self) -> str:
-        return "".join(step.stdout + step.stderr for step in self.steps)
+        return "".join(f"--- {step.name}\n{step.stdout}{step.stderr}" for step in self.steps)
 
 
 def read_outputs(path: Path) -> dict[str, str]:
-    """GITHUB_OUTPUT's two forms: `name=value` and `name<<DELIMITER` ... `DELIMITER`."""
+    """GITHUB_OUTPUT as the runner reads it: `name=value` when `=` comes before any `<<`, else
+    `name<<DELIMITER` ... `DELIMITER`; any other line fails the step; a later value replaces an earlier."""
     outputs: dict[str, str] = {}
-    lines = iter(path.read_text(encoding="utf-8").splitlines())
+    lines = iter(path.read_text(encoding="utf-8").split("\n"))
     for line in lines:
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            value: list[str] = []
-            for item in lines:
-                if item == delimiter:
-                    break
-                value.append(item)
-            else:
-                raise AssertionError(f"GITHUB_OUTPUT: {name} has no closing {delimiter}")
-            outputs[name] = "\n".join(value)
-        elif line:
-            name, _, value_text = line.partition("=")
-            assert _, f"GITHUB_OUTPUT: not name=value: {line!r}"
-            outputs[name] = value_text
+        if not line:
+            continue
+        equals, heredoc = line.find("="), line.find("<<")
+        if equals != -1 and (heredoc == -1 or equals < heredoc):
+            outputs[line[:equals]] = line[equals + 1 :]
+            continue
+        assert heredoc != -1, f"GITHUB_OUTPUT: not an output: {line!r}"
+        name, delimiter = line[:heredoc], line[heredoc + 2 :]
+        value: list[str] = []
+        for item in lines:
+            if item == delimiter:
+                break
+            value.append(item)
+        else:
+            raise AssertionError(f"GITHUB_OUTPUT: {name} has no closing {delimiter}")
+        outputs[name] = "\n".join(value)
     return outputs
+
+
+_COMPARISON = re.compile(r"^(?P<left>[A-Za-z_][A-Za-z0-9_.-]*)\s*(?P<op>==|!=)\s*'(?P<right>[^']*)'$")
+
+
+def condition(text: str | None, contexts: Mapping[str, Any], failed: bool) -> bool:
+    """A step's `if:` in the forms action.yml uses: terms joined by `&&`, each `always()` or
+    `PROPERTY == 'TEXT'` / `!=`. Without `always()`, a step runs only while nothing has failed."""
+    if text is None:
+        return not failed
+    terms = [term.strip() for term in text.split("&&")]
+    result = "always()" in terms or not failed
+    for term in terms:
+        if term == "always()":
+            continue
+        match = _COMPARISON.match(term)
+        if not match:
+            raise UnsupportedExpression(f"unsupported if: {text}")
+        value = evaluate(match["left"], contexts)
+        result = result and ((value == match["right"]) == (match["op"] == "=="))
+    return result
+
+
+@dataclass
+class Services:
+    """What the runner's `uses:` steps do here: actions/cache keeps directories in ``store`` (restore:
+    the exact key, else the newest entry starting with a restore key); upload-artifact says where the
+    file went, or fails as on GitHub Enterprise Server or with the artifact quota used up."""
+
+    store: dict[str, Path] = field(default_factory=dict)
+    root: Path | None = None
+    artifact_fails: bool = False
+    uploads: list[str] = field(default_factory=list)  # artifact names
+    restored: list[str] = field(default_factory=list)  # cache keys restored
+
+    def use(self, uses: str, with_: dict[str, str]) -> tuple[bool, dict[str, str]]:
+        action = uses.split("@", 1)[0]
+        if action == "actions/upload-artifact":
+            if self.artifact_fails:
+                return False, {}
+            self.uploads.append(with_["name"])
+            return True, {"artifact-url": ARTIFACT_URL} if Path(with_["path"]).is_file() else {}
+        assert with_["path"], f"{uses}: no path"  # GitHub fails the step; here, a broken action.yml
+        path = Path(with_["path"])
+        if action == "actions/cache":  # restore now, save after the job: here, always a miss
+            return True, {"cache-hit": "false"}
+        if action == "actions/cache/restore":
+            key = with_["key"]
+            prefixes = [line for line in with_.get("restore-keys", "").splitlines() if line]
+            hit = self.store.get(key)
+            if hit is None:
+                matches = [k for k in self.store if any(k.startswith(prefix) for prefix in prefixes)]
+                hit = self.store[matches[-1]] if matches else None
+            if hit is not None:
+                self.restored.append(next(k for k, v in self.store.items() if v == hit))
+                shutil.rmtree(path, ignore_errors=True)
+                shutil.copytree(hit, path, symlinks=True)
+            return True, {"cache-hit": "true" if key in self.store else "false"}
+        if action == "actions/cache/save":
+            if not path.exists() or with_["key"] in self.store:
+                return False, {}  # GitHub: a warning, the step's outcome is failure
+            assert self.root is not None
+            copy = Path(tempfile.mkdtemp(dir=self.root, prefix="cache-")) / "entry"
+            shutil.copytree(path, copy, symlinks=True)
+            self.store[with_["key"]] = copy
+            return True, {}
+        raise AssertionError(f"a uses: step this runner does not know: {uses}")
 
 
 def pull_request_event(path: Path) -> Path:
@@ -245,6 +325,11 @@ def pull_request_event(path: Path) -> Path:
     return path
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_action(
     tmp_path: Path,
     with_: Mapping[str, str],
@@ -253,9 +338,12 @@ def run_action(
     event: Path | None = None,
     action_path: Path = REPO,
     until: str | None = None,
+    services: Services | None = None,
 ) -> ActionRun:
     """Run action.yml's steps as the runner would, from the repository root; ``until``: stop after the
     step with that id (the later steps do not run and have no outputs)."""
+    services = services or Services()
+    services.root = services.root or tmp_path
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir(exist_ok=True)
     if event is None:
@@ -299,25 +387,31 @@ def run_action(
         "GITHUB_WORKSPACE": str(REPO),
         "RUNNER_TEMP": str(runner_temp),
         "RUNNER_OS": "Linux",
-        "TTGATE_CACHE_DIR": str(tmp_path / "cache"),
         # The code under test, not whatever the virtualenv's ttgate was installed from.
         "PYTHONPATH": str(REPO / "src"),
     } | dict(extra_env or {})
     steps: list[StepRun] = []
+    used: list[tuple[str, str]] = []
     summary = ""
+    failed = False
+    env_file = tmp_path / "github-env"
+    env_file.write_text("", encoding="utf-8")
     for index, step in enumerate(ACTION["runs"]["steps"]):
-        if "uses" in step and step["uses"].startswith("actions/upload-artifact@"):
-            # The runner uploads the file and says where it is; here: a URL, if the file exists.
-            path = substitute(str(step["with"]["path"]), contexts)
-            uploaded = {"artifact-url": ARTIFACT_URL} if path and Path(path).is_file() else {}
-            contexts["steps"][step["id"]] = {"outputs": uploaded}
+        keys = {"name", "id", "shell", "env", "run", "uses", "with", "if", "continue-on-error"}
+        assert set(step) <= keys, f"step {index}: unsupported keys {set(step)}"
+        if not condition(step.get("if"), contexts, failed):
+            if step.get("id"):  # a skipped step's outputs are empty
+                contexts["steps"][step["id"]] = {"outputs": {}}
             continue
-        if "uses" in step:  # the virtualenv cache: a miss, as on a first run
-            assert step["uses"].startswith("actions/cache@"), step["uses"]
+        if "uses" in step:
+            with_values = {name: substitute(str(value), contexts) for name, value in step["with"].items()}
+            ok, outputs = services.use(step["uses"], with_values)
+            used.append((step["name"], "success" if ok else "failure"))
+            if step.get("id"):
+                contexts["steps"][step["id"]] = {"outputs": outputs}
+            if not ok and not step.get("continue-on-error"):
+                failed = True
             continue
-        assert set(step) <= {"name", "id", "shell", "env", "run"}, (
-            f"step {index}: unsupported keys {set(step)}"
-        )
         assert step["shell"] == "bash"
         assert "${{" not in step["run"], f"step {index}: an expression inside run:"
         env = base_env | {
@@ -325,12 +419,16 @@ def run_action(
         }
         output_file = tmp_path / f"output-{index}"
         summary_file = tmp_path / f"summary-{index}"
-        output_file.touch()
-        summary_file.touch()
-        env |= {"GITHUB_OUTPUT": str(output_file), "GITHUB_STEP_SUMMARY": str(summary_file)}
+        output_file.write_text("", encoding="utf-8")
+        summary_file.write_text("", encoding="utf-8")
+        env |= {
+            "GITHUB_OUTPUT": str(output_file),
+            "GITHUB_STEP_SUMMARY": str(summary_file),
+            "GITHUB_ENV": str(env_file),
+        }
         script = tmp_path / f"step-{index}.sh"
         script.write_text(step["run"], encoding="utf-8")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _children_cpu()
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
             cwd=REPO,
@@ -341,28 +439,31 @@ def run_action(
         )
         outputs = read_outputs(output_file)
         summary += summary_file.read_text(encoding="utf-8")
+        returncode = 0 if step.get("continue-on-error") else done.returncode
         steps.append(
             StepRun(
                 step.get("id"),
                 step["name"],
-                done.returncode,
+                returncode,
                 done.stdout,
-                done.stderr,
+                done.stderr + (f"(continue-on-error: exit {done.returncode})" if done.returncode else ""),
                 outputs,
                 time.perf_counter() - started,
+                _children_cpu() - cpu,
             )
         )
         if step.get("id"):
             contexts["steps"][step["id"]] = {"outputs": outputs}
-        if done.returncode != 0:
-            break  # a composite action stops at its first failing step
+        if returncode != 0:
+            failed = True  # later steps run only when their if: says always()
         if until is not None and step.get("id") == until:
             break
     for step in ACTION["runs"]["steps"]:  # steps that did not run have no outputs
         if step.get("id"):
             contexts["steps"].setdefault(step["id"], {"outputs": {}})
     action_outputs = {name: substitute(spec["value"], contexts) for name, spec in ACTION["outputs"].items()}
-    return ActionRun(steps, action_outputs, summary)
+    assert env_file.read_text(encoding="utf-8") == "", "the action writes nothing to GITHUB_ENV"
+    return ActionRun(steps, action_outputs, summary, used)
 
 
 def use_this_venv() -> dict[str, str]:
@@ -617,20 +718,41 @@ def test_a_failing_comment_is_a_warning_not_a_failure(tmp_path: Path) -> None:
 
 
 @pytest.mark.action
-def test_install_is_hash_checked_and_the_virtualenv_is_reused(tmp_path: Path) -> None:
-    """For real: pip installs requirements/action.lock with --require-hashes into RUNNER_TEMP; a second
-    run (the cache restored the virtualenv) installs nothing; a lock whose hash does not match fails."""
-    run = run_action(tmp_path, {"comment": "off", "path": "examples/passing"})
+def test_install_is_hash_checked_cached_verified_and_never_trusted_blindly(tmp_path: Path) -> None:
+    """For real: pip installs requirements/action.lock with --require-hashes into RUNNER_TEMP and the
+    cache saves it; a new runner restores it, verifies it against its manifest and installs nothing; a
+    cache entry with a planted .pth (or a changed file) is installed again, and the planted code never
+    runs."""
+    services = Services()
+    runner_temp = tmp_path / "runner-temp"
+    venv = runner_temp / "ttgate-venv"
+    run = run_action(tmp_path, {"comment": "off", "path": "examples/passing"}, services=services)
     install = run.step("install")
     assert install.returncode == 0, run.log
-    venv = tmp_path / "runner-temp" / "ttgate-venv"
-    assert install.outputs == {"bin": f"{venv}/bin"}
+    assert install.outputs["installed"] == "true"
+    assert Path(install.outputs["bin"]).parent == runner_temp  # the launcher: outside the cached venv
     assert "Installing ttgate's locked dependencies" in install.stdout
+    assert ("Save the ttgate virtualenv", "success") in run.used
     assert run.returncode == 0, run.log
 
-    again = run_action(tmp_path, {"comment": "off", "path": "examples/passing"})
+    shutil.rmtree(runner_temp)  # a new runner: only the cache carries the virtualenv over
+    again = run_action(tmp_path, {"comment": "off", "path": "examples/passing"}, services=services)
     assert "Using the cached virtualenv" in again.step("install").stdout, again.log
+    assert "installed" not in again.step("install").outputs
     assert again.returncode == 0
+
+    (saved,) = [path for key, path in services.store.items() if "ttgate-venv" in key]
+    (site,) = saved.glob("lib/python3*/site-packages")
+    pwned = tmp_path / "pwned"
+    (site / "zz-planted.pth").write_text(f"import pathlib; pathlib.Path({str(pwned)!r}).touch()\n")
+    shutil.rmtree(runner_temp)
+    poisoned = run_action(tmp_path, {"comment": "off", "path": "examples/passing"}, services=services)
+    install = poisoned.step("install")
+    assert "The cached virtualenv is not used (1 file(s) the install did not write" in install.stdout
+    assert "Installing ttgate's locked dependencies" in install.stdout
+    assert not (venv / (site.relative_to(saved)) / "zz-planted.pth").exists()
+    assert not pwned.exists()
+    assert poisoned.returncode == 0, poisoned.log
 
 
 @pytest.mark.action
@@ -649,10 +771,10 @@ def test_a_lock_that_does_not_match_the_files_fails_the_install(tmp_path: Path) 
 
 def test_an_unknown_comment_mode_fails_before_the_check(tmp_path: Path) -> None:
     run = run_action(tmp_path, {"comment": "sometimes"}, extra_env=use_this_venv())
-    assert [step.id for step in run.steps] == ["prepare"]
+    assert [step.id for step in run.steps] == ["prepare", None]  # then Decide, which always runs
     assert run.returncode == 2
     assert run.step("prepare").stdout == (
-        "::error title=ttgate::comment: unknown value 'sometimes' (expected update, recreate, hide or off)\n"
+        '::error title=ttgate::comment: unknown value "sometimes" (expected update, recreate, hide or off)\n'
     )
 
 
@@ -663,7 +785,7 @@ def test_install_refuses_an_old_python(tmp_path: Path) -> None:
     (fake_bin / "python3").chmod(0o755)
     env = {"PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"}
     run = run_action(tmp_path, {}, extra_env=env)
-    assert [step.id for step in run.steps] == ["prepare"]
+    assert [step.id for step in run.steps] == ["prepare", None]
     assert run.returncode == 1
     assert "::error title=ttgate::ttgate needs Python 3.11 or newer" in run.step("prepare").stdout
 
@@ -687,7 +809,15 @@ def test_github_outputs_appends_the_counts(tmp_path: Path) -> None:
         main, ["github-outputs", "--report", str(report)], env={"GITHUB_OUTPUT": str(output)}
     )
     assert result.exit_code == 0, result.output
-    assert output.read_text(encoding="utf-8") == "earlier=1\nerrors=3\nwarnings=2\nnotices=0\nsuppressed=1\n"
+    text = output.read_text(encoding="utf-8")
+    assert text.startswith("earlier=1\nerrors<<ghadelimiter_")
+    assert read_outputs(output) == {
+        "earlier": "1",
+        "errors": "3",
+        "warnings": "2",
+        "notices": "0",
+        "suppressed": "1",
+    }
 
 
 @pytest.mark.parametrize(
@@ -731,6 +861,7 @@ def test_rule_links_point_at_the_repository_and_ref_the_action_runs_from(
 ) -> None:
     action = tmp_path / "_work" / "_actions" / "octo" / "ttgate" / "v1.2"
     shutil.copytree(REPO / "requirements", action / "requirements")
+    (action / "src").symlink_to(REPO / "src")
     # Only the prepare step decides the URL: the check of the whole repository after it would take seconds.
     environment = env | use_this_venv()
     run = run_action(tmp_path, {"comment": "off"}, extra_env=environment, action_path=action, until="prepare")

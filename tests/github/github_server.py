@@ -3,8 +3,10 @@ the rollback's (the repository, its pull requests).
 
 Stateful (comments are created, edited, deleted, minimized; pull requests opened), paginated with ``Link``
 headers as GitHub paginates, and scriptable: ``fail`` queues answers (a 502, a 403 secondary rate limit)
-for the next requests matching a method and path; with ``carried_out=True`` the request is done first and
-the failure answered after (a POST whose 502 hides that it went through). Each token stands for one
+for the next requests matching a method and path (and, with ``contains``, whose JSON body holds that text:
+one GraphQL query and not another); with ``carried_out=True`` the request is done first and the failure
+answered after (a POST whose 502 hides that it went through). ``list_lag`` seconds pass before a new
+comment shows in the list, as GitHub's lists lag behind its writes. Each token stands for one
 identity (``tokens``); a write to a comment by anyone but its author answers 403, as GitHub does for a
 token that may not edit it.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -33,6 +36,7 @@ class Scripted:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     carried_out: bool = False
+    contains: str = ""
 
 
 @dataclass
@@ -45,15 +49,28 @@ class FakeGitHub:
     requests: list[tuple[str, str, str]] = field(default_factory=list)  # (login, method, path?query)
     scripted: list[Scripted] = field(default_factory=list)
     page_size_cap: int = 100
+    list_lag: float = 0.0  # seconds before a new comment is listed
     # Both runs list before either posts: the first list waits (up to a few seconds) for the other.
     barrier: threading.Barrier | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_id: int = 1000
 
     def fail(
-        self, method: str, path: str, status: int, message: str, *, carried_out: bool = False, **headers: str
+        self,
+        method: str,
+        path: str,
+        status: int,
+        message: str,
+        *,
+        carried_out: bool = False,
+        contains: str = "",
+        times: int = 1,
+        **headers: str,
     ) -> None:
-        self.scripted.append(Scripted(method, path, status, {"message": message}, headers, carried_out))
+        for _ in range(times):
+            self.scripted.append(
+                Scripted(method, path, status, {"message": message}, headers, carried_out, contains)
+            )
 
     def post(self, login: str, body: str) -> dict[str, Any]:
         """A comment as it would be after ``login`` posted it (for setting the scene)."""
@@ -67,6 +84,7 @@ class FakeGitHub:
                 "url": f"{self.url}/repos/{REPO}/issues/comments/{self.next_id}",
                 "html_url": f"https://github.example/{REPO}/pull/{PR}#issuecomment-{self.next_id}",
                 "minimized": False,
+                "listed_after": time.monotonic() + self.list_lag,
             }
             self.comments.append(comment)
         return comment
@@ -85,7 +103,11 @@ class FakeGitHub:
         if login is None:
             return 401, {"message": "Bad credentials"}, {}
         for scripted in self.scripted:
-            if scripted.method == method and re.fullmatch(scripted.path, path):
+            if (
+                scripted.method == method
+                and re.fullmatch(scripted.path, path)
+                and scripted.contains in json.dumps(payload)
+            ):
                 self.scripted.remove(scripted)
                 if scripted.carried_out:
                     self.answer(login, method, target, payload)
@@ -151,8 +173,9 @@ class FakeGitHub:
             self.barrier = None
         size = min(int(query.get("per_page", ["30"])[0]), self.page_size_cap)
         page = int(query.get("page", ["1"])[0])
+        now = time.monotonic()
         with self.lock:
-            visible = list(self.comments)
+            visible = [comment for comment in self.comments if comment["listed_after"] <= now]
         last = max(1, -(-len(visible) // size))
         links = []
         if page < last:

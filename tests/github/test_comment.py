@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,8 @@ from ttgate.gate.reporters.json_report import render as json_report
 from ttgate.gate.reporters.json_report import report_from_document
 from ttgate.gate.reporters.markdown import COMMENT_LIMIT, Links, comment_body, marker
 from ttgate.gate.reporters.markup import href
+from ttgate.github.action_io import parse_outputs
+from ttgate.github.comment import render_comment
 from ttgate.integrations import github as github_integration
 from ttgate.policy import Severity
 
@@ -83,7 +86,7 @@ def build_body(
     """The body ttgate comment sends for a report (as read from its JSON, or built by hand)."""
     if isinstance(report, dict):
         report = report_from_document(report)
-    return comment_body(report, key, links, previous=previous)
+    return render_comment(report, key, links, previous=previous)
 
 
 @pytest.fixture
@@ -157,6 +160,10 @@ def comment_json(comment_id: int, body: str, author: str = "github-actions[bot]"
     }
 
 
+def outputs(path: Path) -> dict[str, str]:
+    return parse_outputs(path.read_text(encoding="utf-8"))
+
+
 def web_url(comment_id: int) -> str:
     return f"https://github.com/acme/infra/pull/7#issuecomment-{comment_id}"
 
@@ -191,7 +198,7 @@ def test_first_comment_is_created_with_the_marker(
     headline = f"### ❌ ttgate: {counts(examples_failing())}\n"
     assert body.startswith(f"<!-- ttgate:comment key={KEY} -->\n{headline}")
     assert result.stdout == f"ttgate comment: created {web_url(101)}\n"
-    assert actions.read_text() == f"comment-url={web_url(101)}\n"
+    assert outputs(actions) == {"comment-url": f"{web_url(101)}"}
 
 
 def test_existing_comment_is_updated_in_place(tmp_path: Path, actions: Path, api: Any, failing: dict) -> None:
@@ -204,7 +211,7 @@ def test_existing_comment_is_updated_in_place(tmp_path: Path, actions: Path, api
 
     assert requests_made(api) == [("GET", COMMENTS, None), ("PATCH", edit_url(55), {"body": new})]
     assert result.stdout == f"ttgate comment: updated {web_url(55)}\n"
-    assert actions.read_text() == f"comment-url={web_url(55)}\n"
+    assert outputs(actions) == {"comment-url": f"{web_url(55)}"}
 
 
 def test_unchanged_body_is_not_written_again(tmp_path: Path, actions: Path, api: Any, failing: dict) -> None:
@@ -235,7 +242,7 @@ def test_fixed_findings_turn_the_comment_into_an_all_clear(
         "Every finding reported earlier in this comment is fixed. Checked 6 stacks (10_core, 20_infra, "
         f"30_app in dev, prod), 56 files at [0123456](https://github.com/acme/infra/commit/{SHA}).",
     ]
-    assert "<details" not in all_clear and len(all_clear) < 600
+    assert "<details" not in all_clear and len(all_clear) < 700  # the digest line included
 
 
 def test_no_findings_and_no_earlier_comment_posts_nothing(
@@ -249,7 +256,7 @@ def test_no_findings_and_no_earlier_comment_posts_nothing(
     assert result.stdout == (
         "ttgate comment: skipped: no active findings and no earlier comment to turn into an all-clear\n"
     )
-    assert actions.read_text() == "comment-url=\n"
+    assert outputs(actions) == {"comment-url": ""}
 
 
 def test_mode_always_posts_an_all_clear(tmp_path: Path, actions: Path, api: Any, failing: dict) -> None:
@@ -415,7 +422,7 @@ def test_fork_pull_request_token_that_cannot_comment(
         "someone/infra-fork, whose workflow token is read-only). The gate's result comes from ttgate "
         "check alone and is unaffected (exit 0).\n"
     )
-    assert actions.read_text() == "comment-url=\n"
+    assert outputs(actions) == {"comment-url": ""}
 
 
 def test_unreachable_api_is_a_warning(tmp_path: Path, actions: Path, api: Any, failing: dict) -> None:
@@ -438,7 +445,7 @@ def test_missing_token_is_a_warning(
     assert requests_made(api) == []
     assert result.exit_code == 0
     assert result.stderr.startswith("ttgate: warning: no PR comment written: GITHUB_TOKEN is not set")
-    assert actions.read_text() == "comment-url=\n"
+    assert outputs(actions) == {"comment-url": ""}
 
 
 def test_run_outside_a_pull_request_is_a_notice_and_nothing_else(
@@ -582,7 +589,9 @@ def test_markup_in_file_names_and_messages_is_printed_not_interpreted() -> None:
 
     assert body.count("<details") == body.count("</details>") == 1
     assert body.count("<summary>") == body.count("</summary>") == 1
-    assert body.count("<!--") == 1  # only the marker
+    assert body.count("<!--") == 2  # only the marker and the digest, first and last
+    assert body.startswith("<!-- ttgate:comment key=k -->\n")
+    assert re.search(r"\n<!-- ttgate:digest sha256=[0-9a-f]{64} -->\n$", body)
     for raw in ("<script", "<img", "](javascript", "`rm", "*bold*", "~~gone", "$x$", "@acme", "\n# heading"):
         assert raw not in body, raw
     assert f"]({href(LINKS.file(NASTY_FILE, 3) or '')})" in body
@@ -596,8 +605,9 @@ def test_oversized_report_drops_the_least_severe_first(tmp_path: Path, actions: 
         *[finding("TG001", Severity.NOTICE, message=f"notice {n} {long}", line=n) for n in range(60)],
     )
     api.get(COMMENTS, json=[])
-    api.post(COMMENTS.split("?")[0], json=comment_json(5, "stored"), status=201)
-    api.get(COMMENTS, json=[comment_json(5, "stored")])
+    stored = marker("big") + "\nstored"
+    api.post(COMMENTS.split("?")[0], json=comment_json(5, stored), status=201)
+    api.get(COMMENTS, json=[comment_json(5, stored)])
 
     result = run(tmp_path, big, "--key", "big")
 
@@ -616,7 +626,8 @@ def test_oversized_report_drops_the_least_severe_first(tmp_path: Path, actions: 
     ) in body
     assert f"- … {left_out} more findings in this stack not shown (size limit)" in body
     assert body.count("<details") == body.count("</details>") == 1
-    assert body.rstrip().endswith("</sub>")
+    text, digest = body.rstrip().rsplit("\n", 1)
+    assert text.endswith("</sub>") and digest.startswith("<!-- ttgate:digest sha256=")
 
 
 def test_a_comment_that_cannot_fit_keeps_its_marker() -> None:

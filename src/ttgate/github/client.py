@@ -4,9 +4,10 @@ comment in, and PyGithub behind it.
 :class:`CommentStore` is what the sticky comment needs from a pull request (whose token this is; list,
 create, edit, delete, hide); :class:`PyGithubCommentStore` implements it with the client of
 :func:`ttgate.integrations.github.github_client`, which retries reads, edits and deletes (the one retry
-policy of every GitHub call). Failures come out as two exceptions: :class:`CommentDenied` (the token may
-not do this: a fork PR's read-only token, a missing scope) and :class:`CommentUnavailable` (a 5xx, a rate
-limit or a connection error that retrying did not cure).
+policy of every GitHub call); the GraphQL calls (``viewer``, ``minimizeComment``) go by POST, which that
+leaves alone, and are retried here with the same policy. Failures come out as two exceptions:
+:class:`CommentDenied` (the token may not do this: a fork PR's read-only token, a missing scope) and
+:class:`CommentUnavailable` (a 5xx, a rate limit or a connection error that retrying did not cure).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ttgate.errors import UserError
+from ttgate.integrations import github as github_api
 from ttgate.integrations.github import (
     DEFAULT_API_URL,
     RetryPolicy,
@@ -104,6 +106,7 @@ class PyGithubCommentStore:
             raise CommentError(str(error)) from None
         self._issue = self._github.get_repo(repo).get_issue(number)
         self._where = f"{repo}#{number}"
+        self._policy = policy
         self._objects: dict[int, IssueComment] = {}
 
     def _comment(self, comment: IssueComment) -> Comment:
@@ -134,19 +137,36 @@ class PyGithubCommentStore:
                 reason = "too many retries (5xx or rate limit)"
             raise CommentUnavailable(f"GitHub could not {action} on {self._where}: {reason}") from None
 
+    def _retried(self, action: str, function: Callable[[], Any]) -> Any:
+        """:meth:`_call`, retried as PyGithub retries a REST read: GraphQL goes by POST, which the HTTP
+        retry leaves alone, but these queries and the minimize mutation are safe to repeat."""
+        policy = self._policy or github_api.DEFAULT_POLICY  # read now: tests replace it
+        for attempt in range(1, policy.retries + 2):
+            try:
+                return self._call(action, function)
+            except CommentUnavailable as error:
+                if attempt > policy.retries:
+                    raise
+                policy.sleep(
+                    policy.wait(attempt, retry_after=error.retry_after, rate_limited=error.rate_limited)
+                )
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def viewer_login(self) -> str:
         """GraphQL ``viewer``: unlike REST ``GET /user``, it answers for a GitHub Actions or app token too
-        (``github-actions[bot]``, ``APP[bot]``)."""
+        (``github-actions[bot]``, ``APP[bot]``). Retried like every other call (5xx, rate limits)."""
         query = "query { viewer { login } }"
-        _, data = self._call(
-            "find the token's identity", lambda: self._github.requester.graphql_query(query, {})
-        )
-        login = _object(_object(data.get("data")).get("viewer")).get("login")
-        if not isinstance(login, str) or not login:
-            raise CommentUnavailable(
-                f"GitHub did not say whose token this is (GraphQL viewer) on {self._where}"
-            )
-        return login
+
+        def ask() -> str:
+            _, data = self._github.requester.graphql_query(query, {})
+            login = _object(_object(_object(data).get("data")).get("viewer")).get("login")
+            if not isinstance(login, str) or not login:
+                raise CommentUnavailable(
+                    f"GitHub did not say whose token this is (GraphQL viewer) on {self._where}"
+                )
+            return login
+
+        return str(self._retried("find the token's identity", ask))
 
     def list_comments(self) -> list[Comment]:
         comments = self._call("list the comments", lambda: list(self._issue.get_comments()))
@@ -173,7 +193,7 @@ class PyGithubCommentStore:
 
     def hide_comment(self, comment_id: int) -> None:
         comment = self._objects[comment_id]
-        self._call("hide a comment", lambda: comment.minimize("OUTDATED"))
+        self._retried("hide a comment", lambda: comment.minimize("OUTDATED"))
 
 
 __all__ = [

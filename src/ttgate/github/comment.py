@@ -9,16 +9,17 @@ an error: the gate's result is ttgate check's alone.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
 from ttgate.errors import UserError
 from ttgate.gate.reporters import Report
-from ttgate.gate.reporters.markdown import Links, comment_body, marker
+from ttgate.gate.reporters.markdown import COMMENT_LIMIT, Links, comment_body, marker
 from ttgate.github.pulls import REPOSITORY_NAME
 from ttgate.integrations.github import DEFAULT_API_URL
 
@@ -40,6 +41,17 @@ def mode_and_always(mode: str) -> tuple[str, bool]:
 def is_own_comment(body: str, key: str) -> bool:
     """The body carries the key's marker. Not enough alone: the author must be the token's identity."""
     return body.split("\n", 1)[0].strip() == marker(key)
+
+
+def render_comment(report: Report, key: str, links: Links, *, previous: bool = False) -> str:
+    """The comment's body, ending with a hidden digest of what it reports: the same body without the
+    links that change on every run (the run, the artifact) or push (the head commit). Two runs with the
+    same findings have the same digest, and the comment is left alone."""
+    stable = replace(links, sha=None, details_url=None, report_url=None)
+    shown = comment_body(report, key, stable, previous=previous)
+    line = f"\n<!-- ttgate:digest sha256={hashlib.sha256(shown.encode('utf-8')).hexdigest()} -->\n"
+    body = comment_body(report, key, links, previous=previous, limit=COMMENT_LIMIT - len(line))
+    return body.rstrip("\n") + "\n" + line.lstrip("\n")
 
 
 def retired(body: str) -> str:
@@ -110,9 +122,10 @@ def _write_output(env: Mapping[str, str], url: str | None) -> None:
     path = env.get("GITHUB_OUTPUT")
     if not path:
         return
+    from ttgate.github.action_io import write_outputs
+
     try:
-        with open(path, "a", encoding="utf-8") as output:
-            output.write(f"comment-url={url or ''}\n")
+        write_outputs(path, [("comment-url", url or "")])
     except OSError as error:
         raise UserError(f"GITHUB_OUTPUT {path}: cannot write: {error.strerror or error}") from None
 
@@ -150,7 +163,7 @@ def keep_comment_up_to_date(request: Request, env: Mapping[str, str]) -> Result:
     )
 
     def render(previous: bool) -> str:
-        return comment_body(request.report, key, links, previous=previous)
+        return render_comment(request.report, key, links, previous=previous)
 
     if request.dry_run:
         return Result(render(False))

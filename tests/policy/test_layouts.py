@@ -138,7 +138,7 @@ def test_workspace_per_environment(repo: Path) -> None:
         ),
         pytest.param(
             'layouts:\n  - {roots: x, workspace: "{layer}"}\n',
-            ".ttgate.yml:2: layouts[0].workspace: unknown placeholder {layer} (use {env})",
+            ".ttgate.yml:2: layouts[0].workspace: unknown placeholder {layer} (use {env}, {name})",
             id="workspace-placeholder",
         ),
         pytest.param(

@@ -11,10 +11,12 @@ from __future__ import annotations
 import glob
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ttgate.gate.model import Backend, Location, Stack
 from ttgate.policy.layout import Layout
 
 if TYPE_CHECKING:
@@ -22,6 +24,31 @@ if TYPE_CHECKING:
 
 # Folders of per-environment tfvars files detected in a root that no layout describes.
 DETECTED_FOLDERS = ("env", "environments")
+# Common places of `terraform init -backend-config=FILE` files, relative to a root, tried in order
+# when the layout names none: per environment first, then one file for every environment.
+DETECTED_BACKEND_CONFIGS = (
+    "{env}.s3.tfbackend",
+    "{env}.tfbackend",
+    "backend-{env}.tfbackend",
+    "backend-{env}.hcl",
+    "backend-{env}.conf",
+    "backend.{env}.hcl",
+    "backend.{env}.conf",
+    "backend/{env}.tfbackend",
+    "backend/{env}.hcl",
+    "backend/{env}.conf",
+    "env/{env}/backend.conf",
+    "env/{env}/backend.hcl",
+    "envs/{env}/backend.conf",
+    "envs/{env}/backend.hcl",
+    "environments/{env}/backend.conf",
+    "environments/{env}/backend.hcl",
+    "env-{env}/state.tfvars",
+    "backend.conf",
+    "backend.hcl",
+    "backend.tfbackend",
+    "config.s3.tfbackend",
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +62,18 @@ class StackSpec:
     var_files: tuple[Path, ...]
     workspace: str | None  # None: nothing says which (terraform.workspace is unknown)
     detected: str | None = None  # the var-file pattern ttgate detected, when no layout matched
+    # `terraform init -backend-config=FILE` files that exist, in order, and whether ttgate found them
+    # by convention (the layout names none).
+    backend_configs: tuple[Path, ...] = ()
+    backend_detected: str | None = None
+    # The layout's var_files / backend_config patterns that name no file for this stack's environment.
+    missing: tuple[str, ...] = ()
+
+    @property
+    def described(self) -> bool:
+        """A layout describes the root, or ttgate found its environments by convention."""
+        detected_envs = self.backend_detected is not None and "{env}" in self.backend_detected
+        return self.layout is not None or self.detected is not None or detected_envs
 
 
 def stack_specs(directory: Path, relative: str, policy: Policy, repository: Path) -> list[StackSpec]:
@@ -43,9 +82,16 @@ def stack_specs(directory: Path, relative: str, policy: Policy, repository: Path
     detected = None
     if match is None:
         detected = _detected_pattern(directory)
-        if detected is None:
-            return [StackSpec(None, None, None, False, (), None)]
-        layout = Layout(name="detected", roots="*", var_files=(detected,))
+        backend = _detected_backend_pattern(directory)
+        if detected is None and backend is None:
+            configs, pattern = _detected_backend(directory, None)
+            return [StackSpec(None, None, None, False, (), None, None, configs, pattern)]
+        layout = Layout(
+            name="detected",
+            roots="*",
+            var_files=(detected,) if detected else (),
+            backend_config=(backend,) if backend else (),
+        )
         layer, path_env = None, None
     else:
         layout, layer, path_env = match.layout, match.layer, match.env
@@ -54,7 +100,7 @@ def stack_specs(directory: Path, relative: str, policy: Policy, repository: Path
         envs = [path_env]
     else:
         found: set[str] = set()
-        for pattern in layout.var_files:
+        for pattern in (*layout.var_files, *layout.backend_config):
             found.update(_env_files(_base(pattern, directory, repository), pattern, directory.name))
         workspace = layout.workspace
         if not found and isinstance(workspace, str) and "{env}" in workspace:
@@ -64,18 +110,28 @@ def stack_specs(directory: Path, relative: str, policy: Policy, repository: Path
         order = {env: index for index, env in enumerate(policy.environments)}
         ordered: list[str | None] = [*sorted(found, key=lambda env: (order.get(env, len(order)), env))]
         envs = ordered or [None]
-    return [
-        StackSpec(
-            layout=None if detected else layout.name,
-            layer=layer,
-            env=env,
-            env_from_path=path_env is not None,
-            var_files=_var_files(layout, env, directory, repository),
-            workspace=layout.workspace_for(env),
-            detected=detected,
+    specs = []
+    for env in envs:
+        if match is None or not layout.backend_config:
+            configs, backend_pattern = _detected_backend(directory, env)
+        else:
+            configs, backend_pattern = _files(layout.backend_config, env, directory, repository), None
+        missing = () if match is None else _missing(layout, env, directory, repository)
+        specs.append(
+            StackSpec(
+                layout=None if match is None else layout.name,
+                layer=layer,
+                env=env,
+                env_from_path=path_env is not None,
+                var_files=_files(layout.var_files, env, directory, repository),
+                workspace=layout.workspace_for(env, directory.name),
+                detected=detected,
+                backend_configs=configs,
+                backend_detected=backend_pattern,
+                missing=missing,
+            )
         )
-        for env in envs
-    ]
+    return specs
 
 
 def repository_of(directory: Path, fallback: Path) -> Path:
@@ -113,14 +169,103 @@ def _env_files(base: Path, pattern: str, name: str) -> dict[str, Path]:
     return found
 
 
-def _var_files(layout: Layout, env: str | None, directory: Path, repository: Path) -> tuple[Path, ...]:
-    """The layout's var files for one environment that exist, in the order the layout lists them."""
+def _path(pattern: str, env: str | None, directory: Path, repository: Path) -> Path:
+    text = pattern.lstrip("/").replace("{name}", directory.name).replace("{env}", env or "")
+    return Path(os.path.normpath(os.path.join(_base(pattern, directory, repository), text)))
+
+
+def _files(
+    patterns: tuple[str, ...], env: str | None, directory: Path, repository: Path
+) -> tuple[Path, ...]:
+    """The files of a layout's patterns for one environment that exist, in the order listed."""
     files: list[Path] = []
-    for pattern in layout.var_files:
+    for pattern in patterns:
         if "{env}" in pattern and env is None:
             continue
-        text = pattern.lstrip("/").replace("{name}", directory.name).replace("{env}", env or "")
-        path = Path(os.path.normpath(os.path.join(_base(pattern, directory, repository), text)))
+        path = _path(pattern, env, directory, repository)
         if path.is_file():
             files.append(path)
     return tuple(files)
+
+
+def _missing(layout: Layout, env: str | None, directory: Path, repository: Path) -> tuple[str, ...]:
+    """The layout's patterns naming no file for this environment (a typo, or an environment left out)."""
+    return tuple(
+        pattern
+        for pattern in (*layout.var_files, *layout.backend_config)
+        if not ("{env}" in pattern and env is None) and not _path(pattern, env, directory, repository).is_file()
+    )
+
+
+def _detected_backend_pattern(directory: Path) -> str | None:
+    """The first conventional per-environment backend-config pattern with files in the root."""
+    for pattern in DETECTED_BACKEND_CONFIGS:
+        if "{env}" in pattern and _env_files(directory, pattern, directory.name):
+            return pattern
+    return None
+
+
+def _detected_backend(directory: Path, env: str | None) -> tuple[tuple[Path, ...], str | None]:
+    """The conventional backend-config file of a root for one environment, and its pattern."""
+    for pattern in DETECTED_BACKEND_CONFIGS:
+        if "{env}" in pattern:
+            if env is None:
+                continue
+            if not _env_files(directory, pattern, directory.name):
+                continue  # the convention is not this root's
+        path = directory / pattern.replace("{env}", env or "")
+        if path.is_file():
+            return (path,), pattern
+        if "{env}" in pattern:
+            return (), pattern  # the root keeps one per environment, and none for this one
+    return (), None
+
+
+def merge_backend_config(
+    backend: Backend,
+    spec: StackSpec,
+    read: Callable[[Path], dict[str, tuple[Any, Location]]],
+    relative: Callable[[Path], str],
+) -> None:
+    """Merge a stack's -backend-config files into its backend block, as ``terraform init`` does.
+
+    Each file is ``key = value`` settings; a later file's setting wins, as a later -backend-config
+    does. The settings' locations point at the file that sets them.
+    """
+    for path in spec.backend_configs:
+        for name, (value, where) in read(path).items():
+            backend.config[name] = value
+            backend.attribute_locations[name] = where
+    backend.config_files = tuple(relative(path) for path in spec.backend_configs)
+    backend.config_detected = spec.backend_detected if spec.backend_configs else None
+
+
+def layout_notes(stacks: list[Stack]) -> list[str]:
+    """Notes on what the layouts found: backend-config files detected, patterns that name no file."""
+    notes: list[str] = []
+    detected: dict[str, list[str]] = {}
+    missing: dict[tuple[str, str, str], list[str]] = {}
+    for stack in stacks:
+        backend = stack.backend
+        if backend is not None and backend.config_detected is not None:
+            detected.setdefault(backend.config_detected, []).append(stack.name)
+        for pattern in stack.missing_files:
+            missing.setdefault((stack.layout or "", pattern, stack.env or ""), []).append(stack.name.split("@")[0])
+    for pattern, names in detected.items():
+        notes.append(
+            f"backend-config files detected ({pattern}) in {_some(names)}: merged into each backend as "
+            "terraform init -backend-config=FILE would; say so in .ttgate.yml to be sure "
+            f'(layouts: [{{roots: "<dir>/*", backend_config: ["{pattern}"]}}], see docs/layouts.md)'
+        )
+    for (layout, pattern, env), names in missing.items():
+        which = f" for environment {env}" if env else ""
+        notes.append(
+            f'layout "{layout}": "{pattern}" names no file{which} in {_some(names)}, so none was applied '
+            "there; check the pattern, or that the environment is meant to have one"
+        )
+    return notes
+
+
+def _some(names: list[str]) -> str:
+    shown = ", ".join(names[:5])
+    return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")

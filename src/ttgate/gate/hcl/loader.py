@@ -27,7 +27,13 @@ from ttgate.gate.hcl.instances import (
     evaluate_blocks,
     location,
 )
-from ttgate.gate.hcl.layouts import StackSpec, repository_of, stack_specs
+from ttgate.gate.hcl.layouts import (
+    StackSpec,
+    layout_notes,
+    merge_backend_config,
+    repository_of,
+    stack_specs,
+)
 from ttgate.gate.hcl.modules import ModuleSource, build_module
 from ttgate.gate.hcl.parse import Parser
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
@@ -381,7 +387,7 @@ class StackBuilder:
         stack = Stack(name=name, directory=directory, layer=None, env=None)
         if match is not None:
             stack.layer, stack.env, stack.layout = match.layer, match.env, match.layout.name
-            stack.workspace = match.layout.workspace_for(match.env)
+            stack.workspace = match.layout.workspace_for(match.env, directory.name)
         stack.location = Location(self.relative(directory / TERRAGRUNT_FILE), 1)
         remote = reader.remote_state()
         if remote is not None:
@@ -542,6 +548,7 @@ class StackBuilder:
                 "environment with its file; say so in .ttgate.yml to be sure "
                 '(layouts: [{roots: "<dir>/*", var_files: ["env/{env}.tfvars"]}], see docs/layouts.md)'
             )
+        self.model.notes.extend(layout_notes(self.model.stacks))
         roots = [stack for stack in self.model.stacks if stack.role == "root"]
         if roots and not any(stack.layer for stack in self.model.stacks):
             described = f'stack_path "{self.policy.stack_path}"'
@@ -562,7 +569,7 @@ class StackBuilder:
         name = self.relative(directory)
         specs = stack_specs(directory, name, self.policy, repository_of(directory, self.root))
         for spec in specs:
-            described = spec.layout is not None or spec.detected is not None
+            described = spec.described
             self._add_one_stack(directory, module, spec, role or ("root" if described else "module"))
             if spec.detected is not None and spec.env is not None:
                 self._detected[name] = spec.detected
@@ -575,6 +582,7 @@ class StackBuilder:
         stack.layout = spec.layout
         stack.var_files = tuple(self.relative(path) for path in spec.var_files)
         stack.workspace = spec.workspace
+        stack.missing_files = spec.missing
         if module.backends:
             declared = module.backends[0]
             config = {
@@ -592,11 +600,24 @@ class StackBuilder:
                 },
             )
             stack.location = stack.backend.location
+            merge_backend_config(stack.backend, spec, self._backend_config_file, self.relative)
         elif module.providers:
             stack.location = location(module.providers[0].file, module.providers[0].block)
         self.model.stacks.append(stack)
         inputs = self._root_inputs(directory, module, spec.var_files)
         self.roots[stack] = Instance(self, stack, module, "", inputs, None)
+
+    def _backend_config_file(self, path: Path) -> dict[str, tuple[Any, Location]]:
+        """A -backend-config file's settings (key = value, literals only), each with where it is set."""
+        self.parse([path])
+        body = self.parsed[self.resolve(path)].body
+        if body is None:
+            return {}
+        relative = self.relative(path)
+        return {
+            name: (self.constant_evaluator.evaluate(attribute.expr), location(relative, attribute))
+            for name, attribute in body.attributes.items()
+        }
 
     def _root_inputs(
         self, directory: Path, module: ModuleSource, layout_files: tuple[Path, ...] = ()

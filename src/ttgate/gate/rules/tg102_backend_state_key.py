@@ -135,12 +135,51 @@ def _check_stack(
         )
         return
     config = backend.config
+    if _partial(stack):
+        _unseen(context, stack)
+        return
     yield from _key(context, stack, layer, config.get("key"), by_key)
     yield from _bucket(context, stack, config.get("bucket"), expected_bucket)
     if context.params["require_encrypt"]:
         yield from _encrypt(context, stack, config.get("encrypt"))
     if context.params["require_lock"]:
         yield from _lock(context, stack, config.get("dynamodb_table"), config.get("use_lockfile"))
+
+
+def _partial(stack: Stack) -> bool:
+    """A partial backend completed by -backend-config files ttgate was not shown.
+
+    The runbook gives only the bucket at init; a block without its key is completed from a file
+    (``terraform init -backend-config=backend.conf``), which may set encrypt and the lock as well.
+    """
+    backend = stack.backend
+    return backend is not None and not backend.config_files and backend.config.get("key") is None
+
+
+def _unseen(context: RuleContext, stack: Stack) -> None:
+    """TG001 naming the settings a partial backend leaves to files ttgate was not told about."""
+    backend = stack.backend
+    assert backend is not None
+    config = backend.config
+    unseen = ["key"]
+    if context.params["require_encrypt"] and config.get("encrypt") is None:
+        unseen.append("encrypt")
+    lock = config.get("dynamodb_table") is None and config.get("use_lockfile") is None
+    if context.params["require_lock"] and lock:
+        unseen.append("the state lock (dynamodb_table or use_lockfile)")
+    listed = ", ".join(unseen[:-1]) + (" and " if len(unseen) > 1 else "") + unseen[-1]
+    context.unverifiable(
+        stack,
+        f"what it sets for {listed}",
+        Unknown(
+            "the backend block is partial: terraform init -backend-config=FILE completes it, "
+            "and no backend-config file was named or found"
+        ),
+        named=f"the backend of {_where(stack)}",
+        remedy='Name the backend-config files in the layout (backend_config: ["backend.conf"] or '
+        '["env/{env}.s3.tfbackend"], see docs/layouts.md), or write the settings in the backend block',
+        location=backend.location,
+    )
 
 
 def _key(

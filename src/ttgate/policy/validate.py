@@ -270,7 +270,8 @@ class Validator:
                 f"got {describe(value)}",
             )
         return tuple(
-            self.template((*path, index), item, BACKEND_CONFIG_PLACEHOLDERS) for index, item in enumerate(value)
+            self.template((*path, index), item, BACKEND_CONFIG_PLACEHOLDERS)
+            for index, item in enumerate(value)
         )
 
     def var_files(self, path: KeyPath, value: Any) -> tuple[str, ...]:

@@ -229,3 +229,53 @@ def test_the_runbook_layout_is_unchanged(tmp_path: Path) -> None:
         "stack_path",
         (),
     )
+
+
+def test_a_workspace_template_names_the_root(tmp_path: Path) -> None:
+    # one layout for every <app>-<env> workspace, not one per root
+    root = write_tree(
+        tmp_path,
+        {
+            ".ttgate.yml": 'layouts:\n  - {roots: "apps/*", workspace: "{name}-{env}"}\n'
+            "environments: [dev, prod]\n",
+            "apps/orders/main.tf": 'provider "aws" {}\n',
+            "apps/billing/main.tf": 'provider "aws" {}\n',
+        },
+    )
+
+    found = stacks(load(root))
+
+    assert {name: stack.workspace for name, stack in found.items()} == {
+        "apps/billing@dev": "billing-dev",
+        "apps/billing@prod": "billing-prod",
+        "apps/orders@dev": "orders-dev",
+        "apps/orders@prod": "orders-prod",
+    }
+
+
+def test_a_pattern_that_names_no_file_for_an_environment_is_one_note(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            ".ttgate.yml": """
+                layouts:
+                  - name: components
+                    roots: "components/*"
+                    var_files: ["env/{env}.tfvars", "env/{env}.secrets.tfvars"]
+            """,
+            "components/a/main.tf": QUEUE,
+            "components/a/env/dev.tfvars": "visibility = 60\n",
+            "components/a/env/prod.tfvars": "visibility = 600\n",
+            "components/a/env/dev.secrets.tfvars": "",
+            "components/b/main.tf": QUEUE,
+            "components/b/env/prod.tfvars": "visibility = 600\n",
+        },
+    )
+
+    notes = [note for note in load(root).notes if "names no file" in note]
+
+    assert notes == [
+        'layout "components": "env/{env}.secrets.tfvars" names no file for environment prod in '
+        "components/a, components/b, so none was applied there; check the pattern, or that the "
+        "environment is meant to have one"
+    ]

@@ -158,7 +158,7 @@ def _env_files(base: Path, pattern: str, name: str) -> dict[str, Path]:
     if "{env}" not in pattern:
         return {}
     full = os.path.normpath(os.path.join(base, pattern.lstrip("/").replace("{name}", name)))
-    expression = re.escape(full).replace(re.escape("{env}"), "(?P<env>[^/]+)", 1)
+    expression = re.escape(full).replace(re.escape("{env}"), "(?P<env>[^/.]+)", 1)
     expression = expression.replace(re.escape("{env}"), "(?P=env)")
     regex = re.compile(expression)
     found: dict[str, Path] = {}
@@ -174,9 +174,7 @@ def _path(pattern: str, env: str | None, directory: Path, repository: Path) -> P
     return Path(os.path.normpath(os.path.join(_base(pattern, directory, repository), text)))
 
 
-def _files(
-    patterns: tuple[str, ...], env: str | None, directory: Path, repository: Path
-) -> tuple[Path, ...]:
+def _files(patterns: tuple[str, ...], env: str | None, directory: Path, repository: Path) -> tuple[Path, ...]:
     """The files of a layout's patterns for one environment that exist, in the order listed."""
     files: list[Path] = []
     for pattern in patterns:
@@ -193,7 +191,8 @@ def _missing(layout: Layout, env: str | None, directory: Path, repository: Path)
     return tuple(
         pattern
         for pattern in (*layout.var_files, *layout.backend_config)
-        if not ("{env}" in pattern and env is None) and not _path(pattern, env, directory, repository).is_file()
+        if not ("{env}" in pattern and env is None)
+        and not _path(pattern, env, directory, repository).is_file()
     )
 
 
@@ -250,7 +249,9 @@ def layout_notes(stacks: list[Stack]) -> list[str]:
         if backend is not None and backend.config_detected is not None:
             detected.setdefault(backend.config_detected, []).append(stack.name)
         for pattern in stack.missing_files:
-            missing.setdefault((stack.layout or "", pattern, stack.env or ""), []).append(stack.name.split("@")[0])
+            missing.setdefault((stack.layout or "", pattern, stack.env or ""), []).append(
+                stack.name.split("@")[0]
+            )
     for pattern, names in detected.items():
         notes.append(
             f"backend-config files detected ({pattern}) in {_some(names)}: merged into each backend as "

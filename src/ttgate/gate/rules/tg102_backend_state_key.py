@@ -195,7 +195,13 @@ def _key(
         return
     backend = stack.backend
     assert backend is not None
-    fix = f'Set key = "{layer.state_key}" in the backend "s3" block, then run terraform init -migrate-state.'
+    key_at = backend.attribute_locations.get("key")
+    in_file = (
+        f"in {key_at.file} (its -backend-config file)"
+        if key_at is not None and key_at.file in backend.config_files
+        else 'in the backend "s3" block'
+    )
+    fix = f'Set key = "{layer.state_key}" {in_file}, then run terraform init -migrate-state.'
     if not isinstance(key, str):
         yield context.finding(
             f"{_where(stack)}: the S3 backend sets no key; the runbook keeps {layer.name}'s state at "
@@ -207,9 +213,10 @@ def _key(
         return
     sharing = [other for other in by_key[(stack.env, key)] if other is not stack]
     related = [
-        Related(f"{other.label} also writes {key}", other.backend.location)
+        Related(f"{other.label} also writes {key}", where)
         for other in sharing
-        if other.backend is not None and other.backend.location is not None
+        if other.backend is not None
+        and (where := other.backend.attribute_locations.get("key", other.backend.location)) is not None
     ]
     if key != layer.state_key:
         owner = policy.layer_for_state_key(key)
@@ -234,8 +241,11 @@ def _key(
             related=related,
         )
         return
-    if sharing and by_key[(stack.env, key)][0] is not stack:
-        first = by_key[(stack.env, key)][0]
+    # Of the stacks of this layer writing its key, the first is the owner; a stack of another layer
+    # writing it was reported above.
+    owners = [other for other in by_key[(stack.env, key)] if other.layer == stack.layer]
+    if len(owners) > 1 and owners[0] is not stack:
+        first = owners[0]
         yield context.finding(
             f'{_where(stack)}: backend key = "{key}" is also the key of {first.name} (both are {layer.name} '
             f"in {stack.env}): two stacks writing one state overwrite each other, and the next plan of "

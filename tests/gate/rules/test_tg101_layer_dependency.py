@@ -143,3 +143,51 @@ def test_tg101_reading_infra_state_from_remote_state_in_prior_state(
     )
     found = findings("TG101", tmp_path, plans={label: plan})
     assert by_address(found) == expected
+
+
+# -- Terragrunt: dependency blocks and dependencies { paths } are edges like a remote state --------
+
+TERRAGRUNT_LAYOUT = 'environments: [dev, prod]\nlayouts:\n  - {roots: "live/{env}/{layer}/*"}\n'
+UNIT_MODULE = 'variable "x" {\n  default = null\n}\noutput "id" {\n  value = "v"\n}\n'
+
+
+def test_a_terragrunt_dependency_on_a_higher_layer_is_reported_at_the_block(tmp_path: Path) -> None:
+    tree = {
+        ".ttgate.yml": TERRAGRUNT_LAYOUT,
+        "live/dev/10_core/vpc/terragrunt.hcl": (
+            'dependency "worker" {\n  config_path = "../../30_app/worker"\n}\n'
+            "inputs = { x = dependency.worker.outputs.id }\n"
+        ),
+        "live/dev/10_core/vpc/main.tf": UNIT_MODULE,
+        "live/dev/30_app/worker/terragrunt.hcl": "inputs = {}\n",
+        "live/dev/30_app/worker/main.tf": UNIT_MODULE,
+        # lower layers are allowed
+        "live/dev/30_app/api/terragrunt.hcl": 'dependency "vpc" {\n  config_path = "../../10_core/vpc"\n}\n',
+        "live/dev/30_app/api/main.tf": UNIT_MODULE,
+    }
+
+    found = findings("TG101", tmp_path, tree)
+
+    assert summary(found) == [("TG101", "live/dev/10_core/vpc/terragrunt.hcl", 1, "10_core/dev")]
+    assert (
+        'reads the outputs of live/dev/30_app/worker (30_app) through dependency "worker"' in found[0].message
+    )
+
+
+def test_terragrunt_dependencies_paths_are_edges_too(tmp_path: Path) -> None:
+    tree = {
+        ".ttgate.yml": TERRAGRUNT_LAYOUT,
+        "live/dev/20_infra/queues/terragrunt.hcl": (
+            'dependencies {\n  paths = ["../../10_core/vpc", "../../30_app/worker"]\n}\n'
+        ),
+        "live/dev/20_infra/queues/main.tf": UNIT_MODULE,
+        "live/dev/10_core/vpc/terragrunt.hcl": "",
+        "live/dev/10_core/vpc/main.tf": UNIT_MODULE,
+        "live/dev/30_app/worker/terragrunt.hcl": "",
+        "live/dev/30_app/worker/main.tf": UNIT_MODULE,
+    }
+
+    found = findings("TG101", tmp_path, tree)
+
+    assert summary(found) == [("TG101", "live/dev/20_infra/queues/terragrunt.hcl", 2, "20_infra/dev")]
+    assert "is applied after live/dev/30_app/worker (30_app) by dependencies.paths[1]" in found[0].message

@@ -197,7 +197,31 @@ class UnitReader:
                 if isinstance(path, str):
                     path = self._resolve(config.file.parent, path)
                 found[name] = (path if isinstance(path, Path) else Unknown("config_path is not known"), where)
+        found.update(self._ordering_dependencies())
         return found
+
+    def _ordering_dependencies(self) -> dict[str, tuple[Any, Location]]:
+        """``dependencies { paths = [...] }`` (the last file's block, as Terragrunt merges it): edges
+        that order applies without reading outputs, named ``dependencies.paths[i]`` (no identifier, so
+        ``dependency.<name>`` never reads one)."""
+        found_block = self._last_block("dependencies")
+        if found_block is None:
+            return {}
+        block, config = found_block
+        attribute = block.body.attributes.get("paths")
+        if attribute is None:
+            return {}
+        paths = config.scope.evaluator.evaluate(attribute.expr)
+        where = location(self.files.relative(config.file), attribute)
+        if not isinstance(paths, list):
+            return {"dependencies.paths": (Unknown("dependencies.paths is not a known list"), where)}
+        return {
+            f"dependencies.paths[{index}]": (
+                self._resolve(config.file.parent, path) if isinstance(path, str) else Unknown("not a path"),
+                where,
+            )
+            for index, path in enumerate(paths)
+        }
 
     def inputs(self) -> dict[str, tuple[Any, Origin]]:
         """``inputs``, shallow-merged: a key the unit sets wins over its parent's."""

@@ -76,7 +76,42 @@ def check(context: RuleContext) -> Iterator[Finding]:
         if own is None:
             continue
         yield from _remote_states(context, stack, own.order)
+        yield from _dependencies(context, stack, own.order)
         yield from _module_code(context, stack, own.order, names)
+
+
+def _dependencies(context: RuleContext, stack: Stack, own_order: int) -> Iterator[Finding]:
+    """Terragrunt ``dependency`` blocks (outputs read like a remote state) and ``dependencies`` paths."""
+    policy = context.policy
+    for dependency in stack.dependencies:
+        target = dependency.target
+        layer = policy.layer(target.layer) if target is not None and target.layer else None
+        if target is None or layer is None or layer.order <= own_order:
+            continue
+        related = [Related(f"{target.name} is {layer.name}", target.location)] if target.location else []
+        if dependency.name.startswith("dependencies."):
+            what = (
+                f"{stack.layer} is applied after {target.name} ({layer.name}) by {dependency.name}: a layer "
+                f"may only depend on its own or a lower layer. Terragrunt's run-all would apply "
+                f"{layer.name} before {stack.layer}, against the runbook's order (10_core → 20_infra → "
+                "30_app), and a rollback in reverse would leave this unit depending on a newer layer."
+            )
+        else:
+            what = (
+                f"{stack.layer} reads the outputs of {target.name} ({layer.name}) through dependency "
+                f'"{dependency.name}": a layer may only depend on its own or a lower layer. {layer.name} '
+                f"is applied after {stack.layer}, so on a fresh environment those outputs do not exist "
+                "yet, and a rollback (30_app → 20_infra → 10_core) would leave this unit reading a newer "
+                "layer's outputs."
+            )
+        yield context.finding(
+            what,
+            f"Move what {stack.layer} needs from {target.name} down into {stack.layer} (or a lower layer); "
+            f"or move this unit up into {layer.name}.",
+            stack=stack,
+            location=dependency.location,
+            related=related,
+        )
 
 
 def _remote_states(context: RuleContext, stack: Stack, own_order: int) -> Iterator[Finding]:

@@ -36,6 +36,7 @@ from ttgate.gate.hcl.layouts import (
 )
 from ttgate.gate.hcl.modules import ModuleSource, build_module
 from ttgate.gate.hcl.parse import Parser
+from ttgate.gate.hcl.references import undeclared_references
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 from ttgate.gate.hcl.terragrunt import TERRAGRUNT_FILE, DependencyOutputs, Files, UnitReader
 from ttgate.gate.model import (
@@ -352,6 +353,11 @@ class StackBuilder:
             self._expand()
         self._account_for(directories)
         self._layout_notes()
+        self.model.problems.extend(  # what terraform validate rejects in a root ttgate reads whole
+            undeclared_references(
+                ((stack, instance.source) for stack, instance in self.roots.items()), self._parsed_body
+            )
+        )
         for stack in self.model.stacks:
             self._collect(stack)
         return self.model
@@ -606,6 +612,10 @@ class StackBuilder:
         self.model.stacks.append(stack)
         inputs = self._root_inputs(directory, module, spec.var_files)
         self.roots[stack] = Instance(self, stack, module, "", inputs, None)
+
+    def _parsed_body(self, file: str) -> Any:
+        parsed = self.parsed.get(self.resolve(self.root / file))
+        return None if parsed is None else parsed.body
 
     def _backend_config_file(self, path: Path) -> dict[str, tuple[Any, Location]]:
         """A -backend-config file's settings (key = value, literals only), each with where it is set."""

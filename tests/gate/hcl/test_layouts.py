@@ -279,3 +279,24 @@ def test_a_pattern_that_names_no_file_for_an_environment_is_one_note(tmp_path: P
         "components/a, components/b, so none was applied there; check the pattern, or that the "
         "environment is meant to have one"
     ]
+
+
+def test_a_root_at_the_repository_top_is_named_by_a_dot(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            ".ttgate.yml": 'layouts:\n  - {roots: ".", var_files: ["env/{env}.tfvars"], '
+            'layer_map: {".": 30_app}}\n',
+            "main.tf": QUEUE,
+            "env/dev.tfvars": "visibility = 60\n",
+        },
+    )
+
+    found = stacks(load(root))
+
+    assert list(found) == [".@dev"]
+    assert (found[".@dev"].layer, found[".@dev"].layout, visibility(found[".@dev"])) == (
+        "30_app",
+        "layouts[0]",
+        60,
+    )

@@ -29,7 +29,11 @@ RULE = Rule(
         "infra/terraform.tfstate, 30_app app/terraform.tfstate); no two stacks of an environment may "
         "share a key. With `require_encrypt`, `encrypt = true`; with `require_lock`, a `dynamodb_table` "
         "or `use_lockfile = true`. A `bucket` written in the block must be the environment's state "
-        "bucket (`tt-practice-tf-state-{env}-{account_id}`); leaving it to -backend-config is fine.",
+        "bucket (`tt-practice-tf-state-{env}-{account_id}`); leaving it to -backend-config is fine. "
+        "Settings given at `terraform init -backend-config=FILE` are read from the files the layout's "
+        "`backend_config` names, or found by convention (`backend.conf`, `<env>.s3.tfbackend`, see "
+        "docs/layouts.md); a block without `key` and no such file is partial: TG001 names what ttgate "
+        "cannot see, never an error.",
         why="State rollback downloads and pushes s3://tt-practice-tf-state-{env}-<account>/{core|infra|app}/"
         "terraform.tfstate. A stack whose key is copied from another layer overwrites that layer's state "
         "and its next plan destroys the other layer's resources; an unlocked state can be written by two "

@@ -247,7 +247,9 @@ def layout_notes(stacks: list[Stack]) -> list[str]:
     for stack in stacks:
         backend = stack.backend
         if backend is not None and backend.config_detected is not None:
-            detected.setdefault(backend.config_detected, []).append(stack.name)
+            roots = detected.setdefault(backend.config_detected, [])
+            if stack.name.split("@")[0] not in roots:
+                roots.append(stack.name.split("@")[0])
         for pattern in stack.missing_files:
             missing.setdefault((stack.layout or "", pattern, stack.env or ""), []).append(
                 stack.name.split("@")[0]

@@ -91,6 +91,10 @@ resource "aws_instance" "web" {
   tags  = { peer = aws_instance.web[0].id, all = join(",", aws_instance.web.*.id) }
 }
 
+output "rule" {
+  value = resource.aws_instance.web
+}
+
 moved {
   from = aws_instance.old_web
   to   = aws_instance.web
@@ -142,3 +146,29 @@ def test_a_root_with_a_file_terraform_rejects_is_not_judged_again(tmp_path: Path
     found = problems(tmp_path)
 
     assert [file for file, _, _ in found] == ["app/broken.tf"]
+
+
+def test_provider_configurations_are_not_resource_references(tmp_path: Path) -> None:
+    # the first corpus run: `provider = aws.us_east_1` read as a managed resource "aws" "us_east_1"
+    write_tree(
+        tmp_path,
+        {
+            "app/main.tf": """
+                provider "aws" {
+                  alias  = "us_east_1"
+                  region = "us-east-1"
+                }
+                resource "aws_acm_certificate" "c" {
+                  provider    = aws.us_east_1
+                  domain_name = "example.com"
+                }
+                module "m" {
+                  source    = "./m"
+                  providers = { aws = aws.us_east_1 }
+                }
+            """,
+            "app/m/main.tf": "",
+        },
+    )
+
+    assert problems(tmp_path) == []

@@ -30,6 +30,8 @@ _RESERVED = frozenset(
 )
 # Blocks whose expressions name addresses that need not exist (or are not expressions at all).
 _SKIPPED_BLOCKS = frozenset({"moved", "removed", "import", "terraform", "variable"})
+# Meta-arguments naming provider configurations (`aws.west`), which look like resource references.
+_PROVIDER_ARGUMENTS = frozenset({"provider", "providers"})
 _FIX = "Declare it in the root module, or correct the reference (terraform validate reports the same)."
 
 
@@ -93,6 +95,8 @@ class _Declared:
                     "been declared in the root module"
                 )
             return None
+        if root == "resource":  # `resource.aws_x.y`: the explicit form of `aws_x.y`
+            return self.problem(names[0], names[1:]) if names else None
         if root == "module":
             if names and names[0] not in self.modules:
                 return (
@@ -111,7 +115,9 @@ class _Declared:
 def _body(
     body: ast.Body, bound: frozenset[str], declared: _Declared, *, top: bool
 ) -> Iterator[tuple[str, ast.Attribute]]:
-    for attribute in body.attributes.values():
+    for name, attribute in body.attributes.items():
+        if name in _PROVIDER_ARGUMENTS:
+            continue  # `provider = aws.us_east_1`: a provider configuration, not a resource
         for message in _expression(attribute.expr, bound, declared):
             yield message, attribute
     for block in body.blocks:

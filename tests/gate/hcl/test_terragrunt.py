@@ -293,3 +293,48 @@ def test_an_included_files_inputs_are_evaluated_once_however_often_they_are_read
     assert queue.values["name"] == "orders"
     # once for the include.root reads, once where the unit merges its inputs (keeping their origins)
     assert len(evaluated) <= 2, len(evaluated)
+
+
+def test_read_terragrunt_config_locals_can_be_merged(tmp_path: Path, builtin_policy: Policy) -> None:
+    # corpus-defects 4 (deptagency): merge(local.common.locals, ...) was "a map or object is required,
+    # got _Locals", a Python class name, and every unit's backend was unchecked
+    root = write_tree(
+        tmp_path,
+        {
+            "live/common.hcl": 'locals {\n  prefix = "demo"\n}\n',
+            "live/dev/terragrunt.hcl": """
+                locals {
+                  common = read_terragrunt_config(find_in_parent_folders("common.hcl"))
+                  merged = merge(local.common.locals, { env = "dev" })
+                }
+                remote_state {
+                  backend = "s3"
+                  config = {
+                    bucket         = "${local.merged.prefix}-tfstate"
+                    key            = "${path_relative_to_include()}/terraform.tfstate"
+                    dynamodb_table = "${local.merged.prefix}-${local.merged.env}-locks"
+                  }
+                }
+            """,
+            "live/dev/app/terragrunt.hcl": """
+                include "root" {
+                  path = find_in_parent_folders()
+                }
+                terraform {
+                  source = "../../../modules/app"
+                }
+                inputs = { name = merge(include.root.locals.merged, {}).prefix }
+            """,
+            "modules/app/main.tf": VARIABLE_MODULE,
+        },
+    )
+
+    model = load(root, builtin_policy)
+
+    (stack,) = model.stacks
+    assert stack.backend is not None
+    assert (stack.backend.config["bucket"], stack.backend.config["dynamodb_table"]) == (
+        "demo-tfstate",
+        "demo-dev-locks",
+    )
+    assert stack.resources[0].values["name"] == "demo-us-east-1"

@@ -254,6 +254,12 @@ class _Locals:
         return self.scope.local(name, trace)
 
 
+def _all_locals(scope: ConfigScope) -> dict[str, Any]:
+    """Another file's ``locals`` as an object, so ``merge(local.common.locals, ...)`` works as in
+    Terragrunt's own examples (each local evaluated once, by the file's memo)."""
+    return {name: scope.local(name, []) for name in scope.locals}
+
+
 class _Dependencies:
     def __init__(self, reader: UnitReader) -> None:
         self.reader = reader
@@ -309,7 +315,7 @@ class ConfigScope:
             config = self.reader.config
             includes = config.includes if config is not None else {}
             return {
-                label: {"locals": _Locals(parent.scope), "inputs": _inputs_of(parent)}
+                label: {"locals": _all_locals(parent.scope), "inputs": _inputs_of(parent)}
                 for label, parent in includes.items()
             }
         return Invalid(f"{name!r} is not evaluated in a Terragrunt file")
@@ -389,7 +395,7 @@ class ConfigScope:
             return Invalid(f"read_terragrunt_config: {self.reader.files.relative(found)} cannot be parsed")
         scope = ConfigScope(self.reader, found, body, self.include_dir, (*self.chain, self.file))
         config = Config(found, body, scope)
-        return {"locals": _Locals(scope), "inputs": _inputs_of(config)}
+        return {"locals": _all_locals(scope), "inputs": _inputs_of(config)}
 
 
 def _inputs_of(config: Config) -> Any:

@@ -422,3 +422,17 @@ def test_an_age_alarm_is_named_not_called_no_alarm_at_all(tmp_path: Path) -> Non
     assert "it has only aws_cloudwatch_metric_alarm.dlq" in message
     assert "on ApproximateAgeOfOldestMessage (threshold 518400)" in message
     assert [r.note for r in found[0].related] == ["alarm on ApproximateAgeOfOldestMessage"]
+
+
+def test_an_age_alarm_behind_an_unknown_count_is_named_with_that_condition(tmp_path: Path) -> None:
+    age = alarm(name='"tt-practice-dev-main-dlq-age"', extra="  count = var.alarms ? 1 : 0\n")
+    age = 'variable "alarms" {}\n' + age.replace(
+        "ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"
+    )
+
+    found = findings("TG204", tmp_path, stack("20_infra", "dev", QUEUES + age))
+
+    assert summary(found) == NO_ALARM
+    assert "on ApproximateAgeOfOldestMessage (threshold 1), if its count or for_each creates it" in (
+        found[0].message
+    )

@@ -249,7 +249,9 @@ def _check_dlq(
     other = _other_metric_alarms(alarms, queue, metric_name)
     if other:
         shown = "; ".join(
-            f"{alarm.address} ({where(alarm)}) on {watched}" + _threshold_text(alarm)
+            f"{alarm.address} ({where(alarm)}) on {watched}"
+            + _threshold_text(alarm)
+            + ("" if alarm.present is True else ", if its count or for_each creates it")
             for alarm, watched in other
         )
         consequence = (
@@ -277,7 +279,7 @@ def _other_metric_alarms(alarms: Any, queue: Resource, metric_name: str) -> list
     """Alarms certainly on this queue, but on another SQS metric (ApproximateAgeOfOldestMessage)."""
     found: list[tuple[Resource, str]] = []
     for alarm in alarms:
-        if alarm.present is not True:
+        if alarm.present is False:
             continue
         for metric in _metrics(alarm):
             watched = metric.name

@@ -256,7 +256,11 @@ def test_a_backend_conf_beside_the_root_completes_a_partial_backend(tmp_path: Pa
     "config_file", ["backend.hcl", "dev.s3.tfbackend", "backend-dev.hcl", "environments/dev/backend.conf"]
 )
 def test_backend_config_files_are_found_by_common_conventions(tmp_path: Path, config_file: str) -> None:
-    tree = {"app/main.tf": PARTIAL, f"app/{config_file}": BACKEND_CONF}
+    tree = {
+        ".ttgate.yml": 'environments: [dev]\nlayouts:\n  - {roots: "app", workspace: "{env}"}\n',
+        "app/main.tf": PARTIAL,
+        f"app/{config_file}": BACKEND_CONF,
+    }
     write_tree(tmp_path, tree)
 
     (found,) = [s for s in load_model(tmp_path).stacks if s.backend is not None]
@@ -264,6 +268,23 @@ def test_backend_config_files_are_found_by_common_conventions(tmp_path: Path, co
     assert found.backend is not None
     assert found.backend.config["key"] == "core/terraform.tfstate"
     assert found.backend.config_files == (f"app/{config_file}",)
+    assert found.backend.config_detected is not None
+
+
+def test_backend_config_files_alone_do_not_split_a_root_no_layout_describes(tmp_path: Path) -> None:
+    # NDR: backend-test.conf, backend-prod.conf beside a root read as one; only backend.conf applies
+    tree = {
+        "app/main.tf": PARTIAL,
+        "app/backend-test.conf": 'key = "test"\n',
+        "app/backend-prod.conf": 'key = "prod"\n',
+        "app/backend.conf": 'key = "any"\n',
+    }
+    write_tree(tmp_path, tree)
+
+    (found,) = load_model(tmp_path).stacks
+
+    assert found.name == "app"
+    assert found.backend is not None and found.backend.config["key"] == "any"
 
 
 def test_a_partial_backend_with_no_backend_config_file_is_undecidable_not_an_error(tmp_path: Path) -> None:

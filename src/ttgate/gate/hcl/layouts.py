@@ -71,9 +71,8 @@ class StackSpec:
 
     @property
     def described(self) -> bool:
-        """A layout describes the root, or ttgate found its environments by convention."""
-        detected_envs = self.backend_detected is not None and "{env}" in self.backend_detected
-        return self.layout is not None or self.detected is not None or detected_envs
+        """A layout describes the root, or ttgate found its environments' var files by convention."""
+        return self.layout is not None or self.detected is not None
 
 
 def stack_specs(directory: Path, relative: str, policy: Policy, repository: Path) -> list[StackSpec]:
@@ -81,17 +80,13 @@ def stack_specs(directory: Path, relative: str, policy: Policy, repository: Path
     match = policy.layout_of(relative)
     detected = None
     if match is None:
+        # Per-environment var files make a stack per environment; backend-config files alone do not
+        # (with no layout, environments from a backend's files would split a root ttgate reads as one).
         detected = _detected_pattern(directory)
-        backend = _detected_backend_pattern(directory)
-        if detected is None and backend is None:
+        if detected is None:
             configs, pattern = _detected_backend(directory, None)
             return [StackSpec(None, None, None, False, (), None, None, configs, pattern)]
-        layout = Layout(
-            name="detected",
-            roots="*",
-            var_files=(detected,) if detected else (),
-            backend_config=(backend,) if backend else (),
-        )
+        layout = Layout(name="detected", roots="*", var_files=(detected,))
         layer, path_env = None, None
     else:
         layout, layer, path_env = match.layout, match.layer, match.env
@@ -194,14 +189,6 @@ def _missing(layout: Layout, env: str | None, directory: Path, repository: Path)
         if not ("{env}" in pattern and env is None)
         and not _path(pattern, env, directory, repository).is_file()
     )
-
-
-def _detected_backend_pattern(directory: Path) -> str | None:
-    """The first conventional per-environment backend-config pattern with files in the root."""
-    for pattern in DETECTED_BACKEND_CONFIGS:
-        if "{env}" in pattern and _env_files(directory, pattern, directory.name):
-            return pattern
-    return None
 
 
 def _detected_backend(directory: Path, env: str | None) -> tuple[tuple[Path, ...], str | None]:

@@ -419,7 +419,7 @@ def test_an_age_alarm_is_named_not_called_no_alarm_at_all(tmp_path: Path) -> Non
     assert summary(found) == NO_ALARM
     message = found[0].message
     assert "would pile up" not in message
-    assert "it has only aws_cloudwatch_metric_alarm.dlq" in message
+    assert 'it has only "tt-practice-dev-main-dlq-age" (aws_cloudwatch_metric_alarm.dlq' in message
     assert "on ApproximateAgeOfOldestMessage (threshold 518400)" in message
     assert [r.note for r in found[0].related] == ["alarm on ApproximateAgeOfOldestMessage"]
 

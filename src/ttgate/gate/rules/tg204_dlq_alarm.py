@@ -249,13 +249,15 @@ def _check_dlq(
     other = _other_metric_alarms(alarms, queue, metric_name)
     if other:
         shown = "; ".join(
-            f"{alarm.address} ({where(alarm)}) on {watched}"
+            _alarm_label(alarm)
+            + f" on {watched}"
             + _threshold_text(alarm)
             + ("" if alarm.present is True else ", if its count or for_each creates it")
             for alarm, watched in other
         )
         consequence = (
-            f"it has only {shown}. That alarm fires once a message has waited past its threshold, not on "
+            f"it has only {shown}. {'Those alarms fire' if len(other) > 1 else 'That alarm fires'} "
+            "once a message has waited past the threshold, not on "
             f"the first message, so {failed} wait unseen until then, and the runbook's alarm, the one "
             "on-call and `ttgate dlq status` look for by name, does not exist."
         )
@@ -289,6 +291,11 @@ def _other_metric_alarms(alarms: Any, queue: Resource, metric_name: str) -> list
                 found.append((alarm, watched))
                 break
     return found
+
+
+def _alarm_label(alarm: Resource) -> str:
+    name = alarm.values.get("alarm_name")
+    return f'"{name}" ({where(alarm)})' if isinstance(name, str) else where(alarm)
 
 
 def _threshold_text(alarm: Resource) -> str:

@@ -338,3 +338,30 @@ def test_read_terragrunt_config_locals_can_be_merged(tmp_path: Path, builtin_pol
         "demo-dev-locks",
     )
     assert stack.resources[0].values["name"] == "demo-us-east-1"
+
+
+def test_get_original_terragrunt_dir_is_the_unit_s_directory(tmp_path: Path, builtin_policy: Policy) -> None:
+    # chrispsheehan/aws-terragrunt-starter: config_path = "${get_original_terragrunt_dir()}/../security"
+    root = write_tree(
+        tmp_path,
+        {
+            "live/security/terragrunt.hcl": "",
+            "live/security/main.tf": 'output "sg" {\n  value = "sg-1"\n}\n',
+            "live/app/terragrunt.hcl": """
+                dependency "security" {
+                  config_path = "${get_original_terragrunt_dir()}/../security"
+                }
+                terraform {
+                  source = "../../modules/q"
+                }
+                inputs = { name = dependency.security.outputs.sg }
+            """,
+            "modules/q/main.tf": VARIABLE_MODULE,
+        },
+    )
+
+    model = load(root, builtin_policy)
+
+    app = next(stack for stack in model.stacks if stack.name == "live/app")
+    assert [d.target.name if d.target else d.problem for d in app.dependencies] == ["live/security"]
+    assert app.resources[0].values["name"] == "sg-1-us-east-1"

@@ -298,6 +298,8 @@ class ConfigScope:
             self.locals.update(block.body.attributes)
         self.functions: dict[str, Callable[[list[Any]], Any]] = {
             "get_terragrunt_dir": lambda args: str(reader.directory),
+            # the unit being run, also from a file it includes or reads
+            "get_original_terragrunt_dir": lambda args: str(reader.directory),
             "get_parent_terragrunt_dir": lambda args: str(include_dir or file.parent),
             "path_relative_to_include": self._relative_to_include,
             "path_relative_from_include": self._relative_from_include,

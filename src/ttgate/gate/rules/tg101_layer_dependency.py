@@ -147,7 +147,9 @@ def _remote_states(context: RuleContext, stack: Stack, own_order: int) -> Iterat
         related = []
         if remote.target is not None and remote.target.location is not None:
             related.append(Related(f"state {key} is written by {remote.target.name}", remote.target.location))
-        whose = f"{target.name}, a {layer.name} stack" if target is not None else layer.name
+        by_key = policy.layer_for_state_key(key)
+        # The runbook's keys name the layer; another key names it through the stack that writes it.
+        whose = layer.name if by_key is layer or target is None else f"{target.name}, a {layer.name} stack"
         yield context.finding(
             f"{stack.layer} reads the state of {whose} ({key}) through {remote.address}: a layer may "
             f"only read its own or a lower layer. {layer.name} is applied after {stack.layer}, so this "

@@ -300,3 +300,23 @@ def test_a_root_at_the_repository_top_is_named_by_a_dot(tmp_path: Path) -> None:
         "layouts[0]",
         60,
     )
+
+
+def test_layout_files_outside_the_repository_are_never_read(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write_tree(
+        tmp_path,
+        {
+            "secret/dev.tfvars": "visibility = 1\n",
+            "secret/backend.conf": 'key = "stolen"\n',
+            "repo/.ttgate.yml": 'layouts:\n  - {roots: "app", var_files: ["../../secret/{env}.tfvars"], '
+            'backend_config: ["../../secret/backend.conf"], workspace: "{env}"}\nenvironments: [dev]\n',
+            "repo/app/main.tf": 'terraform {\n  backend "s3" {}\n}\n' + QUEUE,
+        },
+    )
+    (repo / ".git").mkdir()
+
+    (stack,) = load(repo).stacks
+
+    assert (stack.var_files, visibility(stack)) == ((), 30)
+    assert stack.backend is not None and stack.backend.config_files == ()

@@ -176,9 +176,16 @@ def _files(patterns: tuple[str, ...], env: str | None, directory: Path, reposito
         if "{env}" in pattern and env is None:
             continue
         path = _path(pattern, env, directory, repository)
-        if path.is_file():
+        if path.is_file() and _inside(path, repository):
             files.append(path)
     return tuple(files)
+
+
+def _inside(path: Path, repository: Path) -> bool:
+    """A layout's file is read only inside the repository, symlinks resolved: a policy in a pull
+    request cannot make ttgate parse (and quote in a parse error) a file from elsewhere."""
+    real, boundary = os.path.realpath(path), os.path.realpath(repository)
+    return real == boundary or real.startswith(boundary.rstrip(os.sep) + os.sep)
 
 
 def _missing(layout: Layout, env: str | None, directory: Path, repository: Path) -> tuple[str, ...]:

@@ -575,7 +575,7 @@ class StackBuilder:
         name = self.relative(directory)
         specs = stack_specs(directory, name, self.policy, repository_of(directory, self.root))
         for spec in specs:
-            described = spec.described
+            described = spec.layout is not None or spec.detected is not None
             self._add_one_stack(directory, module, spec, role or ("root" if described else "module"))
             if spec.detected is not None and spec.env is not None:
                 self._detected[name] = spec.detected

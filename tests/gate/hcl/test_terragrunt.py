@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import findings, write_tree
+from tests.helpers import findings, policy_for, write_tree
 from ttgate.gate.hcl.evaluate import Evaluator
 from ttgate.gate.hcl.loader import load_hcl
 from ttgate.gate.hcl.parse import Parser
@@ -365,3 +365,53 @@ def test_get_original_terragrunt_dir_is_the_unit_s_directory(tmp_path: Path, bui
     app = next(stack for stack in model.stacks if stack.name == "live/app")
     assert [d.target.name if d.target else d.problem for d in app.dependencies] == ["live/security"]
     assert app.resources[0].values["name"] == "sg-1-us-east-1"
+
+
+def test_generate_blocks_add_their_files_to_the_unit_s_module(tmp_path: Path) -> None:
+    # corpus-defects 5 (cds-snc env/terragrunt.hcl:207): generate "common_variables" { contents =
+    # file("variables.tf") }; "var.retention is not declared in modules/logs" was a TG001 per resource
+    root = write_tree(
+        tmp_path,
+        {
+            "live/terragrunt.hcl": """
+                generate "common_variables" {
+                  path      = "common_variables.tf"
+                  if_exists = "overwrite"
+                  contents  = file("variables.tf")
+                }
+                generate "unknown" {
+                  path     = "other.tf"
+                  contents = get_env("NOT_SET")
+                }
+                inputs = {
+                  retention = 8
+                }
+            """,
+            "live/variables.tf": 'variable "retention" {\n  type = number\n}\n',
+            "live/dev/logs/terragrunt.hcl": """
+                include {
+                  path = find_in_parent_folders()
+                }
+                terraform {
+                  source = "../../../modules/logs"
+                }
+            """,
+            "modules/logs/main.tf": """
+                resource "aws_cloudwatch_log_group" "g" {
+                  name              = "/app/logs"
+                  retention_in_days = var.retention
+                }
+            """,
+            ".ttgate.yml": "environments: [dev]\nlayouts:\n"
+            '  - {roots: "live/{env}/*", layer_map: {logs: 30_app}}\n',
+        },
+    )
+
+    found = findings("TG301", root, tg001="with")
+
+    assert [(f.rule, f.location.file if f.location else None) for f in found] == [
+        ("TG301", "modules/logs/main.tf")
+    ]
+    assert "8" in found[0].message
+    model = load_hcl([root], root, policy_for(root), Parser(None, 1))
+    assert any('generate "unknown" writes other.tf' in note for note in model.notes)

@@ -35,10 +35,11 @@ from ttgate.gate.hcl.layouts import (
     stack_specs,
 )
 from ttgate.gate.hcl.modules import ModuleSource, build_module
+from ttgate.gate.hcl.native_syntax import parse_text
 from ttgate.gate.hcl.parse import Parser
 from ttgate.gate.hcl.references import undeclared_references
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
-from ttgate.gate.hcl.terragrunt import TERRAGRUNT_FILE, DependencyOutputs, Files, UnitReader
+from ttgate.gate.hcl.terragrunt import TERRAGRUNT_FILE, DependencyOutputs, Files, Generated, UnitReader
 from ttgate.gate.model import (
     Backend,
     Dependency,
@@ -401,8 +402,23 @@ class StackBuilder:
             stack.location = remote[2]
         source, where = reader.source()
         module = self._unit_module(stack, directory, source, where)
+        generated = reader.generated()
+        if generated:  # Terragrunt writes them into the unit's copy of the module before Terraform runs
+            module = self._with_generated(module, directory, generated)
         self.model.stacks.append(stack)
         self.roots[stack] = Instance(self, stack, module, "", _UnitInputs(reader), None)
+
+    def _with_generated(self, module: ModuleSource, unit: Path, generated: list[Generated]) -> ModuleSource:
+        files = {
+            os.path.basename(file): (file, self.parsed[self.resolve(self.root / file)])
+            for file in module.files
+        }
+        for item in generated:
+            name = os.path.basename(item.path)
+            if item.skip_if_exists and name in files:
+                continue
+            files[name] = (f"{self.relative(unit)}/{item.path}", parse_text(item.contents))
+        return build_module(module.directory, list(files.values()))
 
     def _unit_module(
         self, stack: Stack, directory: Path, source: Any, where: Location | None

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
+from ttgate.gate.hcl.files import Files as RepositoryFiles
+from ttgate.gate.hcl.files import Repository
 from ttgate.gate.hcl.instances import Memo, location
 from ttgate.gate.model import Location, Origin
 from ttgate.gate.values import Invalid, Unknown, short
@@ -53,6 +55,8 @@ class Files:
         self.relative = relative
         self.problem = problem
         self.note = note
+        # file() and its kin in Terragrunt files: repository files, bounded as in Terraform files.
+        self.repository = Repository(root)
 
     def inside(self, path: Path) -> bool:
         """Whether a path, symlinks resolved, lies inside the checked root."""
@@ -223,6 +227,36 @@ class UnitReader:
             for index, path in enumerate(paths)
         }
 
+    def generated(self) -> list[Generated]:
+        """``generate`` blocks writing a ``.tf`` file (a child's over a parent's of the same label):
+        the text Terragrunt writes into the unit's working copy, or why ttgate cannot know it."""
+        blocks: dict[str, tuple[ast.Block, Config]] = {}
+        for config in self._chain():
+            for block in config.body.blocks_of("generate"):
+                blocks[block.labels[0] if block.labels else ""] = (block, config)
+        found: list[Generated] = []
+        for label, (block, config) in blocks.items():
+            values = {
+                name: config.scope.evaluator.evaluate(attribute.expr)
+                for name, attribute in block.body.attributes.items()
+                if name in ("path", "contents", "if_exists", "disable")
+            }
+            path = values.get("path")
+            if values.get("disable") is True or not isinstance(path, str) or not path.endswith(".tf"):
+                continue
+            where = location(self.files.relative(config.file), block)
+            contents = values.get("contents")
+            skip = values.get("if_exists") == "skip"
+            if isinstance(contents, str):
+                found.append(Generated(label, path, contents, where, skip))
+            else:
+                why = contents.reason if isinstance(contents, Unknown) else "contents is not a string"
+                self.files.note(
+                    f'{where}: generate "{label}" writes {path}, whose contents ttgate cannot evaluate '
+                    f"({why}): what it declares is not read"
+                )
+        return found
+
     def inputs(self) -> dict[str, tuple[Any, Origin]]:
         """``inputs``, shallow-merged: a key the unit sets wins over its parent's."""
         merged: dict[str, tuple[Any, Origin]] = {}
@@ -238,6 +272,17 @@ class UnitReader:
             for name, item in value.items():
                 merged[name] = (item, Origin(f"inputs.{name} = {short(repr_value(item))}", where))
         return merged
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A file a ``generate`` block writes into the unit's working copy before Terraform runs."""
+
+    label: str
+    path: str
+    contents: str
+    where: Location
+    skip_if_exists: bool  # if_exists = "skip": a file of that name in the module wins
 
 
 def repr_value(value: Any) -> str:
@@ -292,7 +337,8 @@ class ConfigScope:
         self.chain = chain
         self.config: Config | None = None
         self.memo = Memo()
-        self.evaluator = Evaluator(self)
+        # Terragrunt resolves a relative file() path from the file the expression is in.
+        self.evaluator = Evaluator(self, files=RepositoryFiles(reader.files.repository, file.parent))
         self.locals: dict[str, ast.Attribute] = {}
         for block in body.blocks_of("locals"):
             self.locals.update(block.body.attributes)

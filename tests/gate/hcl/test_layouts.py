@@ -308,6 +308,7 @@ def test_layout_files_outside_the_repository_are_never_read(tmp_path: Path) -> N
         tmp_path,
         {
             "secret/dev.tfvars": "visibility = 1\n",
+            "secret/stolen.tfvars": "visibility = 1\n",
             "secret/backend.conf": 'key = "stolen"\n',
             "repo/.ttgate.yml": 'layouts:\n  - {roots: "app", var_files: ["../../secret/{env}.tfvars"], '
             'backend_config: ["../../secret/backend.conf"], workspace: "{env}"}\nenvironments: [dev]\n',
@@ -318,5 +319,6 @@ def test_layout_files_outside_the_repository_are_never_read(tmp_path: Path) -> N
 
     (stack,) = load(repo).stacks
 
+    assert stack.name == "app@dev"  # from the workspace, not from the files outside
     assert (stack.var_files, visibility(stack)) == ((), 30)
     assert stack.backend is not None and stack.backend.config_files == ()

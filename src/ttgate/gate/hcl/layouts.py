@@ -96,7 +96,8 @@ def stack_specs(directory: Path, relative: str, policy: Policy, repository: Path
     else:
         found: set[str] = set()
         for pattern in (*layout.var_files, *layout.backend_config):
-            found.update(_env_files(_base(pattern, directory, repository), pattern, directory.name))
+            files = _env_files(_base(pattern, directory, repository), pattern, directory.name)
+            found.update(env for env, path in files.items() if _inside(path, repository))
         workspace = layout.workspace
         if not found and isinstance(workspace, str) and "{env}" in workspace:
             found.update(policy.environments)

@@ -22,7 +22,9 @@ def stacks_output(layout: str, monkeypatch: pytest.MonkeyPatch, *options: str) -
     return result.output
 
 
-@pytest.mark.parametrize("layout", ["runbook", "var_files", "workspaces", "envs", "no_env", "terragrunt"])
+@pytest.mark.parametrize(
+    "layout", ["runbook", "var_files", "backend_config", "workspaces", "envs", "no_env", "terragrunt"]
+)
 def test_stacks_json_is_the_model_expected(layout: str, monkeypatch: pytest.MonkeyPatch) -> None:
     output = stacks_output(layout, monkeypatch, "--format", "json")
 
@@ -31,7 +33,7 @@ def test_stacks_json_is_the_model_expected(layout: str, monkeypatch: pytest.Monk
     assert expected["version"] == 1
 
 
-@pytest.mark.parametrize("layout", ["var_files", "terragrunt"])
+@pytest.mark.parametrize("layout", ["var_files", "backend_config", "terragrunt"])
 def test_stacks_text_names_var_files_and_edges(layout: str, monkeypatch: pytest.MonkeyPatch) -> None:
     output = stacks_output(layout, monkeypatch)
 
@@ -42,12 +44,10 @@ def test_stacks_text_names_var_files_and_edges(layout: str, monkeypatch: pytest.
     ("layout", "rule", "stacks"),
     [
         ("runbook", "TG102", {"deploy/20_infra/environments/dev"}),
-        # api's key is layer 20_infra's, and queues' too: both stacks of each environment
-        (
-            "var_files",
-            "TG102",
-            {"components/api@dev", "components/api@prod", "components/queues@dev", "components/queues@prod"},
-        ),
+        # api's key is layer 20_infra's: api is reported, not queues (20_infra, whose key it is)
+        ("var_files", "TG102", {"components/api@dev", "components/api@prod"}),
+        # compute's prod backend.conf was copied from network's: core's key
+        ("backend_config", "TG102", {"layers/compute@prod"}),
         ("workspaces", "TG101", {"stacks/10_core@dev", "stacks/10_core@prod"}),
         ("envs", "TG102", {"envs/prod"}),
         ("no_env", "TG102", {"global/edge"}),

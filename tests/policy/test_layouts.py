@@ -92,6 +92,18 @@ def test_workspace_per_environment(repo: Path) -> None:
     assert a.name == "layouts[0]"
 
 
+def test_workspace_template_with_the_root_name_and_backend_config(repo: Path) -> None:
+    policy = load(
+        repo,
+        'layouts:\n  - {roots: "apps/*", workspace: "{name}-{env}", '
+        'backend_config: ["env/{env}.s3.tfbackend", "/backend/{name}.hcl"]}\n',
+    )
+    (layout,) = policy.layouts
+
+    assert (layout.workspace_for("dev", "orders"), layout.workspace_for("dev")) == ("orders-dev", None)
+    assert layout.backend_config == ("env/{env}.s3.tfbackend", "/backend/{name}.hcl")
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -138,7 +150,7 @@ def test_workspace_per_environment(repo: Path) -> None:
         ),
         pytest.param(
             'layouts:\n  - {roots: x, workspace: "{layer}"}\n',
-            ".ttgate.yml:2: layouts[0].workspace: unknown placeholder {layer} (use {env})",
+            ".ttgate.yml:2: layouts[0].workspace: unknown placeholder {layer} (use {env}, {name})",
             id="workspace-placeholder",
         ),
         pytest.param(
@@ -160,6 +172,16 @@ def test_workspace_per_environment(repo: Path) -> None:
             "layouts:\n  - roots: x\n    layer_map: [network]\n",
             ".ttgate.yml:3: layouts[0].layer_map: expected a mapping of directories to layers",
             id="layer-map-list",
+        ),
+        pytest.param(
+            'layouts:\n  - roots: x\n    backend_config: "backend.conf"\n',
+            ".ttgate.yml:3: layouts[0].backend_config: expected a list of backend-config files",
+            id="backend-config-not-a-list",
+        ),
+        pytest.param(
+            'layouts:\n  - roots: x\n    backend_config: ["{layer}.conf"]\n',
+            ".ttgate.yml:3: layouts[0].backend_config[0]: unknown placeholder {layer} (use {env}, {name})",
+            id="backend-config-placeholder",
         ),
         pytest.param(
             "layouts:\n  - {name: a, roots: x}\n  - {name: a, roots: y}\n",

@@ -60,6 +60,10 @@ class Backend:
     config: dict[str, Any]
     location: Location | None
     attribute_locations: dict[str, Location] = field(default_factory=dict)
+    # `terraform init -backend-config=FILE` files merged into config (relative, POSIX), in order; the
+    # pattern ttgate found them by when the layout names none.
+    config_files: tuple[str, ...] = ()
+    config_detected: str | None = None
 
 
 @dataclass(eq=False)
@@ -177,6 +181,8 @@ class Stack:
     layout: str | None = None
     var_files: tuple[str, ...] = ()
     workspace: str | None = None
+    # The layout's var_files / backend_config patterns that named no file for this stack's environment.
+    missing_files: tuple[str, ...] = ()
     plan_file: str | None = None  # for stacks read from a plan: the plan file, relative to the root
     # A Terragrunt unit (a directory with terragrunt.hcl): its terraform.source as written (None: the
     # unit's own directory), and the units its dependency blocks read.

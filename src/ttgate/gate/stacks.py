@@ -68,6 +68,9 @@ def _stack(stack: Stack, model: Model) -> dict[str, Any]:
             "type": backend.type,
             "key": _plain(backend.config.get("key"), model.secrets),
             "bucket": _plain(backend.config.get("bucket"), model.secrets),
+            # -backend-config files merged into it, and the convention that found them (additive).
+            "config_files": list(backend.config_files),
+            "config_detected": backend.config_detected,
         },
         "remote_states": [
             {
@@ -136,6 +139,9 @@ def render_text(document: dict[str, Any]) -> str:
         backend = stack["backend"]
         if backend is not None:
             lines.append(f"  backend: {backend['type']} key {backend['key'] or '(unknown)'}")
+            detected = " (detected)" if backend.get("config_detected") else ""
+            for config_file in backend.get("config_files", []):
+                lines.append(f"  backend config: {config_file}{detected}")
         for remote in stack["remote_states"]:
             target = remote["target"] or f"(no stack: {remote['problem']})"
             lines.append(f"  reads state: {remote['address']} -> {target}")
@@ -143,7 +149,9 @@ def render_text(document: dict[str, Any]) -> str:
             lines.append(f"  terragrunt source: {stack['unit_source']}")
         for dependency in stack.get("dependencies", []):
             target = dependency["target"] or f"(no unit: {dependency['problem']})"
-            lines.append(f"  depends on: dependency.{dependency['name']} -> {target}")
+            name = dependency["name"]
+            shown = name if name.startswith("dependencies.") else f"dependency.{name}"
+            lines.append(f"  depends on: {shown} -> {target}")
         for call in stack["modules"]:
             lines.append(f"  calls module: {call['address']} -> {call['directory'] or call['source'] or '?'}")
     count = len(document["stacks"])

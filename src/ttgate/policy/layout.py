@@ -19,7 +19,8 @@ PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 # The placeholders of a layout's patterns.
 ROOT_PLACEHOLDERS = ("layer", "env")
 VAR_FILE_PLACEHOLDERS = ("env", "name")
-WORKSPACE_PLACEHOLDERS = ("env",)
+BACKEND_CONFIG_PLACEHOLDERS = ("env", "name")
+WORKSPACE_PLACEHOLDERS = ("env", "name")
 
 
 @dataclass(frozen=True)
@@ -32,25 +33,33 @@ class Layout:
     # Per-environment var files, relative to the root ("env/{env}.tfvars", "../../env/{env}.tfvars")
     # or, starting with "/", to the repository (the git work tree). {name} is the root's directory name.
     var_files: tuple[str, ...] = ()
-    # The workspace of each environment: a template ("{env}", "app-{env}"), a fixed name ("default"),
-    # or a mapping environment -> workspace name. None: nothing says (terraform.workspace is unknown).
+    # The workspace of each environment: a template ("{env}", "app-{env}", "{name}-{env}"), a fixed
+    # name ("default"), or a mapping environment -> workspace name. None: nothing says
+    # (terraform.workspace is unknown). {name} is the root's directory name.
     workspace: str | Mapping[str, str] | None = None
     # Directories -> layer: a key of one or more path segments matches consecutive directories of the
     # root's path (the longest key wins); a single name is "by directory name".
     layer_map: Mapping[str, str] = field(default_factory=dict)
+    # Files of `terraform init -backend-config=FILE` (key = value settings merged into the root's
+    # backend block), placed like var_files: relative to the root, or with "/" to the repository.
+    backend_config: tuple[str, ...] = ()
 
     @property
     def env_in_path(self) -> bool:
         return "env" in PLACEHOLDER.findall(self.roots)
 
-    def workspace_for(self, env: str | None) -> str | None:
-        """The workspace an environment's stack is applied in, when the layout says."""
+    def workspace_for(self, env: str | None, name: str | None = None) -> str | None:
+        """The workspace an environment's stack is applied in, when the layout says.
+
+        ``name`` is the root's directory name, for ``{name}`` ("{name}-{env}": one layout for every
+        root whose workspaces are ``<app>-<env>``).
+        """
         if self.workspace is None:
             return None
         if isinstance(self.workspace, str):
-            if "{env}" in self.workspace:
-                return None if env is None else self.workspace.replace("{env}", env)
-            return self.workspace
+            if ("{env}" in self.workspace and env is None) or ("{name}" in self.workspace and name is None):
+                return None
+            return self.workspace.replace("{env}", env or "").replace("{name}", name or "")
         return self.workspace.get(env or "")
 
 

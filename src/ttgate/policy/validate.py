@@ -13,6 +13,7 @@ from typing import Any
 
 from ttgate.errors import UserError
 from ttgate.policy.layout import (
+    BACKEND_CONFIG_PLACEHOLDERS,
     ROOT_PLACEHOLDERS,
     VAR_FILE_PLACEHOLDERS,
     WORKSPACE_PLACEHOLDERS,
@@ -47,7 +48,7 @@ _TOP_LEVEL_KEYS = (
 )
 _REQUIRED_KEYS = ("project", "region", "environments", "stack_path", "layers", "state_bucket", "lock_table")
 _LAYER_KEYS = ("name", "state_key")
-_LAYOUT_KEYS = ("name", "roots", "var_files", "workspace", "layer_map")
+_LAYOUT_KEYS = ("name", "roots", "var_files", "backend_config", "workspace", "layer_map")
 _RULE_SETTING_KEYS = ("enabled", "severity")
 
 
@@ -257,6 +258,20 @@ class Validator:
             layer_map=MappingProxyType(
                 self.layer_map((*path, "layer_map"), item.get("layer_map", {}), declared)
             ),
+            backend_config=self.backend_config((*path, "backend_config"), item.get("backend_config", [])),
+        )
+
+    def backend_config(self, path: KeyPath, value: Any) -> tuple[str, ...]:
+        """Files of terraform init -backend-config=FILE: any name (backend.conf, dev.s3.tfbackend)."""
+        if not isinstance(value, list):
+            raise self.fail(
+                path,
+                'expected a list of backend-config files (e.g. ["environments/{env}/backend.conf"]), '
+                f"got {describe(value)}",
+            )
+        return tuple(
+            self.template((*path, index), item, BACKEND_CONFIG_PLACEHOLDERS)
+            for index, item in enumerate(value)
         )
 
     def var_files(self, path: KeyPath, value: Any) -> tuple[str, ...]:

@@ -229,3 +229,96 @@ def test_the_runbook_layout_is_unchanged(tmp_path: Path) -> None:
         "stack_path",
         (),
     )
+
+
+def test_a_workspace_template_names_the_root(tmp_path: Path) -> None:
+    # one layout for every <app>-<env> workspace, not one per root
+    root = write_tree(
+        tmp_path,
+        {
+            ".ttgate.yml": 'layouts:\n  - {roots: "apps/*", workspace: "{name}-{env}"}\n'
+            "environments: [dev, prod]\n",
+            "apps/orders/main.tf": 'provider "aws" {}\n',
+            "apps/billing/main.tf": 'provider "aws" {}\n',
+        },
+    )
+
+    found = stacks(load(root))
+
+    assert {name: stack.workspace for name, stack in found.items()} == {
+        "apps/billing@dev": "billing-dev",
+        "apps/billing@prod": "billing-prod",
+        "apps/orders@dev": "orders-dev",
+        "apps/orders@prod": "orders-prod",
+    }
+
+
+def test_a_pattern_that_names_no_file_for_an_environment_is_one_note(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            ".ttgate.yml": """
+                layouts:
+                  - name: components
+                    roots: "components/*"
+                    var_files: ["env/{env}.tfvars", "env/{env}.secrets.tfvars"]
+            """,
+            "components/a/main.tf": QUEUE,
+            "components/a/env/dev.tfvars": "visibility = 60\n",
+            "components/a/env/prod.tfvars": "visibility = 600\n",
+            "components/a/env/dev.secrets.tfvars": "",
+            "components/b/main.tf": QUEUE,
+            "components/b/env/prod.tfvars": "visibility = 600\n",
+        },
+    )
+
+    notes = [note for note in load(root).notes if "names no file" in note]
+
+    assert notes == [
+        'layout "components": "env/{env}.secrets.tfvars" names no file for environment prod in '
+        "components/a, components/b, so none was applied there; check the pattern, or that the "
+        "environment is meant to have one"
+    ]
+
+
+def test_a_root_at_the_repository_top_is_named_by_a_dot(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            ".ttgate.yml": 'layouts:\n  - {roots: ".", var_files: ["env/{env}.tfvars"], '
+            'layer_map: {".": 30_app}}\n',
+            "main.tf": QUEUE,
+            "env/dev.tfvars": "visibility = 60\n",
+        },
+    )
+
+    found = stacks(load(root))
+
+    assert list(found) == [".@dev"]
+    assert (found[".@dev"].layer, found[".@dev"].layout, visibility(found[".@dev"])) == (
+        "30_app",
+        "layouts[0]",
+        60,
+    )
+
+
+def test_layout_files_outside_the_repository_are_never_read(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write_tree(
+        tmp_path,
+        {
+            "secret/dev.tfvars": "visibility = 1\n",
+            "secret/stolen.tfvars": "visibility = 1\n",
+            "secret/backend.conf": 'key = "stolen"\n',
+            "repo/.ttgate.yml": 'layouts:\n  - {roots: "app", var_files: ["../../secret/{env}.tfvars"], '
+            'backend_config: ["../../secret/backend.conf"], workspace: "{env}"}\nenvironments: [dev]\n',
+            "repo/app/main.tf": 'terraform {\n  backend "s3" {}\n}\n' + QUEUE,
+        },
+    )
+    (repo / ".git").mkdir()
+
+    (stack,) = load(repo).stacks
+
+    assert stack.name == "app@dev"  # from the workspace, not from the files outside
+    assert (stack.var_files, visibility(stack)) == ((), 30)
+    assert stack.backend is not None and stack.backend.config_files == ()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import findings, write_tree
+from tests.helpers import findings, policy_for, write_tree
 from ttgate.gate.hcl.evaluate import Evaluator
 from ttgate.gate.hcl.loader import load_hcl
 from ttgate.gate.hcl.parse import Parser
@@ -293,3 +293,125 @@ def test_an_included_files_inputs_are_evaluated_once_however_often_they_are_read
     assert queue.values["name"] == "orders"
     # once for the include.root reads, once where the unit merges its inputs (keeping their origins)
     assert len(evaluated) <= 2, len(evaluated)
+
+
+def test_read_terragrunt_config_locals_can_be_merged(tmp_path: Path, builtin_policy: Policy) -> None:
+    # corpus-defects 4 (deptagency): merge(local.common.locals, ...) was "a map or object is required,
+    # got _Locals", a Python class name, and every unit's backend was unchecked
+    root = write_tree(
+        tmp_path,
+        {
+            "live/common.hcl": 'locals {\n  prefix = "demo"\n}\n',
+            "live/dev/terragrunt.hcl": """
+                locals {
+                  common = read_terragrunt_config(find_in_parent_folders("common.hcl"))
+                  merged = merge(local.common.locals, { env = "dev" })
+                }
+                remote_state {
+                  backend = "s3"
+                  config = {
+                    bucket         = "${local.merged.prefix}-tfstate"
+                    key            = "${path_relative_to_include()}/terraform.tfstate"
+                    dynamodb_table = "${local.merged.prefix}-${local.merged.env}-locks"
+                  }
+                }
+            """,
+            "live/dev/app/terragrunt.hcl": """
+                include "root" {
+                  path = find_in_parent_folders()
+                }
+                terraform {
+                  source = "../../../modules/app"
+                }
+                inputs = { name = merge(include.root.locals.merged, {}).prefix }
+            """,
+            "modules/app/main.tf": VARIABLE_MODULE,
+        },
+    )
+
+    model = load(root, builtin_policy)
+
+    (stack,) = model.stacks
+    assert stack.backend is not None
+    assert (stack.backend.config["bucket"], stack.backend.config["dynamodb_table"]) == (
+        "demo-tfstate",
+        "demo-dev-locks",
+    )
+    assert stack.resources[0].values["name"] == "demo-us-east-1"
+
+
+def test_get_original_terragrunt_dir_is_the_unit_s_directory(tmp_path: Path, builtin_policy: Policy) -> None:
+    # chrispsheehan/aws-terragrunt-starter: config_path = "${get_original_terragrunt_dir()}/../security"
+    root = write_tree(
+        tmp_path,
+        {
+            "live/security/terragrunt.hcl": "",
+            "live/security/main.tf": 'output "sg" {\n  value = "sg-1"\n}\n',
+            "live/app/terragrunt.hcl": """
+                dependency "security" {
+                  config_path = "${get_original_terragrunt_dir()}/../security"
+                }
+                terraform {
+                  source = "../../modules/q"
+                }
+                inputs = { name = dependency.security.outputs.sg }
+            """,
+            "modules/q/main.tf": VARIABLE_MODULE,
+        },
+    )
+
+    model = load(root, builtin_policy)
+
+    app = next(stack for stack in model.stacks if stack.name == "live/app")
+    assert [d.target.name if d.target else d.problem for d in app.dependencies] == ["live/security"]
+    assert app.resources[0].values["name"] == "sg-1-us-east-1"
+
+
+def test_generate_blocks_add_their_files_to_the_unit_s_module(tmp_path: Path) -> None:
+    # corpus-defects 5 (cds-snc env/terragrunt.hcl:207): generate "common_variables" { contents =
+    # file("variables.tf") }; "var.retention is not declared in modules/logs" was a TG001 per resource
+    root = write_tree(
+        tmp_path,
+        {
+            "live/terragrunt.hcl": """
+                generate "common_variables" {
+                  path      = "common_variables.tf"
+                  if_exists = "overwrite"
+                  contents  = file("variables.tf")
+                }
+                generate "unknown" {
+                  path     = "other.tf"
+                  contents = get_env("NOT_SET")
+                }
+                inputs = {
+                  retention = 8
+                }
+            """,
+            "live/variables.tf": 'variable "retention" {\n  type = number\n}\n',
+            "live/dev/logs/terragrunt.hcl": """
+                include {
+                  path = find_in_parent_folders()
+                }
+                terraform {
+                  source = "../../../modules/logs"
+                }
+            """,
+            "modules/logs/main.tf": """
+                resource "aws_cloudwatch_log_group" "g" {
+                  name              = "/app/logs"
+                  retention_in_days = var.retention
+                }
+            """,
+            ".ttgate.yml": "environments: [dev]\nlayouts:\n"
+            '  - {roots: "live/{env}/*", layer_map: {logs: 30_app}}\n',
+        },
+    )
+
+    found = findings("TG301", root, tg001="with")
+
+    assert [(f.rule, f.location.file if f.location else None) for f in found] == [
+        ("TG301", "modules/logs/main.tf")
+    ]
+    assert "8" in found[0].message
+    model = load_hcl([root], root, policy_for(root), Parser(None, 1))
+    assert any('generate "unknown" writes other.tf' in note for note in model.notes)

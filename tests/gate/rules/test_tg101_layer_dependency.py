@@ -9,6 +9,7 @@ import pytest
 from tests import plan_builder as plans
 from tests.helpers import by_address, findings, stack, summary
 from tests.snippets import remote_state
+from ttgate.policy import Severity
 
 CORE = "practice/deploy/10_core/environments/dev"
 
@@ -143,3 +144,106 @@ def test_tg101_reading_infra_state_from_remote_state_in_prior_state(
     )
     found = findings("TG101", tmp_path, plans={label: plan})
     assert by_address(found) == expected
+
+
+# -- Terragrunt: dependency blocks and dependencies { paths } are edges like a remote state --------
+
+TERRAGRUNT_LAYOUT = 'environments: [dev, prod]\nlayouts:\n  - {roots: "live/{env}/{layer}/*"}\n'
+UNIT_MODULE = 'variable "x" {\n  default = null\n}\noutput "id" {\n  value = "v"\n}\n'
+
+
+def test_a_terragrunt_dependency_on_a_higher_layer_is_reported_at_the_block(tmp_path: Path) -> None:
+    tree = {
+        ".ttgate.yml": TERRAGRUNT_LAYOUT,
+        "live/dev/10_core/vpc/terragrunt.hcl": (
+            'dependency "worker" {\n  config_path = "../../30_app/worker"\n}\n'
+            "inputs = { x = dependency.worker.outputs.id }\n"
+        ),
+        "live/dev/10_core/vpc/main.tf": UNIT_MODULE,
+        "live/dev/30_app/worker/terragrunt.hcl": "inputs = {}\n",
+        "live/dev/30_app/worker/main.tf": UNIT_MODULE,
+        # lower layers are allowed
+        "live/dev/30_app/api/terragrunt.hcl": 'dependency "vpc" {\n  config_path = "../../10_core/vpc"\n}\n',
+        "live/dev/30_app/api/main.tf": UNIT_MODULE,
+    }
+
+    found = findings("TG101", tmp_path, tree)
+
+    assert summary(found) == [("TG101", "live/dev/10_core/vpc/terragrunt.hcl", 1, "10_core/dev")]
+    assert (
+        'reads the outputs of live/dev/30_app/worker (30_app) through dependency "worker"' in found[0].message
+    )
+
+
+def test_terragrunt_dependencies_paths_are_edges_too(tmp_path: Path) -> None:
+    tree = {
+        ".ttgate.yml": TERRAGRUNT_LAYOUT,
+        "live/dev/20_infra/queues/terragrunt.hcl": (
+            'dependencies {\n  paths = ["../../10_core/vpc", "../../30_app/worker"]\n}\n'
+        ),
+        "live/dev/20_infra/queues/main.tf": UNIT_MODULE,
+        "live/dev/10_core/vpc/terragrunt.hcl": "",
+        "live/dev/10_core/vpc/main.tf": UNIT_MODULE,
+        "live/dev/30_app/worker/terragrunt.hcl": "",
+        "live/dev/30_app/worker/main.tf": UNIT_MODULE,
+    }
+
+    found = findings("TG101", tmp_path, tree)
+
+    assert summary(found) == [("TG101", "live/dev/20_infra/queues/terragrunt.hcl", 2, "20_infra/dev")]
+    assert "is applied after live/dev/30_app/worker (30_app) by dependencies.paths[1]" in found[0].message
+
+
+# -- reads linked to the stack that writes the state (corpus-defects 7, 8) -------------------------
+
+
+def _backend(key: str) -> str:
+    return (
+        'terraform {\n  backend "s3" {\n    bucket = "demo-state"\n    key    = "'
+        + key
+        + '"\n    region = "eu-west-1"\n  }\n}\n'
+    )
+
+
+def _reads(key: str) -> str:
+    return (
+        'data "terraform_remote_state" "other" {\n  backend = "s3"\n  config = {\n    bucket = "demo-state"\n'
+        f'    key    = "{key}"\n    region = "eu-west-1"\n  }}\n}}\n'
+    )
+
+
+COMPONENTS = (
+    'environments: [dev, prod]\nlayouts:\n  - {name: components, roots: "*/environments/{env}", '
+    "layer_map: {iam: 10_core, s3: 20_infra, net: 10_core, app: 30_app}}\n"
+)
+
+
+def test_a_read_takes_the_layer_of_the_stack_that_writes_the_state(tmp_path: Path) -> None:
+    # deptagency: soapbox/terraform/dev/iam (10_core) reads s3's state (20_infra), keys not the runbook's
+    tree = {
+        ".ttgate.yml": COMPONENTS,
+        "iam/environments/dev/main.tf": _backend("iam/dev.tfstate") + _reads("s3/dev.tfstate"),
+        "s3/environments/dev/main.tf": _backend("s3/dev.tfstate"),
+    }
+
+    found = findings("TG101", tmp_path, tree)
+
+    assert summary(found) == [("TG101", "iam/environments/dev/main.tf", 8, "10_core/dev")]
+    assert "reads the state of s3/environments/dev, a 20_infra stack (s3/dev.tfstate)" in found[0].message
+
+
+def test_reading_another_environment_s_state_is_a_warning(tmp_path: Path) -> None:
+    # sydney-sisco: staging's module hard-codes key = "networking.prod.tfstate"
+    tree = {
+        ".ttgate.yml": COMPONENTS,
+        "net/environments/prod/main.tf": _backend("net.prod.tfstate"),
+        "app/environments/dev/main.tf": _backend("app.dev.tfstate") + _reads("net.prod.tfstate"),
+    }
+
+    (found,) = findings("TG101", tmp_path, tree)
+
+    assert found.severity == Severity.WARNING
+    assert found.message.startswith(
+        "app/environments/dev (dev) depends on net/environments/prod, a stack of prod, through "
+        "data.terraform_remote_state.other"
+    )

@@ -16,6 +16,9 @@ from tests.helpers import (
     summary,
     write_tree,
 )
+from tests.helpers import (
+    load as load_model,
+)
 
 APP_PROD = "practice/deploy/30_app/environments/prod"
 APP_DEV = "practice/deploy/30_app/environments/dev"
@@ -75,7 +78,7 @@ def test_two_stacks_sharing_a_key_reports_the_one_with_the_wrong_key(tmp_path: P
     assert summary(found) == [("TG102", f"{APP_PROD}/backend.tf", 3, "30_app/prod")]
     assert "20_infra/prod writes the same key" in found[0].message
     related = [(r.location.file, r.location.line) for r in found[0].related]
-    assert related == [(f"{INFRA_PROD}/backend.tf", 2)]
+    assert related == [(f"{INFRA_PROD}/backend.tf", 3)]  # its key
 
 
 def test_same_key_in_another_environment_is_not_shared(tmp_path: Path) -> None:
@@ -228,3 +231,110 @@ def test_tg102_a_plan_over_its_hcl_stack_keeps_the_hcls_backend(
         assert finding.source == "plan"
         assert finding.location is not None
         assert (finding.location.file, finding.location.line) == (f"{plans.APP_DEV}/backend.tf", 3)  # key =
+
+
+# -- partial backends completed by terraform init -backend-config=FILE -------------------------
+
+PARTIAL = 'terraform {\n  backend "s3" {}\n}\nprovider "aws" {}\n'
+CORE_DEV = "10_core/environments/dev"
+BACKEND_CONF = """
+    bucket         = "tt-practice-tf-state-dev-123456789012"
+    key            = "core/terraform.tfstate"
+    encrypt        = true
+    dynamodb_table = "tt-practice-tf-locks"
+"""
+
+
+def test_a_backend_conf_beside_the_root_completes_a_partial_backend(tmp_path: Path) -> None:
+    # docs/corpus.md defect 8: three TG102 errors on main, for settings the file gives at init
+    tree = {f"{CORE_DEV}/main.tf": PARTIAL, f"{CORE_DEV}/backend.conf": BACKEND_CONF}
+
+    assert findings("TG102", tmp_path, tree, tg001="with") == []
+
+
+@pytest.mark.parametrize(
+    "config_file", ["backend.hcl", "dev.s3.tfbackend", "backend-dev.hcl", "environments/dev/backend.conf"]
+)
+def test_backend_config_files_are_found_by_common_conventions(tmp_path: Path, config_file: str) -> None:
+    tree = {
+        ".ttgate.yml": 'environments: [dev]\nlayouts:\n  - {roots: "app", workspace: "{env}"}\n',
+        "app/main.tf": PARTIAL,
+        f"app/{config_file}": BACKEND_CONF,
+    }
+    write_tree(tmp_path, tree)
+
+    (found,) = [s for s in load_model(tmp_path).stacks if s.backend is not None]
+
+    assert found.backend is not None
+    assert found.backend.config["key"] == "core/terraform.tfstate"
+    assert found.backend.config_files == (f"app/{config_file}",)
+    assert found.backend.config_detected is not None
+
+
+def test_backend_config_files_alone_do_not_split_a_root_no_layout_describes(tmp_path: Path) -> None:
+    # NDR: backend-test.conf, backend-prod.conf beside a root read as one; only backend.conf applies
+    tree = {
+        "app/main.tf": PARTIAL,
+        "app/backend-test.conf": 'key = "test"\n',
+        "app/backend-prod.conf": 'key = "prod"\n',
+        "app/backend.conf": 'key = "any"\n',
+    }
+    write_tree(tmp_path, tree)
+
+    (found,) = load_model(tmp_path).stacks
+
+    assert found.name == "app"
+    assert found.backend is not None and found.backend.config["key"] == "any"
+
+
+def test_a_partial_backend_with_no_backend_config_file_is_undecidable_not_an_error(tmp_path: Path) -> None:
+    found = findings("TG102", tmp_path, {f"{CORE_DEV}/main.tf": PARTIAL}, tg001="with")
+
+    (notice,) = found
+    assert notice.rule == "TG001"
+    assert "key, encrypt and the state lock (dynamodb_table or use_lockfile)" in notice.message
+    assert "terraform init -backend-config=FILE completes it" in notice.message
+    assert "backend_config:" in notice.fix
+
+
+def test_a_backend_config_file_s_settings_are_judged(tmp_path: Path) -> None:
+    # shyam424: state.tf `backend "s3" {}` and env-<env>/state.tfvars that sets no encrypt nor lock
+    tree = {
+        ".ttgate.yml": 'layouts:\n  - {roots: "roboshop", backend_config: ["env-{env}/state.tfvars"], '
+        "layer_map: {roboshop: 30_app}}\n",
+        "roboshop/state.tf": PARTIAL,
+        "roboshop/env-dev/state.tfvars": 'bucket = "b"\nkey = "app/terraform.tfstate"\n',
+    }
+
+    found = findings("TG102", tmp_path, tree, tg001="with")
+
+    assert sorted(f.message.split(": ", 1)[1][:20] for f in found) == [
+        'backend bucket = "b"',
+        "backend encrypt is n",
+        "the S3 backend has n",
+    ]
+
+
+def test_a_key_copied_into_a_backend_config_file_is_reported_there(tmp_path: Path) -> None:
+    tree = {
+        ".ttgate.yml": 'layouts:\n  - {roots: "layers/*", '
+        'backend_config: ["environments/{env}/backend.conf"], '
+        "layer_map: {network: 10_core, compute: 30_app}}\n",
+        "layers/network/main.tf": PARTIAL,
+        "layers/network/environments/dev/backend.conf": BACKEND_CONF,
+        "layers/compute/main.tf": PARTIAL,
+        "layers/compute/environments/dev/backend.conf": BACKEND_CONF,
+    }
+
+    (finding,) = findings("TG102", tmp_path, tree)
+
+    assert finding.stack is not None and finding.stack.name == "layers/compute@dev"
+    assert finding.location is not None
+    assert (finding.location.file, finding.location.line) == (
+        "layers/compute/environments/dev/backend.conf",
+        2,
+    )
+    assert "in layers/compute/environments/dev/backend.conf (its -backend-config file)" in finding.fix
+    assert [r.location.file for r in finding.related if r.location] == [
+        "layers/network/environments/dev/backend.conf"
+    ]

@@ -404,3 +404,35 @@ def test_tg204_alarm_of_another_known_environment_does_not_count(tmp_path: Path)
         "TG204", tmp_path, plans={"20_infra/dev": plans.orders_with_dlq(), "30_app/prod": alarms}
     )
     assert by_address(found) == NO_ALARM_IN_PLAN
+
+
+def test_an_age_alarm_is_named_not_called_no_alarm_at_all(tmp_path: Path) -> None:
+    # NDR: an ApproximateAgeOfOldestMessage alarm at 6 days; the runbook's rule (visible messages) is
+    # not met, but "would pile up unnoticed" overstated it
+    age = alarm(name='"tt-practice-dev-main-dlq-age"').replace(
+        "ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"
+    )
+    age = age.replace("threshold           = 1", "threshold           = 518400")
+
+    found = findings("TG204", tmp_path, stack("20_infra", "dev", QUEUES + age))
+
+    assert summary(found) == NO_ALARM
+    message = found[0].message
+    assert "would pile up" not in message
+    assert 'it has only "tt-practice-dev-main-dlq-age" (aws_cloudwatch_metric_alarm.dlq' in message
+    assert "on ApproximateAgeOfOldestMessage (threshold 518400)" in message
+    assert [r.note for r in found[0].related] == ["alarm on ApproximateAgeOfOldestMessage"]
+
+
+def test_an_age_alarm_behind_an_unknown_count_is_named_with_that_condition(tmp_path: Path) -> None:
+    age = alarm(name='"tt-practice-dev-main-dlq-age"', extra="  count = var.alarms ? 1 : 0\n")
+    age = 'variable "alarms" {}\n' + age.replace(
+        "ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"
+    )
+
+    found = findings("TG204", tmp_path, stack("20_infra", "dev", QUEUES + age))
+
+    assert summary(found) == NO_ALARM
+    assert "on ApproximateAgeOfOldestMessage (threshold 1), if its count or for_each creates it" in (
+        found[0].message
+    )

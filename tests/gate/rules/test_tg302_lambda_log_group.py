@@ -432,3 +432,63 @@ def test_a_group_of_unknown_name_in_the_functions_own_stack_is_still_tg001(tmp_p
     )
     found = findings("TG302", tmp_path, {"a/main.tf": PROVIDER + WORKER + groups}, tg001="with")
     assert [finding.rule for finding in found] == ["TG001"]
+
+
+# -- Lambda@Edge: logs to /aws/lambda/us-east-1.<name> in each region that runs it --------------
+
+EDGE_MODULE = """
+resource "aws_lambda_function" "edge" {
+  function_name = "tt-practice-dev-edge-auth"
+  role          = "arn:aws:iam::123456789012:role/edge"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+  filename      = "edge.zip"
+  publish       = true
+}
+
+output "qualified_arn" {
+  value = aws_lambda_function.edge.qualified_arn
+}
+"""
+
+DISTRIBUTION = """
+module "edge" {
+  source = "../../modules/edge"
+}
+
+resource "aws_cloudfront_distribution" "site" {
+  enabled = true
+  default_cache_behavior {
+    target_origin_id       = "s3"
+    viewer_protocol_policy = "redirect-to-https"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    lambda_function_association {
+      event_type = "viewer-request"
+      lambda_arn = module.edge.qualified_arn
+    }
+  }
+}
+"""
+
+
+def edge_tree(group: str = "") -> dict[str, str]:
+    return {
+        **stack("30_app", "dev", main=DISTRIBUTION + group),
+        "practice/deploy/30_app/modules/edge/main.tf": EDGE_MODULE,
+    }
+
+
+def test_a_lambda_at_edge_function_is_told_its_edge_log_group(tmp_path: Path) -> None:
+    # NDR modules/lambda_edge: "Lambda writes to /aws/lambda/test_EdgePresignLambda" was the wrong group
+    (finding,) = findings("TG302", tmp_path, edge_tree(log_group('"/aws/lambda/tt-practice-dev-edge-auth"')))
+
+    assert "Lambda@Edge function tt-practice-dev-edge-auth" in finding.message
+    assert '"/aws/lambda/us-east-1.tt-practice-dev-edge-auth" in each region' in finding.message
+    assert 'writes to "/aws/lambda/tt-practice-dev-edge-auth"' not in finding.message
+
+
+def test_a_managed_group_of_the_edge_name_is_accepted(tmp_path: Path) -> None:
+    tree = edge_tree(log_group('"/aws/lambda/us-east-1.tt-practice-dev-edge-auth"'))
+
+    assert findings("TG302", tmp_path, tree, tg001="with") == []

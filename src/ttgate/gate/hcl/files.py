@@ -147,3 +147,35 @@ class Files:
                 "the Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to "
                 "obtain file hashing results instead"
             )
+
+    # -- fileset (added for issue 17: kept apart) --------------------------------------------
+
+    def listing(self, path: str) -> list[str] | Unknown:
+        """The regular files below directory ``path`` (POSIX, relative to it), for ``fileset``.
+
+        Bounded like reads: at most :data:`MAX_LISTED` entries looked at; symlinks are listed only
+        when they resolve inside the repository, and symlinked directories are not descended.
+        """
+        real = self._locate(path)
+        if isinstance(real, Unknown):
+            return real
+        if not os.path.isdir(real):
+            return []  # Terraform: no match, an empty set
+        found: list[str] = []
+        seen = 0
+        for directory, subdirectories, names in os.walk(real):
+            seen += len(subdirectories) + len(names)
+            if seen > MAX_LISTED:
+                return Unknown(
+                    f"{quoted(path)} holds more than {MAX_LISTED} entries, more than ttgate lists {_BOUND}"
+                )
+            for name in names:
+                full = os.path.join(directory, name)
+                target = os.path.realpath(full)
+                if _inside(target, self.repository.boundary) and os.path.isfile(target):
+                    found.append(os.path.relpath(full, real).replace(os.sep, "/"))
+        return sorted(found)
+
+
+# Directory entries fileset() looks at in one call (a bound against hostile input).
+MAX_LISTED = 20_000

@@ -40,6 +40,7 @@ import re2  # type: ignore[import-untyped]
 
 from ttgate.gate.hcl import bounds
 from ttgate.gate.hcl.files import Files
+from ttgate.gate.hcl.yaml_decode import YamlError, yaml_decode
 from ttgate.gate.values import Invalid, Unknown, decode_json_template, deep_unknown, first_unknown
 
 __all__ = ["KNOWN_FUNCTIONS", "FunctionError", "call"]
@@ -1191,9 +1192,75 @@ def _templatefile(path: Any, variables: Any) -> Any:
     return Unknown("templatefile() reads files, and here no repository file can be read")
 
 
-@_function("fileset", unknowns="custom")
-def _fileset(path: Any, pattern: Any) -> Any:
-    return Unknown("fileset() lists directories; it is not evaluated by ttgate")
+# --- yamldecode and fileset (added for issue 17: kept apart) ----------------------------------
+
+
+@_function("yamldecode")
+def _yamldecode(text: Any) -> Any:
+    try:
+        return _decoded(yaml_decode(_str(text)))
+    except YamlError as error:
+        raise _Reject(f"invalid YAML: {error}") from None
+
+
+@_function("fileset", reads_files=True)
+def _fileset(files: Files, path: Any, pattern: Any) -> Any:
+    """The files below ``path`` matching ``pattern`` (``*``, ``**``, ``?``, ``[...]``, ``{a,b}``)."""
+    listed = files.listing(_str(path))
+    if isinstance(listed, Unknown):
+        return listed
+    regex = _glob_regex(_str(pattern))
+    return [name for name in listed if regex.fullmatch(name)]
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """Terraform's fileset pattern (doublestar) as a regex over POSIX paths."""
+    parts: list[str] = []
+    index = 0
+    depth = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if pattern.startswith("**/", index):
+            parts.append("(?:[^/]*/)*")
+            index += 3
+            continue
+        if pattern.startswith("**", index):
+            parts.append(".*")
+            index += 2
+            continue
+        if char == "*":
+            parts.append("[^/]*")
+        elif char == "?":
+            parts.append("[^/]")
+        elif char == "[":
+            end = pattern.find("]", index + 2)
+            if end < 0:
+                raise _Reject(f"invalid pattern {json.dumps(pattern)}: unclosed [")
+            body = pattern[index + 1 : end]
+            negate = body.startswith(("!", "^"))
+            body = body[1:] if negate else body
+            parts.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
+            index = end
+        elif char == "{":
+            parts.append("(?:")
+            depth += 1
+        elif char == "}" and depth:
+            parts.append(")")
+            depth -= 1
+        elif char == "," and depth:
+            parts.append("|")
+        elif char == "\\" and index + 1 < len(pattern):
+            index += 1
+            parts.append(re.escape(pattern[index]))
+        else:
+            parts.append(re.escape(char))
+        index += 1
+    if depth:
+        raise _Reject(f"invalid pattern {json.dumps(pattern)}: unclosed {{")
+    try:
+        return re.compile("".join(parts))
+    except re.error as error:
+        raise _Reject(f"invalid pattern {json.dumps(pattern)}: {error}") from None
 
 
 # --- networks --------------------------------------------------------------------------------

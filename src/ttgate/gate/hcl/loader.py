@@ -27,11 +27,19 @@ from ttgate.gate.hcl.instances import (
     evaluate_blocks,
     location,
 )
-from ttgate.gate.hcl.layouts import StackSpec, repository_of, stack_specs
+from ttgate.gate.hcl.layouts import (
+    StackSpec,
+    layout_notes,
+    merge_backend_config,
+    repository_of,
+    stack_specs,
+)
 from ttgate.gate.hcl.modules import ModuleSource, build_module
+from ttgate.gate.hcl.native_syntax import parse_text
 from ttgate.gate.hcl.parse import Parser
+from ttgate.gate.hcl.references import undeclared_references
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
-from ttgate.gate.hcl.terragrunt import TERRAGRUNT_FILE, DependencyOutputs, Files, UnitReader
+from ttgate.gate.hcl.terragrunt import TERRAGRUNT_FILE, DependencyOutputs, Files, Generated, UnitReader
 from ttgate.gate.model import (
     Backend,
     Dependency,
@@ -346,6 +354,11 @@ class StackBuilder:
             self._expand()
         self._account_for(directories)
         self._layout_notes()
+        self.model.problems.extend(  # what terraform validate rejects in a root ttgate reads whole
+            undeclared_references(
+                ((stack, instance.source) for stack, instance in self.roots.items()), self._parsed_body
+            )
+        )
         for stack in self.model.stacks:
             self._collect(stack)
         return self.model
@@ -381,7 +394,7 @@ class StackBuilder:
         stack = Stack(name=name, directory=directory, layer=None, env=None)
         if match is not None:
             stack.layer, stack.env, stack.layout = match.layer, match.env, match.layout.name
-            stack.workspace = match.layout.workspace_for(match.env)
+            stack.workspace = match.layout.workspace_for(match.env, directory.name)
         stack.location = Location(self.relative(directory / TERRAGRUNT_FILE), 1)
         remote = reader.remote_state()
         if remote is not None:
@@ -389,8 +402,23 @@ class StackBuilder:
             stack.location = remote[2]
         source, where = reader.source()
         module = self._unit_module(stack, directory, source, where)
+        generated = reader.generated()
+        if generated:  # Terragrunt writes them into the unit's copy of the module before Terraform runs
+            module = self._with_generated(module, directory, generated)
         self.model.stacks.append(stack)
         self.roots[stack] = Instance(self, stack, module, "", _UnitInputs(reader), None)
+
+    def _with_generated(self, module: ModuleSource, unit: Path, generated: list[Generated]) -> ModuleSource:
+        files = {
+            os.path.basename(file): (file, self.parsed[self.resolve(self.root / file)])
+            for file in module.files
+        }
+        for item in generated:
+            name = os.path.basename(item.path)
+            if item.skip_if_exists and name in files:
+                continue
+            files[name] = (f"{self.relative(unit)}/{item.path}", parse_text(item.contents))
+        return build_module(module.directory, list(files.values()))
 
     def _unit_module(
         self, stack: Stack, directory: Path, source: Any, where: Location | None
@@ -542,6 +570,7 @@ class StackBuilder:
                 "environment with its file; say so in .ttgate.yml to be sure "
                 '(layouts: [{roots: "<dir>/*", var_files: ["env/{env}.tfvars"]}], see docs/layouts.md)'
             )
+        self.model.notes.extend(layout_notes(self.model.stacks))
         roots = [stack for stack in self.model.stacks if stack.role == "root"]
         if roots and not any(stack.layer for stack in self.model.stacks):
             described = f'stack_path "{self.policy.stack_path}"'
@@ -575,6 +604,7 @@ class StackBuilder:
         stack.layout = spec.layout
         stack.var_files = tuple(self.relative(path) for path in spec.var_files)
         stack.workspace = spec.workspace
+        stack.missing_files = spec.missing
         if module.backends:
             declared = module.backends[0]
             config = {
@@ -592,11 +622,28 @@ class StackBuilder:
                 },
             )
             stack.location = stack.backend.location
+            merge_backend_config(stack.backend, spec, self._backend_config_file, self.relative)
         elif module.providers:
             stack.location = location(module.providers[0].file, module.providers[0].block)
         self.model.stacks.append(stack)
         inputs = self._root_inputs(directory, module, spec.var_files)
         self.roots[stack] = Instance(self, stack, module, "", inputs, None)
+
+    def _parsed_body(self, file: str) -> Any:
+        parsed = self.parsed.get(self.resolve(self.root / file))
+        return None if parsed is None else parsed.body
+
+    def _backend_config_file(self, path: Path) -> dict[str, tuple[Any, Location]]:
+        """A -backend-config file's settings (key = value, literals only), each with where it is set."""
+        self.parse([path])
+        body = self.parsed[self.resolve(path)].body
+        if body is None:
+            return {}
+        relative = self.relative(path)
+        return {
+            name: (self.constant_evaluator.evaluate(attribute.expr), location(relative, attribute))
+            for name, attribute in body.attributes.items()
+        }
 
     def _root_inputs(
         self, directory: Path, module: ModuleSource, layout_files: tuple[Path, ...] = ()

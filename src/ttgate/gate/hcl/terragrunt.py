@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
+from ttgate.gate.hcl.files import Files as RepositoryFiles
+from ttgate.gate.hcl.files import Repository
 from ttgate.gate.hcl.instances import Memo, location
 from ttgate.gate.model import Location, Origin
 from ttgate.gate.values import Invalid, Unknown, short
@@ -53,6 +55,8 @@ class Files:
         self.relative = relative
         self.problem = problem
         self.note = note
+        # file() and its kin in Terragrunt files: repository files, bounded as in Terraform files.
+        self.repository = Repository(root)
 
     def inside(self, path: Path) -> bool:
         """Whether a path, symlinks resolved, lies inside the checked root."""
@@ -197,6 +201,60 @@ class UnitReader:
                 if isinstance(path, str):
                     path = self._resolve(config.file.parent, path)
                 found[name] = (path if isinstance(path, Path) else Unknown("config_path is not known"), where)
+        found.update(self._ordering_dependencies())
+        return found
+
+    def _ordering_dependencies(self) -> dict[str, tuple[Any, Location]]:
+        """``dependencies { paths = [...] }`` (the last file's block, as Terragrunt merges it): edges
+        that order applies without reading outputs, named ``dependencies.paths[i]`` (no identifier, so
+        ``dependency.<name>`` never reads one)."""
+        found_block = self._last_block("dependencies")
+        if found_block is None:
+            return {}
+        block, config = found_block
+        attribute = block.body.attributes.get("paths")
+        if attribute is None:
+            return {}
+        paths = config.scope.evaluator.evaluate(attribute.expr)
+        where = location(self.files.relative(config.file), attribute)
+        if not isinstance(paths, list):
+            return {"dependencies.paths": (Unknown("dependencies.paths is not a known list"), where)}
+        return {
+            f"dependencies.paths[{index}]": (
+                self._resolve(config.file.parent, path) if isinstance(path, str) else Unknown("not a path"),
+                where,
+            )
+            for index, path in enumerate(paths)
+        }
+
+    def generated(self) -> list[Generated]:
+        """``generate`` blocks writing a ``.tf`` file (a child's over a parent's of the same label):
+        the text Terragrunt writes into the unit's working copy, or why ttgate cannot know it."""
+        blocks: dict[str, tuple[ast.Block, Config]] = {}
+        for config in self._chain():
+            for block in config.body.blocks_of("generate"):
+                blocks[block.labels[0] if block.labels else ""] = (block, config)
+        found: list[Generated] = []
+        for label, (block, config) in blocks.items():
+            values = {
+                name: config.scope.evaluator.evaluate(attribute.expr)
+                for name, attribute in block.body.attributes.items()
+                if name in ("path", "contents", "if_exists", "disable")
+            }
+            path = values.get("path")
+            if values.get("disable") is True or not isinstance(path, str) or not path.endswith(".tf"):
+                continue
+            where = location(self.files.relative(config.file), block)
+            contents = values.get("contents")
+            skip = values.get("if_exists") == "skip"
+            if isinstance(contents, str):
+                found.append(Generated(label, path, contents, where, skip))
+            else:
+                why = contents.reason if isinstance(contents, Unknown) else "contents is not a string"
+                self.files.note(
+                    f'{where}: generate "{label}" writes {path}, whose contents ttgate cannot evaluate '
+                    f"({why}): what it declares is not read"
+                )
         return found
 
     def inputs(self) -> dict[str, tuple[Any, Origin]]:
@@ -216,6 +274,17 @@ class UnitReader:
         return merged
 
 
+@dataclass(frozen=True)
+class Generated:
+    """A file a ``generate`` block writes into the unit's working copy before Terraform runs."""
+
+    label: str
+    path: str
+    contents: str
+    where: Location
+    skip_if_exists: bool  # if_exists = "skip": a file of that name in the module wins
+
+
 def repr_value(value: Any) -> str:
     from ttgate.gate.values import display
 
@@ -228,6 +297,12 @@ class _Locals:
 
     def get_attr(self, name: str, trace: Trace) -> Any:
         return self.scope.local(name, trace)
+
+
+def _all_locals(scope: ConfigScope) -> dict[str, Any]:
+    """Another file's ``locals`` as an object, so ``merge(local.common.locals, ...)`` works as in
+    Terragrunt's own examples (each local evaluated once, by the file's memo)."""
+    return {name: scope.local(name, []) for name in scope.locals}
 
 
 class _Dependencies:
@@ -262,12 +337,15 @@ class ConfigScope:
         self.chain = chain
         self.config: Config | None = None
         self.memo = Memo()
-        self.evaluator = Evaluator(self)
+        # Terragrunt resolves a relative file() path from the file the expression is in.
+        self.evaluator = Evaluator(self, files=RepositoryFiles(reader.files.repository, file.parent))
         self.locals: dict[str, ast.Attribute] = {}
         for block in body.blocks_of("locals"):
             self.locals.update(block.body.attributes)
         self.functions: dict[str, Callable[[list[Any]], Any]] = {
             "get_terragrunt_dir": lambda args: str(reader.directory),
+            # the unit being run, also from a file it includes or reads
+            "get_original_terragrunt_dir": lambda args: str(reader.directory),
             "get_parent_terragrunt_dir": lambda args: str(include_dir or file.parent),
             "path_relative_to_include": self._relative_to_include,
             "path_relative_from_include": self._relative_from_include,
@@ -285,7 +363,7 @@ class ConfigScope:
             config = self.reader.config
             includes = config.includes if config is not None else {}
             return {
-                label: {"locals": _Locals(parent.scope), "inputs": _inputs_of(parent)}
+                label: {"locals": _all_locals(parent.scope), "inputs": _inputs_of(parent)}
                 for label, parent in includes.items()
             }
         return Invalid(f"{name!r} is not evaluated in a Terragrunt file")
@@ -365,7 +443,7 @@ class ConfigScope:
             return Invalid(f"read_terragrunt_config: {self.reader.files.relative(found)} cannot be parsed")
         scope = ConfigScope(self.reader, found, body, self.include_dir, (*self.chain, self.file))
         config = Config(found, body, scope)
-        return {"locals": _Locals(scope), "inputs": _inputs_of(config)}
+        return {"locals": _all_locals(scope), "inputs": _inputs_of(config)}
 
 
 def _inputs_of(config: Config) -> Any:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from ttgate.gate.findings import Finding, Related
-from ttgate.gate.model import Stack
+from ttgate.gate.model import Location, Stack
 from ttgate.gate.rules.base import Example, Rule, RuleContext, RuleDoc
 from ttgate.gate.values import Unknown
 from ttgate.policy import Severity
@@ -21,7 +21,10 @@ RULE = Rule(
         "says). A `terraform_remote_state` read is matched to a layer by its state key (core/, infra/, "
         "app/terraform.tfstate); a local module `source` by the layer directory it lives in. Reading "
         "a higher layer's state or using a higher layer's module code is reported. Shared modules "
-        "(components/) belong to no layer and are always allowed.",
+        "(components/) belong to no layer and are always allowed. A read that ttgate links to the stack "
+        "writing that state takes the layer of that stack (any key, as layouts describe it); Terragrunt "
+        "`dependency` blocks and `dependencies { paths }` are edges too. An edge to a stack of another "
+        "environment is a warning.",
         why="Layers are applied in order 10_core → 20_infra → 30_app and rolled back in reverse. A "
         "lower layer that reads a higher one breaks both: on a fresh environment the outputs do not "
         "exist yet, and a rollback of the higher layer changes what the lower one reads.",
@@ -76,7 +79,48 @@ def check(context: RuleContext) -> Iterator[Finding]:
         if own is None:
             continue
         yield from _remote_states(context, stack, own.order)
+        yield from _dependencies(context, stack, own.order)
         yield from _module_code(context, stack, own.order, names)
+
+
+def _dependencies(context: RuleContext, stack: Stack, own_order: int) -> Iterator[Finding]:
+    """Terragrunt ``dependency`` blocks (outputs read like a remote state) and ``dependencies`` paths."""
+    policy = context.policy
+    for dependency in stack.dependencies:
+        target = dependency.target
+        edge = (
+            dependency.name
+            if dependency.name.startswith("dependencies.")
+            else f"dependency.{dependency.name}"
+        )
+        yield from _other_environment(context, stack, target, edge, dependency.location)
+        layer = policy.layer(target.layer) if target is not None and target.layer else None
+        if target is None or layer is None or layer.order <= own_order:
+            continue
+        related = [Related(f"{target.name} is {layer.name}", target.location)] if target.location else []
+        if dependency.name.startswith("dependencies."):
+            what = (
+                f"{stack.layer} is applied after {target.name} ({layer.name}) by {dependency.name}: a layer "
+                f"may only depend on its own or a lower layer. Terragrunt's run-all would apply "
+                f"{layer.name} before {stack.layer}, against the runbook's order (10_core → 20_infra → "
+                "30_app), and a rollback in reverse would leave this unit depending on a newer layer."
+            )
+        else:
+            what = (
+                f"{stack.layer} reads the outputs of {target.name} ({layer.name}) through dependency "
+                f'"{dependency.name}": a layer may only depend on its own or a lower layer. {layer.name} '
+                f"is applied after {stack.layer}, so on a fresh environment those outputs do not exist "
+                "yet, and a rollback (30_app → 20_infra → 10_core) would leave this unit reading a newer "
+                "layer's outputs."
+            )
+        yield context.finding(
+            what,
+            f"Move what {stack.layer} needs from {target.name} down into {stack.layer} (or a lower layer); "
+            f"or move this unit up into {layer.name}.",
+            stack=stack,
+            location=dependency.location,
+            related=related,
+        )
 
 
 def _remote_states(context: RuleContext, stack: Stack, own_order: int) -> Iterator[Finding]:
@@ -90,14 +134,24 @@ def _remote_states(context: RuleContext, stack: Stack, own_order: int) -> Iterat
             continue
         if key is None:
             continue
-        layer = policy.layer_for_state_key(key)
+        yield from _other_environment(context, stack, remote.target, remote.address, remote.location)
+        # The stack that writes the state decides its layer; the key only when no checked stack does.
+        target = remote.target
+        layer = (
+            policy.layer(target.layer)
+            if target is not None and target.layer is not None
+            else policy.layer_for_state_key(key)
+        )
         if layer is None or layer.order <= own_order:
             continue
         related = []
         if remote.target is not None and remote.target.location is not None:
             related.append(Related(f"state {key} is written by {remote.target.name}", remote.target.location))
+        by_key = policy.layer_for_state_key(key)
+        # The runbook's keys name the layer; another key names it through the stack that writes it.
+        whose = layer.name if by_key is layer or target is None else f"{target.name}, a {layer.name} stack"
         yield context.finding(
-            f"{stack.layer} reads the state of {layer.name} ({key}) through {remote.address}: a layer may "
+            f"{stack.layer} reads the state of {whose} ({key}) through {remote.address}: a layer may "
             f"only read its own or a lower layer. {layer.name} is applied after {stack.layer}, so this "
             "stack would read outputs that do not exist yet on a fresh environment, and a rollback "
             "(30_app → 20_infra → 10_core) would leave it reading a newer layer's state.",
@@ -108,6 +162,27 @@ def _remote_states(context: RuleContext, stack: Stack, own_order: int) -> Iterat
             address=remote.address,
             related=related,
         )
+
+
+def _other_environment(
+    context: RuleContext, stack: Stack, target: Stack | None, edge: str, location: Location | None
+) -> Iterator[Finding]:
+    """A stack of one environment reading another environment's state (a warning: the runbook's
+    layers are per environment, and nothing in it allows crossing)."""
+    if target is None or target.env is None or stack.env is None or target.env == stack.env:
+        return
+    related = [Related(f"{target.name} is in {target.env}", target.location)] if target.location else []
+    yield context.finding(
+        f"{stack.name} ({stack.env}) depends on {target.name}, a stack of {target.env}, through {edge}: "
+        f"on a fresh {stack.env} environment it would build on {target.env}'s resources, and a change or "
+        f"rollback in {target.env} changes {stack.env}.",
+        f"Read the {stack.env} stack instead (a key or path with the environment in it), or say here "
+        "why this environment shares the other's (# ttgate:ignore TG101 with a reason).",
+        stack=stack,
+        location=location,
+        severity=context.at_most_warning,
+        related=related,
+    )
 
 
 def _module_code(context: RuleContext, stack: Stack, own_order: int, names: set[str]) -> Iterator[Finding]:

@@ -29,7 +29,11 @@ RULE = Rule(
         "infra/terraform.tfstate, 30_app app/terraform.tfstate); no two stacks of an environment may "
         "share a key. With `require_encrypt`, `encrypt = true`; with `require_lock`, a `dynamodb_table` "
         "or `use_lockfile = true`. A `bucket` written in the block must be the environment's state "
-        "bucket (`tt-practice-tf-state-{env}-{account_id}`); leaving it to -backend-config is fine.",
+        "bucket (`tt-practice-tf-state-{env}-{account_id}`); leaving it to -backend-config is fine. "
+        "Settings given at `terraform init -backend-config=FILE` are read from the files the layout's "
+        "`backend_config` names, or found by convention (`backend.conf`, `<env>.s3.tfbackend`, see "
+        "docs/layouts.md); a block without `key` and no such file is partial: TG001 names what ttgate "
+        "cannot see, never an error.",
         why="State rollback downloads and pushes s3://tt-practice-tf-state-{env}-<account>/{core|infra|app}/"
         "terraform.tfstate. A stack whose key is copied from another layer overwrites that layer's state "
         "and its next plan destroys the other layer's resources; an unlocked state can be written by two "
@@ -135,12 +139,51 @@ def _check_stack(
         )
         return
     config = backend.config
+    if _partial(stack):
+        _unseen(context, stack)
+        return
     yield from _key(context, stack, layer, config.get("key"), by_key)
     yield from _bucket(context, stack, config.get("bucket"), expected_bucket)
     if context.params["require_encrypt"]:
         yield from _encrypt(context, stack, config.get("encrypt"))
     if context.params["require_lock"]:
         yield from _lock(context, stack, config.get("dynamodb_table"), config.get("use_lockfile"))
+
+
+def _partial(stack: Stack) -> bool:
+    """A partial backend completed by -backend-config files ttgate was not shown.
+
+    The runbook gives only the bucket at init; a block without its key is completed from a file
+    (``terraform init -backend-config=backend.conf``), which may set encrypt and the lock as well.
+    """
+    backend = stack.backend
+    return backend is not None and not backend.config_files and backend.config.get("key") is None
+
+
+def _unseen(context: RuleContext, stack: Stack) -> None:
+    """TG001 naming the settings a partial backend leaves to files ttgate was not told about."""
+    backend = stack.backend
+    assert backend is not None
+    config = backend.config
+    unseen = ["key"]
+    if context.params["require_encrypt"] and config.get("encrypt") is None:
+        unseen.append("encrypt")
+    lock = config.get("dynamodb_table") is None and config.get("use_lockfile") is None
+    if context.params["require_lock"] and lock:
+        unseen.append("the state lock (dynamodb_table or use_lockfile)")
+    listed = ", ".join(unseen[:-1]) + (" and " if len(unseen) > 1 else "") + unseen[-1]
+    context.unverifiable(
+        stack,
+        f"what it sets for {listed}",
+        Unknown(
+            "the backend block is partial: terraform init -backend-config=FILE completes it, "
+            "and no backend-config file was named or found"
+        ),
+        named=f"the backend of {_where(stack)}",
+        remedy='Name the backend-config files in the layout (backend_config: ["backend.conf"] or '
+        '["env/{env}.s3.tfbackend"], see docs/layouts.md), or write the settings in the backend block',
+        location=backend.location,
+    )
 
 
 def _key(
@@ -156,7 +199,13 @@ def _key(
         return
     backend = stack.backend
     assert backend is not None
-    fix = f'Set key = "{layer.state_key}" in the backend "s3" block, then run terraform init -migrate-state.'
+    key_at = backend.attribute_locations.get("key")
+    in_file = (
+        f"in {key_at.file} (its -backend-config file)"
+        if key_at is not None and key_at.file in backend.config_files
+        else 'in the backend "s3" block'
+    )
+    fix = f'Set key = "{layer.state_key}" {in_file}, then run terraform init -migrate-state.'
     if not isinstance(key, str):
         yield context.finding(
             f"{_where(stack)}: the S3 backend sets no key; the runbook keeps {layer.name}'s state at "
@@ -168,9 +217,10 @@ def _key(
         return
     sharing = [other for other in by_key[(stack.env, key)] if other is not stack]
     related = [
-        Related(f"{other.label} also writes {key}", other.backend.location)
+        Related(f"{other.label} also writes {key}", where)
         for other in sharing
-        if other.backend is not None and other.backend.location is not None
+        if other.backend is not None
+        and (where := other.backend.attribute_locations.get("key", other.backend.location)) is not None
     ]
     if key != layer.state_key:
         owner = policy.layer_for_state_key(key)
@@ -195,8 +245,11 @@ def _key(
             related=related,
         )
         return
-    if sharing and by_key[(stack.env, key)][0] is not stack:
-        first = by_key[(stack.env, key)][0]
+    # Of the stacks of this layer writing its key, the first is the owner; a stack of another layer
+    # writing it was reported above.
+    owners = [other for other in by_key[(stack.env, key)] if other.layer == stack.layer]
+    if len(owners) > 1 and owners[0] is not stack:
+        first = owners[0]
         yield context.finding(
             f'{_where(stack)}: backend key = "{key}" is also the key of {first.name} (both are {layer.name} '
             f"in {stack.env}): two stacks writing one state overwrite each other, and the next plan of "

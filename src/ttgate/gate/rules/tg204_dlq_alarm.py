@@ -245,17 +245,62 @@ def _check_dlq(
     expected_alarm = (
         f"{label}{context.params['alarm_suffix']}" if isinstance(name, str) else "…-messages-alarm"
     )
+    failed = f"messages that failed {'processing' if sources else 'delivery'}"
+    other = _other_metric_alarms(alarms, queue, metric_name)
+    if other:
+        shown = "; ".join(
+            _alarm_label(alarm)
+            + f" on {watched}"
+            + _threshold_text(alarm)
+            + ("" if alarm.present is True else ", if its count or for_each creates it")
+            for alarm, watched in other
+        )
+        consequence = (
+            f"it has only {shown}. {'Those alarms fire' if len(other) > 1 else 'That alarm fires'} "
+            "once a message has waited past the threshold, not on "
+            f"the first message, so {failed} wait unseen until then, and the runbook's alarm, the one "
+            "on-call and `ttgate dlq status` look for by name, does not exist."
+        )
+    else:
+        consequence = f"{failed} would pile up there unnoticed until they expire."
     yield context.finding(
         f"Dead-letter queue {label}{fed_by} in {queue.stack.label} has no CloudWatch alarm on "
-        f"{metric_name} for QueueName {label}: messages that failed "
-        f"{'processing' if sources else 'delivery'} "
-        "would pile up there unnoticed until they expire.",
+        f"{metric_name} for QueueName {label}: {consequence}",
         f'Add an aws_cloudwatch_metric_alarm "{expected_alarm}" with namespace "AWS/SQS", metric_name '
         f'"{metric_name}", dimensions = {{ QueueName = {queue.type}.{queue.name}.name }}, threshold '
         f"{context.params['threshold']}, period {context.params['period']}, evaluation_periods "
         f"{context.params['evaluation_periods']} (comparison GreaterThanOrEqualToThreshold).",
         resource=queue,
+        related=[
+            Related(f"alarm on {watched}", alarm.location) for alarm, watched in other if alarm.location
+        ],
     )
+
+
+def _other_metric_alarms(alarms: Any, queue: Resource, metric_name: str) -> list[tuple[Resource, str]]:
+    """Alarms certainly on this queue, but on another SQS metric (ApproximateAgeOfOldestMessage)."""
+    found: list[tuple[Resource, str]] = []
+    for alarm in alarms:
+        if alarm.present is False:
+            continue
+        for metric in _metrics(alarm):
+            watched = metric.name
+            if not isinstance(watched, str) or watched == metric_name:
+                continue
+            if _matches(metric, queue, watched) is True:
+                found.append((alarm, watched))
+                break
+    return found
+
+
+def _alarm_label(alarm: Resource) -> str:
+    name = alarm.values.get("alarm_name")
+    return f'"{name}" ({where(alarm)})' if isinstance(name, str) else where(alarm)
+
+
+def _threshold_text(alarm: Resource) -> str:
+    threshold = alarm.values.get("threshold")
+    return "" if threshold is None or isinstance(threshold, Unknown) else f" (threshold {display(threshold)})"
 
 
 def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Metric) -> Iterator[Finding]:

@@ -13,6 +13,8 @@ from ttgate.gate.values import Unknown, display, same_string
 from ttgate.policy import Severity
 
 LOG_GROUP_PREFIX = "/aws/lambda/"
+# Lambda@Edge writes to /aws/lambda/us-east-1.<name> in each region where an edge location runs it.
+EDGE_LOG_GROUP_PREFIX = "/aws/lambda/us-east-1."
 
 
 RULE = Rule(
@@ -30,7 +32,9 @@ RULE = Rule(
         '(`"/aws/lambda/${aws_lambda_function.f.function_name}"` '
         "is that function's group even while the name is unknown). A function whose name is unknown "
         "and that no group can belong to is still a finding; a group behind a `count` that cannot be "
-        "evaluated, or one that may or may not carry the unknown name, is TG001.",
+        "evaluated, or one that may or may not carry the unknown name, is TG001. A Lambda@Edge function "
+        "(one a CloudFront distribution's `lambda_function_association` runs) writes to "
+        "`/aws/lambda/us-east-1.{function_name}` in each region that runs it: that is the group looked for.",
         why="Lambda writes to `/aws/lambda/{function-name}` and creates that group itself when nothing "
         "else did; the runbook wants it managed with a retention (default 14 days, the Lambda "
         "component's `log_retention_days`). A group Lambda creates on its first invocation is outside "
@@ -99,7 +103,40 @@ def _unrelated_guess(group: Resource, function: Resource) -> bool:
     return group.stack is not function.stack and function.stack.env is None
 
 
-def _designates(value: Any, expected: str | None, group: Resource, function: Resource) -> bool | Unknown:
+def edge_functions(resources: Iterator[Resource]) -> set[int]:
+    """The functions a CloudFront distribution runs at the edge (``lambda_function_association``).
+
+    Found by what a ``lambda_arn`` refers to (``aws_lambda_function.f.qualified_arn``, through module
+    outputs too); the set holds the functions' ids.
+    """
+    found: set[int] = set()
+
+    def visit(value: Any, key: str | None) -> None:
+        if isinstance(value, dict):
+            for inner_key, inner in value.items():
+                visit(inner, inner_key)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item, key)
+        elif isinstance(value, Unknown) and key == "lambda_arn":
+            for piece in (value, *(value.parts or ())):
+                linked = piece.resource if isinstance(piece, Unknown) else None
+                if linked is not None and getattr(linked, "type", None) == "aws_lambda_function":
+                    found.add(id(linked))
+
+    for distribution in resources:
+        for attribute in ("default_cache_behavior", "ordered_cache_behavior"):
+            visit(distribution.values.get(attribute), None)
+    return found
+
+
+def _prefix(function: Resource, edge: set[int]) -> str:
+    return EDGE_LOG_GROUP_PREFIX if id(function) in edge else LOG_GROUP_PREFIX
+
+
+def _designates(
+    value: Any, expected: str | None, group: Resource, function: Resource, prefix: str = LOG_GROUP_PREFIX
+) -> bool | Unknown:
     """Whether the log group ``group`` is the one ``expected`` (a name) or ``value`` (Unknown) names."""
     name = group.values.get("name")
     if isinstance(value, Unknown):  # logging_config.log_group = aws_cloudwatch_log_group.x.name
@@ -113,7 +150,7 @@ def _designates(value: Any, expected: str | None, group: Resource, function: Res
     if expected is not None:
         wanted: Any = expected
     elif isinstance(function_name, Unknown):
-        wanted = Unknown(function_name.reason, parts=(LOG_GROUP_PREFIX, function_name))
+        wanted = Unknown(function_name.reason, parts=(prefix, function_name))
     else:
         return False
     if not isinstance(name, (str, Unknown)):
@@ -144,30 +181,32 @@ def _refers_to(configured: Any, group: Resource, function: Resource) -> bool:
     return any(isinstance(piece, Unknown) and piece.resource is function for piece in pieces)
 
 
-def _group_name(function: Resource) -> str | None:
+def _group_name(function: Resource, edge: set[int]) -> str | None:
     """The log group a function writes to, when known: what same-named functions share."""
     configured = _configured_group(function)
     if isinstance(configured, str):
         return configured
     name = function.values.get("function_name")
-    return LOG_GROUP_PREFIX + name if configured is None and isinstance(name, str) else None
+    return _prefix(function, edge) + name if configured is None and isinstance(name, str) else None
 
 
 @RULE.check
 def check(context: RuleContext) -> Iterator[Finding]:
     groups = Candidates(context.model, "aws_cloudwatch_log_group", _group_names)
-    functions = Namesakes(context.model.resources("aws_lambda_function"), _group_name)
+    edge = edge_functions(context.model.resources("aws_cloudfront_distribution"))
+    functions = Namesakes(context.model.resources("aws_lambda_function"), lambda f: _group_name(f, edge))
     for function in context.model.resources("aws_lambda_function"):
-        yield from _check_function(context, function, groups, functions)
+        yield from _check_function(context, function, groups, functions, edge)
 
 
 def _check_function(
-    context: RuleContext, function: Resource, groups: Candidates, functions: Namesakes
+    context: RuleContext, function: Resource, groups: Candidates, functions: Namesakes, edge: set[int]
 ) -> Iterator[Finding]:
     """The group is searched in every stack of the function's scope (``links.same_scope``), its own
     first; one in another stack that a same-named function may own as well is TG001 naming both."""
     function_name = function.values.get("function_name")
     configured = _configured_group(function)
+    prefix = _prefix(function, edge)
     expected: str | None
     if configured is not None and not isinstance(configured, Unknown):
         if not isinstance(configured, str):
@@ -179,7 +218,7 @@ def _check_function(
         elif not isinstance(function_name, str):
             return
         else:
-            expected = LOG_GROUP_PREFIX + function_name
+            expected = prefix + function_name
     else:
         linked = configured.resource
         if linked is not None and linked.mode == "managed" and linked.type == "aws_cloudwatch_log_group":
@@ -190,7 +229,7 @@ def _check_function(
     by_name = expected if not isinstance(configured, Unknown) else None
     others = functions.of(function)
     for group in groups.near(function, by_name):
-        designated = _designates(configured, expected, group, function)
+        designated = _designates(configured, expected, group, function, prefix)
         if isinstance(designated, Unknown) and _unrelated_guess(group, function):
             continue
         if designated is True and not _refers_to(configured, group, function):
@@ -222,10 +261,23 @@ def _check_function(
         )
         return
     if expected is None:
-        expected = f"{LOG_GROUP_PREFIX}<function_name>"
+        expected = f"{prefix}<function_name>"
     label = function_name if isinstance(function_name, str) else function.address
     scope = scope_text(function.stack)
     how = "its logging_config names" if configured is not None else "Lambda writes to"
+    if id(function) in edge and configured is None:
+        yield context.finding(
+            f"Lambda@Edge function {label} ({where(function)}), run by a CloudFront distribution, has no "
+            f"managed log group: at the edge it writes to {display(expected)} in each region where "
+            f"CloudFront runs it, but no aws_cloudwatch_log_group with that name exists in {scope}. "
+            'Lambda creates those groups itself, outside Terraform, with retention "never expire": their '
+            "logs are kept and billed forever and TG301 cannot see them.",
+            f'Add resource "aws_cloudwatch_log_group" with name = "{expected}" and retention_in_days = '
+            "14 in the regions that serve your traffic (a provider alias per region); if the groups "
+            "already exist in AWS, terraform import them.",
+            resource=function,
+        )
+        return
     yield context.finding(
         f"Lambda function {label} ({where(function)}) has no managed log group: {how} {display(expected)}, "
         f"but no aws_cloudwatch_log_group with that name exists in {scope}. Lambda then creates the group "

@@ -17,3 +17,8 @@ inputs = {
   queue_arn = dependency.queues.outputs.queue_arn
   timeout   = 300
 }
+
+# ordering only: apply after the vpc unit
+dependencies {
+  paths = ["../../10_core/vpc"]
+}

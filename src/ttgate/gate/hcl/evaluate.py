@@ -9,7 +9,8 @@ becomes an :class:`~ttgate.gate.values.Unknown` carrying the reason; Terraform e
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any, Protocol
 
 from ttgate.gate.hcl import bounds
@@ -195,6 +196,7 @@ class Evaluator:
         if work.depth == 0:
             work.steps = 0  # nested evaluations (a local, a variable) share the outermost one's budget
         work.depth += 1
+        seen = _MARKS.count
         try:
             value = self._eval(expr, trace)
             return bounds.check_value(value) or value
@@ -203,10 +205,11 @@ class Evaluator:
         except RecursionError:
             return Invalid("expression nests too deeply to evaluate")
         except Exception as error:  # one expression must never cost the whole report
-            return Unknown(
-                f"ttgate could not evaluate this expression ({type(error).__name__}: {short(str(error))}); "
-                "please report it"
-            )
+            # The error of an evaluation that read a sensitive value may quote it.
+            marked = _MARKS.count != seen or any(origin.sensitive for origin in trace)
+            detail = "the error is not shown: it read a sensitive value" if marked else short(str(error))
+            name = type(error).__name__
+            return Unknown(f"ttgate could not evaluate this expression ({name}: {detail}); please report it")
         finally:
             work.depth -= 1
 
@@ -332,19 +335,31 @@ class Evaluator:
         if isinstance(own, dict) and expr.name in own:
             return own[expr.name](args)
         sensitive = expr.name in ("sensitive", "nonsensitive") or is_sensitive(args)
-        if expr.name == "templatefile" and len(args) == 2 and self.files is not None:
-            rendered = self._templatefile(*(unmarked(args) if sensitive else args))
-            return mark_sensitive(rendered) if sensitive and not isinstance(rendered, Unknown) else rendered
+        if not sensitive:
+            return self._plain_call(expr.name, args)
+        # Every function computes on the plain values (str() of a marked one is "(sensitive)") and its
+        # result is marked, whatever the function: a hash or an encoding of a secret is still derived
+        # from it. nonsensitive() does not unmark: the author of a pull request must not be able to
+        # print a secret by asking to.
+        result = self._plain_call(expr.name, unmarked(args))
+        if isinstance(result, Invalid):  # its message may quote the value, or a transform of it
+            return Invalid(f"{expr.name}: rejects its sensitive argument (the error is not shown)")
+        if isinstance(result, Unknown) and result.reason != SENSITIVE and not _passed_through(result, args):
+            # A reason the function wrote ("no file exists at ...") may quote the value too.
+            return mark_sensitive(
+                replace(
+                    result, reason=f"{expr.name}() of a sensitive value is unknown (the reason is not shown)"
+                )
+            )
+        return mark_sensitive(result)
+
+    def _plain_call(self, name: str, args: list[Any]) -> Any:
+        if name == "templatefile" and len(args) == 2 and self.files is not None:
+            return self._templatefile(*args)
         try:
-            # Functions compute on the plain values (str() of a marked one is "(sensitive)"); the
-            # result is marked by _eval. nonsensitive() does not unmark: the author of a pull request
-            # must not be able to print a secret by asking to.
-            result = call(expr.name, unmarked(args) if sensitive else args, self.files)
+            return call(name, args, self.files)
         except FunctionError as error:
-            if sensitive:  # its message may quote the value, or a transform of it
-                return Invalid(f"{expr.name}: rejects its sensitive argument (the error is not shown)")
             return Invalid(str(error))
-        return mark_sensitive(result) if sensitive else result
 
     def _templatefile(self, path: Any, variables: Any) -> Any:
         """``templatefile(path, vars)``: the file's text as a template that sees only ``vars``."""
@@ -522,6 +537,25 @@ class Evaluator:
 
     def _unsupported(self, expr: ast.Unsupported, trace: Trace) -> Any:
         return Unknown(f"{expr.what} is not evaluated by ttgate")
+
+
+def _unknowns(value: Any) -> Iterator[Unknown]:
+    """Every Unknown in a value, the pieces of partly known ones included."""
+    if isinstance(value, Unknown):
+        yield value
+        yield from _unknowns(value.partial)
+        yield from _unknowns(list(value.parts or ()))
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _unknowns(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _unknowns(item)
+
+
+def _passed_through(result: Unknown, args: list[Any]) -> bool:
+    """``result`` is one of the arguments' own unknowns (its reason is not the function's)."""
+    return any(result is unknown for unknown in _unknowns(args))
 
 
 def reference_text(expr: ast.Expr) -> str | None:

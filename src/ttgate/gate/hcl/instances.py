@@ -89,6 +89,10 @@ class Input:
     """A value given to a variable: a module argument (evaluated in the caller) or a root value."""
 
     compute: Callable[[Trace], Any]
+    # The job's own value (TF_VAR_ in its environment, a --var-file on its command line): sensitive in
+    # every root, whatever the root declares, unless the policy lists the variable as public. A pull
+    # request may add a root that declares the variable plainly and writes it into a name.
+    secret: bool = False
 
 
 def location(file: str, node: ast.Attribute | ast.Block) -> Location:
@@ -215,11 +219,15 @@ class Instance:
             value = convert(
                 value, type_attr.expr, lambda expr: self.builder.constant_evaluator.evaluate(expr, [])
             )
-        return self._hide_if_sensitive(declared, f"var.{name}", value, trace)
+        secret = given is not None and given.secret
+        return self._hide_if_sensitive(declared, f"var.{name}", value, trace, secret)
 
-    def _hide_if_sensitive(self, declared: Declared, subject: str, value: Any, trace: Trace) -> Any:
-        """A value declared ``sensitive = true``: marked, its origins not showing it, its text a secret."""
-        if not declared_sensitive(declared):
+    def _hide_if_sensitive(
+        self, declared: Declared, subject: str, value: Any, trace: Trace, secret: bool = False
+    ) -> Any:
+        """A value declared ``sensitive = true`` (or ``ephemeral = true``), or a ``secret`` one (the job's
+        own): marked, its origins not showing it, its text a secret."""
+        if not (secret or declared_sensitive(declared)):
             return value
         # The origins of a sensitive value show it (`var.password = "..." (terraform.tfvars)`).
         trace[:] = [origin.redacted() for origin in trace]
@@ -361,9 +369,14 @@ class Instance:
 
 
 def declared_sensitive(declared: Declared) -> bool:
-    """``sensitive = true`` on a variable or an output (Terraform requires a literal)."""
-    attribute = declared.block.body.attributes.get("sensitive")
-    return attribute is not None and isinstance(attribute.expr, ast.Lit) and attribute.expr.value is True
+    """``sensitive = true`` or ``ephemeral = true`` on a variable or an output (Terraform requires a
+    literal). An ephemeral value is never written to a plan or state: no report may show it either."""
+    attributes = declared.block.body.attributes
+    return any(
+        isinstance(attribute.expr, ast.Lit) and attribute.expr.value is True
+        for attribute in (attributes.get("sensitive"), attributes.get("ephemeral"))
+        if attribute is not None
+    )
 
 
 def _argument_input(evaluator: Evaluator, attribute: ast.Attribute, file: str, call: str) -> Input:

@@ -29,6 +29,7 @@ from ttgate.gate.values import (
     Unknown,
     as_number,
     display,
+    is_sensitive,
     mark_sensitive,
     secret_strings,
     short,
@@ -251,7 +252,7 @@ class Instance:
         value = self.evaluator.evaluate(declared.attribute.expr, trace)
         trace.append(
             Origin(
-                f"local.{name} = {short(declared.attribute.text)}",
+                f"local.{name} = {_source(declared.attribute.text, value)}",
                 location(declared.file, declared.attribute),
             )
         )
@@ -269,7 +270,9 @@ class Instance:
         if value_attr is None:
             return Invalid(f"output {name} has no value")
         value = self.evaluator.evaluate(value_attr.expr, trace)
-        trace.append(Origin(f"output {name} = {short(value_attr.text)}", location(declared.file, value_attr)))
+        trace.append(
+            Origin(f"output {name} = {_source(value_attr.text, value)}", location(declared.file, value_attr))
+        )
         return self._hide_if_sensitive(declared, f"output {name}", value, trace)
 
     # -- resources ------------------------------------------------------------------------------
@@ -368,6 +371,12 @@ class Instance:
         return expand(self, declared, trace, make)
 
 
+def _source(text: str, value: Any) -> str:
+    """An expression's source for an origin note; not for a sensitive value, whose source may hold it
+    as a literal (``sensitive("...")``)."""
+    return SENSITIVE if is_sensitive(value) else short(text)
+
+
 def declared_sensitive(declared: Declared) -> bool:
     """``sensitive = true`` or ``ephemeral = true`` on a variable or an output (Terraform requires a
     literal). An ephemeral value is never written to a plan or state: no report may show it either."""
@@ -383,7 +392,10 @@ def _argument_input(evaluator: Evaluator, attribute: ast.Attribute, file: str, c
     def compute(trace: Trace) -> Any:
         value = evaluator.evaluate(attribute.expr, trace)
         trace.append(
-            Origin(f"{call} argument {attribute.name} = {short(attribute.text)}", location(file, attribute))
+            Origin(
+                f"{call} argument {attribute.name} = {_source(attribute.text, value)}",
+                location(file, attribute),
+            )
         )
         return value
 

@@ -83,10 +83,13 @@ PATHS = {
     "error_negate": "-{s}",
     "error_arithmetic": "{s} + 1",
     "error_condition": '{s} ? "a" : "b"',
-    "nonsensitive": "nonsensitive({s})",
 }
+# nonsensitive() removes the mark of what the configuration marked, as Terraform does; not a lasting
+# one (the job's values, ephemeral ones).
+LASTING_PATHS = {"nonsensitive": "nonsensitive({s})", "nonsensitive_upper": "upper(nonsensitive({s}))"}
 
 ORIGINS = ("sensitive", "ephemeral", "sensitive()", "TF_VAR_", "--var-file")
+LASTING = ("ephemeral", "TF_VAR_", "--var-file")
 
 
 def leaked_forms(secret: str) -> set[str]:
@@ -131,7 +134,8 @@ def secret_tree(root: Path, origin: str) -> tuple[Path, list[str]]:
     }
     declared = declarations[origin]
     app = [declared, f"locals {{\n  derived = upper({reference})\n}}\n", remote_state()]
-    for name, path in PATHS.items():
+    paths = {**PATHS, **(LASTING_PATHS if origin in LASTING else {})}
+    for name, path in paths.items():
         expr = path.format(s=reference)
         app.append(
             f'resource "aws_sqs_queue" "{name}" {{\n  name = {expr}\n  visibility_timeout_seconds = 300\n}}\n'

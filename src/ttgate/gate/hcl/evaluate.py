@@ -26,6 +26,7 @@ from ttgate.gate.values import (
     as_number,
     deep_unknown,
     display,
+    is_lasting,
     is_sensitive,
     mark_like,
     mark_sensitive,
@@ -53,6 +54,7 @@ class _MarksSeen:
     """
 
     count = 0
+    lasting = 0  # of them, the values with a lasting mark (see ttgate.gate.values)
 
 
 _MARKS = _MarksSeen()
@@ -220,19 +222,26 @@ class Evaluator:
         handler = _HANDLERS.get(type(expr))
         if handler is None:
             return Unknown(f"{type(expr).__name__} expressions are not evaluated")
-        read, seen = len(trace), _MARKS.count
+        read, seen, lasting = len(trace), _MARKS.count, _MARKS.lasting
         value = handler(self, expr, trace)
+        if isinstance(expr, ast.Call) and expr.name == "nonsensitive" and not is_sensitive(value):
+            # The mark is removed, as Terraform removes it: what encloses the call is not computed
+            # from a sensitive value any more (its operand's marks and origins are forgotten).
+            _MARKS.count, _MARKS.lasting = seen, lasting
+            trace[read:] = [replace(origin, sensitive=False) for origin in trace[read:]]
+            return value
+        computing = type(expr).__name__ in _COMPUTING
         # As in Terraform, anything computed from a sensitive value is sensitive (its origin says so,
         # or one of its operands was a marked value).
-        if any(origin.sensitive for origin in trace[read:]) or (
-            _MARKS.count != seen and type(expr).__name__ in _COMPUTING
-        ):
-            value = mark_sensitive(value)
+        if any(origin.sensitive for origin in trace[read:]) or (_MARKS.count != seen and computing):
+            value = mark_sensitive(value, lasting=_MARKS.lasting != lasting and computing)
             if isinstance(value, Invalid) and value.reason != SENSITIVE:
                 # An error about a sensitive value may quote it ("cannot negate '...'").
                 value = Invalid("invalid, computed from a sensitive value (the error is not shown)")
         if marked_leaf(value):
             _MARKS.count += 1
+            if is_lasting(value):
+                _MARKS.lasting += 1
         return value
 
     def _lit(self, expr: ast.Lit, trace: Trace) -> Any:
@@ -334,7 +343,9 @@ class Evaluator:
         own = getattr(self.scope, "functions", None)
         if isinstance(own, dict) and expr.name in own:
             return own[expr.name](args)
-        sensitive = expr.name in ("sensitive", "nonsensitive") or is_sensitive(args)
+        if expr.name == "nonsensitive":
+            return _nonsensitive(args)
+        sensitive = expr.name == "sensitive" or is_sensitive(args)
         if not sensitive:
             return self._plain_call(expr.name, args)
         # Every function computes on the plain values (str() of a marked one is "(sensitive)") and its
@@ -537,6 +548,15 @@ class Evaluator:
 
     def _unsupported(self, expr: ast.Unsupported, trace: Trace) -> Any:
         return Unknown(f"{expr.what} is not evaluated by ttgate")
+
+
+def _nonsensitive(args: list[Any]) -> Any:
+    """``nonsensitive(value)``: the value unmarked, as Terraform gives it; but a lasting mark (the job's
+    own values, ephemeral ones) stays, and the value with it."""
+    if len(args) != 1:
+        return Invalid(f"nonsensitive: expects 1 argument, got {len(args)}")
+    value = args[0]
+    return value if is_lasting(value) else unmarked(value)
 
 
 def _unknowns(value: Any) -> Iterator[Unknown]:

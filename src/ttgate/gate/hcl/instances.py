@@ -240,7 +240,8 @@ class Instance:
             return Invalid(
                 f"{subject} = {SENSITIVE} does not have its declared type (the error is not shown)"
             )
-        return mark_sensitive(value)
+        # The job's values and ephemeral ones keep their mark through nonsensitive().
+        return mark_sensitive(value, lasting=secret or _declared(declared, "ephemeral"))
 
     def local(self, name: str, trace: Trace) -> Any:
         return self.memo.get(("local", name), lambda own: self._local(name, own), trace, f"local.{name}")
@@ -378,14 +379,15 @@ def _source(text: str, value: Any) -> str:
 
 
 def declared_sensitive(declared: Declared) -> bool:
-    """``sensitive = true`` or ``ephemeral = true`` on a variable or an output (Terraform requires a
-    literal). An ephemeral value is never written to a plan or state: no report may show it either."""
-    attributes = declared.block.body.attributes
-    return any(
-        isinstance(attribute.expr, ast.Lit) and attribute.expr.value is True
-        for attribute in (attributes.get("sensitive"), attributes.get("ephemeral"))
-        if attribute is not None
-    )
+    """``sensitive = true`` or ``ephemeral = true`` on a variable or an output. An ephemeral value is
+    never written to a plan or state: no report may show it either."""
+    return _declared(declared, "sensitive") or _declared(declared, "ephemeral")
+
+
+def _declared(declared: Declared, flag: str) -> bool:
+    """``flag = true`` on a variable or an output (Terraform requires a literal)."""
+    attribute = declared.block.body.attributes.get(flag)
+    return attribute is not None and isinstance(attribute.expr, ast.Lit) and attribute.expr.value is True
 
 
 def _argument_input(evaluator: Evaluator, attribute: ast.Attribute, file: str, call: str) -> Input:

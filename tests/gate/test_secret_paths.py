@@ -320,3 +320,51 @@ class _Scope:
 
     def lookup(self, name: str, trace: list[object]) -> object:
         return self.variables if name == "var" else None
+
+
+def test_a_jobs_number_given_a_string_prints_neither(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A TF_VAR_ value that is not the number the variable's type asks for: TG001 says so without it."""
+    monkeypatch.setenv("TF_VAR_retention", "Nine-Hundred-Zq")
+    app = """
+    variable "retention" {
+      type = number
+    }
+    resource "aws_cloudwatch_log_group" "g" {
+      name              = "/aws/lambda/tt-practice-dev-worker"
+      retention_in_days = var.retention
+    }
+    """
+    root = write_tree(tmp_path / "repo", stack("30_app", "dev", app))
+    texts = run_every_format(root, tmp_path, [])
+    assert "TG301" in texts["stdout"] or "TG001" in texts["stdout"], texts["stdout"]
+    for where, text in texts.items():
+        assert "hundred" not in text.lower(), where
+
+
+def test_a_sensitive_output_is_marked_in_every_consumer(tmp_path: Path) -> None:
+    """``sensitive = true`` on a module's output or a stack's output marks what every reader makes of
+    it, even a literal: a module call, and another stack through terraform_remote_state."""
+    app = f"""
+    {remote_state()}
+    module "m" {{
+      source = "../../../../modules/m"
+    }}
+    resource "aws_sqs_queue" "from_module" {{
+      name = upper(module.m.name)
+    }}
+    resource "aws_sqs_queue" "from_state" {{
+      name = lower(data.terraform_remote_state.infra.outputs.name)
+    }}
+    """
+    infra = 'output "name" {\n  sensitive = true\n  value     = "Infra-Output-Zq"\n}\n'
+    files = {
+        **stack("30_app", "dev", app),
+        **stack("20_infra", "dev", infra),
+        "practice/modules/m/main.tf": 'output "name" {\n  sensitive = true\n'
+        '  value     = "Module-Output-Zq"\n}\n',
+    }
+    root = write_tree(tmp_path / "repo", files)
+    texts = run_every_format(root, tmp_path, [])
+    assert texts["stdout"].count("TG401") >= 2, texts["stdout"]
+    for where, text in texts.items():
+        assert "output-zq" not in text.lower(), where

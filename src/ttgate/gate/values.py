@@ -135,8 +135,8 @@ def is_sensitive(value: Any) -> bool:
         return (
             value.reason == SENSITIVE or is_sensitive(value.partial) or is_sensitive(list(value.parts or ()))
         )
-    if isinstance(value, dict):
-        return any(is_sensitive(item) for item in value.values())
+    if isinstance(value, dict):  # a key may be computed from a secret ({(var.secret) = 1})
+        return any(is_sensitive(key) or is_sensitive(item) for key, item in value.items())
     if isinstance(value, list):
         return any(is_sensitive(item) for item in value)
     return False
@@ -149,7 +149,7 @@ def is_lasting(value: Any) -> bool:
     if isinstance(value, Unknown):
         return is_lasting(value.partial) or is_lasting(list(value.parts or ()))
     if isinstance(value, dict):
-        return any(is_lasting(item) for item in value.values())
+        return any(is_lasting(key) or is_lasting(item) for key, item in value.items())
     if isinstance(value, list):
         return any(is_lasting(item) for item in value)
     return False
@@ -168,8 +168,8 @@ def mark_sensitive(value: Any, lasting: bool = False) -> Any:
         return LastingInt(int(value)) if lasting else SensitiveInt(value)
     if isinstance(value, float):
         return LastingFloat(float(value)) if lasting else SensitiveFloat(value)
-    if isinstance(value, dict):
-        return {key: mark_sensitive(item, lasting) for key, item in value.items()}
+    if isinstance(value, dict):  # keys too: a map built from a secret has it in its keys (zipmap)
+        return {mark_sensitive(key, lasting): mark_sensitive(item, lasting) for key, item in value.items()}
     if isinstance(value, list):
         return [mark_sensitive(item, lasting) for item in value]
     if isinstance(value, Unknown):
@@ -198,7 +198,7 @@ def unmarked(value: Any) -> Any:
     if isinstance(value, SensitiveFloat):
         return float(value)
     if isinstance(value, dict):
-        return {key: unmarked(item) for key, item in value.items()}
+        return {unmarked(key): unmarked(item) for key, item in value.items()}
     if isinstance(value, list):
         return [unmarked(item) for item in value]
     if isinstance(value, Unknown) and is_sensitive(value) and value.reason != SENSITIVE:
@@ -225,7 +225,7 @@ def secret_strings(value: Any) -> Iterator[str]:
     if isinstance(value, Unknown):
         yield from secret_strings(value.partial)
         yield from secret_strings(list(value.parts or ()))
-    elif isinstance(value, dict):
+    elif isinstance(value, dict):  # not its keys: a sensitive object's "name" is no secret to search for
         for item in value.values():
             yield from secret_strings(item)
     elif isinstance(value, list):

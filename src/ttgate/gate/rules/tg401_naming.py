@@ -200,7 +200,8 @@ def _short_name(name: str, names: _Names, environments: tuple[str, ...], kind: s
             base = base[: -len(suffix)]
             break
     # re.sub gives plain text: a guess made from a secret name is as secret as the name.
-    return mark_like(re.sub(r"-{2,}", "-", base).strip("-"), name)
+    guess: str = mark_like(re.sub(r"-{2,}", "-", base).strip("-"), name)
+    return guess
 
 
 def _other_env(name: str, names: _Names, environments: tuple[str, ...], kind: str) -> str | None:

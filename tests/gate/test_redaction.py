@@ -190,3 +190,27 @@ def test_the_backstop_hides_a_secret_in_any_case_escape_or_encoding() -> None:
     for how, finding in zip(forms, findings, strict=True):
         assert (finding.message, finding.fix) == ('name "(sensitive)" is wrong', "Rename ((sensitive))"), how
     assert [finding.message for finding in untouched] == [f"name {secret}-dlq", f'name "{secret}"']
+
+
+def test_the_jobs_secrets_are_hidden_in_every_stacks_findings() -> None:
+    """A TF_VAR_ or --var-file secret belongs to no stack: the backstop looks for it in every finding,
+    a stack's own secrets only in that stack's."""
+    from ttgate.gate.findings import Finding
+    from ttgate.gate.model import Stack
+    from ttgate.gate.reporters.report import Report
+    from ttgate.gate.reporters.sanitize import hide_secrets
+    from ttgate.gate.values import EVERY_STACK
+    from ttgate.policy import Severity
+
+    stacks = [Stack(name, None, name, "dev") for name in ("10_core", "20_infra", "30_app")]
+    findings = [
+        Finding("TG401", "naming", Severity.WARNING, 'names "Job-Token" and "Own-Secret"', "", stack=stack)
+        for stack in stacks
+    ]
+    report = Report(findings, stacks=3, files=1)
+    hide_secrets(report, {EVERY_STACK: {"Job-Token"}, "20_infra": {"Own-Secret"}})
+    assert [finding.message for finding in findings] == [
+        'names "(sensitive)" and "Own-Secret"',
+        'names "(sensitive)" and "(sensitive)"',
+        'names "(sensitive)" and "Own-Secret"',
+    ]

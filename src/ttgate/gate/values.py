@@ -27,6 +27,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 SENSITIVE = "(sensitive)"
+# The stack name under which the model records the job's own secrets (TF_VAR_, --var-file): they are
+# searched for in every stack's findings (no stack is named "").
+EVERY_STACK = ""
 
 
 class LinkedResource(Protocol):

@@ -24,6 +24,7 @@ from ttgate.gate.hcl.regions import region_data
 from ttgate.gate.hcl.types import convert
 from ttgate.gate.model import Location, Model, ModuleCall, Origin, Resource, Stack
 from ttgate.gate.values import (
+    EVERY_STACK,
     SENSITIVE,
     Invalid,
     Unknown,
@@ -235,7 +236,8 @@ class Instance:
         trace.append(
             Origin(f"{subject} = {SENSITIVE}", location(declared.file, declared.block), sensitive=True)
         )
-        self.builder.model.add_secrets(self.stack.name, secret_strings(value))
+        # The job's secrets are searched for in every stack's findings, its own in this stack's.
+        self.builder.model.add_secrets(EVERY_STACK if secret else self.stack.name, secret_strings(value))
         if isinstance(value, Invalid):  # a type conversion's error quotes the value ("'abc' is not a number")
             return Invalid(
                 f"{subject} = {SENSITIVE} does not have its declared type (the error is not shown)"

@@ -28,7 +28,7 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from ttgate.gate.values import SENSITIVE, quoted
+from ttgate.gate.values import EVERY_STACK, SENSITIVE, quoted
 
 if TYPE_CHECKING:
     from ttgate.gate.reporters.report import Report
@@ -132,7 +132,8 @@ def hide_secrets(report: Report, secrets: Mapping[str, Iterable[str]]) -> None:
     - ``secrets`` maps a stack's name to the exact texts of the sensitive values *it* read, and a
       finding is searched for its own stack's secrets only (a finding without a stack, and the
       report's notes, for every stack's): a secret "orders" in one stack must not turn another stack's
-      queue into ``(sensitive)-dlq``;
+      queue into ``(sensitive)-dlq``. The job's own secrets (``TF_VAR_``, ``--var-file``), under
+      :data:`EVERY_STACK`, are searched for in every finding: they belong to no stack;
     - a secret is replaced only where it stands whole, not inside a longer name, address or path
       (``orders-dlq``, ``aws_sqs_queue.orders_dlq``): those did not come from the secret, and
       blanking the common part would give the secret away by elimination;
@@ -145,13 +146,15 @@ def hide_secrets(report: Report, secrets: Mapping[str, Iterable[str]]) -> None:
     every = _pattern(text for texts in secrets.values() for text in texts)
     if every is None:
         return
-    by_stack = {name: _pattern(texts) for name, texts in secrets.items()}
+    everywhere = set(secrets.get(EVERY_STACK, ()))
+    by_stack = {name: _pattern({*texts, *everywhere}) for name, texts in secrets.items()}
+    only_the_jobs = _pattern(everywhere)
 
     def clean(pattern: re.Pattern[str] | None, text: str) -> str:
         return pattern.sub(SENSITIVE, text) if pattern is not None else text
 
     for finding in report.findings:
-        pattern = by_stack.get(finding.stack.name) if finding.stack is not None else every
+        pattern = by_stack.get(finding.stack.name, only_the_jobs) if finding.stack is not None else every
         if pattern is None:
             continue
         finding.message = clean(pattern, finding.message)

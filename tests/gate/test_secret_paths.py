@@ -368,3 +368,26 @@ def test_a_sensitive_output_is_marked_in_every_consumer(tmp_path: Path) -> None:
     assert texts["stdout"].count("TG401") >= 2, texts["stdout"]
     for where, text in texts.items():
         assert "output-zq" not in text.lower(), where
+
+
+def test_a_dlq_fed_by_a_queue_with_a_secret_name_does_not_name_it(tmp_path: Path) -> None:
+    """TG204 names the queues a DLQ serves, joined: str.join gives plain text, the mark must stay."""
+    app = """
+    variable "s" {
+      sensitive = true
+      default   = "Source-Secret-Zq"
+    }
+    resource "aws_sqs_queue" "source" {
+      name           = "${var.s}-queue"
+      redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn, maxReceiveCount = 5 })
+    }
+    resource "aws_sqs_queue" "dlq" {
+      name                      = "tt-practice-dev-orders-dlq"
+      message_retention_seconds = 1209600
+    }
+    """
+    root = write_tree(tmp_path / "repo", stack("30_app", "dev", app))
+    texts = run_every_format(root, tmp_path, [])
+    assert "TG204" in texts["stdout"] and "dead-letter queue of (sensitive)" in texts["stdout"]
+    for where, text in texts.items():
+        assert "secret-zq" not in text.lower(), where

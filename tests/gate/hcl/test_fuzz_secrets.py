@@ -2,8 +2,9 @@
 or number they compute from it is marked.
 
 The secret is the job's (a lasting mark, as ``TF_VAR_`` gives it), so ``nonsensitive()`` does not unmark
-it either. What a report could show of a value is its :func:`display`, its ``str`` and, for an unknown
-or invalid value, its reason; none may hold the secret in any case, escape or encoding.
+it either; it is a string, a map's value and key, and a list's item. What a report could show of a
+value is its :func:`display`, its ``str`` and, for an unknown or invalid value, its reason; none may
+hold the secret in any case, escape or encoding.
 """
 
 from __future__ import annotations
@@ -46,9 +47,17 @@ UNARY = (
 )  # fmt: skip
 
 
+# Where the secret is: a string, a map's value, a map's key, a list's item.
+LEAVES = (
+    "var.s", 'var.m["a"]', "jsonencode(var.m)", "values(var.m)[0]", "keys(var.k)[0]", "jsonencode(var.k)",
+    "var.l[0]", "join(\",\", var.l)", "tostring(one(var.l))", 'lookup(var.m, "a")', "yamlencode(var.m)",
+    '[for k, v in var.k : "${k}=${v}"][0]', "element(flatten([var.l]), 0)", "format(\"%v\", var.l[0])",
+)  # fmt: skip
+
+
 def generate(rng: random.Random, depth: int) -> str:
     if depth == 0 or rng.random() < 0.2:
-        return "var.s"
+        return rng.choice(LEAVES)
     return rng.choice(UNARY).format(generate(rng, depth - 1))
 
 
@@ -74,7 +83,10 @@ FORMS = {form.lower() for form in forms(SECRET)}
 
 class _Scope:
     def lookup(self, name: str, trace: list[Any]) -> Any:
-        return {"s": mark_sensitive(SECRET, lasting=True)} if name == "var" else None
+        if name != "var":
+            return None
+        values = {"s": SECRET, "m": {"a": SECRET}, "k": {SECRET: 1}, "l": [SECRET]}
+        return mark_sensitive(values, lasting=True)
 
 
 def shown(value: Any) -> Iterator[str]:

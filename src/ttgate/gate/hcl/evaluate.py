@@ -349,20 +349,17 @@ class Evaluator:
         if not sensitive:
             return self._plain_call(expr.name, args)
         # Every function computes on the plain values (str() of a marked one is "(sensitive)") and its
-        # result is marked, whatever the function: a hash or an encoding of a secret is still derived
-        # from it. nonsensitive() does not unmark: the author of a pull request must not be able to
-        # print a secret by asking to.
+        # result is marked as its arguments are, whatever the function: a hash or an encoding of a
+        # secret is still derived from it (jsonencode(var.job_map) is as lasting as the map's leaves).
+        lasting = is_lasting(args)
         result = self._plain_call(expr.name, unmarked(args))
         if isinstance(result, Invalid):  # its message may quote the value, or a transform of it
             return Invalid(f"{expr.name}: rejects its sensitive argument (the error is not shown)")
         if isinstance(result, Unknown) and result.reason != SENSITIVE and not _passed_through(result, args):
             # A reason the function wrote ("no file exists at ...") may quote the value too.
-            return mark_sensitive(
-                replace(
-                    result, reason=f"{expr.name}() of a sensitive value is unknown (the reason is not shown)"
-                )
-            )
-        return mark_sensitive(result)
+            reason = f"{expr.name}() of a sensitive value is unknown (the reason is not shown)"
+            return mark_sensitive(replace(result, reason=reason), lasting)
+        return mark_sensitive(result, lasting)
 
     def _plain_call(self, name: str, args: list[Any]) -> Any:
         if name == "templatefile" and len(args) == 2 and self.files is not None:

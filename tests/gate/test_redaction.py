@@ -140,3 +140,77 @@ def test_a_sensitive_number_given_a_string_prints_neither(tmp_path: Path) -> Non
         text = run(root, report_format, tmp_path)
         assert "TG301" in text and "log-retention" in text
         assert "zq" not in text.lower() and "hundred" not in text and "fourteen" not in text, report_format
+
+
+def _encoded_forms(secret: str) -> dict[str, str]:
+    import base64
+    import json
+    import urllib.parse
+
+    return {
+        "as it is": secret,
+        "upper": secret.upper(),
+        "lower": secret.lower(),
+        "JSON": json.dumps(secret)[1:-1],
+        "JSON, ASCII only": json.dumps(secret.upper(), ensure_ascii=True)[1:-1],
+        "JSON, not ASCII-escaped": json.dumps(secret, ensure_ascii=False)[1:-1],
+        "Terraform-quoted": secret.replace("\\", "\\\\").replace('"', '\\"'),
+        "Python-escaped": secret.encode("unicode_escape").decode(),
+        "URL-encoded": urllib.parse.quote(secret, safe=""),
+        "URL-encoded, plus": urllib.parse.quote_plus(secret.lower()),
+        "base64": base64.b64encode(secret.encode()).decode(),
+        "base64 of lower": base64.b64encode(secret.lower().encode()).decode(),
+    }
+
+
+def test_the_backstop_hides_a_secret_in_any_case_escape_or_encoding() -> None:
+    """Issue 18: the last line of defence ignores case and the usual escapes and encodings, and still
+    leaves alone what did not come from the secret (a longer name holding it, another stack's text)."""
+    from ttgate.gate.findings import Finding
+    from ttgate.gate.model import Stack
+    from ttgate.gate.reporters.report import Report
+    from ttgate.gate.reporters.sanitize import hide_secrets
+    from ttgate.policy import Severity
+
+    secret = 'QzX"Wv\\Jø7Kp-Mn'
+    mine, other = Stack("30_app", None, "30_app", "dev"), Stack("20_infra", None, "20_infra", "dev")
+    forms = _encoded_forms(secret)
+    findings = [
+        Finding(
+            "TG401", "naming", Severity.WARNING, f'name "{form}" is wrong', f"Rename ({form})", stack=mine
+        )
+        for form in forms.values()
+    ]
+    untouched = [
+        Finding("TG401", "naming", Severity.WARNING, f"name {secret}-dlq", "x", stack=mine),
+        Finding("TG401", "naming", Severity.WARNING, f'name "{secret}"', "x", stack=other),
+    ]
+    report = Report([*findings, *untouched], stacks=2, files=1)
+    hide_secrets(report, {"30_app": {secret}})
+    for how, finding in zip(forms, findings, strict=True):
+        assert (finding.message, finding.fix) == ('name "(sensitive)" is wrong', "Rename ((sensitive))"), how
+    assert [finding.message for finding in untouched] == [f"name {secret}-dlq", f'name "{secret}"']
+
+
+def test_the_jobs_secrets_are_hidden_in_every_stacks_findings() -> None:
+    """A TF_VAR_ or --var-file secret belongs to no stack: the backstop looks for it in every finding,
+    a stack's own secrets only in that stack's."""
+    from ttgate.gate.findings import Finding
+    from ttgate.gate.model import Stack
+    from ttgate.gate.reporters.report import Report
+    from ttgate.gate.reporters.sanitize import hide_secrets
+    from ttgate.gate.values import EVERY_STACK
+    from ttgate.policy import Severity
+
+    stacks = [Stack(name, None, name, "dev") for name in ("10_core", "20_infra", "30_app")]
+    findings = [
+        Finding("TG401", "naming", Severity.WARNING, 'names "Job-Token" and "Own-Secret"', "", stack=stack)
+        for stack in stacks
+    ]
+    report = Report(findings, stacks=3, files=1)
+    hide_secrets(report, {EVERY_STACK: {"Job-Token"}, "20_infra": {"Own-Secret"}})
+    assert [finding.message for finding in findings] == [
+        'names "(sensitive)" and "Own-Secret"',
+        'names "(sensitive)" and "(sensitive)"',
+        'names "(sensitive)" and "Own-Secret"',
+    ]

@@ -11,6 +11,11 @@ value (a sensitive timeout is still checked against the runbook's minimum), but 
 it (``str``, ``repr``, f-strings, :func:`display`) prints ``(sensitive)``. Containers are marked leaf
 by leaf; booleans and null cannot be marked and show as they are (they reveal at most one bit).
 Values a plan marks sensitive never enter the model at all: they are ``Unknown("(sensitive)")``.
+
+Some marks are *lasting*: a value the job itself gives (``TF_VAR_``, ``--var-file``) or an ephemeral one
+is a :class:`LastingStr`, :class:`LastingInt` or :class:`LastingFloat`, and what is computed from it is
+lasting too. ``nonsensitive()`` removes a mark as Terraform does, except a lasting one: the author of a
+pull request must not be able to print the job's secrets by asking to.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 SENSITIVE = "(sensitive)"
+# The stack name under which the model records the job's own secrets (TF_VAR_, --var-file): they are
+# searched for in every stack's findings (no stack is named "").
+EVERY_STACK = ""
 
 
 class LinkedResource(Protocol):
@@ -62,15 +70,34 @@ class SensitiveFloat(_Sensitive, float):
     __slots__ = ()
 
 
+class _Lasting:
+    """A mark ``nonsensitive()`` does not remove: the job's own values and ephemeral ones."""
+
+    __slots__ = ()
+
+
+class LastingStr(_Lasting, SensitiveStr):
+    __slots__ = ()
+
+
+class LastingInt(_Lasting, SensitiveInt):
+    __slots__ = ()
+
+
+class LastingFloat(_Lasting, SensitiveFloat):
+    __slots__ = ()
+
+
 def _keeps_mark(method: Any) -> Any:
-    """``method`` of str, int or float whose result is marked as its operand is."""
+    """``method`` of str, int or float whose result is marked as its operands are."""
 
     @functools.wraps(method)
     def marked(*args: Any, **kwargs: Any) -> Any:
         result = method(*args, **kwargs)
+        lasting = any(isinstance(arg, _Lasting) for arg in args)
         if isinstance(result, tuple):  # partition, divmod
-            return tuple(mark_sensitive(item) for item in result)
-        return mark_sensitive(result)
+            return tuple(mark_sensitive(item, lasting=lasting) for item in result)
+        return mark_sensitive(result, lasting=lasting)
 
     return marked
 
@@ -95,7 +122,7 @@ for _name in _STR_METHODS:
         setattr(SensitiveStr, _name, _keeps_mark(getattr(str, _name)))
 # str has no __radd__: ``"prefix-" + name`` asks the subclass first, so it can keep the mark.
 SensitiveStr.__radd__ = lambda self, other: (  # type: ignore[attr-defined]
-    mark_sensitive(other + str.__str__(self)) if isinstance(other, str) else NotImplemented
+    mark_like(other + str.__str__(self), self, other) if isinstance(other, str) else NotImplemented
 )
 for _kind, _base in ((SensitiveInt, int), (SensitiveFloat, float)):
     for _name in _NUMBER_METHODS:
@@ -111,31 +138,47 @@ def is_sensitive(value: Any) -> bool:
         return (
             value.reason == SENSITIVE or is_sensitive(value.partial) or is_sensitive(list(value.parts or ()))
         )
-    if isinstance(value, dict):
-        return any(is_sensitive(item) for item in value.values())
+    if isinstance(value, dict):  # a key may be computed from a secret ({(var.secret) = 1})
+        return any(is_sensitive(key) or is_sensitive(item) for key, item in value.items())
     if isinstance(value, list):
         return any(is_sensitive(item) for item in value)
     return False
 
 
-def mark_sensitive(value: Any) -> Any:
-    """``value`` with every string and number in it marked sensitive; other objects as they are."""
-    if isinstance(value, (_Sensitive, bool)) or value is None:
+def is_lasting(value: Any) -> bool:
+    """The value, or anything inside it, carries a lasting mark (see the module's docstring)."""
+    if isinstance(value, _Lasting):
+        return True
+    if isinstance(value, Unknown):
+        return is_lasting(value.partial) or is_lasting(list(value.parts or ()))
+    if isinstance(value, dict):
+        return any(is_lasting(key) or is_lasting(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(is_lasting(item) for item in value)
+    return False
+
+
+def mark_sensitive(value: Any, lasting: bool = False) -> Any:
+    """``value`` with every string and number in it marked sensitive (``lasting``: with a mark
+    ``nonsensitive()`` does not remove); other objects as they are. A mark is never weakened."""
+    if isinstance(value, bool) or value is None or isinstance(value, _Lasting):
+        return value
+    if isinstance(value, _Sensitive) and not lasting:
         return value
     if isinstance(value, str):
-        return SensitiveStr(value)
+        return LastingStr(str.__str__(value)) if lasting else SensitiveStr(value)
     if isinstance(value, int):
-        return SensitiveInt(value)
+        return LastingInt(int(value)) if lasting else SensitiveInt(value)
     if isinstance(value, float):
-        return SensitiveFloat(value)
-    if isinstance(value, dict):
-        return {key: mark_sensitive(item) for key, item in value.items()}
+        return LastingFloat(float(value)) if lasting else SensitiveFloat(value)
+    if isinstance(value, dict):  # keys too: a map built from a secret has it in its keys (zipmap)
+        return {mark_sensitive(key, lasting): mark_sensitive(item, lasting) for key, item in value.items()}
     if isinstance(value, list):
-        return [mark_sensitive(item) for item in value]
+        return [mark_sensitive(item, lasting) for item in value]
     if isinstance(value, Unknown):
         # The known pieces of a template keep their text for name prefixes; they show as (sensitive).
-        parts = tuple(mark_sensitive(part) for part in value.parts) if value.parts else value.parts
-        partial = mark_sensitive(value.partial)
+        parts = tuple(mark_sensitive(part, lasting) for part in value.parts) if value.parts else value.parts
+        partial = mark_sensitive(value.partial, lasting)
         return replace(value, partial=partial, parts=parts)
     return value
 
@@ -158,7 +201,7 @@ def unmarked(value: Any) -> Any:
     if isinstance(value, SensitiveFloat):
         return float(value)
     if isinstance(value, dict):
-        return {key: unmarked(item) for key, item in value.items()}
+        return {unmarked(key): unmarked(item) for key, item in value.items()}
     if isinstance(value, list):
         return [unmarked(item) for item in value]
     if isinstance(value, Unknown) and is_sensitive(value) and value.reason != SENSITIVE:
@@ -169,8 +212,10 @@ def unmarked(value: Any) -> Any:
 
 def mark_like(value: Any, *sources: Any) -> Any:
     """``value`` marked sensitive when any of ``sources`` is (or holds) a marked value: what is computed
-    from a sensitive value is sensitive, however it was computed."""
-    return mark_sensitive(value) if any(is_sensitive(source) for source in sources) else value
+    from a sensitive value is sensitive, however it was computed (and lasting when a source is)."""
+    if not any(is_sensitive(source) for source in sources):
+        return value
+    return mark_sensitive(value, lasting=any(is_lasting(source) for source in sources))
 
 
 def plain_text(value: str) -> str:
@@ -183,7 +228,7 @@ def secret_strings(value: Any) -> Iterator[str]:
     if isinstance(value, Unknown):
         yield from secret_strings(value.partial)
         yield from secret_strings(list(value.parts or ()))
-    elif isinstance(value, dict):
+    elif isinstance(value, dict):  # not its keys: a sensitive object's "name" is no secret to search for
         for item in value.values():
             yield from secret_strings(item)
     elif isinstance(value, list):

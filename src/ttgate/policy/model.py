@@ -54,6 +54,9 @@ class Policy:
     operations: OperationsSettings
     sources: tuple[str, ...]  # the files it was built from, base first (the built-in runbook.yml)
     layouts: tuple[Layout, ...] = ()  # `layouts:`, tried in order after stack_path
+    # `public_variables:` the variables whose TF_VAR_ and --var-file values may be shown; every other
+    # value the job itself gives is a secret in every root, whatever the root declares.
+    public_variables: frozenset[str] = frozenset()
 
     @property
     def all_layouts(self) -> tuple[Layout, ...]:

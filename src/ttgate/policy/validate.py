@@ -7,6 +7,7 @@ default and fits its range, choices and cross-checks.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -45,11 +46,13 @@ _TOP_LEVEL_KEYS = (
     "lock_table",
     "rules",
     "operations",
+    "public_variables",
 )
 _REQUIRED_KEYS = ("project", "region", "environments", "stack_path", "layers", "state_bucket", "lock_table")
 _LAYER_KEYS = ("name", "state_key")
 _LAYOUT_KEYS = ("name", "roots", "var_files", "backend_config", "workspace", "layer_map")
 _RULE_SETTING_KEYS = ("enabled", "severity")
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 class Validator:
@@ -122,7 +125,22 @@ class Validator:
             operations=self.operations(declared),
             sources=sources,
             layouts=self.layouts(declared),
+            public_variables=self.public_variables(),
         )
+
+    def public_variables(self) -> frozenset[str]:
+        """``public_variables``: Terraform variable names whose values from the job may be shown."""
+        path: KeyPath = ("public_variables",)
+        value = self.data.get("public_variables", [])
+        if not isinstance(value, list):
+            raise self.fail(path, f"expected a list of variable names, got {describe(value)}")
+        names: set[str] = set()
+        for index, item in enumerate(value):
+            name = self.string((*path, index), item)
+            if not _VARIABLE_NAME.fullmatch(name):
+                raise self.fail((*path, index), f"expected a Terraform variable name, got {describe(name)}")
+            names.add(name)
+        return frozenset(names)
 
     def operations(self, declared: Declared) -> OperationsSettings:
         """The ``operations:`` section, typed and ranged by the fields of :class:`OperationsSettings`."""

@@ -9,7 +9,15 @@ import pytest
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
 from ttgate.gate.hcl.parse import parse_text
 from ttgate.gate.model import Resource, Stack
-from ttgate.gate.values import SENSITIVE, Invalid, Unknown, is_sensitive, mark_sensitive, unmarked
+from ttgate.gate.values import (
+    SENSITIVE,
+    Invalid,
+    Unknown,
+    is_lasting,
+    is_sensitive,
+    mark_sensitive,
+    unmarked,
+)
 
 STACK = Stack(name="s", directory=None, layer="20_infra", env="dev")
 QUEUE = Resource(
@@ -39,6 +47,7 @@ VARS: dict[str, Any] = {
     "queue": Unknown("aws_sqs_queue.q is known only after apply", QUEUE),
     "secret": mark_sensitive("Hunter2"),  # as a sensitive variable's value reaches the evaluator
     "secret_n": mark_sensitive("42"),
+    "job_secret": mark_sensitive("Job-Token", lasting=True),  # TF_VAR_, --var-file, ephemeral
 }
 
 
@@ -295,7 +304,9 @@ def test_values_in_messages_are_never_python_reprs() -> None:
         ("-var.secret_n", -42),
         ("length(var.secret)", 7),
         ('lower(sensitive("Public"))', "public"),
-        ("nonsensitive(var.secret)", "Hunter2"),
+        ("nonsensitive(var.job_secret)", "Job-Token"),
+        ("upper(nonsensitive(var.job_secret))", "JOB-TOKEN"),
+        ("nonsensitive(upper(var.job_secret))", "JOB-TOKEN"),
         ('{a = "Hunter2"}[var.secret == "x" ? "a" : "a"]', "Hunter2"),
     ],
 )
@@ -303,6 +314,23 @@ def test_a_value_computed_from_a_sensitive_one_is_marked(text: str, value: Any) 
     result = ev(text)  # a key a secret chooses is sensitive (as Terraform's conditional with one is)
     assert is_sensitive(result), text
     assert unmarked(result) == value and f"{result}" == SENSITIVE
+
+
+def test_nonsensitive_removes_a_mark_as_terraform_does_but_not_a_lasting_one() -> None:
+    """``nonsensitive()`` of a value the configuration marked gives it plain, and what is computed from
+    it is plain too; the job's own values (and ephemeral ones) keep their mark."""
+    for text, value in (
+        ("nonsensitive(var.secret)", "Hunter2"),
+        ("upper(nonsensitive(var.secret))", "HUNTER2"),
+        ('"${nonsensitive(lower(var.secret))}-q"', "hunter2-q"),
+        ('nonsensitive(sensitive("x"))', "x"),
+        ('nonsensitive("plain")', "plain"),
+    ):
+        result = ev(text)
+        assert result == value and not is_sensitive(result), text
+    assert is_sensitive(ev('"${nonsensitive(var.secret)}-${var.secret}"'))
+    for text in ("nonsensitive(var.job_secret)", 'nonsensitive(format("%s", var.job_secret))'):
+        assert is_lasting(ev(text)), text
 
 
 def test_an_error_about_a_sensitive_value_does_not_quote_it() -> None:

@@ -12,7 +12,7 @@ from tests.snippets import event_source_mapping, remote_state
 from ttgate.gate.hcl.loader import load_hcl
 from ttgate.gate.hcl.parse import Parser, default_cache_dir
 from ttgate.gate.model import Model, Resource, Stack
-from ttgate.gate.values import Invalid, Unknown
+from ttgate.gate.values import Invalid, Unknown, is_sensitive
 
 INFRA_DEV = "practice/deploy/20_infra/environments/dev"
 APP_DEV = "practice/deploy/30_app/environments/dev"
@@ -113,7 +113,10 @@ def test_variable_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         "e": "b.auto",
         "f": "var-file",
     }
-    assert [origin.location.file for origin in queue.origins["f"]] == ["extra.tfvars"]
+    # The job's values (TF_VAR_, --var-file) are secrets: marked, their origins not showing them.
+    assert [origin.location.file for origin in queue.origins["f"]] == ["extra.tfvars", f"{INFRA_DEV}/main.tf"]
+    assert [origin.description for origin in queue.origins["f"]] == ["var.f = (sensitive)"] * 2
+    assert [name for name, value in queue.values.items() if is_sensitive(value)] == ["b", "f"]
     assert [origin.location.file for origin in queue.origins["e"]] == [f"{INFRA_DEV}/b.auto.tfvars"]
 
 

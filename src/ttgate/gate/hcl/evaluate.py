@@ -9,7 +9,8 @@ becomes an :class:`~ttgate.gate.values.Unknown` carrying the reason; Terraform e
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any, Protocol
 
 from ttgate.gate.hcl import bounds
@@ -25,6 +26,7 @@ from ttgate.gate.values import (
     as_number,
     deep_unknown,
     display,
+    is_lasting,
     is_sensitive,
     mark_like,
     mark_sensitive,
@@ -52,6 +54,7 @@ class _MarksSeen:
     """
 
     count = 0
+    lasting = 0  # of them, the values with a lasting mark (see ttgate.gate.values)
 
 
 _MARKS = _MarksSeen()
@@ -195,6 +198,7 @@ class Evaluator:
         if work.depth == 0:
             work.steps = 0  # nested evaluations (a local, a variable) share the outermost one's budget
         work.depth += 1
+        seen = _MARKS.count
         try:
             value = self._eval(expr, trace)
             return bounds.check_value(value) or value
@@ -203,10 +207,11 @@ class Evaluator:
         except RecursionError:
             return Invalid("expression nests too deeply to evaluate")
         except Exception as error:  # one expression must never cost the whole report
-            return Unknown(
-                f"ttgate could not evaluate this expression ({type(error).__name__}: {short(str(error))}); "
-                "please report it"
-            )
+            # The error of an evaluation that read a sensitive value may quote it.
+            marked = _MARKS.count != seen or any(origin.sensitive for origin in trace)
+            detail = "the error is not shown: it read a sensitive value" if marked else short(str(error))
+            name = type(error).__name__
+            return Unknown(f"ttgate could not evaluate this expression ({name}: {detail}); please report it")
         finally:
             work.depth -= 1
 
@@ -217,19 +222,26 @@ class Evaluator:
         handler = _HANDLERS.get(type(expr))
         if handler is None:
             return Unknown(f"{type(expr).__name__} expressions are not evaluated")
-        read, seen = len(trace), _MARKS.count
+        read, seen, lasting = len(trace), _MARKS.count, _MARKS.lasting
         value = handler(self, expr, trace)
+        if isinstance(expr, ast.Call) and expr.name == "nonsensitive" and not is_sensitive(value):
+            # The mark is removed, as Terraform removes it: what encloses the call is not computed
+            # from a sensitive value any more (its operand's marks and origins are forgotten).
+            _MARKS.count, _MARKS.lasting = seen, lasting
+            trace[read:] = [replace(origin, sensitive=False) for origin in trace[read:]]
+            return value
+        computing = type(expr).__name__ in _COMPUTING
         # As in Terraform, anything computed from a sensitive value is sensitive (its origin says so,
         # or one of its operands was a marked value).
-        if any(origin.sensitive for origin in trace[read:]) or (
-            _MARKS.count != seen and type(expr).__name__ in _COMPUTING
-        ):
-            value = mark_sensitive(value)
+        if any(origin.sensitive for origin in trace[read:]) or (_MARKS.count != seen and computing):
+            value = mark_sensitive(value, lasting=_MARKS.lasting != lasting and computing)
             if isinstance(value, Invalid) and value.reason != SENSITIVE:
                 # An error about a sensitive value may quote it ("cannot negate '...'").
                 value = Invalid("invalid, computed from a sensitive value (the error is not shown)")
         if marked_leaf(value):
             _MARKS.count += 1
+            if is_lasting(value):
+                _MARKS.lasting += 1
         return value
 
     def _lit(self, expr: ast.Lit, trace: Trace) -> Any:
@@ -331,20 +343,31 @@ class Evaluator:
         own = getattr(self.scope, "functions", None)
         if isinstance(own, dict) and expr.name in own:
             return own[expr.name](args)
-        sensitive = expr.name in ("sensitive", "nonsensitive") or is_sensitive(args)
-        if expr.name == "templatefile" and len(args) == 2 and self.files is not None:
-            rendered = self._templatefile(*(unmarked(args) if sensitive else args))
-            return mark_sensitive(rendered) if sensitive and not isinstance(rendered, Unknown) else rendered
+        if expr.name == "nonsensitive":
+            return _nonsensitive(args)
+        sensitive = expr.name == "sensitive" or is_sensitive(args)
+        if not sensitive:
+            return self._plain_call(expr.name, args)
+        # Every function computes on the plain values (str() of a marked one is "(sensitive)") and its
+        # result is marked as its arguments are, whatever the function: a hash or an encoding of a
+        # secret is still derived from it (jsonencode(var.job_map) is as lasting as the map's leaves).
+        lasting = is_lasting(args)
+        result = self._plain_call(expr.name, unmarked(args))
+        if isinstance(result, Invalid):  # its message may quote the value, or a transform of it
+            return Invalid(f"{expr.name}: rejects its sensitive argument (the error is not shown)")
+        if isinstance(result, Unknown) and result.reason != SENSITIVE and not _passed_through(result, args):
+            # A reason the function wrote ("no file exists at ...") may quote the value too.
+            reason = f"{expr.name}() of a sensitive value is unknown (the reason is not shown)"
+            return mark_sensitive(replace(result, reason=reason), lasting)
+        return mark_sensitive(result, lasting)
+
+    def _plain_call(self, name: str, args: list[Any]) -> Any:
+        if name == "templatefile" and len(args) == 2 and self.files is not None:
+            return self._templatefile(*args)
         try:
-            # Functions compute on the plain values (str() of a marked one is "(sensitive)"); the
-            # result is marked by _eval. nonsensitive() does not unmark: the author of a pull request
-            # must not be able to print a secret by asking to.
-            result = call(expr.name, unmarked(args) if sensitive else args, self.files)
+            return call(name, args, self.files)
         except FunctionError as error:
-            if sensitive:  # its message may quote the value, or a transform of it
-                return Invalid(f"{expr.name}: rejects its sensitive argument (the error is not shown)")
             return Invalid(str(error))
-        return mark_sensitive(result) if sensitive else result
 
     def _templatefile(self, path: Any, variables: Any) -> Any:
         """``templatefile(path, vars)``: the file's text as a template that sees only ``vars``."""
@@ -522,6 +545,34 @@ class Evaluator:
 
     def _unsupported(self, expr: ast.Unsupported, trace: Trace) -> Any:
         return Unknown(f"{expr.what} is not evaluated by ttgate")
+
+
+def _nonsensitive(args: list[Any]) -> Any:
+    """``nonsensitive(value)``: the value unmarked, as Terraform gives it; but a lasting mark (the job's
+    own values, ephemeral ones) stays, and the value with it."""
+    if len(args) != 1:
+        return Invalid(f"nonsensitive: expects 1 argument, got {len(args)}")
+    value = args[0]
+    return value if is_lasting(value) else unmarked(value)
+
+
+def _unknowns(value: Any) -> Iterator[Unknown]:
+    """Every Unknown in a value, the pieces of partly known ones included."""
+    if isinstance(value, Unknown):
+        yield value
+        yield from _unknowns(value.partial)
+        yield from _unknowns(list(value.parts or ()))
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _unknowns(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _unknowns(item)
+
+
+def _passed_through(result: Unknown, args: list[Any]) -> bool:
+    """``result`` is one of the arguments' own unknowns (its reason is not the function's)."""
+    return any(result is unknown for unknown in _unknowns(args))
 
 
 def reference_text(expr: ast.Expr) -> str | None:

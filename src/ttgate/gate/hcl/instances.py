@@ -24,11 +24,13 @@ from ttgate.gate.hcl.regions import region_data
 from ttgate.gate.hcl.types import convert
 from ttgate.gate.model import Location, Model, ModuleCall, Origin, Resource, Stack
 from ttgate.gate.values import (
+    EVERY_STACK,
     SENSITIVE,
     Invalid,
     Unknown,
     as_number,
     display,
+    is_sensitive,
     mark_sensitive,
     secret_strings,
     short,
@@ -89,6 +91,10 @@ class Input:
     """A value given to a variable: a module argument (evaluated in the caller) or a root value."""
 
     compute: Callable[[Trace], Any]
+    # The job's own value (TF_VAR_ in its environment, a --var-file on its command line): sensitive in
+    # every root, whatever the root declares, unless the policy lists the variable as public. A pull
+    # request may add a root that declares the variable plainly and writes it into a name.
+    secret: bool = False
 
 
 def location(file: str, node: ast.Attribute | ast.Block) -> Location:
@@ -215,23 +221,29 @@ class Instance:
             value = convert(
                 value, type_attr.expr, lambda expr: self.builder.constant_evaluator.evaluate(expr, [])
             )
-        return self._hide_if_sensitive(declared, f"var.{name}", value, trace)
+        secret = given is not None and given.secret
+        return self._hide_if_sensitive(declared, f"var.{name}", value, trace, secret)
 
-    def _hide_if_sensitive(self, declared: Declared, subject: str, value: Any, trace: Trace) -> Any:
-        """A value declared ``sensitive = true``: marked, its origins not showing it, its text a secret."""
-        if not declared_sensitive(declared):
+    def _hide_if_sensitive(
+        self, declared: Declared, subject: str, value: Any, trace: Trace, secret: bool = False
+    ) -> Any:
+        """A value declared ``sensitive = true`` (or ``ephemeral = true``), or a ``secret`` one (the job's
+        own): marked, its origins not showing it, its text a secret."""
+        if not (secret or declared_sensitive(declared)):
             return value
         # The origins of a sensitive value show it (`var.password = "..." (terraform.tfvars)`).
         trace[:] = [origin.redacted() for origin in trace]
         trace.append(
             Origin(f"{subject} = {SENSITIVE}", location(declared.file, declared.block), sensitive=True)
         )
-        self.builder.model.add_secrets(self.stack.name, secret_strings(value))
+        # The job's secrets are searched for in every stack's findings, its own in this stack's.
+        self.builder.model.add_secrets(EVERY_STACK if secret else self.stack.name, secret_strings(value))
         if isinstance(value, Invalid):  # a type conversion's error quotes the value ("'abc' is not a number")
             return Invalid(
                 f"{subject} = {SENSITIVE} does not have its declared type (the error is not shown)"
             )
-        return mark_sensitive(value)
+        # The job's values and ephemeral ones keep their mark through nonsensitive().
+        return mark_sensitive(value, lasting=secret or _declared(declared, "ephemeral"))
 
     def local(self, name: str, trace: Trace) -> Any:
         return self.memo.get(("local", name), lambda own: self._local(name, own), trace, f"local.{name}")
@@ -243,7 +255,7 @@ class Instance:
         value = self.evaluator.evaluate(declared.attribute.expr, trace)
         trace.append(
             Origin(
-                f"local.{name} = {short(declared.attribute.text)}",
+                f"local.{name} = {_source(declared.attribute.text, value)}",
                 location(declared.file, declared.attribute),
             )
         )
@@ -261,7 +273,9 @@ class Instance:
         if value_attr is None:
             return Invalid(f"output {name} has no value")
         value = self.evaluator.evaluate(value_attr.expr, trace)
-        trace.append(Origin(f"output {name} = {short(value_attr.text)}", location(declared.file, value_attr)))
+        trace.append(
+            Origin(f"output {name} = {_source(value_attr.text, value)}", location(declared.file, value_attr))
+        )
         return self._hide_if_sensitive(declared, f"output {name}", value, trace)
 
     # -- resources ------------------------------------------------------------------------------
@@ -360,9 +374,21 @@ class Instance:
         return expand(self, declared, trace, make)
 
 
+def _source(text: str, value: Any) -> str:
+    """An expression's source for an origin note; not for a sensitive value, whose source may hold it
+    as a literal (``sensitive("...")``)."""
+    return SENSITIVE if is_sensitive(value) else short(text)
+
+
 def declared_sensitive(declared: Declared) -> bool:
-    """``sensitive = true`` on a variable or an output (Terraform requires a literal)."""
-    attribute = declared.block.body.attributes.get("sensitive")
+    """``sensitive = true`` or ``ephemeral = true`` on a variable or an output. An ephemeral value is
+    never written to a plan or state: no report may show it either."""
+    return _declared(declared, "sensitive") or _declared(declared, "ephemeral")
+
+
+def _declared(declared: Declared, flag: str) -> bool:
+    """``flag = true`` on a variable or an output (Terraform requires a literal)."""
+    attribute = declared.block.body.attributes.get(flag)
     return attribute is not None and isinstance(attribute.expr, ast.Lit) and attribute.expr.value is True
 
 
@@ -370,7 +396,10 @@ def _argument_input(evaluator: Evaluator, attribute: ast.Attribute, file: str, c
     def compute(trace: Trace) -> Any:
         value = evaluator.evaluate(attribute.expr, trace)
         trace.append(
-            Origin(f"{call} argument {attribute.name} = {short(attribute.text)}", location(file, attribute))
+            Origin(
+                f"{call} argument {attribute.name} = {_source(attribute.text, value)}",
+                location(file, attribute),
+            )
         )
         return value
 

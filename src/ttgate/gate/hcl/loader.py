@@ -650,10 +650,12 @@ class StackBuilder:
     ) -> dict[str, Input]:
         """Root variable values in Terraform's order: environment, tfvars, auto.tfvars, -var-file."""
         values: dict[str, tuple[Any, Origin | None]] = {}
+        from_job: set[str] = set()  # the values the job gives (TF_VAR_, --var-file): secrets
         for name in module.variables:
             env_value = os.environ.get(f"TF_VAR_{name}")
             if env_value is not None:
                 values[name] = (env_value, None)
+                from_job.add(name)
         candidates = [directory / "terraform.tfvars", directory / "terraform.tfvars.json"]
         candidates += sorted(
             p for p in directory.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
@@ -661,10 +663,13 @@ class StackBuilder:
         candidates += [*layout_files, *self.var_files]
         for path in candidates:
             if path.is_file():
-                values.update(self._read_tfvars(path, module))
+                read = self._read_tfvars(path, module)
+                values.update(read)
+                from_job = from_job | read.keys() if path in self.var_files else from_job - read.keys()
         inputs: dict[str, Input] = {}
         for name, (value, origin) in values.items():
             inputs[name] = _constant_input(name, value, origin)
+            inputs[name].secret = name in from_job and name not in self.policy.public_variables
         return inputs
 
     def _read_tfvars(self, path: Path, module: ModuleSource) -> dict[str, tuple[Any, Origin | None]]:

@@ -15,16 +15,20 @@ bidirectional overrides make text read differently from what it is. So:
 - :func:`json_text` does the same inside JSON documents with JSON's own escapes (``\\u001b``,
   ``#\\u0023[``), so a parser reads back exactly the original value.
 - :func:`hide_secrets` is the last line of defence for sensitive values: a stack's secrets where they
-  stand whole in its findings (values computed from a secret already show as ``(sensitive)``).
+  stand whole in its findings, in any case and any usual escape or encoding (values computed from a
+  secret already show as ``(sensitive)``).
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from ttgate.gate.values import SENSITIVE
+from ttgate.gate.values import EVERY_STACK, SENSITIVE, quoted
 
 if TYPE_CHECKING:
     from ttgate.gate.reporters.report import Report
@@ -77,8 +81,40 @@ def json_text(document: str) -> str:
 _NAME_CHARACTER = r"[\w.\-/:@+=]"
 
 
+def secret_forms(secret: str) -> set[str]:
+    """The ways a secret's text can stand in a message: as it is, in any case, quoted (Terraform's
+    escapes, JSON's, Python's), URL-encoded or base64-encoded. A rule, a function error or an encoder
+    may have written any of them."""
+    cases = {secret, secret.lower(), secret.upper(), secret.casefold()}
+    escaped = set()
+    for text in cases:
+        hcl = quoted(text)[1:-1]
+        escaped |= {
+            text,
+            hcl,
+            json.dumps(text)[1:-1],
+            json.dumps(text, ensure_ascii=False)[1:-1],
+            json.dumps(hcl)[1:-1],
+            text.encode("unicode_escape").decode("ascii"),
+            visible(text),
+            urllib.parse.quote(text, safe=""),
+            urllib.parse.quote(text),
+            urllib.parse.quote_plus(text),
+        }
+    forms = set(escaped)
+    for text in cases:
+        raw = text.encode("utf-8")
+        for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+            forms |= {encoded.decode("ascii"), encoded.decode("ascii").rstrip("=")}
+    return forms
+
+
 def _pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
-    searched = sorted({secret for secret in secrets if len(secret) >= _MIN_SECRET}, key=len, reverse=True)
+    searched = sorted(
+        {form for secret in secrets if len(secret) >= _MIN_SECRET for form in secret_forms(secret)},
+        key=len,
+        reverse=True,
+    )
     if not searched:
         return None
     alternatives = "|".join(re.escape(secret) for secret in searched)
@@ -96,25 +132,29 @@ def hide_secrets(report: Report, secrets: Mapping[str, Iterable[str]]) -> None:
     - ``secrets`` maps a stack's name to the exact texts of the sensitive values *it* read, and a
       finding is searched for its own stack's secrets only (a finding without a stack, and the
       report's notes, for every stack's): a secret "orders" in one stack must not turn another stack's
-      queue into ``(sensitive)-dlq``;
+      queue into ``(sensitive)-dlq``. The job's own secrets (``TF_VAR_``, ``--var-file``), under
+      :data:`EVERY_STACK`, are searched for in every finding: they belong to no stack;
     - a secret is replaced only where it stands whole, not inside a longer name, address or path
       (``orders-dlq``, ``aws_sqs_queue.orders_dlq``): those did not come from the secret, and
       blanking the common part would give the secret away by elimination;
-    - the match ignores case, so a case-changed copy of the value is hidden too.
+    - the match ignores case and escapes: a case-changed, quoted (Terraform, JSON, backslash),
+      URL-encoded or base64-encoded copy of the value is hidden too (:func:`secret_forms`).
 
-    Transforms of a secret (base64, reversed, a substring) are not searched for: only the marks
+    Other transforms of a secret (reversed, a substring, a hash) are not searched for: only the marks
     hide them.
     """
     every = _pattern(text for texts in secrets.values() for text in texts)
     if every is None:
         return
-    by_stack = {name: _pattern(texts) for name, texts in secrets.items()}
+    everywhere = set(secrets.get(EVERY_STACK, ()))
+    by_stack = {name: _pattern({*texts, *everywhere}) for name, texts in secrets.items()}
+    only_the_jobs = _pattern(everywhere)
 
     def clean(pattern: re.Pattern[str] | None, text: str) -> str:
         return pattern.sub(SENSITIVE, text) if pattern is not None else text
 
     for finding in report.findings:
-        pattern = by_stack.get(finding.stack.name) if finding.stack is not None else every
+        pattern = by_stack.get(finding.stack.name, only_the_jobs) if finding.stack is not None else every
         if pattern is None:
             continue
         finding.message = clean(pattern, finding.message)

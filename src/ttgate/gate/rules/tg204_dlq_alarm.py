@@ -27,7 +27,7 @@ from ttgate.gate.rules.aws_limits import (
 )
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, seconds, where
 from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues
-from ttgate.gate.values import Unknown, as_number, display
+from ttgate.gate.values import Unknown, as_number, display, mark_like
 from ttgate.policy import Parameter, Severity
 
 RULE = Rule(
@@ -233,14 +233,11 @@ def _check_dlq(
         return
     name = resource_name(queue)
     label = name if isinstance(name, str) else queue.address
-    sources = ", ".join(
-        sorted(
-            {
-                resource_name(r.source) if isinstance(resource_name(r.source), str) else r.source.address
-                for r in dlq.sources
-            }
-        )
-    )
+    names = {
+        resource_name(r.source) if isinstance(resource_name(r.source), str) else r.source.address
+        for r in dlq.sources
+    }
+    sources = mark_like(", ".join(sorted(names)), *names)  # str.join gives plain text: keep the marks
     fed_by = f" (dead-letter queue of {sources})" if sources else ""
     expected_alarm = (
         f"{label}{context.params['alarm_suffix']}" if isinstance(name, str) else "…-messages-alarm"

@@ -199,7 +199,9 @@ def _short_name(name: str, names: _Names, environments: tuple[str, ...], kind: s
         if suffix and base.endswith(suffix):
             base = base[: -len(suffix)]
             break
-    return re.sub(r"-{2,}", "-", base).strip("-")
+    # re.sub gives plain text: a guess made from a secret name is as secret as the name.
+    guess: str = mark_like(re.sub(r"-{2,}", "-", base).strip("-"), name)
+    return guess
 
 
 def _other_env(name: str, names: _Names, environments: tuple[str, ...], kind: str) -> str | None:

@@ -27,7 +27,8 @@ walked.
 
 Policies: ``--policies DIR`` holds ``<repository directory name>.yml`` files (e.g.
 ``ministryofjustice+opg-use-an-lpa.yml``) passed with ``--policy`` to that repository; write them
-outside the repositories, never into their trees.
+outside the repositories, never into their trees. benchmarks/corpus-policies holds ours for the
+repositories of benchmarks/corpus-repos.txt (docs/corpus.md says how they were written).
 
 ttgate is imported from the running interpreter's path: put the sources to measure first on
 PYTHONPATH (relative entries are made absolute; the script says which ttgate it measures). A fresh
@@ -35,7 +36,7 @@ parse cache is used per run (``--cache DIR`` to reuse one), so the seconds are t
 Run one at a time on a shared machine.
 
     PYTHONPATH=src python benchmarks/corpus.py CORPUS --repos benchmarks/corpus-repos.txt \
-        --policies POLICIES --json run.json
+        --policies benchmarks/corpus-policies --json run.json
     PYTHONPATH=src python benchmarks/corpus.py CORPUS --compare run.json --json run2.json
 """
 

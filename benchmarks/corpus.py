@@ -11,7 +11,8 @@ results; 2 is a user error; 3 is a crash: ttgate's own failure, the most importa
 TG000 and TG001 counts, stacks (all, with a layer, with an environment), hidden directories,
 unaccounted directories and the other rules' counts. Then one row per layout class (when
 ``--repos`` gives each repository's class): repositories, stacks recognised, stacks with a layer /
-an environment, and which layer rules (TG101, TG102, TG103, TG401, TG501, TG502) produced findings.
+an environment, which layer rules (TG101, TG102, TG103, TG401, TG501, TG502) produced findings (in
+how many repositories, how many findings), TG000 and TG001.
 Then, per repository, the TG000 findings, the unaccounted and hidden directories, and on exit 2 or 3
 the error line.
 
@@ -26,7 +27,8 @@ walked.
 
 Policies: ``--policies DIR`` holds ``<repository directory name>.yml`` files (e.g.
 ``ministryofjustice+opg-use-an-lpa.yml``) passed with ``--policy`` to that repository; write them
-outside the repositories, never into their trees.
+outside the repositories, never into their trees. benchmarks/corpus-policies holds ours for the
+repositories of benchmarks/corpus-repos.txt (docs/corpus.md says how they were written).
 
 ttgate is imported from the running interpreter's path: put the sources to measure first on
 PYTHONPATH (relative entries are made absolute; the script says which ttgate it measures). A fresh
@@ -34,7 +36,7 @@ parse cache is used per run (``--cache DIR`` to reuse one), so the seconds are t
 Run one at a time on a shared machine.
 
     PYTHONPATH=src python benchmarks/corpus.py CORPUS --repos benchmarks/corpus-repos.txt \
-        --policies POLICIES --json run.json
+        --policies benchmarks/corpus-policies --json run.json
     PYTHONPATH=src python benchmarks/corpus.py CORPUS --compare run.json --json run2.json
 """
 
@@ -261,19 +263,23 @@ def print_layouts(rows: list[dict[str, Any]], classes: dict[str, str]) -> None:
         by_class.setdefault(classes.get(row["repo"], "?"), []).append(row)
     print(
         "\n| layout | repositories | described by a policy | stacks | with a layer | with an env "
-        "| layer rules with findings (repositories) | crashes |"
+        "| layer rules with findings: rule (repositories, findings) | TG000 | TG001 | crashes |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
     for layout, members in sorted(by_class.items()):
         fired: Counter[str] = Counter()
+        found: Counter[str] = Counter()
         for row in members:
             fired.update(row.get("layer_rules", {}).keys())
+            found.update(row.get("layer_rules", {}))
+        rules = ", ".join(f"{rule} ({fired[rule]}, {found[rule]})" for rule in sorted(fired)) or "none"
         print(
             f"| {layout} | {len(members)} | {sum(1 for row in members if row.get('policy'))} "
             f"| {sum(row['model']['stacks'] for row in members)} "
             f"| {sum(row['model']['with_layer'] for row in members)} "
-            f"| {sum(row['model']['with_env'] for row in members)} "
-            f"| {', '.join(f'{rule} ({count})' for rule, count in sorted(fired.items())) or 'none'} "
+            f"| {sum(row['model']['with_env'] for row in members)} | {rules} "
+            f"| {sum(row['rules'].get('TG000', 0) for row in members)} "
+            f"| {sum(row['rules'].get('TG001', 0) for row in members)} "
             f"| {sum(1 for row in members if row['exit'] == 3 or row.get('stacks_exit') == 3)} |"
         )
 

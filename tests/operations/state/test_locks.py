@@ -194,7 +194,7 @@ def test_list_locks_skips_digests_and_other_buckets(aws_env: Any, policy: Policy
 
 def test_cli_locks_list_text_and_json(aws_env: Any) -> None:
     s3, dynamodb = aws_env
-    # Half a minute past 12: the server's Date header has whole seconds, so an age of exactly 12 minutes can read 11m59s.
+    # Half a minute past 12: the server's Date header has whole seconds (exactly 12 minutes can read 11m59s).
     created = (datetime.now(UTC) - timedelta(minutes=12, seconds=30)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     put_dynamodb_lock(dynamodb, info=lock_info(created=created))
     put_lockfile(s3, INFRA_KEY, lock_info(OTHER_ID, who="bob@laptop"))

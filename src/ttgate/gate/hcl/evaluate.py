@@ -192,10 +192,11 @@ class Evaluator:
         if trace is None:
             trace = []
         work = bounds.work
-        if work.depth == 0:
-            work.steps = 0  # nested evaluations (a local, a variable) share the outermost one's budget
+        outermost = work.depth == 0
         work.depth += 1
         try:
+            if outermost:
+                work.begin()  # nested evaluations (a local, a variable) share the outermost one's budget
             value = self._eval(expr, trace)
             return bounds.check_value(value) or value
         except bounds.WorkExhausted:
@@ -209,6 +210,8 @@ class Evaluator:
             )
         finally:
             work.depth -= 1
+            if outermost:
+                work.end()
 
     # -- dispatch ----------------------------------------------------------------------------
 

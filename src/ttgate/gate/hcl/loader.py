@@ -30,6 +30,7 @@ from ttgate.gate.hcl.instances import (
 from ttgate.gate.hcl.layouts import StackSpec, repository_of, stack_specs
 from ttgate.gate.hcl.modules import ModuleSource, build_module
 from ttgate.gate.hcl.parse import Parser
+from ttgate.gate.hcl.run_budget import budget_problem, evaluation_budget
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 from ttgate.gate.hcl.terragrunt import TERRAGRUNT_FILE, DependencyOutputs, Files, UnitReader
 from ttgate.gate.model import (
@@ -858,7 +859,12 @@ def _constant_input(name: str, value: Any, origin: Origin | None) -> Input:
 def load_hcl(
     paths: list[Path], root: Path, policy: Policy, parser: Parser, var_files: list[Path] | None = None
 ) -> Model:
-    return StackBuilder(root, policy, parser, var_files).load(paths)
+    with evaluation_budget(policy) as budget:  # one budget for every root, instance and attribute
+        model = StackBuilder(root, policy, parser, var_files).load(paths)
+    problem = budget_problem(model, budget)
+    if problem is not None:
+        model.problems.append(problem)
+    return model
 
 
 def _is_directory(path: Path) -> bool:

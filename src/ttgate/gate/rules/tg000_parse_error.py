@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
+from typing import Any
 
 from ttgate.gate.findings import Finding
+from ttgate.gate.hcl import bounds
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc
 from ttgate.policy import Severity
+from ttgate.policy.rule_spec import Declared, Parameter, ParameterProblem
+
+
+def _at_most(ceiling: float) -> Callable[[Any, Declared], None]:
+    def check(value: Any, _declared: Declared) -> None:
+        if value > ceiling:
+            raise ParameterProblem(f"at most {ceiling:,}")
+
+    return check
+
 
 RULE = Rule(
     id="TG000",
     name="parse-error",
     default_severity=Severity.ERROR,
     summary="A .tf, .tfvars or plan file cannot be read; every other file is still checked.",
+    parameters={
+        # The run's evaluation budget (gate/hcl/bounds.py): a configuration that truly needs more
+        # raises it; the ceilings keep a hostile policy from lifting it altogether.
+        "evaluation_steps": Parameter(
+            bounds.MAX_RUN_STEPS, minimum=1, check=_at_most(bounds.RUN_STEPS_CEILING)
+        ),
+        "evaluation_seconds": Parameter(
+            bounds.MAX_RUN_SECONDS, minimum=1, check=_at_most(bounds.RUN_SECONDS_CEILING)
+        ),
+    },
     doc=RuleDoc(
         what="Reports a Terraform file (.tf, .tfvars) or plan file that ttgate cannot parse, with the line, "
         "column and the parser's reason, and what Terraform itself rejects (a redefined attribute, a "

@@ -8,6 +8,7 @@ from typing import Any
 
 from ttgate.gate.findings import Finding
 from ttgate.gate.hcl import bounds
+from ttgate.gate.plan.read import MAX_PLAN_MEBIBYTES, PLAN_MEBIBYTES_CEILING
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc
 from ttgate.policy import Severity
 from ttgate.policy.rule_spec import Declared, Parameter, ParameterProblem
@@ -35,6 +36,8 @@ RULE = Rule(
         "evaluation_seconds": Parameter(
             bounds.MAX_RUN_SECONDS, minimum=1, check=_at_most(bounds.RUN_SECONDS_CEILING)
         ),
+        # Bytes of one --plan file read (gate/plan/read.py).
+        "plan_mebibytes": Parameter(MAX_PLAN_MEBIBYTES, minimum=1, check=_at_most(PLAN_MEBIBYTES_CEILING)),
     },
     doc=RuleDoc(
         what="Reports a Terraform file (.tf, .tfvars) or plan file that ttgate cannot parse, with the line, "

@@ -1,4 +1,4 @@
-"""A policy larger than any real one is refused before the YAML is read (a 21 MB one took 218 s and 6.4 GB)."""
+"""A policy larger than any real one is refused before its YAML is read (21 MB took 218 s and 6.4 GB)."""
 
 from __future__ import annotations
 

@@ -429,3 +429,38 @@ def test_a_cut_run_renders_in_every_format(tmp_path: Path, monkeypatch: pytest.M
     assert result.exit_code == 0, result.output
     for name in FORMATS:
         assert "evaluation budget ran out" in (tmp_path / f"report.{name}").read_text(encoding="utf-8")
+
+
+# --- files and bytes one run reads ----------------------------------------------------------------
+
+
+def _stacks(count: int) -> dict[str, str]:
+    return {f"s{index:03d}/main.tf": HEAVY.format(count=1) for index in range(count)}
+
+
+def test_files_past_the_runs_count_are_named_once_and_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bounds, "MAX_FILES", 5)
+    write_tree(tmp_path, _stacks(12))
+    model = load(tmp_path)
+    assert sum(len(stack.resources) for stack in model.stacks) == 5
+    messages = [finding.message for finding in check(tmp_path, "TG000")]
+    assert len(messages) == 1
+    assert "more than the 5 configuration files ttgate reads in one run" in messages[0]
+    assert '7 file(s) in 7 directories, from "s005/main.tf" on, were not read' in messages[0]
+
+
+def test_bytes_past_the_runs_bound_are_named_once_and_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    size = len(HEAVY.format(count=1))
+    monkeypatch.setattr(bounds, "MAX_RUN_FILE_BYTES", size * 3)
+    write_tree(tmp_path, _stacks(4))
+    messages = [finding.message for finding in check(tmp_path, "TG000")]
+    assert len(messages) == 1 and "0 MiB of configuration" in messages[0] and "s003/main.tf" in messages[0]
+
+
+def test_one_file_is_read_up_to_a_mebibyte() -> None:
+    # An 8 MiB .tf just under the old bound took 67 s and 1.5 GB to parse; the largest real one is 113 KB.
+    assert bounds.MAX_FILE_BYTES == 1024 * 1024

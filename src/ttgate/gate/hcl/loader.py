@@ -30,7 +30,7 @@ from ttgate.gate.hcl.instances import (
 from ttgate.gate.hcl.layouts import StackSpec, repository_of, stack_specs
 from ttgate.gate.hcl.modules import ModuleSource, build_module
 from ttgate.gate.hcl.parse import Parser
-from ttgate.gate.hcl.run_budget import budget_problem, evaluation_budget
+from ttgate.gate.hcl.run_budget import ReadBudget, budget_problem, evaluation_budget
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 from ttgate.gate.hcl.terragrunt import TERRAGRUNT_FILE, DependencyOutputs, Files, UnitReader
 from ttgate.gate.model import (
@@ -178,6 +178,7 @@ class StackBuilder:
         self._regions: dict[Stack, str | None] = {}
         self._remote_states: dict[Resource, RemoteState] = {}
         self._detected: dict[str, str] = {}  # root -> the var-file pattern detected in it
+        self.reading = ReadBudget()  # the files and bytes one run reads
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -211,6 +212,9 @@ class StackBuilder:
         todo = list(dict.fromkeys(p for p in map(self.resolve, files) if p not in self.parsed))
         contents = []
         for path in todo:
+            if not self.reading.admit(path):  # past the run's files or bytes: named once (TG000)
+                self.parsed[path] = ParsedFile(None, SyntaxProblem("not read: past the run's bound", 0, 0))
+                continue
             data = self._read(path)
             if data is not None:
                 contents.append((path, data))
@@ -859,11 +863,12 @@ def _constant_input(name: str, value: Any, origin: Origin | None) -> Input:
 def load_hcl(
     paths: list[Path], root: Path, policy: Policy, parser: Parser, var_files: list[Path] | None = None
 ) -> Model:
+    builder = StackBuilder(root, policy, parser, var_files)
     with evaluation_budget(policy) as budget:  # one budget for every root, instance and attribute
-        model = StackBuilder(root, policy, parser, var_files).load(paths)
-    problem = budget_problem(model, budget)
-    if problem is not None:
-        model.problems.append(problem)
+        model = builder.load(paths)
+    for problem in (builder.reading.problem(builder.relative), budget_problem(model, budget)):
+        if problem is not None:
+            model.problems.append(problem)
     return model
 
 

@@ -1,14 +1,18 @@
-"""One run's evaluation budget, from the policy, and the TG000 problem that says what it cut.
+"""One run's budgets, and the TG000 problems that say what they cut.
 
-The budget itself is :func:`ttgate.gate.hcl.bounds.run_budget`; this module reads its size from TG000's
-parameters (``evaluation_steps``, ``evaluation_seconds``) and, once the run is loaded, finds the
-resources whose values it left unknown so that the report names them.
+Evaluation: the budget itself is :func:`ttgate.gate.hcl.bounds.run_budget`; this module reads its size
+from TG000's parameters (``evaluation_steps``, ``evaluation_seconds``) and, once the run is loaded,
+finds the resources whose values it left unknown so that the report names them. Reading:
+:class:`ReadBudget` admits configuration files up to :data:`~ttgate.gate.hcl.bounds.MAX_FILES` and
+:data:`~ttgate.gate.hcl.bounds.MAX_RUN_FILE_BYTES`, and names those it did not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from ttgate.gate.hcl import bounds
@@ -100,3 +104,49 @@ def _first_location(model: Model) -> Location:
             if resource.location is not None:
                 return resource.location
     return Location(".", 0)
+
+
+class ReadBudget:
+    """The configuration files one run may read, by count and bytes; what it refused, in order."""
+
+    def __init__(self) -> None:
+        self.files = 0
+        self.bytes = 0
+        self.unread: list[Path] = []
+        self.why = ""
+
+    def admit(self, path: Path) -> bool:
+        """Whether ``path`` may be read; once one is refused, every later one is (the run is cut)."""
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            size = 0  # the reader says why it cannot be read
+        if not self.unread:
+            if self.files + 1 > bounds.MAX_FILES:
+                self.why = f"more than the {bounds.MAX_FILES:,} configuration files ttgate reads in one run"
+            elif self.bytes + size > bounds.MAX_RUN_FILE_BYTES:
+                self.why = (
+                    f"more than the {bounds.MAX_RUN_FILE_BYTES >> 20} MiB of configuration ttgate reads "
+                    "in one run"
+                )
+            else:
+                self.files += 1
+                self.bytes += size
+                return True
+        self.unread.append(path)
+        return False
+
+    def problem(self, relative: Callable[[Path], str]) -> Problem | None:
+        """One TG000 problem naming what was not read (None when everything was)."""
+        if not self.unread:
+            return None
+        first = relative(self.unread[0])
+        directories = len({path.parent for path in self.unread})
+        return Problem(
+            f"the checked paths hold {self.why}: {len(self.unread):,} file(s) in {directories:,} "
+            f"director{'y' if directories == 1 else 'ies'}, from {display(first)} on, were not read, and "
+            "nothing in them was checked",
+            Location(first, 0),
+            "Check the repository in parts (pass the stack directories a change touches), or remove "
+            "generated configuration from the checkout.",
+        )

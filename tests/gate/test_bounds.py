@@ -19,7 +19,9 @@ from ttgate.gate.hcl import bounds
 from ttgate.gate.hcl.bounds import MAX_FILE_BYTES
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
 from ttgate.gate.hcl.parse import Parser, parse_text
+from ttgate.gate.plan import read
 from ttgate.gate.reporters import FORMATS
+from ttgate.gate.rules import tg000_parse_error as tg000
 from ttgate.gate.values import Invalid, Unknown
 
 PROVIDER = 'provider "aws" {\n  region = "eu-west-1"\n}\n'
@@ -390,7 +392,7 @@ def test_the_clock_and_the_memory_are_backstops_of_the_same_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, guard: str
 ) -> None:
     write_tree(tmp_path, {"main.tf": HEAVY.format(count=40)})
-    _budget_policy(tmp_path, steps=bounds.RUN_STEPS_CEILING, seconds=600)
+    _budget_policy(tmp_path, steps=tg000.EVALUATION_STEPS_CEILING, seconds=600)
     if guard == "time":
         ticks = iter(range(0, 10**9, 60))  # each look at the clock: a minute later
         monkeypatch.setattr(bounds.time, "monotonic", lambda: float(next(ticks)))
@@ -406,8 +408,8 @@ def test_the_clock_and_the_memory_are_backstops_of_the_same_budget(
     ("setting", "says"),
     [
         ("evaluation_steps: 0", "at least 1"),
-        (f"evaluation_steps: {bounds.RUN_STEPS_CEILING + 1}", "at most"),
-        (f"evaluation_seconds: {bounds.RUN_SECONDS_CEILING + 1}", "at most"),
+        (f"evaluation_steps: {tg000.EVALUATION_STEPS_CEILING + 1}", "at most"),
+        (f"evaluation_seconds: {tg000.EVALUATION_SECONDS_CEILING + 1}", "at most"),
         ('evaluation_steps: "many"', "expected"),
     ],
 )
@@ -464,3 +466,11 @@ def test_bytes_past_the_runs_bound_are_named_once_and_not_read(
 def test_one_file_is_read_up_to_a_mebibyte() -> None:
     # An 8 MiB .tf just under the old bound took 67 s and 1.5 GB to parse; the largest real one is 113 KB.
     assert bounds.MAX_FILE_BYTES == 1024 * 1024
+
+
+def test_tg000_holds_the_same_defaults_as_the_bounds() -> None:
+    assert (tg000.EVALUATION_STEPS, tg000.EVALUATION_SECONDS) == (
+        bounds.MAX_RUN_STEPS,
+        bounds.MAX_RUN_SECONDS,
+    )
+    assert tg000.PLAN_MEBIBYTES == read.MAX_PLAN_MEBIBYTES

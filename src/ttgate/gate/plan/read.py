@@ -21,7 +21,6 @@ MAX_NUMBER_DIGITS = 40
 # Bytes of one plan ttgate reads (TG000's plan_mebibytes): a plan's objects take 6 to 13 times its size
 # in memory, and a 555 MB plan reached 7.2 GB. A 107.7 MB plan of 58,344 resources fits.
 MAX_PLAN_MEBIBYTES = 128
-PLAN_MEBIBYTES_CEILING = 1024
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 

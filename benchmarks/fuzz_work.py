@@ -5,7 +5,8 @@ Seeded, reproducible cases of the work a pull request can ask of the evaluator: 
 padding, ``join``, ``replace``, ``strrev``), templates nested deeply or doubling through locals, and
 module fan-out. Each case is a tree written to a temporary directory and checked by ``ttgate check``
 (every report format rendered) in a forked child with the default policy: the parent reads the
-child's wall time and peak memory (``os.wait4``'s resource usage), so every case is measured alone.
+child's wall time, CPU time and peak memory (``os.wait4``'s resource usage), so every case is measured
+alone.
 A case fails when it exits 3, runs over ``--timeout`` seconds (default 30) or over ``--memory`` MiB
 (default 2048):
 
@@ -109,7 +110,8 @@ def cases(count: int, seed: int) -> Iterator[tuple[int, dict[str, str]]]:
 @dataclass
 class Outcome:
     code: int  # the exit code (-N: killed by signal N)
-    seconds: float
+    seconds: float  # wall time
+    cpu: float  # user + system time: on a shared machine, the steadier number
     peak_mib: int
 
 
@@ -150,7 +152,7 @@ def run_case(files: dict[str, str], timeout: int) -> Outcome:
         _, status, usage = os.wait4(pid, 0)
         seconds = time.perf_counter() - started
         code = os.waitstatus_to_exitcode(status)
-        return Outcome(code, seconds, usage.ru_maxrss // 1024)
+        return Outcome(code, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,12 +162,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", type=int, default=0, help="skip the cases before this index")
     parser.add_argument("--timeout", type=int, default=30, help="seconds a case may take")
     parser.add_argument("--memory", type=int, default=2048, help="MiB a case may use")
+    parser.add_argument("--every", type=int, default=100, help="print progress every this many cases")
     arguments = parser.parse_args(argv)
     import ttgate.cli  # noqa: F401 - loaded once, before the children fork
 
     codes: collections.Counter[int] = collections.Counter()
     failures: list[tuple[int, str]] = []
     slowest = (0.0, -1)
+    busiest = (0.0, -1)
     largest = (0, -1)
     began = time.perf_counter()
     for index, files in cases(arguments.cases, arguments.seed):
@@ -174,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         outcome = run_case(files, arguments.timeout)
         codes[outcome.code] += 1
         slowest = max(slowest, (outcome.seconds, index))
+        busiest = max(busiest, (outcome.cpu, index))
         largest = max(largest, (outcome.peak_mib, index))
         if outcome.code not in (0, 1, 2):
             failures.append((index, f"exit {outcome.code}"))
@@ -181,16 +186,18 @@ def main(argv: list[str] | None = None) -> int:
             failures.append((index, f"{outcome.seconds:.1f} s"))
         elif outcome.peak_mib > arguments.memory:
             failures.append((index, f"{outcome.peak_mib} MiB"))
-        if (index + 1) % 100 == 0:
+        if (index + 1) % arguments.every == 0:
             print(
                 f"{index + 1} cases, {time.perf_counter() - began:.0f} s: exits "
-                f"{dict(sorted(codes.items()))}, slowest {slowest[0]:.1f} s (case {slowest[1]}), "
+                f"{dict(sorted(codes.items()))}, slowest {slowest[0]:.1f} s (case {slowest[1]}), most CPU "
+                f"{busiest[0]:.1f} s (case {busiest[1]}), "
                 f"largest {largest[0]} MiB (case {largest[1]}), {len(failures)} failures",
                 flush=True,
             )
     print(
         f"done: {sum(codes.values())} cases in {time.perf_counter() - began:.0f} s; exits "
-        f"{dict(sorted(codes.items()))}; slowest {slowest[0]:.1f} s (case {slowest[1]}); largest "
+        f"{dict(sorted(codes.items()))}; slowest {slowest[0]:.1f} s (case {slowest[1]}); most CPU "
+        f"{busiest[0]:.1f} s (case {busiest[1]}); largest "
         f"{largest[0]} MiB (case {largest[1]}); failures {len(failures)}"
     )
     for index, what in failures[:20]:

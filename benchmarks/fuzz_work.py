@@ -171,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     slowest = (0.0, -1)
     busiest = (0.0, -1)
     largest = (0, -1)
+    over_30 = [0, 0]  # cases over 30 s of wall time, of CPU time
     began = time.perf_counter()
     for index, files in cases(arguments.cases, arguments.seed):
         if index < arguments.start:
@@ -179,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         codes[outcome.code] += 1
         slowest = max(slowest, (outcome.seconds, index))
         busiest = max(busiest, (outcome.cpu, index))
+        over_30[0] += outcome.seconds > 30
+        over_30[1] += outcome.cpu > 30
         largest = max(largest, (outcome.peak_mib, index))
         if outcome.code not in (0, 1, 2):
             failures.append((index, f"exit {outcome.code}"))
@@ -191,14 +194,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"{index + 1} cases, {time.perf_counter() - began:.0f} s: exits "
                 f"{dict(sorted(codes.items()))}, slowest {slowest[0]:.1f} s (case {slowest[1]}), most CPU "
                 f"{busiest[0]:.1f} s (case {busiest[1]}), "
-                f"largest {largest[0]} MiB (case {largest[1]}), {len(failures)} failures",
+                f"largest {largest[0]} MiB (case {largest[1]}), over 30 s wall/CPU {over_30}, "
+                f"{len(failures)} failures",
                 flush=True,
             )
     print(
         f"done: {sum(codes.values())} cases in {time.perf_counter() - began:.0f} s; exits "
         f"{dict(sorted(codes.items()))}; slowest {slowest[0]:.1f} s (case {slowest[1]}); most CPU "
         f"{busiest[0]:.1f} s (case {busiest[1]}); largest "
-        f"{largest[0]} MiB (case {largest[1]}); failures {len(failures)}"
+        f"{largest[0]} MiB (case {largest[1]}); over 30 s wall/CPU {over_30}; failures {len(failures)}"
     )
     for index, what in failures[:20]:
         print(f"  case {index}: {what}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -10,12 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from tests.helpers import check, load, write_tree
+from ttgate.cli import main
 from ttgate.gate.hcl import bounds
 from ttgate.gate.hcl.bounds import MAX_FILE_BYTES
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
 from ttgate.gate.hcl.parse import Parser, parse_text
+from ttgate.gate.plan import read
+from ttgate.gate.reporters import FORMATS
+from ttgate.gate.rules import tg000_parse_error as tg000
 from ttgate.gate.values import Invalid, Unknown
 
 PROVIDER = 'provider "aws" {\n  region = "eu-west-1"\n}\n'
@@ -298,3 +304,173 @@ def test_a_module_source_too_long_for_the_file_system_is_a_missing_module(tmp_pa
     assert check(tmp_path, "TG000") == []
     messages = [finding.message for finding in check(tmp_path, "TG002")]
     assert len(messages) == 1 and "does not exist" in messages[0] and len(messages[0]) < 400
+
+
+# --- the run's evaluation budget ------------------------------------------------------------------
+
+# About 20,000 evaluation steps per instance: a heavy attribute, 40 times.
+HEAVY = """resource "aws_sqs_queue" "q" {{
+  count = {count}
+  name  = "q-${{length([for a in range(100) : [for b in range(100) : a]])}}"
+}}
+"""
+
+
+def _budget_policy(root: Path, steps: int = 200_000, seconds: int = 600) -> None:
+    policy = f"rules:\n  TG000: {{evaluation_steps: {steps}, evaluation_seconds: {seconds}}}\n"
+    (root / ".ttgate.yml").write_text(policy, encoding="utf-8")
+
+
+def _spent(monkeypatch: pytest.MonkeyPatch) -> list[bounds.RunBudget]:
+    """The budgets of the runs to come, as they end (what each spent, and what cut it)."""
+    budgets: list[bounds.RunBudget] = []
+    real = bounds.run_budget
+
+    @contextlib.contextmanager
+    def spy(steps: int = bounds.MAX_RUN_STEPS, seconds: float = bounds.MAX_RUN_SECONDS) -> Any:
+        with real(steps, seconds) as budget:
+            yield budget
+        budgets.append(budget)
+
+    monkeypatch.setattr(bounds, "run_budget", spy)
+    return budgets
+
+
+def _names(root: Path) -> list[Any]:
+    return [resource.values.get("name") for resource in load(root).stacks[0].resources]
+
+
+def test_count_of_a_heavy_attribute_shares_one_budget_and_says_what_was_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"main.tf": HEAVY.format(count=40)})
+    _budget_policy(tmp_path)
+    budgets = _spent(monkeypatch)
+    names = _names(tmp_path)
+    assert budgets[-1].cut == "steps" and budgets[-1].spent <= 200_000 + 20
+    known = [name for name in names if isinstance(name, str)]
+    cut = [name for name in names if isinstance(name, Unknown) and name.reason == bounds.RUN_BUDGET_SPENT]
+    assert len(names) == 40 and 0 < len(known) < 12 and len(known) + len(cut) == 40
+    messages = [finding.message for finding in check(tmp_path, "TG000")]
+    assert len(messages) == 1
+    assert "evaluation budget ran out (its 200,000 evaluation steps" in messages[0]
+    assert '"aws_sqs_queue.q[' in messages[0] and "resource(s) were not evaluated" in messages[0]
+
+
+def test_ten_thousand_heavy_instances_stop_at_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Main spent 10,000 times an instance's work here (50 minutes at the real size).
+    write_tree(tmp_path, {"main.tf": HEAVY.format(count=10_000)})
+    _budget_policy(tmp_path)
+    budgets = _spent(monkeypatch)
+    found = check(tmp_path, "TG000")
+    assert budgets[-1].cut == "steps" and budgets[-1].spent <= 200_000 + 10_000 * 4
+    assert len(found) == 1 and "9,99" in found[0].message  # 9,99x resources were not evaluated
+
+
+def test_the_budget_is_run_wide_across_roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path, {f"root{index}/main.tf": HEAVY.format(count=4) for index in range(6)})
+    _budget_policy(tmp_path)
+    budgets = _spent(monkeypatch)
+    found = check(tmp_path, "TG000")
+    assert budgets[-1].cut == "steps" and len(found) == 1
+
+
+def test_a_configuration_inside_the_budget_spends_it_and_is_not_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"main.tf": HEAVY.format(count=3)})
+    _budget_policy(tmp_path)
+    budgets = _spent(monkeypatch)
+    assert _names(tmp_path) == ["q-100"] * 3 and check(tmp_path, "TG000") == []
+    assert budgets[-1].cut is None and budgets[-1].spent > 3 * 10_000
+
+
+@pytest.mark.parametrize("guard", ["time", "memory"])
+def test_the_clock_and_the_memory_are_backstops_of_the_same_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, guard: str
+) -> None:
+    write_tree(tmp_path, {"main.tf": HEAVY.format(count=40)})
+    _budget_policy(tmp_path, steps=tg000.EVALUATION_STEPS_CEILING, seconds=600)
+    if guard == "time":
+        ticks = iter(range(0, 10**9, 60))  # each look at the clock: a minute later
+        monkeypatch.setattr(bounds.time, "process_time", lambda: float(next(ticks)))
+    else:
+        monkeypatch.setattr(bounds, "_peak_memory", lambda: bounds.MAX_RUN_MEMORY + 1)
+    budgets = _spent(monkeypatch)
+    messages = [finding.message for finding in check(tmp_path, "TG000")]
+    assert budgets[-1].cut == guard and budgets[-1].spent < 1_000_000
+    assert len(messages) == 1 and "evaluation budget ran out" in messages[0]
+
+
+@pytest.mark.parametrize(
+    ("setting", "says"),
+    [
+        ("evaluation_steps: 0", "at least 1"),
+        (f"evaluation_steps: {tg000.EVALUATION_STEPS_CEILING + 1}", "at most"),
+        (f"evaluation_seconds: {tg000.EVALUATION_SECONDS_CEILING + 1}", "at most"),
+        ('evaluation_steps: "many"', "expected"),
+    ],
+)
+def test_a_policy_cannot_lift_the_budget_altogether(tmp_path: Path, setting: str, says: str) -> None:
+    write_tree(
+        tmp_path, {"main.tf": HEAVY.format(count=1), ".ttgate.yml": f"rules:\n  TG000: {{{setting}}}\n"}
+    )
+    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 2 and "evaluation_" in result.output and says in result.output
+
+
+def test_a_cut_run_renders_in_every_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path, {"main.tf": HEAVY.format(count=40)})
+    _budget_policy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    outputs = [f"{name}:{tmp_path / ('report.' + name)}" for name in FORMATS]
+    arguments = ["check", ".", "--fail-on", "never"]
+    result = CliRunner().invoke(main, [*arguments, *(item for o in outputs for item in ("--format", o))])
+    assert result.exit_code == 0, result.output
+    for name in FORMATS:
+        assert "evaluation budget ran out" in (tmp_path / f"report.{name}").read_text(encoding="utf-8")
+
+
+# --- files and bytes one run reads ----------------------------------------------------------------
+
+
+def _stacks(count: int) -> dict[str, str]:
+    return {f"s{index:03d}/main.tf": HEAVY.format(count=1) for index in range(count)}
+
+
+def test_files_past_the_runs_count_are_named_once_and_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bounds, "MAX_FILES", 5)
+    write_tree(tmp_path, _stacks(12))
+    model = load(tmp_path)
+    assert sum(len(stack.resources) for stack in model.stacks) == 5
+    messages = [finding.message for finding in check(tmp_path, "TG000")]
+    assert len(messages) == 1
+    assert "more than the 5 configuration files ttgate reads in one run" in messages[0]
+    assert '7 file(s) in 7 directories, from "s005/main.tf" on, were not read' in messages[0]
+
+
+def test_bytes_past_the_runs_bound_are_named_once_and_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    size = len(HEAVY.format(count=1))
+    monkeypatch.setattr(bounds, "MAX_RUN_FILE_BYTES", size * 3)
+    write_tree(tmp_path, _stacks(4))
+    messages = [finding.message for finding in check(tmp_path, "TG000")]
+    assert len(messages) == 1 and "0 MiB of configuration" in messages[0] and "s003/main.tf" in messages[0]
+
+
+def test_one_file_is_read_up_to_a_mebibyte() -> None:
+    # An 8 MiB .tf just under the old bound took 67 s and 1.5 GB to parse; the largest real one is 113 KB.
+    assert bounds.MAX_FILE_BYTES == 1024 * 1024
+
+
+def test_tg000_holds_the_same_defaults_as_the_bounds() -> None:
+    assert (tg000.EVALUATION_STEPS, tg000.EVALUATION_SECONDS) == (
+        bounds.MAX_RUN_STEPS,
+        bounds.MAX_RUN_SECONDS,
+    )
+    assert tg000.PLAN_MEBIBYTES == read.MAX_PLAN_MEBIBYTES

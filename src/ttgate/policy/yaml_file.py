@@ -19,6 +19,9 @@ from ttgate.policy.wording import KeyPath, describe, key_path_text
 if TYPE_CHECKING:  # PyYAML is imported when a policy is read, not by `ttgate --help`
     import yaml
 
+# Characters of one policy file (the runbook's is under 5,000): PyYAML reads about 50,000 a second.
+MAX_POLICY_CHARACTERS = 128 * 1024
+
 
 @dataclass(frozen=True)
 class Origin:
@@ -67,6 +70,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 def parse(text: str, source: str) -> PolicyFile:
     """``text`` read as the policy file ``source`` (the name messages show)."""
+    if len(text) > MAX_POLICY_CHARACTERS:  # before any YAML work: a 21 MB policy took 218 s and 6.4 GB
+        raise UserError(
+            f"{source}: larger than a policy can be (at most {MAX_POLICY_CHARACTERS:,} characters)"
+        )
     import yaml
 
     loader = _no_alias_loader()(text)

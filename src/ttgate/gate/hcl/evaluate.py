@@ -195,11 +195,12 @@ class Evaluator:
         if trace is None:
             trace = []
         work = bounds.work
-        if work.depth == 0:
-            work.steps = 0  # nested evaluations (a local, a variable) share the outermost one's budget
+        outermost = work.depth == 0
         work.depth += 1
         seen = _MARKS.count
         try:
+            if outermost:
+                work.begin()  # nested evaluations (a local, a variable) share the outermost one's budget
             value = self._eval(expr, trace)
             return bounds.check_value(value) or value
         except bounds.WorkExhausted:
@@ -214,6 +215,8 @@ class Evaluator:
             return Unknown(f"ttgate could not evaluate this expression ({name}: {detail}); please report it")
         finally:
             work.depth -= 1
+            if outermost:
+                work.end()
 
     # -- dispatch ----------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from ttgate.gate.hcl.modules import ModuleSource, build_module
 from ttgate.gate.hcl.native_syntax import parse_text
 from ttgate.gate.hcl.parse import Parser
 from ttgate.gate.hcl.references import undeclared_references
+from ttgate.gate.hcl.run_budget import ReadBudget, budget_problem, evaluation_budget
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 from ttgate.gate.hcl.terragrunt import TERRAGRUNT_FILE, DependencyOutputs, Files, Generated, UnitReader
 from ttgate.gate.model import (
@@ -185,6 +186,7 @@ class StackBuilder:
         self._regions: dict[Stack, str | None] = {}
         self._remote_states: dict[Resource, RemoteState] = {}
         self._detected: dict[str, str] = {}  # root -> the var-file pattern detected in it
+        self.reading = ReadBudget()  # the files and bytes one run reads
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -218,6 +220,9 @@ class StackBuilder:
         todo = list(dict.fromkeys(p for p in map(self.resolve, files) if p not in self.parsed))
         contents = []
         for path in todo:
+            if not self.reading.admit(path):  # past the run's files or bytes: named once (TG000)
+                self.parsed[path] = ParsedFile(None, SyntaxProblem("not read: past the run's bound", 0, 0))
+                continue
             data = self._read(path)
             if data is not None:
                 contents.append((path, data))
@@ -910,7 +915,13 @@ def _constant_input(name: str, value: Any, origin: Origin | None) -> Input:
 def load_hcl(
     paths: list[Path], root: Path, policy: Policy, parser: Parser, var_files: list[Path] | None = None
 ) -> Model:
-    return StackBuilder(root, policy, parser, var_files).load(paths)
+    builder = StackBuilder(root, policy, parser, var_files)
+    with evaluation_budget(policy) as budget:  # one budget for every root, instance and attribute
+        model = builder.load(paths)
+    for problem in (builder.reading.problem(builder.relative), budget_problem(model, budget)):
+        if problem is not None:
+            model.problems.append(problem)
+    return model
 
 
 def _is_directory(path: Path) -> bool:

@@ -16,9 +16,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ttgate.errors import UserError
-from ttgate.gate.model import Model, Resource, Stack, linked_resource, relative_posix
+from ttgate.gate.model import Location, Model, Problem, Resource, Stack, linked_resource, relative_posix
 from ttgate.gate.plan.load import build_plan_stack, plan_secrets
-from ttgate.gate.plan.read import read_plan
+from ttgate.gate.plan.read import MAX_PLAN_MEBIBYTES, PlanTooLarge, read_plan
 from ttgate.gate.values import SENSITIVE, Unknown, display, is_sensitive
 
 if TYPE_CHECKING:
@@ -136,7 +136,21 @@ def _add_plan(model: Model, spec: PlanSpec, policy: Policy) -> None:
     shown = spec.path.as_posix()
     if spec.label is not None:
         layer, env = _identity_from_label(spec.label, policy, f"{spec.label}={shown}")
-    document = read_plan(spec.path, shown)
+    try:
+        document = read_plan(spec.path, shown, _plan_mebibytes(policy))
+    except PlanTooLarge as error:
+        # A finding, not exit 2: the other plans and the HCL are still checked, and the run fails on it.
+        model.problems.append(
+            Problem(
+                f"this plan is larger than the {error.limit:,} MiB ttgate reads in one plan "
+                f"({_size(spec.path) / 1e6:,.0f} MB), so nothing in it was read or checked",
+                Location(relative_posix(spec.path, model.root), 0),
+                "Give a plan per stack (`terraform show -json` of each root's plan); a plan that truly "
+                f"needs more can raise the bound in .ttgate.yml: `rules: {{TG000: {{plan_mebibytes: "
+                f"{error.limit * 2}}}}}`.",
+            )
+        )
+        return
     if spec.label is not None:
         if env is None:
             env = _infer_identity(spec.path, document, policy)[1]
@@ -168,6 +182,13 @@ def _add_plan(model: Model, spec: PlanSpec, policy: Policy) -> None:
         _overlay(model, hcl, stack)
     else:
         model.stacks.append(stack)
+
+
+def _plan_mebibytes(policy: Policy) -> int:
+    try:
+        return int(policy.settings("TG000").params.get("plan_mebibytes", MAX_PLAN_MEBIBYTES))
+    except KeyError:
+        return MAX_PLAN_MEBIBYTES
 
 
 def _matching_stack(model: Model, layer: str | None, env: str | None, label: str | None) -> Stack | None:

@@ -12,7 +12,7 @@ from ttgate.gate.rules.base import APP_DEV, Example, Rule, RuleContext, RuleDoc,
 from ttgate.gate.rules.sqs import dead_letter_queues
 from ttgate.gate.values import Unknown, display, mark_like
 from ttgate.policy import Declared, Parameter, ParameterProblem, Severity
-from ttgate.policy.names import template_regex
+from ttgate.policy.names import NamePattern, compile_template, template_regex
 
 DEFAULT_PATTERNS: dict[str, str] = {
     "lambda": "{project}-{env}-{name}",
@@ -132,7 +132,7 @@ class _Names:
     project: str
     env: str
     region: str
-    _compiled: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
+    _compiled: dict[str, NamePattern] = field(default_factory=dict, compare=False, repr=False)
 
     def _fragments(self) -> dict[str, str]:
         fixed = {"project": self.project, "env": self.env, "region": self.region}
@@ -141,12 +141,12 @@ class _Names:
         fragments["function"] = template_regex(self.patterns["lambda"], fragments)
         return fragments
 
-    def regex(self, kind: str) -> re.Pattern[str]:
+    def regex(self, kind: str) -> NamePattern:
         # Built once per environment and kind: a plan may name tens of thousands of resources.
         compiled = self._compiled.get(kind)
         if compiled is None:
             fifo = f"(?:{re.escape(FIFO)})?" if kind in ("queue", "dlq") else ""
-            compiled = re.compile(f"^{template_regex(self.patterns[kind], self._fragments())}{fifo}$")
+            compiled = compile_template(f"^{template_regex(self.patterns[kind], self._fragments())}{fifo}$")
             self._compiled[kind] = compiled
         return compiled
 

@@ -21,7 +21,7 @@ from ttgate.integrations.sqs import (
     queue_attributes,
     queue_name,
 )
-from ttgate.policy.names import template_regex
+from ttgate.policy.names import NamePattern, compile_template, template_regex
 
 if TYPE_CHECKING:
     from ttgate.integrations.aws import Aws
@@ -59,13 +59,13 @@ def patterns(policy: Policy) -> dict[str, str]:
     return {**DEFAULT_PATTERNS, **configured}
 
 
-def dlq_regex(policy: Policy, env: str) -> re.Pattern[str]:
+def dlq_regex(policy: Policy, env: str) -> NamePattern:
     fragments = {
         "project": re.escape(policy.project),
         "env": re.escape(env),
         "region": re.escape(policy.region),
     }
-    return re.compile(template_regex(patterns(policy)["dlq"], fragments) + r"(?:\.fifo)?")
+    return compile_template(template_regex(patterns(policy)["dlq"], fragments) + r"(?:\.fifo)?")
 
 
 def alarm_names(policy: Policy, dlq: str) -> list[str]:

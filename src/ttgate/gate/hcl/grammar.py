@@ -160,11 +160,45 @@ def _load(path: Path) -> Any:
         if any(options.get(key) != value for key, value in _OPTIONS.items()) or options.get("regex"):
             return None
         collector = CommentCollector()
-        return Lark._load_from_dict(  # type: ignore[no-untyped-call]
+        parser = Lark._load_from_dict(  # type: ignore[no-untyped-call]
             data, memo, postlex=collector, lexer_callbacks=collector.lexer_callbacks()
         )
+        return parser if _reads_the_probe(parser) else None
     except Exception:  # any damage to the entry is a miss: the grammar is built again
         return None
+
+
+# Parsed by a grammar loaded from the cache before it is used: an entry that is valid Lark but not
+# this grammar (planted, or left by a foreign build) reads it differently, and is a miss.
+_PROBE = """# probe
+terraform {
+  required_version = ">= 1.0"
+}
+resource "a" "b" {
+  x = [1, "s${var.v}", { k = true }]
+  y = var.z != null ? -1.5 : local.w[0]
+  z = [for i in var.l : upper(i) if i != ""]
+  t = <<EOT
+  %{ if true }yes%{ endif }
+  EOT
+}
+"""
+
+
+def _reads_the_probe(parser: Any) -> bool:
+    from ttgate.gate.hcl.syntax import convert
+
+    tree = parser.parse(_PROBE + "\n")
+    body = convert(tree, _PROBE)
+    if [block.type for block in body.blocks] != ["terraform", "resource"] or body.attributes:
+        return False
+    resource = body.blocks[1]
+    return (
+        resource.labels == ["a", "b"]
+        and list(resource.body.attributes) == ["x", "y", "z", "t"]
+        and list(body.blocks[0].body.attributes) == ["required_version"]
+        and parser.options.postlex.comments == [(1, "# probe\n")]
+    )
 
 
 # Lark's tables hold tuples and integer-keyed dicts, which JSON has not: both are tagged.

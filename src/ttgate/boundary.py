@@ -17,10 +17,25 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["Boundary", "NotRegular", "read_regular", "repository_root"]
+__all__ = ["Boundary", "NotRegular", "read_regular", "recording", "repository_root"]
+
+# The sets of :func:`recording` blocks open now: each gets the real path of every file read.
+_recorders: list[set[str]] = []
+
+
+@contextmanager
+def recording() -> Iterator[set[str]]:
+    """The real paths of the files read in the block (a report must never be written over one)."""
+    read: set[str] = set()
+    _recorders.append(read)
+    try:
+        yield read
+    finally:
+        _recorders.remove(read)
 
 
 def repository_root(path: Path) -> Path:
@@ -99,6 +114,10 @@ def read_regular(path: Path | str, limit: int | None = None) -> bytes:
         if not stat.S_ISREG(mode):
             kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file but a device, pipe or socket"
             raise NotRegular(0, kind)
+        if _recorders:
+            real = os.path.realpath(path)
+            for read in _recorders:
+                read.add(real)
         chunks: list[bytes] = []
         wanted = None if limit is None else limit + 1
         while True:

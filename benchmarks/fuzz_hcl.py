@@ -360,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
             counts[outcome.kind] += 1
             if outcome.kind in ("crash", "timeout"):
                 failures.append((kind, index, outcome))
+            if (index + 1) % 500 == 0:
+                print(f"  {kind} {index + 1}: {dict(counts)}", flush=True)
         elapsed = time.perf_counter() - start
         if count:
             print(

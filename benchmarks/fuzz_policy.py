@@ -113,6 +113,8 @@ def fuzz(cases: int, seed: int, timeout: float, workdir: Path) -> Tally:
         outcome, output = run_check(arguments, timeout)
         tally.slowest = max(tally.slowest, time.perf_counter() - began)
         tally.record(f"case {case} (seed {seed})", outcome, output)
+        if (case + 1) % 500 == 0:
+            print(f"  {case + 1}: {tally.summary()}", flush=True)
     return tally
 
 

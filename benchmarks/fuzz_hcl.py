@@ -374,7 +374,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         for index, case in generated:
             began = time.perf_counter()
-            outcome = check_tree(case, args.timeout) if isinstance(case, dict) else check_text(case, args.timeout)
+            outcome = (
+                check_tree(case, args.timeout) if isinstance(case, dict) else check_text(case, args.timeout)
+            )
             slowest = max(slowest, time.perf_counter() - began)
             counts[outcome.kind] += 1
             if outcome.kind in ("crash", "timeout"):

@@ -46,7 +46,10 @@ def test_a_tf_file_that_is_a_fifo_is_a_finding_not_a_hang(tmp_path: Path) -> Non
     os.mkfifo(tmp_path / "pipe.tf")
     os.mkfifo(tmp_path / "terraform.tfvars.json")
     problems = [(p.location.file, p.message) for p in load(tmp_path).problems]
-    assert ("pipe.tf", "cannot be read (not a regular file but a device, pipe or socket), so it was not checked") in problems
+    assert (
+        "pipe.tf",
+        "cannot be read (not a regular file but a device, pipe or socket), so it was not checked",
+    ) in problems
 
 
 def test_reads_are_recorded_by_real_path(tmp_path: Path) -> None:

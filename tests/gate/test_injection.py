@@ -206,7 +206,9 @@ def test_extends_through_a_link_out_of_the_repository_is_refused(tmp_path: Path)
 
 def test_a_report_is_never_written_over_a_file_the_run_read(tmp_path: Path) -> None:
     repo = leaky_tree(tmp_path)
-    write_tree(repo, {"policies/base.yml": "project: tt-practice\n", ".ttgate.yml": "extends: policies/base.yml\n"})
+    write_tree(
+        repo, {"policies/base.yml": "project: tt-practice\n", ".ttgate.yml": "extends: policies/base.yml\n"}
+    )
     target = repo / "policies" / "base.yml"
     result = CliRunner().invoke(main, ["check", str(repo / "practice"), "--format", f"json:{target}"])
     assert result.exit_code == 2 and "one of the files this check read" in result.stderr

@@ -83,9 +83,9 @@ def parse(text: str, source: str) -> PolicyFile:
         problem = ", ".join(part for part in (error.context, error.problem) if part)
         raise UserError(f"{located}: not valid YAML: {problem}") from None
     except yaml.reader.ReaderError as error:
-        line = text.count("\n", 0, error.position) + 1
+        row = text.count("\n", 0, error.position) + 1
         raise UserError(
-            f"{source}:{line}: not valid YAML: character U+{int(error.character):04X} is not allowed in YAML "
+            f"{source}:{row}: not valid YAML: character U+{int(error.character):04X} is not allowed in YAML "
             "text (a control character)"
         ) from None
     except yaml.YAMLError:

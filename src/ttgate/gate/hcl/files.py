@@ -6,9 +6,9 @@ it), so each root stack reads through a :class:`Files` whose working directory i
 
 A pull request's author writes every path, so reading is bounded and confined: only regular files
 inside the repository (see :mod:`ttgate.boundary`: the git work tree holding a checked path, else the
-checked path), after symlinks are resolved, opened without blocking; at most :data:`MAX_READ_BYTES` of one file and :data:`MAX_READ_TOTAL` in one run. A
-path outside, a file too large or the budget spent makes the value Unknown with the reason, and
-nothing is read.
+checked path), after symlinks are resolved, opened without blocking; at most :data:`MAX_READ_BYTES`
+of one file and :data:`MAX_READ_TOTAL` in one run. A path outside, a file too large or the budget
+spent makes the value Unknown with the reason, and nothing is read.
 """
 
 from __future__ import annotations

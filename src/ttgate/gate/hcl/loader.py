@@ -306,7 +306,9 @@ class StackBuilder:
         directory = self.resolve(caller / source)
         refusal = self.boundary.refusal(directory)
         if refusal is not None:
-            reason = f"its source {display(source)} is outside the repository ttgate checks, so it was not read"
+            reason = (
+                f"its source {display(source)} is outside the repository ttgate checks, so it was not read"
+            )
             self.report_refused(
                 f"module source {display(source)} is {refusal}, so ttgate did not read it",
                 call,
@@ -677,7 +679,9 @@ class StackBuilder:
                 return found
             except UnicodeDecodeError as error:
                 line = raw.count(b"\n", 0, error.start) + 1
-                self.model.problems.append(Problem(f"not UTF-8 text (byte {error.start})", Location(relative, line)))
+                self.model.problems.append(
+                    Problem(f"not UTF-8 text (byte {error.start})", Location(relative, line))
+                )
                 return found
             except (ValueError, RecursionError):
                 self.model.problems.append(

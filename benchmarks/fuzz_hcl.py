@@ -375,13 +375,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         for index, case in generated:
             began = time.perf_counter()
+            cpu = time.process_time()
             outcome = (
                 check_tree(case, args.timeout) if isinstance(case, dict) else check_text(case, args.timeout)
             )
             slowest = max(slowest, time.perf_counter() - began)
+            slowest_cpu = max(slowest_cpu, time.process_time() - cpu)
             counts[outcome.kind] += 1
             if outcome.kind in ("crash", "timeout"):
                 failures.append((kind, index, outcome))
+                print(f"  {kind} #{index} (--seed {args.seed}): {outcome.kind} {outcome.detail}", flush=True)
             if (index + 1) % 250 == 0:
                 print(f"  {kind} {index + 1}: {dict(counts)}, slowest {slowest_cpu:.2f} s CPU", flush=True)
         elapsed = time.perf_counter() - start

@@ -112,7 +112,8 @@ def read_regular(path: Path | str, limit: int | None = None) -> bytes:
     try:
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file but a device, pipe or socket"
+            kind = "a directory" if stat.S_ISDIR(mode) else "a device, pipe or socket"
+            kind = f"not a regular file but {kind}"
             raise NotRegular(0, kind)
         if _recorders:
             real = os.path.realpath(path)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import load, write_tree
-from ttgate.boundary import Boundary, NotRegular, read_regular, recording, repository_root
+from ttgate.policy.boundary import Boundary, NotRegular, read_regular, recording, repository_root
 
 
 def test_the_repository_is_the_git_work_tree_else_the_checked_path(tmp_path: Path) -> None:

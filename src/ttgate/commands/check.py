@@ -74,7 +74,6 @@ def check(
 
     Exit status: 0 no finding at or above --fail-on, 1 findings, 2 a usage or input error.
     """
-    from ttgate.boundary import recording
     from ttgate.gate.run import (
         check_destinations,
         check_inputs,
@@ -84,6 +83,7 @@ def check(
         run_gate,
         write_reports,
     )
+    from ttgate.policy.boundary import recording
 
     jobs = check_jobs(jobs)
     inputs = check_inputs(paths, plans, var_files)

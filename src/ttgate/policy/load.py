@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ttgate.boundary import Boundary, NotRegular, read_regular, repository_root
 from ttgate.errors import UserError
+from ttgate.policy.boundary import Boundary, NotRegular, read_regular, repository_root
 from ttgate.policy.model import Policy
 from ttgate.policy.rule_spec import RuleSpec
 from ttgate.policy.validate import Validator

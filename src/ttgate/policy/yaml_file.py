@@ -61,13 +61,13 @@ def _no_alias_loader() -> type[yaml.SafeLoader]:
 
         def fetch_more_tokens(self) -> None:
             # Refused while scanning, before the composer recurses once per level.
-            super().fetch_more_tokens()  # type: ignore[no-untyped-call]
+            super().fetch_more_tokens()
             if self.flow_level > MAX_DEPTH or len(self.indents) > MAX_DEPTH:
                 raise yaml.scanner.ScannerError(
                     None,
                     None,
                     f"nested more deeply than a policy can be (at most {MAX_DEPTH} levels)",
-                    self.get_mark(),  # type: ignore[no-untyped-call]
+                    self.get_mark(),
                 )
 
     return NoAliasLoader

@@ -5,7 +5,7 @@ Terraform resolves a relative path against its working directory, the root modul
 it), so each root stack reads through a :class:`Files` whose working directory is its own.
 
 A pull request's author writes every path, so reading is bounded and confined: only regular files
-inside the repository (see :mod:`ttgate.boundary`: the git work tree holding a checked path, else the
+inside the repository (see :mod:`ttgate.policy.boundary`: the git work tree holding a checked path, else the
 checked path), after symlinks are resolved, opened without blocking; at most :data:`MAX_READ_BYTES`
 of one file and :data:`MAX_READ_TOTAL` in one run. A path outside, a file too large or the budget
 spent makes the value Unknown with the reason, and nothing is read.
@@ -17,8 +17,8 @@ import os
 import stat
 from pathlib import Path
 
-from ttgate.boundary import Boundary, NotRegular, read_regular
 from ttgate.gate.values import Invalid, Unknown, quoted
+from ttgate.policy.boundary import Boundary, NotRegular, read_regular
 
 __all__ = ["MAX_READ_BYTES", "MAX_READ_TOTAL", "Files", "Repository"]
 

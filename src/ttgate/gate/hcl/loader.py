@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ttgate.boundary import Boundary, NotRegular, read_regular
 from ttgate.errors import UserError
 from ttgate.gate.hcl.bounds import MAX_FILE_BYTES
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
@@ -47,6 +46,7 @@ from ttgate.gate.model import (
     relative_posix,
 )
 from ttgate.gate.values import Invalid, Unknown, display, short
+from ttgate.policy.boundary import Boundary, NotRegular, read_regular
 from ttgate.policy.names import name_regex
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ class StackBuilder:
         # file() and its kin read inside the git work tree holding the root, or the root itself.
         self.boundary = Boundary([repository_of(self.root, self.root)])  # load() sets the checked paths'
         self.repository = Repository(self.boundary)
-        self._arguments = {self.resolve(path) for path in self.var_files}  # named by the command line
+        self._arguments = {Path(os.path.normpath(os.path.abspath(p))) for p in self.var_files}  # CLI-named
         self._refused_files: set[Path] = set()
         self._resolved: dict[Path, Path] = {}
         self._real: dict[Path, Path] = {}
@@ -231,7 +231,7 @@ class StackBuilder:
     def _read(self, path: Path) -> bytes | None:
         """A file's bytes; one that cannot be read is a problem (TG000) and the rest is still checked.
 
-        Only a regular file inside the repository is opened (see :mod:`ttgate.boundary`); a refused
+        Only a regular file inside the repository is opened (see :mod:`ttgate.policy.boundary`); a refused
         one is named, never quoted.
         """
         path = self.resolve(path)

@@ -119,6 +119,7 @@ class Tally:
     exit_codes: dict[int, int] = field(default_factory=dict)
     timeouts: int = 0
     failures: list[str] = field(default_factory=list)
+    slowest: float = 0.0  # seconds of the slowest case
 
     def record(self, name: str, outcome: int | None, output: str) -> None:
         self.cases += 1
@@ -132,7 +133,10 @@ class Tally:
 
     def summary(self) -> str:
         codes = ", ".join(f"exit {code}: {n}" for code, n in sorted(self.exit_codes.items()))
-        return f"{self.cases} cases: {codes}; timeouts: {self.timeouts}; failures: {len(self.failures)}"
+        return (
+            f"{self.cases} cases: {codes}; timeouts: {self.timeouts}; failures: {len(self.failures)}; "
+            f"slowest case {self.slowest:.2f} s"
+        )
 
 
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
@@ -188,7 +192,10 @@ def run_and_report(fuzz: Callable[[Path], Tally], header: str = "") -> int:
         started = time.perf_counter()
         tally = fuzz(Path(workdir))
         elapsed = time.perf_counter() - started
-    print(f"{header}{tally.summary()}; {elapsed:.0f} s")
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{header}{tally.summary()}; {elapsed:.0f} s; peak memory {peak:.0f} MiB")
     for failure in tally.failures[:20]:
         print(failure)
     return 1 if tally.failures else 0

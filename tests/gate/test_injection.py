@@ -104,3 +104,119 @@ def test_the_sanitiser() -> None:
     assert visible("a\nb\x1b[0m\u202e##[c]") == "a\\x0ab\\x1b[0m\\u202e#\\x23[c]"
     assert no_command_lines("ok\n  ::error::x\n::y\n") == "ok\n  \\x3a:error::x\n\\x3a:y\n"
     assert json_text('{"a": "\u2028##["}') == '{"a": "\\u2028#\\u0023["}'
+
+
+# --- issue 18: nothing outside the repository is read --------------------------------------------
+
+CANARY = "CANARY-7f3a91"
+OUTSIDE_TFVARS = f'queue_name = "{CANARY}"\n'
+# A syntax error whose offending token is the canary: quoted if the file were parsed.
+OUTSIDE_TF = f"{CANARY} {CANARY} = = 1\n"
+
+
+def leaky_tree(tmp_path: Path) -> Path:
+    """A git checkout whose author links files of the job's machine in, every way ttgate reads files."""
+    outside = write_tree(
+        tmp_path / "outside",
+        {
+            "secret.tfvars": OUTSIDE_TFVARS,
+            "secret.tfvars.json": f'{{"queue_name": "{CANARY}"}}\n',
+            "x.tf": OUTSIDE_TF,
+            "module/main.tf": f'resource "aws_sqs_queue" "q" {{\n  name = "{CANARY}_bad"\n}}\n',
+            "policy.yml": f"project: {CANARY}\n",
+            "payload.txt": CANARY,
+        },
+    )
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "examples" / "failing" / "practice", repo / "practice")
+    (repo / ".git").mkdir()
+    stack = repo / INFRA_DEV
+    write_tree(
+        stack,
+        {
+            "leak.tf": 'variable "queue_name" {\n  default = "q"\n}\n'
+            'resource "aws_sqs_queue" "leak" {\n  name = var.queue_name\n}\n'
+            'resource "aws_sqs_queue" "read" {\n  name = file("payload.txt")\n}\n'
+            'module "out" {\n  source = "../../../../../../outside/module"\n}\n',
+        },
+    )
+    links = {
+        "environ.tf": Path("/proc/self/environ"),
+        "x.tf": outside / "x.tf",
+        "terraform.tfvars": outside / "secret.tfvars",
+        "terraform.tfvars.json": outside / "secret.tfvars.json",
+        "extra.auto.tfvars": outside / "secret.tfvars",
+        "payload.txt": outside / "payload.txt",
+    }
+    for name, target in links.items():
+        (stack / name).unlink(missing_ok=True)
+        (stack / name).symlink_to(target)
+    return repo
+
+
+def _environment_sample() -> list[str]:
+    """Texts of this process's /proc/self/environ that no report would hold by chance."""
+    environ = Path("/proc/self/environ")
+    if not environ.exists():
+        return []
+    entries = environ.read_bytes().decode("utf-8", "replace").split("\0")
+    return [entry for entry in entries if entry.startswith(("PATH=", "HOME=")) and len(entry) > 8]
+
+
+def test_links_out_of_the_repository_leak_nothing_in_any_format(tmp_path: Path) -> None:
+    repo = leaky_tree(tmp_path)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    outputs = [f"{name}:{reports / name}" for name in sorted(FORMATS)]
+    result = CliRunner().invoke(
+        main,
+        ["check", str(repo / "practice"), "--fail-on", "never", *(f"--format={o}" for o in outputs)],
+    )
+    assert result.exit_code == 0, result.output
+    texts = {"stdout": result.stdout, "stderr": result.stderr}
+    texts.update({path.name: path.read_text(encoding="utf-8") for path in reports.iterdir()})
+    for where, text in texts.items():
+        assert CANARY not in text, f"the canary reached {where}"
+        for entry in _environment_sample():
+            assert entry not in text, f"the environment reached {where}"
+    # One finding per refused file, naming the link, never what it points at.
+    report = texts["json"]
+    for name in ("environ.tf", "x.tf", "terraform.tfvars", "terraform.tfvars.json", "extra.auto.tfvars"):
+        assert f"20_infra/environments/dev/{name}" in report
+    assert "outside the repository" in report and str(tmp_path / "outside") not in report
+
+
+def test_a_policy_linked_out_of_the_repository_is_refused_unread(tmp_path: Path) -> None:
+    repo = leaky_tree(tmp_path)
+    (repo / ".ttgate.yml").symlink_to(tmp_path / "outside" / "policy.yml")
+    result = CliRunner().invoke(main, ["check", str(repo / "practice")])
+    assert result.exit_code == 2
+    assert CANARY not in result.output
+    assert ".ttgate.yml" in result.stderr and "outside the repository" in result.stderr
+
+
+def test_extends_through_a_link_out_of_the_repository_is_refused(tmp_path: Path) -> None:
+    repo = leaky_tree(tmp_path)
+    (repo / "base.yml").symlink_to(tmp_path / "outside" / "policy.yml")
+    (repo / ".ttgate.yml").write_text("extends: base.yml\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(repo / "practice")])
+    assert result.exit_code == 2
+    assert CANARY not in result.output and "outside the repository" in result.stderr
+
+
+def test_a_report_is_never_written_over_a_file_the_run_read(tmp_path: Path) -> None:
+    repo = leaky_tree(tmp_path)
+    write_tree(
+        repo, {"policies/base.yml": "project: tt-practice\n", ".ttgate.yml": "extends: policies/base.yml\n"}
+    )
+    target = repo / "policies" / "base.yml"
+    result = CliRunner().invoke(main, ["check", str(repo / "practice"), "--format", f"json:{target}"])
+    assert result.exit_code == 2 and "one of the files this check read" in result.stderr
+    assert target.read_text(encoding="utf-8") == "project: tt-practice\n"
+
+
+def test_a_report_can_go_to_dev_stdout(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n'})
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--format", "json:/dev/stdout"])
+    assert "ttgate: error" not in result.stderr, result.stderr
+    assert result.exit_code in (0, 1)

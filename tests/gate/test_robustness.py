@@ -164,3 +164,96 @@ def test_directive_value_reaches_a_rule(tmp_path: Path) -> None:
 def test_empty_and_comment_only_files(tmp_path: Path) -> None:
     write_tree(tmp_path, {"a.tf": "", "b.tf": "  \n\n", "c.tf": "# nothing\n", "main.tf": PROVIDER})
     assert check(tmp_path) == []
+
+
+# --- issue 18: no input crashes the run, and every format renders ------------------------------------
+
+ODD_STACK = "practice/deploy/20_infra/environments/dev"
+ODD_BACKEND = (
+    'terraform {\n  backend "s3" {\n    key    = "infra/terraform.tfstate"\n    region = "ap-southeast-1"\n'
+    '  }\n}\nprovider "aws" {\n  region = "ap-southeast-1"\n}\n'
+)
+
+
+def _every_format(root: Path, tmp_path: Path) -> dict[str, str]:
+    """`ttgate check` with every format in one process; each output, stderr included."""
+    from click.testing import CliRunner
+
+    from ttgate.cli import main
+    from ttgate.gate.reporters import FORMATS
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    formats = [f"--format={name}:{reports / name}" for name in sorted(FORMATS)]
+    result = CliRunner().invoke(main, ["check", str(root), "--fail-on", "never", *formats])
+    assert result.exit_code == 0, result.output
+    outputs = {path.name: path.read_text(encoding="utf-8") for path in reports.iterdir()}
+    outputs["stderr"] = result.stderr
+    return outputs
+
+
+def test_lone_surrogates_in_tf_tf_json_and_tfvars_json_strings(tmp_path: Path) -> None:
+    import json
+
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            f"{ODD_STACK}/backend.tf": ODD_BACKEND,
+            f"{ODD_STACK}/main.tf": 'variable "v" {\n  default = "x"\n}\n'
+            'resource "aws_sqs_queue" "a" {\n  name = "tt-practice-dev-\\ud800-queue"\n}\n'
+            'resource "aws_sqs_queue" "b" {\n  name = var.v\n}\n',
+            f"{ODD_STACK}/json.tf.json": '{"resource": {"aws_sqs_queue": {"j": {"name": "j\\udfff_"}}}}',
+            f"{ODD_STACK}/terraform.tfvars.json": '{"v": "\\udc00bad_name"}',
+        },
+    )
+    outputs = _every_format(root, tmp_path)
+    assert "\\ud800" in outputs["text"] and "\\udc00bad" in outputs["text"]
+    assert json.loads(outputs["json"])["findings"]
+
+
+def test_file_and_directory_names_that_are_not_utf8(tmp_path: Path) -> None:
+    import json
+    import os
+
+    root = tmp_path / "repo"
+    stack = os.fsencode(root / "practice/deploy/20_infra/environments") + b"/d\xff\xfe"
+    os.makedirs(stack)
+    with open(stack + b"/backend.tf", "w", encoding="utf-8") as handle:
+        handle.write(ODD_BACKEND)
+    with open(stack + b"/m\xfa.tf", "w", encoding="utf-8") as handle:
+        handle.write('resource "aws_sqs_queue" "q" {\n  name = "bad_name"\n}\n')
+    outputs = _every_format(root, tmp_path)
+    assert "d%FF%FE/m%FA.tf" in outputs["sarif"]
+    files = [finding["file"] for finding in json.loads(outputs["json"])["findings"]]
+    assert any(file.endswith("d\udcff\udcfe/m\udcfa.tf") for file in files), files
+    assert "m\\xfa.tf" in outputs["text"] or "m\\udcfa.tf" in outputs["text"]
+
+
+@pytest.mark.parametrize(
+    "document",
+    ['{"v": 1' + "9" * 5000 + "}", '{"v": ' + "[" * 100_000 + "]" * 100_000 + "}"],
+    ids=["5000-digit number", "100k nested brackets"],
+)
+def test_tfvars_json_past_pythons_limits_is_a_finding(tmp_path: Path, document: str) -> None:
+    write_tree(
+        tmp_path,
+        {"main.tf": PROVIDER + 'variable "v" {\n  default = 1\n}\n', "terraform.tfvars.json": document},
+    )
+    problems = [(p.location.file, p.message) for p in load(tmp_path).problems]
+    too_much = "a number too long (over 4,300 digits) or arrays and objects nested too deeply"
+    assert problems == [("terraform.tfvars.json", f"{too_much} for ttgate to read")]
+
+
+def test_a_var_file_syntax_error_quotes_nothing_of_the_file(tmp_path: Path) -> None:
+    secret = "Sup3r%{SECRET-VALUE"
+    write_tree(
+        tmp_path,
+        {
+            "main.tf": PROVIDER + 'variable "db_password" {\n  default = "x"\n}\n',
+            "terraform.tfvars": f'db_password = "{secret} }}"\n',
+            "extra.auto.tfvars.json": f'{{"db_password": "{secret}", oops}}',
+        },
+    )
+    messages = [p.message for p in load(tmp_path).problems]
+    assert len(messages) == 2, messages
+    assert not any("SECRET" in message or "Sup3r" in message for message in messages), messages

@@ -83,16 +83,32 @@ def check(
         run_gate,
         write_reports,
     )
+    from ttgate.policy.boundary import recording
 
     jobs = check_jobs(jobs)
     inputs = check_inputs(paths, plans, var_files)
     outputs = parse_formats(formats)
     check_destinations(outputs, inputs, policy_file)
-    report = run_gate(inputs, root=root, policy_file=policy_file, cache=not no_cache, jobs=jobs)
+    with recording() as read:
+        report = run_gate(inputs, root=root, policy_file=policy_file, cache=not no_cache, jobs=jobs)
+    refuse_read_destinations(outputs, read)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     write_reports(report, outputs, echo=lambda text: click.echo(text, nl=False), color=color)
     if fails(report, fail_on):
         sys.exit(1)
+
+
+def refuse_read_destinations(outputs: list[tuple[str, str | None]], read: set[str]) -> None:
+    """No report is written over a file the run read: the policy an ``extends`` reached, a module
+    outside the checked paths, a var file. (Checked after the run, which is what finds them.)"""
+    from ttgate.errors import UserError
+
+    for name, destination in outputs:
+        if destination is not None and os.path.realpath(destination) in read:
+            raise UserError(
+                f"--format {name}:{destination}: is one of the files this check read; "
+                "write the report elsewhere"
+            )
 
 
 COMMANDS = [check]

@@ -80,7 +80,7 @@ def check_destinations(outputs: Sequence[Output], inputs: Inputs, policy_file: P
             continue
         path = Path(destination)
         shown = f"--format {name}:{destination}"
-        if path.is_symlink():
+        if path.is_symlink() and not standard_stream(destination):
             raise UserError(f"{shown}: is a symbolic link; ttgate does not write through one")
         if any(path.exists() and other.exists() and path.samefile(other) for other in read):
             raise UserError(f"{shown}: is one of the files this check reads; write the report elsewhere")
@@ -92,10 +92,22 @@ def check_destinations(outputs: Sequence[Output], inputs: Inputs, policy_file: P
             )
 
 
+def standard_stream(destination: str | Path) -> bool:
+    """/dev/stdout, /dev/stderr or /dev/fd/N: links the system makes to this process's own streams."""
+    text = str(destination)
+    return text in ("/dev/stdout", "/dev/stderr") or (
+        text.startswith("/dev/fd/") and text[len("/dev/fd/") :].isdigit()
+    )
+
+
 def write_report_file(destination: Path, text: str) -> None:
     """Write through a temporary file renamed into place, so a link planted at the destination is replaced,
     never followed; a device or pipe (/dev/null, /dev/stdout) is written to as it is, without following
     a link."""
+    if standard_stream(destination):
+        with open(destination, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        return
     try:
         mode = os.lstat(destination).st_mode
     except FileNotFoundError:

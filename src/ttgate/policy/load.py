@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import copy
 import importlib.resources
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ttgate.errors import UserError
+from ttgate.policy.boundary import Boundary, NotRegular, read_regular, repository_root
 from ttgate.policy.model import Policy
 from ttgate.policy.rule_spec import RuleSpec
 from ttgate.policy.validate import Validator
@@ -39,13 +41,25 @@ def builtin_policy_text() -> str:
 
 
 def find_policy_file(search_dir: Path) -> Path | None:
-    """The first .ttgate.yml (or .ttgate.yaml) in search_dir or its parents, stopping at a repository root."""
+    """The first .ttgate.yml (or .ttgate.yaml) in search_dir or its parents, stopping at a repository root.
+
+    A found file that is a symbolic link out of its repository is refused, never read: the checkout's
+    author would choose what ttgate reads (and quotes in its errors) from the job's own files.
+    """
     directory = search_dir.resolve()
     if directory.is_file():
         directory = directory.parent
     for candidate_dir in (directory, *directory.parents):
         for name in POLICY_FILE_NAMES:
             candidate = candidate_dir / name
+            if not os.path.lexists(candidate):
+                continue
+            refusal = Boundary([repository_root(candidate_dir)]).refusal(candidate)
+            if refusal is not None:
+                raise UserError(
+                    f"{_display(candidate)}: the policy file is {refusal}; ttgate does not read it "
+                    "(make it a file in the repository, or pass --policy FILE)"
+                )
             if candidate.is_file():
                 return candidate
         if (candidate_dir / ".git").exists():
@@ -65,6 +79,10 @@ def load_policy(
     ``search_dir`` upwards; otherwise (or when ``search_dir`` is None) the built-in runbook.yml alone.
     """
     start: Path | None = explicit
+    if explicit is not None and search_dir is not None:
+        refusal = Boundary.of([search_dir]).refusal_of_argument(explicit)
+        if refusal is not None:
+            raise UserError(f"--policy {_display(explicit)}: is {refusal}; ttgate does not read it")
     if start is None and search_dir is not None:
         start = find_policy_file(search_dir)
     chain = _read_chain(start)
@@ -81,18 +99,18 @@ def _read_chain(start: Path | None) -> list[PolicyFile]:
     seen: list[str] = []
     target: Path | None = start
     referrer: str | None = None  # "file:line: extends" of the file that named the target
-    boundary = Path.cwd()  # set by the first file read: the repository the chain must stay in
+    boundary = Boundary([Path.cwd()])  # set by the first file read: the repository the chain stays in
     while True:
         if target is None:
             policy_file = parse(builtin_policy_text(), BUILTIN_DISPLAY)
             key = BUILTIN_NAME
         else:
-            key = str(target.resolve())
+            key = os.path.realpath(target)  # a symbolic link loop resolves too (and is unreadable)
             if key in seen:
                 cycle = " -> ".join([*(_display(Path(k)) for k in seen[seen.index(key) :]), _display(target)])
                 raise UserError(f"{referrer}: cycle: {cycle}")
             if referrer is None:
-                boundary = _repository_of(target)
+                boundary = Boundary([repository_root(target)])
                 policy_file = parse(_read(target, referrer), _display(target))
             else:
                 policy_file = _extended(target, referrer, boundary)
@@ -123,26 +141,18 @@ def _read_chain(start: Path | None) -> list[PolicyFile]:
     return chain
 
 
-def _repository_of(policy: Path) -> Path:
-    """What a policy may extend: the git work tree holding it, or else the policy's own directory."""
-    directory = policy.resolve().parent
-    for candidate in (directory, *directory.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return directory
-
-
-def _extended(target: Path, referrer: str, boundary: Path) -> PolicyFile:
+def _extended(target: Path, referrer: str, boundary: Boundary) -> PolicyFile:
     """A policy file named by ``extends``: inside the repository, and never quoted when it is not a policy.
 
     The policy comes from the pull request; the job's files outside the checkout (credentials, an env
     file) must not be readable through it, not even in part through an error message.
     """
     shown = _display(target)
-    if not target.resolve().is_relative_to(boundary):
+    refusal = boundary.refusal(target)
+    if refusal is not None:
         raise UserError(
-            f"{referrer}: {shown} is outside the repository ({_display(boundary)}); a policy can only "
-            f'extend a file inside it, or "{BUILTIN_NAME}"'
+            f"{referrer}: {shown} is {refusal}; a policy can only extend a file inside the "
+            f'repository, or "{BUILTIN_NAME}"'
         )
     try:
         return parse(_read(target, referrer), shown)
@@ -165,11 +175,15 @@ def _read(path: Path, referrer: str | None) -> str:
     prefix = f"{referrer}: " if referrer else ""
     shown = _display(path)
     if not path.exists():
+        if os.path.lexists(path):
+            raise UserError(f"{prefix}policy file {shown} is a broken symbolic link, or a loop of them")
         raise UserError(f"{prefix}policy file {shown} does not exist")
     if path.is_dir():
         raise UserError(f"{prefix}policy file {shown} is a directory, not a file")
     try:
-        return path.read_text(encoding="utf-8")
+        return read_regular(path).decode("utf-8")
+    except NotRegular as error:
+        raise UserError(f"{prefix}policy file {shown} is {error.strerror}") from None
     except UnicodeDecodeError as error:
         raise UserError(f"{prefix}policy file {shown} is not UTF-8 text ({error.reason})") from None
     except OSError as error:

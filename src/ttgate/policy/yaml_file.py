@@ -62,9 +62,22 @@ def _no_alias_loader() -> type[yaml.SafeLoader]:
                 )
             return super().compose_node(parent, index)
 
+        def fetch_more_tokens(self) -> None:
+            # Refused while scanning, before the composer recurses once per level.
+            super().fetch_more_tokens()
+            if self.flow_level > MAX_DEPTH or len(self.indents) > MAX_DEPTH:
+                raise yaml.scanner.ScannerError(
+                    None,
+                    None,
+                    f"nested more deeply than a policy can be (at most {MAX_DEPTH} levels)",
+                    self.get_mark(),
+                )
+
     return NoAliasLoader
 
 
+# Levels of mappings and lists in a policy: the runbook's deepest is five; far deeper is an attack.
+MAX_DEPTH = 64
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -76,9 +89,10 @@ def parse(text: str, source: str) -> PolicyFile:
         )
     import yaml
 
-    loader = _no_alias_loader()(text)
     positions: dict[KeyPath, Origin] = {}
+    loader = None
     try:
+        loader = _no_alias_loader()(text)  # reading starts here: a control character is refused
         node = loader.get_single_node()
         data = {} if node is None else _construct(loader, node, (), positions, source)
     except yaml.MarkedYAMLError as error:
@@ -86,10 +100,21 @@ def parse(text: str, source: str) -> PolicyFile:
         located = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
         problem = ", ".join(part for part in (error.context, error.problem) if part)
         raise UserError(f"{located}: not valid YAML: {problem}") from None
-    except yaml.YAMLError as error:
-        raise UserError(f"{source}: not valid YAML: {error}") from None
+    except yaml.reader.ReaderError as error:
+        row = text.count("\n", 0, error.position) + 1
+        raise UserError(
+            f"{source}:{row}: not valid YAML: character U+{int(error.character):04X} is not allowed in YAML "
+            "text (a control character)"
+        ) from None
+    except yaml.YAMLError:
+        raise UserError(f"{source}: not valid YAML") from None
+    except RecursionError:
+        raise UserError(
+            f"{source}: nested more deeply than a policy can be (at most {MAX_DEPTH} levels)"
+        ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         line = node.start_mark.line + 1 if node is not None else None
         located = f"{source}:{line}" if line else source
@@ -100,17 +125,40 @@ def parse(text: str, source: str) -> PolicyFile:
     return PolicyFile(source, data, positions)
 
 
+def _scalar(loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, source: str) -> Any:
+    """A node's value as YAML's tags make it; a value its tag refuses (``!!int x``) is a one-line error."""
+    import yaml
+
+    try:
+        return loader.construct_object(node)
+    except yaml.MarkedYAMLError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError):
+        shown = key_path_text(path)
+        prefix = f"{shown}: " if shown else ""
+        tag = str(node.tag).rsplit(":", 1)[-1]
+        raise UserError(
+            f"{source}:{node.start_mark.line + 1}: {prefix}not a valid {tag} value "
+            "(a number too long, or a value its YAML tag does not accept)"
+        ) from None
+
+
 def _construct(
     loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, positions: dict[KeyPath, Origin], source: str
 ) -> Any:
     """Python data from a composed node, recording the line of every mapping key and list item."""
     import yaml
 
+    if len(path) > MAX_DEPTH:
+        raise UserError(
+            f"{source}:{node.start_mark.line + 1}: nested more deeply than a policy can be "
+            f"(at most {MAX_DEPTH} levels)"
+        )
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # YAML merge keys (<<)
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node)
+            key = _scalar(loader, key_node, path, source)
             line = key_node.start_mark.line + 1
             if not isinstance(key, str):
                 shown = key_path_text(path)
@@ -133,7 +181,7 @@ def _construct(
             positions[(*path, index)] = Origin(source, item_node.start_mark.line + 1)
             items.append(_construct(loader, item_node, (*path, index), positions, source))
         return items
-    value = loader.construct_object(node)
+    value = _scalar(loader, node, path, source)
     if isinstance(value, str) and _CONTROL.search(value):
         shown = key_path_text(path)
         prefix = f"{shown}: " if shown else ""

@@ -23,3 +23,14 @@ def test_every_case_ends_in_a_report(kind: str, count: int) -> None:
         if outcome.kind not in ("report", "error"):
             failures.append((index, outcome.kind, outcome.detail, text[:300]))
     assert failures == []
+
+
+def test_odd_characters_in_every_string_and_name_end_in_a_report() -> None:
+    from benchmarks.fuzz_hcl import check_tree, odd_cases
+
+    failures = []
+    for index, tree in odd_cases(60, seed=7):
+        outcome = check_tree(tree, _HANG)
+        if outcome.kind not in ("report", "error"):
+            failures.append((index, outcome.kind, outcome.detail))
+    assert failures == []

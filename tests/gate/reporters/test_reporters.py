@@ -299,9 +299,10 @@ NASTY_MESSAGE = (
 
 def test_escape_prints_markup_as_itself_in_every_context() -> None:
     assert escape(NASTY_MESSAGE) == (
-        "&lt;/details&gt;&lt;/summary&gt;&lt;script&gt;alert(1)&lt;/script&gt; &#35; heading - item &#124; "
+        "&lt;/details&gt;&lt;/summary&gt;&lt;script&gt;alert(1)&lt;/script&gt; &#35;\u2060 heading - item "
+        "&#124; "
         "cell &#124; @\u2060acme/oncall &#36;x&#36; &#126;&#126;gone&#126;&#126; &#95;&#95;init&#95;&#95; "
-        "a&#92;&#42;b &lt;!-- hidden --&gt; &#91;link&#93;(https://evil.example) !&#91;img&#93;(x)"
+        "a&#92;&#42;b &lt;!-- hidden --&gt; &#91;link&#93;(https\u2060://evil.example) !&#91;img&#93;(x)"
     )
     escaped = escape(NASTY)
     assert "<script" not in escaped and "&lt;script&gt;" in escaped

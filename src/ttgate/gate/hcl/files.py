@@ -5,10 +5,10 @@ Terraform resolves a relative path against its working directory, the root modul
 it), so each root stack reads through a :class:`Files` whose working directory is its own.
 
 A pull request's author writes every path, so reading is bounded and confined: only regular files
-inside the repository (the directory ttgate checks, or the git work tree holding it), after symlinks
-are resolved; at most :data:`MAX_READ_BYTES` of one file and :data:`MAX_READ_TOTAL` in one run. A
-path outside, a file too large or the budget spent makes the value Unknown with the reason, and
-nothing is read.
+inside the repository (see :mod:`ttgate.policy.boundary`: the git work tree holding a checked path, else the
+checked path), after symlinks are resolved, opened without blocking; at most :data:`MAX_READ_BYTES`
+of one file and :data:`MAX_READ_TOTAL` in one run. A path outside, a file too large or the budget
+spent makes the value Unknown with the reason, and nothing is read.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import stat
 from pathlib import Path
 
 from ttgate.gate.values import Invalid, Unknown, quoted
+from ttgate.policy.boundary import Boundary, NotRegular, read_regular
 
 __all__ = ["MAX_READ_BYTES", "MAX_READ_TOTAL", "Files", "Repository"]
 
@@ -28,16 +29,11 @@ MAX_READ_TOTAL = 32 * 1024 * 1024
 _BOUND = "(a bound against hostile input)"
 
 
-def _inside(path: str, directory: str) -> bool:
-    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
-
-
 class Repository:
     """The files of one run: the boundary nothing is read outside of, the bytes read so far, a cache."""
 
-    def __init__(self, boundary: Path) -> None:
-        self.boundary = os.path.realpath(boundary)
-        self.lexical_boundary = os.path.normpath(os.path.abspath(boundary))
+    def __init__(self, boundary: Boundary | Path) -> None:
+        self.boundary = boundary if isinstance(boundary, Boundary) else Boundary([boundary])
         self.total = 0
         self._cache: dict[str, bytes] = {}
 
@@ -68,10 +64,10 @@ class Files:
         if path.startswith("~"):
             return outside  # Terraform expands the home directory
         lexical = os.path.normpath(os.path.join(self.cwd, path))
-        if not (_inside(lexical, repository.lexical_boundary) or _inside(lexical, repository.boundary)):
+        if not repository.boundary.named_inside(lexical):
             return outside  # `..` out of it, or an absolute path elsewhere: not even looked at
         real = os.path.realpath(lexical)
-        if not _inside(real, repository.boundary):
+        if not repository.boundary.holds(real):
             return Unknown(
                 f"{quoted(path)} is a symbolic link to a file outside the repository ttgate checks, "
                 "so ttgate does not read it"
@@ -122,8 +118,9 @@ class Files:
                 f"file functions in one run {_BOUND}"
             )
         try:
-            with open(real, "rb") as handle:
-                data = handle.read(MAX_READ_BYTES + 1)
+            data = read_regular(real, MAX_READ_BYTES)
+        except NotRegular:
+            return Invalid(f"{quoted(path)} is not a regular file")
         except OSError as error:
             return Unknown(f"{quoted(path)} cannot be read ({error.strerror or 'error'})")
         if len(data) > MAX_READ_BYTES:  # grew since stat
@@ -172,7 +169,7 @@ class Files:
             for name in names:
                 full = os.path.join(directory, name)
                 target = os.path.realpath(full)
-                if _inside(target, self.repository.boundary) and os.path.isfile(target):
+                if self.repository.boundary.holds(target) and os.path.isfile(target):
                     found.append(os.path.relpath(full, real).replace(os.sep, "/"))
         return sorted(found)
 

@@ -160,11 +160,39 @@ def _load(path: Path) -> Any:
         if any(options.get(key) != value for key, value in _OPTIONS.items()) or options.get("regex"):
             return None
         collector = CommentCollector()
-        return Lark._load_from_dict(  # type: ignore[no-untyped-call]
+        parser = Lark._load_from_dict(  # type: ignore[no-untyped-call]
             data, memo, postlex=collector, lexer_callbacks=collector.lexer_callbacks()
         )
+        return parser if _reads_the_probe(parser) else None
     except Exception:  # any damage to the entry is a miss: the grammar is built again
         return None
+
+
+# Parsed by a grammar loaded from the cache before it is used: an entry that is valid Lark but not
+# this grammar (planted, or left by a foreign build) reads it differently, and is a miss.
+_PROBE = """# probe
+terraform {
+  required_version = ">= 1.0"
+}
+resource "a" "b" {
+  x = [1, "s${var.v}", { k = true }]
+  y = var.z != null ? -1.5 : local.w[0]
+  z = [for i in var.l : upper(i) if i != ""]
+  t = <<EOT
+  %{ if true }yes%{ endif }
+  EOT
+}
+"""
+
+
+def _reads_the_probe(parser: Any) -> bool:
+    tree = parser.parse(_PROBE + "\n")
+    kinds = [str(subtree.data) for subtree in tree.iter_subtrees_topdown()]
+    return (
+        kinds.count("block") == 2
+        and kinds.count("attribute") == 5
+        and parser.options.postlex.comments == [(1, "# probe\n")]
+    )
 
 
 # Lark's tables hold tuples and integer-keyed dicts, which JSON has not: both are tagged.

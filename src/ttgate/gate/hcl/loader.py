@@ -55,6 +55,7 @@ from ttgate.gate.model import (
     relative_posix,
 )
 from ttgate.gate.values import Invalid, Unknown, display, short
+from ttgate.policy.boundary import Boundary, NotRegular, read_regular
 from ttgate.policy.names import name_regex
 
 if TYPE_CHECKING:
@@ -178,7 +179,10 @@ class StackBuilder:
         self._refused_at: set[tuple[str, int, int]] = set()
         self.submodules = Submodules(self.root)
         # file() and its kin read inside the git work tree holding the root, or the root itself.
-        self.repository = Repository(repository_of(self.root, self.root))
+        self.boundary = Boundary([repository_of(self.root, self.root)])  # load() sets the checked paths'
+        self.repository = Repository(self.boundary)
+        self._arguments = {Path(os.path.normpath(os.path.abspath(p))) for p in self.var_files}  # CLI-named
+        self._refused_files: set[Path] = set()
         self._resolved: dict[Path, Path] = {}
         self._real: dict[Path, Path] = {}
         self.expanded = 0  # instances count/for_each expanded so far (see bounds.MAX_INSTANCES_TOTAL)
@@ -238,15 +242,27 @@ class StackBuilder:
                 )
 
     def _read(self, path: Path) -> bytes | None:
-        """A file's bytes; one that cannot be read is a problem (TG000) and the rest is still checked."""
+        """A file's bytes; one that cannot be read is a problem (TG000) and the rest is still checked.
+
+        Only a regular file inside the repository is opened (see :mod:`ttgate.policy.boundary`); a refused
+        one is named, never quoted.
+        """
+        path = self.resolve(path)
+        if path in self._arguments:
+            refusal = self.boundary.refusal_of_argument(path)
+        else:
+            refusal = self.boundary.refusal(path)
+        if refusal is not None:
+            self._refuse(path, refusal)
+            return None
         problem = None
         try:
-            if not path.is_file():
-                problem = "not a regular file"
-            elif path.stat().st_size > MAX_FILE_BYTES:
-                problem = f"larger than the {MAX_FILE_BYTES >> 20} MiB ttgate reads in one file"
-            else:
-                return path.read_bytes()
+            data = read_regular(path, MAX_FILE_BYTES)
+            if len(data) <= MAX_FILE_BYTES:
+                return data
+            problem = f"larger than the {MAX_FILE_BYTES >> 20} MiB ttgate reads in one file"
+        except NotRegular as error:
+            problem = error.strerror
         except OSError as error:
             problem = str(error.strerror or error)
         self.parsed[path] = ParsedFile(None, SyntaxProblem(f"cannot be read: {problem}", 0, 0))
@@ -258,6 +274,20 @@ class StackBuilder:
             )
         )
         return None
+
+    def _refuse(self, path: Path, refusal: str) -> None:
+        """One finding naming a file outside the repository; nothing of it is read or shown."""
+        self.parsed[path] = ParsedFile(None, SyntaxProblem("not read: outside the repository", 0, 0))
+        if path in self._refused_files:
+            return
+        self._refused_files.add(path)
+        self.model.problems.append(
+            Problem(
+                f"this file is {refusal}, so ttgate did not read it and nothing in it was checked",
+                Location(self.relative(path), 0),
+                "Replace the symbolic link with the file itself, inside the repository, or remove it.",
+            )
+        )
 
     def module_at(self, directory: Path) -> ModuleSource:
         directory = self.resolve(directory)
@@ -287,6 +317,17 @@ class StackBuilder:
         if not source.startswith(("./", "../")):
             return None, f"its source {display(source)} is not a local path (ttgate reads local modules only)"
         directory = self.resolve(caller / source)
+        refusal = self.boundary.refusal(directory)
+        if refusal is not None:
+            reason = (
+                f"its source {display(source)} is outside the repository ttgate checks, so it was not read"
+            )
+            self.report_refused(
+                f"module source {display(source)} is {refusal}, so ttgate did not read it",
+                call,
+                "Keep the module inside the repository (or call it from a registry or git source).",
+            )
+            return None, reason
         if not _is_directory(directory):
             relative = self.relative(directory)
             missing = self.model.missing_modules.get(relative)
@@ -335,6 +376,8 @@ class StackBuilder:
         self.objects[resource] = obj
 
     def load(self, paths: list[Path]) -> Model:
+        self.boundary = Boundary.of(paths)
+        self.repository = Repository(self.boundary)
         files = find_files(paths, self.model)
         self.parse(files)
         directories = sorted({self.resolve(path).parent for path in files if is_config_file(path)})
@@ -686,9 +729,25 @@ class StackBuilder:
                 return found
             try:
                 data = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as error:
-                line = getattr(error, "lineno", 1)
-                self.model.problems.append(Problem(f"invalid JSON: {error}", Location(relative, line)))
+            except json.JSONDecodeError as error:
+                # The parser's reason and place only: the file's text is never quoted.
+                where = Location(relative, error.lineno, error.colno)
+                self.model.problems.append(Problem(f"invalid JSON: {error.msg}", where))
+                return found
+            except UnicodeDecodeError as error:
+                line = raw.count(b"\n", 0, error.start) + 1
+                self.model.problems.append(
+                    Problem(f"not UTF-8 text (byte {error.start})", Location(relative, line))
+                )
+                return found
+            except (ValueError, RecursionError):
+                self.model.problems.append(
+                    Problem(
+                        "a number too long (over 4,300 digits) or arrays and objects nested too deeply "
+                        "for ttgate to read",
+                        Location(relative, 1),
+                    )
+                )
                 return found
             if isinstance(data, dict):
                 for name, value in data.items():

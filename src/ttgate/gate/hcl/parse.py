@@ -45,6 +45,23 @@ def is_json_config(path: Path) -> bool:
     return path.name.endswith(".json")
 
 
+def is_var_file(path: Path) -> bool:
+    return path.name.endswith((".tfvars", ".tfvars.json"))
+
+
+# What a var file's syntax error may say: its values are often secrets (a password holding `%{`), so
+# the parser's reason, which quotes the offending token, is replaced by where it is.
+_VAR_FILE_SAFE_REASONS = ("unexpected end of file", "not UTF-8 text", "cannot be read", "not read:")
+
+
+def _without_quotes(parsed: ParsedFile) -> ParsedFile:
+    problem = parsed.problem
+    if problem is None or problem.message.startswith(_VAR_FILE_SAFE_REASONS):
+        return parsed
+    message = "a syntax error here (the text is not shown: a var file's values may be secrets)"
+    return ParsedFile(parsed.body, SyntaxProblem(message, problem.line, problem.column), parsed.directives)
+
+
 def _parse_bytes(data: bytes, json_syntax: bool = False) -> ParsedFile:
     try:
         text = data.decode("utf-8-sig")
@@ -67,8 +84,9 @@ class Parser:
         self.hits = 0
         self.misses = 0
 
-    def _key(self, data: bytes) -> str:
-        return hashlib.sha256(self._salt + b"\0" + data).hexdigest()
+    def _key(self, kind: bytes, data: bytes) -> str:
+        # The kind always stands between salt and bytes: a .tf whose bytes begin `json\0` is no .tf.json.
+        return hashlib.sha256(self._salt + b"\0" + kind + b"\0" + data).hexdigest()
 
     def _cache_path(self, key: str) -> Path | None:
         if self.cache_dir is None:
@@ -98,11 +116,11 @@ class Parser:
         results: dict[Path, ParsedFile] = {}
         pending: list[tuple[Path, str, bytes]] = []
         for path, data in contents:
-            key = self._key((b"json\0" if is_json_config(path) else b"") + data)
+            key = self._key(b"json" if is_json_config(path) else b"hcl", data)
             cached = self._read_cache(key)
             if cached is not None:
                 self.hits += 1
-                results[path] = cached
+                results[path] = _without_quotes(cached) if is_var_file(path) else cached
             else:
                 pending.append((path, key, data))
         self.misses += len(pending)
@@ -121,6 +139,6 @@ class Parser:
         else:
             parsed_files = [_parse_bytes(data, kind) for data, kind in zip(blobs, kinds, strict=True)]
         for (path, key, _), parsed in zip(pending, parsed_files, strict=True):
-            results[path] = parsed
+            results[path] = _without_quotes(parsed) if is_var_file(path) else parsed
             self._write_cache(key, parsed)
         return results

@@ -35,12 +35,12 @@ Row = dict[str, str | None]  # a stack as the report lists it: name, layer, env,
 
 
 def _bytes(text: str) -> int:
-    return len(text.encode("utf-8"))
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _utf16_units(text: str) -> int:
     """Length as GitHub may count it (UTF-16 code units): never less than the number of characters."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 @dataclass(frozen=True)

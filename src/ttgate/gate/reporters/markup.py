@@ -34,12 +34,16 @@ _MARKUP = {
     "[": "&#91;",
     "]": "&#93;",
     "|": "&#124;",
-    "#": "&#35;",
+    "#": "&#35;\u2060",  # and a word joiner: no `owner/repo#1234` or `#1234` cross-reference
     "$": "&#36;",  # GitHub renders $...$ as math
 }
 _ESCAPE = str.maketrans(_MARKUP)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
+# What GitHub turns into a link or a reference without any markup: a URL (its scheme or `www.`), an email
+# address (its `@`, see below), `GH-1234`. A word joiner after the scheme or prefix leaves the text as it
+# reads and keeps GitHub from linking a host the pull request's author chose.
+_AUTOLINK = re.compile(r"(?i)\b(?:(?:https?|ftp|mailto|xmpp|file|ssh|git)(?=:)|www(?=\.)|gh(?=-\d))")
 # An underscore opens or closes emphasis only at a word boundary: aws_sqs_queue stays readable.
 _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 # What a value could start a block with when it begins a line: a list item, a setext underline.
@@ -47,20 +51,23 @@ _LEADING = re.compile(r"^(?:[-+=]|\d{1,9}[.)](?=\s|$))")
 
 
 def escape(value: object) -> str:
-    """Text for any place in a document: one line, markup characters as references, no @mention pings."""
+    """Text for any place in a document: one line, markup characters as references, no @mention pings,
+    no autolinked URL and no issue or pull-request reference."""
     text = "" if value is None else str(value)
     # Control characters and line breaks become spaces: a value never ends a table row or a list item.
     # The rest (C1, bidi controls, separators, ##[) is written as visible escapes.
     text = visible(_SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()).translate(_ESCAPE)
     text = _UNDERSCORE.sub("&#95;", text)
+    text = _AUTOLINK.sub(lambda match: match.group() + "\u2060", text)
     text = _LEADING.sub(lambda match: match.group()[:-1] + f"&#{ord(match.group()[-1])};", text)
     # A word joiner after @ keeps "@org/team" in a message from notifying anyone.
     return text.replace("@", "@\u2060")
 
 
 def href(url: str) -> str:
-    """A link target: anything that could end the target or start markup is percent-encoded."""
-    return quote(url, safe="/:#?=&%@+,;.-_~")
+    """A link target: anything that could end the target or start markup is percent-encoded (a file
+    name's bytes that are not UTF-8 as they are)."""
+    return quote(url, safe="/:#?=&%@+,;.-_~", errors="surrogateescape")
 
 
 def cut(text: str | None) -> str:

@@ -33,9 +33,18 @@ from ttgate.gate.values import EVERY_STACK, SENSITIVE, quoted
 if TYPE_CHECKING:
     from ttgate.gate.reporters.report import Report
 
-# C0 (newline and tab included), DEL, C1, the Arabic letter mark, zero-width marks, line and paragraph
-# separators, bidi embeddings, overrides and isolates, and the BOM.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+# Every character that controls, formats or hides rather than shows: C0 (newline and tab included), DEL,
+# C1, every format character of Unicode (category Cf: soft hyphen, the Arabic letter mark, the Mongolian
+# vowel separator, zero-width marks, bidi embeddings, overrides and isolates, the BOM, interlinear
+# annotations U+FFF9-FFFB, the tag characters U+E0000-E007F...), line and paragraph separators, lone
+# surrogates (no encoder writes them), and the invisible fillers and variation selectors. A test checks
+# this list against Python's Unicode database.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164"
+    "\ud800-\udfff\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
 _LEGACY_COMMAND = "##["
 # Shorter values are not searched for in reports: redacting "on" or "1" everywhere hides nothing and
 # garbles everything. Such values are still shown as (sensitive) wherever ttgate knows they are.
@@ -44,7 +53,9 @@ _MIN_SECRET = 3
 
 def _escape(char: str) -> str:
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def visible(text: str) -> str:
@@ -63,7 +74,13 @@ def no_command_lines(output: str) -> str:
 
 
 def _json_escape(char: str) -> str:
-    return char if char == "\n" else f"\\u{ord(char):04x}"
+    if char == "\n":
+        return char
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # JSON writes a character past the BMP as its UTF-16 surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def json_text(document: str) -> str:

@@ -78,8 +78,8 @@ def _unknown_rule(finding: Finding) -> dict[str, Any]:
 def artifact_location(file: str) -> dict[str, Any]:
     """A relative path becomes a percent-encoded URI relative to %SRCROOT%; an absolute one a file URI."""
     if file.startswith("/"):
-        return {"uri": "file://" + quote(file, safe="/")}
-    return {"uri": quote(file, safe="/"), "uriBaseId": SRCROOT}
+        return {"uri": "file://" + quote(file, safe="/", errors="surrogateescape")}
+    return {"uri": quote(file, safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def physical_location(location: Location) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def fingerprint(finding: Finding) -> str:
         finding.address or "",
         finding.stack.name if finding.stack else "",
     ]
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _result(finding: Finding, rule_index: int, hash_: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ttgate.commands.options import AWS, connect
+from ttgate.commands.options import AWS, connect, echo_safe
 
 
 @click.command("logs")
@@ -48,6 +48,7 @@ def logs(
     from ttgate.errors import UserError
     from ttgate.integrations.cloudwatch_logs import logs_client
     from ttgate.operations.logs import events as log_inspection
+    from ttgate.operations.logs.text import safe_json
     from ttgate.operations.logs.window import time_window
 
     if follow and end is not None:
@@ -61,9 +62,10 @@ def logs(
     events = log_inspection.follow(client, query) if follow else log_inspection.read(client, query)
     try:
         for event in events:
-            click.echo(
-                json.dumps(log_inspection.to_json(event)) if as_json else log_inspection.format_event(event)
-            )
+            if as_json:
+                click.echo(safe_json(json.dumps(log_inspection.to_json(event))))
+            else:
+                echo_safe(log_inspection.format_event(event))
     except KeyboardInterrupt:
         return
 

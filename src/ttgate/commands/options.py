@@ -110,6 +110,23 @@ def yes(help: str) -> Decorator[Any]:
     return click.option("--yes", is_flag=True, help=help)
 
 
+def echo_safe(text: str) -> None:
+    """Print a line (or lines) holding text from AWS through the one sanitiser: no escape sequence,
+    no carriage return, no bidi override, no line that a GitHub Actions runner takes as a command."""
+    from ttgate.operations.logs.text import safe
+
+    click.echo(safe(text))
+
+
+def echo_json(document: object) -> None:
+    """Print a JSON document with JSON's own escapes for every control character."""
+    import json
+
+    from ttgate.operations.logs.text import safe_json
+
+    click.echo(safe_json(json.dumps(document, indent=2, ensure_ascii=False)))
+
+
 def load_policy(policy_file: Path | None, search_dir: Path) -> Policy:
     """The policy: --policy FILE, else the nearest .ttgate.yml from ``search_dir`` up, else the built-in."""
     from ttgate.gate.rules import RULES

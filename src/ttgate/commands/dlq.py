@@ -215,13 +215,14 @@ def report_manual(queue: str, plan: RedrivePlan, outcome: RedriveOutcome) -> int
     else:
         echo_safe(f"moved {result.done} message(s) ({result.resumed} copied by an earlier run)")
     if result.possible_duplicates:
+        extra = sum(result.possible_duplicates.values())
         echo_safe(
-            f"{len(result.possible_duplicates)} message(s) may have arrived twice: a SendMessageBatch got no "
-            "answer and was sent again, and SQS cannot tell whether the first arrived (a standard queue, "
-            "or a FIFO re-send after its 5-minute deduplication window):"
+            f"{extra} duplicate(s) may have arrived, of {len(result.possible_duplicates)} message(s): a "
+            "SendMessageBatch got no answer and was sent again, and SQS cannot tell whether the first "
+            "arrived (a standard queue, or a FIFO re-send after its 5-minute deduplication window):"
         )
-        for message_id in sorted(result.possible_duplicates):
-            echo_safe(f"  {message_id}")
+        for message_id, count in sorted(result.possible_duplicates.items()):
+            echo_safe(f"  {message_id}: up to {count} extra")
     if result.failed:
         echo_safe(f"{len(result.failed)} message(s) refused by the destination, left in the DLQ:")
         for message_id, reason in sorted(result.failed.items()):
@@ -243,8 +244,9 @@ def report_manual(queue: str, plan: RedrivePlan, outcome: RedriveOutcome) -> int
             )
         if left.visible and plan.dlq.fifo and not result.failed and not result.held_back:
             echo_safe("  visible but not received: their FIFO message groups are locked by in-flight messages")
-        echo_safe(f"run again then: {rerun}")
-    elif result.interrupted or not result.complete:
+        if not result.interrupted:
+            echo_safe(f"run again then: {rerun}")
+    if result.interrupted or (not result.complete and (left is None or left.empty)):
         echo_safe(f"to finish: {rerun}")
     if result.interrupted:
         return 130

@@ -8,6 +8,8 @@ The proxy forwards every request to moto unchanged unless a :class:`Faults` rule
 - ``refuse``: some entries of a SendMessageBatch are not forwarded and answered as Failed, the rest
   are (a partial accept);
 - ``unavailable``: an action (ListMessageMoveTasks...) answers 500 without reaching moto;
+- ``denied``: the Nth SendMessageBatch answers AccessDenied (a failure that is not retried);
+- ``canned``: an action moto lacks (ListMessageMoveTasks) answers what the test says;
 - ``age_ms``: ReceiveMessage answers carry a SentTimestamp that much older (moto cannot backdate);
 - ``hold``: after the Nth SendMessageBatch was carried out, the answer waits on an event (a test
   kills the client meanwhile: a crash between the send and the journal write).
@@ -45,6 +47,8 @@ class Faults:
     # refuse(entry, call number) -> True: that entry is answered Failed (InternalError), not forwarded
     refuse: Callable[[dict[str, Any], int], bool] | None = None
     unavailable: set[str] = field(default_factory=set)  # actions answered 500 without reaching moto
+    denied: set[int] = field(default_factory=set)  # SendMessageBatch calls answered AccessDenied
+    canned: dict[str, dict[str, Any]] = field(default_factory=dict)  # action -> its answer (200)
     age_ms: int = 0
     hold_after: int = 0  # the SendMessageBatch after which the answer waits for ``release``
     release: threading.Event = field(default_factory=threading.Event)
@@ -105,6 +109,10 @@ def _handler(upstream: tuple[str, int], faults: Faults) -> type[BaseHTTPRequestH
             if action in faults.unavailable:
                 self._error()
                 return
+            if action in faults.canned:
+                body = json.dumps(faults.canned[action]).encode()
+                self._answer(200, {"Content-Type": "application/x-amz-json-1.0"}, body)
+                return
             if action == "SendMessageBatch":
                 self._send_batch(body, number)
                 return
@@ -119,6 +127,9 @@ def _handler(upstream: tuple[str, int], faults: Faults) -> type[BaseHTTPRequestH
             self._answer(status, headers, data)
 
         def _send_batch(self, body: bytes, number: int) -> None:
+            if number in faults.denied:
+                self._error(400, "AccessDenied")
+                return
             request = json.loads(body)
             refused = [
                 entry for entry in request["Entries"] if faults.refuse and faults.refuse(entry, number)
@@ -173,6 +184,12 @@ def moto_behind_proxy(faults: Faults | None = None) -> Iterator[Endpoint]:
     moto_port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port)
     server.start()
+    # moto's backends live in this process: a server started earlier leaves its queues behind
+    import urllib.request
+
+    urllib.request.urlopen(
+        urllib.request.Request(f"http://127.0.0.1:{moto_port}/moto-api/reset", method="POST"), timeout=30
+    ).close()
     faults = faults or Faults()
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), _handler(("127.0.0.1", moto_port), faults))
     proxy.daemon_threads = True

@@ -73,7 +73,7 @@ class RedriveLock:
     dlq: Queue
     who: str = field(default_factory=who_am_i)
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
-    settle_seconds: float = SETTLE_SECONDS
+    settle_seconds: float = field(default_factory=lambda: SETTLE_SECONDS)
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     taken_over: str | None = None  # whose stale lock this run took over

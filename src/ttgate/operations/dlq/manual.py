@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -55,7 +56,8 @@ class RedriveResult:
     undeleted: list[str] = field(default_factory=list)  # copied, still in the DLQ: the journal has them
     stopped_groups: dict[str, str] = field(default_factory=dict)  # FIFO group -> the refused message
     held_back: list[str] = field(default_factory=list)  # FIFO messages behind a stopped group's refusal
-    possible_duplicates: set[str] = field(default_factory=set)  # may have arrived twice (printed)
+    # message id -> how many extra copies may have arrived (sends without an answer, then sent again)
+    possible_duplicates: Counter[str] = field(default_factory=Counter)
     interrupted: bool = False  # Ctrl-C
 
     @property
@@ -227,7 +229,7 @@ def _move_batch(
         first = journal.in_doubt.get(message["MessageId"])
         # An earlier run's send got no answer: on FIFO a re-send within the window is dropped by SQS
         if first is not None and (not destination.fifo or now - first >= FIFO_DEDUPLICATION_WINDOW_MS):
-            result.possible_duplicates.add(message["MessageId"])
+            result.possible_duplicates[message["MessageId"]] += 1
     accepted: list[dict[str, Any]] = []
     for batch in _rounds(to_send, destination.fifo):
         sendable = []
@@ -278,9 +280,9 @@ def _send_with_retries(
             result.failed[message_id] = reason
         for message_id in unanswered:
             result.failed[message_id] = "no answer from SendMessageBatch (it may have been accepted)"
-            if not destination.fifo:
-                # the next attempt sends it again: if the first was accepted, it arrives twice
-                result.possible_duplicates.add(message_id)
+            if not destination.fifo and attempt + 1 < SEND_ATTEMPTS:
+                # the next attempt sends it again: if this one was accepted, it arrives twice
+                result.possible_duplicates[message_id] += 1
         pending = [m for m in pending if m["MessageId"] in refused or m["MessageId"] in unanswered]
     for message in accepted:
         result.failed.pop(message["MessageId"], None)

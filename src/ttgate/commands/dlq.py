@@ -54,6 +54,9 @@ def status_command(env: str, output_format: str, **options: Any) -> None:
     for status in statuses:
         from datetime import timedelta
 
+        if status.unread:
+            echo_safe(f"{status.name}: named by a redrive policy, not read here: {status.unread}")
+            continue
         age = status.oldest_age_seconds
         oldest = format_age(timedelta(seconds=age)) if age is not None else "unknown"
         echo_safe(

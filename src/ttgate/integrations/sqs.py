@@ -129,10 +129,10 @@ def find_queue(sqs: Any, url_or_name: str, *, account: Callable[[], str] | None 
     return Queue(name=name, url=str(url), arn=str(arn))
 
 
-def queue_attributes(sqs: Any, queue: Queue) -> dict[str, str]:
-    """Every attribute of ``queue`` (counts, RedrivePolicy, timestamps), as SQS returns them."""
+def queue_attributes(sqs: Any, queue: Queue, names: list[str] | None = None) -> dict[str, str]:
+    """The attributes of ``queue`` (all, or ``names``: counts, RedrivePolicy...), as SQS returns them."""
     try:
-        response = sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=["All"])
+        response = sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=names or ["All"])
     except Exception as error:
         raise aws_error(error, f"reading the attributes of queue {queue.name}") from None
     return {str(key): str(value) for key, value in response.get("Attributes", {}).items()}
@@ -141,7 +141,9 @@ def queue_attributes(sqs: Any, queue: Queue) -> dict[str, str]:
 def dead_letter_sources(sqs: Any, dlq: Queue) -> list[str]:
     """The URLs of the queues whose redrive policy names ``dlq`` (all pages)."""
     try:
-        pages = sqs.get_paginator("list_dead_letter_source_queues").paginate(QueueUrl=dlq.url)
+        pages = sqs.get_paginator("list_dead_letter_source_queues").paginate(
+            QueueUrl=dlq.url, PaginationConfig={"PageSize": 1000}
+        )
         return [str(url) for page in pages for url in page.get("queueUrls", [])]
     except Exception as error:
         raise aws_error(error, f"listing the source queues of {dlq.name}") from None

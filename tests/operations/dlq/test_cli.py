@@ -218,3 +218,37 @@ def test_redrive_through_motos_server_over_http(
         assert drain(sqs, dlq_url) == []
     finally:
         server.stop()
+
+
+def test_a_queue_url_of_another_region_is_refused_not_cut_to_its_name(sqs: Any) -> None:
+    """A us-east-1 URL redrove ap-southeast-1's queue of the same name."""
+    dlq_url, source_url = make_queues(sqs)
+    fill(sqs, dlq_url, 3)
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/tt-practice-dev-main-dlq"
+    result = ttgate("dlq", "redrive", url)
+    assert result.exit_code == 2, result.output
+    assert "is a queue in us-east-1, and this session is in ap-southeast-1" in result.output
+    assert drain(sqs, source_url) == []
+
+
+def test_a_destination_in_another_account_is_refused_not_a_local_namesake(sqs: Any) -> None:
+    dlq_url, source_url = make_queues(sqs)
+    fill(sqs, dlq_url, 3)
+    other = "https://sqs.ap-southeast-1.amazonaws.com/999999999999/tt-practice-dev-main-queue"
+    result = ttgate("dlq", "redrive", "tt-practice-dev-main-dlq", "--manual", "--to", other)
+    assert result.exit_code == 2, result.output
+    assert "is a queue of account 999999999999, and these credentials are account 123456789012" in (
+        result.output
+    )
+    assert drain(sqs, source_url) == []
+
+
+def test_urls_and_arns_of_this_account_and_region_are_used_whole(sqs: Any) -> None:
+    dlq_url, source_url = make_queues(sqs)
+    fill(sqs, dlq_url, 3)
+    arn = "arn:aws:sqs:ap-southeast-1:123456789012:tt-practice-dev-main-queue"
+    url = "https://sqs.ap-southeast-1.amazonaws.com/123456789012/tt-practice-dev-main-dlq"
+    result = ttgate("dlq", "redrive", url, "--manual", "--to", arn)
+    assert result.exit_code == 0, result.output
+    assert "done: tt-practice-dev-main-dlq is empty" in result.output
+    assert len(drain(sqs, source_url)) == 3

@@ -15,6 +15,13 @@ if TYPE_CHECKING:
     from ttgate.operations.dlq.redrive import RedriveOutcome, RedrivePlan
 
 
+DESPITE_REDRIVE_POLICY = click.option(
+    "--despite-redrive-policy",
+    is_flag=True,
+    help="Read a queue that has a redrive policy of its own (each read counts toward maxReceiveCount).",
+)
+
+
 @click.group()
 def dlq() -> None:
     """Dead-letter queues: what is in them, why it failed, and putting it back safely.
@@ -70,16 +77,28 @@ def status_command(env: str, output_format: str, **options: Any) -> None:
 @click.argument("queue")
 @click.option("-n", "count", type=click.IntRange(1, 100), default=5, show_default=True, help="How many.")
 @click.option("--show-sensitive", is_flag=True, help="Print attributes and JSON keys that look like secrets.")
+@DESPITE_REDRIVE_POLICY
 @AWS
 @output_format()
-def peek_command(queue: str, count: int, show_sensitive: bool, output_format: str, **options: Any) -> None:
+def peek_command(
+    queue: str,
+    count: int,
+    show_sensitive: bool,
+    despite_redrive_policy: bool,
+    output_format: str,
+    **options: Any,
+) -> None:
     """Read messages without consuming them (made visible again at once; the receive count grows)."""
     from ttgate.integrations.sqs import find_queue
-    from ttgate.operations.dlq.peek import peek
+    from ttgate.operations.dlq.peek import peek, refuse_if_receives_move_messages
 
     _, aws = connect(**options)
     sqs = aws.client("sqs")
-    messages = [m.shown(show_sensitive=show_sensitive) for m in peek(sqs, find_queue(sqs, queue), count)]
+    dlq = find_queue(sqs, queue, account=aws.account_id)
+    warning = refuse_if_receives_move_messages(sqs, dlq, allowed=despite_redrive_policy)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    messages = [m.shown(show_sensitive=show_sensitive) for m in peek(sqs, dlq, count)]
     if output_format == "json":
         echo_json([message.to_json() for message in messages])
         return
@@ -92,7 +111,8 @@ def peek_command(queue: str, count: int, show_sensitive: bool, output_format: st
             sent = f"{message.sent:%Y-%m-%d %H:%M:%S} UTC ({local})"
         group = f", group {message.group_id}" if message.group_id else ""
         echo_safe(
-            f"message {message.message_id}: received {message.receive_count} time(s), sent {sent}{group}"
+            f"message {message.message_id}: received {message.receive_count} time(s) before this peek, "
+            f"sent {sent}{group}"
         )
         for name, value in sorted(message.attributes.items()):
             echo_safe(f"  {name} = {value}")
@@ -105,18 +125,38 @@ def peek_command(queue: str, count: int, show_sensitive: bool, output_format: st
 @click.option(
     "--function", help="The consumer Lambda (default: from the source queue's event source mapping)."
 )
+@DESPITE_REDRIVE_POLICY
 @AWS
-def investigate_command(queue: str, message_id: str | None, function: str | None, **options: Any) -> None:
-    """The consumer's log events from the message's SentTimestamp - 5 min to + 5 min, errors first."""
+def investigate_command(
+    queue: str, message_id: str | None, function: str | None, despite_redrive_policy: bool, **options: Any
+) -> None:
+    """The consumer's log events while the message was retried (5 min before it was sent to 5 min
+    after its last receive), errors first."""
+    from datetime import UTC, datetime
+
     from ttgate.operations.dlq.investigate import investigate
     from ttgate.operations.logs.events import format_event
 
     policy, aws = connect(**options)
-    found = investigate(aws, policy, queue, message_id=message_id, function=function)
+    found = investigate(
+        aws,
+        policy,
+        queue,
+        message_id=message_id,
+        function=function,
+        despite_redrive_policy=despite_redrive_policy,
+    )
+    if found.warning:
+        click.echo(f"warning: {found.warning}", err=True)
     message = found.message
+
+    def moment(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
     echo_safe(
         f"message {message.message_id}, sent {message.sent:%Y-%m-%d %H:%M:%S} UTC, received "
-        f"{message.receive_count} time(s); {found.group}, {len(found.events)} event(s) in ±5 min"
+        f"{message.receive_count} time(s) before this look; {found.group}, {len(found.events)} event(s) "
+        f"from {moment(found.start_ms)} to {moment(found.end_ms)} UTC"
     )
     echo_safe(f"request ids with errors: {', '.join(found.request_ids) or 'none'}")
     echo_safe(f"errors ({len(found.errors)}):")

@@ -98,7 +98,7 @@ def test_peek_leaves_messages_visible_and_masks_secrets(sqs: Any) -> None:
     assert (
         "hunter2" not in result.output and "tok-secret" not in result.output and "k-123" not in result.output
     )
-    assert "received 1 time(s)" in result.output and " UTC (" in result.output
+    assert "received 0 time(s) before this peek" in result.output and " UTC (" in result.output
     shown = ttgate("dlq", "peek", "tt-practice-dev-main-dlq", "--show-sensitive", "--format", "json")
     assert json.loads(shown.output)[0]["attributes"]["AuthToken"] == "tok-secret"
     assert len(drain(sqs, dlq_url)) == 1  # still there, visible at once
@@ -184,7 +184,7 @@ def test_investigate_shows_the_consumers_errors_around_the_message(sqs: Any) -> 
     assert result.exit_code == 0, result.output
     assert f"request ids with errors: {request}" in result.output
     assert "errors (1):" in result.output and "KeyError: 'order'" in result.output
-    assert "3 event(s) in ±5 min" in result.output and "too early" not in result.output
+    assert "3 event(s) from " in result.output and "too early" not in result.output
 
 
 def free_port() -> int:

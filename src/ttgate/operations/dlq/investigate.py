@@ -9,7 +9,6 @@ they belong to come first. The receive count leaves out investigate's own receiv
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -49,7 +48,6 @@ def investigate(
     message_id: str | None = None,
     function: str | None = None,
     despite_redrive_policy: bool = False,
-    now_ms: int | None = None,
 ) -> Investigation:
     sqs = aws.client("sqs")
     dlq = find_queue(sqs, dlq_name, account=aws.account_id)
@@ -81,7 +79,7 @@ def investigate(
          for url in dead_letter_sources(sqs, dlq)),
         default=30,
     )
-    start_ms, end_ms = retry_window(chosen, visibility, now_ms if now_ms is not None else int(time.time() * 1000))
+    start_ms, end_ms = retry_window(chosen, visibility)
     events = list(read(logs_client(aws), Query(group, start_ms, end_ms)))
     errors = [event for event in events if is_error(event)]
     return Investigation(
@@ -93,13 +91,13 @@ def source_queue(url: str) -> Queue:
     return Queue(queue_name(url), url, "")
 
 
-def retry_window(message: PeekedMessage, visibility_seconds: int, now_ms: int) -> tuple[int, int]:
+def retry_window(message: PeekedMessage, visibility_seconds: int) -> tuple[int, int]:
     """From 5 minutes before the message was sent (or first received) to 5 minutes after its last
     receive before the DLQ: first receive + (receives - 1) x the source's visibility timeout."""
-    sent = message.sent_ms or now_ms
+    sent = message.sent_ms or 0
     first = message.first_receive_ms or sent
     last = first + max(0, message.receive_count - 1) * visibility_seconds * 1000
-    return min(sent, first) - WINDOW_MS, min(max(last, sent) + WINDOW_MS, max(now_ms, sent + WINDOW_MS))
+    return min(sent, first) - WINDOW_MS, max(last, sent) + WINDOW_MS
 
 
 __all__ = ["Investigation", "investigate", "retry_window"]

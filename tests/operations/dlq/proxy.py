@@ -11,6 +11,8 @@ The proxy forwards every request to moto unchanged unless a :class:`Faults` rule
 - ``denied``: the Nth SendMessageBatch answers AccessDenied (a failure that is not retried);
 - ``canned``: an action moto lacks (ListMessageMoveTasks) answers what the test says;
 - ``age_ms``: ReceiveMessage answers carry a SentTimestamp that much older (moto cannot backdate);
+- ``visibility``: ReceiveMessage asks for this visibility timeout instead (a killed run's messages
+  come back sooner);
 - ``hold``: after the Nth SendMessageBatch was carried out, the answer waits on an event (a test
   kills the client meanwhile: a crash between the send and the journal write).
 
@@ -50,6 +52,7 @@ class Faults:
     denied: set[int] = field(default_factory=set)  # SendMessageBatch calls answered AccessDenied
     canned: dict[str, dict[str, Any]] = field(default_factory=dict)  # action -> its answer (200)
     age_ms: int = 0
+    visibility: int | None = None  # ReceiveMessage's VisibilityTimeout rewritten (a crash test's wait)
     hold_after: int = 0  # the SendMessageBatch after which the answer waits for ``release``
     release: threading.Event = field(default_factory=threading.Event)
     held: threading.Event = field(default_factory=threading.Event)
@@ -116,6 +119,10 @@ def _handler(upstream: tuple[str, int], faults: Faults) -> type[BaseHTTPRequestH
             if action == "SendMessageBatch":
                 self._send_batch(body, number)
                 return
+            if action == "ReceiveMessage" and faults.visibility is not None:
+                request = json.loads(body)
+                request["VisibilityTimeout"] = faults.visibility
+                body = json.dumps(request).encode()
             status, headers, data = self._forward(body)
             if action == "ReceiveMessage" and faults.age_ms and status == 200:
                 document = json.loads(data)

@@ -24,6 +24,7 @@ from tests.helpers import REPO
 from tests.operations.aws_backend import REGION, fake_credentials
 from tests.operations.dlq.proxy import Endpoint, Faults, moto_behind_proxy
 from tests.operations.dlq.queues import drain, fill, make_queues, queue_names
+from tests.operations.dlq.scenarios import printed_duplicates
 from ttgate.cli import main
 
 pytestmark = pytest.mark.moto_server
@@ -51,12 +52,9 @@ def orders(rows: list[tuple[Any, ...]]) -> list[int]:
     return [json.loads(body)["order"] for body, _, _ in rows]
 
 
-def counted(result: Any, what: str = "duplicate(s) may have arrived") -> int:
-    """The number the run printed before ``what`` (0 when it printed no such line)."""
-    for line in result.output.splitlines():
-        if what in line:
-            return int(line.split(" ", 1)[0])
-    return 0
+def counted(result: Any) -> int:
+    """The duplicates the run printed (0 when it printed none)."""
+    return printed_duplicates(result.output)
 
 
 def test_an_ambiguous_send_is_not_retried_blindly_and_its_duplicates_are_printed(endpoint: Endpoint) -> None:

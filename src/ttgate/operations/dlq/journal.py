@@ -9,6 +9,8 @@ that got no answer) the next run knows, for each message back in the DLQ:
 - ``in_doubt``: a send went out and no answer came back: it may or may not have arrived. On a FIFO
   queue a re-send with the same deduplication id within 5 minutes of the first is dropped by SQS (no
   duplicate); later, or on a standard queue, the re-send may duplicate it, and the run says so.
+- ``duplicates``: those re-sends, kept until a run has printed them (``maybe-duplicated`` and
+  ``reported``), so that a run killed after a re-send leaves its duplicates to the next run's report.
 
 Records are flushed and fsynced one by one. The journal is removed when a run ends with nothing
 outstanding and nothing in doubt.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
@@ -32,6 +35,9 @@ class Journal:
         self.path = path
         self.outstanding: set[str] = set()  # sent, not yet deleted from the DLQ
         self.in_doubt: dict[str, int] = {}  # sent without an answer: message id -> first attempt (ms)
+        # sent again after a send without an answer: extra copies that may have arrived, not yet
+        # reported by a run (a run killed before its report leaves them to the next one's)
+        self.duplicates: Counter[str] = Counter()
         self._file: IO[str] | None = None
         if path.exists():
             self._replay(source, destination)
@@ -71,6 +77,11 @@ class Journal:
             self.outstanding.update(ids)
             for message_id in ids:
                 self.in_doubt.pop(message_id, None)
+        elif event == "maybe-duplicated":
+            self.duplicates.update(ids)
+        elif event == "reported":
+            for message_id in ids:
+                self.duplicates.pop(message_id, None)
         elif event == "deleted":
             self.outstanding.difference_update(ids)
             for message_id in ids:
@@ -103,6 +114,15 @@ class Journal:
 
     def deleted(self, message_ids: Iterable[str]) -> None:
         self._record("deleted", message_ids)
+
+    def maybe_duplicated(self, message_ids: Iterable[str]) -> None:
+        self._record("maybe-duplicated", message_ids)
+
+    def take_duplicates(self) -> Counter[str]:
+        """The possible duplicates no run has reported yet (this one reports them now)."""
+        found = Counter(self.duplicates)
+        self._record("reported", list(found))
+        return found
 
     def close(self) -> None:
         """Close the file; remove it when nothing is outstanding or in doubt (the next run starts clean)."""

@@ -56,7 +56,8 @@ class RedriveResult:
     undeleted: list[str] = field(default_factory=list)  # copied, still in the DLQ: the journal has them
     stopped_groups: dict[str, str] = field(default_factory=dict)  # FIFO group -> the refused message
     held_back: list[str] = field(default_factory=list)  # FIFO messages behind a stopped group's refusal
-    # message id -> how many extra copies may have arrived (sends without an answer, then sent again)
+    # message id -> how many extra copies may have arrived (sends without an answer, then sent again),
+    # this run's and those of earlier runs that stopped before saying so
     possible_duplicates: Counter[str] = field(default_factory=Counter)
     interrupted: bool = False  # Ctrl-C
 
@@ -171,12 +172,19 @@ def redrive_manually(
         result.interrupted = True
     except UserError as error:
         _release(clients.main, dlq, list(held.values()))
+        duplicates = journal.take_duplicates()
         journal.close()
+        if duplicates:
+            error = UserError(
+                f"{error}; {sum(duplicates.values())} duplicate(s) may have arrived, of "
+                f"{len(duplicates)} message(s) sent again after a send without an answer"
+            )
         raise UserError(
             f"{error} (stopped after moving {result.done} message(s); the rest are "
             "still in the DLQ, and a second run resumes from the journal)"
         ) from None
     _release(clients.main, dlq, list(held.values()))
+    result.possible_duplicates = journal.take_duplicates()
     journal.close()
     return result
 
@@ -229,7 +237,7 @@ def _move_batch(
         first = journal.in_doubt.get(message["MessageId"])
         # An earlier run's send got no answer: on FIFO a re-send within the window is dropped by SQS
         if first is not None and (not destination.fifo or now - first >= FIFO_DEDUPLICATION_WINDOW_MS):
-            result.possible_duplicates[message["MessageId"]] += 1
+            journal.maybe_duplicated([message["MessageId"]])
     accepted: list[dict[str, Any]] = []
     for batch in _rounds(to_send, destination.fifo):
         sendable = []
@@ -282,7 +290,7 @@ def _send_with_retries(
             result.failed[message_id] = "no answer from SendMessageBatch (it may have been accepted)"
             if not destination.fifo and attempt + 1 < SEND_ATTEMPTS:
                 # the next attempt sends it again: if this one was accepted, it arrives twice
-                result.possible_duplicates[message_id] += 1
+                journal.maybe_duplicated([message_id])
         pending = [m for m in pending if m["MessageId"] in refused or m["MessageId"] in unanswered]
     for message in accepted:
         result.failed.pop(message["MessageId"], None)

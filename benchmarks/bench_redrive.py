@@ -152,8 +152,11 @@ def faults(messages: int, names: list[str] | None) -> None:
     from tests.operations.dlq.scenarios import SCENARIOS, play
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    print(f"{'scenario':<20} {'messages':>8} {'lost':>5} {'dups':>5} {'printed':>7} {'silent':>6} "
-          f"{'left':>5} {'seconds':>8}  exit codes", flush=True)
+    print(
+        f"{'scenario':<20} {'messages':>8} {'lost':>5} {'dups':>5} {'printed':>7} {'silent':>6} "
+        f"{'left':>5} {'seconds':>8}  exit codes",
+        flush=True,
+    )
     failed = False
     for scenario in SCENARIOS:
         if names and scenario.name not in names:

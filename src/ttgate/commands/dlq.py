@@ -170,7 +170,10 @@ def investigate_command(
 @dlq.command("redrive")
 @click.argument("queue")
 @click.option(
-    "--to", "to", metavar="QUEUE", help="Destination: name, URL or ARN (default: the queue whose DLQ this is)."
+    "--to",
+    "to",
+    metavar="QUEUE",
+    help="Destination: name, URL or ARN (default: the queue whose DLQ this is).",
 )
 @click.option("--max", "max_messages", type=int, help="Move at most this many (implies --manual).")
 @click.option(
@@ -254,7 +257,9 @@ def report_manual(queue: str, plan: RedrivePlan, outcome: RedriveOutcome) -> int
     if journal is not None:
         rerun += f" --journal {shlex.quote(str(journal))}"
     if result.interrupted:
-        echo_safe(f"interrupted: moved {result.done} message(s) before Ctrl-C ({result.resumed} copied earlier)")
+        echo_safe(
+            f"interrupted: moved {result.done} message(s) before Ctrl-C ({result.resumed} copied earlier)"
+        )
     else:
         echo_safe(f"moved {result.done} message(s) ({result.resumed} copied by an earlier run)")
     if result.possible_duplicates:
@@ -286,7 +291,9 @@ def report_manual(queue: str, plan: RedrivePlan, outcome: RedriveOutcome) -> int
                 f"within the visibility timeout (up to {max(left.visibility_timeout, 120)} s)"
             )
         if left.visible and plan.dlq.fifo and not result.failed and not result.held_back:
-            echo_safe("  visible but not received: their FIFO message groups are locked by in-flight messages")
+            echo_safe(
+                "  visible but not received: their FIFO message groups are locked by in-flight messages"
+            )
         if not result.interrupted:
             echo_safe(f"run again then: {rerun}")
     if result.interrupted or (not result.complete and (left is None or left.empty)):

@@ -164,7 +164,9 @@ def _handler(upstream: tuple[str, int], faults: Faults) -> type[BaseHTTPRequestH
             if faults.hold_after and number == faults.hold_after:
                 faults.held.set()
                 faults.release.wait(120)
-            if number in faults.ambiguous or (faults.ambiguous_every and number % faults.ambiguous_every == 0):
+            if number in faults.ambiguous or (
+                faults.ambiguous_every and number % faults.ambiguous_every == 0
+            ):
                 if faults.drop_connection:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)

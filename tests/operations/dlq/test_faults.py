@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from tests.helpers import REPO
 from tests.operations.aws_backend import REGION, fake_credentials
-from tests.operations.dlq.proxy import Endpoint, Faults, moto_behind_proxy
+from tests.operations.dlq.proxy import Endpoint, moto_behind_proxy
 from tests.operations.dlq.queues import drain, fill, make_queues, queue_names
 from tests.operations.dlq.scenarios import printed_duplicates
 from ttgate.cli import main
@@ -174,7 +174,12 @@ def test_a_redrive_by_hand_is_refused_while_a_move_task_runs(endpoint: Endpoint)
     dlq_url, source_url = make_queues(sqs)
     fill(sqs, dlq_url, 12)
     arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    running = {"Status": "RUNNING", "SourceArn": arn, "TaskHandle": "h", "ApproximateNumberOfMessagesMoved": 3}
+    running = {
+        "Status": "RUNNING",
+        "SourceArn": arn,
+        "TaskHandle": "h",
+        "ApproximateNumberOfMessagesMoved": 3,
+    }
     endpoint.faults.canned = {"ListMessageMoveTasks": {"Results": [running]}}
     result = ttgate("dlq", "redrive", queue_names(False)[0], "--manual")
     assert result.exit_code == 2, result.output

@@ -44,7 +44,9 @@ def ttgate(*arguments: str) -> Any:
 
 
 def assert_inert(output: str) -> None:
-    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]", output), output
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]", output), (
+        output
+    )
     assert not re.search(r"^\s*::", output, re.MULTILINE), output
     assert "##[" not in output
 
@@ -124,9 +126,12 @@ def test_a_queue_with_its_own_redrive_policy_is_not_peeked_by_default(sqs: Any) 
     result = ttgate("dlq", "peek", "tt-practice-dev-main-queue")
     assert result.exit_code == 2, result.output
     assert "has a redrive policy of its own" in result.output and "after 3 receives" in result.output
-    assert sqs.get_queue_attributes(QueueUrl=source_url, AttributeNames=["All"])["Attributes"][
-        "ApproximateNumberOfMessages"
-    ] == "1"
+    assert (
+        sqs.get_queue_attributes(QueueUrl=source_url, AttributeNames=["All"])["Attributes"][
+            "ApproximateNumberOfMessages"
+        ]
+        == "1"
+    )
     anyway = ttgate("dlq", "peek", "tt-practice-dev-main-queue", "--despite-redrive-policy")
     assert anyway.exit_code == 0 and "has a redrive policy of its own" in anyway.output
 

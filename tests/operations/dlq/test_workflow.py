@@ -28,7 +28,9 @@ FORGERIES = [
 
 def dry_run_script() -> str:
     workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
-    [step] = [s for s in workflow["jobs"]["dry-run"]["steps"] if s.get("name") == "ttgate dlq redrive --dry-run"]
+    [step] = [
+        s for s in workflow["jobs"]["dry-run"]["steps"] if s.get("name") == "ttgate dlq redrive --dry-run"
+    ]
     return str(step["run"])
 
 
@@ -38,7 +40,9 @@ def test_the_reason_cannot_forge_the_approval_summary(tmp_path: Path, reason: st
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "ttgate"
-    fake.write_text("#!/bin/sh\necho 'tt-practice-dev-main-dlq: 3 visible; would move all'\n", encoding="utf-8")
+    fake.write_text(
+        "#!/bin/sh\necho 'tt-practice-dev-main-dlq: 3 visible; would move all'\n", encoding="utf-8"
+    )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     summary = tmp_path / "summary.md"
     environment = {
@@ -52,10 +56,14 @@ def test_the_reason_cannot_forge_the_approval_summary(tmp_path: Path, reason: st
     }
     script = tmp_path / "step.sh"
     script.write_text(dry_run_script(), encoding="utf-8")
-    subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=environment, check=True)
+    subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=environment, check=True
+    )
     lines = summary.read_text(encoding="utf-8").splitlines()
     [reason_line] = [line for line in lines if line.startswith("Reason")]
     assert lines.index(reason_line) == 2 and len(lines) == 7  # heading, blank, reason, blank, fenced output
     assert not re.search(r"(?<!\\)[<>\[\]`*#|!]", reason_line.removeprefix("Reason (as typed, escaped): "))
     assert not re.search("[\x00-\x1f\x7f\u202a-\u202e]", reason_line)
-    assert [line for line in lines if line.startswith("#")] == ["### DLQ redrive dry run: tt-practice-dev-main-dlq (dev)"]
+    assert [line for line in lines if line.startswith("#")] == [
+        "### DLQ redrive dry run: tt-practice-dev-main-dlq (dev)"
+    ]

@@ -75,8 +75,10 @@ def investigate(
         function = found[0]
     group = log_group(policy, function)
     visibility = max(
-        (int(queue_attributes(sqs, source_queue(url), ["VisibilityTimeout"]).get("VisibilityTimeout", 30))
-         for url in dead_letter_sources(sqs, dlq)),
+        (
+            int(queue_attributes(sqs, source_queue(url), ["VisibilityTimeout"]).get("VisibilityTimeout", 30))
+            for url in dead_letter_sources(sqs, dlq)
+        ),
         default=30,
     )
     start_ms, end_ms = retry_window(chosen, visibility)

@@ -66,10 +66,12 @@ class Journal:
             self._apply(record)
 
     def _apply(self, record: dict[str, object]) -> None:
-        ids = [str(message_id) for message_id in record.get("ids", []) or []]  # type: ignore[union-attr]
+        raw = record.get("ids")
+        ids = [str(message_id) for message_id in raw] if isinstance(raw, list) else []
         event = record.get("event")
         if event == "sending":
-            at = int(record.get("at", 0))  # type: ignore[call-overload]
+            stamp = record.get("at")
+            at = int(stamp) if isinstance(stamp, int | float | str) else 0
             for message_id in ids:
                 if message_id not in self.outstanding:
                     self.in_doubt.setdefault(message_id, at)

@@ -84,7 +84,9 @@ class RedriveLock:
         try:
             tags = self.sqs.list_queue_tags(QueueUrl=self.dlq.url).get("Tags", {}) or {}
         except Exception as error:
-            raise aws_error(error, f"reading the redrive lock of {self.dlq.name} (sqs:ListQueueTags)") from None
+            raise aws_error(
+                error, f"reading the redrive lock of {self.dlq.name} (sqs:ListQueueTags)"
+            ) from None
         value = tags.get(TAG)
         return Holder.parse(str(value)) if value else None
 

@@ -129,7 +129,8 @@ def deduplication_id(message: dict[str, Any]) -> str:
 
 
 def _group(message: dict[str, Any]) -> str | None:
-    return message.get("Attributes", {}).get("MessageGroupId")
+    group = message.get("Attributes", {}).get("MessageGroupId")
+    return str(group) if group is not None else None
 
 
 def redrive_manually(
@@ -313,8 +314,9 @@ def _send(
             if len(messages) == 1:
                 raise aws_error(error, f"sending message {messages[0]['MessageId']}") from None
             half = len(messages) // 2
-            first, second = _send(sender, destination, messages[:half]), _send(
-                sender, destination, messages[half:]
+            first, second = (
+                _send(sender, destination, messages[:half]),
+                _send(sender, destination, messages[half:]),
             )
             return first[0] | second[0], {**first[1], **second[1]}, first[2] | second[2]
         outcome = call_outcome(error)

@@ -81,7 +81,8 @@ class PeekedMessage:
         if show_sensitive:
             return self
         attributes = {
-            name: MASK if SENSITIVE.search(name) else mask_text(value) for name, value in self.attributes.items()
+            name: MASK if SENSITIVE.search(name) else mask_text(value)
+            for name, value in self.attributes.items()
         }
         return PeekedMessage(
             self.message_id,

@@ -32,6 +32,7 @@ from ttgate.operations.dlq.move_task import (
     refuse_if_running,
     start_task,
 )
+
 Method = Literal["move-task", "manual"]
 JOURNAL_DIR = Path(".ttgate") / "redrive"
 

@@ -106,7 +106,9 @@ def find_dlqs(sqs: Any, policy: Policy, env: str, account: Callable[[], str] | N
     dlqs = {url for url in urls if by_name.fullmatch(queue_name(url))}
     targets: set[str] = set()
     for url in urls:
-        redrive = queue_attributes(sqs, Queue(queue_name(url), url, ""), ["RedrivePolicy"]).get("RedrivePolicy")
+        redrive = queue_attributes(sqs, Queue(queue_name(url), url, ""), ["RedrivePolicy"]).get(
+            "RedrivePolicy"
+        )
         if not redrive:
             continue
         try:
@@ -152,9 +154,7 @@ def dlq_status(aws: Aws, policy: Policy, env: str, now: datetime | None = None) 
             )
         )
     for arn, why in found.elsewhere.items():
-        statuses.append(
-            DlqStatus(queue_name(arn), 0, 0, None, "", None, (), (), url=arn, unread=why)
-        )
+        statuses.append(DlqStatus(queue_name(arn), 0, 0, None, "", None, (), (), url=arn, unread=why))
     return statuses
 
 

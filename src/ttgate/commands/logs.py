@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from ttgate.commands.options import AWS, connect, echo_safe
+from ttgate.commands.options import AWS, connect, echo_json, echo_safe
 
 
 @click.command("logs")
@@ -48,7 +47,6 @@ def logs(
     from ttgate.errors import UserError
     from ttgate.integrations.cloudwatch_logs import logs_client
     from ttgate.operations.logs import events as log_inspection
-    from ttgate.operations.logs.text import safe_json
     from ttgate.operations.logs.window import time_window
 
     if follow and end is not None:
@@ -63,7 +61,7 @@ def logs(
     try:
         for event in events:
             if as_json:
-                click.echo(safe_json(json.dumps(log_inspection.to_json(event))))
+                echo_json(log_inspection.to_json(event), indent=None)
             else:
                 echo_safe(log_inspection.format_event(event))
     except KeyboardInterrupt:

@@ -1,7 +1,11 @@
 """Messages per second of `ttgate dlq redrive --manual` and of the runbook's reprocessing loop, run as
-written (awscli and jq: receive one, send its body, delete it), against moto's server over HTTP.
+written (awscli and jq: receive one, send its body, delete it), against moto's server over HTTP; and,
+with --faults, the redrive fault scenarios (tests/operations/dlq/scenarios.py: ambiguous sends,
+partial accepts, kill -9, two redrives at once, FIFO deduplication collisions) with their counts of
+lost, duplicated and printed-as-duplicate messages.
 
     /path/to/venv/bin/python benchmarks/bench_redrive.py [--messages 200] [--runbook-messages 50]
+    /path/to/venv/bin/python benchmarks/bench_redrive.py --faults [--messages 10000] [--scenario NAME]
 
 Needs what the tests need (boto3, moto[server]), the `aws` CLI and `jq`; run it with the project's venv.
 Starts moto's server (in this process, on a free port), fills tt-practice-dev-main-dlq, times each way
@@ -89,7 +93,18 @@ def main() -> None:
     )
     parser.add_argument("--messages", type=int, default=200, help="messages ttgate moves")
     parser.add_argument("--runbook-messages", type=int, default=50, help="messages the runbook's loop moves")
+    parser.add_argument("--faults", action="store_true", help="the fault scenarios instead")
+    parser.add_argument("--scenario", action="append", help="only this fault scenario (repeatable)")
+    parser.add_argument(
+        "--fast-counts",
+        action="store_true",
+        help="make moto's queue counts free for standard queues too (filling 10,000 messages takes minutes "
+        "otherwise); ttgate's check of what is left then sees 0",
+    )
     arguments = parser.parse_args()
+    if arguments.faults:
+        faults(arguments.messages, arguments.scenario, arguments.fast_counts)
+        return
 
     from types import SimpleNamespace
 
@@ -134,6 +149,37 @@ def main() -> None:
             )
     finally:
         server.stop()
+
+
+def faults(messages: int, names: list[str] | None, fast_counts: bool = False) -> None:
+    """Each scenario with ``messages`` messages: lost and silent duplicates must be 0."""
+    from types import SimpleNamespace
+
+    from tests.operations.dlq.scenarios import SCENARIOS, play
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    print(
+        f"{'scenario':<20} {'messages':>8} {'lost':>5} {'dups':>5} {'printed':>7} {'silent':>6} "
+        f"{'left':>5} {'seconds':>8}  exit codes",
+        flush=True,
+    )
+    failed = False
+    for scenario in SCENARIOS:
+        if names and scenario.name not in names:
+            continue
+        with tempfile.TemporaryDirectory() as workdir:
+            # FIFO: moto counts every message on each send and receive; ttgate's counts are not measured
+            patch = SimpleNamespace(setattr=setattr) if scenario.fifo or fast_counts else None
+            outcome = play(scenario, messages, Path(workdir), patch)
+        failed |= bool(outcome.lost or outcome.silent_duplicates)
+        print(
+            f"{outcome.scenario:<20} {outcome.messages:>8} {outcome.lost:>5} {outcome.duplicates:>5} "
+            f"{outcome.printed_duplicates:>7} {outcome.silent_duplicates:>6} {outcome.left_in_dlq:>5} "
+            f"{outcome.seconds:>8.1f}  {outcome.exit_codes}",
+            flush=True,
+        )
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from ttgate.commands.options import AWS, connect
+from ttgate.commands.options import AWS, connect, echo_json, echo_safe
 
 
 @click.command("logs")
@@ -61,9 +60,10 @@ def logs(
     events = log_inspection.follow(client, query) if follow else log_inspection.read(client, query)
     try:
         for event in events:
-            click.echo(
-                json.dumps(log_inspection.to_json(event)) if as_json else log_inspection.format_event(event)
-            )
+            if as_json:
+                echo_json(log_inspection.to_json(event), indent=None)
+            else:
+                echo_safe(log_inspection.format_event(event))
     except KeyboardInterrupt:
         return
 

@@ -110,6 +110,36 @@ def yes(help: str) -> Decorator[Any]:
     return click.option("--yes", is_flag=True, help=help)
 
 
+def inert(text: str) -> str:
+    """Text from AWS (a message body, a log line) with every control character escaped by the one
+    sanitiser but its newlines and tabs (the layout of a pretty-printed body or a Lambda log line)."""
+    from ttgate.gate.reporters.sanitize import visible
+
+    return "\n".join("\t".join(visible(part) for part in line.split("\t")) for line in text.split("\n"))
+
+
+def echo_safe(text: str) -> None:
+    """Print a line (or lines) holding text from AWS through the one sanitiser: no escape sequence, no
+    carriage return, no bidi override, no line that a GitHub Actions runner takes as a command.
+
+    A message body or a log line is written by whoever sent the message or ran the function: it may
+    set the terminal's title, clear the screen, paint a fake "all processed" over a line with a
+    carriage return and an erase-line, reverse text with bidi overrides, or start a line with ``::``.
+    """
+    from ttgate.gate.reporters.sanitize import no_command_lines
+
+    click.echo(no_command_lines(inert(text)))
+
+
+def echo_json(document: object, *, indent: int | None = 2) -> None:
+    """Print a JSON document with JSON's own escapes for every control character and no ``##[``."""
+    import json
+
+    from ttgate.gate.reporters.sanitize import json_text
+
+    click.echo(json_text(json.dumps(document, indent=indent, ensure_ascii=False)))
+
+
 def load_policy(policy_file: Path | None, search_dir: Path) -> Policy:
     """The policy: --policy FILE, else the nearest .ttgate.yml from ``search_dir`` up, else the built-in."""
     from ttgate.gate.rules import RULES

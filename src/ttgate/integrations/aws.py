@@ -62,20 +62,31 @@ class Aws:
                 raise aws_error(error, "starting an AWS session") from None
         return self._session
 
-    def client(self, service: str) -> Any:
-        """The session's client for ``service`` (``s3``, ``sqs``, ``logs``...), retrying, made once."""
-        if service not in self._clients:
-            retries = {"mode": "standard", "max_attempts": RETRY_ATTEMPTS}
-            config = _import("botocore.config").Config(retries=retries)
+    def client(self, service: str, *, retries: int = RETRY_ATTEMPTS) -> Any:
+        """The session's client for ``service`` (``s3``, ``sqs``, ``logs``...), retrying, made once.
+
+        ``retries=0`` is for a call that is not idempotent (SendMessageBatch): botocore would send
+        it again after a 5xx or a timeout that hid a success, duplicating what the server accepted.
+        Its caller decides what a failure means (:mod:`ttgate.operations.dlq.manual` reconciles).
+        """
+        key = service if retries == RETRY_ATTEMPTS else f"{service}/{retries}"
+        if key not in self._clients:
+            # botocore's max_attempts counts the retries only; total_max_attempts is one more
+            settings = {"mode": "standard", "max_attempts": retries}
+            config = _import("botocore.config").Config(retries=settings)
             try:
-                self._clients[service] = self.session().client(
+                self._clients[key] = self.session().client(
                     service, endpoint_url=self.endpoint_url, config=config
                 )
             except UserError:
                 raise
             except Exception as error:
                 raise aws_error(error, f"creating the {service} client") from None
-        return self._clients[service]
+        return self._clients[key]
+
+    def region_name(self) -> str | None:
+        """The region clients are made in (the session's when none was given)."""
+        return self.region or self.session().region_name
 
     def s3(self) -> Any:
         return self.client("s3")
@@ -111,6 +122,43 @@ def error_code(error: BaseException) -> str | None:
     return None
 
 
+THROTTLING_CODES = (
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "SlowDown",
+    "AWS.SimpleQueueService.RequestThrottled",
+)
+
+
+def call_outcome(error: BaseException) -> str:
+    """What a failed call means for a request that is not idempotent:
+
+    - ``"not-done"``: the server did not carry it out (throttled, or the connection never opened);
+      sending it again cannot duplicate anything;
+    - ``"unknown"``: it may have been carried out (a 5xx, a timeout or a connection closed while
+      waiting for the answer): sending it again may duplicate it;
+    - ``"refused"``: any other answer (access denied, a bad request): sending it again fails again.
+    """
+    try:
+        exceptions = _import("botocore.exceptions")
+    except ImportError:  # pragma: no cover - boto3 is installed with botocore
+        return "refused"
+    if isinstance(error, exceptions.ClientError):
+        if error_code(error) in THROTTLING_CODES:
+            return "not-done"
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return "unknown" if isinstance(status, int) and status >= 500 else "refused"
+    if isinstance(error, exceptions.ConnectionError):  # EndpointConnectionError, ConnectTimeoutError
+        return "not-done"
+    if isinstance(error, exceptions.BotoCoreError):  # ReadTimeoutError, ConnectionClosedError...
+        return "unknown"
+    return "refused"
+
+
 def aws_error(error: BaseException, what: str) -> BaseException:
     """A one-line UserError for an AWS failure while doing ``what`` (which names the resource).
 
@@ -140,4 +188,4 @@ def aws_error(error: BaseException, what: str) -> BaseException:
     return error
 
 
-__all__ = ["RETRY_ATTEMPTS", "Aws", "aws_error", "error_code"]
+__all__ = ["RETRY_ATTEMPTS", "THROTTLING_CODES", "Aws", "aws_error", "call_outcome", "error_code"]

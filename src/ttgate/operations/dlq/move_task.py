@@ -33,7 +33,21 @@ UNSUPPORTED_CODES = (
 
 def _unavailable(error: Exception) -> bool:
     # moto in-process raises NotImplementedError: an endpoint without move tasks, as some emulators are.
-    return isinstance(error, NotImplementedError) or error_code(error) in UNSUPPORTED_CODES
+    # A 5xx (after the client's retries) or no answer at all: the API is down; redriving by hand works.
+    if isinstance(error, NotImplementedError) or error_code(error) in UNSUPPORTED_CODES:
+        return True
+    status = getattr(error, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if isinstance(status, int) and (status >= 500 or status == 404):
+        return True
+    from ttgate.integrations.aws import call_outcome
+
+    return not hasattr(error, "response") and call_outcome(error) != "refused"
+
+
+def _why(error: Exception) -> str:
+    status = getattr(error, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+    code = error_code(error) or type(error).__name__
+    return f"{code} (HTTP {status})" if status else code
 
 
 class MoveTaskUnavailable(Exception):
@@ -79,19 +93,24 @@ def latest_task(sqs: Any, dlq: Queue) -> MoveTask | None:
         results = sqs.list_message_move_tasks(SourceArn=dlq.arn, MaxResults=1).get("Results", [])
     except Exception as error:
         if _unavailable(error):
-            raise MoveTaskUnavailable(f"ListMessageMoveTasks: {error_code(error) or error!r}") from None
+            raise MoveTaskUnavailable(f"ListMessageMoveTasks answered {_why(error)}") from None
         raise aws_error(error, f"listing the message move tasks of {dlq.name}") from None
     return MoveTask.from_response(results[0]) if results else None
 
 
-def start_task(sqs: Any, dlq: Queue, destination: Queue | None, rate: int | None) -> str:
-    """Start a move task; refused while one is running. Returns its handle."""
+def refuse_if_running(sqs: Any, dlq: Queue) -> None:
+    """Refused in one line while a move task runs on ``dlq``; MoveTaskUnavailable when SQS cannot say."""
     running = latest_task(sqs, dlq)
     if running is not None and running.status in ("RUNNING", "CANCELLING"):
         raise UserError(
             f"a message move task is already {running.status.lower()} on {dlq.name} ({running.describe()}; "
             f"handle {running.handle}): wait for it (ttgate dlq status) or cancel it before starting another"
         )
+
+
+def start_task(sqs: Any, dlq: Queue, destination: Queue | None, rate: int | None) -> str:
+    """Start a move task; refused while one is running. Returns its handle."""
+    refuse_if_running(sqs, dlq)
     arguments: dict[str, Any] = {"SourceArn": dlq.arn}
     if destination is not None:
         arguments["DestinationArn"] = destination.arn
@@ -101,7 +120,7 @@ def start_task(sqs: Any, dlq: Queue, destination: Queue | None, rate: int | None
         return str(sqs.start_message_move_task(**arguments)["TaskHandle"])
     except Exception as error:
         if _unavailable(error):
-            raise MoveTaskUnavailable(f"StartMessageMoveTask: {error_code(error) or error!r}") from None
+            raise MoveTaskUnavailable(f"StartMessageMoveTask answered {_why(error)}") from None
         raise aws_error(error, f"starting a message move task on {dlq.name}") from None
 
 
@@ -148,5 +167,6 @@ __all__ = [
     "cancel_task",
     "follow_task",
     "latest_task",
+    "refuse_if_running",
     "start_task",
 ]

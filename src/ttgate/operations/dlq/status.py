@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from ttgate.errors import UserError
 from ttgate.integrations.aws import aws_error
 from ttgate.integrations.sqs import (
     Queue,
     dead_letter_sources,
+    find_queue,
     list_queue_urls,
     queue_attributes,
     queue_name,
@@ -40,6 +43,8 @@ class DlqStatus:
     alarm_state: str | None  # OK, ALARM, INSUFFICIENT_DATA; None: no such alarm
     sources: tuple[str, ...]
     consumers: tuple[str, ...]  # Lambda functions reading the source queues
+    url: str = ""  # its URL (or, when ``unread``, the ARN a redrive policy names)
+    unread: str | None = None  # why this session cannot read it (another region or account)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +56,8 @@ class DlqStatus:
             "alarm_state": self.alarm_state,
             "sources": list(self.sources),
             "consumers": list(self.consumers),
+            "url": self.url,
+            "unread": self.unread,
         }
 
 
@@ -82,25 +89,53 @@ def environment_prefix(policy: Policy, env: str) -> str:
     return template.split("{", 1)[0]
 
 
-def find_dlqs(sqs: Any, policy: Policy, env: str) -> list[str]:
-    """The URLs of the environment's DLQs, by name and by the redrive policies of its queues."""
+@dataclass(frozen=True)
+class Found:
+    """The DLQs of an environment: their URLs, and those named by a redrive policy that this session
+    cannot read (another region or account), each with the reason."""
+
+    urls: list[str]
+    elsewhere: dict[str, str]  # deadLetterTargetArn -> why it is not read here
+
+
+def find_dlqs(sqs: Any, policy: Policy, env: str, account: Callable[[], str] | None = None) -> Found:
+    """The environment's DLQs: queues named by the policy's pattern, and every queue a redrive policy of
+    the environment's queues names, whatever its name (the ARN is followed whole: region and account)."""
     urls = list_queue_urls(sqs, environment_prefix(policy, env))
     by_name = dlq_regex(policy, env)
     dlqs = {url for url in urls if by_name.fullmatch(queue_name(url))}
-    targets = set()
+    targets: set[str] = set()
     for url in urls:
-        redrive = queue_attributes(sqs, Queue(queue_name(url), url, "")).get("RedrivePolicy")
-        if redrive:
-            targets.add(str(json.loads(redrive).get("deadLetterTargetArn", "")).rsplit(":", 1)[-1])
-    dlqs.update(url for url in urls if queue_name(url) in targets)
-    return sorted(dlqs, key=queue_name)
+        redrive = queue_attributes(sqs, Queue(queue_name(url), url, ""), ["RedrivePolicy"]).get(
+            "RedrivePolicy"
+        )
+        if not redrive:
+            continue
+        try:
+            target = json.loads(redrive).get("deadLetterTargetArn")
+        except (ValueError, AttributeError):
+            continue
+        if target:
+            targets.add(str(target))
+    elsewhere: dict[str, str] = {}
+    known = {queue_name(url): url for url in dlqs}
+    for arn in sorted(targets):
+        try:
+            queue = find_queue(sqs, arn, account=account)
+        except UserError as error:
+            elsewhere[arn] = str(error)
+            continue
+        if known.get(queue.name) != queue.url:
+            dlqs.add(queue.url)
+    return Found(sorted(dlqs, key=queue_name), elsewhere)
 
 
 def dlq_status(aws: Aws, policy: Policy, env: str, now: datetime | None = None) -> list[DlqStatus]:
     sqs, cloudwatch = aws.client("sqs"), aws.client("cloudwatch")
     lambdas = aws.client("lambda")
     statuses = []
-    for url in find_dlqs(sqs, policy, env):
+    found = find_dlqs(sqs, policy, env, account=aws.account_id)
+    for url in found.urls:
         dlq = Queue(queue_name(url), url, "")
         attributes = queue_attributes(sqs, dlq)
         source_urls = dead_letter_sources(sqs, dlq)
@@ -115,8 +150,11 @@ def dlq_status(aws: Aws, policy: Policy, env: str, now: datetime | None = None) 
                 alarm_state=alarm_state,
                 sources=tuple(queue_name(source) for source in source_urls),
                 consumers=tuple(name for source in source_urls for name in consumers(sqs, lambdas, source)),
+                url=url,
             )
         )
+    for arn, why in found.elsewhere.items():
+        statuses.append(DlqStatus(queue_name(arn), 0, 0, None, "", None, (), (), url=arn, unread=why))
     return statuses
 
 
@@ -163,4 +201,4 @@ def _alarm(cloudwatch: Any, names: list[str]) -> tuple[str, str | None]:
     return found, states.get(found)
 
 
-__all__ = ["DlqStatus", "alarm_names", "consumers", "dlq_status", "find_dlqs"]
+__all__ = ["DlqStatus", "Found", "alarm_names", "consumers", "dlq_status", "find_dlqs"]

@@ -66,3 +66,9 @@ def test_a_policy_of_many_placeholders_checks_a_hostile_backend_bucket(tmp_path:
     result = CliRunner().invoke(main, ["check", str(tmp_path), "--format", "json"])
     assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output
+
+
+def test_a_template_built_from_text_that_is_not_utf8_compiles() -> None:
+    # An environment named after a directory whose name is not UTF-8 reaches the template's regex.
+    pattern = NamePattern(template_regex("{env}-orders", {"env": "d\udcff"}))
+    assert not pattern.fullmatch("prod-orders")

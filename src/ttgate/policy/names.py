@@ -37,12 +37,14 @@ class NamePattern:
     """A name template compiled by RE2; ``match``, ``fullmatch`` and ``search`` say whether a name fits.
 
     RE2 reads UTF-8, which a lone surrogate (``"\\ud800"`` in a hostile name) is not: such a name is
-    matched with the surrogate replaced, so it fits no literal template text and never raises.
+    matched with the surrogate replaced, so it fits no literal template text and never raises. A
+    template built from such text (an environment named after a directory whose name is not UTF-8) is
+    compiled the same way.
     """
 
     def __init__(self, source: str) -> None:
         self.pattern = source
-        self._regex = re2.compile(source, _OPTIONS)
+        self._regex = re2.compile(_utf8(source), _OPTIONS)
 
     def fullmatch(self, name: str) -> bool:
         return self._regex.fullmatch(_utf8(name)) is not None

@@ -201,3 +201,18 @@ def test_github_schemas_accept_the_files(schema: str, paths: list[Path]) -> None
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_no_workflow_installs_ttgate_by_name_from_an_index(path: Path) -> None:
+    """A name on a package index need not be this project's: ttgate is installed from the checked-out
+    source, its dependencies from a hashed lock (issue 19)."""
+    for job in load(path).get("jobs", {}).values():
+        for step in job.get("steps", []):
+            script = step.get("run", "")
+            if "pip install" not in script:
+                continue
+            assert not re.search(r"ttgate(\[[^\]]*\])?\s*(==|>=|~=)", script), (path.name, step.get("name"))
+            assert "TTGATE_REQUIREMENT" not in script, (path.name, step.get("name"))
+            if "ttgate" in step.get("name", "").lower():
+                assert "--require-hashes" in script, (path.name, step.get("name"))

@@ -440,13 +440,15 @@ def expand(
             reason = f"for_each = {short(attributes['for_each'].text)} cannot be evaluated: {each.reason}"
             unknown_each = Unknown(reason)
             obj = make(None, {"each": {"key": unknown_each, "value": unknown_each}}, unknown_each)
-            return AnyInstance(obj, reason)
+            return AnyInstance(obj, reason, keyed=True)
+        if isinstance(each, AnyInstance) and each.keyed:
+            return _unknown_keys(attributes["for_each"], each, make)
         if isinstance(each, list):
             keys = [to_string(item) for item in each]
             bad = next((key for key in keys if isinstance(key, Unknown)), None)
             if bad is not None:
                 obj = make(None, {"each": {"key": bad, "value": bad}}, bad)
-                return AnyInstance(obj, bad.reason)
+                return AnyInstance(obj, bad.reason, keyed=True)
             pairs: dict[Any, Any] = {key: key for key in keys}
         elif isinstance(each, dict):
             pairs = each
@@ -456,9 +458,21 @@ def expand(
             return Invalid(problem)
         limit = _instance_limit(scope, len(pairs), f"for_each = {short(attributes['for_each'].text)}")
         if limit is not None:
-            return AnyInstance(make(None, {"each": {"key": limit, "value": limit}}, limit), limit.reason)
+            return AnyInstance(
+                make(None, {"each": {"key": limit, "value": limit}}, limit), limit.reason, keyed=True
+            )
         return {key: make(key, {"each": {"key": key, "value": value}}, True) for key, value in pairs.items()}
     return make(None, {}, True)
+
+
+def _unknown_keys(
+    attribute: ast.Attribute, each: AnyInstance, make: Callable[[Any, dict[str, Any], bool | Unknown], Any]
+) -> AnyInstance:
+    """``for_each = aws_subnet.public`` where that resource's own for_each is unknown: a map whose keys
+    are unknown, which Terraform plans. ``each.value`` is the other block's one template instance."""
+    reason = f"for_each = {short(attribute.text)} has unknown keys: {each.reason}"
+    key = Unknown(reason)
+    return AnyInstance(make(None, {"each": {"key": key, "value": each.instance}}, key), reason, keyed=True)
 
 
 def _refused(scope: Instance, declared: Declared, attribute: ast.Attribute, problem: str) -> None:

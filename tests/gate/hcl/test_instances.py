@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import check, load, write_tree
 from ttgate.gate.values import Unknown
 
@@ -56,3 +58,67 @@ def test_for_each_over_counted_instances_is_still_refused(tmp_path: Path) -> Non
     write_tree(tmp_path, {"main.tf": ZONES.replace("for_each     = var.zones", "count = length(var.zones)")})
     refused = [f for f in check(tmp_path) if f.rule == "TG000"]
     assert [(f.location.line, "needs a map or a set" in f.message) for f in refused] == [(12, True)]
+
+
+SUBNETS = """
+variable "amount" {
+  type    = number
+  default = null
+}
+
+variable "names" {
+  type    = list(string)
+  default = null
+}
+
+locals {
+  names = toset(var.names)
+}
+
+resource "aws_subnet" "counted" {
+  count      = var.amount
+  vpc_id     = "vpc-1"
+  cidr_block = "10.0.0.0/24"
+}
+
+resource "aws_subnet" "named" {
+  for_each   = local.names
+  vpc_id     = "vpc-1"
+  cidr_block = "10.0.1.0/24"
+}
+"""
+
+
+def test_a_null_count_or_for_each_from_an_unset_variable_is_unknown_not_refused(tmp_path: Path) -> None:
+    # tonygyerr/terraform-aws-vpc subnet.tf, cloudposse/terraform-aws-components modules/dns-primary:
+    # the module's caller sets the variables
+    write_tree(tmp_path, {"modules/subnets/main.tf": SUBNETS})
+    assert [f.message for f in check(tmp_path) if f.rule == "TG000"] == []
+    present = {r.address: r.present for r in load(tmp_path).stacks[0].resources}
+    counted = present["aws_subnet.counted"]
+    assert isinstance(counted, Unknown) and counted.reason == (
+        "count = var.amount cannot be evaluated: no caller or tfvars file sets var.amount, and its "
+        "default gives null"
+    )
+    named = present["aws_subnet.named"]
+    assert isinstance(named, Unknown) and "no caller or tfvars file sets var.names" in named.reason
+
+
+@pytest.mark.parametrize(
+    ("meta", "caller"),
+    [
+        ("count = null", ""),
+        ("count = -1", ""),
+        ("for_each = null", ""),
+        ("count = var.amount", "  amount = null\n"),  # the caller sets it null: Terraform refuses that
+    ],
+)
+def test_a_count_or_for_each_the_configuration_itself_makes_null_is_still_refused(
+    tmp_path: Path, meta: str, caller: str
+) -> None:
+    module = SUBNETS.replace("count      = var.amount", meta)
+    root = 'module "subnets" {\n  source = "./modules/subnets"\n' + caller + "}\n"
+    write_tree(tmp_path, {"main.tf": root, "modules/subnets/main.tf": module})
+    refused = [f for f in check(tmp_path) if f.rule == "TG000"]
+    assert [(f.location.file, f.location.line) for f in refused] == [("modules/subnets/main.tf", 16)]
+    assert "Terraform refuses to plan this block" in refused[0].message

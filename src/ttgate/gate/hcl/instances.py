@@ -10,6 +10,7 @@ Invalid instead of recursing forever.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,9 @@ META_ARGUMENTS = frozenset(
 )
 _NOT_ATTRIBUTES = frozenset({"lifecycle", "provisioner", "connection"})
 _PENDING = object()
+# How the origin of an unset variable's default reads ("var.amount default null"); _unset() finds them.
+_DEFAULT = " default "
+_UNSET = re.compile(r"(var\.[\w-]+)" + _DEFAULT)
 
 
 class Builder(Protocol):
@@ -215,7 +219,7 @@ class Instance:
                 where = "given by the module call" if self.path else "set in any tfvars file"
                 return Unknown(f"var.{name} has no default and is not {where}")
             value = self.builder.constant_evaluator.evaluate(default.expr, trace)
-            trace.append(Origin(f"var.{name} default {display(value)}", location(declared.file, default)))
+            trace.append(Origin(f"var.{name}{_DEFAULT}{display(value)}", location(declared.file, default)))
         type_attr = declared.block.body.attributes.get("type")
         if type_attr is not None:
             value = convert(
@@ -420,13 +424,18 @@ def expand(
     """Apply count/for_each: one object, a list, a map, or an AnyInstance when they are unknown."""
     attributes = declared.block.body.attributes
     if "count" in attributes:
-        count = as_number(scope.evaluator.evaluate(attributes["count"].expr, trace))
+        own: Trace = []
+        value = scope.evaluator.evaluate(attributes["count"].expr, own)
+        trace.extend(own)
+        count = as_number(value)
+        if not isinstance(count, Unknown) and not _whole(count):
+            count = _from_unset(value, own) or count
         if isinstance(count, Unknown):
             reason = f"count = {short(attributes['count'].text)} cannot be evaluated: {count.reason}"
             unknown_count = Unknown(reason)
             obj = make(None, {"count": {"index": unknown_count}}, unknown_count)
             return AnyInstance(obj, reason)
-        if count is None or bounds.number_problem(count) or count < 0 or int(count) != count:
+        if count is None or not _whole(count):
             problem = f"count must be a whole number, got {short(attributes['count'].text)}"
             _refused(scope, declared, attributes["count"], problem)
             return Invalid(problem)
@@ -435,7 +444,11 @@ def expand(
             return AnyInstance(make(None, {"count": {"index": limit}}, limit), limit.reason)
         return [make(index, {"count": {"index": index}}, True) for index in range(int(count))]
     if "for_each" in attributes:
-        each = scope.evaluator.evaluate(attributes["for_each"].expr, trace)
+        own = []
+        each = scope.evaluator.evaluate(attributes["for_each"].expr, own)
+        trace.extend(own)
+        if not isinstance(each, (Unknown, list, dict)) and not (isinstance(each, AnyInstance) and each.keyed):
+            each = _from_unset(each, own) or each
         if isinstance(each, Unknown):
             reason = f"for_each = {short(attributes['for_each'].text)} cannot be evaluated: {each.reason}"
             unknown_each = Unknown(reason)
@@ -473,6 +486,22 @@ def _unknown_keys(
     reason = f"for_each = {short(attribute.text)} has unknown keys: {each.reason}"
     key = Unknown(reason)
     return AnyInstance(make(None, {"each": {"key": key, "value": each.instance}}, key), reason, keyed=True)
+
+
+def _whole(count: float | int | None) -> bool:
+    """A count Terraform accepts: a whole number, 0 or more."""
+    return not (count is None or bounds.number_problem(count) or count < 0 or int(count) != count)
+
+
+def _from_unset(value: Any, origins: Trace) -> Unknown | None:
+    """Why a count or for_each Terraform would refuse is unknown instead: it comes from the defaults of
+    variables nothing sets here (a module's caller, or a -var-file, gives them), or None when not."""
+    unset = [match.group(1) for origin in origins if (match := _UNSET.match(origin.description))]
+    if not unset:
+        return None  # written in the configuration itself (`count = -1`): Terraform refuses it
+    names = ", ".join(dict.fromkeys(unset))
+    defaults = "its default gives" if len(set(unset)) == 1 else "their defaults give"
+    return Unknown(f"no caller or tfvars file sets {names}, and {defaults} {display(value)}")
 
 
 def _refused(scope: Instance, declared: Declared, attribute: ast.Attribute, problem: str) -> None:

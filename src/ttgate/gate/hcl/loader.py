@@ -41,6 +41,7 @@ from ttgate.gate.hcl.references import undeclared_references
 from ttgate.gate.hcl.run_budget import ReadBudget, budget_problem, evaluation_budget
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 from ttgate.gate.hcl.terragrunt import TERRAGRUNT_FILE, DependencyOutputs, Files, Generated, UnitReader
+from ttgate.gate.hcl.variable_names import reserved_variable_names
 from ttgate.gate.model import (
     Backend,
     Dependency,
@@ -407,6 +408,7 @@ class StackBuilder:
                 ((stack, instance.source) for stack, instance in self.roots.items()), self._parsed_body
             )
         )
+        self.model.problems.extend(reserved_variable_names(self.modules.values()))
         for stack in self.model.stacks:
             self._collect(stack)
         return self.model

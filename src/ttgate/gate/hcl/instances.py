@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from ttgate.gate.hcl import bounds
 from ttgate.gate.hcl import syntax as ast
+from ttgate.gate.hcl.default_tags import provider_default_tags
 from ttgate.gate.hcl.evaluate import AnyInstance, Evaluator, Trace, to_string
 from ttgate.gate.hcl.files import Files, Repository
 from ttgate.gate.hcl.modules import Declared, ModuleSource
@@ -159,6 +160,7 @@ class Instance:
         self.evaluator = Evaluator(self, files=Files(builder.repository, self.stack_directory))
         self.memo = Memo()
         self.resources: list[Resource] = []
+        self.caller: tuple[Instance, Declared] | None = None  # the instance whose module block made this one
         # The module directories of this instance and of every module above it, to stop recursion.
         # Real paths: a symlink back to a caller (modules/m/loop -> ..) is the same module again.
         self.lineage = (*callers, builder.real(source.directory))
@@ -372,6 +374,7 @@ class Instance:
                 present if present is not True else self.present,
                 self.lineage,
             )
+            instance.caller = (self, declared)
             self.builder.instances.append(instance)
             return ModuleObject(instance)
 
@@ -588,6 +591,15 @@ class ResourceObject:
             value = self.attribute(name, trace)
         elif any(block.type == name for block in body.blocks):
             value = self.nested(name, trace)
+        elif self.resource.mode == "data" and self.resource.type == "aws_default_tags" and name == "tags":
+            return self.memo.get(
+                name,
+                lambda own: provider_default_tags(
+                    self.scope, body.attributes.get("provider"), self.resource.address, own
+                ),
+                trace,
+                f"{self.resource.address}.{name}",
+            )
         else:
             if self.resource.mode == "data" and not body.attributes:
                 region = self.scope.builder.region_of(self.scope.stack)

@@ -1,0 +1,106 @@
+"""``data.aws_default_tags``: the ``default_tags`` of the provider configuration the data source uses.
+
+The data source reads nothing from AWS: its ``tags`` are the ``default_tags { tags = ... }`` of its
+provider (its ``provider =`` meta-argument, else the default ``aws``). In a module that provider is the
+caller's, through the module block's ``providers = { aws.x = aws.y }`` map, or inherited when it is the
+default configuration; this follows that chain up to the block that configures it. A provider block with
+no ``default_tags`` gives no tags; a chain ttgate cannot follow gives an unknown value with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ttgate.gate.hcl import syntax as ast
+from ttgate.gate.model import Location, Origin
+from ttgate.gate.values import Unknown
+
+if TYPE_CHECKING:
+    from ttgate.gate.hcl.evaluate import Trace
+    from ttgate.gate.hcl.instances import Instance
+
+
+def provider_default_tags(
+    instance: Instance, provider: ast.Attribute | None, address: str, trace: Trace
+) -> Any:
+    """The tags of ``data.aws_default_tags`` declared in ``instance`` with that ``provider =``."""
+    reference = _reference(provider.expr) if provider is not None else "aws"
+    if reference is None or not (reference == "aws" or reference.startswith("aws.")):
+        return Unknown(f"{address}.tags: its provider is not a reference ttgate follows")
+    scope = instance
+    while True:
+        configured = _configuration(scope, reference)
+        if configured is not None:
+            declared_file, block = configured
+            return _tags(scope, declared_file, block, reference, address, trace)
+        caller = scope.caller
+        if caller is None:
+            if reference == "aws":  # Terraform configures a default aws provider with no default_tags
+                return {}
+            return Unknown(f"{address}.tags: provider {reference} is not configured in {scope.stack.name}")
+        parent, call = caller
+        passed = _passed(call.block.body.attributes.get("providers"))
+        if reference in passed:
+            reference = passed[reference]
+        elif reference != "aws":  # an aliased configuration is never inherited, only passed
+            return Unknown(f"{address}.tags: {_call_name(call.block)} does not pass provider {reference}")
+        scope = parent
+
+
+def _call_name(block: ast.Block) -> str:
+    return f"module.{block.labels[0]}" if block.labels else "the module call"
+
+
+def _configuration(scope: Instance, reference: str) -> tuple[str, ast.Block] | None:
+    """The provider block of ``scope``'s own module that ``reference`` (``aws`` or ``aws.alias``) names."""
+    for declared in scope.source.providers:
+        block = declared.block
+        if block.labels[:1] != ["aws"]:
+            continue
+        alias = block.body.attributes.get("alias")
+        name = "aws"
+        if alias is not None:
+            if not (isinstance(alias.expr, ast.Lit) and isinstance(alias.expr.value, str)):
+                continue
+            name = f"aws.{alias.expr.value}"
+        if name == reference:
+            return declared.file, block
+    return None
+
+
+def _tags(scope: Instance, file: str, block: ast.Block, reference: str, address: str, trace: Trace) -> Any:
+    default_tags = block.body.blocks_of("default_tags")
+    tags = default_tags[0].body.attributes.get("tags") if default_tags else None
+    if tags is None:
+        return {}
+    value = scope.evaluator.evaluate(tags.expr, trace)
+    trace.append(
+        Origin(
+            f"{address}.tags = default_tags of provider {reference}",
+            Location(file, tags.line, tags.column, tags.end_line),
+        )
+    )
+    return value
+
+
+def _passed(providers: ast.Attribute | None) -> dict[str, str]:
+    """A module block's ``providers`` map: the child's name for a configuration -> the caller's."""
+    if providers is None or not isinstance(providers.expr, ast.ObjectExpr):
+        return {}
+    passed: dict[str, str] = {}
+    for key, value in providers.expr.items:
+        child, parent = _reference(key), _reference(value)
+        if child is not None and parent is not None:
+            passed[child] = parent
+    return passed
+
+
+def _reference(expr: ast.Expr) -> str | None:
+    """``aws``, ``aws.alias`` (a traversal, or a string in Terraform 0.11's style) as text."""
+    if isinstance(expr, ast.Name):
+        return expr.name
+    if isinstance(expr, ast.GetAttr) and isinstance(expr.obj, ast.Name):
+        return f"{expr.obj.name}.{expr.name}"
+    if isinstance(expr, ast.Lit) and isinstance(expr.value, str):
+        return expr.value
+    return None

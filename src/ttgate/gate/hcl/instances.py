@@ -18,10 +18,10 @@ from typing import Any, Protocol
 
 from ttgate.gate.hcl import bounds
 from ttgate.gate.hcl import syntax as ast
-from ttgate.gate.hcl.default_tags import provider_default_tags
 from ttgate.gate.hcl.evaluate import AnyInstance, Evaluator, Trace, to_string
 from ttgate.gate.hcl.files import Files, Repository
 from ttgate.gate.hcl.modules import Declared, ModuleSource
+from ttgate.gate.hcl.provider_config import provider_default_tags, provider_region
 from ttgate.gate.hcl.regions import region_data
 from ttgate.gate.hcl.types import convert
 from ttgate.gate.model import Location, Model, ModuleCall, Origin, Resource, Stack
@@ -601,8 +601,13 @@ class ResourceObject:
                 f"{self.resource.address}.{name}",
             )
         else:
-            if self.resource.mode == "data" and not body.attributes:
-                region = self.scope.builder.region_of(self.scope.stack)
+            if self.resource.mode == "data" and set(body.attributes) <= {"provider"}:
+                provider = body.attributes.get("provider")
+                region = (
+                    provider_region(self.scope, provider, trace)
+                    if provider is not None
+                    else self.scope.builder.region_of(self.scope.stack)
+                )
                 known = region_data(self.resource.type, name, region) if region else None
                 if known is not None:
                     return known

@@ -1,4 +1,5 @@
-"""``data.aws_default_tags``: the provider's ``default_tags``, through module ``providers`` maps."""
+"""``data.aws_default_tags`` and ``data.aws_region``: their provider's configuration, through module
+``providers`` maps."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ provider "aws" {
 }
 
 provider "aws" {
-  alias = "west"
+  alias  = "west"
+  region = "eu-west-2"
   default_tags {
     tags = { account-name = "west" }
   }
@@ -52,8 +54,12 @@ data "aws_default_tags" "missing" {
   provider = aws.global
 }
 
+data "aws_region" "current" {
+  provider = aws.region
+}
+
 resource "aws_cloudwatch_log_group" "g" {
-  name              = "${data.aws_default_tags.current.tags.account-name}-region-logs"
+  name              = "${data.aws_default_tags.current.tags.account-name}-${data.aws_region.current.region}"
   retention_in_days = 400
 }
 
@@ -72,12 +78,12 @@ resource "aws_cloudwatch_log_group" "g" {
 """
 
 
-def test_default_tags_are_those_of_the_data_sources_provider(tmp_path: Path) -> None:
+def test_default_tags_and_region_are_those_of_the_data_sources_provider(tmp_path: Path) -> None:
     # ministryofjustice/opg-modernising-lpa terraform/account/region/route53_resolver_query_logs.tf:3
     write_tree(tmp_path, {"main.tf": ROOT, "region/main.tf": REGION, "inherits/main.tf": INHERITS})
     names = {r.address: r.values["name"] for r in load(tmp_path).stacks[0].resources if "name" in r.values}
     assert names["aws_cloudwatch_log_group.g"] == "dev-resolver-logs"
-    assert names["module.region.aws_cloudwatch_log_group.g"] == "west-region-logs"
+    assert names["module.region.aws_cloudwatch_log_group.g"] == "west-eu-west-2"
     assert names["module.inherits.aws_cloudwatch_log_group.g"] == "dev-inherited-logs"
     missing = names["module.region.aws_cloudwatch_log_group.m"]
     assert isinstance(missing, Unknown)

@@ -1,10 +1,11 @@
-"""``data.aws_default_tags``: the ``default_tags`` of the provider configuration the data source uses.
+"""The provider configuration a data source uses, for the data sources that only echo it.
 
-The data source reads nothing from AWS: its ``tags`` are the ``default_tags { tags = ... }`` of its
-provider (its ``provider =`` meta-argument, else the default ``aws``). In a module that provider is the
-caller's, through the module block's ``providers = { aws.x = aws.y }`` map, or inherited when it is the
-default configuration; this follows that chain up to the block that configures it. A provider block with
-no ``default_tags`` gives no tags; a chain ttgate cannot follow gives an unknown value with the reason.
+``data.aws_default_tags`` reads nothing from AWS: its ``tags`` are the ``default_tags { tags = ... }`` of
+its provider (its ``provider =`` meta-argument, else the default ``aws``); ``data.aws_region`` with a
+``provider =`` is that provider's ``region``. In a module the provider is the caller's, through the
+module block's ``providers = { aws.x = aws.y }`` map, or inherited when it is the default configuration;
+this follows that chain up to the block that configures it. A provider block with no ``default_tags``
+gives no tags; a chain ttgate cannot follow gives an unknown value with the reason.
 """
 
 from __future__ import annotations
@@ -24,6 +25,41 @@ def provider_default_tags(
     instance: Instance, provider: ast.Attribute | None, address: str, trace: Trace
 ) -> Any:
     """The tags of ``data.aws_default_tags`` declared in ``instance`` with that ``provider =``."""
+    configured = _configuration_of(instance, provider, address)
+    if not isinstance(configured, tuple):
+        return {} if configured is None else configured
+    scope, file, block, reference = configured
+    default_tags = block.body.blocks_of("default_tags")
+    tags = default_tags[0].body.attributes.get("tags") if default_tags else None
+    if tags is None:
+        return {}
+    value = scope.evaluator.evaluate(tags.expr, trace)
+    trace.append(
+        Origin(
+            f"{address}.tags = default_tags of provider {reference}",
+            Location(file, tags.line, tags.column, tags.end_line),
+        )
+    )
+    return value
+
+
+def provider_region(instance: Instance, provider: ast.Attribute, trace: Trace) -> str | None:
+    """The ``region`` of the configuration a ``provider = aws.x`` names, when it is known."""
+    configured = _configuration_of(instance, provider, "")
+    if not isinstance(configured, tuple):
+        return None
+    scope, _, block, _ = configured
+    region = block.body.attributes.get("region")
+    value = scope.evaluator.evaluate(region.expr, trace) if region is not None else None
+    return value if isinstance(value, str) else None
+
+
+def _configuration_of(
+    instance: Instance, provider: ast.Attribute | None, address: str
+) -> tuple[Instance, str, ast.Block, str] | Unknown | None:
+    """The instance, file and block configuring the provider, with its name there; None for the default
+    aws provider nothing configures (Terraform gives it an empty configuration); Unknown when ttgate
+    cannot follow the chain."""
     reference = _reference(provider.expr) if provider is not None else "aws"
     if reference is None or not (reference == "aws" or reference.startswith("aws.")):
         return Unknown(f"{address}.tags: its provider is not a reference ttgate follows")
@@ -31,12 +67,11 @@ def provider_default_tags(
     while True:
         configured = _configuration(scope, reference)
         if configured is not None:
-            declared_file, block = configured
-            return _tags(scope, declared_file, block, reference, address, trace)
+            return scope, configured[0], configured[1], reference
         caller = scope.caller
         if caller is None:
-            if reference == "aws":  # Terraform configures a default aws provider with no default_tags
-                return {}
+            if reference == "aws":
+                return None
             return Unknown(f"{address}.tags: provider {reference} is not configured in {scope.stack.name}")
         parent, call = caller
         passed = _passed(call.block.body.attributes.get("providers"))
@@ -66,21 +101,6 @@ def _configuration(scope: Instance, reference: str) -> tuple[str, ast.Block] | N
         if name == reference:
             return declared.file, block
     return None
-
-
-def _tags(scope: Instance, file: str, block: ast.Block, reference: str, address: str, trace: Trace) -> Any:
-    default_tags = block.body.blocks_of("default_tags")
-    tags = default_tags[0].body.attributes.get("tags") if default_tags else None
-    if tags is None:
-        return {}
-    value = scope.evaluator.evaluate(tags.expr, trace)
-    trace.append(
-        Origin(
-            f"{address}.tags = default_tags of provider {reference}",
-            Location(file, tags.line, tags.column, tags.end_line),
-        )
-    )
-    return value
 
 
 def _passed(providers: ast.Attribute | None) -> dict[str, str]:

@@ -5,7 +5,8 @@ its provider (its ``provider =`` meta-argument, else the default ``aws``); ``dat
 ``provider =`` is that provider's ``region``. In a module the provider is the caller's, through the
 module block's ``providers = { aws.x = aws.y }`` map, or inherited when it is the default configuration;
 this follows that chain up to the block that configures it. A provider block with no ``default_tags``
-gives no tags; a chain ttgate cannot follow gives an unknown value with the reason.
+gives no tags; no provider block at all, or a chain ttgate cannot follow, gives an unknown value with
+the reason.
 """
 
 from __future__ import annotations
@@ -26,8 +27,12 @@ def provider_default_tags(
 ) -> Any:
     """The tags of ``data.aws_default_tags`` declared in ``instance`` with that ``provider =``."""
     configured = _configuration_of(instance, provider, address)
+    if configured is None:
+        # Terraform's implicit empty configuration, unless a file ttgate cannot see (a Terragrunt
+        # generate block, an override) declares the provider: not known to be empty.
+        return Unknown(f"{address}.tags: no provider block configures the default aws provider")
     if not isinstance(configured, tuple):
-        return {} if configured is None else configured
+        return configured
     scope, file, block, reference = configured
     default_tags = block.body.blocks_of("default_tags")
     tags = default_tags[0].body.attributes.get("tags") if default_tags else None
@@ -58,8 +63,7 @@ def _configuration_of(
     instance: Instance, provider: ast.Attribute | None, address: str
 ) -> tuple[Instance, str, ast.Block, str] | Unknown | None:
     """The instance, file and block configuring the provider, with its name there; None for the default
-    aws provider nothing configures (Terraform gives it an empty configuration); Unknown when ttgate
-    cannot follow the chain."""
+    aws provider no block configures; Unknown when ttgate cannot follow the chain."""
     reference = _reference(provider.expr) if provider is not None else "aws"
     if reference is None or not (reference == "aws" or reference.startswith("aws.")):
         return Unknown(f"{address}.tags: its provider is not a reference ttgate follows")

@@ -122,3 +122,22 @@ def test_a_count_or_for_each_the_configuration_itself_makes_null_is_still_refuse
     refused = [f for f in check(tmp_path) if f.rule == "TG000"]
     assert [(f.location.file, f.location.line) for f in refused] == [("modules/subnets/main.tf", 16)]
     assert "Terraform refuses to plan this block" in refused[0].message
+
+
+@pytest.mark.parametrize(
+    ("data_meta", "for_each"),
+    [
+        ("count = 2", "data.aws_route53_zone.p"),  # a tuple of instances: objects, not strings
+        ("for_each = var.zones", "[null]"),
+        ("for_each = var.zones", '[{ a = "b" }]'),
+    ],
+)
+def test_for_each_over_objects_or_null_is_refused_with_no_python_name(
+    tmp_path: Path, data_meta: str, for_each: str
+) -> None:
+    tree = ZONES.replace("for_each     = var.zones", data_meta)
+    tree = tree.replace("for_each = data.aws_route53_zone.p", f"for_each = {for_each}")
+    write_tree(tmp_path, {"main.tf": tree})
+    refused = [f for f in check(tmp_path) if f.rule == "TG000"]
+    assert [(f.location.line, "needs a map or a set" in f.message) for f in refused] == [(12, True)]
+    assert "Object" not in refused[0].message

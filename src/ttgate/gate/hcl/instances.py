@@ -459,8 +459,10 @@ def expand(
             return AnyInstance(obj, reason, keyed=True)
         if isinstance(each, AnyInstance) and each.keyed:
             return _unknown_keys(attributes["for_each"], each, make)
+        keys = [to_string(item) for item in each] if isinstance(each, list) else []
+        if isinstance(each, list) and any(map(_not_a_key, each, keys)):
+            each = None  # objects, lists or null in a set: Terraform refuses it, as it does null
         if isinstance(each, list):
-            keys = [to_string(item) for item in each]
             bad = next((key for key in keys if isinstance(key, Unknown)), None)
             if bad is not None:
                 obj = make(None, {"each": {"key": bad, "value": bad}}, bad)
@@ -489,6 +491,12 @@ def _unknown_keys(
     reason = f"for_each = {short(attribute.text)} has unknown keys: {each.reason}"
     key = Unknown(reason)
     return AnyInstance(make(None, {"each": {"key": key, "value": each.instance}}, key), reason, keyed=True)
+
+
+def _not_a_key(item: Any, key: Any) -> bool:
+    """An element of a for_each set that is no string (an object, a list, null), as opposed to one
+    that is only unknown."""
+    return isinstance(key, Invalid) and not isinstance(item, Unknown)
 
 
 def _whole(count: float | int | None) -> bool:

@@ -11,15 +11,25 @@ the reason.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ttgate.gate.hcl import syntax as ast
-from ttgate.gate.model import Location, Origin
+from ttgate.gate.hcl.evaluate import Evaluator, Trace
+from ttgate.gate.hcl.modules import Declared, ModuleSource
+from ttgate.gate.model import Location, Origin, Stack
 from ttgate.gate.values import Unknown
 
-if TYPE_CHECKING:
-    from ttgate.gate.hcl.evaluate import Trace
-    from ttgate.gate.hcl.instances import Instance
+
+class Instance(Protocol):
+    """What this needs of a module instance (instances.Instance, which calls it)."""
+
+    source: ModuleSource
+    stack: Stack
+    evaluator: Evaluator
+
+    @property
+    def caller(self) -> tuple[Instance, Declared] | None:
+        """The instance whose module block made this one, with that block; None for a root."""
 
 
 def provider_default_tags(

@@ -396,6 +396,7 @@ def test_generate_blocks_add_their_files_to_the_unit_s_module(tmp_path: Path) ->
                   source = "../../../modules/logs"
                 }
             """,
+            "live/dev/other/terragrunt.hcl": "include {\n  path = find_in_parent_folders()\n}\n",
             "modules/logs/main.tf": """
                 resource "aws_cloudwatch_log_group" "g" {
                   name              = "/app/logs"
@@ -414,4 +415,30 @@ def test_generate_blocks_add_their_files_to_the_unit_s_module(tmp_path: Path) ->
     ]
     assert "8" in found[0].message
     model = load_hcl([root], root, policy_for(root), Parser(None, 1))
-    assert any('generate "unknown" writes other.tf' in note for note in model.notes)
+    # once for the block, not once per unit that includes it (cds-snc: 100 times)
+    assert sum('generate "unknown" writes other.tf' in note for note in model.notes) == 1
+
+
+def test_a_directory_of_generate_sources_is_not_a_module_no_root_calls(tmp_path: Path) -> None:
+    # corpus-defects 5 (cds-snc env/variables.tf): it was "checked as a root" with a note saying so
+    root = write_tree(
+        tmp_path,
+        {
+            "live/terragrunt.hcl": """
+                generate "common_variables" {
+                  path     = "common_variables.tf"
+                  contents = file("variables.tf")
+                }
+            """,
+            "live/variables.tf": 'variable "retention" {\n  type = number\n}\n',
+            "live/dev/logs/terragrunt.hcl": "include {\n  path = find_in_parent_folders()\n}\n",
+            "live/dev/logs/main.tf": 'output "retention" {\n  value = var.retention\n}\n',
+            "modules/lib/main.tf": 'variable "x" {}\n',
+        },
+    )
+
+    model = load_hcl([root], root, policy_for(root), Parser(None, 1))
+
+    assert model.directories["live"] == "Terragrunt generate source, written into the units"
+    assert model.directories["modules/lib"] == "module no root calls, checked as a root"
+    assert [stack.name for stack in model.stacks] == ["live/dev/logs", "modules/lib"]

@@ -122,3 +122,21 @@ def test_tg000_broken_hcl_beside_a_plan_is_still_reported_and_the_plan_checked(
     if broken:
         [parse_error] = parse_errors
         assert parse_error.location is not None and parse_error.location.file == f"{plans.APP_DEV}/broken.tf"
+
+
+def test_a_reserved_variable_name_is_terraforms_error_in_any_module(tmp_path: Path) -> None:
+    # alphagov/govuk-aws terraform/projects/app-govuk-attachments/main.tf:42 (variable "lifecycle")
+    module = 'variable "lifecycle" {\n  default = 1\n}\n\nvariable "locals" {\n}\n\nvariable "life" {\n}\n'
+    main = 'module "m" {\n  source = "../../../../modules/m"\n}\n'
+    found = findings(
+        "TG000", tmp_path, {**stack("30_app", "dev", main), "practice/modules/m/main.tf": module}
+    )
+    assert [(f.location.file, f.location.line, f.message) for f in found if f.location] == [
+        (
+            "practice/modules/m/main.tf",
+            line,
+            f'Invalid variable name: The variable name "{name}" is reserved due to its special meaning '
+            "inside module blocks; Terraform rejects the module.",
+        )
+        for name, line in (("lifecycle", 1), ("locals", 5))
+    ]

@@ -63,11 +63,16 @@ _COMPUTING = frozenset({"Template", "Call", "BinOp", "Unary", "Cond", "TemplateI
 
 
 class AnyInstance:
-    """A resource or module whose count/for_each is unknown: any index names its one template."""
+    """A resource or module whose count/for_each is unknown: any index names its one template.
 
-    def __init__(self, instance: Any, reason: str) -> None:
+    ``keyed`` when it stands for a map of instances (a for_each), which another for_each may iterate
+    (its keys unknown); a count's list of instances is not a map or a set, and Terraform refuses it there.
+    """
+
+    def __init__(self, instance: Any, reason: str, keyed: bool = False) -> None:
         self.instance = instance
         self.reason = reason
+        self.keyed = keyed
 
 
 def _integral(value: float | int) -> float | int:
@@ -469,6 +474,8 @@ class Evaluator:
         collection = self._eval(expr.collection, trace)
         if isinstance(collection, Unknown):
             return collection
+        if isinstance(collection, AnyInstance):  # instances whose number (or keys) is unknown
+            return Unknown(collection.reason)
         if isinstance(collection, dict):
             pairs: list[tuple[Any, Any]] = list(collection.items())
         elif isinstance(collection, list):

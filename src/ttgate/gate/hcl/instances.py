@@ -10,6 +10,7 @@ Invalid instead of recursing forever.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from ttgate.gate.hcl import syntax as ast
 from ttgate.gate.hcl.evaluate import AnyInstance, Evaluator, Trace, to_string
 from ttgate.gate.hcl.files import Files, Repository
 from ttgate.gate.hcl.modules import Declared, ModuleSource
+from ttgate.gate.hcl.provider_config import provider_default_tags, provider_region
 from ttgate.gate.hcl.regions import region_data
 from ttgate.gate.hcl.types import convert
 from ttgate.gate.model import Location, Model, ModuleCall, Origin, Resource, Stack
@@ -41,6 +43,9 @@ META_ARGUMENTS = frozenset(
 )
 _NOT_ATTRIBUTES = frozenset({"lifecycle", "provisioner", "connection"})
 _PENDING = object()
+# How the origin of an unset variable's default reads ("var.amount default null"); _unset() finds them.
+_DEFAULT = " default "
+_UNSET = re.compile(r"(var\.[\w-]+)" + _DEFAULT)
 
 
 class Builder(Protocol):
@@ -155,6 +160,7 @@ class Instance:
         self.evaluator = Evaluator(self, files=Files(builder.repository, self.stack_directory))
         self.memo = Memo()
         self.resources: list[Resource] = []
+        self.caller: tuple[Instance, Declared] | None = None  # the instance whose module block made this one
         # The module directories of this instance and of every module above it, to stop recursion.
         # Real paths: a symlink back to a caller (modules/m/loop -> ..) is the same module again.
         self.lineage = (*callers, builder.real(source.directory))
@@ -215,7 +221,7 @@ class Instance:
                 where = "given by the module call" if self.path else "set in any tfvars file"
                 return Unknown(f"var.{name} has no default and is not {where}")
             value = self.builder.constant_evaluator.evaluate(default.expr, trace)
-            trace.append(Origin(f"var.{name} default {display(value)}", location(declared.file, default)))
+            trace.append(Origin(f"var.{name}{_DEFAULT}{display(value)}", location(declared.file, default)))
         type_attr = declared.block.body.attributes.get("type")
         if type_attr is not None:
             value = convert(
@@ -368,6 +374,7 @@ class Instance:
                 present if present is not True else self.present,
                 self.lineage,
             )
+            instance.caller = (self, declared)
             self.builder.instances.append(instance)
             return ModuleObject(instance)
 
@@ -420,13 +427,18 @@ def expand(
     """Apply count/for_each: one object, a list, a map, or an AnyInstance when they are unknown."""
     attributes = declared.block.body.attributes
     if "count" in attributes:
-        count = as_number(scope.evaluator.evaluate(attributes["count"].expr, trace))
+        own: Trace = []
+        value = scope.evaluator.evaluate(attributes["count"].expr, own)
+        trace.extend(own)
+        count = as_number(value)
+        if not isinstance(count, Unknown) and not _whole(count):
+            count = _from_unset(value, own) or count
         if isinstance(count, Unknown):
             reason = f"count = {short(attributes['count'].text)} cannot be evaluated: {count.reason}"
             unknown_count = Unknown(reason)
             obj = make(None, {"count": {"index": unknown_count}}, unknown_count)
             return AnyInstance(obj, reason)
-        if count is None or bounds.number_problem(count) or count < 0 or int(count) != count:
+        if count is None or not _whole(count):
             problem = f"count must be a whole number, got {short(attributes['count'].text)}"
             _refused(scope, declared, attributes["count"], problem)
             return Invalid(problem)
@@ -435,18 +447,26 @@ def expand(
             return AnyInstance(make(None, {"count": {"index": limit}}, limit), limit.reason)
         return [make(index, {"count": {"index": index}}, True) for index in range(int(count))]
     if "for_each" in attributes:
-        each = scope.evaluator.evaluate(attributes["for_each"].expr, trace)
+        own = []
+        each = scope.evaluator.evaluate(attributes["for_each"].expr, own)
+        trace.extend(own)
+        if not isinstance(each, (Unknown, list, dict)) and not (isinstance(each, AnyInstance) and each.keyed):
+            each = _from_unset(each, own) or each
         if isinstance(each, Unknown):
             reason = f"for_each = {short(attributes['for_each'].text)} cannot be evaluated: {each.reason}"
             unknown_each = Unknown(reason)
             obj = make(None, {"each": {"key": unknown_each, "value": unknown_each}}, unknown_each)
-            return AnyInstance(obj, reason)
+            return AnyInstance(obj, reason, keyed=True)
+        if isinstance(each, AnyInstance) and each.keyed:
+            return _unknown_keys(attributes["for_each"], each, make)
+        keys = [to_string(item) for item in each] if isinstance(each, list) else []
+        if isinstance(each, list) and any(map(_not_a_key, each, keys)):
+            each = None  # objects, lists or null in a set: Terraform refuses it, as it does null
         if isinstance(each, list):
-            keys = [to_string(item) for item in each]
             bad = next((key for key in keys if isinstance(key, Unknown)), None)
             if bad is not None:
                 obj = make(None, {"each": {"key": bad, "value": bad}}, bad)
-                return AnyInstance(obj, bad.reason)
+                return AnyInstance(obj, bad.reason, keyed=True)
             pairs: dict[Any, Any] = {key: key for key in keys}
         elif isinstance(each, dict):
             pairs = each
@@ -456,9 +476,43 @@ def expand(
             return Invalid(problem)
         limit = _instance_limit(scope, len(pairs), f"for_each = {short(attributes['for_each'].text)}")
         if limit is not None:
-            return AnyInstance(make(None, {"each": {"key": limit, "value": limit}}, limit), limit.reason)
+            return AnyInstance(
+                make(None, {"each": {"key": limit, "value": limit}}, limit), limit.reason, keyed=True
+            )
         return {key: make(key, {"each": {"key": key, "value": value}}, True) for key, value in pairs.items()}
     return make(None, {}, True)
+
+
+def _unknown_keys(
+    attribute: ast.Attribute, each: AnyInstance, make: Callable[[Any, dict[str, Any], bool | Unknown], Any]
+) -> AnyInstance:
+    """``for_each = aws_subnet.public`` where that resource's own for_each is unknown: a map whose keys
+    are unknown, which Terraform plans. ``each.value`` is the other block's one template instance."""
+    reason = f"for_each = {short(attribute.text)} has unknown keys: {each.reason}"
+    key = Unknown(reason)
+    return AnyInstance(make(None, {"each": {"key": key, "value": each.instance}}, key), reason, keyed=True)
+
+
+def _not_a_key(item: Any, key: Any) -> bool:
+    """An element of a for_each set that is no string (an object, a list, null), as opposed to one
+    that is only unknown."""
+    return isinstance(key, Invalid) and not isinstance(item, Unknown)
+
+
+def _whole(count: float | int | None) -> bool:
+    """A count Terraform accepts: a whole number, 0 or more."""
+    return not (count is None or bounds.number_problem(count) or count < 0 or int(count) != count)
+
+
+def _from_unset(value: Any, origins: Trace) -> Unknown | None:
+    """Why a count or for_each Terraform would refuse is unknown instead: it comes from the defaults of
+    variables nothing sets here (a module's caller, or a -var-file, gives them), or None when not."""
+    unset = [match.group(1) for origin in origins if (match := _UNSET.match(origin.description))]
+    if not unset:
+        return None  # written in the configuration itself (`count = -1`): Terraform refuses it
+    names = ", ".join(dict.fromkeys(unset))
+    defaults = "its default gives" if len(set(unset)) == 1 else "their defaults give"
+    return Unknown(f"no caller or tfvars file sets {names}, and {defaults} {display(value)}")
 
 
 def _refused(scope: Instance, declared: Declared, attribute: ast.Attribute, problem: str) -> None:
@@ -545,9 +599,23 @@ class ResourceObject:
             value = self.attribute(name, trace)
         elif any(block.type == name for block in body.blocks):
             value = self.nested(name, trace)
+        elif self.resource.mode == "data" and self.resource.type == "aws_default_tags" and name == "tags":
+            return self.memo.get(
+                name,
+                lambda own: provider_default_tags(
+                    self.scope, body.attributes.get("provider"), self.resource.address, own
+                ),
+                trace,
+                f"{self.resource.address}.{name}",
+            )
         else:
-            if self.resource.mode == "data" and not body.attributes:
-                region = self.scope.builder.region_of(self.scope.stack)
+            if self.resource.mode == "data" and set(body.attributes) <= {"provider"}:
+                provider = body.attributes.get("provider")
+                region = (
+                    provider_region(self.scope, provider, trace)
+                    if provider is not None
+                    else self.scope.builder.region_of(self.scope.stack)
+                )
                 known = region_data(self.resource.type, name, region) if region else None
                 if known is not None:
                     return known

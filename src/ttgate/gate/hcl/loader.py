@@ -41,6 +41,7 @@ from ttgate.gate.hcl.references import undeclared_references
 from ttgate.gate.hcl.run_budget import ReadBudget, budget_problem, evaluation_budget
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 from ttgate.gate.hcl.terragrunt import TERRAGRUNT_FILE, DependencyOutputs, Files, Generated, UnitReader
+from ttgate.gate.hcl.variable_names import reserved_variable_names
 from ttgate.gate.model import (
     Backend,
     Dependency,
@@ -191,6 +192,8 @@ class StackBuilder:
         self._remote_states: dict[Resource, RemoteState] = {}
         self._detected: dict[str, str] = {}  # root -> the var-file pattern detected in it
         self.reading = ReadBudget()  # the files and bytes one run reads
+        # What Terragrunt files read with file(): a generate block's contents, written into each unit.
+        self._unit_reads: Repository | None = None
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -407,6 +410,7 @@ class StackBuilder:
                 ((stack, instance.source) for stack, instance in self.roots.items()), self._parsed_body
             )
         )
+        self.model.problems.extend(reserved_variable_names(self.modules.values()))
         for stack in self.model.stacks:
             self._collect(stack)
         return self.model
@@ -416,6 +420,7 @@ class StackBuilder:
     def _units(self, files: list[Path]) -> dict[Path, UnitReader]:
         """Each directory with a terragrunt.hcl that no other unit includes (a root.hcl-style parent)."""
         helper = Files(self.root, self._body, self.relative, self._problem, self.model.notes.append)
+        self._unit_reads = helper.repository
         readers = {
             self.resolve(path).parent: UnitReader(self.resolve(path).parent, helper)
             for path in files
@@ -568,11 +573,26 @@ class StackBuilder:
     def _uncalled(self, directories: list[Path]) -> list[Path]:
         """The directories not checked yet that no other unchecked directory calls (one of a cycle)."""
         covered = self._covered()
-        pending = [directory for directory in directories if directory not in covered]
+        pending = [
+            directory
+            for directory in directories
+            if directory not in covered and not self._generate_source(directory)
+        ]
         called = {
             target for directory in pending for target in self._local_calls(directory) if target != directory
         }
         return [directory for directory in pending if directory not in called] or pending[:1]
+
+    def _generate_source(self, directory: Path) -> bool:
+        """Whether every configuration file of the directory is one a Terragrunt ``generate`` block's
+        ``contents = file(...)`` reads: Terragrunt writes it into the units, it is no module of its own."""
+        files = self.module_at(directory).files
+        reads = self._unit_reads
+        return (
+            reads is not None
+            and bool(files)
+            and all(reads.cached(os.path.realpath(self.root / file)) is not None for file in files)
+        )
 
     def _local_calls(self, directory: Path) -> set[Path]:
         targets = set()
@@ -597,6 +617,8 @@ class StackBuilder:
             name = self.relative(directory)
             if name not in self.model.directories and directory in callers:
                 self.model.directories[name] = f"module called from {callers[directory]}"
+            elif name not in self.model.directories and self._generate_source(directory):
+                self.model.directories[name] = "Terragrunt generate source, written into the units"
         libraries = [stack.name for stack in self.roots if stack.role == "module"]
         if libraries:
             more = f" and {len(libraries) - 5} more" if len(libraries) > 5 else ""

@@ -54,9 +54,16 @@ class Files:
         self.parse = parse
         self.relative = relative
         self.problem = problem
-        self.note = note
+        self._note = note
+        self._noted: set[str] = set()
         # file() and its kin in Terragrunt files: repository files, bounded as in Terraform files.
         self.repository = Repository(root)
+
+    def note(self, message: str) -> None:
+        """A note, once: a parent file is read again for every unit that includes it."""
+        if message not in self._noted:
+            self._noted.add(message)
+            self._note(message)
 
     def inside(self, path: Path) -> bool:
         """Whether a path, symlinks resolved, lies inside the checked root."""

@@ -61,12 +61,13 @@ def compile_template(source: str) -> NamePattern:
     return NamePattern(source)
 
 
-def _utf8(name: str) -> str:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return name.encode("utf-8", "replace").decode("utf-8")
-    return name
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8(text: str) -> str:
+    """``text`` as valid UTF-8 for RE2: each lone surrogate becomes U+FFFD (not "?", which in a
+    pattern would be an operator)."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def template_regex(template: str, fragments: Mapping[str, str]) -> str:

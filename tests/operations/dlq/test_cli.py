@@ -5,25 +5,16 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from click.testing import CliRunner
-from moto import mock_aws
 
 from tests.operations.aws_backend import REGION, fake_credentials
 from tests.operations.dlq.queues import drain, expected, fast_moto_counts, fill, make_queues, queue_names
 from ttgate.cli import main
-
-
-@pytest.fixture
-def sqs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
-    fake_credentials(monkeypatch, tmp_path)
-    with mock_aws():
-        yield boto3.client("sqs", region_name=REGION)
 
 
 def ttgate(*arguments: str) -> Any:

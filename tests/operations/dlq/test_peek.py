@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from click.testing import CliRunner
-from moto import mock_aws
 
-from tests.operations.aws_backend import REGION, fake_credentials
+from tests.operations.aws_backend import REGION
 from tests.operations.dlq.queues import make_queues
-from tests.operations.dlq.test_cli import make_consumer
+from tests.operations.dlq.test_cli import make_consumer, ttgate
 from ttgate.cli import main
 from ttgate.operations.dlq.peek import masked_body
 
@@ -30,17 +27,6 @@ HOSTILE = [
     "::add-mask::nothing",
     "##[warning]legacy command",
 ]
-
-
-@pytest.fixture
-def sqs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
-    fake_credentials(monkeypatch, tmp_path)
-    with mock_aws():
-        yield boto3.client("sqs", region_name=REGION)
-
-
-def ttgate(*arguments: str) -> Any:
-    return CliRunner().invoke(main, list(arguments))
 
 
 def assert_inert(output: str) -> None:

@@ -4,25 +4,13 @@ name, when a redrive policy of the environment names it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from click.testing import CliRunner
-from moto import mock_aws
 
-from tests.operations.aws_backend import REGION, fake_credentials
 from tests.operations.dlq.queues import fill, make_queues
 from ttgate.cli import main
-
-
-@pytest.fixture
-def sqs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
-    fake_credentials(monkeypatch, tmp_path)
-    with mock_aws():
-        yield boto3.client("sqs", region_name=REGION)
 
 
 def status(env: str = "dev") -> dict[str, Any]:

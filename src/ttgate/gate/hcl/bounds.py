@@ -138,35 +138,24 @@ class RunBudget:
         self.spent = 0
 
 
+# What a run's budget sets on `work` and puts back after (a run inside a run, as tests do, restores it).
+_RUN_STATE = ("steps", "run_steps", "run_limit", "seconds", "max_seconds", "next_check", "cut")
+
+
 @contextmanager
 def run_budget(steps: int = MAX_RUN_STEPS, seconds: float = MAX_RUN_SECONDS) -> Iterator[RunBudget]:
     """One run's evaluation budget: every evaluation inside the block shares ``steps`` steps, ``seconds``
     seconds of evaluating (parsing excluded), and the process's memory up to :data:`MAX_RUN_MEMORY`."""
     budget = RunBudget(steps, seconds)
-    saved = (
-        work.steps,
-        work.run_steps,
-        work.run_limit,
-        work.seconds,
-        work.max_seconds,
-        work.next_check,
-        work.cut,
-    )
+    saved = {field: getattr(work, field) for field in _RUN_STATE}
     work.steps, work.run_steps, work.seconds, work.cut = 0, 0, 0.0, None
     work.run_limit, work.max_seconds, work.next_check = steps, seconds, _CHECK_EVERY
     try:
         yield budget
     finally:
         budget.cut, budget.spent = work.cut, work.run_steps + work.steps
-        (
-            work.steps,
-            work.run_steps,
-            work.run_limit,
-            work.seconds,
-            work.max_seconds,
-            work.next_check,
-            work.cut,
-        ) = saved
+        for field, value in saved.items():
+            setattr(work, field, value)
         work._set_limit()
 
 

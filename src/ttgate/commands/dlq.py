@@ -231,7 +231,20 @@ def redrive_command(
     if dry_run:
         echo_safe("dry run: nothing moved")
         return
-    outcome = redrive_with_progress(clients, plan, journal, break_lock)
+    try:
+        outcome = redrive_with_progress(clients, plan, journal, break_lock)
+    except KeyboardInterrupt:
+        # Outside the copy loop (which reports its own interrupt): taking the lock, starting a move
+        # task, or counting what is left. Say what to do, not click's bare "Aborted!".
+        import shlex
+
+        rerun = f"ttgate dlq redrive {shlex.quote(queue)}" + (" --manual" if manual else "")
+        echo_safe(
+            "interrupted (Ctrl-C) while taking the redrive lock, starting, or counting what is left: "
+            "messages already moved stay moved and the journal holds any copy in progress; "
+            f"see what is left with `ttgate dlq status`, and finish with `{rerun}`"
+        )
+        sys.exit(130)
     if outcome.fell_back:
         echo_safe(f"the move task was not available ({outcome.fell_back}): moving by hand instead")
     for note in outcome.notes:

@@ -243,3 +243,19 @@ def test_urls_and_arns_of_this_account_and_region_are_used_whole(sqs: Any) -> No
     assert result.exit_code == 0, result.output
     assert "done: tt-practice-dev-main-dlq is empty" in result.output
     assert len(drain(sqs, source_url)) == 3
+
+
+def test_ctrl_c_outside_the_copy_loop_says_what_to_run(sqs: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Taking the lock or counting what is left is outside the loop that reports its own interrupt."""
+    import ttgate.operations.dlq.redrive as redrive_module
+
+    def interrupted(*_: Any, **__: Any) -> Any:
+        raise KeyboardInterrupt
+
+    dlq_url, _ = make_queues(sqs)
+    fill(sqs, dlq_url, 3)
+    monkeypatch.setattr(redrive_module, "redrive", interrupted)
+    result = ttgate("dlq", "redrive", "tt-practice-dev-main-dlq", "--manual")
+    assert result.exit_code == 130, result.output
+    assert "Aborted!" not in result.output
+    assert "finish with `ttgate dlq redrive tt-practice-dev-main-dlq --manual`" in result.output

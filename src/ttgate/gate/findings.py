@@ -24,6 +24,24 @@ class Related:
     location: Location
 
 
+@dataclass(frozen=True)
+class LiteralEdit:
+    """A fix that is one literal: in ``file`` at ``line``, the text from ``column`` to ``end_column``
+    (1-based, end exclusive; the literal as written, quotes included) becomes ``replacement``.
+
+    Where the value came from a variable, the edit is at the tfvars line or default that set it; a rule
+    leaves it None when no single literal decides the finding (an expression, a value shared by stacks
+    with different needs, a value set in two places).
+    """
+
+    file: str  # relative to the checked root, POSIX slashes, like Location.file
+    line: int
+    column: int
+    end_column: int
+    replacement: str  # HCL text, e.g. ``725`` or ``"14"``
+    shared_by: tuple[str, ...] = ()  # stacks reading the same literal: ttgate fix refuses when they differ
+
+
 @dataclass
 class Finding:
     rule: str
@@ -40,6 +58,7 @@ class Finding:
     for_rule: str | None = None  # TG001: the rule that could not decide
     suppressed: bool = False
     suppression_reason: str | None = None
+    edit: LiteralEdit | None = None  # the fix as one literal change, for `ttgate fix` and PR suggestions
 
     def sort_key(self) -> tuple[str, str, int, str, str]:
         stack = self.stack.name if self.stack is not None else ""

@@ -58,6 +58,9 @@ class Finding:
     for_rule: str | None = None  # TG001: the rule that could not decide
     suppressed: bool = False
     suppression_reason: str | None = None
+    # Also found on the base revision or in the baseline file (--new-from, --baseline): reported apart,
+    # collapsed, and never failing the run.
+    existing: bool = False
     edit: LiteralEdit | None = None  # the fix as one literal change, for `ttgate fix` and PR suggestions
 
     def sort_key(self) -> tuple[str, str, int, str, str]:

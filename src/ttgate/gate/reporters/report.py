@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ttgate import __version__
 from ttgate.gate.findings import Finding
+from ttgate.gate.plan.changes import EnvironmentChanges
 from ttgate.policy import Severity
 
 
@@ -18,11 +19,22 @@ class Report:
     stack_list: list[dict[str, str | None]] = field(default_factory=list)  # in apply order
     paths: list[str] = field(default_factory=list)  # what was checked, as given (paths and plans)
     directories: dict[str, str] = field(default_factory=dict)  # every .tf directory -> how it was checked
+    # With plans given: what merging does, per environment, each stack in apply order.
+    plan_changes: list[EnvironmentChanges] = field(default_factory=list)
     tool_version: str = __version__  # of the ttgate that made it (a report read back may be older)
 
     @property
     def active(self) -> list[Finding]:
         return [finding for finding in self.findings if not finding.suppressed]
+
+    @property
+    def new(self) -> list[Finding]:
+        """Active findings that are not on the base revision or in the baseline: the ones that fail a run."""
+        return [finding for finding in self.active if not finding.existing]
+
+    @property
+    def existing(self) -> list[Finding]:
+        return [finding for finding in self.active if finding.existing]
 
     @property
     def suppressed(self) -> list[Finding]:

@@ -54,6 +54,7 @@ class FakeGitHub:
     barrier: threading.Barrier | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_id: int = 1000
+    issues: list[dict[str, Any]] = field(default_factory=list)  # the repository's issues (not PR 7)
 
     def fail(
         self,
@@ -117,6 +118,9 @@ class FakeGitHub:
             return 200, {"full_name": REPO, "default_branch": self.default_branch}, {}
         if path == f"/repos/{REPO}/pulls":
             return self._pulls(method, parse_qs(parts.query), payload)
+        issue = re.fullmatch(rf"/repos/{REPO}/issues(?:/(\d+)(/comments)?)?", path)
+        if issue and (issue.group(1) is None or int(issue.group(1)) != PR):
+            return self._issues(login, method, issue, parse_qs(parts.query), payload)
         if method == "POST" and path == "/graphql":
             return self._graphql(login, payload)
         comments = f"/repos/{REPO}/issues/{PR}/comments"
@@ -166,8 +170,83 @@ class FakeGitHub:
                 return 200, found, {}
         return 404, {"message": "Not Found"}, {}
 
-    def _page(self, query: dict[str, list[str]], path: str) -> tuple[int, Any, dict[str, str]]:
-        if self.barrier is not None:
+    # --- issues (the audit's): listed by label and state, paginated; opened, edited, closed, commented ----
+
+    def open_issue(
+        self, login: str, title: str, body: str, labels: list[str], state: str = "open"
+    ) -> dict[str, Any]:
+        """An issue as it would be after ``login`` opened it (for setting the scene, and for POST)."""
+        with self.lock:
+            number = max([PR, *(issue["number"] for issue in self.issues)]) + 1
+            issue = {
+                "number": number,
+                "id": 5000 + number,
+                "title": title,
+                "body": body,
+                "state": state,
+                "state_reason": None,
+                "labels": [{"name": name} for name in labels],
+                "user": {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"},
+                "url": f"{self.url}/repos/{REPO}/issues/{number}",
+                "html_url": f"https://github.example/{REPO}/issues/{number}",
+                "comments_url": f"{self.url}/repos/{REPO}/issues/{number}/comments",
+                "comments": [],
+                "listed_after": time.monotonic() + self.list_lag,
+            }
+            self.issues.append(issue)
+        return issue
+
+    def _issues(
+        self, login: str, method: str, match: re.Match[str], query: dict[str, list[str]], payload: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        number, comments = match.group(1), match.group(2)
+        if number is None:
+            if method == "POST":
+                return (
+                    201,
+                    self.open_issue(
+                        login, payload["title"], payload.get("body") or "", payload.get("labels") or []
+                    ),
+                    {},
+                )
+            state = query.get("state", ["open"])[0]
+            labels = set(filter(None, query.get("labels", [""])[0].split(",")))
+            now = time.monotonic()
+            with self.lock:
+                found = [
+                    issue
+                    for issue in self.issues
+                    if issue["listed_after"] <= now
+                    and (state == "all" or issue["state"] == state)
+                    and labels <= {label["name"] for label in issue["labels"]}
+                ]
+            if query.get("direction", ["desc"])[0] == "desc":
+                found.reverse()
+            return self._page(query, f"/repos/{REPO}/issues", found)
+        with self.lock:
+            issue = next((i for i in self.issues if i["number"] == int(number)), None)
+            if issue is None:
+                return 404, {"message": "Not Found"}, {}
+            if comments and method == "POST":
+                issue["comments"].append({"user": {"login": login}, "body": payload["body"]})
+                return (
+                    201,
+                    {"id": len(issue["comments"]), "body": payload["body"], "user": {"login": login}},
+                    {},
+                )
+            if method == "GET" and not comments:
+                return 200, issue, {}
+            if method == "PATCH" and not comments:
+                for name in ("title", "body", "state", "state_reason"):
+                    if name in payload:
+                        issue[name] = payload[name]
+                return 200, issue, {}
+        return 404, {"message": "Not Found"}, {}
+
+    def _page(
+        self, query: dict[str, list[str]], path: str, items: list[dict[str, Any]] | None = None
+    ) -> tuple[int, Any, dict[str, str]]:
+        if self.barrier is not None and items is None:
             with suppress(threading.BrokenBarrierError):
                 self.barrier.wait(timeout=5)
             self.barrier = None
@@ -176,11 +255,16 @@ class FakeGitHub:
         now = time.monotonic()
         with self.lock:
             visible = [comment for comment in self.comments if comment["listed_after"] <= now]
+        if items is not None:
+            visible = items
         last = max(1, -(-len(visible) // size))
         links = []
         if page < last:
-            links.append(f'<{self.url}{path}?per_page={size}&page={page + 1}>; rel="next"')
-            links.append(f'<{self.url}{path}?per_page={size}&page={last}>; rel="last"')
+            kept = "".join(
+                f"&{name}={query[name][0]}" for name in ("state", "labels", "direction") if name in query
+            )
+            links.append(f'<{self.url}{path}?per_page={size}&page={page + 1}{kept}>; rel="next"')
+            links.append(f'<{self.url}{path}?per_page={size}&page={last}{kept}>; rel="last"')
         headers = {"Link": ", ".join(links)} if links else {}
         return 200, visible[(page - 1) * size : page * size], headers
 

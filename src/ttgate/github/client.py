@@ -85,6 +85,69 @@ def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+class GitHubCalls:
+    """Runs the PyGithub calls about one object (``where``: ``acme/infra#7``), turning what they raise into
+    :class:`CommentDenied` or :class:`CommentUnavailable`: shared by the stores of this package."""
+
+    def __init__(self, where: str, policy: RetryPolicy | None = None) -> None:
+        self.where = where
+        self.policy = policy
+
+    def call(self, action: str, function: Callable[[], Any]) -> Any:
+        """Run one PyGithub call; turn what it raises into CommentDenied or CommentUnavailable."""
+        import requests
+        from github.GithubException import GithubException
+
+        try:
+            return function()
+        except GithubException as error:
+            if error.status in (401, 403, 404, 410, 422) and not is_rate_limit(error):
+                raise CommentDenied(
+                    f"GitHub refused to {action} on {self.where}: {error.status} {error_message(error)}"
+                ) from None
+            raise CommentUnavailable(
+                f"GitHub could not {action} on {self.where}: {error.status} {error_message(error)}",
+                retry_after=retry_after(error),
+                rate_limited=is_rate_limit(error),
+            ) from None
+        except requests.RequestException as error:
+            reason = type(error).__name__
+            if isinstance(error, requests.exceptions.RetryError):
+                reason = "too many retries (5xx or rate limit)"
+            raise CommentUnavailable(f"GitHub could not {action} on {self.where}: {reason}") from None
+
+    def retried(self, action: str, function: Callable[[], Any]) -> Any:
+        """:meth:`call`, retried as PyGithub retries a REST read: GraphQL goes by POST, which the HTTP
+        retry leaves alone, but these queries and the minimize mutation are safe to repeat."""
+        policy = self.policy or github_api.DEFAULT_POLICY  # read now: tests replace it
+        for attempt in range(1, policy.retries + 2):
+            try:
+                return self.call(action, function)
+            except CommentUnavailable as error:
+                if attempt > policy.retries:
+                    raise
+                policy.sleep(
+                    policy.wait(attempt, retry_after=error.retry_after, rate_limited=error.rate_limited)
+                )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def viewer_login(self, github: Any) -> str:
+        """GraphQL ``viewer``: unlike REST ``GET /user``, it answers for a GitHub Actions or app token too
+        (``github-actions[bot]``, ``APP[bot]``). Retried like every other call (5xx, rate limits)."""
+        query = "query { viewer { login } }"
+
+        def ask() -> str:
+            _, data = github.requester.graphql_query(query, {})
+            login = _object(_object(_object(data).get("data")).get("viewer")).get("login")
+            if not isinstance(login, str) or not login:
+                raise CommentUnavailable(
+                    f"GitHub did not say whose token this is (GraphQL viewer) on {self.where}"
+                )
+            return login
+
+        return str(self.retried("find the token's identity", ask))
+
+
 class PyGithubCommentStore:
     """The comments of pull request ``number`` in ``repo`` (OWNER/NAME), through PyGithub.
 
@@ -105,8 +168,8 @@ class PyGithubCommentStore:
         except UserError as error:  # pragma: no cover - the github extra is missing
             raise CommentError(str(error)) from None
         self._issue = self._github.get_repo(repo).get_issue(number)
-        self._where = f"{repo}#{number}"
-        self._policy = policy
+        self._calls = GitHubCalls(f"{repo}#{number}", policy)
+        self._call = self._calls.call
         self._objects: dict[int, IssueComment] = {}
 
     def _comment(self, comment: IssueComment) -> Comment:
@@ -114,59 +177,8 @@ class PyGithubCommentStore:
         author = comment.user.login if comment.user is not None else ""
         return Comment(id=comment.id, body=comment.body or "", url=comment.html_url, author=author)
 
-    def _call(self, action: str, function: Callable[[], Any]) -> Any:
-        """Run one PyGithub call; turn what it raises into CommentDenied or CommentUnavailable."""
-        import requests
-        from github.GithubException import GithubException
-
-        try:
-            return function()
-        except GithubException as error:
-            if error.status in (401, 403, 404, 422) and not is_rate_limit(error):
-                raise CommentDenied(
-                    f"GitHub refused to {action} on {self._where}: {error.status} {error_message(error)}"
-                ) from None
-            raise CommentUnavailable(
-                f"GitHub could not {action} on {self._where}: {error.status} {error_message(error)}",
-                retry_after=retry_after(error),
-                rate_limited=is_rate_limit(error),
-            ) from None
-        except requests.RequestException as error:
-            reason = type(error).__name__
-            if isinstance(error, requests.exceptions.RetryError):
-                reason = "too many retries (5xx or rate limit)"
-            raise CommentUnavailable(f"GitHub could not {action} on {self._where}: {reason}") from None
-
-    def _retried(self, action: str, function: Callable[[], Any]) -> Any:
-        """:meth:`_call`, retried as PyGithub retries a REST read: GraphQL goes by POST, which the HTTP
-        retry leaves alone, but these queries and the minimize mutation are safe to repeat."""
-        policy = self._policy or github_api.DEFAULT_POLICY  # read now: tests replace it
-        for attempt in range(1, policy.retries + 2):
-            try:
-                return self._call(action, function)
-            except CommentUnavailable as error:
-                if attempt > policy.retries:
-                    raise
-                policy.sleep(
-                    policy.wait(attempt, retry_after=error.retry_after, rate_limited=error.rate_limited)
-                )
-        raise AssertionError("unreachable")  # pragma: no cover
-
     def viewer_login(self) -> str:
-        """GraphQL ``viewer``: unlike REST ``GET /user``, it answers for a GitHub Actions or app token too
-        (``github-actions[bot]``, ``APP[bot]``). Retried like every other call (5xx, rate limits)."""
-        query = "query { viewer { login } }"
-
-        def ask() -> str:
-            _, data = self._github.requester.graphql_query(query, {})
-            login = _object(_object(_object(data).get("data")).get("viewer")).get("login")
-            if not isinstance(login, str) or not login:
-                raise CommentUnavailable(
-                    f"GitHub did not say whose token this is (GraphQL viewer) on {self._where}"
-                )
-            return login
-
-        return str(self._retried("find the token's identity", ask))
+        return str(self._calls.viewer_login(self._github))
 
     def list_comments(self) -> list[Comment]:
         comments = self._call("list the comments", lambda: list(self._issue.get_comments()))
@@ -193,7 +205,7 @@ class PyGithubCommentStore:
 
     def hide_comment(self, comment_id: int) -> None:
         comment = self._objects[comment_id]
-        self._retried("hide a comment", lambda: comment.minimize("OUTDATED"))
+        self._calls.retried("hide a comment", lambda: comment.minimize("OUTDATED"))
 
 
 __all__ = [
@@ -202,5 +214,6 @@ __all__ = [
     "CommentError",
     "CommentStore",
     "CommentUnavailable",
+    "GitHubCalls",
     "PyGithubCommentStore",
 ]

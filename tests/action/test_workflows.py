@@ -216,3 +216,59 @@ def test_no_workflow_installs_ttgate_by_name_from_an_index(path: Path) -> None:
             assert "TTGATE_REQUIREMENT" not in script, (path.name, step.get("name"))
             if "ttgate" in step.get("name", "").lower():
                 assert "--require-hashes" in script, (path.name, step.get("name"))
+
+
+AUDIT = REPO / ".github" / "workflows" / "audit.yml"
+
+
+def audit_step(name: str) -> dict[str, Any]:
+    return next(step for _, step in steps(AUDIT) if step.get("name") == name)
+
+
+def test_the_audit_runs_daily_per_environment_with_a_read_only_role_and_keeps_its_issue() -> None:
+    document = load(AUDIT)
+    assert "schedule" in document["on"] and "workflow_dispatch" in document["on"]
+    audit = document["jobs"]["audit"]
+    assert audit["strategy"]["matrix"]["environment"] == "${{ fromJSON(needs.environments.outputs.list) }}"
+    assert audit["permissions"] == {
+        "contents": "read",
+        "id-token": "write",
+        "issues": "write",
+        "security-events": "write",
+    }
+    assert document["jobs"]["environments"]["permissions"] == {}
+    role = audit_step("Configure AWS credentials (OIDC, read-only)")["with"]["role-to-assume"]
+    assert role == "${{ fromJSON(vars.AWS_AUDIT_ROLES)[matrix.environment] }}"
+    run = audit_step("ttgate audit")["run"]
+    assert 'ttgate audit --env "$ENVIRONMENT"' in run and "json:$RUNNER_TEMP/audit.json" in run
+    issue = audit_step("Keep the environment's issue up to date")
+    assert 'ttgate issue --report "$RUNNER_TEMP/audit.json" --key "$ENVIRONMENT" --strict' in issue["run"]
+    assert issue["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}
+    upload = audit_step("Upload SARIF to code scanning")
+    assert upload["with"]["category"] == "ttgate-audit-${{ matrix.environment }}"
+
+
+def _environments(tmp_path: Path, roles: str, only: str = "") -> tuple[int, str, str]:
+    """The first job's script, run as a runner runs it: bash, env: values, a GITHUB_OUTPUT file."""
+    script = audit_step("Read AWS_AUDIT_ROLES")["run"]
+    output = tmp_path / "output"
+    output.write_text("")
+    done = subprocess.run(
+        ["bash", "-e", "-c", script],
+        env={"PATH": "/usr/bin:/bin", "ROLES": roles, "ONLY": only, "GITHUB_OUTPUT": str(output)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done.returncode, output.read_text(), done.stdout + done.stderr
+
+
+def test_the_environments_come_from_the_roles_variable(tmp_path: Path) -> None:
+    roles = '{"prod": "arn:aws:iam::1:role/a", "dev": "arn:aws:iam::2:role/a"}'
+    assert _environments(tmp_path, roles)[:2] == (0, 'list=["dev", "prod"]\n')
+    assert _environments(tmp_path, roles, "prod")[:2] == (0, 'list=["prod"]\n')
+    status, output, log = _environments(tmp_path, roles, "qa")
+    assert status != 0 and output == "" and "not a key of AWS_AUDIT_ROLES" in log
+    for bad in ("", "not json", "[]", '{"../x": "arn"}'):
+        status, output, log = _environments(tmp_path, bad)
+        assert status != 0 and output == "" and "::error title=AWS_AUDIT_ROLES::" in log, bad

@@ -1,5 +1,6 @@
-"""A local HTTP server that answers like GitHub's REST and GraphQL APIs, for the comment endpoints and
-the rollback's (the repository, its pull requests).
+"""A local HTTP server that answers like GitHub's REST and GraphQL APIs, for the comment endpoints, the
+audit's issues (listed by label and state, opened, edited, commented, closed) and the rollback's (the
+repository, its pull requests).
 
 Stateful (comments are created, edited, deleted, minimized; pull requests opened), paginated with ``Link``
 headers as GitHub paginates, and scriptable: ``fail`` queues answers (a 502, a 403 secondary rate limit)

@@ -1,4 +1,4 @@
-"""Every command that acts on AWS, GitHub or git has its section in docs/operations.md or docs/rollback.md.
+"""Every command that acts on AWS, GitHub or git has its section in a guide (docs/operations.md, ...).
 
 The commands are found, not listed: every leaf of the click tree whose module (in ttgate.commands) imports
 an operation, the GitHub integration or another integration. A section is a Markdown heading that names
@@ -18,7 +18,7 @@ import click
 from ttgate.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-GUIDES = [ROOT / "docs" / "operations.md", ROOT / "docs" / "rollback.md"]
+GUIDES = [ROOT / "docs" / name for name in ("operations.md", "rollback.md", "audit-workflow.md")]
 ACTING = ("ttgate.operations", "ttgate.github", "ttgate.integrations")
 HEADING = re.compile(r"^#{1,6}\s+(.*)$", re.MULTILINE)
 
@@ -59,8 +59,8 @@ def documented() -> set[str]:
 def test_every_operation_command_has_a_section() -> None:
     missing = [name for name in operation_commands() if name not in documented()]
     assert not missing, (
-        f"no section in docs/operations.md or docs/rollback.md for {missing}: add a heading that names "
-        "the command in backticks (CONTRIBUTING.md, Adding an operation)"
+        f"no section in a guide ({[path.name for path in GUIDES]}) for {missing}: add a heading that "
+        "names the command in backticks (CONTRIBUTING.md, Adding an operation)"
     )
 
 

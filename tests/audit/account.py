@@ -118,5 +118,7 @@ def seed_many(endpoint: str, queues: int, functions: int, alarms: int, log_group
             ComparisonOperator="GreaterThanThreshold",
         )
     for number in range(log_groups):
-        aws["logs"].create_log_group(logGroupName=f"/other-team/g{number:04d}")
-        aws["logs"].put_retention_policy(logGroupName=f"/other-team/g{number:04d}", retentionInDays=30)
+        # The functions' own log groups first (TG302 wants one each), then others; 14 days, the policy's.
+        name = f"/aws/lambda/other-team-f{number:04d}" if number < functions else f"/other-team/g{number:04d}"
+        aws["logs"].create_log_group(logGroupName=name)
+        aws["logs"].put_retention_policy(logGroupName=name, retentionInDays=14)

@@ -93,7 +93,10 @@ def test_access_denied_on_one_service_is_named_and_the_rest_still_checked(accoun
     # Every verdict that does not need the log groups is the same.
     without_logs = [item for item in PLANTED if "log group" not in item[1].lower()]
     assert [item for item in found(report) if item[0] != "TG000"] == sorted(without_logs)
-    assert any("not checked, for want of a complete read: TG301, TG302" in note for note in report["summary"]["notes"])
+    assert any(
+        "not checked, for want of a complete read: TG301, TG302" in note
+        for note in report["summary"]["notes"]
+    )
 
 
 def test_only_read_only_calls_are_made(account: Endpoint) -> None:
@@ -128,3 +131,23 @@ def test_a_bad_max_calls_or_path_is_exit_2(account: Endpoint, tmp_path: Path) ->
     assert result.exit_code == 2 and "--max-calls 0: expected at least 1" in result.output
     result = CliRunner().invoke(main, ["audit", "--env", "dev", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "missing" in result.output
+
+
+def test_every_format_renders_the_deployed_findings(account: Endpoint, tmp_path: Path) -> None:
+    seed(account.moto, drift=DRIFT)
+    files = {name: tmp_path / f"audit.{name}" for name in ("sarif", "markdown", "github", "json")}
+    args = [arg for name, path in files.items() for arg in ("--format", f"{name}:{path}")]
+    result = CliRunner().invoke(
+        main, ["audit", "--env", "dev", *args, "--format", "text", str(REPO / PASSING)]
+    )
+    assert result.exit_code == 1, result.output
+    assert (
+        "TG601 deployed-drift" in result.stdout
+        and "Deployed: Queue tt-practice-dev-main-queue" in result.stdout
+    )
+    addresses = [finding["address"] for finding in json.loads(files["json"].read_text())["findings"]]
+    assert "arn:aws:sqs:ap-southeast-1:123456789012:tt-practice-dev-main-queue" in addresses
+    sarif = json.loads(files["sarif"].read_text())
+    assert len(sarif["runs"][0]["results"]) == len(PLANTED)
+    assert "deployed/dev" in files["markdown"].read_text()
+    assert files["github"].read_text().count("::") >= len(PLANTED)

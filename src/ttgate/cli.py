@@ -111,19 +111,6 @@ def main() -> None:
 
 
 main.params.append(_debug_option("Show a traceback on errors (any command; TTGATE_DEBUG=1 too)."))
-from ttgate.commands import (
-    audit,
-    check,
-    comment,
-    dlq,
-    issue,
-    locks,
-    logs,
-    outputs,
-    rollback,
-    rules,
-    stacks,
-    state,
-)
+for module in (audit, check, comment, dlq, issue, locks, logs, outputs, rollback, rules, stacks, state):
     for command in module.COMMANDS:
         main.add_command(command)

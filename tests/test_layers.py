@@ -29,10 +29,13 @@ PARTS: list[tuple[int, str]] = [
     (4, "ttgate.gate.hcl"),
     (4, "ttgate.gate.plan"),
     (4, "ttgate.gate.rules"),
+    (4, "ttgate.gate.deployed"),  # what `ttgate audit` read of AWS, as the model: a loader
+    (5, "ttgate.gate.deployed.drift"),  # deployed against code: reads what the rules read
     (5, "ttgate.gate.engine"),
     (5, "ttgate.gate.module_calls"),  # the gate's public reading of module calls (rollback)
     (6, "ttgate.gate.reporters"),
     (7, "ttgate.gate.run"),  # beside the engine in spirit, but it ends in the reporters' Report
+    (7, "ttgate.gate.deployed.audit"),  # the audit's run: the engine on the deployed model, a Report
     (7, "ttgate.integrations"),
     (8, "ttgate.github.pulls"),  # both through the one GitHub client of ttgate.integrations.github
     (8, "ttgate.gate.stacks"),  # `ttgate stacks`: loads as run does, prints the model without rules

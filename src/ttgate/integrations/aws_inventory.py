@@ -13,22 +13,14 @@ the :class:`~ttgate.integrations.aws.Aws` clients (botocore's standard mode). A 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 from ttgate.errors import UserError
+from ttgate.gate.deployed.inventory import OPERATIONS, Inventory
 from ttgate.integrations.aws import Aws, aws_error, error_code
 
-# service -> (IAM action of each call made); the read-only policy in docs/audit.md lists exactly these.
-OPERATIONS: dict[str, tuple[str, ...]] = {
-    "sqs": ("ListQueues", "GetQueueAttributes"),
-    "lambda": ("ListFunctions", "ListEventSourceMappings"),
-    "cloudwatch": ("DescribeAlarms",),
-    "logs": ("DescribeLogGroups",),
-}
 DEFAULT_MAX_CALLS = 5_000
 QUEUE_READERS = 8  # GetQueueAttributes calls in flight at once
 _DENIED = {
@@ -39,29 +31,6 @@ _DENIED = {
     "UnrecognizedClientException",
 }
 _GONE = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "NonExistentQueue"}
-
-
-@dataclass
-class Inventory:
-    account: str | None
-    region: str | None
-    queues: list[dict[str, Any]] = field(default_factory=list)  # QueueUrl + Attributes
-    functions: list[dict[str, Any]] = field(default_factory=list)  # ListFunctions entries
-    mappings: list[dict[str, Any]] = field(default_factory=list)  # ListEventSourceMappings entries
-    alarms: list[dict[str, Any]] = field(default_factory=list)  # DescribeAlarms MetricAlarms
-    log_groups: list[dict[str, Any]] = field(default_factory=list)  # DescribeLogGroups entries
-    denied: list[str] = field(default_factory=list)  # "sqs:ListQueues": permissions the role lacks
-    unread: list[str] = field(default_factory=list)  # what the call bound left out, for a person
-    calls: Counter[str] = field(default_factory=Counter)  # "sqs:ListQueues" -> calls made
-
-    @property
-    def complete(self) -> bool:
-        return not self.denied and not self.unread
-
-    def services_read(self) -> set[str]:
-        """The services every resource of which was read (neither denied nor cut)."""
-        incomplete = {item.split(":", 1)[0] for item in self.denied + self.unread}
-        return set(OPERATIONS) - incomplete
 
 
 class _CallBound(Exception):

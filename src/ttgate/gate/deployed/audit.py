@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from ttgate.gate.deployed.drift import drift_findings
+from ttgate.gate.deployed.inventory import Inventory
 from ttgate.gate.deployed.model import deployed_model
 from ttgate.gate.engine import run_rules
 from ttgate.gate.findings import Finding
 from ttgate.gate.model import Model
 from ttgate.gate.reporters import Report
-from ttgate.integrations.aws_inventory import Inventory
 from ttgate.policy import Policy, Severity
 
 # The rules about running resources, and the services each reads.

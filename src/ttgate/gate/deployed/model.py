@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ttgate.gate.deployed.inventory import Inventory
 from ttgate.gate.model import Model, Resource, Stack
-from ttgate.integrations.aws_inventory import Inventory
 
 KIND = "deployed"
 

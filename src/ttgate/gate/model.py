@@ -13,9 +13,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ttgate.gate.values import SENSITIVE, Unknown
+
+if TYPE_CHECKING:
+    from ttgate.gate.plan.changes import EnvironmentChanges, PlannedChange
 
 
 def relative_posix(path: Path, root: Path) -> str:
@@ -188,6 +191,9 @@ class Stack:
     # unit's own directory), and the units its dependency blocks read.
     unit_source: str | None = None
     dependencies: list[Dependency] = field(default_factory=list)
+    # For stacks read from a plan: every managed resource's entry in resource_changes, deletes included
+    # (a deleted resource is not in ``resources``), for rules about what applying does (TG503).
+    planned_changes: list[PlannedChange] = field(default_factory=list)
 
     _by_type: tuple[int, int, dict[tuple[str, str], list[Resource]]] | None = field(
         default=None, init=False, repr=False, compare=False
@@ -248,6 +254,8 @@ class Model:
     # the same texts by the name of the stack that read them: the report's last line of defence looks
     # for a stack's secrets in that stack's findings only (see reporters/sanitize.py)
     stack_secrets: dict[str, set[str]] = field(default_factory=dict)
+    # With plans given: what applying them does, per environment, each stack in apply order
+    plan_changes: list[EnvironmentChanges] = field(default_factory=list)
 
     def add_secrets(self, stack: str, texts: Iterable[str]) -> None:
         """Record the text of sensitive values ``stack`` read."""

@@ -182,6 +182,7 @@ def run_gate(
         stacks=len(model.stacks),
         files=parser.hits + parser.misses + len(plan_specs),
         notes=list(model.notes),
+        plan_changes=model.plan_changes,
     )
     report.directories = dict(sorted(model.directories.items()))
     hide_secrets(report, model.stack_secrets)

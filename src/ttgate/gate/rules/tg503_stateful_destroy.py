@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ttgate.gate.findings import Finding
+from ttgate.gate.findings import Finding, plural
 from ttgate.gate.model import Location, Model, Resource, Stack
 from ttgate.gate.plan.changes import PlannedChange, path_text
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc
@@ -333,6 +333,7 @@ def _listed(changes: list[PlannedChange]) -> str:
 
 
 def _state_key_finding(context: RuleContext, stack: Stack, destroyed: list[PlannedChange]) -> Finding:
+    destroyed = sorted(destroyed, key=lambda change: change.address)
     key, location = _backend_key(stack)
     layer = context.policy.layer(stack.layer) if stack.layer else None
     others = sum(1 for change in stack.planned_changes if change.action == "destroy") - len(destroyed)
@@ -347,7 +348,7 @@ def _state_key_finding(context: RuleContext, stack: Stack, destroyed: list[Plann
             cause += f' (key = "{key}" is {whose}; {layer.name} keeps its state at "{layer.state_key}")'
         else:
             cause += f' (key = "{key}"; is it the key the stack used until now?)'
-    more = f", and {others} other resources" if others > 0 else ""
+    more = f", and {plural(others, 'other resource')}" if others > 0 else ""
     fix = (
         f'Set the backend key back to the state this stack was applied with ("{layer.state_key}" for '
         f"{layer.name})"

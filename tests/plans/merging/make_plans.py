@@ -115,7 +115,10 @@ resource "terraform_data" "events_dlq" {
 resource "terraform_data" "events_queue" {
   input = {
     name           = "tt-practice-dev-events-queue"
-    redrive_policy = jsonencode({ deadLetterTargetArn = "arn:aws:sqs:ap-southeast-1:057336397237:tt-practice-dev-events-dlq", maxReceiveCount = 3 })
+    redrive_policy = jsonencode({
+      deadLetterTargetArn = "arn:aws:sqs:ap-southeast-1:057336397237:tt-practice-dev-events-dlq"
+      maxReceiveCount     = 3
+    })
   }
 }
 """

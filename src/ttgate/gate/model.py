@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ttgate.gate.values import SENSITIVE, Unknown
-
-if TYPE_CHECKING:
-    from ttgate.gate.plan.changes import EnvironmentChanges, PlannedChange
 
 
 def relative_posix(path: Path, root: Path) -> str:
@@ -160,6 +157,34 @@ class ModuleCall:
     location: Location | None
 
 
+@dataclass(frozen=True)
+class PlannedChange:
+    """One managed resource's entry in ``resource_changes`` (or ``resource_drift``), for rules.
+
+    ``action`` is the main one (create, update, replace, destroy, forget; move or import when that is
+    all it does; ``no-op`` when nothing happens to it: see ``gate/plan/changes.py``). ``before`` and
+    ``after`` hold its values with what the plan marks sensitive masked; rules may read them, reports
+    never show them.
+    """
+
+    address: str
+    type: str
+    name: str
+    module_path: str  # "module.a[0].module.b", "" in the root module
+    action: str
+    previous_address: str | None = None
+    importing: bool = False
+    reason: str | None = None  # Terraform's action_reason: replace_because_cannot_update, ...
+    replace_paths: tuple[tuple[str | int, ...], ...] = ()  # attribute paths that force the replacement
+    before: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    after: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def destroys(self) -> bool:
+        """The object Terraform holds now is deleted (a destroy, or a replace)."""
+        return self.action in ("destroy", "replace")
+
+
 @dataclass(eq=False)
 class Stack:
     """A root module: one state, one layer in one environment."""
@@ -254,8 +279,6 @@ class Model:
     # the same texts by the name of the stack that read them: the report's last line of defence looks
     # for a stack's secrets in that stack's findings only (see reporters/sanitize.py)
     stack_secrets: dict[str, set[str]] = field(default_factory=dict)
-    # With plans given: what applying them does, per environment, each stack in apply order
-    plan_changes: list[EnvironmentChanges] = field(default_factory=list)
 
     def add_secrets(self, stack: str, texts: Iterable[str]) -> None:
         """Record the text of sensitive values ``stack`` read."""

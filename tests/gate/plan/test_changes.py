@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from ttgate.cli import main
 from ttgate.gate.model import Model
 from ttgate.gate.plan import PlanSpec, add_plans
-from ttgate.gate.plan.changes import ACTIONS, ResourceChange, main_action
+from ttgate.gate.plan.changes import ACTIONS, EnvironmentChanges, ResourceChange, main_action
 from ttgate.gate.reporters import FORMATS, Report
 from ttgate.gate.reporters.json_report import report_from_document
 from ttgate.gate.rules import RULES
@@ -53,10 +53,8 @@ def merging_args(
     return args
 
 
-def plan_changes(*specs: PlanSpec, root: Path = REPO) -> Model:
-    model = Model(root=root)
-    add_plans(model, list(specs), load_policy(RULES, search_dir=root))
-    return model
+def plan_changes(*specs: PlanSpec, root: Path = REPO) -> list[EnvironmentChanges]:
+    return add_plans(Model(root=root), list(specs), load_policy(RULES, search_dir=root))
 
 
 def entry(address: str, actions: list[str], **fields: Any) -> dict[str, Any]:
@@ -117,8 +115,8 @@ def test_counts_add_the_moves_and_imports_that_come_with_another_action(tmp_path
             },
         ]
     )
-    model = plan_changes(PlanSpec("20_infra/dev", write(tmp_path / "p.json", plan)), root=tmp_path)
-    (section,) = model.plan_changes[0].stacks
+    environments = plan_changes(PlanSpec("20_infra/dev", write(tmp_path / "p.json", plan)), root=tmp_path)
+    (section,) = environments[0].stacks
     assert section.counts == {
         "create": 0,
         "update": 2,
@@ -141,8 +139,8 @@ def test_drift_is_what_terraform_found_changed_outside_it(tmp_path: Path) -> Non
         [entry("aws_s3_bucket.b", ["no-op"])],
         drift=[entry("aws_s3_bucket.b", ["update"]), entry("aws_sqs_queue.gone", ["delete"])],
     )
-    model = plan_changes(PlanSpec("20_infra/dev", write(tmp_path / "p.json", plan)), root=tmp_path)
-    (section,) = model.plan_changes[0].stacks
+    environments = plan_changes(PlanSpec("20_infra/dev", write(tmp_path / "p.json", plan)), root=tmp_path)
+    (section,) = environments[0].stacks
     assert section.counts == dict.fromkeys(ACTIONS, 0)
     assert section.drift == [
         ResourceChange("aws_s3_bucket.b", "update"),
@@ -228,13 +226,13 @@ def test_environments_in_the_policys_order(tmp_path: Path) -> None:
         PlanSpec("10_core/prod", write(tmp_path / "c.json", empty)),
         PlanSpec("10_core", write(tmp_path / "d.json", empty)),  # a layer, no environment
     ]
-    model = plan_changes(*specs, root=tmp_path)
-    assert [(env.environment, [s.label for s in env.stacks]) for env in model.plan_changes] == [
+    environments = plan_changes(*specs, root=tmp_path)
+    assert [(env.environment, [s.label for s in env.stacks]) for env in environments] == [
         ("dev", ["20_infra/dev"]),
         ("prod", ["10_core/prod", "30_app/prod"]),
         (None, ["10_core"]),
     ]
-    assert model.plan_changes[-1].stacks[0].layer == "10_core"
+    assert environments[-1].stacks[0].layer == "10_core"
 
 
 def test_a_plan_too_large_to_read_keeps_its_section(in_tmp: Path) -> None:

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from ttgate.errors import UserError
 from ttgate.gate.model import Location, Model, Problem, Resource, Stack, linked_resource, relative_posix
-from ttgate.gate.plan.changes import StackChanges, by_environment, errored_section, stack_changes
+from ttgate.gate.plan.changes import (
+    EnvironmentChanges,
+    StackChanges,
+    by_environment,
+    errored_section,
+    stack_changes,
+)
 from ttgate.gate.plan.load import build_plan_stack, plan_secrets, planned_changes
 from ttgate.gate.plan.read import MAX_PLAN_MEBIBYTES, PlanTooLarge, read_plan
 from ttgate.gate.values import SENSITIVE, Unknown, display, is_sensitive
@@ -118,17 +124,16 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def add_plans(model: Model, specs: list[PlanSpec], policy: Policy) -> None:
-    """Each plan into the model as its stack, and what applying them does into ``model.plan_changes``."""
+def add_plans(model: Model, specs: list[PlanSpec], policy: Policy) -> list[EnvironmentChanges]:
+    """Each plan into the model as its stack; returns what applying them does, per environment, each
+    stack in apply order (the report's ``plan_changes``)."""
     sections: list[tuple[str | None, StackChanges]] = []
     with collector_paused():
         for spec in specs:
             sections.append(_add_plan(model, spec, policy))
-        model.plan_changes = by_environment(
-            sections, {layer.name: layer.order for layer in policy.layers}, policy.environments
-        )
         if sum(_size(spec.path) for spec in specs) >= FREEZE_FROM_BYTES:
             gc.freeze()  # never scanned again: the model keeps them until the process ends
+    return by_environment(sections, {layer.name: layer.order for layer in policy.layers}, policy.environments)
 
 
 def _size(path: Path) -> int:

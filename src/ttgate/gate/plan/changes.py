@@ -9,9 +9,9 @@ counts add the moves and imports that come with another action (a moved resource
 updated counts once under ``update`` and once under ``move``), so ``counts["move"]`` is every
 resource with a ``previous_address``.
 
-:class:`PlannedChange` is the loader's fuller record of one entry of ``resource_changes``, kept on
-the model's stack for rules (TG503): type, Terraform's reason, the paths that force replacement and
-the values before the change (sensitive ones masked). It never reaches a report.
+:class:`~ttgate.gate.model.PlannedChange` (the model's) is the loader's fuller record of one entry of
+``resource_changes``, kept on the stack for rules (TG503): type, Terraform's reason, the paths that force
+replacement and the values before and after (sensitive ones masked). It never reaches a report.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from ttgate.gate.model import PlannedChange
 
 # The kinds of change a reviewer is shown, in the order they are listed.
 ACTIONS = ("create", "update", "replace", "destroy", "move", "import", "forget")
@@ -51,33 +53,6 @@ class EnvironmentChanges:
 
 
 # -- reading resource_changes ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlannedChange:
-    """One managed resource's entry in ``resource_changes`` (or ``resource_drift``), for rules.
-
-    ``action`` is the main one (see the module docstring), or ``no-op`` when nothing happens to it.
-    ``before`` holds the values before the change with what the plan marks sensitive masked by the
-    loader; rules may read it, reports never show it.
-    """
-
-    address: str
-    type: str
-    name: str
-    module_path: str  # "module.a[0].module.b", "" in the root module
-    action: str
-    previous_address: str | None = None
-    importing: bool = False
-    reason: str | None = None  # Terraform's action_reason: replace_because_cannot_update, ...
-    replace_paths: tuple[tuple[str | int, ...], ...] = ()  # attribute paths that force the replacement
-    before: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    after: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def destroys(self) -> bool:
-        """The object Terraform holds now is deleted (a destroy, or a replace)."""
-        return self.action in ("destroy", "replace")
 
 
 def main_action(actions: Iterable[str], moved: bool, importing: bool) -> str:
@@ -141,14 +116,6 @@ def _paths(value: Any) -> tuple[tuple[str | int, ...], ...]:
         if isinstance(path, list) and path and all(isinstance(step, str | int) for step in path):
             paths.append(tuple(path))
     return tuple(paths)
-
-
-def path_text(path: tuple[str | int, ...]) -> str:
-    """``("attribute", 0, "name")`` -> ``attribute[0].name``: a replace path as HCL writes it."""
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
-    return text
 
 
 # -- the report's sections ---------------------------------------------------------------------------

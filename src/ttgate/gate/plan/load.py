@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ttgate.gate.model import Location, RemoteState, Resource, Stack
-from ttgate.gate.plan.changes import PlannedChange, planned_change
+from ttgate.gate.model import Location, PlannedChange, RemoteState, Resource, Stack
+from ttgate.gate.plan.changes import planned_change
 from ttgate.gate.values import SENSITIVE as SENSITIVE
 from ttgate.gate.values import Unknown, secret_strings
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ttgate.gate.findings import Finding, plural
-from ttgate.gate.model import Location, Model, Resource, Stack
-from ttgate.gate.plan.changes import PlannedChange, path_text
+from ttgate.gate.model import Location, Model, PlannedChange, Resource, Stack
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc
 from ttgate.gate.rules.sqs import decode_policy
 from ttgate.gate.values import display
@@ -188,10 +186,12 @@ RULE = Rule(
 )
 
 
-@dataclass(frozen=True)
-class _Destroyed:
-    stack: Stack
-    change: PlannedChange
+def path_text(path: tuple[str | int, ...]) -> str:
+    """``("attribute", 0, "name")`` -> ``attribute[0].name``: a replace path as HCL writes it."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text
 
 
 def unkeyed(address: str) -> str:

@@ -375,3 +375,20 @@ def test_the_real_30_app_plan_names_each_cause() -> None:
     assert (
         "Changing triggers_replace forces the replacement." in app["aws_dynamodb_table.orders_table"].message
     )
+
+
+def test_a_lowered_count_beside_a_rename_leaves_the_rename_paired(tmp_path: Path) -> None:
+    """Found by a real plan: the instance a lowered count drops is no candidate for a renamed block."""
+    both = plan(
+        ("aws_s3_bucket.logs[2]", {"bucket": "logs-2"}, "delete"),
+        ("aws_s3_bucket.bucket", {"bucket": "uploads-old"}, "delete"),
+        ("aws_s3_bucket.uploads", {}, "create"),
+        ("aws_s3_bucket.logs[0]", {"bucket": "logs-0"}, "no-op"),
+        **{
+            "aws_s3_bucket.logs[2]": {"action_reason": "delete_because_count_index"},
+            "aws_s3_bucket.bucket": {"action_reason": "delete_because_no_resource_config"},
+        },
+    )
+    found = {f.address: f for f in tg503(tmp_path, {"20_infra/dev": both})}
+    assert "to = aws_s3_bucket.uploads }" in found["aws_s3_bucket.bucket"].fix
+    assert "count no longer reaches this index" in found["aws_s3_bucket.logs[2]"].message

@@ -61,6 +61,7 @@ _DESTROY_REASONS = {
     "delete_because_wrong_repetition": "the block switched between count and for_each (or to neither)",
     "delete_because_no_move_target": "a moved block points it at an address that does not exist",
 }
+_BLOCK_REMAINS = ("delete_because_count_index", "delete_because_each_key")
 _REPLACE_REASONS = {
     "replace_because_tainted": "it is tainted (a create that failed half-way, or terraform taint)",
     "replace_by_request": "the plan was made with -replace for it",
@@ -305,8 +306,10 @@ def _missing_moves(stack: Stack) -> dict[str, str]:
                     and (new.name == old.name or unkeyed(new.address) == unkeyed(old.address))
                 ],
             )
-    for kind in {old.type for old in destroyed if old.address not in pairs}:
-        olds = [old for old in destroyed if old.type == kind and old.address not in pairs]
+    # An instance whose block remains (a lowered count, a removed for_each key) is not a renamed block.
+    unpaired = [old for old in destroyed if old.address not in pairs and old.reason not in _BLOCK_REMAINS]
+    for kind in {old.type for old in unpaired}:
+        olds = [old for old in unpaired if old.type == kind]
         news = [new for new in created if new.type == kind and new.address not in taken]
         if len(olds) == 1 and len(news) == 1:
             pairs[olds[0].address] = news[0].address

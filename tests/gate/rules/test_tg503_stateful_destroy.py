@@ -392,3 +392,30 @@ def test_a_lowered_count_beside_a_rename_leaves_the_rename_paired(tmp_path: Path
     found = {f.address: f for f in tg503(tmp_path, {"20_infra/dev": both})}
     assert "to = aws_s3_bucket.uploads }" in found["aws_s3_bucket.bucket"].fix
     assert "count no longer reaches this index" in found["aws_s3_bucket.logs[2]"].message
+
+
+def test_a_removed_block_names_the_block_without_instance_keys(tmp_path: Path) -> None:
+    """`removed { from = … }` takes no instance key, of the resource or of its modules."""
+    address = 'module.tenant["a"].module.store.aws_s3_bucket.data[0]'
+    gone = plan(
+        (address, BUCKET, "delete"),
+        ("aws_sns_topic.t", {}, "no-op"),
+        **{address: {"action_reason": "delete_because_no_module"}},
+    )
+    (finding,) = tg503(tmp_path, {"20_infra/dev": gone})
+    assert "removed { from = module.tenant.module.store.aws_s3_bucket.data  lifecycle" in finding.fix
+
+
+def test_a_new_name_unknown_until_apply_still_names_the_attribute(tmp_path: Path) -> None:
+    """name = "orders-${random_id.suffix.hex}": the plan knows only that name changes."""
+    renamed = plan(
+        ("aws_dynamodb_table.orders", ORDERS, "replace"),
+        **{
+            "aws_dynamodb_table.orders": {
+                "change": {"replace_paths": [["name"]], "after_unknown": {"name": True, "arn": True}}
+            }
+        },
+    )
+    (finding,) = tg503(tmp_path, {"20_infra/dev": renamed})
+    assert '("tt-practice-dev-orders")' in finding.message  # the table it deletes, by its name now
+    assert "Changing name forces the replacement" in finding.message

@@ -67,7 +67,8 @@ _REPLACE_REASONS = {
     "replace_by_request": "the plan was made with -replace for it",
     "replace_by_triggers": "its lifecycle replace_triggered_by fired",
 }
-_KEYS = re.compile(r"\[[^\]]*\]$")
+# An instance key: [0], ["a"], ["a]b"] (a for_each key may hold a bracket, inside its quotes).
+_KEYS = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"])*\]')
 
 _ORDERS = {"name": "tt-practice-dev-orders", "billing_mode": "PAY_PER_REQUEST", "hash_key": "id"}
 
@@ -200,7 +201,8 @@ def path_text(path: tuple[str | int, ...]) -> str:
 
 
 def unkeyed(address: str) -> str:
-    """``aws_s3_bucket.logs["a"]`` -> ``aws_s3_bucket.logs`` (the resource block an instance comes from)."""
+    """``module.a[0].aws_s3_bucket.logs["a"]`` -> ``module.a.aws_s3_bucket.logs``: the resource block an
+    instance comes from, as a ``removed`` block's ``from`` names it."""
     return _KEYS.sub("", address)
 
 

@@ -297,3 +297,19 @@ def test_regenerated_plans_give_the_same_changes(tmp_path: Path) -> None:
         return [document_["plan_changes"], findings]
 
     assert sections(tmp_path / "dev") == sections(MERGING / "dev")
+
+
+def test_an_address_from_the_plan_cannot_act_on_what_shows_it(in_tmp: Path) -> None:
+    """A plan is the pull request author's: its addresses are shown inert (see reporters/sanitize.py)."""
+    hostile = 'aws_s3_bucket.b["x\n::error::owned\x1b]0;title\x07"]'
+    plan = document(
+        [entry(hostile, ["create"])], drift=[entry('aws_s3_bucket.c["\n##[warning]x"]', ["update"])]
+    )
+    _, out = check("--plan", f"20_infra/dev={write(in_tmp / 'p.json', plan)}")
+    section = out[out.index("What merging does") :]
+    assert "\x1b" not in section and "\x07" not in section
+    assert not any(line.lstrip().startswith("::") or "##[" in line for line in section.splitlines())
+    assert "\\x1b]0;title" in section
+    _, out = check("--plan", f"20_infra/dev={write(in_tmp / 'p.json', plan)}", "--format", "json")
+    (stack,) = json.loads(out)["plan_changes"][0]["stacks"]
+    assert stack["changes"][0]["address"] == hostile  # JSON escapes, and reads back exactly

@@ -175,13 +175,14 @@ def run_gate(
         load_hcl(targets, root, policy, parser, inputs.var_files) if targets else Model(root=root.resolve())
     )
     with collector_paused():
-        add_plans(model, plan_specs, policy)
+        plan_changes = add_plans(model, plan_specs, policy)
         findings = run_rules(model, policy)
     report = Report(
         findings,
         stacks=len(model.stacks),
         files=parser.hits + parser.misses + len(plan_specs),
         notes=list(model.notes),
+        plan_changes=plan_changes,
     )
     report.directories = dict(sorted(model.directories.items()))
     hide_secrets(report, model.stack_secrets)

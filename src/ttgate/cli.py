@@ -10,7 +10,19 @@ from typing import Any, NoReturn
 import click
 
 from ttgate import __version__
-from ttgate.commands import check, comment, dlq, locks, logs, outputs, rollback, rules, stacks, state
+from ttgate.commands import (
+    baseline,
+    check,
+    comment,
+    dlq,
+    locks,
+    logs,
+    outputs,
+    rollback,
+    rules,
+    stacks,
+    state,
+)
 from ttgate.errors import UserError
 from ttgate.gate.reporters.sanitize import visible
 
@@ -98,6 +110,6 @@ def main() -> None:
 
 
 main.params.append(_debug_option("Show a traceback on errors (any command; TTGATE_DEBUG=1 too)."))
-for module in (check, comment, dlq, locks, logs, outputs, rollback, rules, stacks, state):
+for module in (baseline, check, comment, dlq, locks, logs, outputs, rollback, rules, stacks, state):
     for command in module.COMMANDS:
         main.add_command(command)

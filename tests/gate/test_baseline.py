@@ -123,9 +123,12 @@ def test_without_a_new_finding_the_run_passes_and_says_what_it_compared(
     base = commit(repo, "base")
     status, document = check_json(repo, monkeypatch, "--new-from", base)
     assert status == 0
-    notes = summary(document)["notes"]
-    assert notes == [
-        f'new versus existing: 3 findings of 3 also on "{base}" ({base[:12]}), reported as existing; 0 new'
+    assert summary(document)["notes"] == [
+        f"new versus existing: 3 findings of 3 also on {base[:12]}, reported as existing; 0 new"
+    ]
+    status, document = check_json(repo, monkeypatch, "--new-from", "main")
+    assert summary(document)["notes"] == [
+        f'new versus existing: 3 findings of 3 also on "main" ({base[:12]}), reported as existing; 0 new'
     ]
     plain = ttgate(repo, monkeypatch, "check", ".")
     assert plain.exit_code == 1  # without --new-from every finding counts, as before

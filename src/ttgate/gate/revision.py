@@ -48,9 +48,10 @@ def compare_with_revision(
         return
     active = sorted(report.active, key=lambda finding: finding.sort_key())
     matched = sum(mark_existing(active, known).values())
+    where = commit[:12] if commit.startswith(revision.lower()) else f"{shown} ({commit[:12]})"
     report.notes.append(
-        f"new versus existing: {plural(matched, 'finding')} of {len(active)} also on {shown} "
-        f"({commit[:12]}), reported as existing; {len(active) - matched} new"
+        f"new versus existing: {plural(matched, 'finding')} of {len(active)} also on {where}, "
+        f"reported as existing; {len(active) - matched} new"
     )
 
 

@@ -49,7 +49,8 @@ def test_text_lists_new_findings_in_full_and_existing_ones_a_line_each() -> None
     assert "The new problem." in rendered and "The old problem." not in rendered
     assert (
         "Existing (1): already on the base revision or in the baseline\n"
-        "  practice/deploy/20_infra/environments/dev/main.tf:30  error TG201 sqs-visibility-timeout "
+        "  practice/deploy/20_infra/environments/dev  [20_infra / dev]\n"
+        "    practice/deploy/20_infra/environments/dev/main.tf:30  error TG201 sqs-visibility-timeout "
         "aws_sqs_queue.old\n"
     ) in rendered
     assert rendered.endswith("2 errors, 0 warnings, 0 notices in 2 stacks, 5 files: 1 new, 1 existing.\n")

@@ -82,10 +82,12 @@ def render(report: Report, color: bool = False) -> str:
         lines.append(
             style(f"Existing ({len(existing)}): already on the base revision or in the baseline", bold=True)
         )
-        for finding in existing:
-            place = visible(_place(finding.location)) if finding.location else _stack_heading(finding)
-            subject = f" {visible(finding.address)}" if finding.address else ""
-            lines.append(f"  {place}  {finding.severity.label} {finding.rule} {finding.name}{subject}")
+        for heading, by_stack in groupby(existing, key=_stack_heading):
+            lines.append(f"  {heading}")
+            for finding in by_stack:
+                place = visible(_place(finding.location)) if finding.location else "-"
+                subject = f" {visible(finding.address)}" if finding.address else ""
+                lines.append(f"    {place}  {finding.severity.label} {finding.rule} {finding.name}{subject}")
         lines.append("")
     for note in report.notes:
         lines.append(style(f"note: {visible(note)}", fg="yellow"))

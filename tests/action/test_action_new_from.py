@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,30 @@ def test_a_check_all_that_is_not_true_or_false_stops_the_gate(tmp_path: Path) ->
     )
     assert run.step("check").stdout == "::error title=ttgate::check-all: expected true or false\n"
     assert run.returncode == 2 and run.steps[-1].name == "Decide"
+
+
+def test_the_token_fetches_the_base_and_never_reaches_ttgate(tmp_path: Path) -> None:
+    """The fetch gets the token through git's environment; ttgate check, reading the PR's files, does not."""
+    venv, log = stub_venv(tmp_path)
+    stub = venv / "bin" / "ttgate"
+    stub.rename(venv / "bin" / "ttgate-stub")
+    stub.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys\n"
+        "if sys.argv[1:2] == ['check']:\n"
+        "    leaked = [name for name, value in os.environ.items() if 'secret-token' in value]\n"
+        "    open(os.environ['ENV_LOG'], 'w').write(repr(leaked))\n"
+        "os.execv(sys.argv[0] + '-stub', [sys.argv[0] + '-stub', *sys.argv[1:]])\n",
+        encoding="utf-8",
+    )
+    stub.chmod(0o755)
+    env_log = tmp_path / "env.log"
+    run = run_action(
+        tmp_path,
+        {"path": "examples/failing", "comment": "off", "github-token": "secret-token"},
+        extra_env={"TTGATE_VENV": str(venv), "STUB_LOG": str(log), "ENV_LOG": str(env_log)},
+        event=event_with_base(tmp_path, "e" * 40),
+    )
+    assert run.returncode == 0, run.log
+    assert env_log.read_text(encoding="utf-8") == "[]"
+    assert "secret-token" not in run.log

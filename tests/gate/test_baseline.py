@@ -342,3 +342,17 @@ def test_baseline_and_new_from_together_count_a_finding_once(
     status, document = check_json(repo, monkeypatch, "--baseline", "../b.json", "--new-from", base)
     assert status == 1
     assert summary(document)["existing"] == 2 and summary(document)["new"] == 1
+
+
+def test_baseline_never_writes_over_a_file_the_check_reads(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(repo, stack("20_infra", "dev", groups(1)))
+    before = (repo / MAIN).read_text(encoding="utf-8")
+    result = ttgate(repo, monkeypatch, "baseline", ".", "--output", MAIN)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"ttgate: error: --output {MAIN}: is a Terraform or policy file this check may read; "
+        "write the report elsewhere\n"
+    )
+    assert (repo / MAIN).read_text(encoding="utf-8") == before

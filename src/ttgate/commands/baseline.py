@@ -53,6 +53,7 @@ def baseline(
       ttgate baseline . --output .ttgate-baseline.json
       ttgate check . --baseline .ttgate-baseline.json
     """
+    from ttgate.errors import UserError
     from ttgate.gate.baseline import entries, render
     from ttgate.gate.findings import plural
     from ttgate.gate.reporters.sanitize import visible
@@ -60,14 +61,15 @@ def baseline(
 
     jobs = check_jobs(jobs)
     inputs = check_inputs(paths, (), var_files)
-    check_destinations([("baseline", str(output))], inputs, policy_file)
+    try:
+        check_destinations([("baseline", str(output))], inputs, policy_file)
+    except UserError as error:  # said as the option this command has
+        raise UserError(str(error).replace(f"--format baseline:{output}", f"--output {output}", 1)) from None
     report = run_gate(inputs, root=root, policy_file=policy_file, cache=not no_cache, jobs=jobs)
     text = render(report.findings)
     try:
         write_report_file(output, text)
     except OSError as error:
-        from ttgate.errors import UserError
-
         raise UserError(f"--output {output}: cannot write: {error.strerror or error}") from None
     listed = entries(report.findings)
     word = "entry" if len(listed) == 1 else "entries"

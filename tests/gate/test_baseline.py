@@ -356,3 +356,19 @@ def test_baseline_never_writes_over_a_file_the_check_reads(
         "write the report elsewhere\n"
     )
     assert (repo / MAIN).read_text(encoding="utf-8") == before
+
+
+def test_new_from_in_a_subdirectory_compares_the_same_paths(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(repo, stack("20_infra", "dev", groups(2)))
+    base = commit(repo, "base")
+    write_tree(repo, {MAIN: "\n" + groups(3)})
+    out = repo.parent / "sub.json"
+    result = ttgate(
+        repo / "practice", monkeypatch, "check", "deploy", "--new-from", base, "--format", f"json:{out}"
+    )
+    assert result.exit_code == 1, result.output
+    document = report_of(out)
+    assert summary(document)["existing"] == 2 and summary(document)["new"] == 1
+    assert {f["file"] for f in findings(document)} == {"deploy/20_infra/environments/dev/main.tf"}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.reports import finding, report
 from ttgate.gate.fingerprint import counts, fingerprint, mark_existing, message_shape
-from ttgate.gate.reporters import json_report, sarif, text
+from ttgate.gate.reporters import github, json_report, sarif, text
 from ttgate.gate.reporters.json_report import read_report
 
 
@@ -77,3 +77,13 @@ def test_sarif_sets_baseline_state_on_every_result() -> None:
     states = {result["properties"]["address"]: result["baselineState"] for result in results}
     assert states == {"aws_sqs_queue.new": "new", "aws_sqs_queue.old": "unchanged"}
     assert results[0]["partialFingerprints"][sarif.FINGERPRINT] == fingerprint(new)
+
+
+def test_annotations_are_for_new_findings_only() -> None:
+    new, old = (
+        finding(address="aws_sqs_queue.new", message="New."),
+        finding(address="aws_sqs_queue.old", message="Old."),
+    )
+    old.existing = True
+    annotations = github.render(report(new, old))
+    assert "New." in annotations and "Old." not in annotations

@@ -8,6 +8,7 @@ runs the command line from the repository's top level.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -372,3 +373,13 @@ def test_new_from_in_a_subdirectory_compares_the_same_paths(
     document = report_of(out)
     assert summary(document)["existing"] == 2 and summary(document)["new"] == 1
     assert {f["file"] for f in findings(document)} == {"deploy/20_infra/environments/dev/main.tf"}
+
+
+def test_a_baseline_that_is_a_fifo_is_refused_without_waiting(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(repo, stack("20_infra", "dev", groups(1)))
+    os.mkfifo(repo / "fifo.json")
+    result = ttgate(repo, monkeypatch, "check", ".", "--baseline", "fifo.json")
+    assert result.exit_code == 2
+    assert result.output.startswith('ttgate: error: --baseline "fifo.json": cannot read: not a regular file')

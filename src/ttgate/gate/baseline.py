@@ -23,6 +23,7 @@ from ttgate.gate.fingerprint import FINGERPRINT_NAME, fingerprint, mark_existing
 from ttgate.gate.reporters.report import Report
 from ttgate.gate.reporters.sanitize import json_text, visible
 from ttgate.gate.values import display
+from ttgate.policy.boundary import read_regular
 
 BASELINE_VERSION = 1
 _FINGERPRINT = re.compile(r"[0-9a-f]{32}")
@@ -93,9 +94,10 @@ def read(path: Path) -> list[Entry]:
     """The entries of a baseline file; anything else is one UserError naming the file and the problem."""
     shown = f"--baseline {display(str(path))}"
     try:
-        if path.stat().st_size > _SIZE_LIMIT:
+        data = read_regular(path, _SIZE_LIMIT)  # never blocks on a FIFO, never reads a device
+        if len(data) > _SIZE_LIMIT:
             raise UserError(f"{shown}: larger than {_SIZE_LIMIT // 2**20} MiB; not a ttgate baseline")
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise UserError(f"{shown}: no such file (write it with ttgate baseline --output {path})") from None
     except (OSError, UnicodeDecodeError) as error:

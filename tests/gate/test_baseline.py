@@ -383,3 +383,17 @@ def test_a_baseline_that_is_a_fifo_is_refused_without_waiting(
     result = ttgate(repo, monkeypatch, "check", ".", "--baseline", "fifo.json")
     assert result.exit_code == 2
     assert result.output.startswith('ttgate: error: --baseline "fifo.json": cannot read: not a regular file')
+
+
+def test_new_from_reads_the_repository_of_the_checked_paths(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(repo, stack("20_infra", "dev", groups(1)))
+    base = commit(repo, "base")
+    write_tree(repo, {MAIN: groups(2)})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "elsewhere.json"
+    result = ttgate(elsewhere, monkeypatch, "check", str(repo), "--new-from", base, "--format", f"json:{out}")
+    assert result.exit_code == 1, result.output
+    assert summary(report_of(out))["existing"] == 1 and summary(report_of(out))["new"] == 1

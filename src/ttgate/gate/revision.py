@@ -67,12 +67,12 @@ def findings_at(
     """REV's commit ID and the fingerprints of its active findings, counted."""
     from ttgate.integrations.git import Git
 
-    git = Git(Path.cwd())
+    checked_root = (root or root_for(inputs.targets or [Path(".")])).resolve()
+    git = Git(checked_root)  # the repository of the checked paths, wherever ttgate runs from
     commit = git.resolve_commit(revision)
     if commit is None:
         raise UserError(f"no commit {display(revision)} in this clone (a shallow clone? fetch it first)")
     top = git.root.resolve()
-    checked_root = (root or root_for(inputs.targets or [Path(".")])).resolve()
     if checked_root != top and top not in checked_root.parents:
         raise UserError(f"{checked_root} is outside the repository {top}")
     with tempfile.TemporaryDirectory(prefix="ttgate-rev-") as scratch:

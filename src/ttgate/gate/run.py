@@ -226,8 +226,9 @@ def write_reports(
 
 
 def fails(report: Report, fail_on: str) -> bool:
-    """A finding at or above ``fail_on`` (a severity, or "never") remains."""
+    """A new finding at or above ``fail_on`` (a severity, or "never") remains: existing ones (on the
+    --new-from revision or in the --baseline file) never fail a run."""
     if fail_on == "never":
         return False
     threshold = Severity.parse(fail_on)
-    return any(finding.severity >= threshold for finding in report.active)
+    return any(finding.severity >= threshold for finding in report.new)

@@ -112,7 +112,21 @@ def main() -> None:
 
 
 main.params.append(_debug_option("Show a traceback on errors (any command; TTGATE_DEBUG=1 too)."))
-COMMAND_MODULES = (audit, baseline, check, comment, dlq, issue, locks, logs, outputs, rollback, rules, stacks, state)
+COMMAND_MODULES = (
+    audit,
+    baseline,
+    check,
+    comment,
+    dlq,
+    issue,
+    locks,
+    logs,
+    outputs,
+    rollback,
+    rules,
+    stacks,
+    state,
+)
 for module in COMMAND_MODULES:
     for command in module.COMMANDS:
         main.add_command(command)

@@ -159,6 +159,10 @@ class Attribute:
     column: int
     end_line: int
     text: str  # the expression's source, for messages
+    # When the expression is one literal on one line (a number, a plain string, a bool): its columns
+    # on ``line`` (1-based, end exclusive), for fixes that rewrite it in place; 0 otherwise.
+    literal_column: int = 0
+    literal_end_column: int = 0
 
 
 @dataclass(slots=True)
@@ -378,13 +382,18 @@ class _Converter:
         expr_node = subtrees[-1]
         line, column, _, _ = _span(node)
         text = self.source(expr_node).rstrip()
+        expr = self.expr(expr_node)
+        literal_line, literal_column, literal_end_line, literal_end_column = _span(expr_node)
+        literal = isinstance(expr, Lit) and literal_line == line == literal_end_line and "\n" not in text
         return Attribute(
             name=name,
-            expr=self.expr(expr_node),
+            expr=expr,
             line=line,
             column=column,
             end_line=line + text.count("\n"),
             text=text,
+            literal_column=literal_column if literal else 0,
+            literal_end_column=literal_end_column if literal else 0,
         )
 
     def block(self, node: Any) -> Block:

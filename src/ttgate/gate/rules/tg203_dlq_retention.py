@@ -17,6 +17,7 @@ from ttgate.gate.rules.base import (
     seconds,
     where,
 )
+from ttgate.gate.rules.literal import literal_edit
 from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues, queue_label
 from ttgate.gate.values import Unknown, display
 from ttgate.policy import Parameter, Severity
@@ -170,4 +171,5 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
         resource=queue,
         attribute=None if unset else "message_retention_seconds",
         related=related,
+        edit=literal_edit(context, queue, "message_retention_seconds", needed),
     )

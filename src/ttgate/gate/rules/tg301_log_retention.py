@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ttgate.gate.findings import Finding
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.literal import literal_edit
 from ttgate.gate.values import Unknown, as_number, display
 from ttgate.policy import Parameter, Severity
 
@@ -104,6 +105,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 f"Set retention_in_days = {default}.",
                 resource=group,
                 attribute="retention_in_days",
+                edit=literal_edit(context, group, "retention_in_days", default),
             )
             continue
         if days == 0:
@@ -115,6 +117,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 resource=group,
                 attribute="retention_in_days",
                 severity=context.at_most_warning,
+                edit=literal_edit(context, group, "retention_in_days", default),
             )
             continue
         if days not in CLOUDWATCH_RETENTION_DAYS:
@@ -127,6 +130,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 f"{', '.join(map(str, allowed))}.",
                 resource=group,
                 attribute="retention_in_days",
+                edit=literal_edit(context, group, "retention_in_days", nearest),
             )
             continue
         if days not in allowed:
@@ -137,4 +141,5 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 "rules.TG301.allowed_days in .ttgate.yml if the team agrees.",
                 resource=group,
                 attribute="retention_in_days",
+                edit=literal_edit(context, group, "retention_in_days", _nearest(days, allowed)),
             )

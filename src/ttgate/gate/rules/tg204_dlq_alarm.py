@@ -26,6 +26,7 @@ from ttgate.gate.rules.aws_limits import (
     alarm_window_limit,
 )
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, seconds, where
+from ttgate.gate.rules.literal import literal_edit
 from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues
 from ttgate.gate.values import Unknown, as_number, display, mark_like
 from ttgate.policy import Parameter, Severity
@@ -304,6 +305,8 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
     params = context.params
     problems: list[str] = []
     fixes: list[str] = []
+    # (attribute, value) of each fix that is one literal: the finding's edit when it is the only fix.
+    literal_fixes: list[tuple[str, Any]] = []
     threshold = as_number(alarm.values.get("threshold"))
     operator = alarm.values.get("comparison_operator")
     wanted = params["threshold"]
@@ -313,6 +316,8 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
     if not isinstance(threshold, Unknown) and not isinstance(operator, Unknown) and not fires_at_wanted:
         problems.append(f"it fires on {display(operator)} {display(threshold)}, not at {wanted} message(s)")
         fixes.append(f'comparison_operator = "GreaterThanOrEqualToThreshold" and threshold = {wanted}')
+        if operator == "GreaterThanOrEqualToThreshold":
+            literal_fixes.append(("threshold", wanted))
     timing = {"period": metric.period, "evaluation_periods": alarm.values.get("evaluation_periods")}
     refused = dict(_refused_timing(timing["period"], timing["evaluation_periods"]))
     for attribute, rejected in refused.items():
@@ -327,6 +332,8 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
         if number is not None and not isinstance(number, Unknown) and number != expected:
             problems.append(f"{attribute} is {display(number)} (runbook: {expected})")
             fixes.append(f"{attribute} = {expected}")
+            if alarm.values.get(attribute) == timing[attribute]:  # not a metric_query's period
+                literal_fixes.append((attribute, expected))
     dlq_name = resource_name(queue)
     alarm_name = alarm.values.get("alarm_name")
     if isinstance(dlq_name, str) and isinstance(alarm_name, str):
@@ -334,6 +341,7 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
         if alarm_name != expected_name:
             problems.append(f'it is named "{alarm_name}", not "{expected_name}"')
             fixes.append(f'alarm_name = "{expected_name}"')
+            literal_fixes.append(("alarm_name", expected_name))
     if not problems:
         return
     yield context.finding(
@@ -344,6 +352,9 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
         resource=alarm,
         severity=context.at_most_warning,
         related=[Related(f"dead-letter queue {where(queue)}", queue.location)] if queue.location else [],
+        edit=literal_edit(context, alarm, *literal_fixes[0])
+        if len(fixes) == len(literal_fixes) == 1
+        else None,
     )
 
 

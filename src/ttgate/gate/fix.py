@@ -96,7 +96,7 @@ def plan_fixes(findings: Sequence[Finding], root: Path, repositories: Sequence[P
     for finding in findings:
         edit = finding.edit
         if edit is None:
-            plan.left.append(Left(finding, "no single literal decides it: " + finding.fix))
+            plan.left.append(Left(finding, "not one literal to set; by hand: " + finding.fix))
             continue
         by_literal.setdefault((edit.file, edit.line, edit.column, edit.end_column), []).append(finding)
     files: dict[str, FilePlan | str] = {}
@@ -108,7 +108,7 @@ def plan_fixes(findings: Sequence[Finding], root: Path, repositories: Sequence[P
             readers = readers or sorted({f.address or "" for f in group})
             reason = (
                 f"{file}:{group[0].edit.line} is shared by {', '.join(readers)}, which need different "
-                f"values ({', '.join(replacements)}): give each its own value (a tfvars entry per environment)"
+                f"values ({', '.join(replacements)}): give each its own (a tfvars entry per environment)"
             )
             plan.left.extend(Left(f, reason) for f in group)
             continue

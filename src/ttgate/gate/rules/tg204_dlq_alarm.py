@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ttgate.gate.findings import Finding, Related
+from ttgate.gate.findings import Finding, LiteralEdit, Related
 from ttgate.gate.links import (
     Candidates,
     Namesakes,
@@ -352,10 +352,17 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
         resource=alarm,
         severity=context.at_most_warning,
         related=[Related(f"dead-letter queue {where(queue)}", queue.location)] if queue.location else [],
-        edit=literal_edit(context, alarm, *literal_fixes[0])
-        if len(fixes) == len(literal_fixes) == 1
-        else None,
+        edit=_one_edit(context, alarm, fixes, literal_fixes),
     )
+
+
+def _one_edit(
+    context: RuleContext, alarm: Resource, fixes: list[str], literal_fixes: list[tuple[str, Any]]
+) -> LiteralEdit | None:
+    """The finding's edit: only when its one fix is one literal."""
+    if len(fixes) != 1 or len(literal_fixes) != 1:
+        return None
+    return literal_edit(context, alarm, *literal_fixes[0])
 
 
 def _refused_timing(period: Any, evaluations: Any) -> Iterator[tuple[str, Rejected]]:

@@ -74,7 +74,9 @@ RULE = Rule(
         runbook="Visibility timeout; How retries work",
         fix="Raise `visibility_timeout_seconds` on the queue (in the 20_infra SQS module or its "
         "arguments) to at least the required value, or lower the function's `timeout`. Apply 20_infra "
-        "before 30_app when you raise both.",
+        "before 30_app when you raise both. "
+        "Fixed by `ttgate fix` where the visibility timeout is one literal (on the attribute, or the tfvars "
+        "entry, variable default or module argument it comes from): it is set to the required value.",
         bad=Example(
             f"{INFRA_DEV}/main.tf",
             textwrap.dedent(

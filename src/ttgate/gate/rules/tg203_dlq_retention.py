@@ -54,7 +54,9 @@ RULE = Rule(
         "as soon as it arrives (FIFO queues restart the clock, so only the 14 days apply to them).",
         runbook="DLQ retention",
         fix="Set `message_retention_seconds = 1209600` on the DLQ (the SQS module's "
-        "`dlq_message_retention_seconds`, whose default is already 14 days).",
+        "`dlq_message_retention_seconds`, whose default is already 14 days). "
+        "Fixed by `ttgate fix` where the retention is one literal (on the attribute, or the tfvars entry, "
+        "variable default or module argument it comes from).",
         bad=Example(
             f"{INFRA_DEV}/main.tf",
             """

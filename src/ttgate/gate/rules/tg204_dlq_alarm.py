@@ -65,7 +65,9 @@ RULE = Rule(
         runbook="DLQ alarm",
         fix="Add the alarm next to the DLQ (in the SQS module), with `dimensions = { QueueName = "
         "aws_sqs_queue.dlq.name }`; when it sits behind `count`, make sure the flag is on in every "
-        "environment.",
+        "environment. "
+        "Fixed by `ttgate fix` when an existing alarm has one mis-tuned literal (threshold, period, "
+        "evaluation_periods or alarm_name); a missing alarm is added by hand.",
         bad=Example(
             f"{INFRA_DEV}/main.tf",
             """

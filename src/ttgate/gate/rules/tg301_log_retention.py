@@ -60,7 +60,10 @@ RULE = Rule(
         "without retention keeps every log line forever.",
         runbook="Log retention",
         fix="Set `retention_in_days` (or the Lambda component's `log_retention_days`) to 14 or another "
-        "allowed value.",
+        "allowed value. "
+        "Fixed by `ttgate fix` where the retention is one literal (on the attribute, or the tfvars entry, "
+        "variable default or module argument it comes from): it becomes the policy's default, or the "
+        "nearest allowed value to a number CloudWatch or the policy refuses.",
         bad=Example(
             f"{INFRA_DEV}/main.tf",
             """

@@ -234,3 +234,38 @@ def test_tf_json_edits_the_json_value(tmp_path: Path) -> None:
     edit = only_edit(findings("TG201", tmp_path, tree))
     assert edit.file == f"{APP}/main.tf.json"
     assert edited_line(tmp_path, edit) == '        "visibility_timeout_seconds": 360'
+
+
+REDRIVE = """
+resource "aws_sqs_queue" "dlq" {{
+  name = "tt-practice-dev-main-dlq"
+}}
+
+resource "aws_sqs_queue" "main" {{
+  name = "tt-practice-dev-main-queue"
+  redrive_policy = jsonencode({{
+    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    maxReceiveCount     = {count}   # retries
+  }})
+}}
+"""
+
+
+def test_tg202_max_receive_count_inside_jsonencode(tmp_path: Path) -> None:
+    edit = only_edit(findings("TG202", tmp_path, stack("20_infra", "dev", REDRIVE.format(count=5))))
+    assert (edit.line, edit.replacement) == (9, "3")
+    assert edited_line(tmp_path, edit) == "    maxReceiveCount     = 3   # retries"
+
+
+def test_tg202_max_receive_count_from_tfvars(tmp_path: Path) -> None:
+    main = REDRIVE.format(count="var.receives") + 'variable "receives" {}\n'
+    edit = only_edit(
+        findings("TG202", tmp_path, stack("20_infra", "dev", main, terraform__tfvars="receives = 10\n"))
+    )
+    assert edited_line(tmp_path, edit) == "receives = 3"
+
+
+def test_tg202_computed_count_has_no_edit(tmp_path: Path) -> None:
+    main = REDRIVE.format(count="var.receives + 1") + 'variable "receives" {\n  default = 4\n}\n'
+    found = findings("TG202", tmp_path, stack("20_infra", "dev", main))
+    assert len(found) == 1 and found[0].edit is None

@@ -111,7 +111,8 @@ def location(file: str, node: ast.Attribute | ast.Block) -> Location:
             json.dumps(node.expr.value) if isinstance(node.expr, ast.Lit) and file.endswith(".json") else None
         )
         literal = (node.literal_column, node.literal_end_column, written or node.text)
-    return Location(file, node.line, node.column, node.end_line, literal)
+    members = tuple(node.members) if isinstance(node, ast.Attribute) else ()
+    return Location(file, node.line, node.column, node.end_line, literal, members)
 
 
 def _key_suffix(key: Any) -> str:

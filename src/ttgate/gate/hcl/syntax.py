@@ -163,6 +163,9 @@ class Attribute:
     # on ``line`` (1-based, end exclusive), for fixes that rewrite it in place; 0 otherwise.
     literal_column: int = 0
     literal_end_column: int = 0
+    # ``jsonencode({ key = literal, ... })``: (key, line, column, end_column, text) of each member
+    # written as one literal on one line, for fixes inside the object (maxReceiveCount = 5).
+    members: list[tuple[str, int, int, int, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -338,6 +341,8 @@ def _check_single_line_block(block: Any, body: Any) -> None:
 class _Converter:
     def __init__(self, text: str) -> None:
         self._text = text
+        # Object expression -> its literal members' positions (see Attribute.members).
+        self._members: dict[int, list[tuple[str, int, int, int, str]]] = {}
 
     # structure
 
@@ -394,7 +399,13 @@ class _Converter:
             text=text,
             literal_column=literal_column if literal else 0,
             literal_end_column=literal_end_column if literal else 0,
+            members=self._encoded_members(expr),
         )
+
+    def _encoded_members(self, expr: Expr) -> list[tuple[str, int, int, int, str]]:
+        if isinstance(expr, Call) and expr.name == "jsonencode" and len(expr.args) == 1:
+            return self._members.get(id(expr.args[0]), [])
+        return []
 
     def block(self, node: Any) -> Block:
         subtrees = _subtrees(node)
@@ -539,10 +550,23 @@ class _Converter:
 
     def _object(self, node: Any) -> Expr:
         items: list[tuple[Expr, Expr]] = []
+        members: list[tuple[str, int, int, int, str]] = []
         for elem in _subtrees(node):
             key_node, value_node = _subtrees(elem)
-            items.append((self.object_key(key_node), self.expr(value_node)))
-        return ObjectExpr(items)
+            key, value = self.object_key(key_node), self.expr(value_node)
+            items.append((key, value))
+            line, column, end_line, end_column = _span(value_node)
+            if (
+                isinstance(key, Lit)
+                and isinstance(key.value, str)
+                and isinstance(value, Lit)
+                and line == end_line
+            ):
+                members.append((key.value, line, column, end_column, self.source(value_node).strip()))
+        obj = ObjectExpr(items)
+        if members:
+            self._members[id(obj)] = members
+        return obj
 
     def object_key(self, node: Any) -> Expr:
         inner = _subtrees(node)[0]

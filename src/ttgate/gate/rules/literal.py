@@ -96,3 +96,65 @@ def _written(value: Any, original: str, file: str) -> str | None:
             return None
         return json.dumps(value)
     return None
+
+
+def member_edit(
+    context: RuleContext, resource: Resource, attribute: str, key: str, current: Any, value: Any
+) -> LiteralEdit | None:
+    """The edit that sets ``key`` in the ``jsonencode({...})`` that gives ``resource.attribute``
+    (``maxReceiveCount = 5`` in a ``redrive_policy``) from ``current`` to ``value``, or None."""
+    target = member_source(resource, attribute, key, current)
+    if target is None:
+        return None
+    file, line, column, end_column, text = target
+    replacement = _written(value, text, file)
+    if replacement is None:
+        return None
+    readers = [
+        other
+        for stack in context.model.stacks
+        for other in stack.resources
+        if other.type == resource.type
+        and member_source(other, attribute, key, other_member(other, attribute, key)) == target
+    ]
+    shared_by = tuple(sorted({other.stack.name for other in readers})) if len(readers) > 1 else ()
+    return LiteralEdit(file, line, column, end_column, replacement, shared_by)
+
+
+def other_member(resource: Resource, attribute: str, key: str) -> Any:
+    value = resource.values.get(attribute)
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def member_source(
+    resource: Resource, attribute: str, key: str, current: Any
+) -> tuple[str, int, int, int, str] | None:
+    """Where the one literal ``key = current`` of the attribute's ``jsonencode({...})`` is written:
+    on the attribute itself, or in the one variable, local or argument it came from unchanged."""
+    own = resource.attribute_locations.get(attribute)
+    if own is None or current is None:
+        return None
+    places = [own] + [
+        origin.location for origin in resource.origins.get(attribute, []) if not origin.sensitive
+    ]
+    found = {
+        (place.file, line, column, end_column, text)
+        for place in places
+        for name, line, column, end_column, text in place.members
+        if name == key
+    }
+    if not found:  # `maxReceiveCount = var.receives`: the one plain literal it came from
+        found = {
+            (place.file, place.line, place.literal[0], place.literal[1], place.literal[2])
+            for place in places[1:]
+            if place.literal is not None
+        }
+    if len(found) != 1:
+        return None
+    (source,) = found
+    return source if _same(_literal_value(source[4]), current) else None

@@ -10,6 +10,7 @@ from ttgate.gate.links import remedy_for, resource_name
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.aws_limits import SQS_MAX_RECEIVE_COUNT
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.literal import member_edit
 from ttgate.gate.rules.sqs import Redrive, redrives, sqs_consumers
 from ttgate.gate.values import Unknown, as_number, display
 from ttgate.policy import Parameter, Severity
@@ -199,6 +200,10 @@ def _check_redrive(
             "In redrive_policy: " + "; ".join(fix for _, fix in problems) + ".",
             resource=declared,
             attribute="redrive_policy",
+            # Only a refused maxReceiveCount is one literal to set; a missing key or target is not.
+            edit=member_edit(context, declared, "redrive_policy", "maxReceiveCount", raw_count, wanted)
+            if len(problems) == 1 and raw_count is not None
+            else None,
         )
         return
     if count is None or isinstance(count, Unknown) or count == wanted:
@@ -224,6 +229,7 @@ def _check_redrive(
         resource=declared,
         attribute="redrive_policy",
         severity=context.at_most_warning,
+        edit=member_edit(context, declared, "redrive_policy", "maxReceiveCount", raw_count, wanted),
     )
 
 

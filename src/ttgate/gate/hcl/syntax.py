@@ -163,8 +163,8 @@ class Attribute:
     # on ``line`` (1-based, end exclusive), for fixes that rewrite it in place; 0 otherwise.
     literal_column: int = 0
     literal_end_column: int = 0
-    # ``jsonencode({ key = literal, ... })``: (key, line, column, end_column, text) of each member
-    # written as one literal on one line, for fixes inside the object (maxReceiveCount = 5).
+    # An object value ``{ key = literal }``, alone or in ``jsonencode(...)``: (key, line, column,
+    # end_column, text) of each member written as one literal on one line, for fixes inside it.
     members: list[tuple[str, int, int, int, str]] = field(default_factory=list)
 
 
@@ -405,7 +405,7 @@ class _Converter:
     def _encoded_members(self, expr: Expr) -> list[tuple[str, int, int, int, str]]:
         if isinstance(expr, Call) and expr.name == "jsonencode" and len(expr.args) == 1:
             return self._members.get(id(expr.args[0]), [])
-        return []
+        return self._members.get(id(expr), []) if isinstance(expr, ObjectExpr) else []
 
     def block(self, node: Any) -> Block:
         subtrees = _subtrees(node)

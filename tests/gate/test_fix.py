@@ -127,7 +127,7 @@ def test_never_writes_through_a_symbolic_link(tmp_path: Path, monkeypatch: pytes
     repo = tmp_path / "repo"
     write_tree(repo, stack("30_app", "dev", ""))
     (repo / ".git").mkdir()
-    shared = repo / "shared" / "logs.tf"
+    shared = repo / "common" / "logs.tf"
     shared.parent.mkdir()
     text = (
         'resource "aws_cloudwatch_log_group" "a" {\n'

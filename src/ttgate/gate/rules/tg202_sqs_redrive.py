@@ -38,7 +38,9 @@ RULE = Rule(
         "fires. Another count changes how soon on-call hears about a failure.",
         runbook="Max receive count; How retries work",
         fix="Give the queue a DLQ and `redrive_policy = jsonencode({ deadLetterTargetArn = "
-        "aws_sqs_queue.dlq.arn, maxReceiveCount = 3 })` (the 20_infra SQS module does this; use it).",
+        "aws_sqs_queue.dlq.arn, maxReceiveCount = 3 })` (the 20_infra SQS module does this; use it). "
+        "A `maxReceiveCount` written as one literal (in the `jsonencode({...})`, an object module "
+        "argument, or the tfvars entry or default it comes from) is fixed by `ttgate fix`.",
         bad=Example(
             f"{INFRA_DEV}/main.tf",
             """

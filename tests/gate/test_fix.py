@@ -12,6 +12,10 @@ from click.testing import CliRunner
 
 from tests.helpers import EXAMPLES, check, stack, write_tree
 from ttgate.cli import main
+from ttgate.gate.findings import Finding, LiteralEdit
+from ttgate.gate.fix import apply, plan_fixes
+from ttgate.gate.model import Location
+from ttgate.policy import Severity
 
 APP = "practice/deploy/30_app/environments/dev"
 # The literal findings of examples/failing: (rule, stack, address) and the line each edit rewrites.
@@ -145,3 +149,39 @@ def test_never_writes_through_a_symbolic_link(tmp_path: Path, monkeypatch: pytes
         f"left       TG301 {APP}/logs.tf:3:3  {APP}/logs.tf is reached through a symbolic link"
         in result.output
     )
+
+
+def _literal_finding(rule: str, file: str, line: int, column: int, end: int, value: str) -> Finding:
+    return Finding(
+        rule,
+        "name",
+        Severity.ERROR,
+        "message",
+        "fix",
+        location=Location(file, line),
+        address="aws_sqs_queue.main",
+        edit=LiteralEdit(file, line, column, end, value),
+    )
+
+
+@pytest.mark.parametrize("after", ["same finding", "file broken"])
+def test_an_edit_that_does_not_fix_is_undone(tmp_path: Path, after: str) -> None:
+    original = b'resource "aws_sqs_queue" "main" {\n  visibility_timeout_seconds = 545 # \x0c\n}\n'
+    (tmp_path / "main.tf").write_bytes(original)
+    finding = _literal_finding("TG201", "main.tf", 2, 32, 35, "725")
+    plan = plan_fixes([finding], tmp_path, [tmp_path])
+    assert plan.files[0].edited() == original.replace(b"545", b"725")
+    again = (
+        [finding]
+        if after == "same finding"
+        else [Finding("TG000", "parse-error", Severity.ERROR, "m", "f", location=Location("main.tf", 2))]
+    )
+    assert apply(plan, lambda: again) == []
+    assert (tmp_path / "main.tf").read_bytes() == original
+    assert plan.left[0].reason.startswith("edit undone")
+
+
+def test_an_edit_whose_position_holds_no_literal_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text("locals {\n  x = var.y\n}\n")
+    plan = plan_fixes([_literal_finding("TG201", "main.tf", 2, 7, 12, "725")], tmp_path, [tmp_path])
+    assert plan.files == [] and "does not hold a literal" in plan.left[0].reason

@@ -60,9 +60,9 @@ def fix(
 
     def check() -> list[Finding]:
         report = run_gate(inputs, root=root, policy_file=policy_file, cache=True, jobs=None)
-        return wanted(report.findings, rules)
+        return [finding for finding in report.findings if not finding.suppressed]
 
-    plan = plan_fixes(check(), root, repositories_of(inputs.targets))
+    plan = plan_fixes(wanted(check(), rules), root, repositories_of(inputs.targets))
     if show_diff:
         for target in plan.files:
             lines = target.diff().splitlines()

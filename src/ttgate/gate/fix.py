@@ -57,7 +57,7 @@ class FilePlan:
         """The file with every change applied, all other bytes kept."""
         text = self.original.decode("utf-8")
         bom = _BOM if text.startswith(_BOM) else ""
-        lines = text[len(bom) :].splitlines(keepends=True)
+        lines = _lines(text[len(bom) :])
         for change in sorted(self.changes, key=lambda c: (c.edit.line, c.edit.column), reverse=True):
             edit = change.edit
             line = lines[edit.line - 1]
@@ -153,7 +153,7 @@ def _read_literal(target: FilePlan, change: Change) -> str | None:
     """Check the edit still points at a literal (the file may have changed since it was checked)."""
     edit = change.edit
     text = target.original.decode("utf-8").removeprefix(_BOM)
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text)
     if not 1 <= edit.line <= len(lines):
         return f"{target.relative}:{edit.line} no longer exists: not edited"
     line = lines[edit.line - 1].rstrip("\r\n")
@@ -162,6 +162,11 @@ def _read_literal(target: FilePlan, change: Change) -> str | None:
         return f"{target.relative}:{edit.line}:{edit.column} does not hold a literal any more: not edited"
     change.before = before
     return None
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as the parser counts them: ended by "\n" only (a form feed or U+2028 is not a line break)."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
 
 
 def repositories_of(paths: Sequence[Path]) -> list[Path]:
@@ -190,7 +195,7 @@ def apply(plan: Plan, recheck: Callable[[], Sequence[Finding]]) -> list[Finding]
         write(target, target.edited())
     if not plan.files:
         return []
-    after = recheck()
+    after = recheck()  # every finding, whatever rules were chosen: a broken file is TG000
     remaining = {finding_key(finding) for finding in after}
     unparsable = {f.location.file for f in after if f.rule == PARSE_ERROR and f.location is not None}
     fixed: list[Finding] = []

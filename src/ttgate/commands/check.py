@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ttgate.commands.options import POLICY
+
+if TYPE_CHECKING:
+    from ttgate.gate.selection import Changed
 
 FAIL_ON = ("error", "warning", "notice", "never")
 
@@ -50,6 +54,12 @@ FAIL_ON = ("error", "warning", "notice", "never")
     type=click.Path(path_type=Path),
     help="Extra tfvars file applied to every root stack (like terraform -var-file). Repeatable.",
 )
+@click.option(
+    "--changed-from",
+    metavar="REV",
+    help="Check only the stacks the change since REV can affect (a pull request's base: "
+    "its merge base with HEAD, plus uncommitted changes).",
+)
 @click.option("--no-cache", is_flag=True, help="Parse every file again instead of using the cache.")
 @click.option("--jobs", type=int, default=None, help="Parser processes, 1 to 64 (default: every core).")
 def check(
@@ -60,6 +70,7 @@ def check(
     formats: tuple[str, ...],
     fail_on: str,
     var_files: tuple[Path, ...],
+    changed_from: str | None,
     no_cache: bool,
     jobs: int | None,
 ) -> None:
@@ -71,6 +82,7 @@ def check(
       ttgate check examples/failing --format json:report.json
       ttgate check . --fail-on warning --var-file ci.tfvars
       ttgate check practice/deploy --plan 20_infra/dev=infra.json --plan 30_app/dev=app.json
+      ttgate check . --changed-from origin/main
 
     Exit status: 0 no finding at or above --fail-on, 1 findings, 2 a usage or input error.
     """
@@ -89,13 +101,32 @@ def check(
     inputs = check_inputs(paths, plans, var_files)
     outputs = parse_formats(formats)
     check_destinations(outputs, inputs, policy_file)
+    changed = changed_since(changed_from, inputs.targets) if changed_from is not None else None
     with recording() as read:
-        report = run_gate(inputs, root=root, policy_file=policy_file, cache=not no_cache, jobs=jobs)
+        report = run_gate(
+            inputs, root=root, policy_file=policy_file, cache=not no_cache, jobs=jobs, changed=changed
+        )
     refuse_read_destinations(outputs, read)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     write_reports(report, outputs, echo=lambda text: click.echo(text, nl=False), color=color)
     if fails(report, fail_on):
         sys.exit(1)
+
+
+def changed_since(revision: str, targets: list[Path]) -> Changed:
+    """``--changed-from``: the paths changed from REV's merge base with HEAD to the working tree."""
+    from ttgate.errors import UserError
+    from ttgate.gate.selection import Changed
+    from ttgate.integrations.git import Git
+
+    where = targets[0] if targets and targets[0].is_dir() else (targets[0].parent if targets else Path("."))
+    try:
+        git = Git(where)
+        base = git.diff_base(revision)
+        paths = tuple(git.root / path for change in git.changes_since(base) for path in change.paths)
+    except UserError as error:
+        raise UserError(f"--changed-from {revision}: {error}") from None
+    return Changed(revision, base, paths)
 
 
 def refuse_read_destinations(outputs: list[tuple[str, str | None]], read: set[str]) -> None:

@@ -65,6 +65,8 @@ def render(report: Report) -> str:
         "directories": report.directories,
         "findings": [finding_dict(finding) for finding in report.findings],
     }
+    if report.selection is not None:  # `check --changed-from`: each checked stack and why
+        document["selection"] = report.selection
     return json_text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 

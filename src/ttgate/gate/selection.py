@@ -218,16 +218,12 @@ def select(
             selection.details[directory] = selection._name(because)
 
     changed_modules: dict[Path, Path] = {}  # module directory -> the changed file in it
-    specs = {path: _specs(path, root, policy) for path in stacks}
-    used_by: dict[Path, set[Path]] = defaultdict(set)
-    for path, spec_list in specs.items():
-        for spec in spec_list:
-            for file in (*spec.var_files, *spec.backend_configs):
-                used_by[_normal(file)].add(path)
+    layouts = _Layouts(root, policy, directories)
     for file in changed:
-        for user in sorted(used_by.get(file, ())):
-            pick(user, VAR_FILE, file)
         owner = _owner(file, directories)
+        if owner not in stacks:  # a file of a stack's own directory selects it anyway
+            for user in sorted(layouts.users(file, stacks)):
+                pick(user, VAR_FILE, file)
         if owner is None:
             continue
         if owner in stacks:
@@ -249,9 +245,9 @@ def select(
                 seen.add(caller)
                 pending.append(caller)
     _select_unit_readers(selection, directories, stacks)
-    _select_readers_of_deleted(selection, changed, directories, stacks, specs, root, policy)
+    _select_readers_of_deleted(selection, changed, directories, stacks, layouts, root, policy)
     selection.modules = _modules_of(selection.selected, directories)
-    selection.loaded = _load_set(selection, directories, stacks, specs, root)
+    selection.loaded = _load_set(selection, directories, stacks, layouts)
     return selection
 
 
@@ -283,23 +279,46 @@ def _owner(file: Path, directories: dict[Path, _Directory]) -> Path | None:
     return None
 
 
-def _specs(path: Path, root: Path, policy: Policy) -> list[Any]:
-    relative = Path(os.path.relpath(path, root)).as_posix()
-    return stack_specs(path, relative, policy, repository_of(path, root))
+class _Layouts:
+    """What the policy's layouts say of each stack directory, worked out only when asked (it looks
+    for var files on disk): its link scopes, and which var files it uses."""
 
+    def __init__(self, root: Path, policy: Policy, directories: dict[Path, _Directory]) -> None:
+        self.root, self.policy, self.directories = root, policy, directories
+        self._specs: dict[Path, list[Any]] = {}
+        self._used_by: dict[Path, set[Path]] | None = None
 
-def _scope(path: Path, specs: list[Any], directory: _Directory) -> set[Hashable]:
-    """The link scopes of a directory's stacks (see ttgate.gate.links.scope_of)."""
-    scopes: set[Hashable] = set()
-    for spec in specs:
-        described = spec.layout is not None or spec.detected is not None
-        if not (described or directory.root_block or directory.unit):
-            scopes.add(("module", path))
-        else:
-            scopes.add(("environment", spec.env) if spec.env is not None else ("no environment",))
-    if directory.unit and not specs:
-        scopes.add(("no environment",))
-    return scopes
+    def specs(self, path: Path) -> list[Any]:
+        if path not in self._specs:
+            relative = Path(os.path.relpath(path, self.root)).as_posix()
+            self._specs[path] = stack_specs(path, relative, self.policy, repository_of(path, self.root))
+        return self._specs[path]
+
+    def scopes(self, path: Path) -> set[Hashable]:
+        """The link scopes of a directory's stacks (see ttgate.gate.links.scope_of)."""
+        directory = self.directories[path]
+        match = self.policy.layout_of(Path(os.path.relpath(path, self.root)).as_posix())
+        if directory.unit or (match is not None and match.env is not None):  # as the loader names them
+            env = match.env if match is not None else None
+            return {("environment", env) if env is not None else ("no environment",)}
+        scopes: set[Hashable] = set()
+        for spec in self.specs(path):
+            described = spec.layout is not None or spec.detected is not None
+            if not (described or directory.root_block):
+                scopes.add(("module", path))
+            else:
+                scopes.add(("environment", spec.env) if spec.env is not None else ("no environment",))
+        return scopes
+
+    def users(self, file: Path, stacks: Iterable[Path]) -> set[Path]:
+        """The stack directories whose layout maps ``file`` to them (a var or backend-config file)."""
+        if self._used_by is None:
+            self._used_by = defaultdict(set)
+            for path in stacks:
+                for spec in self.specs(path):
+                    for used in (*spec.var_files, *spec.backend_configs):
+                        self._used_by[_normal(used)].add(path)
+        return self._used_by.get(file, set())
 
 
 def _select_unit_readers(
@@ -325,7 +344,7 @@ def _select_readers_of_deleted(
     changed: list[Path],
     directories: dict[Path, _Directory],
     stacks: set[Path],
-    specs: dict[Path, list[Any]],
+    layouts: _Layouts,
     root: Path,
     policy: Policy,
 ) -> None:
@@ -345,11 +364,7 @@ def _select_readers_of_deleted(
         scope: Hashable = ("environment", env) if env is not None else ("no environment",)
         for path in sorted(stacks):
             reader = directories[path]
-            if (
-                reader.reads_state
-                and scope in _scope(path, specs[path], reader)
-                and path not in selection.selected
-            ):
+            if reader.reads_state and scope in layouts.scopes(path) and path not in selection.selected:
                 selection.selected[path] = READER
                 selection.details[path] = selection._name(directory)
 
@@ -370,16 +385,15 @@ def _load_set(
     selection: Selection,
     directories: dict[Path, _Directory],
     stacks: set[Path],
-    specs: dict[Path, list[Any]],
-    root: Path,
+    layouts: _Layouts,
 ) -> list[Path]:
     """The files of every stack sharing a link scope with a selected one, and of the units they read."""
     if not selection.selected:
         return []
     wanted: set[Hashable] = set()
     for path in selection.selected:
-        wanted |= _scope(path, specs[path], directories[path])
-    load = {path for path in stacks if _scope(path, specs[path], directories[path]) & wanted}
+        wanted |= layouts.scopes(path)
+    load = {path for path in stacks if layouts.scopes(path) & wanted}
     pending = list(load)
     while pending:
         for target in directories[pending.pop()].reads:

@@ -94,6 +94,7 @@ class Selection:
     loaded: list[Path] | None
     everything: str | None = None  # why every stack is checked
     modules: set[Path] = field(default_factory=set)  # module directories the selected stacks call
+    loaded_stacks: int = 0  # stack directories loaded for the cross-stack rules (0: all, or none)
     root: Path = Path(".")
 
     def load_paths(self, targets: list[Path]) -> list[Path]:
@@ -156,6 +157,7 @@ class Selection:
             "base": self.base,
             "everything": self.everything,
             "total": self.total,
+            "loaded": self.loaded_stacks if self.loaded is not None else self.total,
             "stacks": [
                 {"directory": self._name(path), "reason": reason, "because": self.details.get(path)}
                 for path, reason in sorted(self.selected.items(), key=lambda item: self._name(item[0]))
@@ -400,6 +402,7 @@ def _load_set(
             if target in stacks and target not in load:
                 load.add(target)
                 pending.append(target)
+    selection.loaded_stacks = len(load)
     return [file for path in sorted(load) for file in directories[path].files]
 
 

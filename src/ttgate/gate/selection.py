@@ -51,7 +51,7 @@ _JSON_SOURCE = re.compile(r'"source"\s*:\s*"([^"]*)"')
 _CONFIG_PATH = re.compile(r'\bconfig_path\s*=\s*"([^"]*)"')
 _ROOT_BLOCK = re.compile(r'^\s*(?:backend|provider)\s+"|"(?:backend|provider)"\s*:', re.MULTILINE)
 _READS_STATE = re.compile(r'"terraform_remote_state"|\bdependency\s+"')
-_TERRAGRUNT_DIR = "${get_terragrunt_dir()}/"
+_TERRAGRUNT_PATH = re.compile(r'"(?:\$\{get_terragrunt_dir\(\)\}/)?(\.{1,2}/[^"$]*)"')
 
 # Reasons, in the order the note counts them.
 CHANGED = "changed files"
@@ -74,7 +74,8 @@ class _Directory:
 
     path: Path
     files: list[Path] = field(default_factory=list)  # what the loader reads here
-    calls: set[Path] = field(default_factory=set)  # local module sources (Terragrunt: the unit's source)
+    calls: set[Path] = field(default_factory=set)  # local module sources
+    sources: set[Path] = field(default_factory=set)  # a Terragrunt unit's: every local path it names
     reads: set[Path] = field(default_factory=set)  # Terragrunt dependency config_paths
     root_block: bool = False
     reads_state: bool = False
@@ -205,6 +206,7 @@ def select(
     root = _normal(root)
     directories = _scan(targets)
     called = {module for directory in directories.values() for module in directory.calls}
+    sourced = {source for directory in directories.values() for source in directory.sources}
     stacks = {path for path, d in directories.items() if d.unit or d.root_block or path not in called}
     selection = Selection(revision, base, len(stacks), {}, {}, [], root=root)
 
@@ -230,11 +232,11 @@ def select(
             continue
         if owner in stacks:
             pick(owner, CHANGED, file)
-        if owner in called or owner not in directories:
+        if owner in called or owner in sourced or owner not in directories:
             changed_modules.setdefault(owner, file)
     callers: dict[Path, set[Path]] = defaultdict(set)
     for path, directory in directories.items():
-        for module in directory.calls:
+        for module in directory.calls | directory.sources:
             callers[module].add(path)
     pending = list(changed_modules)
     seen = set(pending)
@@ -373,7 +375,12 @@ def _select_readers_of_deleted(
 
 def _modules_of(selected: Iterable[Path], directories: dict[Path, _Directory]) -> set[Path]:
     found: set[Path] = set()
-    pending = [module for path in selected if path in directories for module in directories[path].calls]
+    pending = [
+        module
+        for path in selected
+        if path in directories
+        for module in directories[path].calls | directories[path].sources
+    ]
     while pending:
         module = pending.pop()
         if module not in found:
@@ -396,9 +403,16 @@ def _load_set(
     for path in selection.selected:
         wanted |= layouts.scopes(path)
     load = {path for path in stacks if layouts.scopes(path) & wanted}
+    # A module only a unit names is a stack of its own when the unit's source cannot be evaluated
+    # (the loader checks it as a module library), else the unit's: its units decide, so they load too.
+    sourced_by: dict[Path, set[Path]] = defaultdict(set)
+    for path, directory in directories.items():
+        for source in directory.sources:
+            sourced_by[source].add(path)
     pending = list(load)
     while pending:
-        for target in directories[pending.pop()].reads:
+        path = pending.pop()
+        for target in directories[path].reads | directories[path].sources | sourced_by.get(path, set()):
             if target in stacks and target not in load:
                 load.add(target)
                 pending.append(target)
@@ -423,7 +437,11 @@ def _scan(targets: Sequence[Path]) -> dict[Path, _Directory]:
             for name in sorted(names):
                 if name.endswith(_LOADED) or name == _TERRAGRUNT:
                     _read_into(directories, Path(directory) / name)
-    return {path: d for path, d in directories.items() if any(_holds_config(f) for f in d.files)}
+    found = {path: d for path, d in directories.items() if any(_holds_config(f) for f in d.files)}
+    units = {path for path, directory in found.items() if directory.unit}
+    for path in units:  # a unit's dependency or include path names a unit, not its source
+        found[path].sources -= units
+    return found
 
 
 def _holds_config(file: Path) -> bool:
@@ -442,10 +460,10 @@ def _read_into(directories: dict[Path, _Directory], file: Path) -> None:
         return  # the loader names an unreadable file; here it selects nothing
     if file.name == _TERRAGRUNT:
         directory.unit = True
-        for source in _HCL_SOURCE.findall(text):
-            local = _terragrunt_local(source)
-            if local is not None:
-                directory.calls.add(_normal(here / local))
+        # Every local path the file names may be the source: it is often an expression
+        # (`source = "${cond ? "git::..." : "../../modules//app"}"`). Paths to units are dropped in _scan.
+        for local in _TERRAGRUNT_PATH.findall(text):
+            directory.sources.add(_normal(here / local.replace("//", "/")))
         directory.reads |= {_normal(here / path) for path in _CONFIG_PATH.findall(text) if "$" not in path}
         directory.reads_state = directory.reads_state or bool(directory.reads)
         return
@@ -455,12 +473,3 @@ def _read_into(directories: dict[Path, _Directory], file: Path) -> None:
             directory.calls.add(_normal(here / source))
     directory.root_block = directory.root_block or bool(_ROOT_BLOCK.search(text))
     directory.reads_state = directory.reads_state or bool(_READS_STATE.search(text))
-
-
-def _terragrunt_local(source: str) -> str | None:
-    """A unit's local ``source``, relative to the unit (``//`` joined), or None for a remote one."""
-    if source.startswith(_TERRAGRUNT_DIR):
-        source = "./" + source[len(_TERRAGRUNT_DIR) :]
-    if not source.startswith(("./", "../")) or "::" in source or "$" in source:
-        return None
-    return source.replace("//", "/")

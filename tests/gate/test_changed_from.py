@@ -246,3 +246,52 @@ def test_findings_in_selected_stacks_are_those_of_a_full_run(repo: Path) -> None
     assert expected  # the example has findings in these stacks: the comparison means something
     assert partial["findings"] == expected
     assert "selection" not in full
+
+
+def test_terragrunt_units_follow_their_source_and_dependencies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The source is an expression, as real units write it; the local branch is what ttgate reads.
+    repo = tmp_path / "live"
+    (repo / "modules" / "app").mkdir(parents=True)
+    (repo / "modules" / "app" / "main.tf").write_text(
+        'variable "name" {\n  type = string\n}\n\noutput "name" {\n  value = var.name\n}\n', encoding="utf-8"
+    )
+    (repo / "modules" / "web").mkdir()
+    (repo / "modules" / "web" / "main.tf").write_text(
+        'variable "app" {\n  type = string\n}\n', encoding="utf-8"
+    )
+    source = '"${{get_env("LOCAL", "true") == "true" ? "../../../modules//{module}" : "git::x"}}"'
+    unit = "terraform {{\n  source = " + source + "\n}}\n"
+    for env in ("dev", "prod"):
+        (repo / "live" / env / "app").mkdir(parents=True)
+        (repo / "live" / env / "app" / "terragrunt.hcl").write_text(
+            unit.format(module="app") + 'inputs = {\n  name = "app"\n}\n', encoding="utf-8"
+        )
+        (repo / "live" / env / "web").mkdir(parents=True)
+        (repo / "live" / env / "web" / "terragrunt.hcl").write_text(
+            unit.format(module="web")
+            + 'dependency "app" {\n  config_path = "../app"\n}\n\n'
+            + "inputs = {\n  app = dependency.app.outputs.name\n}\n",
+            encoding="utf-8",
+        )
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("TTGATE_CACHE_DIR", str(tmp_path / "cache"))
+    append(repo, "live/dev/app/terragrunt.hcl", "# changed\n")
+    _, document, _ = run(repo, "--changed-from", "HEAD")
+    assert selected(document) == {
+        "live/dev/app": "changed files",
+        "live/dev/web": "reads the state of a selected stack",
+    }
+    git(repo, "checkout", "-q", ".")
+    append(repo, "modules/app/main.tf", "# changed\n")
+    _, document, _ = run(repo, "--changed-from", "HEAD")
+    assert selected(document) == {
+        "live/dev/app": "calls a changed module",
+        "live/prod/app": "calls a changed module",
+        "live/dev/web": "reads the state of a selected stack",
+        "live/prod/web": "reads the state of a selected stack",
+    }

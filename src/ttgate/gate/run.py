@@ -189,7 +189,7 @@ def run_gate(
         findings = run_rules(model, policy)
     stacks = model.stacks
     if selection:  # every loaded stack is read by the rules; only the selected ones are reported
-        selection.add_readers(model)
+        selection.settle(model)
         findings = [finding for finding in findings if selection.keeps(finding)]
         stacks = [stack for stack in stacks if selection.holds(stack)]
     report = Report(

@@ -120,10 +120,17 @@ class Selection:
         places = (*self.selected, *self.modules)
         return any(file.parent == place or place in file.parents for place in places)
 
-    def add_readers(self, model: Model) -> None:
-        """Select the loaded stacks that read a selected stack's state or outputs (transitively)."""
+    def settle(self, model: Model) -> None:
+        """Once loaded: keep the selected directories the loader made stacks (a module only Terragrunt
+        units name is one only when their source cannot be evaluated), and select the loaded stacks
+        that read a selected stack's state or outputs (transitively)."""
         if self.everything is not None:
             return
+        made = {_normal(stack.directory) for stack in model.stacks if stack.directory is not None}
+        dropped = [path for path in self.selected if path not in made]
+        for path in dropped:
+            del self.selected[path]
+        self.total -= len(dropped)
         grown = True
         while grown:
             grown = False

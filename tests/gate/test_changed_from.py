@@ -295,3 +295,7 @@ def test_terragrunt_units_follow_their_source_and_dependencies(
         "live/dev/web": "reads the state of a selected stack",
         "live/prod/web": "reads the state of a selected stack",
     }
+    git(repo, "checkout", "-q", ".")
+    (repo / "live" / "root.hcl").write_text('locals {\n  region = "eu-west-2"\n}\n', encoding="utf-8")
+    _, document, _ = run(repo, "--changed-from", "HEAD")
+    assert document["selection"]["everything"] == "root.hcl, which Terragrunt units include or read, changed"

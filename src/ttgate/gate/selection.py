@@ -44,7 +44,6 @@ _LOADED = (".tf", ".tf.json", ".tfvars")  # what the loader reads of a directory
 _TERRAGRUNT = "terragrunt.hcl"
 _SKIP = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
 _POLICY_NAMES = (".ttgate.yml", ".ttgate.yaml")
-_VAR_SUFFIXES = (".tfvars", ".tfvars.json", ".tfbackend", ".hcl")
 
 _HCL_SOURCE = re.compile(r'\bsource\s*=\s*"([^"]*)"')
 _JSON_SOURCE = re.compile(r'"source"\s*:\s*"([^"]*)"')
@@ -103,8 +102,8 @@ class Selection:
         return targets if self.loaded is None else self.loaded
 
     def holds(self, stack: Stack) -> bool:
-        """Whether a stack of the model is one of the selected."""
-        if self.everything is not None:
+        """Whether a stack of the model is one of the selected (a plan given on the command line is)."""
+        if self.everything is not None or stack.kind == "plan":
             return True
         return stack.directory is not None and _normal(stack.directory) in self.selected
 
@@ -268,21 +267,26 @@ def _everything(
     """Why every stack is affected (the policy, a --var-file, an included Terragrunt file), or None."""
     sources = {_normal(Path(source)) for source in policy.sources}
     cli_vars = {_normal(path) for path in var_files}
-    units = {path / _TERRAGRUNT for path, directory in directories.items() if directory.unit}
+    units = {path for path, directory in directories.items() if directory.unit}
+    # A terragrunt.hcl with units below it is a parent they include (root.hcl-style), with the files
+    # beside it that it reads (read_terragrunt_config, read_tfvars_file): every unit below may change.
+    above = {parent for unit in units for parent in unit.parents}
+    parents = units & above
     for file in changed:
         if file.name in _POLICY_NAMES or file in sources:
             return f"the policy {file.name} changed"
         if file in cli_vars:
             return f"the --var-file {file.name} changed"
-        included = file.name.endswith(".hcl") and file not in units and file.name != ".terraform.lock.hcl"
-        if included and any(path.is_relative_to(file.parent) for path in units):
-            return f"the Terragrunt file {file.name}, which units include, changed"
+        terragrunt = file.name.endswith(".hcl") and file.name != ".terraform.lock.hcl"
+        included = terragrunt and file.parent not in units and file.parent in above
+        if included or _owner(file, directories) in parents:
+            return f"{file.name}, which Terragrunt units include or read, changed"
     return None
 
 
 def _owner(file: Path, directories: dict[Path, _Directory]) -> Path | None:
     """The configuration directory a file belongs to: its own, or the nearest above that holds one."""
-    if file.name.endswith(_CONFIG) or file.name == _TERRAGRUNT or file.name.endswith(".tfvars"):
+    if file.name.endswith(_CONFIG) or file.name == _TERRAGRUNT:  # a deleted module's too
         return file.parent
     for directory in (file.parent, *file.parent.parents):
         if directory in directories:

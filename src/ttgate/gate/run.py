@@ -12,14 +12,17 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ttgate.errors import UserError
 from ttgate.gate.plan import PlanSpec
 from ttgate.gate.reporters import FORMATS, Report
 from ttgate.gate.reporters.sanitize import hide_secrets
-from ttgate.gate.selection import Changed
 from ttgate.gate.values import display
 from ttgate.policy import Severity
+
+if TYPE_CHECKING:
+    from ttgate.gate.selection import Changed
 
 # A report format and where it goes: a file, or the terminal (None).
 Output = tuple[str, str | None]

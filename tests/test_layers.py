@@ -40,6 +40,7 @@ PARTS: list[tuple[int, str]] = [
     (7, "ttgate.integrations"),
     (8, "ttgate.github.pulls"),  # both through the one GitHub client of ttgate.integrations.github
     (8, "ttgate.gate.stacks"),  # `ttgate stacks`: loads as run does, prints the model without rules
+    (8, "ttgate.gate.changes"),  # `check --changed-from`: the diff, read through integrations.git
     (8, "ttgate.github.client"),
     (9, "ttgate.operations"),
     (9, "ttgate.github"),

@@ -139,11 +139,11 @@ def test_a_changed_shared_var_file_selects_the_stacks_using_it(
     repo = tmp_path / "components"
     shutil.copytree(LAYOUTS / "var_files", repo)
     policy = (repo / ".ttgate.yml").read_text(encoding="utf-8")
-    shared = policy.replace('["env/{env}.tfvars"]', '["env/{env}.tfvars", "/shared/{env}.tfvars"]')
+    shared = policy.replace('["env/{env}.tfvars"]', '["env/{env}.tfvars", "/common/{env}.tfvars"]')
     (repo / ".ttgate.yml").write_text(shared, encoding="utf-8")
-    (repo / "shared").mkdir()
+    (repo / "common").mkdir()
     for env in ("dev", "prod"):
-        (repo / "shared" / f"{env}.tfvars").write_text(f'env = "{env}"\n', encoding="utf-8")
+        (repo / "common" / f"{env}.tfvars").write_text(f'env = "{env}"\n', encoding="utf-8")
     (repo / "unshared").mkdir()
     (repo / "unshared" / "main.tf").write_text('provider "aws" {}\n', encoding="utf-8")
     git(repo, "init", "-q", "-b", "main")
@@ -151,7 +151,7 @@ def test_a_changed_shared_var_file_selects_the_stacks_using_it(
     git(repo, "commit", "-qm", "base")
     monkeypatch.chdir(repo)
     monkeypatch.setenv("TTGATE_CACHE_DIR", str(tmp_path / "cache"))
-    append(repo, "shared/prod.tfvars", "# changed\n")
+    append(repo, "common/prod.tfvars", "# changed\n")
     _, document, _ = run(repo, "--changed-from", "HEAD")
     assert selected(document) == {
         f"components/{name}": "uses a changed var file" for name in ("api", "network", "queues")

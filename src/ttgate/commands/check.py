@@ -5,14 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from ttgate.commands.options import POLICY
-
-if TYPE_CHECKING:
-    from ttgate.gate.selection import Changed
 
 FAIL_ON = ("error", "warning", "notice", "never")
 
@@ -86,6 +82,7 @@ def check(
 
     Exit status: 0 no finding at or above --fail-on, 1 findings, 2 a usage or input error.
     """
+    from ttgate.gate.changes import changed_since
     from ttgate.gate.run import (
         check_destinations,
         check_inputs,
@@ -111,22 +108,6 @@ def check(
     write_reports(report, outputs, echo=lambda text: click.echo(text, nl=False), color=color)
     if fails(report, fail_on):
         sys.exit(1)
-
-
-def changed_since(revision: str, targets: list[Path]) -> Changed:
-    """``--changed-from``: the paths changed from REV's merge base with HEAD to the working tree."""
-    from ttgate.errors import UserError
-    from ttgate.gate.selection import Changed
-    from ttgate.integrations.git import Git
-
-    where = targets[0] if targets and targets[0].is_dir() else (targets[0].parent if targets else Path("."))
-    try:
-        git = Git(where)
-        base = git.diff_base(revision)
-        paths = tuple(git.root / path for change in git.changes_since(base) for path in change.paths)
-    except UserError as error:
-        raise UserError(f"--changed-from {revision}: {error}") from None
-    return Changed(revision, base, paths)
 
 
 def refuse_read_destinations(outputs: list[tuple[str, str | None]], read: set[str]) -> None:

@@ -33,6 +33,7 @@ PARTS: list[tuple[int, str]] = [
     (4, "ttgate.gate.deployed"),  # what `ttgate audit` read of AWS, as the model: a loader
     (5, "ttgate.gate.deployed.drift"),  # deployed against code: reads what the rules read
     (5, "ttgate.gate.engine"),
+    (5, "ttgate.gate.selection"),  # `check --changed-from`: the stacks a diff can affect
     (5, "ttgate.gate.module_calls"),  # the gate's public reading of module calls (rollback)
     (6, "ttgate.gate.reporters"),
     (7, "ttgate.gate.run"),  # beside the engine in spirit, but it ends in the reporters' Report
@@ -42,6 +43,7 @@ PARTS: list[tuple[int, str]] = [
     (7, "ttgate.integrations"),
     (8, "ttgate.github.pulls"),  # both through the one GitHub client of ttgate.integrations.github
     (8, "ttgate.gate.stacks"),  # `ttgate stacks`: loads as run does, prints the model without rules
+    (8, "ttgate.gate.changes"),  # `check --changed-from`: the diff, read through integrations.git
     (8, "ttgate.github.client"),
     (9, "ttgate.operations"),
     (9, "ttgate.github"),

@@ -93,6 +93,8 @@ def render(report: Report) -> str:
         "findings": [finding_dict(finding) for finding in report.findings],
         "plan_changes": [plan_changes_dict(environment) for environment in report.plan_changes],
     }
+    if report.selection is not None:  # `check --changed-from`: each checked stack and why
+        document["selection"] = report.selection
     return json_text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 

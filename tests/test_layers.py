@@ -26,6 +26,7 @@ PARTS: list[tuple[int, str]] = [
     (2, "ttgate.gate.links"),
     (1, "ttgate.policy"),  # the whole tool's: imports only errors; gate.findings and up import it
     (3, "ttgate.gate.suppress"),
+    (3, "ttgate.gate.fix"),  # `ttgate fix`: writes the findings' literal edits into the files
     (3, "ttgate.gate.fingerprint"),  # what identifies a finding across commits (SARIF, baselines)
     (4, "ttgate.gate.hcl"),
     (4, "ttgate.gate.plan"),

@@ -19,6 +19,7 @@ from ttgate.commands import (
     locks,
     logs,
     outputs,
+    review,
     rollback,
     rules,
     stacks,
@@ -114,3 +115,4 @@ main.params.append(_debug_option("Show a traceback on errors (any command; TTGAT
 for module in (audit, check, comment, dlq, issue, locks, logs, outputs, rollback, rules, stacks, state):
     for command in module.COMMANDS:
         main.add_command(command)
+main.add_command(review.review)

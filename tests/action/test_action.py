@@ -479,7 +479,9 @@ def use_this_venv() -> dict[str, str]:
 def test_failing_example_annotates_summarises_comments_and_fails(tmp_path: Path, github: FakeGitHub) -> None:
     run = run_action(tmp_path, {"path": "examples/failing"}, github.url, use_this_venv())
 
-    assert [step.id for step in run.steps] == ["prepare", "install", "check", "comment", "review", None], run.log
+    assert [step.id for step in run.steps] == ["prepare", "install", "check", "comment", "review", None], (
+        run.log
+    )
     assert run.returncode == 1, run.log
     errors = int(run.outputs["errors"])
     assert errors == count(examples_failing(), "error")
@@ -569,7 +571,9 @@ def test_outside_a_pull_request_a_notice_and_the_check_decides(tmp_path: Path, g
     push.write_text(json.dumps({"ref": "refs/heads/main", "after": HEAD_SHA}), encoding="utf-8")
     env = use_this_venv() | {"GITHUB_EVENT_NAME": "push"}
     run = run_action(tmp_path, {"path": "examples/failing"}, github.url, env, event=push)
-    assert [step.id for step in run.steps] == ["prepare", "install", "check", "comment", "review", None], run.log
+    assert [step.id for step in run.steps] == ["prepare", "install", "check", "comment", "review", None], (
+        run.log
+    )
     assert run.step("comment").returncode == 0
     assert run.step("comment").stdout == (
         "::notice title=ttgate comment::"

@@ -31,6 +31,7 @@ from ttgate.gate.reporters.markup import escape
 from ttgate.gate.reporters.sanitize import visible
 from ttgate.github.client import CommentDenied, CommentError, CommentUnavailable
 from ttgate.github.diff_lines import added_lines
+from ttgate.github.review_store import PyGithubReviewStore, ReviewComment
 from ttgate.integrations import github as github_api
 from ttgate.integrations.github import RetryPolicy
 from ttgate.policy import Severity
@@ -150,18 +151,6 @@ def plan_suggestions(
 
 
 # --- the pull request's review comments ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReviewComment:
-    id: int
-    body: str
-    path: str
-    line: int | None  # None: outdated, its line is no longer in the diff
-    author: str
-    url: str
-    thread: str | None = None  # the GraphQL id of its review thread
-    resolved: bool = False
 
 
 class ReviewStore(Protocol):
@@ -403,8 +392,6 @@ def post_suggestions(
         raise UserError("no repository: GITHUB_REPOSITORY is not set and --repo is not given")
     api_url = (env.get("GITHUB_API_URL") or "").strip() or github_api.DEFAULT_API_URL
     if store_factory is None:
-        from ttgate.github.review_store import PyGithubReviewStore
-
         store_factory = PyGithubReviewStore
     try:
         store = store_factory(token, repo, number, sha, api_url)

@@ -1,5 +1,5 @@
 """The review comments of a pull request through PyGithub: the :class:`ReviewStore` of
-:mod:`ttgate.github.review_comments`.
+:mod:`ttgate.github.review_comments`, and :class:`ReviewComment`, what it holds of each.
 
 The client is :func:`ttgate.integrations.github.github_client` (reads, edits and deletes retried by the
 one retry policy); GraphQL (``viewer``, the review threads, ``resolveReviewThread``) goes by POST and is
@@ -10,11 +10,11 @@ retried by :meth:`ttgate.github.client.GitHubCalls.retried`. Failures come out a
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ttgate.errors import UserError
 from ttgate.github.client import CommentError, CommentUnavailable, GitHubCalls
-from ttgate.github.review_comments import ReviewComment
 from ttgate.integrations.github import DEFAULT_API_URL, RetryPolicy, github_client
 
 if TYPE_CHECKING:
@@ -37,6 +37,18 @@ mutation($thread: ID!) {
   resolveReviewThread(input: {threadId: $thread}) { thread { id isResolved } }
 }
 """
+
+
+@dataclass(frozen=True)
+class ReviewComment:
+    id: int
+    body: str
+    path: str
+    line: int | None  # None: outdated, its line is no longer in the diff
+    author: str
+    url: str
+    thread: str | None = None  # the GraphQL id of its review thread
+    resolved: bool = False
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -155,4 +167,4 @@ class PyGithubReviewStore:
         self._calls.retried("resolve a review thread", resolve)
 
 
-__all__ = ["PyGithubReviewStore"]
+__all__ = ["PyGithubReviewStore", "ReviewComment"]

@@ -151,8 +151,10 @@ def test_action_inputs_and_outputs() -> None:
         "docs-url",
         "suggestions",
         "max-suggestions",
+        "check-all",
     }
     assert action["inputs"]["comment"]["default"] == "update"
+    assert action["inputs"]["check-all"]["default"] == "false"
     assert action["inputs"]["fail-on"]["default"] == "error"
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
     assert set(action["outputs"]) == {

@@ -151,3 +151,33 @@ def test_every_format_renders_the_deployed_findings(account: Endpoint, tmp_path:
     assert len(sarif["runs"][0]["results"]) == len(PLANTED)
     assert "deployed/dev" in files["markdown"].read_text()
     assert files["github"].read_text().count("::") >= len(PLANTED)
+
+
+def test_names_read_from_aws_are_data_in_every_format(account: Endpoint, tmp_path: Path) -> None:
+    """An alarm's name is free text to whoever can create alarms in the account: it reaches the reports
+    through the one sanitiser, like a name in a pull request."""
+    import boto3
+
+    seed(account.moto)
+    hostile = "tt-practice-dev-x\n::error title=pwned::green\u202e <img src=x> @team #1"
+    boto3.client("cloudwatch", endpoint_url=account.moto).put_metric_alarm(
+        AlarmName=hostile,
+        Namespace="AWS/SQS",
+        MetricName="ApproximateNumberOfMessagesVisible",
+        Statistic="Maximum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    files = {name: tmp_path / f"audit.{name}" for name in ("markdown", "github", "sarif")}
+    args = [arg for name, path in files.items() for arg in ("--format", f"{name}:{path}")]
+    result = CliRunner().invoke(
+        main, ["audit", "--env", "dev", *args, "--format", "text", str(REPO / PASSING)]
+    )
+    assert result.exit_code == 0, result.output  # only in AWS: a warning
+    assert "tt-practice-dev-x" in result.stdout
+    for text in [result.stdout, *(path.read_text() for path in files.values())]:
+        assert not any(line.startswith("::error") for line in text.splitlines())
+        assert chr(0x202E) not in text
+    assert "<img" not in files["markdown"].read_text()

@@ -175,13 +175,14 @@ def run_gate(
         load_hcl(targets, root, policy, parser, inputs.var_files) if targets else Model(root=root.resolve())
     )
     with collector_paused():
-        add_plans(model, plan_specs, policy)
+        plan_changes = add_plans(model, plan_specs, policy)
         findings = run_rules(model, policy)
     report = Report(
         findings,
         stacks=len(model.stacks),
         files=parser.hits + parser.misses + len(plan_specs),
         notes=list(model.notes),
+        plan_changes=plan_changes,
     )
     report.directories = dict(sorted(model.directories.items()))
     hide_secrets(report, model.stack_secrets)
@@ -225,8 +226,9 @@ def write_reports(
 
 
 def fails(report: Report, fail_on: str) -> bool:
-    """A finding at or above ``fail_on`` (a severity, or "never") remains."""
+    """A new finding at or above ``fail_on`` (a severity, or "never") remains: existing ones (on the
+    --new-from revision or in the --baseline file) never fail a run."""
     if fail_on == "never":
         return False
     threshold = Severity.parse(fail_on)
-    return any(finding.severity >= threshold for finding in report.active)
+    return any(finding.severity >= threshold for finding in report.new)

@@ -339,6 +339,16 @@ class Git:
         """``git push -u REMOTE refs/heads/NAME:refs/heads/NAME``: never forced, only that branch."""
         self.run("push", "--quiet", "-u", remote, f"refs/heads/{name}:refs/heads/{name}")
 
+    def write_tree_at(self, revision: str, destination: Path) -> None:
+        """Write every file of ``revision`` under ``destination`` (an empty directory), as a checkout
+        would, through a temporary index: the working tree, the real index and every ref stay as they
+        are, and nothing is left behind in the repository (unlike ``git worktree``)."""
+        with tempfile.TemporaryDirectory(prefix="ttgate-index-") as scratch:
+            index_env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+            self.run("read-tree", "--end-of-options", f"{revision}^{{tree}}", env=index_env)
+            prefix = str(destination.resolve()) + os.sep
+            self.run("checkout-index", "--all", "--force", f"--prefix={prefix}", env=index_env)
+
 
 class GitTree:
     """One revision of the repository, read lazily: its file names (blobs only) and some files' bytes."""

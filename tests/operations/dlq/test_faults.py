@@ -226,10 +226,15 @@ def test_ctrl_c_says_what_was_moved_and_what_to_run(endpoint: Endpoint, tmp_path
     run = background_redrive(endpoint, tmp_path)
     try:
         assert endpoint.faults.held.wait(60), "the redrive never sent twice"
+        # Ctrl-C while the send's answer is held: the run must stop there, not after the answer came
+        # (releasing first let a loaded machine finish the whole redrive before the signal was seen).
         run.send_signal(signal.SIGINT)
+        output, _ = run.communicate(timeout=60)
     finally:
         endpoint.faults.release.set()
-        output, _ = run.communicate(timeout=120)
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
     assert run.returncode == 130, output
     assert "Aborted!" not in output
     assert "interrupted: moved 10 message(s)" in output, output

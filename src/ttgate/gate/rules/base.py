@@ -49,6 +49,9 @@ class Example:
     file: str
     hcl: str
     files: Mapping[str, str] = field(default_factory=dict)
+    # For rules that read plans: the `terraform show -json` document of the example's stack, checked
+    # as `--plan LAYER/ENV=FILE` beside the HCL.
+    plan: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hcl", textwrap.dedent(self.hcl).lstrip("\n"))

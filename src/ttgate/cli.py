@@ -21,6 +21,7 @@ from ttgate.commands import (
     locks,
     logs,
     outputs,
+    review,
     rollback,
     rules,
     stacks,
@@ -132,3 +133,4 @@ COMMAND_MODULES = (
 for module in COMMAND_MODULES:
     for command in module.COMMANDS:
         main.add_command(command)
+main.add_command(review.review)

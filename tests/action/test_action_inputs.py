@@ -43,6 +43,7 @@ STEP_OUTPUTS = {
     "install": {"bin", "installed"},
     "check": {"json-report", "sarif-file", "exit-code", "errors", "warnings", "notices", "suppressed"},
     "comment": {"comment-url"},
+    "review": set(),
     None: set(),
 }
 INJECTED = "\nexit-code=0\nerrors=0\ndocs-url=javascript:alert(1)\n::error::pwned"
@@ -132,7 +133,9 @@ def test_without_the_artifact_the_findings_alone_decide(tmp_path: Path, example:
             services=Services(artifact_fails=True),
         )
     assert ("Keep the full report with the run", "failure") in run.used
-    assert [step.id for step in run.steps] == ["prepare", "install", "check", "comment", None], run.log
+    assert [step.id for step in run.steps] == ["prepare", "install", "check", "comment", "review", None], (
+        run.log
+    )
     assert run.returncode == status, run.log
     body = github.comments[0]["body"]
     assert ARTIFACT_URL not in body and "the job summary of [the workflow run]" in body

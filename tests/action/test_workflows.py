@@ -149,6 +149,8 @@ def test_action_inputs_and_outputs() -> None:
         "github-token",
         "sarif-file",
         "docs-url",
+        "suggestions",
+        "max-suggestions",
         "check-all",
     }
     assert action["inputs"]["comment"]["default"] == "update"

@@ -1,6 +1,7 @@
 """A local HTTP server that answers like GitHub's REST and GraphQL APIs, for the comment endpoints, the
-audit's issues (listed by label and state, opened, edited, commented, closed) and the rollback's (the
-repository, its pull requests).
+audit's issues (listed by label and state, opened, edited, commented, closed), the rollback's (the
+repository, its pull requests) and the review suggestions' (the PR's changed files with their patches,
+its review comments, their threads: listed, resolved).
 
 Stateful (comments are created, edited, deleted, minimized; pull requests opened), paginated with ``Link``
 headers as GitHub paginates, and scriptable: ``fail`` queues answers (a 502, a 403 secondary rate limit)
@@ -56,6 +57,9 @@ class FakeGitHub:
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_id: int = 1000
     issues: list[dict[str, Any]] = field(default_factory=list)  # the repository's issues (not PR 7)
+    head_sha: str = "0" * 40  # PR 7's head commit
+    files: list[dict[str, Any]] = field(default_factory=list)  # PR 7's changed files: filename, patch
+    review_comments: list[dict[str, Any]] = field(default_factory=list)  # PR 7's, each its own thread
 
     def fail(
         self,
@@ -91,6 +95,38 @@ class FakeGitHub:
             self.comments.append(comment)
         return comment
 
+    def change(self, filename: str, patch: str) -> None:
+        """PR 7 changes ``filename`` with this unified-diff ``patch`` (as GitHub lists it)."""
+        self.files.append({"filename": filename, "status": "modified", "patch": patch})
+
+    def review(self, login: str, path: str, line: int | None, body: str) -> dict[str, Any]:
+        """A review comment as it would be after ``login`` posted it on PR 7 (for setting the scene)."""
+        with self.lock:
+            self.next_id += 1
+            comment = {
+                "id": self.next_id,
+                "node_id": f"PRRC_{self.next_id}",
+                "body": body,
+                "path": path,
+                "line": line,
+                "side": "RIGHT",
+                "commit_id": self.head_sha,
+                "user": {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"},
+                "url": f"{self.url}/repos/{REPO}/pulls/comments/{self.next_id}",
+                "html_url": f"https://github.example/{REPO}/pull/{PR}#discussion_r{self.next_id}",
+                "resolved": False,
+            }
+            self.review_comments.append(comment)
+        return comment
+
+    def open_reviews(self, login: str | None = None) -> list[dict[str, Any]]:
+        """PR 7's unresolved review comments (by ``login``)."""
+        return [
+            c
+            for c in self.review_comments
+            if not c["resolved"] and (login is None or c["user"]["login"] == login)
+        ]
+
     def bodies(self, login: str | None = None) -> list[str]:
         return [c["body"] for c in self.comments if login is None or c["user"]["login"] == login]
 
@@ -119,6 +155,8 @@ class FakeGitHub:
             return 200, {"full_name": REPO, "default_branch": self.default_branch}, {}
         if path == f"/repos/{REPO}/pulls":
             return self._pulls(method, parse_qs(parts.query), payload)
+        if path.startswith(f"/repos/{REPO}/pulls/"):
+            return self._pull(login, method, path, parse_qs(parts.query), payload)
         issue = re.fullmatch(rf"/repos/{REPO}/issues(?:/(\d+)(/comments)?)?", path)
         if issue and (issue.group(1) is None or int(issue.group(1)) != PR):
             return self._issues(login, method, issue, parse_qs(parts.query), payload)
@@ -170,6 +208,70 @@ class FakeGitHub:
                 ]
                 return 200, found, {}
         return 404, {"message": "Not Found"}, {}
+
+    # --- PR 7's files and review comments (the review suggestions') ---------------------------------------
+
+    def _pull(
+        self, login: str, method: str, path: str, query: dict[str, list[str]], payload: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        rest = path.removeprefix(f"/repos/{REPO}/pulls/")
+        if method == "GET" and rest == str(PR):
+            pull = {"number": PR, "state": "open", "head": {"sha": self.head_sha, "ref": "feature"}}
+            return 200, pull | {"url": f"{self.url}/repos/{REPO}/pulls/{PR}"}, {}
+        if method == "GET" and rest == f"{PR}/files":
+            return self._page(query, path, list(self.files))
+        if method == "GET" and rest == f"{PR}/comments":
+            return self._page(query, path, list(self.review_comments))
+        if method == "POST" and rest == f"{PR}/comments":
+            if payload.get("commit_id") != self.head_sha or payload.get("side", "RIGHT") != "RIGHT":
+                return 422, {"message": "Validation Failed", "errors": ["commit_id or side"]}, {}
+            if not any(f["filename"] == payload.get("path") for f in self.files):
+                return 422, {"message": "Validation Failed", "errors": ["path is not part of the diff"]}, {}
+            return 201, self.review(login, payload["path"], payload["line"], payload["body"]), {}
+        one = re.fullmatch(r"comments/(\d+)", rest)
+        if one is None:
+            return 404, {"message": "Not Found"}, {}
+        with self.lock:
+            comment = next((c for c in self.review_comments if c["id"] == int(one.group(1))), None)
+            if comment is None:
+                return 404, {"message": "Not Found"}, {}
+            if method == "GET":
+                return 200, comment, {}
+            if comment["user"]["login"] != login:
+                return 403, {"message": "Resource not accessible by integration"}, {}
+            if method == "PATCH":
+                comment["body"] = payload["body"]
+                return 200, comment, {}
+            if method == "DELETE":
+                self.review_comments.remove(comment)
+                return 204, None, {}
+        return 404, {"message": "Not Found"}, {}
+
+    def _threads(self, login: str, query: str, variables: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        """``reviewThreads`` (two threads a page, so that paging is exercised) and ``resolveReviewThread``
+        (by anyone who may write: GitHub lets any writer resolve a thread)."""
+        if "resolveReviewThread" in query:
+            with self.lock:
+                for comment in self.review_comments:
+                    if f"PRRT_{comment['id']}" == variables["thread"]:
+                        comment["resolved"] = True
+                        thread = {"id": variables["thread"], "isResolved": True}
+                        return 200, {"data": {"resolveReviewThread": {"thread": thread}}}, {}
+            return 200, {"errors": [{"type": "NOT_FOUND", "message": "no such thread"}]}, {}
+        start = int(variables.get("cursor") or 0)
+        page = self.review_comments[start : start + 2]
+        nodes = [
+            {
+                "id": f"PRRT_{c['id']}",
+                "isResolved": c["resolved"],
+                "comments": {"nodes": [{"databaseId": c["id"]}]},
+            }
+            for c in page
+        ]
+        more = start + 2 < len(self.review_comments)
+        info = {"hasNextPage": more, "endCursor": str(start + 2) if more else None}
+        pull = {"reviewThreads": {"pageInfo": info, "nodes": nodes}}
+        return 200, {"data": {"repository": {"pullRequest": pull}}}, {}
 
     # --- issues (the audit's): listed by label and state, paginated; opened, edited, closed, commented ----
 
@@ -290,6 +392,8 @@ class FakeGitHub:
         query = str(payload.get("query", ""))
         if "viewer" in query:
             return 200, {"data": {"viewer": {"login": login}}}, {}
+        if "reviewThreads" in query or "resolveReviewThread" in query:
+            return self._threads(login, query, payload.get("variables") or {})
         if "minimizeComment" in query:
             subject = payload["variables"]["input"]["subjectId"]
             with self.lock:

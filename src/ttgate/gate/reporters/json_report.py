@@ -8,7 +8,7 @@ from typing import Any
 
 from ttgate import __version__
 from ttgate.errors import UserError
-from ttgate.gate.findings import Finding, Related
+from ttgate.gate.findings import Finding, LiteralEdit, Related
 from ttgate.gate.model import Location, Stack
 from ttgate.gate.plan.changes import ACTIONS, EnvironmentChanges, ResourceChange, StackChanges
 from ttgate.gate.reporters.report import Report
@@ -46,7 +46,16 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
             {"note": related.note, "file": related.location.file, "line": related.location.line or None}
             for related in finding.related
         ],
+        "edit": _edit_dict(finding.edit),
     }
+
+
+def _edit_dict(edit: LiteralEdit | None) -> dict[str, Any] | None:
+    """The fix as one literal change (``ttgate fix``, review suggestions); None when there is none."""
+    if edit is None:
+        return None
+    keys = ("file", "line", "column", "end_column", "replacement")
+    return {key: getattr(edit, key) for key in keys} | {"shared_by": list(edit.shared_by)}
 
 
 def _change_dict(change: ResourceChange) -> dict[str, Any]:
@@ -160,6 +169,18 @@ def _location(entry: dict[str, Any]) -> Location | None:
     return Location(str(entry["file"]), line, column, _line(entry.get("end_line")) or None)
 
 
+def _edit(entry: Any) -> LiteralEdit | None:
+    """The edit of a finding as :func:`_edit_dict` wrote it; None when missing or malformed."""
+    if not isinstance(entry, dict) or not entry.get("file") or not isinstance(entry.get("replacement"), str):
+        return None
+    line, column, end = (_line(entry.get(key)) for key in ("line", "column", "end_column"))
+    if not (line and column and end > column):
+        return None
+    shared = entry.get("shared_by")
+    shared_by = tuple(str(name) for name in shared) if isinstance(shared, list) else ()
+    return LiteralEdit(str(entry["file"]), line, column, end, entry["replacement"], shared_by)
+
+
 def _stack_rows(document: dict[str, Any]) -> list[dict[str, str | None]]:
     rows = document.get("stacks", [])
     keys = ("name", "layer", "env", "source", "plan_file")
@@ -192,6 +213,7 @@ def report_from_document(document: dict[str, Any]) -> Report:
                 message=str(entry.get("message") or ""),
                 fix=str(entry.get("fix") or ""),
                 location=_location(entry),
+                edit=_edit(entry.get("edit")),
                 address=_text(entry.get("address")),
                 stack=stacks[name] if name else None,
                 source=str(entry.get("source") or "hcl"),

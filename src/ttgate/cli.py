@@ -125,6 +125,7 @@ COMMAND_MODULES = (
     locks,
     logs,
     outputs,
+    review,
     rollback,
     rules,
     stacks,
@@ -133,4 +134,3 @@ COMMAND_MODULES = (
 for module in COMMAND_MODULES:
     for command in module.COMMANDS:
         main.add_command(command)
-main.add_command(review.review)

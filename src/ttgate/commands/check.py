@@ -50,6 +50,11 @@ FAIL_ON = ("error", "warning", "notice", "never")
     type=click.Path(path_type=Path),
     help="Extra tfvars file applied to every root stack (like terraform -var-file). Repeatable.",
 )
+@click.option(
+    "--comment-template",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A jinja2 template for --format markdown (docs/comment-templates.md).",
+)
 @click.option("--no-cache", is_flag=True, help="Parse every file again instead of using the cache.")
 @click.option("--jobs", type=int, default=None, help="Parser processes, 1 to 64 (default: every core).")
 def check(
@@ -60,6 +65,7 @@ def check(
     formats: tuple[str, ...],
     fail_on: str,
     var_files: tuple[Path, ...],
+    comment_template: Path | None,
     no_cache: bool,
     jobs: int | None,
 ) -> None:
@@ -74,6 +80,7 @@ def check(
 
     Exit status: 0 no finding at or above --fail-on, 1 findings, 2 a usage or input error.
     """
+    from ttgate.gate.reporters.comment_template import load_template
     from ttgate.gate.run import (
         check_destinations,
         check_inputs,
@@ -85,6 +92,8 @@ def check(
     )
     from ttgate.policy.boundary import recording
 
+    template = load_template(comment_template) if comment_template is not None else None
+
     jobs = check_jobs(jobs)
     inputs = check_inputs(paths, plans, var_files)
     outputs = parse_formats(formats)
@@ -93,7 +102,9 @@ def check(
         report = run_gate(inputs, root=root, policy_file=policy_file, cache=not no_cache, jobs=jobs)
     refuse_read_destinations(outputs, read)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    write_reports(report, outputs, echo=lambda text: click.echo(text, nl=False), color=color)
+    write_reports(
+        report, outputs, echo=lambda text: click.echo(text, nl=False), color=color, template=template
+    )
     if fails(report, fail_on):
         sys.exit(1)
 

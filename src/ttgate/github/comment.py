@@ -179,6 +179,8 @@ def keep_comment_up_to_date(request: Request, env: Mapping[str, str]) -> Result:
 
     if request.dry_run:
         return Result(render(False))
+    if request.template is not None:
+        render(False)  # a template's error (exit 2) stops the run before any request
     mode, always = mode_and_always(request.mode)
     always = always or request.always
     if mode == "off":

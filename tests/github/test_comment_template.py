@@ -50,10 +50,8 @@ def test_dry_run_prints_the_custom_body(files: tuple[Path, Path]) -> None:
         marker("k"),
         "## ttgate says 2 errors",
         "### 20_infra/dev",
-        "- TG201 at "
-        + (
-            "practice/deploy/20_infra/environments/dev/main.tf:3: Set visibility_timeout_seconds to at least 60."
-        ),
+        "- TG201 at practice/deploy/20_infra/environments/dev/main.tf:3: "
+        "Set visibility_timeout_seconds to at least 60.",
     ]
     assert "\\x3a:error::not a command" in lines and lines[-1].startswith("<!-- ttgate:digest sha256=")
 
@@ -61,10 +59,9 @@ def test_dry_run_prints_the_custom_body(files: tuple[Path, Path]) -> None:
 def test_a_broken_template_stops_before_any_request(files: tuple[Path, Path], tmp_path: Path) -> None:
     report_file, template_file = files
     template_file.write_text("line one\n{{ ''.__class__.__mro__ }}\n")
+    args = ["comment", "--report", str(report_file), "--repo", "acme/infra", "--pr", "7"]
     result = CliRunner(env={"GITHUB_TOKEN": TOKEN}).invoke(
-        main,
-        ["comment", "--report", str(report_file), "--repo", "acme/infra", "--pr", "7"]
-        + ["--comment-template", str(template_file)],
+        main, [*args, "--comment-template", str(template_file)]
     )
     assert result.exit_code == 2
     assert result.stderr == (
@@ -107,17 +104,9 @@ def test_check_writes_the_summary_with_the_template(
     template_file.write_text("{{ kind }} of {{ checked.stacks }} stacks: {{ counts.text }}\n")
     monkeypatch.chdir(REPO)
     out = tmp_path / "summary.md"
+    formats = ["--format", f"markdown:{out}", "--format", f"json:{tmp_path / 'r.json'}"]
     result = CliRunner().invoke(
-        main,
-        [
-            "check",
-            "examples/failing",
-            "--format",
-            f"markdown:{out}",
-            "--format",
-            f"json:{tmp_path / 'r.json'}",
-        ]
-        + ["--comment-template", str(template_file)],
+        main, ["check", "examples/failing", *formats, "--comment-template", str(template_file)]
     )
     assert result.exit_code == 1, result.output
     summary = json.loads((tmp_path / "r.json").read_text())["summary"]

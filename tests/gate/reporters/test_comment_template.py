@@ -122,7 +122,8 @@ def test_a_long_list_of_addresses_is_cut_and_addresses_are_inert() -> None:
 CUSTOM = """\
 ## {{ counts.icon }} {{ counts.text }} ({{ kind }})
 {% for f in new %}
-* {{ f.rule }} `{{ f.place }}`: {{ f.message | truncate(40) }}{% if f.file_url %} [open]({{ f.file_url }}){% endif %}
+* {{ f.rule }} `{{ f.place }}`: {{ f.message | truncate(40) }}
+{%- if f.file_url %} [open]({{ f.file_url }}){% endif %}
 
 {% endfor %}
 {% for s in stacks %}{{ loop.index }}. {{ s.label | upper }}{% if not loop.last %}, {% endif %}{% endfor %}

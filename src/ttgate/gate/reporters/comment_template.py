@@ -27,6 +27,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -219,7 +220,9 @@ def _inert(text: str) -> str:
     return _BIDI_AND_CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
+@cache
 def default_template() -> CommentTemplate:
+    """ttgate's own template, compiled once per process."""
     text = resources.files("ttgate.gate.reporters").joinpath("templates", DEFAULT_TEMPLATE)
     return CommentTemplate(text.read_text(encoding="utf-8"), f"ttgate/{DEFAULT_TEMPLATE}")
 
@@ -253,7 +256,15 @@ def _finalize(value: Any) -> Any:
 
     if isinstance(value, Markup):
         return value
-    return Markup(escape(value))
+    return _escaped(value) if isinstance(value, str) else Markup(escape(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _escaped(text: str) -> Any:
+    """Escaping a finding's texts again in each rendering (the size fitting renders more than once)."""
+    from markupsafe import Markup
+
+    return Markup(escape(text))
 
 
 def _joined(parts: Iterable[Any]) -> str:

@@ -282,6 +282,7 @@ def context(
     listed, those in ``left_out`` counted in the size note."""
     stacks = _stacks(report)
     new, existing, suppressed = report.new, report.existing, report.suppressed
+    ranked, new_ids = _ranked(report), {id(finding) for finding in new}
     groups = []
     no_stack: Row = {"name": None}
     for row in [*stacks, no_stack]:
@@ -330,7 +331,7 @@ def context(
             "text": counts(new),
             "icon": _ready(status_icon(new)),
         },
-        "new": [shown[id(f)] for f in _ranked(report) if id(f) in shown and f in new],
+        "new": [shown[id(f)] for f in ranked if id(f) in shown and id(f) in new_ids],
         "checked": _checked(report, stacks, links),
         "stacks": [
             {

@@ -1,16 +1,21 @@
 """The report in GitHub Markdown: the job summary (``--format markdown``) and the pull-request comment.
 
-One renderer makes both, so a pull request shows one dialect. Both read: a headline with the counts,
-what was checked, the stacks in apply order, then one ``<details>`` per stack (open when it has an
-error) listing its findings most severe first, the notes, and the suppressed findings with their reasons.
-A :class:`Document` holds what differs: the comment starts with a hidden marker naming its key, links
-files at the PR's head commit, becomes an all-clear when nothing is left and ends with a footer; the job
-summary shows the stacks as a table instead of one line per environment.
+Both are rendered by one jinja2 template (:mod:`comment_template`; ttgate's own is
+``templates/comment.md.j2``, a repository may give its own), so a pull request shows one dialect. This
+module builds what the template reads (:func:`context`: plain data, documented in
+docs/comment-templates.md) and fits the result to the document's limit. ttgate's template reads: a
+headline with the counts, what was checked, the stacks in apply order, then one ``<details>`` per stack
+(open when it has an error) listing its new findings most severe first, the existing ones collapsed,
+what merging does (with plans), the notes, and the suppressed findings with their reasons. A
+:class:`Document` holds what differs: the comment starts with a hidden marker naming its key (added here,
+never by the template), links files at the PR's head commit, becomes an all-clear when nothing new is
+left and ends with a footer; the job summary shows the stacks as a table instead.
 
-Every value that came from the checked code or a report goes through :func:`markup.escape`. A document
-over its limit (GitHub's: 1 MiB for a step summary, 65,536 characters for a comment) leaves out the least
-severe findings first (suppressed ones, then notices, then warnings; within a severity the last shown
-first, so the top stays whole) and says how many are missing and where the full report is.
+Every value that came from the checked code or a report is escaped by :func:`markup.escape` as the
+template writes it. A document over its limit (GitHub's: 1 MiB for a step summary, 65,536 characters
+for a comment) leaves out the least important findings first (suppressed ones, then existing ones, then
+notices, then warnings; within a severity the last shown first, so the top stays whole) and says how
+many are missing and where the full report is.
 """
 
 from __future__ import annotations

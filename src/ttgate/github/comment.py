@@ -1,10 +1,11 @@
 """The sticky pull-request comment: where it goes, which comment is ttgate's, and keeping it up to date.
 
 The body is the Markdown reporter's (:func:`ttgate.gate.reporters.markdown.comment_body`), the same
-template as the job summary (ttgate's, or the repository's ``--comment-template``). This module works out the pull request from the options, then the workflow's
-environment and event, and drives :func:`ttgate.github.sticky_comment.sync_comment`. Not being able to
-comment (no token, not a pull request, a fork's read-only token, GitHub unreachable) is a warning, never
-an error: the gate's result is ttgate check's alone.
+template as the job summary (ttgate's, or the repository's ``--comment-template``). This module works
+out the pull request from the options, then the workflow's environment and event, and drives
+:func:`ttgate.github.sticky_comment.sync_comment`. Not being able to comment (no token, not a pull
+request, a fork's read-only token, GitHub unreachable) is a warning, never an error: the gate's result
+is ttgate check's alone.
 """
 
 from __future__ import annotations

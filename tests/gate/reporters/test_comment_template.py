@@ -215,6 +215,7 @@ def test_workflow_commands_and_the_marker_come_out_inert(tmp_path: Path) -> None
         ("{{ range(100000) | join('x' * 1000) }}", "built a value of more than"),
         ("{{ 'abc' | replace('', 'y' * 100000) | replace('', 'z' * 100) }}", "built a value of more than"),
         ("{{ '%999999999d' % 1 }}", "string formatting with %"),
+        ("{{ ('x\n' * 2000000) | indent('y' * 100) }}", "built a value of more than"),
     ],
 )
 def test_runaway_templates_are_cut_with_a_clear_message(tmp_path: Path, text: str, why: str) -> None:

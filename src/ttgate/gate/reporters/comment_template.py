@@ -106,7 +106,6 @@ _FILTERS = frozenset(
         "upper",
         "urlencode",
         "wordcount",
-        "wordwrap",
     }
 )
 _BIDI_AND_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -318,12 +317,12 @@ def _compile(template: CommentTemplate) -> Template:
         return text.replace(str(old), str(new), -1 if count is None else int(count))
 
     def indent(value: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
-        too_wide = width > 100 or width < 0 if isinstance(width, int) else len(str(width)) > 100
-        if too_wide:
+        prefix = " " * width if isinstance(width, int) and 0 <= width <= 100 else str(width)
+        if len(prefix) > 100:
             raise TemplateStopped("indent width past 100")
-        text = FILTERS["indent"](str(value), width, first, blank)
-        budget.spend(len(text))
-        return str(text)
+        text = str(value)
+        budget.spend(len(text) + (text.count("\n") + 1) * len(prefix))
+        return str(FILTERS["indent"](text, prefix, first, blank))
 
     def escaped(value: Any) -> Any:
         return _finalize(value)

@@ -257,6 +257,23 @@ def test_a_missing_or_oversized_template_is_a_user_error(tmp_path: Path) -> None
         load_template(big)
 
 
+def test_a_template_linked_out_of_the_repository_is_refused(tmp_path: Path) -> None:
+    """A pull request could make the template a link to the runner's secrets, shown in the comment."""
+    secret = tmp_path / "credentials"
+    secret.write_text("token=ghp_secret")
+    repository = tmp_path / "repo"
+    (repository / ".git").mkdir(parents=True)
+    (repository / ".github").mkdir()
+    link = repository / ".github" / "ttgate.md.j2"
+    link.symlink_to(secret)
+    with pytest.raises(UserError, match=r"ttgate\.md\.j2: a symbolic link to a file outside the repository"):
+        load_template(link)
+    (repository / "inside.j2").write_text("{{ kind }}")
+    link.unlink()
+    link.symlink_to(repository / "inside.j2")
+    assert load_template(link).source == "{{ kind }}"
+
+
 def test_values_are_escaped_and_ready_made_links_are_not(tmp_path: Path) -> None:
     nasty = finding(message="@acme/oncall see #12 [x](javascript:1) <b>", stack=APP)
     text = body(

@@ -23,6 +23,7 @@ A syntax error, or an error while rendering (an unknown variable, a refused attr
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -228,19 +229,30 @@ def default_template() -> CommentTemplate:
 
 def load_template(path: Path | None) -> CommentTemplate:
     """The template in ``path`` (None: the packaged default), compiled: a syntax error is a UserError
-    naming the file and line."""
+    naming the file and line. Inside a git work tree the file must resolve inside it (a pull request
+    could make it a link to the runner's credentials), and it must be a regular file of text."""
+    from ttgate.policy.boundary import Boundary, NotRegular, read_regular, repository_root
+
     if path is None:
         return default_template()
+    shown = f"--comment-template {path}"
+    if not os.path.lexists(path):
+        raise UserError(f"{shown}: no such file")
+    refusal = Boundary([repository_root(path)]).refusal_of_argument(path)
+    if refusal is not None:
+        raise UserError(f"{shown}: {refusal}")
     try:
-        if path.stat().st_size > MAX_TEMPLATE_BYTES:
-            raise UserError(f"--comment-template {path}: larger than {MAX_TEMPLATE_BYTES // 1024} KiB")
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"--comment-template {path}: no such file") from None
-    except UnicodeDecodeError:
-        raise UserError(f"--comment-template {path}: not UTF-8 text") from None
+        data = read_regular(path, MAX_TEMPLATE_BYTES)
+    except NotRegular:
+        raise UserError(f"{shown}: not a regular file") from None
     except OSError as error:
-        raise UserError(f"--comment-template {path}: cannot read: {error.strerror or error}") from None
+        raise UserError(f"{shown}: cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise UserError(f"{shown}: larger than {MAX_TEMPLATE_BYTES // 1024} KiB")
+    try:
+        source = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"{shown}: not UTF-8 text") from None
     template = CommentTemplate(source, str(path))
     template.compiled()
     return template

@@ -142,11 +142,14 @@ def test_a_custom_template_reads_the_documented_context(tmp_path: Path) -> None:
     )
 
 
-def test_a_custom_template_still_fits_the_limit(tmp_path: Path) -> None:
-    text_template = "{% for f in new %}{{ f.message }}\n\n{% endfor %}"
+@pytest.mark.parametrize("macro", ["", "{% macro item() %}an item that takes no finding{% endmacro %}"])
+def test_a_custom_template_still_fits_the_limit(tmp_path: Path, macro: str) -> None:
+    text_template = macro + "{% for f in new %}{{ f.message }}\n\n{% endfor %}{{ left_out.count }} left out"
     many = [finding(message=f"finding {n} " + "x" * 300, line=n) for n in range(40)]
     text = comment_body(report(*many), "k", LINKS, limit=4000, template=template(tmp_path, text_template))
-    assert len(text) <= 4000 and "finding 0 " in text and "finding 39 " not in text
+    assert 3000 < len(text) <= 4000 and "finding 0 " in text and "finding 39 " not in text
+    shown = text.count("finding ")
+    assert text.endswith(f"{40 - shown} left out\n")
 
 
 def test_the_job_summary_takes_the_template_too(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from ttgate.errors import UserError
 from ttgate.gate.findings import Finding
 from ttgate.gate.model import Location
 from ttgate.gate.plan.changes import ACTIONS
@@ -432,14 +433,25 @@ def _fitted(report: Report, document: Document, template: CommentTemplate) -> st
                 keep -= 1
                 finding = ranked[keep]
                 if id(finding) not in sizes:
-                    sizes[id(finding)] = (
-                        document.measure(template.call(item, data[id(finding)]) + "\n\n")
-                        if callable(item)
-                        else _rough_size(finding)
+                    sizes[id(finding)] = _entry_size(template, item, data[id(finding)], document) or (
+                        _rough_size(finding)
                     )
                 freed += sizes[id(finding)]
     except TemplateStopped as stopped:
         return _minimal(report, document, stopped=f"{template.name} was stopped: {stopped}")
+
+
+def _entry_size(
+    template: CommentTemplate, item: object, finding: dict[str, Any], document: Document
+) -> int | None:
+    """A finding's entry as the template's ``item`` macro writes it; None when it has none that takes
+    a finding."""
+    if not callable(item):
+        return None
+    try:
+        return document.measure(template.call(item, finding) + "\n\n")
+    except UserError:
+        return None
 
 
 def _minimal(report: Report, document: Document, stopped: str | None = None) -> str:

@@ -33,6 +33,10 @@ class Location:
     line: int
     column: int = 1
     end_line: int | None = None
+    # A value written as one literal on ``line``: its (column, end_column, source text), for fixes.
+    literal: tuple[int, int, str] | None = field(default=None, compare=False)
+    # Literal members of a ``jsonencode({...})`` value: (key, line, column, end_column, source text).
+    members: tuple[tuple[str, int, int, int, str], ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"

@@ -40,6 +40,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "source": finding.source,
         "suppressed": finding.suppressed,
         "suppression_reason": finding.suppression_reason,
+        "existing": finding.existing,
         "fix": finding.fix,
         "related": [
             {"note": related.note, "file": related.location.file, "line": related.location.line or None}
@@ -80,6 +81,8 @@ def render(report: Report) -> str:
             "warnings": report.count(Severity.WARNING),
             "notices": report.count(Severity.NOTICE),
             "suppressed": len(report.suppressed),
+            "new": len(report.new),
+            "existing": len(report.existing),
             "stacks": report.stacks,
             "files": report.files,
             "notes": report.notes,
@@ -90,6 +93,8 @@ def render(report: Report) -> str:
         "findings": [finding_dict(finding) for finding in report.findings],
         "plan_changes": [plan_changes_dict(environment) for environment in report.plan_changes],
     }
+    if report.selection is not None:  # `check --changed-from`: each checked stack and why
+        document["selection"] = report.selection
     return json_text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
@@ -193,6 +198,7 @@ def report_from_document(document: dict[str, Any]) -> Report:
                 related=related,
                 suppressed=bool(entry.get("suppressed")),
                 suppression_reason=_text(entry.get("suppression_reason")),
+                existing=entry.get("existing") is True,
             )
         )
     summary = document["summary"]

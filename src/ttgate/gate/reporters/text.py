@@ -1,4 +1,8 @@
-"""Text for a terminal: findings grouped by stack and file, then a one-line summary."""
+"""Text for a terminal: findings grouped by stack and file, then a one-line summary.
+
+Findings that are existing (on the --new-from revision or in the --baseline file) come after the new
+ones, one line each under their own heading: they do not fail the run and need no reading now.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ def summary(report: Report) -> str:
     text = f"{', '.join(counts)} in {scope}"
     if report.suppressed:
         text += f" ({len(report.suppressed)} suppressed)"
+    if report.existing:
+        text += f": {len(report.new)} new, {len(report.existing)} existing"
     return text + "."
 
 
@@ -59,7 +65,7 @@ def render(report: Report, color: bool = False) -> str:
         return click.style(text, **kwargs) if color else text  # type: ignore[arg-type]
 
     lines: list[str] = []
-    shown = sorted(report.active, key=lambda f: (_stack_heading(f), *f.sort_key()))
+    shown = sorted(report.new, key=lambda f: (_stack_heading(f), *f.sort_key()))
     for heading, by_stack in groupby(shown, key=_stack_heading):
         lines.append(style(heading, bold=True))
         for file, by_file in groupby(by_stack, key=_file):
@@ -74,15 +80,27 @@ def render(report: Report, color: bool = False) -> str:
                 for related in finding.related[:4]:
                     lines.append(_wrap(f"↳ {related.note} ({_place(related.location)})", " " * 6))
         lines.append("")
+    existing = sorted(report.existing, key=lambda f: (_stack_heading(f), *f.sort_key()))
+    if existing:
+        lines.append(
+            style(f"Existing ({len(existing)}): already on the base revision or in the baseline", bold=True)
+        )
+        for heading, by_stack in groupby(existing, key=_stack_heading):
+            lines.append(f"  {heading}")
+            for finding in by_stack:
+                place = visible(_place(finding.location)) if finding.location else "-"
+                subject = f" {visible(finding.address)}" if finding.address else ""
+                lines.append(f"    {place}  {finding.severity.label} {finding.rule} {finding.name}{subject}")
+        lines.append("")
     if report.plan_changes:
         lines.extend(plan_section(report.plan_changes))
         lines.append("")
     for note in report.notes:
         lines.append(style(f"note: {visible(note)}", fg="yellow"))
     total = summary(report)
-    if report.count(Severity.ERROR):
+    if any(finding.severity is Severity.ERROR for finding in report.new):
         total = style(total, fg="red", bold=True)
-    elif not report.active:
+    elif not report.new:
         total = style(total, fg="green", bold=True)
     lines.append(total)
     return no_command_lines("\n".join(lines) + "\n")

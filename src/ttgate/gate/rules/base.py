@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ttgate.gate.findings import Finding, Related
+from ttgate.gate.findings import Finding, LiteralEdit, Related
 from ttgate.gate.model import Location, Model, Resource, Stack, relative_posix
 from ttgate.gate.rules.aws_limits import AcceptedRange, Rejected
 from ttgate.gate.values import Unknown, as_number, display
@@ -147,6 +147,7 @@ class RuleContext:
         severity: Severity | None = None,
         related: list[Related] | None = None,
         address: str | None = None,
+        edit: LiteralEdit | None = None,
     ) -> Finding:
         if resource is not None:
             if location is None:
@@ -167,6 +168,7 @@ class RuleContext:
             stack=stack,
             source=stack.kind if stack is not None else "hcl",
             related=related or [],
+            edit=edit,
         )
 
     def unverifiable(

@@ -58,6 +58,7 @@ def test_only_existing_findings_read_as_all_clear() -> None:
     old.existing = True
     text = comment_body(report(old), "k", LINKS)
     assert text.splitlines()[1] == "### ✅ ttgate: all clear"
+    assert text.splitlines()[3].startswith("No new findings. Checked 2 stacks")
     assert "already on the base branch" in text
 
 

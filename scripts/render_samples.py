@@ -60,7 +60,8 @@ ttgate comment --report ttgate.json --repo {REPO_NAME} --sha {SHA} \\
 `pull_request` event and `GITHUB_RUN_ID`, and the key from the workflow, the job and the checked paths.)
 The first line is a hidden marker holding the comment's key: the next run finds the comment by it and
 edits it in place. Stacks with errors open by themselves; every file link points at the line in the PR's
-head commit, every rule at its documentation.
+head commit, every rule at its documentation. The body comes from ttgate's jinja2 template; a repository
+can supply its own ([comment-templates.md](comment-templates.md)).
 
 ---
 

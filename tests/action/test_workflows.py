@@ -145,6 +145,7 @@ def test_action_inputs_and_outputs() -> None:
         "policy",
         "comment",
         "comment-key",
+        "comment-template",
         "fail-on",
         "github-token",
         "sarif-file",

@@ -51,6 +51,11 @@ FAIL_ON = ("error", "warning", "notice", "never")
     help="Extra tfvars file applied to every root stack (like terraform -var-file). Repeatable.",
 )
 @click.option(
+    "--comment-template",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A jinja2 template for --format markdown (docs/comment-templates.md).",
+)
+@click.option(
     "--new-from",
     metavar="REV",
     help="Check the tree at this git revision too; findings also there are existing: reported apart, "
@@ -81,6 +86,7 @@ def check(
     new_from: str | None,
     baseline_file: Path | None,
     changed_from: str | None,
+    comment_template: Path | None,
     no_cache: bool,
     jobs: int | None,
 ) -> None:
@@ -101,6 +107,7 @@ def check(
     from ttgate.gate.baseline import apply as apply_baseline
     from ttgate.gate.baseline import read as read_baseline
     from ttgate.gate.changes import changed_since
+    from ttgate.gate.reporters.comment_template import load_template
     from ttgate.gate.revision import compare_with_revision
     from ttgate.gate.run import (
         check_destinations,
@@ -112,6 +119,8 @@ def check(
         write_reports,
     )
     from ttgate.policy.boundary import recording
+
+    template = load_template(comment_template) if comment_template is not None else None
 
     jobs = check_jobs(jobs)
     inputs = check_inputs(paths, plans, var_files)
@@ -131,7 +140,9 @@ def check(
             report, new_from, inputs, root=root, policy_file=policy_file, cache=not no_cache, jobs=jobs
         )
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    write_reports(report, outputs, echo=lambda text: click.echo(text, nl=False), color=color)
+    write_reports(
+        report, outputs, echo=lambda text: click.echo(text, nl=False), color=color, template=template
+    )
     if fails(report, fail_on):
         sys.exit(1)
 

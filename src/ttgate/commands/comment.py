@@ -68,6 +68,11 @@ def _notice(why: str) -> None:
 @click.option(
     "--report-url", help="The JSON report kept as an artifact of the run: linked as the full report when set."
 )
+@click.option(
+    "--comment-template",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A jinja2 template for the body, instead of ttgate's (docs/comment-templates.md).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the body instead of posting it; no token needed.")
 def comment(
     report_file: Path,
@@ -79,6 +84,7 @@ def comment(
     sha: str | None,
     details_url: str | None,
     report_url: str | None,
+    comment_template: Path | None,
     dry_run: bool,
 ) -> None:
     """Keep one up-to-date pull-request comment per key from a ttgate JSON report.
@@ -88,6 +94,7 @@ def comment(
       ttgate check . --format json:ttgate.json; ttgate comment --report ttgate.json
       ttgate comment --report ttgate.json --mode recreate --always --key "gate/prod"
       ttgate comment --report ttgate.json --repo acme/infra --pr 12 --sha 4f2c9e1 --dry-run
+      ttgate comment --report ttgate.json --comment-template .github/ttgate-comment.md.j2 --dry-run
 
     The comment is found by a hidden marker holding the key AND by its author, who must be the
     token's own identity (GraphQL viewer: github-actions[bot] for the workflow token): a comment
@@ -99,8 +106,12 @@ def comment(
 
     Exit status: 0 whenever the report could be read, even when no comment could be written (no
     token, not a pull request, a fork's read-only token, GitHub unreachable: a warning says why). The
-    gate's result is ttgate check's exit status alone. 2 for a bad report or option.
+    gate's result is ttgate check's exit status alone. 2 for a bad report, option or template (a
+    template's syntax or runtime error names its file and line).
     """
+    from ttgate.gate.reporters.comment_template import load_template
+
+    template = load_template(comment_template) if comment_template is not None else None
     request = Request(
         read_report(report_file),
         key,
@@ -112,6 +123,7 @@ def comment(
         details_url,
         dry_run,
         report_url or None,
+        template,
     )
     result = keep_comment_up_to_date(request, os.environ)
     if result.warning:

@@ -22,6 +22,7 @@ from ttgate.gate.values import display
 from ttgate.policy import Severity
 
 if TYPE_CHECKING:
+    from ttgate.gate.reporters.comment_template import CommentTemplate
     from ttgate.gate.selection import Changed
 
 # A report format and where it goes: a file, or the terminal (None).
@@ -228,11 +229,22 @@ def run_gate(
 
 
 def write_reports(
-    report: Report, outputs: Sequence[Output], *, echo: Callable[[str], None], color: bool
+    report: Report,
+    outputs: Sequence[Output],
+    *,
+    echo: Callable[[str], None],
+    color: bool,
+    template: CommentTemplate | None = None,
 ) -> None:
-    """Each format to its file, or through ``echo`` to the terminal (``color`` for the terminal only)."""
+    """Each format to its file, or through ``echo`` to the terminal (``color`` for the terminal only);
+    ``template``: the markdown format's, instead of the packaged one."""
     for name, destination in outputs:
-        text = FORMATS[name](report, color and destination is None)
+        if name == "markdown" and template is not None:
+            from ttgate.gate.reporters.markdown import render as render_markdown
+
+            text = render_markdown(report, template=template)
+        else:
+            text = FORMATS[name](report, color and destination is None)
         if destination is None:
             echo(text)
             continue

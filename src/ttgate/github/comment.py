@@ -1,10 +1,11 @@
 """The sticky pull-request comment: where it goes, which comment is ttgate's, and keeping it up to date.
 
 The body is the Markdown reporter's (:func:`ttgate.gate.reporters.markdown.comment_body`), the same
-renderer as the job summary. This module works out the pull request from the options, then the workflow's
-environment and event, and drives :func:`ttgate.github.sticky_comment.sync_comment`. Not being able to
-comment (no token, not a pull request, a fork's read-only token, GitHub unreachable) is a warning, never
-an error: the gate's result is ttgate check's alone.
+template as the job summary (ttgate's, or the repository's ``--comment-template``). This module works
+out the pull request from the options, then the workflow's environment and event, and drives
+:func:`ttgate.github.sticky_comment.sync_comment`. Not being able to comment (no token, not a pull
+request, a fork's read-only token, GitHub unreachable) is a warning, never an error: the gate's result
+is ttgate check's alone.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ttgate.errors import UserError
 from ttgate.gate.reporters import Report
 from ttgate.gate.reporters.markdown import COMMENT_LIMIT, Links, comment_body, marker
 from ttgate.github.pulls import REPOSITORY_NAME
 from ttgate.integrations.github import DEFAULT_API_URL
+
+if TYPE_CHECKING:
+    from ttgate.gate.reporters.comment_template import CommentTemplate
 
 MODES = ("update", "recreate", "hide", "off")
 # The modes' names before 0.2: (mode, post an all-clear even without an earlier comment).
@@ -43,14 +47,22 @@ def is_own_comment(body: str, key: str) -> bool:
     return body.split("\n", 1)[0].strip() == marker(key)
 
 
-def render_comment(report: Report, key: str, links: Links, *, previous: bool = False) -> str:
+def render_comment(
+    report: Report,
+    key: str,
+    links: Links,
+    *,
+    previous: bool = False,
+    template: CommentTemplate | None = None,
+) -> str:
     """The comment's body, ending with a hidden digest of what it reports: the same body without the
     links that change on every run (the run, the artifact) or push (the head commit). Two runs with the
     same findings have the same digest, and the comment is left alone."""
     stable = replace(links, sha=None, details_url=None, report_url=None)
-    shown = comment_body(report, key, stable, previous=previous)
+    shown = comment_body(report, key, stable, previous=previous, template=template)
     line = f"\n<!-- ttgate:digest sha256={hashlib.sha256(shown.encode('utf-8')).hexdigest()} -->\n"
-    body = comment_body(report, key, links, previous=previous, limit=COMMENT_LIMIT - len(line))
+    limit = COMMENT_LIMIT - len(line)
+    body = comment_body(report, key, links, previous=previous, limit=limit, template=template)
     return body.rstrip("\n") + "\n" + line.lstrip("\n")
 
 
@@ -87,6 +99,7 @@ class Request:
     details_url: str | None = None
     dry_run: bool = False
     report_url: str | None = None  # the JSON report uploaded as an artifact, linked as the full report
+    template: CommentTemplate | None = None  # a repository's own (--comment-template); None: ttgate's
 
 
 @dataclass(frozen=True)
@@ -163,10 +176,12 @@ def keep_comment_up_to_date(request: Request, env: Mapping[str, str]) -> Result:
     )
 
     def render(previous: bool) -> str:
-        return render_comment(request.report, key, links, previous=previous)
+        return render_comment(request.report, key, links, previous=previous, template=request.template)
 
     if request.dry_run:
         return Result(render(False))
+    if request.template is not None:
+        render(False)  # a template's error (exit 2) stops the run before any request
     mode, always = mode_and_always(request.mode)
     always = always or request.always
     if mode == "off":
@@ -197,7 +212,7 @@ def keep_comment_up_to_date(request: Request, env: Mapping[str, str]) -> Result:
         outcome = sticky_comment.sync_comment(
             store,
             gate,
-            create=always or bool(request.report.active),
+            create=always or bool(request.report.new),  # existing findings alone start no comment
             mode=cast(sticky_comment.Mode, mode),
         )
     except client.CommentError as error:

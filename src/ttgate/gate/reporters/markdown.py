@@ -1,31 +1,44 @@
 """The report in GitHub Markdown: the job summary (``--format markdown``) and the pull-request comment.
 
-One renderer makes both, so a pull request shows one dialect. Both read: a headline with the counts,
-what was checked, the stacks in apply order, then one ``<details>`` per stack (open when it has an
-error) listing its findings most severe first, the notes, and the suppressed findings with their reasons.
-A :class:`Document` holds what differs: the comment starts with a hidden marker naming its key, links
-files at the PR's head commit, becomes an all-clear when nothing is left and ends with a footer; the job
-summary shows the stacks as a table instead of one line per environment.
+Both are rendered by one jinja2 template (:mod:`comment_template`; ttgate's own is
+``templates/comment.md.j2``, a repository may give its own), so a pull request shows one dialect. This
+module builds what the template reads (:func:`context`: plain data, documented in
+docs/comment-templates.md) and fits the result to the document's limit. ttgate's template reads: a
+headline with the counts, what was checked, the stacks in apply order, then one ``<details>`` per stack
+(open when it has an error) listing its new findings most severe first, the existing ones collapsed,
+what merging does (with plans), the notes, and the suppressed findings with their reasons. A
+:class:`Document` holds what differs: the comment starts with a hidden marker naming its key (added here,
+never by the template), links files at the PR's head commit, becomes an all-clear when nothing new is
+left and ends with a footer; the job summary shows the stacks as a table instead.
 
-Every value that came from the checked code or a report goes through :func:`markup.escape`. A document
-over its limit (GitHub's: 1 MiB for a step summary, 65,536 characters for a comment) leaves out the least
-severe findings first (suppressed ones, then notices, then warnings; within a severity the last shown
-first, so the top stays whole) and says how many are missing and where the full report is.
+Every value that came from the checked code or a report is escaped by :func:`markup.escape` as the
+template writes it. A document over its limit (GitHub's: 1 MiB for a step summary, 65,536 characters
+for a comment) leaves out the least important findings first (suppressed ones, then existing ones, then
+notices, then warnings; within a severity the last shown first, so the top stays whole) and says how
+many are missing and where the full report is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ttgate.gate.findings import Finding, plural
+from ttgate.errors import UserError
+from ttgate.gate.findings import Finding
 from ttgate.gate.model import Location
+from ttgate.gate.plan.changes import ACTIONS
 from ttgate.gate.reporters.docs_url import rule_docs_url
-from ttgate.gate.reporters.markup import ALL_CLEAR, ICONS, counts, cut, escape, href, status_icon
+from ttgate.gate.reporters.markup import ICONS, counts, cut, escape, href, status_icon
 from ttgate.gate.reporters.report import Report
 from ttgate.gate.reporters.sanitize import no_command_lines
 from ttgate.policy import Severity
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
+
+    from ttgate.gate.reporters.comment_template import CommentTemplate
 
 STEP_SUMMARY_LIMIT = 1024 * 1024  # bytes; GitHub rejects a larger step summary
 COMMENT_LIMIT = 65_536  # characters; GitHub rejects a longer issue comment
@@ -119,19 +132,25 @@ def comment_document(
     )
 
 
-def render(report: Report, limit: int = STEP_SUMMARY_LIMIT) -> str:
-    """The job summary."""
-    return render_document(report, replace(SUMMARY, limit=limit))
+def render(report: Report, limit: int = STEP_SUMMARY_LIMIT, template: CommentTemplate | None = None) -> str:
+    """The job summary (``template``: a repository's own, else the packaged one)."""
+    return render_document(report, replace(SUMMARY, limit=limit), template)
 
 
 def comment_body(
-    report: Report, key: str, links: Links, *, previous: bool = False, limit: int = COMMENT_LIMIT
+    report: Report,
+    key: str,
+    links: Links,
+    *,
+    previous: bool = False,
+    limit: int = COMMENT_LIMIT,
+    template: CommentTemplate | None = None,
 ) -> str:
     """The pull-request comment for ``key``; ``previous``: it replaces an earlier one."""
-    return render_document(report, comment_document(key, links, previous=previous, limit=limit))
+    return render_document(report, comment_document(key, links, previous=previous, limit=limit), template)
 
 
-# --- the stacks -------------------------------------------------------------------------------------------
+# --- the context the template reads (docs/comment-templates.md) -------------------------------------------
 
 
 def _stack_name(finding: Finding) -> str | None:
@@ -160,227 +179,289 @@ def _in_stack(findings: list[Finding], row: Row) -> list[Finding]:
     return [finding for finding in findings if _stack_name(finding) == row.get("name")]
 
 
-def _checked(report: Report, stacks: list[Row], links: Links) -> str:
-    text = plural(len(stacks), "stack")
-    layers = list(dict.fromkeys(str(row["layer"]) for row in stacks if row.get("layer")))
-    envs = sorted({str(row["env"]) for row in stacks if row.get("env")})
-    if layers:
-        text += f" ({', '.join(layers)}" + (f" in {', '.join(envs)}" if envs else "") + ")"
-    if report.files:
-        text += f", {plural(report.files, 'file')}"
-    text = escape(text)
-    commit = links.commit()
-    if commit and links.sha:
-        text += f" at [{escape(links.sha[:7])}]({href(commit)})"
-    return text
+def _ready(text: str | None) -> Markup | None:
+    """A value the context hands over ready-made (already escaped or encoded): printed as it is."""
+    from markupsafe import Markup
+
+    return Markup(text) if text is not None else None
 
 
-def _apply_order(stacks: list[Row], active: list[Finding]) -> str:
-    """One line per environment: its stacks in apply order, each with its worst finding's icon."""
-    by_env: dict[str | None, list[str]] = {}
-    for row in stacks[:MAX_APPLY_ORDER_STACKS]:
-        name = escape(row.get("layer") or _label(row))
-        by_env.setdefault(row.get("env") or None, []).append(f"{name} {status_icon(_in_stack(active, row))}")
-    lines = ["**Apply order** (rollback runs in reverse):"]
-    for env, entries in by_env.items():
-        lines.append(f"- {f'**{escape(env)}**: ' if env else ''}{' → '.join(entries)}")
-    if len(stacks) > MAX_APPLY_ORDER_STACKS:
-        lines.append(f"- and {plural(len(stacks) - MAX_APPLY_ORDER_STACKS, 'more stack')}")
-    return "\n".join(lines)
-
-
-def _stack_table(stacks: list[Row], active: list[Finding]) -> str:
-    lines = [
-        "**Stacks, in apply order** (rollback runs in reverse):",
-        "",
-        "| # | stack | layer | env | source | findings |",
-        "|---|---|---|---|---|---|",
-    ]
-    for number, row in enumerate(stacks, start=1):
-        cells = [escape(row.get(key) or "—") for key in ("name", "layer", "env", "source")]
-        in_stack = _in_stack(active, row)
-        lines.append(f"| {number} | {' | '.join(cells)} | {status_icon(in_stack)} {counts(in_stack)} |")
-    return "\n".join(lines)
-
-
-# --- one finding ------------------------------------------------------------------------------------------
-
-
-def _where(location: Location | None, links: Links) -> str:
+def _place(location: Location | None) -> str | None:
     if location is None or not location.file:
-        return "the stack"
-    text = escape(f"{location.file}:{location.line}" if location.line >= 1 else location.file)
+        return None
+    return f"{location.file}:{location.line}" if location.line >= 1 else location.file
+
+
+def _file_url(location: Location | None, links: Links) -> Markup | None:
+    if location is None or not location.file:
+        return None
     url = links.file(location.file, location.line)
-    return f"[{text}]({href(url)})" if url else text
+    return _ready(href(url)) if url else None
 
 
-def _rule(finding: Finding) -> str:
-    return f"[{escape(finding.rule)} {escape(finding.name)}]({href(rule_docs_url(finding.rule))})"
+def finding_context(finding: Finding, links: Links) -> dict[str, Any]:
+    """One finding as plain data: texts as they are (the template escapes them), links ready-made."""
+    location = finding.location
+    stack = finding.stack
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity.label,
+        "icon": _ready(ICONS[finding.severity]),
+        "message": cut(finding.message),
+        "fix": cut(finding.fix),
+        "file": location.file if location is not None else None,
+        "line": location.line if location is not None and location.line >= 1 else None,
+        "place": _place(location),
+        "file_url": _file_url(location, links),
+        "rule_url": _ready(href(rule_docs_url(finding.rule))),
+        "address": finding.address,
+        "stack": stack.name if stack is not None else None,
+        "layer": stack.layer if stack is not None else None,
+        "env": stack.env if stack is not None else None,
+        "source": finding.source,
+        "related": [
+            {
+                "note": cut(related.note),
+                "file": related.location.file or None,
+                "line": related.location.line if related.location.line >= 1 else None,
+                "place": _place(related.location),
+                "file_url": _file_url(related.location, links),
+            }
+            for related in finding.related
+        ],
+        "suppressed": finding.suppressed,
+        "suppression_reason": cut(finding.suppression_reason).strip() or None,
+        "existing": finding.existing,
+    }
 
 
-def _address(finding: Finding) -> str:
-    return f" · <code>{escape(finding.address)}</code>" if finding.address else ""
-
-
-def _item(finding: Finding, links: Links) -> str:
-    """An active finding: what, where, the fix, the related places."""
-    severity = finding.severity
-    head = f"- {ICONS[severity]} **{severity.label}** {_rule(finding)} in {_where(finding.location, links)}"
-    parts = [head + _address(finding), f"  {escape(cut(finding.message))}"]
-    if finding.fix:
-        parts.append(f"  **Fix:** {escape(cut(finding.fix))}")
-    if finding.related:
-        parts.append(
-            "\n".join(
-                f"  - {escape(cut(related.note))}"
-                + (f" ({_where(related.location, links)})" if related.location.file else "")
-                for related in finding.related
-            )
-        )
-    return "\n\n".join(parts)
-
-
-def _suppressed_item(finding: Finding, links: Links) -> str:
-    reason = escape(cut(finding.suppression_reason)) or "(no reason given)"
-    where = _where(finding.location, links)
-    return f"- {finding.severity.label} {_rule(finding)} in {where}{_address(finding)}: {reason}"
-
-
-# --- the document -----------------------------------------------------------------------------------------
-
-
-def _headline(report: Report, document: Document, stacks: list[Row]) -> list[str]:
-    active = report.active
-    checked = _checked(report, stacks, document.links)
-    if active or document.comment_key is None:
-        explain = (
-            " Each finding below says what is wrong, where, and how to fix it; the rule links explain why."
-        )
-        return [
-            f"### {status_icon(active)} ttgate: {counts(active)}",
-            f"Checked {checked}.{explain if active else ''}",
-        ]
-    if document.previous:
-        excused = " or suppressed with a reason" if report.suppressed else ""
-        what = f"Every finding reported earlier in this comment is fixed{excused}."
-    else:
-        what = "No findings."
-    return [f"### {ALL_CLEAR} ttgate: all clear", f"{what} Checked {checked}."]
-
-
-def _size_note(left_out: list[Finding], document: Document) -> list[str]:
-    if not left_out:
-        return []
-    active = [finding for finding in left_out if not finding.suppressed]
-    parts = [counts(active)] if active else []
-    if len(left_out) > len(active):
-        parts.append(f"{len(left_out) - len(active)} suppressed")
+def _plan_changes(report: Report) -> list[dict[str, Any]]:
     return [
-        f"> [!NOTE]\n> **{plural(len(left_out), 'finding')} not shown** ({', '.join(parts)}): the "
-        f"{document.name} would exceed {document.limit_text}. The full report is in {document.full_report}."
+        {
+            "environment": environment.environment,
+            "stacks": [
+                {
+                    "label": stack.label,
+                    "layer": stack.layer,
+                    "plan_file": stack.plan_file,
+                    "counts": {action: stack.counts.get(action, 0) for action in ACTIONS},
+                    "changes": [asdict(change) for change in stack.changes],
+                    "drift": [asdict(change) for change in stack.drift],
+                    "errored": stack.errored,
+                }
+                for stack in environment.stacks
+            ],
+        }
+        for environment in report.plan_changes
     ]
 
 
-def _groups(report: Report, document: Document, stacks: list[Row], items: dict[int, str]) -> list[str]:
-    """One ``<details>`` per stack with active findings, in apply order, open when it has an error."""
+def _checked(report: Report, stacks: list[Row], links: Links) -> dict[str, Any]:
+    commit = links.commit()
+    return {
+        "stacks": len(stacks),
+        "layers": list(dict.fromkeys(str(row["layer"]) for row in stacks if row.get("layer"))),
+        "environments": sorted({str(row["env"]) for row in stacks if row.get("env")}),
+        "files": report.files,
+        "sha": links.sha[:7] if commit and links.sha else None,
+        "commit_url": _ready(href(commit)) if commit and links.sha else None,
+    }
+
+
+def _apply_order(stacks: list[Row], new: list[Finding]) -> list[dict[str, Any]]:
+    by_env: dict[str | None, list[dict[str, Any]]] = {}
+    for row in stacks[:MAX_APPLY_ORDER_STACKS]:
+        entry = {"name": row.get("layer") or _label(row), "icon": _ready(status_icon(_in_stack(new, row)))}
+        by_env.setdefault(row.get("env") or None, []).append(entry)
+    return [{"environment": env, "stacks": entries} for env, entries in by_env.items()]
+
+
+def _listed(findings: list[Finding], shown: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [shown[id(finding)] for finding in findings if id(finding) in shown]
+
+
+def context(
+    report: Report, document: Document, shown: dict[int, dict[str, Any]], left_out: list[Finding]
+) -> dict[str, Any]:
+    """What the template reads: the findings in ``shown`` (by id, as :func:`finding_context` made them)
+    listed, those in ``left_out`` counted in the size note."""
+    stacks = _stacks(report)
+    new, existing, suppressed = report.new, report.existing, report.suppressed
+    ranked, new_ids = _ranked(report), {id(finding) for finding in new}
     groups = []
     no_stack: Row = {"name": None}
     for row in [*stacks, no_stack]:
-        in_stack = _in_stack(report.active, row)
+        in_stack = _in_stack(new, row)
         if not in_stack:
             continue
-        code = (
-            f" · <code>{escape(row['name'])}</code>" if row.get("name") and row["name"] != _label(row) else ""
+        ordered = sorted(in_stack, key=lambda f: (-f.severity, *f.sort_key()))
+        listed = _listed(ordered, shown)
+        groups.append(
+            {
+                "name": row.get("name"),
+                "label": _label(row),
+                "icon": _ready(status_icon(in_stack)),
+                "counts": counts(in_stack),
+                "has_error": any(f.severity is Severity.ERROR for f in in_stack),
+                "findings": listed,
+                "not_shown": len(in_stack) - len(listed),
+            }
         )
-        is_open = " open" if any(f.severity is Severity.ERROR for f in in_stack) else ""
-        parts = [
-            f"<details{is_open}>\n<summary>{status_icon(in_stack)} <b>{escape(_label(row))}</b>: "
-            f"{counts(in_stack)}{code}</summary>"
-        ]
-        shown = sorted((f for f in in_stack if id(f) in items), key=lambda f: (-f.severity, *f.sort_key()))
-        parts += [items[id(finding)] for finding in shown]
-        if len(shown) < len(in_stack):
-            missing = plural(len(in_stack) - len(shown), "more finding")
-            parts.append(f"- … {missing} in this stack not shown (size limit): see {document.full_report}.")
-        groups.append("\n\n".join([*parts, "</details>"]))
-    return groups
+    left_active = [finding for finding in left_out if not finding.suppressed]
+    links = document.links
+    return {
+        "kind": "summary" if document.comment_key is None else "comment",
+        "tool_version": report.tool_version,
+        "document": {
+            "name": document.name,
+            "limit_text": document.limit_text,
+            "full_report": _ready(document.full_report),
+            "key": document.comment_key,
+            "previous": document.previous,
+        },
+        "links": {
+            "repo": links.repo,
+            "sha": links.sha,
+            "commit_url": _ready(href(links.commit() or "")) if links.commit() else None,
+            "details_url": _ready(href(links.details_url)) if links.details_url else None,
+            "report_url": _ready(href(links.report_url)) if links.report_url else None,
+        },
+        "counts": {
+            "errors": sum(1 for f in new if f.severity is Severity.ERROR),
+            "warnings": sum(1 for f in new if f.severity is Severity.WARNING),
+            "notices": sum(1 for f in new if f.severity is Severity.NOTICE),
+            "new": len(new),
+            "existing": len(existing),
+            "suppressed": len(suppressed),
+            "text": counts(new),
+            "icon": _ready(status_icon(new)),
+        },
+        "new": [shown[id(f)] for f in ranked if id(f) in shown and id(f) in new_ids],
+        "checked": _checked(report, stacks, links),
+        "stacks": [
+            {
+                "name": row.get("name"),
+                "label": _label(row),
+                "layer": row.get("layer"),
+                "env": row.get("env"),
+                "source": row.get("source"),
+                "icon": _ready(status_icon(_in_stack(new, row))),
+                "counts": counts(_in_stack(new, row)),
+            }
+            for row in stacks
+        ],
+        "apply_order": _apply_order(stacks, new),
+        "more_stacks": max(len(stacks) - MAX_APPLY_ORDER_STACKS, 0),
+        "groups": groups,
+        "existing": _listed(existing, shown),
+        "existing_total": len(existing),
+        "existing_not_shown": len(existing) - len(_listed(existing, shown)),
+        "suppressed": _listed(suppressed, shown),
+        "suppressed_total": len(suppressed),
+        "suppressed_not_shown": len(suppressed) - len(_listed(suppressed, shown)),
+        "notes": [cut(note) for note in report.notes],
+        "plan_changes": _plan_changes(report),
+        "left_out": (
+            {
+                "count": len(left_out),
+                "counts": counts(left_active) if left_active else "",
+                "suppressed": len(left_out) - len(left_active),
+            }
+            if left_out
+            else None
+        ),
+    }
 
 
-def _suppressed(report: Report, document: Document, items: dict[int, str]) -> list[str]:
-    suppressed = report.suppressed
-    if not suppressed:
-        return []
-    lines = [items[id(finding)] for finding in suppressed if id(finding) in items]
-    if len(lines) < len(suppressed):
-        missing = plural(len(suppressed) - len(lines), "more")
-        lines.append(f"- … {missing} not shown (size limit): see {document.full_report}.")
-    heading = f"<details>\n<summary>🔕 {plural(len(suppressed), 'suppressed finding')}</summary>"
-    return [f"{heading}\n\n" + "\n".join(lines) + "\n\n</details>"]
-
-
-def _assemble(report: Report, document: Document, items: dict[int, str], left_out: list[Finding]) -> str:
-    """The document with the findings in ``items`` (rendered, by id) listed; ``left_out`` are not."""
-    stacks = _stacks(report)
-    blocks = _headline(report, document, stacks) + _size_note(left_out, document)
-    active = report.active
-    if document.comment_key is None:
-        blocks.append(_stack_table(stacks, active))
-    elif active and stacks:
-        blocks.append(_apply_order(stacks, active))
-    blocks += _groups(report, document, stacks, items)
-    if report.notes:
-        blocks.append("\n".join(f"- ℹ️ {escape(cut(note))}" for note in report.notes))
-    blocks += _suppressed(report, document, items)
-    if document.comment_key is not None:
-        key = escape(document.comment_key)
-        footer = (
-            f"<sub>ttgate {escape(report.tool_version)} · comment key <code>{key}</code> · full report: "
-            f"{document.full_report}. This comment is updated in place on every run.</sub>"
-        )
-        blocks.append("---\n" + footer)
-    head = marker(document.comment_key) + "\n" if document.comment_key is not None else ""
-    return head + "\n\n".join(blocks) + "\n"
+# --- the document: the template's output, fitted to the limit -----------------------------------------------
 
 
 def _ranked(report: Report) -> list[Finding]:
-    """Most important first: errors, warnings, notices (each in stack apply order), then suppressed."""
+    """Most important first: new errors, warnings, notices (each in stack apply order), then existing
+    findings, then suppressed ones. The size limit leaves out from the end."""
     position = {row.get("name"): number for number, row in enumerate(_stacks(report))}
 
-    def importance(finding: Finding) -> tuple[bool, int, int, tuple[str, str, int, str, str]]:
+    def importance(finding: Finding) -> tuple[bool, bool, int, int, tuple[str, str, int, str, str]]:
         stack = position.get(_stack_name(finding), len(position))
-        return (finding.suppressed, -finding.severity, stack, finding.sort_key())
+        return (finding.suppressed, finding.existing, -finding.severity, stack, finding.sort_key())
 
     return sorted(report.findings, key=importance)
 
 
-def render_document(report: Report, document: Document) -> str:
-    return no_command_lines(_fitted(report, document))
+def render_document(report: Report, document: Document, template: CommentTemplate | None = None) -> str:
+    from ttgate.gate.reporters.comment_template import default_template
+
+    return no_command_lines(_fitted(report, document, template or default_template()))
 
 
-def _fitted(report: Report, document: Document) -> str:
+def _rough_size(finding: Finding) -> int:
+    """A finding's entry before the template has run: its texts and its links, with room to spare."""
+    texts = [finding.message, finding.fix, finding.address or "", finding.suppression_reason or ""]
+    texts += [related.note for related in finding.related]
+    file = finding.location.file if finding.location is not None else ""
+    return sum(len(cut(text)) for text in texts) + 3 * len(file) + 250 * (1 + len(finding.related))
+
+
+def _fitted(report: Report, document: Document, template: CommentTemplate) -> str:
+    from ttgate.gate.reporters.comment_template import TemplateStopped
+
     ranked = _ranked(report)
     links = document.links
-    items = {id(f): (_suppressed_item if f.suppressed else _item)(f, links) for f in ranked}
-    keep = len(ranked)
-    while True:
-        shown = {id(f): items[id(f)] for f in ranked[:keep]}
-        text = _assemble(report, document, shown, ranked[keep:])
-        excess = document.measure(text) - document.limit
-        if excess <= 0:
-            return text
-        if keep == 0:
-            return _minimal(report, document)
-        freed = 0
-        while keep > 0 and freed < excess:  # leave out the least important items that cover the excess
-            keep -= 1
-            freed += document.measure(items[id(ranked[keep])] + "\n\n")
-
-
-def _minimal(report: Report, document: Document) -> str:
-    """Last resort when even a document without findings is too long (a huge stack list, many notes)."""
-    active = report.active
+    data = {id(f): finding_context(f, links) for f in ranked}
+    # A first cut by rough sizes, so that even a huge report renders once at a bounded size.
+    keep, total = 0, 0
+    while keep < len(ranked) and total + _rough_size(ranked[keep]) <= 4 * document.limit:
+        total += _rough_size(ranked[keep])
+        keep += 1
+    sizes: dict[int, int] = {}
     head = marker(document.comment_key) + "\n" if document.comment_key is not None else ""
+    output_limit = 8 * document.limit + 1024 * 1024
+    try:
+        while True:
+            shown = {id(f): data[id(f)] for f in ranked[:keep]}
+            body, names = template.render(context(report, document, shown, ranked[keep:]), output_limit)
+            text = head + body.rstrip("\n") + "\n"
+            excess = document.measure(text) - document.limit
+            if excess <= 0:
+                return text
+            if keep == 0:
+                return _minimal(report, document)
+            item = names.get("item")
+            freed = 0
+            while keep > 0 and freed < excess:  # leave out the least important entries that cover the excess
+                keep -= 1
+                finding = ranked[keep]
+                if id(finding) not in sizes:
+                    sizes[id(finding)] = _entry_size(template, item, data[id(finding)], document) or (
+                        _rough_size(finding)
+                    )
+                freed += sizes[id(finding)]
+    except TemplateStopped as stopped:
+        return _minimal(report, document, stopped=f"{template.name} was stopped: {stopped}")
+
+
+def _entry_size(
+    template: CommentTemplate, item: object, finding: dict[str, Any], document: Document
+) -> int | None:
+    """A finding's entry as the template's ``item`` macro writes it; None when it has none that takes
+    a finding."""
+    if not callable(item):
+        return None
+    try:
+        return document.measure(template.call(item, finding) + "\n\n")
+    except UserError:
+        return None
+
+
+def _minimal(report: Report, document: Document, stopped: str | None = None) -> str:
+    """Last resort when even a document without findings is too long (a huge stack list, many notes),
+    or the template went past a bound."""
+    active = report.new
+    head = marker(document.comment_key) + "\n" if document.comment_key is not None else ""
+    why = f"\n\n> [!WARNING]\n> The comment template {escape(stopped)}.\n" if stopped else "\n"
     return (
         f"{head}### {status_icon(active)} ttgate: {counts(active)}\n\n"
-        f"The findings do not fit in the {document.name}: see {document.full_report}, which lists them all.\n"
+        f"The findings do not fit in the {document.name}: see {document.full_report}, which lists them all."
+        + why
     )

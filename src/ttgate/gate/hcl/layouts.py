@@ -154,11 +154,14 @@ def _env_files(base: Path, pattern: str, name: str) -> dict[str, Path]:
     if "{env}" not in pattern:
         return {}
     full = os.path.normpath(os.path.join(base, pattern.lstrip("/").replace("{name}", name)))
+    candidates = sorted(glob.glob(glob.escape(full).replace("{env}", "*")))
+    if not candidates:
+        return {}  # most roots: no pattern to compile (a few thousand compilations were 1 s of a warm run)
     expression = re.escape(full).replace(re.escape("{env}"), "(?P<env>[^/.]+)", 1)
     expression = expression.replace(re.escape("{env}"), "(?P=env)")
     regex = re.compile(expression)
     found: dict[str, Path] = {}
-    for path in sorted(glob.glob(glob.escape(full).replace("{env}", "*"))):
+    for path in candidates:
         matched = regex.fullmatch(path)
         if matched is not None and os.path.isfile(path):
             found.setdefault(matched.group("env"), Path(path))

@@ -1,7 +1,7 @@
 """Parsing HCL files, with a content-hash cache and every core on a cold run.
 
-The cache lives in the user's private cache directory (see :mod:`cache_dir`). Entries are JSON syntax
-trees (:mod:`serial`), never pickles: a planted entry can at worst be a miss. They are keyed by the
+The cache lives in the user's private cache directory (see :mod:`cache_dir`). Entries are compact JSON
+syntax trees (:mod:`serial`), never pickles: a planted entry can at worst be a miss. They are keyed by the
 SHA-256 of the file's bytes and the versions of ttgate's syntax tree and of python-hcl2, and written
 atomically (temporary file, then rename), so two runs sharing the directory never read a half-written
 entry.
@@ -10,7 +10,6 @@ entry.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import pickle
 from collections.abc import Iterable
@@ -21,13 +20,13 @@ from ttgate.gate.hcl.cache_dir import default_cache_dir, private_directory, writ
 from ttgate.gate.hcl.grammar import lark_parser
 from ttgate.gate.hcl.json_syntax import parse_json_config
 from ttgate.gate.hcl.native_syntax import parse_text
-from ttgate.gate.hcl.serial import CorruptEntry, from_data, to_data
+from ttgate.gate.hcl import serial
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 
 __all__ = ["Parser", "default_cache_dir", "lark_parser", "parse_text"]
 
 # Bump when the syntax tree changes shape or the grammar accepts more, so old cache entries are never read.
-SYNTAX_VERSION = "10"
+SYNTAX_VERSION = "11"
 # Below this many uncached files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 24
 
@@ -98,8 +97,8 @@ class Parser:
         if path is None:
             return None
         try:
-            return from_data(json.loads(path.read_bytes()))
-        except (OSError, ValueError, RecursionError, CorruptEntry, TypeError):
+            return serial.loads(path.read_bytes())
+        except (OSError, ValueError, RecursionError, TypeError):
             return None  # missing, corrupt or foreign: parse the file again
 
     def _write_cache(self, key: str, parsed: ParsedFile) -> None:
@@ -107,7 +106,7 @@ class Parser:
         if path is None:
             return
         try:
-            text = json.dumps(to_data(parsed), separators=(",", ":"))
+            text = serial.dumps(parsed)
         except (RecursionError, ValueError):
             return  # a tree nested too deeply to store: this file is just not cached
         write_atomically(path, text)

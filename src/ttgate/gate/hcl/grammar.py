@@ -12,7 +12,6 @@ instead. Either way Lark rebuilds its objects through its data-only deserialiser
 
 from __future__ import annotations
 
-import argparse
 import functools
 import hashlib
 import json
@@ -249,6 +248,8 @@ def _decode(value: Any) -> Any:
 def main(argv: list[str] | None = None) -> int:
     """``python -m ttgate.gate.hcl.grammar --write``: regenerate the shipped tables from the installed
     python-hcl2 and Lark (after upgrading either; a test fails until it is done)."""
+    import argparse
+
     options = argparse.ArgumentParser(description=main.__doc__)
     options.add_argument("--write", action="store_true", help=f"write {SHIPPED_TABLES.name}")
     options.add_argument("--check", action="store_true", help="exit 1 unless the shipped tables are current")

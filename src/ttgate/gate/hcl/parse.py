@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from ttgate.gate.hcl import serial
 from ttgate.gate.hcl.cache_dir import default_cache_dir, private_directory, write_atomically
 from ttgate.gate.hcl.grammar import lark_parser
 from ttgate.gate.hcl.json_syntax import parse_json_config
 from ttgate.gate.hcl.native_syntax import parse_text
-from ttgate.gate.hcl import serial
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 
 __all__ = ["Parser", "default_cache_dir", "lark_parser", "parse_text"]

@@ -112,6 +112,8 @@ def _grammar_text() -> str:
     return terraform_grammar((Path(hcl2.__file__).parent / "hcl2.lark").read_text(encoding="utf-8"))
 
 
+# Bump when the way tables are written to JSON changes.
+_TABLES_FORMAT = 2
 # The tables for the grammar of the python-hcl2 and Lark ttgate was released with; data, never code.
 SHIPPED_TABLES = Path(__file__).with_name("grammar_tables.json")
 
@@ -163,7 +165,7 @@ def _tables_text(parser: Any, key: str) -> str | None:
         name: value for name, value in data["options"].items() if name not in ("postlex", "lexer_callbacks")
     }
     try:
-        return json.dumps({"key": key, "data": _encode(data), "memo": _encode(memo)}, separators=(",", ":"))
+        return json.dumps([_TABLES_FORMAT, key, _encode(data), _encode(memo)], separators=(",", ":"))
     except (TypeError, ValueError):
         return None  # not cached: the next run builds it again
 
@@ -173,10 +175,11 @@ def _load(path: Path, key: str) -> Any:
     from lark import Lark
 
     try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if stored.get("key") != key:
-            return None  # tables of another grammar or Lark: built again
-        data, memo = _decode(stored["data"]), _decode(stored["memo"])
+        stored_format, stored_key, data, memo = json.loads(
+            path.read_text(encoding="utf-8"), object_hook=_decode_object
+        )
+        if (stored_format, stored_key) != (_TABLES_FORMAT, key):
+            return None  # tables of another grammar, Lark or format: built again
         options = data["options"]
         if any(options.get(key) != value for key, value in _OPTIONS.items()) or options.get("regex"):
             return None
@@ -216,7 +219,9 @@ def _reads_the_probe(parser: Any) -> bool:
     )
 
 
-# Lark's tables hold tuples and integer-keyed dicts, which JSON has not: both are tagged.
+# Lark's tables hold tuples and integer-keyed dicts, which JSON has not: every tuple and every dict is a
+# one-member JSON object, {"tuple": [...]} or {"pairs": [[key, value], ...]}, and no other object is
+# written, so json.loads turns them back in its own loop through an object hook.
 
 
 def _encode(value: Any) -> Any:
@@ -225,24 +230,19 @@ def _encode(value: Any) -> Any:
     if isinstance(value, list):
         return [_encode(item) for item in value]
     if isinstance(value, dict):
-        if all(isinstance(key, str) for key in value):
-            return {"map": {key: _encode(item) for key, item in value.items()}}
         return {"pairs": [[_encode(key), _encode(item)] for key, item in value.items()]}
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"cannot store a {type(value).__name__} in the grammar cache")
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(item) for item in value]
-    if isinstance(value, dict):
-        if "tuple" in value:
-            return tuple(_decode(item) for item in value["tuple"])
-        if "map" in value:
-            return {key: _decode(item) for key, item in value["map"].items()}
-        return {_decode(key): _decode(item) for key, item in value["pairs"]}
-    return value
+def _decode_object(stored: dict[str, Any]) -> Any:
+    if len(stored) == 1:
+        if isinstance(stored.get("tuple"), list):
+            return tuple(stored["tuple"])
+        if isinstance(stored.get("pairs"), list):
+            return dict(stored["pairs"])  # a pair that is not [hashable, value] raises: a miss
+    raise ValueError("not a grammar table")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,6 +40,14 @@ def _parser_version() -> str:
         return "unknown"
 
 
+def _usable_cores() -> int:
+    """The cores this process may run on (a CI container's or a taskset's), not the machine's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
 def is_json_config(path: Path) -> bool:
     return path.name.endswith(".json")
 
@@ -78,7 +86,7 @@ class Parser:
 
     def __init__(self, cache_dir: Path | None = None, jobs: int | None = None) -> None:
         self.cache_dir = cache_dir if cache_dir is not None and private_directory(cache_dir) else None
-        self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        self.jobs = jobs if jobs is not None else _usable_cores()
         self._salt = f"{SYNTAX_VERSION}:{_parser_version()}".encode()
         self.hits = 0
         self.misses = 0

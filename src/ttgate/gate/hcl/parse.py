@@ -26,7 +26,7 @@ from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 __all__ = ["Parser", "default_cache_dir", "lark_parser", "parse_text"]
 
 # Bump when the syntax tree changes shape or the grammar accepts more, so old cache entries are never read.
-SYNTAX_VERSION = "11"
+SYNTAX_VERSION = "12"
 # Below this many uncached files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 24
 

@@ -6,6 +6,7 @@ document cites exists there, and nothing in the repository points outside it.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -15,8 +16,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.helpers import check, write_tree
+from tests.helpers import check, load, policy_for, write_tree
 from ttgate.cli import main
+from ttgate.gate.engine import run_rules
+from ttgate.gate.findings import Finding
+from ttgate.gate.plan import PlanSpec, add_plans
 from ttgate.gate.reporters.rule_docs import explain_text, rendered_pages, runbook_anchor, runbook_sections
 from ttgate.gate.rules import RULES
 from ttgate.gate.rules.base import Example
@@ -47,8 +51,19 @@ def test_every_rule_is_documented(rule) -> None:
 
 
 def _rules_found(example: Example, root: Path) -> set[str]:
-    findings = check(write_tree(root, example.tree()))
+    write_tree(root, example.tree())
+    findings = check(root) if example.plan is None else _check_with_plan(example, root)
     return {f.rule for f in findings} | {f.for_rule for f in findings if f.for_rule}
+
+
+def _check_with_plan(example: Example, root: Path) -> list[Finding]:
+    """The example's HCL with its plan laid over its stack, as `--plan LAYER/ENV=FILE` gives it."""
+    parts = example.file.split("/")
+    plan = root.parent / f"{root.name}-plan.json"
+    plan.write_text(json.dumps(example.plan), encoding="utf-8")
+    model, policy = load(root), policy_for(root)
+    add_plans(model, [PlanSpec(f"{parts[-4]}/{parts[-2]}", plan)], policy)
+    return run_rules(model, policy)
 
 
 @pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))

@@ -26,19 +26,24 @@ PARTS: list[tuple[int, str]] = [
     (2, "ttgate.gate.links"),
     (1, "ttgate.policy"),  # the whole tool's: imports only errors; gate.findings and up import it
     (3, "ttgate.gate.suppress"),
+    (3, "ttgate.gate.fingerprint"),  # what identifies a finding across commits (SARIF, baselines)
     (4, "ttgate.gate.hcl"),
     (4, "ttgate.gate.plan"),
     (4, "ttgate.gate.rules"),
     (4, "ttgate.gate.deployed"),  # what `ttgate audit` read of AWS, as the model: a loader
     (5, "ttgate.gate.deployed.drift"),  # deployed against code: reads what the rules read
     (5, "ttgate.gate.engine"),
+    (5, "ttgate.gate.selection"),  # `check --changed-from`: the stacks a diff can affect
     (5, "ttgate.gate.module_calls"),  # the gate's public reading of module calls (rollback)
     (6, "ttgate.gate.reporters"),
     (7, "ttgate.gate.run"),  # beside the engine in spirit, but it ends in the reporters' Report
     (7, "ttgate.gate.deployed.audit"),  # the audit's run: the engine on the deployed model, a Report
+    (7, "ttgate.gate.baseline"),  # the baseline file, applied to a Report
+    (8, "ttgate.gate.revision"),  # --new-from: run again on a revision written out by integrations.git
     (7, "ttgate.integrations"),
     (8, "ttgate.github.pulls"),  # both through the one GitHub client of ttgate.integrations.github
     (8, "ttgate.gate.stacks"),  # `ttgate stacks`: loads as run does, prints the model without rules
+    (8, "ttgate.gate.changes"),  # `check --changed-from`: the diff, read through integrations.git
     (8, "ttgate.github.client"),
     (9, "ttgate.operations"),
     (9, "ttgate.github"),

@@ -12,9 +12,11 @@ import click
 from ttgate import __version__
 from ttgate.commands import (
     audit,
+    baseline,
     check,
     comment,
     dlq,
+    fix,
     issue,
     locks,
     logs,
@@ -111,6 +113,22 @@ def main() -> None:
 
 
 main.params.append(_debug_option("Show a traceback on errors (any command; TTGATE_DEBUG=1 too)."))
-for module in (audit, check, comment, dlq, issue, locks, logs, outputs, rollback, rules, stacks, state):
+COMMAND_MODULES = (
+    audit,
+    baseline,
+    check,
+    comment,
+    dlq,
+    fix,
+    issue,
+    locks,
+    logs,
+    outputs,
+    rollback,
+    rules,
+    stacks,
+    state,
+)
+for module in COMMAND_MODULES:
     for command in module.COMMANDS:
         main.add_command(command)

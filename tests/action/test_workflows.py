@@ -149,8 +149,10 @@ def test_action_inputs_and_outputs() -> None:
         "github-token",
         "sarif-file",
         "docs-url",
+        "check-all",
     }
     assert action["inputs"]["comment"]["default"] == "update"
+    assert action["inputs"]["check-all"]["default"] == "false"
     assert action["inputs"]["fail-on"]["default"] == "error"
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
     assert set(action["outputs"]) == {

@@ -50,6 +50,24 @@ FAIL_ON = ("error", "warning", "notice", "never")
     type=click.Path(path_type=Path),
     help="Extra tfvars file applied to every root stack (like terraform -var-file). Repeatable.",
 )
+@click.option(
+    "--new-from",
+    metavar="REV",
+    help="Check the tree at this git revision too; findings also there are existing: reported apart, "
+    "never failing the run.",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A file from `ttgate baseline`: the findings it lists are existing, never failing the run.",
+)
+@click.option(
+    "--changed-from",
+    metavar="REV",
+    help="Check only the stacks the change since REV can affect (a pull request's base: "
+    "its merge base with HEAD, plus uncommitted changes).",
+)
 @click.option("--no-cache", is_flag=True, help="Parse every file again instead of using the cache.")
 @click.option("--jobs", type=int, default=None, help="Parser processes, 1 to 64 (default: every core).")
 def check(
@@ -60,6 +78,9 @@ def check(
     formats: tuple[str, ...],
     fail_on: str,
     var_files: tuple[Path, ...],
+    new_from: str | None,
+    baseline_file: Path | None,
+    changed_from: str | None,
     no_cache: bool,
     jobs: int | None,
 ) -> None:
@@ -71,9 +92,16 @@ def check(
       ttgate check examples/failing --format json:report.json
       ttgate check . --fail-on warning --var-file ci.tfvars
       ttgate check practice/deploy --plan 20_infra/dev=infra.json --plan 30_app/dev=app.json
+      ttgate check . --new-from origin/main       fail only on findings main does not have
+      ttgate check . --baseline .ttgate-baseline.json
+      ttgate check . --changed-from origin/main
 
-    Exit status: 0 no finding at or above --fail-on, 1 findings, 2 a usage or input error.
+    Exit status: 0 no new finding at or above --fail-on, 1 findings, 2 a usage or input error.
     """
+    from ttgate.gate.baseline import apply as apply_baseline
+    from ttgate.gate.baseline import read as read_baseline
+    from ttgate.gate.changes import changed_since
+    from ttgate.gate.revision import compare_with_revision
     from ttgate.gate.run import (
         check_destinations,
         check_inputs,
@@ -89,9 +117,19 @@ def check(
     inputs = check_inputs(paths, plans, var_files)
     outputs = parse_formats(formats)
     check_destinations(outputs, inputs, policy_file)
+    baseline = read_baseline(baseline_file) if baseline_file is not None else None
+    changed = changed_since(changed_from, inputs.targets) if changed_from is not None else None
     with recording() as read:
-        report = run_gate(inputs, root=root, policy_file=policy_file, cache=not no_cache, jobs=jobs)
+        report = run_gate(
+            inputs, root=root, policy_file=policy_file, cache=not no_cache, jobs=jobs, changed=changed
+        )
     refuse_read_destinations(outputs, read)
+    if baseline is not None:
+        apply_baseline(report, baseline)
+    if new_from is not None:
+        compare_with_revision(
+            report, new_from, inputs, root=root, policy_file=policy_file, cache=not no_cache, jobs=jobs
+        )
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     write_reports(report, outputs, echo=lambda text: click.echo(text, nl=False), color=color)
     if fails(report, fail_on):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,10 @@ class Location:
     line: int
     column: int = 1
     end_line: int | None = None
+    # A value written as one literal on ``line``: its (column, end_column, source text), for fixes.
+    literal: tuple[int, int, str] | None = field(default=None, compare=False)
+    # Literal members of a ``jsonencode({...})`` value: (key, line, column, end_column, source text).
+    members: tuple[tuple[str, int, int, int, str], ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
@@ -157,6 +161,34 @@ class ModuleCall:
     location: Location | None
 
 
+@dataclass(frozen=True)
+class PlannedChange:
+    """One managed resource's entry in ``resource_changes`` (or ``resource_drift``), for rules.
+
+    ``action`` is the main one (create, update, replace, destroy, forget; move or import when that is
+    all it does; ``no-op`` when nothing happens to it: see ``gate/plan/changes.py``). ``before`` and
+    ``after`` hold its values with what the plan marks sensitive masked; rules may read them, reports
+    never show them.
+    """
+
+    address: str
+    type: str
+    name: str
+    module_path: str  # "module.a[0].module.b", "" in the root module
+    action: str
+    previous_address: str | None = None
+    importing: bool = False
+    reason: str | None = None  # Terraform's action_reason: replace_because_cannot_update, ...
+    replace_paths: tuple[tuple[str | int, ...], ...] = ()  # attribute paths that force the replacement
+    before: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    after: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def destroys(self) -> bool:
+        """The object Terraform holds now is deleted (a destroy, or a replace)."""
+        return self.action in ("destroy", "replace")
+
+
 @dataclass(eq=False)
 class Stack:
     """A root module: one state, one layer in one environment."""
@@ -188,6 +220,9 @@ class Stack:
     # unit's own directory), and the units its dependency blocks read.
     unit_source: str | None = None
     dependencies: list[Dependency] = field(default_factory=list)
+    # For stacks read from a plan: every managed resource's entry in resource_changes, deletes included
+    # (a deleted resource is not in ``resources``), for rules about what applying does (TG503).
+    planned_changes: list[PlannedChange] = field(default_factory=list)
 
     _by_type: tuple[int, int, dict[tuple[str, str], list[Resource]]] | None = field(
         default=None, init=False, repr=False, compare=False

@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ttgate.errors import UserError
 from ttgate.gate.plan import PlanSpec
@@ -19,6 +20,9 @@ from ttgate.gate.reporters import FORMATS, Report
 from ttgate.gate.reporters.sanitize import hide_secrets
 from ttgate.gate.values import display
 from ttgate.policy import Severity
+
+if TYPE_CHECKING:
+    from ttgate.gate.selection import Changed
 
 # A report format and where it goes: a file, or the terminal (None).
 Output = tuple[str, str | None]
@@ -154,15 +158,24 @@ def root_for(paths: list[Path]) -> Path:
 
 
 def run_gate(
-    inputs: Inputs, *, root: Path | None, policy_file: Path | None, cache: bool, jobs: int | None
+    inputs: Inputs,
+    *,
+    root: Path | None,
+    policy_file: Path | None,
+    cache: bool,
+    jobs: int | None,
+    changed: Changed | None = None,
 ) -> Report:
-    """Load the stacks and plans, run every rule, and report (stacks listed in apply order)."""
+    """Load the stacks and plans, run every rule, and report (stacks listed in apply order).
+
+    ``changed``: only the stacks the change can affect are reported (see ttgate.gate.selection)."""
     from ttgate.gate.engine import run_rules
     from ttgate.gate.hcl.loader import load_hcl
     from ttgate.gate.hcl.parse import Parser, default_cache_dir
     from ttgate.gate.model import Model
     from ttgate.gate.plan import add_plans, collector_paused
     from ttgate.gate.rules import RULES
+    from ttgate.gate.selection import select
     from ttgate.policy import load_policy
 
     targets, plan_specs = inputs.targets, inputs.plans
@@ -171,17 +184,23 @@ def run_gate(
     if root is None:
         root = root_for(targets or [Path(".")])
     parser = Parser(default_cache_dir() if cache else None, jobs)
-    model = (
-        load_hcl(targets, root, policy, parser, inputs.var_files) if targets else Model(root=root.resolve())
-    )
+    selection = select(changed, targets, root, policy, inputs.var_files) if changed else None
+    loaded = selection.load_paths(targets) if selection else targets
+    model = load_hcl(loaded, root, policy, parser, inputs.var_files) if loaded else Model(root=root.resolve())
     with collector_paused():
-        add_plans(model, plan_specs, policy)
+        plan_changes = add_plans(model, plan_specs, policy)
         findings = run_rules(model, policy)
+    stacks = model.stacks
+    if selection:  # every loaded stack is read by the rules; only the selected ones are reported
+        selection.settle(model)
+        findings = [finding for finding in findings if selection.keeps(finding)]
+        stacks = [stack for stack in stacks if selection.holds(stack)]
     report = Report(
         findings,
-        stacks=len(model.stacks),
+        stacks=len(stacks),
         files=parser.hits + parser.misses + len(plan_specs),
         notes=list(model.notes),
+        plan_changes=plan_changes,
     )
     report.directories = dict(sorted(model.directories.items()))
     hide_secrets(report, model.stack_secrets)
@@ -196,11 +215,12 @@ def run_gate(
             "role": s.role,
             "plan_file": s.plan_file,
         }
-        for s in sorted(
-            model.stacks, key=lambda s: (s.env or "", order.get(s.layer or "", len(order)), s.name)
-        )
+        for s in sorted(stacks, key=lambda s: (s.env or "", order.get(s.layer or "", len(order)), s.name))
     ]
-    if not model.stacks:
+    if selection:
+        report.notes.append(selection.note(len(stacks)))
+        report.selection = selection.as_json()
+    elif not model.stacks:
         report.notes.append(
             "no Terraform configuration found (no .tf file outside hidden directories); check the path"
         )
@@ -225,8 +245,9 @@ def write_reports(
 
 
 def fails(report: Report, fail_on: str) -> bool:
-    """A finding at or above ``fail_on`` (a severity, or "never") remains."""
+    """A new finding at or above ``fail_on`` (a severity, or "never") remains: existing ones (on the
+    --new-from revision or in the --baseline file) never fail a run."""
     if fail_on == "never":
         return False
     threshold = Severity.parse(fail_on)
-    return any(finding.severity >= threshold for finding in report.active)
+    return any(finding.severity >= threshold for finding in report.new)

@@ -221,18 +221,7 @@ class Git:
         output = self.run(
             "diff", "--name-status", "-z", "-M", "--no-color", "--no-ext-diff", old, new, "--", path
         )
-        fields = output.split("\0")
-        changes: list[Change] = []
-        index = 0
-        while index < len(fields) and fields[index]:
-            status = fields[index]
-            if status[0] in "RC":
-                changes.append(Change(status[0], fields[index + 2], fields[index + 1]))
-                index += 3
-            else:
-                changes.append(Change(status[0], fields[index + 1]))
-                index += 2
-        return changes
+        return _name_status(output)
 
     def diff_stat(self, old: str, new: str, paths: Sequence[str]) -> str:
         return self.run(
@@ -299,6 +288,47 @@ class Git:
             position += size + 1
         return blobs
 
+    def is_shallow(self) -> bool:
+        """A shallow clone (``actions/checkout`` fetches one commit by default): history may be missing."""
+        return self._raw(["rev-parse", "--is-shallow-repository"]).stdout.strip() == "true"
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        """The best common ancestor of two commits (what a pull request's diff starts from), or None."""
+        result = self._raw(["merge-base", one, other])
+        return result.stdout.split()[0] if result.returncode == 0 and result.stdout.strip() else None
+
+    def diff_base(self, revision: str) -> str:
+        """Where a pull request's diff starts: the merge base of ``revision`` and HEAD.
+
+        A UserError names what is wrong: no such commit, no shared history, or a shallow clone
+        without the base (what ``actions/checkout`` gives by default).
+        """
+        shallow = self.is_shallow()
+        fetch = "fetch the base, e.g. `git fetch --depth=1 origin <base>`"
+        commit = self.resolve_commit(revision)
+        if commit is None:
+            if shallow:
+                raise UserError(f"{revision}: no such commit in this shallow clone; {fetch}")
+            raise UserError(f"{revision}: not a commit, branch or tag of the repository at {self.root}")
+        base = self.merge_base(commit, "HEAD")
+        if base is None:
+            if shallow:
+                # The history between them was not fetched. A pull request's merge commit (what
+                # actions/checkout checks out) is the base plus the change, so the base itself is the
+                # diff's start there; on a branch the diff also holds what the base gained since.
+                return commit
+            raise UserError(f"{revision}: shares no history with HEAD")
+        return base
+
+    def changes_since(self, base: str) -> list[Change]:
+        """Every path that differs between ``base`` and the working tree: committed, staged and
+        unstaged changes (renames detected, both sides kept) and untracked files (as added)."""
+        output = self.run("diff", "--name-status", "-z", "-M", "--no-color", "--no-ext-diff", base, "--")
+        changes = _name_status(output)
+        untracked = self.run("ls-files", "-z", "--others", "--exclude-standard", "--full-name")
+        changes += [Change("A", name) for name in untracked.split("\0") if name]
+        return changes
+
     def remote_url(self, remote: str) -> str | None:
         result = self._raw(["remote", "get-url", remote])
         return result.stdout.strip() if result.returncode == 0 else None
@@ -339,6 +369,16 @@ class Git:
         """``git push -u REMOTE refs/heads/NAME:refs/heads/NAME``: never forced, only that branch."""
         self.run("push", "--quiet", "-u", remote, f"refs/heads/{name}:refs/heads/{name}")
 
+    def write_tree_at(self, revision: str, destination: Path) -> None:
+        """Write every file of ``revision`` under ``destination`` (an empty directory), as a checkout
+        would, through a temporary index: the working tree, the real index and every ref stay as they
+        are, and nothing is left behind in the repository (unlike ``git worktree``)."""
+        with tempfile.TemporaryDirectory(prefix="ttgate-index-") as scratch:
+            index_env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+            self.run("read-tree", "--end-of-options", f"{revision}^{{tree}}", env=index_env)
+            prefix = str(destination.resolve()) + os.sep
+            self.run("checkout-index", "--all", "--force", f"--prefix={prefix}", env=index_env)
+
 
 class GitTree:
     """One revision of the repository, read lazily: its file names (blobs only) and some files' bytes."""
@@ -355,6 +395,22 @@ class GitTree:
 
     def read(self, paths: Sequence[str]) -> Mapping[str, bytes]:
         return self._git.read_blobs(self._revision, paths)
+
+
+def _name_status(output: str) -> list[Change]:
+    """The changes ``git diff --name-status -z`` lists."""
+    fields = output.split("\0")
+    changes: list[Change] = []
+    index = 0
+    while index < len(fields) and fields[index]:
+        status = fields[index]
+        if status[0] in "RC":
+            changes.append(Change(status[0], fields[index + 2], fields[index + 1]))
+            index += 3
+        else:
+            changes.append(Change(status[0], fields[index + 1]))
+            index += 2
+    return changes
 
 
 def _is_under(file: str, path: str) -> bool:

@@ -141,7 +141,13 @@ def test_with_the_hcl_the_plan_findings_carry_the_hcl_file_and_line(tmp_path: Pa
         for e in examples_failing()
         if e["stack"].endswith("/dev")
     }
-    assert dev == {key: in_the_hcl[key] for key in dev}
+    assert {key: dev[key] for key in dev if key[0] != "TG503"} == {
+        key: in_the_hcl[key] for key in dev if key[0] != "TG503"
+    }
+    # What only a plan shows (TG503: the deleted log groups, whose blocks are gone) is at the stack's
+    # backend block, where a suppression with a reason can acknowledge it.
+    backend = f"{HCL_DEV.format(layer='30_app')}/backend.tf"
+    assert {dev[key] for key in dev if key[0] == "TG503"} == {(backend, 3, "plan")}
 
 
 def test_with_the_hcl_prod_still_comes_from_the_hcl(tmp_path: Path) -> None:
@@ -174,9 +180,10 @@ def test_resources_keep_their_plan_actions() -> None:
 
 
 def test_a_deleted_resource_is_not_checked() -> None:
+    """Only as what the plan does (TG503, destroying a log group): no rule checks it as a resource."""
     model, findings = check_plans(dev_specs())
     assert not [r for r in model.resources() if "legacy_worker" in r.address]
-    assert not [f for f in findings if f.address and "legacy_worker" in f.address]
+    assert {f.rule for f in findings if f.address and "legacy_worker" in f.address} == {"TG503"}
 
 
 def test_the_deleted_log_groups_would_be_flagged_if_they_stayed(tmp_path: Path) -> None:

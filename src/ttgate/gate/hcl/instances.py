@@ -9,6 +9,7 @@ Invalid instead of recursing forever.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -103,7 +104,15 @@ class Input:
 
 
 def location(file: str, node: ast.Attribute | ast.Block) -> Location:
-    return Location(file, node.line, node.column, node.end_line)
+    literal = None
+    if isinstance(node, ast.Attribute) and node.literal_column:
+        # A .tf.json attribute's text is its value as messages show it (a string unquoted): as written.
+        written = (
+            json.dumps(node.expr.value) if isinstance(node.expr, ast.Lit) and file.endswith(".json") else None
+        )
+        literal = (node.literal_column, node.literal_end_column, written or node.text)
+    members = tuple(node.members) if isinstance(node, ast.Attribute) else ()
+    return Location(file, node.line, node.column, node.end_line, literal, members)
 
 
 def _key_suffix(key: Any) -> str:

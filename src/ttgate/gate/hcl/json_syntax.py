@@ -39,6 +39,7 @@ _NESTED_BLOCKS = {
     "timeouts",
 }
 _EXPRESSION_KEYS = {"type"}  # in a variable block: an expression, not a template
+_DECODER = json.JSONDecoder()
 
 
 class _Positions:
@@ -54,6 +55,27 @@ class _Positions:
             return 1
         self.cursor = found + 1
         return self.text.count("\n", 0, found) + 1
+
+    def literal_columns(self, key: str, value: Any) -> tuple[int, int]:
+        """The columns (1-based, end exclusive) of the scalar written after the key just found, when it
+        sits on the key's line; (0, 0) otherwise."""
+        if isinstance(value, (dict, list)) or value is None:
+            return (0, 0)
+        start = self.cursor - 1 + len(json.dumps(key))
+        colon = self.text.find(":", start)
+        if colon < 0 or self.text[start:colon].strip():
+            return (0, 0)
+        begin = colon + 1
+        while begin < len(self.text) and self.text[begin] in " \t":
+            begin += 1
+        try:
+            _, end = _DECODER.raw_decode(self.text, begin)
+        except ValueError:
+            return (0, 0)
+        if "\n" in self.text[begin:end]:
+            return (0, 0)
+        line_start = self.text.rfind("\n", 0, begin) + 1
+        return (begin - line_start + 1, end - line_start + 1)
 
 
 def parse_json_config(text: str) -> ast.ParsedFile:
@@ -118,6 +140,7 @@ def _body(content: Any, positions: _Positions, block_type: str) -> ast.Body:
         if key == "//":
             continue
         line = positions.line_of(key)
+        literal_column, literal_end_column = positions.literal_columns(key, value)
         if key in _NESTED_BLOCKS and _is_block_content(value):
             body.blocks.extend(_nested(key, value, positions, line))
             continue
@@ -125,7 +148,11 @@ def _body(content: Any, positions: _Positions, block_type: str) -> ast.Body:
             expr = _expression(value)
         else:
             expr = _value(value)
-        body.attributes[key] = ast.Attribute(key, expr, line, 1, line, _shown(value))
+        if not isinstance(expr, ast.Lit):
+            literal_column = literal_end_column = 0
+        body.attributes[key] = ast.Attribute(
+            key, expr, line, 1, line, _shown(value), literal_column, literal_end_column
+        )
     return body
 
 

@@ -159,6 +159,13 @@ class Attribute:
     column: int
     end_line: int
     text: str  # the expression's source, for messages
+    # When the expression is one literal on one line (a number, a plain string, a bool): its columns
+    # on ``line`` (1-based, end exclusive), for fixes that rewrite it in place; 0 otherwise.
+    literal_column: int = 0
+    literal_end_column: int = 0
+    # An object value ``{ key = literal }``, alone or in ``jsonencode(...)``: (key, line, column,
+    # end_column, text) of each member written as one literal on one line, for fixes inside it.
+    members: list[tuple[str, int, int, int, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -334,6 +341,8 @@ def _check_single_line_block(block: Any, body: Any) -> None:
 class _Converter:
     def __init__(self, text: str) -> None:
         self._text = text
+        # Object expression -> its literal members' positions (see Attribute.members).
+        self._members: dict[int, list[tuple[str, int, int, int, str]]] = {}
 
     # structure
 
@@ -378,14 +387,25 @@ class _Converter:
         expr_node = subtrees[-1]
         line, column, _, _ = _span(node)
         text = self.source(expr_node).rstrip()
+        expr = self.expr(expr_node)
+        literal_line, literal_column, literal_end_line, literal_end_column = _span(expr_node)
+        literal = isinstance(expr, Lit) and literal_line == line == literal_end_line and "\n" not in text
         return Attribute(
             name=name,
-            expr=self.expr(expr_node),
+            expr=expr,
             line=line,
             column=column,
             end_line=line + text.count("\n"),
             text=text,
+            literal_column=literal_column if literal else 0,
+            literal_end_column=literal_end_column if literal else 0,
+            members=self._encoded_members(expr),
         )
+
+    def _encoded_members(self, expr: Expr) -> list[tuple[str, int, int, int, str]]:
+        if isinstance(expr, Call) and expr.name == "jsonencode" and len(expr.args) == 1:
+            return self._members.get(id(expr.args[0]), [])
+        return self._members.get(id(expr), []) if isinstance(expr, ObjectExpr) else []
 
     def block(self, node: Any) -> Block:
         subtrees = _subtrees(node)
@@ -530,10 +550,23 @@ class _Converter:
 
     def _object(self, node: Any) -> Expr:
         items: list[tuple[Expr, Expr]] = []
+        members: list[tuple[str, int, int, int, str]] = []
         for elem in _subtrees(node):
             key_node, value_node = _subtrees(elem)
-            items.append((self.object_key(key_node), self.expr(value_node)))
-        return ObjectExpr(items)
+            key, value = self.object_key(key_node), self.expr(value_node)
+            items.append((key, value))
+            line, column, end_line, end_column = _span(value_node)
+            if (
+                isinstance(key, Lit)
+                and isinstance(key.value, str)
+                and isinstance(value, Lit)
+                and line == end_line
+            ):
+                members.append((key.value, line, column, end_column, self.source(value_node).strip()))
+        obj = ObjectExpr(items)
+        if members:
+            self._members[id(obj)] = members
+        return obj
 
     def object_key(self, node: Any) -> Expr:
         inner = _subtrees(node)[0]

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from ttgate.errors import UserError
 from ttgate.gate.model import Location, Model, Problem, Resource, Stack, linked_resource, relative_posix
-from ttgate.gate.plan.load import build_plan_stack, plan_secrets
+from ttgate.gate.plan.changes import (
+    EnvironmentChanges,
+    StackChanges,
+    by_environment,
+    errored_section,
+    stack_changes,
+)
+from ttgate.gate.plan.load import build_plan_stack, plan_secrets, planned_changes
 from ttgate.gate.plan.read import MAX_PLAN_MEBIBYTES, PlanTooLarge, read_plan
 from ttgate.gate.values import SENSITIVE, Unknown, display, is_sensitive
 
@@ -117,12 +124,16 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def add_plans(model: Model, specs: list[PlanSpec], policy: Policy) -> None:
+def add_plans(model: Model, specs: list[PlanSpec], policy: Policy) -> list[EnvironmentChanges]:
+    """Each plan into the model as its stack; returns what applying them does, per environment, each
+    stack in apply order (the report's ``plan_changes``)."""
+    sections: list[tuple[str | None, StackChanges]] = []
     with collector_paused():
         for spec in specs:
-            _add_plan(model, spec, policy)
+            sections.append(_add_plan(model, spec, policy))
         if sum(_size(spec.path) for spec in specs) >= FREEZE_FROM_BYTES:
             gc.freeze()  # never scanned again: the model keeps them until the process ends
+    return by_environment(sections, {layer.name: layer.order for layer in policy.layers}, policy.environments)
 
 
 def _size(path: Path) -> int:
@@ -132,8 +143,11 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _add_plan(model: Model, spec: PlanSpec, policy: Policy) -> None:
+def _add_plan(model: Model, spec: PlanSpec, policy: Policy) -> tuple[str | None, StackChanges]:
+    """Add one plan's stack; its environment and section of what applying it does."""
     shown = spec.path.as_posix()
+    layer: str | None = None
+    env: str | None = None
     if spec.label is not None:
         layer, env = _identity_from_label(spec.label, policy, f"{spec.label}={shown}")
     try:
@@ -150,7 +164,11 @@ def _add_plan(model: Model, spec: PlanSpec, policy: Policy) -> None:
                 f"{error.limit * 2}}}}}`.",
             )
         )
-        return
+        if spec.label is None:
+            layer, env, _ = _infer_identity(spec.path, {}, policy)
+        label = f"{layer}/{env}" if layer and env else spec.label or shown
+        why = f"larger than the {error.limit:,} MiB ttgate reads in one plan; nothing in it was read"
+        return env, errored_section(label, layer, relative_posix(spec.path, model.root), why)
     if spec.label is not None:
         if env is None:
             env = _infer_identity(spec.path, document, policy)[1]
@@ -174,14 +192,19 @@ def _add_plan(model: Model, spec: PlanSpec, policy: Policy) -> None:
         backend=hcl.backend if hcl else None,
         location=hcl.location if hcl else None,
     )
-    build_plan_stack(document, stack, relative_posix(spec.path, model.root))
+    plan_file = relative_posix(spec.path, model.root)
+    build_plan_stack(document, stack, plan_file)
+    stack.planned_changes, drift = planned_changes(document)
+    section = stack_changes(stack.label, layer, plan_file, stack.planned_changes, drift)
     model.add_secrets(name, plan_secrets(document))
     if document.get("errored") is True:
         model.notes.append(f"plan {shown} errored: Terraform could not finish it, so it may be incomplete")
+        section.errored = "Terraform could not finish this plan (errored): what it lists may be incomplete"
     if hcl is not None:
         _overlay(model, hcl, stack)
     else:
         model.stacks.append(stack)
+    return env, section
 
 
 def _plan_mebibytes(policy: Policy) -> int:

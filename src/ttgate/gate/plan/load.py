@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ttgate.gate.model import Location, RemoteState, Resource, Stack
+from ttgate.gate.model import Location, PlannedChange, RemoteState, Resource, Stack
+from ttgate.gate.plan.changes import planned_change
 from ttgate.gate.values import SENSITIVE as SENSITIVE
 from ttgate.gate.values import Unknown, secret_strings
 
@@ -394,3 +395,11 @@ def build_plan_stack(document: dict[str, Any], stack: Stack, plan_file: str) -> 
     stack.kind = "plan"
     stack.plan_file = plan_file
     return PlanStackBuilder(document, stack, plan_file).build()
+
+
+def planned_changes(document: dict[str, Any]) -> tuple[list[PlannedChange], list[PlannedChange]]:
+    """Every managed resource's entry of ``resource_changes``, deletes included, and of
+    ``resource_drift`` (what Terraform found changed outside it), sensitive values masked."""
+    found = [planned_change(entry, _mask_attributes) for entry in _list(document.get("resource_changes"))]
+    drift = [planned_change(entry, _mask_attributes) for entry in _list(document.get("resource_drift"))]
+    return [item for item in found if item is not None], [item for item in drift if item is not None]

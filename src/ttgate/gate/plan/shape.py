@@ -191,6 +191,8 @@ CHANGE = Obj(
         "after_unknown": OBJECT,
         "before_sensitive": MASK,
         "after_sensitive": MASK,
+        "replace_paths": list_of(_Kind("a list", list)),
+        "importing": OBJECT,
     }
 )
 RESOURCE_CHANGE = Obj(
@@ -199,6 +201,9 @@ RESOURCE_CHANGE = Obj(
         "mode": one_of("managed", "data"),
         "type": STRING,
         "name": STRING,
+        "module_address": STRING,
+        "previous_address": STRING,
+        "action_reason": STRING,
         "change": CHANGE,
     }
 )
@@ -219,6 +224,7 @@ PLAN = Obj(
         "variables": map_of(Obj({"value": ANY})),
         "planned_values": STATE_VALUES,
         "resource_changes": list_of(RESOURCE_CHANGE),
+        "resource_drift": list_of(RESOURCE_CHANGE),
         "prior_state": Obj({"values": STATE_VALUES}),
         "configuration": Obj({"root_module": CONFIG_MODULE}),
         "errored": BOOLEAN,

@@ -4,8 +4,8 @@
 GitHub shows at most :data:`LIMIT` annotations of each severity per step and drops the rest silently,
 and the composite action is one step, so this reporter leaves a warning and a notice to the comment step
 and emits the most important ones (errors first, then by file and line) and ends with one
-notice saying how many were left out and where the full report is. Suppressed findings are not
-annotated: they are in the JSON, SARIF and Markdown reports.
+notice saying how many were left out and where the full report is. Suppressed and existing findings
+(--new-from, --baseline) are not annotated: they are in the JSON, SARIF and Markdown reports.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def annotation(finding: Finding) -> str:
 
 
 def render(report: Report, full_report: str = FULL_REPORT) -> str:
-    findings = sorted(report.active, key=_order)
+    findings = sorted(report.new, key=_order)
     totals = Counter(finding.severity for finding in findings)
     overflow = any(count > LIMIT for count in totals.values())
     # The action's comment step runs in the same step for GitHub and may warn (the comment could not

@@ -10,6 +10,7 @@ from ttgate import __version__
 from ttgate.errors import UserError
 from ttgate.gate.findings import Finding, Related
 from ttgate.gate.model import Location, Stack
+from ttgate.gate.plan.changes import ACTIONS, EnvironmentChanges, ResourceChange, StackChanges
 from ttgate.gate.reporters.report import Report
 from ttgate.gate.reporters.sanitize import json_text
 from ttgate.gate.values import display
@@ -39,10 +40,34 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "source": finding.source,
         "suppressed": finding.suppressed,
         "suppression_reason": finding.suppression_reason,
+        "existing": finding.existing,
         "fix": finding.fix,
         "related": [
             {"note": related.note, "file": related.location.file, "line": related.location.line or None}
             for related in finding.related
+        ],
+    }
+
+
+def _change_dict(change: ResourceChange) -> dict[str, Any]:
+    return {"address": change.address, "action": change.action, "previous_address": change.previous_address}
+
+
+def plan_changes_dict(environment: EnvironmentChanges) -> dict[str, Any]:
+    """One environment of what merging does: addresses and actions only, never a value."""
+    return {
+        "environment": environment.environment,
+        "stacks": [
+            {
+                "label": section.label,
+                "layer": section.layer,
+                "plan_file": section.plan_file,
+                "counts": {action: section.counts.get(action, 0) for action in ACTIONS},
+                "changes": [_change_dict(change) for change in section.changes],
+                "drift": [_change_dict(change) for change in section.drift],
+                "errored": section.errored,
+            }
+            for section in environment.stacks
         ],
     }
 
@@ -56,6 +81,8 @@ def render(report: Report) -> str:
             "warnings": report.count(Severity.WARNING),
             "notices": report.count(Severity.NOTICE),
             "suppressed": len(report.suppressed),
+            "new": len(report.new),
+            "existing": len(report.existing),
             "stacks": report.stacks,
             "files": report.files,
             "notes": report.notes,
@@ -64,7 +91,10 @@ def render(report: Report) -> str:
         "stacks": report.stack_list,
         "directories": report.directories,
         "findings": [finding_dict(finding) for finding in report.findings],
+        "plan_changes": [plan_changes_dict(environment) for environment in report.plan_changes],
     }
+    if report.selection is not None:  # `check --changed-from`: each checked stack and why
+        document["selection"] = report.selection
     return json_text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
@@ -168,10 +198,12 @@ def report_from_document(document: dict[str, Any]) -> Report:
                 related=related,
                 suppressed=bool(entry.get("suppressed")),
                 suppression_reason=_text(entry.get("suppression_reason")),
+                existing=entry.get("existing") is True,
             )
         )
     summary = document["summary"]
     notes, paths = summary.get("notes"), document.get("paths")
+    environments = document.get("plan_changes")
     return Report(
         findings,
         stacks=_line(summary.get("stacks")) or len(rows),
@@ -179,5 +211,39 @@ def report_from_document(document: dict[str, Any]) -> Report:
         notes=[str(note) for note in notes] if isinstance(notes, list) else [],
         stack_list=rows,
         paths=[str(path) for path in paths] if isinstance(paths, list) else [],
+        plan_changes=[
+            _environment(entry)
+            for entry in (environments if isinstance(environments, list) else [])
+            if isinstance(entry, dict)
+        ],
         tool_version=str(document["tool"].get("version") or ""),
     )
+
+
+def _changes(entries: Any) -> list[ResourceChange]:
+    return [
+        ResourceChange(str(entry["address"]), str(entry["action"]), _text(entry.get("previous_address")))
+        for entry in (entries if isinstance(entries, list) else [])
+        if isinstance(entry, dict) and entry.get("address") is not None and entry.get("action") is not None
+    ]
+
+
+def _environment(entry: dict[str, Any]) -> EnvironmentChanges:
+    """An environment of ``plan_changes`` read back (a report of an older ttgate has none)."""
+    stacks = []
+    for row in entry.get("stacks") or []:
+        if not isinstance(row, dict):
+            continue
+        counts = row["counts"] if isinstance(row.get("counts"), dict) else {}
+        stacks.append(
+            StackChanges(
+                label=str(row.get("label") or ""),
+                layer=_text(row.get("layer")),
+                plan_file=str(row.get("plan_file") or ""),
+                counts={action: _line(counts.get(action)) for action in ACTIONS},
+                changes=_changes(row.get("changes")),
+                drift=_changes(row.get("drift")),
+                errored=_text(row.get("errored")),
+            )
+        )
+    return EnvironmentChanges(_text(entry.get("environment")), stacks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ttgate import __version__
 from ttgate.gate.findings import Finding
@@ -21,6 +22,8 @@ class Report:
     directories: dict[str, str] = field(default_factory=dict)  # every .tf directory -> how it was checked
     # With plans given: what merging does, per environment, each stack in apply order.
     plan_changes: list[EnvironmentChanges] = field(default_factory=list)
+    # `check --changed-from`: the stacks checked and why (see ttgate.gate.selection); None: all of them.
+    selection: dict[str, Any] | None = None
     tool_version: str = __version__  # of the ttgate that made it (a report read back may be older)
 
     @property

@@ -2,21 +2,21 @@
 
 One run; ``tool.driver.rules`` holds every rule of the catalog with its help, so a viewer can explain
 a result without ttgate. Suppressed findings stay in the log with an ``inSource`` suppression.
-``partialFingerprints`` hash what identifies a finding across commits (rule, file, address, stack),
-not its line or message, so code scanning keeps tracking an alert when code above it moves.
+``partialFingerprints`` hash what identifies a finding across commits (:mod:`ttgate.gate.fingerprint`),
+not its line, so code scanning keeps tracking an alert when code above it moves. ``baselineState`` is
+``unchanged`` for a finding also on the base revision or in the baseline file, else ``new``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from collections import Counter
 from typing import Any
 from urllib.parse import quote
 
 from ttgate import __version__
 from ttgate.gate.findings import Finding
+from ttgate.gate.fingerprint import FINGERPRINT_NAME, occurrences
 from ttgate.gate.model import Location
 from ttgate.gate.reporters.docs_url import rule_docs_url
 from ttgate.gate.reporters.report import Report
@@ -27,7 +27,7 @@ from ttgate.policy import Severity
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/ttgate/ttgate"
 SRCROOT = "%SRCROOT%"
-FINGERPRINT = "ttgateFinding/v1"
+FINGERPRINT = FINGERPRINT_NAME
 
 RESULT_LIMIT = 25_000  # GitHub code scanning rejects a run with more results
 AUTOMATION_ID_VARIABLE = "TTGATE_SARIF_ID"  # the action sets it to the comment key
@@ -93,19 +93,6 @@ def physical_location(location: Location) -> dict[str, Any]:
     return physical
 
 
-def fingerprint(finding: Finding) -> str:
-    """What identifies a finding across commits: not its line (code moves), nor its message (numbers in it
-    change when the code does)."""
-    parts = [
-        finding.rule,
-        finding.for_rule or "",
-        finding.location.file if finding.location else "",
-        finding.address or "",
-        finding.stack.name if finding.stack else "",
-    ]
-    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
 def _result(finding: Finding, rule_index: int, hash_: str) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule,
@@ -119,6 +106,7 @@ def _result(finding: Finding, rule_index: int, hash_: str) -> dict[str, Any]:
     if location is not None and location.file:
         result["locations"] = [{"physicalLocation": physical_location(location)}]
     result["partialFingerprints"] = {FINGERPRINT: hash_}
+    result["baselineState"] = "unchanged" if finding.existing else "new"
     if finding.related:
         result["relatedLocations"] = [
             {
@@ -155,16 +143,13 @@ def document(report: Report) -> dict[str, Any]:
     kept = _most_severe(findings, RESULT_LIMIT)
     dropped = len(findings) - len(kept)
     findings = [finding for finding in findings if id(finding) in kept]
-    seen: Counter[str] = Counter()
     results = []
-    for finding in findings:
+    for finding, base, number in occurrences(findings):
         if finding.rule not in index:
             index[finding.rule] = len(descriptors)
             descriptors.append(_unknown_rule(finding))
-        base = fingerprint(finding)
-        seen[base] += 1
-        # Two findings sharing rule, file, address and stack: number them in line order.
-        hash_ = base if seen[base] == 1 else f"{base}:{seen[base]}"
+        # Two findings sharing a fingerprint: number them in line order.
+        hash_ = base if number == 1 else f"{base}:{number}"
         results.append(_result(finding, index[finding.rule], hash_))
     run: dict[str, Any] = {}
     automation_id = os.environ.get(AUTOMATION_ID_VARIABLE, "").strip()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ttgate.gate.findings import Finding, Related
+from ttgate.gate.findings import Finding, LiteralEdit, Related
 from ttgate.gate.model import Location, Model, Resource, Stack, relative_posix
 from ttgate.gate.rules.aws_limits import AcceptedRange, Rejected
 from ttgate.gate.values import Unknown, as_number, display
@@ -49,6 +49,9 @@ class Example:
     file: str
     hcl: str
     files: Mapping[str, str] = field(default_factory=dict)
+    # For rules that read plans: the `terraform show -json` document of the example's stack, checked
+    # as `--plan LAYER/ENV=FILE` beside the HCL.
+    plan: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hcl", textwrap.dedent(self.hcl).lstrip("\n"))
@@ -144,6 +147,7 @@ class RuleContext:
         severity: Severity | None = None,
         related: list[Related] | None = None,
         address: str | None = None,
+        edit: LiteralEdit | None = None,
     ) -> Finding:
         if resource is not None:
             if location is None:
@@ -164,6 +168,7 @@ class RuleContext:
             stack=stack,
             source=stack.kind if stack is not None else "hcl",
             related=related or [],
+            edit=edit,
         )
 
     def unverifiable(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Iterator
 
-from ttgate.gate.findings import Finding, Related
+from ttgate.gate.findings import Finding, LiteralEdit, Related
 from ttgate.gate.links import ambiguity, find_candidates, remedy_for, resource_name
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.aws_limits import (
@@ -25,6 +26,7 @@ from ttgate.gate.rules.base import (
     seconds,
     where,
 )
+from ttgate.gate.rules.literal import literal_edit
 from ttgate.gate.rules.sqs import sqs_consumers
 from ttgate.gate.values import Unknown, display
 from ttgate.policy import Parameter, Severity
@@ -72,7 +74,9 @@ RULE = Rule(
         runbook="Visibility timeout; How retries work",
         fix="Raise `visibility_timeout_seconds` on the queue (in the 20_infra SQS module or its "
         "arguments) to at least the required value, or lower the function's `timeout`. Apply 20_infra "
-        "before 30_app when you raise both.",
+        "before 30_app when you raise both. "
+        "Fixed by `ttgate fix` where the visibility timeout is one literal (on the attribute, or the tfvars "
+        "entry, variable default or module argument it comes from): it is set to the required value.",
         bad=Example(
             f"{INFRA_DEV}/main.tf",
             textwrap.dedent(
@@ -208,4 +212,12 @@ def _finding(
         resource=queue,
         attribute="visibility_timeout_seconds",
         related=related,
+        edit=_edit(context, queue, required),
     )
+
+
+def _edit(context: RuleContext, queue: Resource, required: float | int) -> LiteralEdit | None:
+    needed = math.ceil(required)
+    if not SQS_VISIBILITY_TIMEOUT.accepts(needed):
+        return None  # no visibility timeout AWS accepts is long enough: lower the function's timeout
+    return literal_edit(context, queue, "visibility_timeout_seconds", needed)

@@ -10,6 +10,7 @@ from ttgate.gate.links import remedy_for, resource_name
 from ttgate.gate.model import Resource
 from ttgate.gate.rules.aws_limits import SQS_MAX_RECEIVE_COUNT
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.literal import member_edit
 from ttgate.gate.rules.sqs import Redrive, redrives, sqs_consumers
 from ttgate.gate.values import Unknown, as_number, display
 from ttgate.policy import Parameter, Severity
@@ -37,7 +38,9 @@ RULE = Rule(
         "fires. Another count changes how soon on-call hears about a failure.",
         runbook="Max receive count; How retries work",
         fix="Give the queue a DLQ and `redrive_policy = jsonencode({ deadLetterTargetArn = "
-        "aws_sqs_queue.dlq.arn, maxReceiveCount = 3 })` (the 20_infra SQS module does this; use it).",
+        "aws_sqs_queue.dlq.arn, maxReceiveCount = 3 })` (the 20_infra SQS module does this; use it). "
+        "A `maxReceiveCount` written as one literal (in the `jsonencode({...})`, an object module "
+        "argument, or the tfvars entry or default it comes from) is fixed by `ttgate fix`.",
         bad=Example(
             f"{INFRA_DEV}/main.tf",
             """
@@ -199,6 +202,10 @@ def _check_redrive(
             "In redrive_policy: " + "; ".join(fix for _, fix in problems) + ".",
             resource=declared,
             attribute="redrive_policy",
+            # Only a refused maxReceiveCount is one literal to set; a missing key or target is not.
+            edit=member_edit(context, declared, "redrive_policy", "maxReceiveCount", raw_count, wanted)
+            if len(problems) == 1 and raw_count is not None
+            else None,
         )
         return
     if count is None or isinstance(count, Unknown) or count == wanted:
@@ -224,6 +231,7 @@ def _check_redrive(
         resource=declared,
         attribute="redrive_policy",
         severity=context.at_most_warning,
+        edit=member_edit(context, declared, "redrive_policy", "maxReceiveCount", raw_count, wanted),
     )
 
 

@@ -17,6 +17,7 @@ from ttgate.gate.rules.base import (
     seconds,
     where,
 )
+from ttgate.gate.rules.literal import literal_edit
 from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues, queue_label
 from ttgate.gate.values import Unknown, display
 from ttgate.policy import Parameter, Severity
@@ -53,7 +54,9 @@ RULE = Rule(
         "as soon as it arrives (FIFO queues restart the clock, so only the 14 days apply to them).",
         runbook="DLQ retention",
         fix="Set `message_retention_seconds = 1209600` on the DLQ (the SQS module's "
-        "`dlq_message_retention_seconds`, whose default is already 14 days).",
+        "`dlq_message_retention_seconds`, whose default is already 14 days). "
+        "Fixed by `ttgate fix` where the retention is one literal (on the attribute, or the tfvars entry, "
+        "variable default or module argument it comes from).",
         bad=Example(
             f"{INFRA_DEV}/main.tf",
             """
@@ -170,4 +173,5 @@ def _check_dlq(context: RuleContext, dlq: DeadLetterQueue) -> Iterator[Finding]:
         resource=queue,
         attribute=None if unset else "message_retention_seconds",
         related=related,
+        edit=literal_edit(context, queue, "message_retention_seconds", needed),
     )

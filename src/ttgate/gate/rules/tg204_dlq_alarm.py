@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ttgate.gate.findings import Finding, Related
+from ttgate.gate.findings import Finding, LiteralEdit, Related
 from ttgate.gate.links import (
     Candidates,
     Namesakes,
@@ -26,6 +26,7 @@ from ttgate.gate.rules.aws_limits import (
     alarm_window_limit,
 )
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, seconds, where
+from ttgate.gate.rules.literal import literal_edit
 from ttgate.gate.rules.sqs import DeadLetterQueue, dead_letter_queues
 from ttgate.gate.values import Unknown, as_number, display, mark_like
 from ttgate.policy import Parameter, Severity
@@ -64,7 +65,9 @@ RULE = Rule(
         runbook="DLQ alarm",
         fix="Add the alarm next to the DLQ (in the SQS module), with `dimensions = { QueueName = "
         "aws_sqs_queue.dlq.name }`; when it sits behind `count`, make sure the flag is on in every "
-        "environment.",
+        "environment. "
+        "Fixed by `ttgate fix` when an existing alarm has one mis-tuned literal (threshold, period, "
+        "evaluation_periods or alarm_name); a missing alarm is added by hand.",
         bad=Example(
             f"{INFRA_DEV}/main.tf",
             """
@@ -304,6 +307,8 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
     params = context.params
     problems: list[str] = []
     fixes: list[str] = []
+    # (attribute, value) of each fix that is one literal: the finding's edit when it is the only fix.
+    literal_fixes: list[tuple[str, Any]] = []
     threshold = as_number(alarm.values.get("threshold"))
     operator = alarm.values.get("comparison_operator")
     wanted = params["threshold"]
@@ -313,6 +318,8 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
     if not isinstance(threshold, Unknown) and not isinstance(operator, Unknown) and not fires_at_wanted:
         problems.append(f"it fires on {display(operator)} {display(threshold)}, not at {wanted} message(s)")
         fixes.append(f'comparison_operator = "GreaterThanOrEqualToThreshold" and threshold = {wanted}')
+        if operator == "GreaterThanOrEqualToThreshold":
+            literal_fixes.append(("threshold", wanted))
     timing = {"period": metric.period, "evaluation_periods": alarm.values.get("evaluation_periods")}
     refused = dict(_refused_timing(timing["period"], timing["evaluation_periods"]))
     for attribute, rejected in refused.items():
@@ -327,6 +334,8 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
         if number is not None and not isinstance(number, Unknown) and number != expected:
             problems.append(f"{attribute} is {display(number)} (runbook: {expected})")
             fixes.append(f"{attribute} = {expected}")
+            if alarm.values.get(attribute) == timing[attribute]:  # not a metric_query's period
+                literal_fixes.append((attribute, expected))
     dlq_name = resource_name(queue)
     alarm_name = alarm.values.get("alarm_name")
     if isinstance(dlq_name, str) and isinstance(alarm_name, str):
@@ -334,6 +343,7 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
         if alarm_name != expected_name:
             problems.append(f'it is named "{alarm_name}", not "{expected_name}"')
             fixes.append(f'alarm_name = "{expected_name}"')
+            literal_fixes.append(("alarm_name", expected_name))
     if not problems:
         return
     yield context.finding(
@@ -344,7 +354,17 @@ def _tuning(context: RuleContext, queue: Resource, alarm: Resource, metric: _Met
         resource=alarm,
         severity=context.at_most_warning,
         related=[Related(f"dead-letter queue {where(queue)}", queue.location)] if queue.location else [],
+        edit=_one_edit(context, alarm, fixes, literal_fixes),
     )
+
+
+def _one_edit(
+    context: RuleContext, alarm: Resource, fixes: list[str], literal_fixes: list[tuple[str, Any]]
+) -> LiteralEdit | None:
+    """The finding's edit: only when its one fix is one literal."""
+    if len(fixes) != 1 or len(literal_fixes) != 1:
+        return None
+    return literal_edit(context, alarm, *literal_fixes[0])
 
 
 def _refused_timing(period: Any, evaluations: Any) -> Iterator[tuple[str, Rejected]]:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ttgate.gate.findings import Finding
 from ttgate.gate.rules.base import INFRA_DEV, Example, Rule, RuleContext, RuleDoc, where
+from ttgate.gate.rules.literal import literal_edit
 from ttgate.gate.values import Unknown, as_number, display
 from ttgate.policy import Parameter, Severity
 
@@ -59,7 +60,10 @@ RULE = Rule(
         "without retention keeps every log line forever.",
         runbook="Log retention",
         fix="Set `retention_in_days` (or the Lambda component's `log_retention_days`) to 14 or another "
-        "allowed value.",
+        "allowed value. "
+        "Fixed by `ttgate fix` where the retention is one literal (on the attribute, or the tfvars entry, "
+        "variable default or module argument it comes from): it becomes the policy's default, or the "
+        "nearest allowed value to a number CloudWatch or the policy refuses.",
         bad=Example(
             f"{INFRA_DEV}/main.tf",
             """
@@ -104,6 +108,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 f"Set retention_in_days = {default}.",
                 resource=group,
                 attribute="retention_in_days",
+                edit=literal_edit(context, group, "retention_in_days", default),
             )
             continue
         if days == 0:
@@ -115,6 +120,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 resource=group,
                 attribute="retention_in_days",
                 severity=context.at_most_warning,
+                edit=literal_edit(context, group, "retention_in_days", default),
             )
             continue
         if days not in CLOUDWATCH_RETENTION_DAYS:
@@ -127,6 +133,7 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 f"{', '.join(map(str, allowed))}.",
                 resource=group,
                 attribute="retention_in_days",
+                edit=literal_edit(context, group, "retention_in_days", nearest),
             )
             continue
         if days not in allowed:
@@ -137,4 +144,5 @@ def check(context: RuleContext) -> Iterator[Finding]:
                 "rules.TG301.allowed_days in .ttgate.yml if the team agrees.",
                 resource=group,
                 attribute="retention_in_days",
+                edit=literal_edit(context, group, "retention_in_days", _nearest(days, allowed)),
             )

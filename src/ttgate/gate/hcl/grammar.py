@@ -1,9 +1,13 @@
-"""The HCL grammar as a Lark parser, built in-process or loaded from the per-user cache as JSON.
+"""The HCL grammar as a Lark parser, loaded from tables shipped with ttgate, or built and cached.
 
 Lark's own cache (``cache=True``) is a pickle at a predictable path in the shared temporary directory:
-whoever writes it first runs code in every later check. Building the grammar costs about a second, so
-its tables are kept instead as plain JSON in the user's private cache directory; Lark rebuilds its
-objects from them through its data-only deserialiser (only ``Rule`` and ``TerminalDef`` can appear).
+whoever writes it first runs code in every later check. Building the grammar costs about two seconds, a
+fresh CI runner's whole budget, so its LALR tables ship with the package as plain JSON
+(``grammar_tables.json``, written by ``python -m ttgate.gate.hcl.grammar --write``), keyed by the hash
+of the grammar text and Lark's version. When the installed python-hcl2 or Lark differs from the one the
+tables were written for, the grammar is built and its tables kept in the user's private cache directory
+instead. Either way Lark rebuilds its objects through its data-only deserialiser (only ``Rule`` and
+``TerminalDef`` can appear), and the result must read a probe exactly before it is used.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -107,25 +112,41 @@ def _grammar_text() -> str:
     return terraform_grammar((Path(hcl2.__file__).parent / "hcl2.lark").read_text(encoding="utf-8"))
 
 
+# Bump when the way tables are written to JSON changes.
+_TABLES_FORMAT = 2
+# The tables for the grammar of the python-hcl2 and Lark ttgate was released with; data, never code.
+SHIPPED_TABLES = Path(__file__).with_name("grammar_tables.json")
+
+
 @functools.cache
 def lark_parser() -> Any:
-    """The parser, built once per process; its tables come from the private cache when they can."""
+    """The parser, once per process: from the shipped tables, else the private cache, else built."""
     grammar = _grammar_text()
+    key = _grammar_key(grammar)
+    shipped = _load(SHIPPED_TABLES, key)
+    if shipped is not None:
+        return shipped
     cache_dir = default_cache_dir()
     path = None
     if cache_dir is not None and private_directory(cache_dir):
-        path = cache_dir / f"grammar-{_grammar_key(grammar)}.json"
-        loaded = _load(path)
+        path = cache_dir / f"grammar-{key}.json"
+        loaded = _load(path, key)
         if loaded is not None:
             return loaded
+    parser = _build(grammar)
+    if path is not None:
+        text = _tables_text(parser, key)
+        if text is not None:
+            write_atomically(path, text)
+    return parser
+
+
+def _build(grammar: str) -> Any:
     from lark import Lark
 
     collector = CommentCollector()
     callbacks = collector.lexer_callbacks()
-    parser = Lark(grammar, cache=False, postlex=collector, lexer_callbacks=callbacks, **_OPTIONS)
-    if path is not None:
-        _save(parser, path)
-    return parser
+    return Lark(grammar, cache=False, postlex=collector, lexer_callbacks=callbacks, **_OPTIONS)
 
 
 def _grammar_key(grammar: str) -> str:
@@ -134,28 +155,31 @@ def _grammar_key(grammar: str) -> str:
     return hashlib.sha256(f"{version('lark')}\0{grammar}".encode()).hexdigest()[:32]
 
 
-def _save(parser: Any, path: Path) -> None:
+def _tables_text(parser: Any, key: str) -> str | None:
+    """The parser's tables as JSON, under the key of the grammar they were built from."""
     from lark.grammar import Rule
     from lark.lexer import TerminalDef
 
     data, memo = parser.memo_serialize([TerminalDef, Rule])
     data["options"] = {
-        key: value for key, value in data["options"].items() if key not in ("postlex", "lexer_callbacks")
+        name: value for name, value in data["options"].items() if name not in ("postlex", "lexer_callbacks")
     }
     try:
-        text = json.dumps({"data": _encode(data), "memo": _encode(memo)})
+        return json.dumps([_TABLES_FORMAT, key, _encode(data), _encode(memo)], separators=(",", ":"))
     except (TypeError, ValueError):
-        return  # not cached: the next run builds it again
-    write_atomically(path, text)
+        return None  # not cached: the next run builds it again
 
 
-def _load(path: Path) -> Any:
-    """The parser rebuilt from its JSON tables, or None when the entry is missing, corrupt or foreign."""
+def _load(path: Path, key: str) -> Any:
+    """The parser rebuilt from JSON tables, or None when they are missing, corrupt, stale or foreign."""
     from lark import Lark
 
     try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        data, memo = _decode(stored["data"]), _decode(stored["memo"])
+        stored_format, stored_key, data, memo = json.loads(
+            path.read_text(encoding="utf-8"), object_hook=_decode_object
+        )
+        if (stored_format, stored_key) != (_TABLES_FORMAT, key):
+            return None  # tables of another grammar, Lark or format: built again
         options = data["options"]
         if any(options.get(key) != value for key, value in _OPTIONS.items()) or options.get("regex"):
             return None
@@ -195,7 +219,9 @@ def _reads_the_probe(parser: Any) -> bool:
     )
 
 
-# Lark's tables hold tuples and integer-keyed dicts, which JSON has not: both are tagged.
+# Lark's tables hold tuples and integer-keyed dicts, which JSON has not: every tuple and every dict is a
+# one-member JSON object, {"tuple": [...]} or {"pairs": [[key, value], ...]}, and no other object is
+# written, so json.loads turns them back in its own loop through an object hook.
 
 
 def _encode(value: Any) -> Any:
@@ -204,21 +230,47 @@ def _encode(value: Any) -> Any:
     if isinstance(value, list):
         return [_encode(item) for item in value]
     if isinstance(value, dict):
-        if all(isinstance(key, str) for key in value):
-            return {"map": {key: _encode(item) for key, item in value.items()}}
         return {"pairs": [[_encode(key), _encode(item)] for key, item in value.items()]}
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"cannot store a {type(value).__name__} in the grammar cache")
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(item) for item in value]
-    if isinstance(value, dict):
-        if "tuple" in value:
-            return tuple(_decode(item) for item in value["tuple"])
-        if "map" in value:
-            return {key: _decode(item) for key, item in value["map"].items()}
-        return {_decode(key): _decode(item) for key, item in value["pairs"]}
-    return value
+def _decode_object(stored: dict[str, Any]) -> Any:
+    if len(stored) == 1:
+        if isinstance(stored.get("tuple"), list):
+            return tuple(stored["tuple"])
+        if isinstance(stored.get("pairs"), list):
+            return dict(stored["pairs"])  # a pair that is not [hashable, value] raises: a miss
+    raise ValueError("not a grammar table")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ttgate.gate.hcl.grammar --write``: regenerate the shipped tables from the installed
+    python-hcl2 and Lark (after upgrading either; a test fails until it is done)."""
+    import argparse
+
+    options = argparse.ArgumentParser(description=main.__doc__)
+    options.add_argument("--write", action="store_true", help=f"write {SHIPPED_TABLES.name}")
+    options.add_argument("--check", action="store_true", help="exit 1 unless the shipped tables are current")
+    arguments = options.parse_args(argv)
+    grammar = _grammar_text()
+    key = _grammar_key(grammar)
+    if arguments.check:
+        current = _load(SHIPPED_TABLES, key) is not None
+        print(f"{SHIPPED_TABLES.name}: {'current' if current else 'stale or missing'} (key {key})")
+        return 0 if current else 1
+    if not arguments.write:
+        options.print_help()
+        return 2
+    text = _tables_text(_build(grammar), key)
+    if text is None:
+        print("the grammar's tables cannot be stored as JSON", file=sys.stderr)
+        return 1
+    SHIPPED_TABLES.write_text(text + "\n", encoding="utf-8")
+    print(f"wrote {SHIPPED_TABLES} (key {key}, {len(text)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,7 +1,7 @@
 """Parsing HCL files, with a content-hash cache and every core on a cold run.
 
-The cache lives in the user's private cache directory (see :mod:`cache_dir`). Entries are JSON syntax
-trees (:mod:`serial`), never pickles: a planted entry can at worst be a miss. They are keyed by the
+The cache lives in the user's private cache directory (see :mod:`cache_dir`). Entries are compact JSON
+syntax trees (:mod:`serial`), never pickles: a planted entry can at worst be a miss. They are keyed by the
 SHA-256 of the file's bytes and the versions of ttgate's syntax tree and of python-hcl2, and written
 atomically (temporary file, then rename), so two runs sharing the directory never read a half-written
 entry.
@@ -10,24 +10,23 @@ entry.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import pickle
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from ttgate.gate.hcl import serial
 from ttgate.gate.hcl.cache_dir import default_cache_dir, private_directory, write_atomically
 from ttgate.gate.hcl.grammar import lark_parser
 from ttgate.gate.hcl.json_syntax import parse_json_config
 from ttgate.gate.hcl.native_syntax import parse_text
-from ttgate.gate.hcl.serial import CorruptEntry, from_data, to_data
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 
 __all__ = ["Parser", "default_cache_dir", "lark_parser", "parse_text"]
 
 # Bump when the syntax tree changes shape or the grammar accepts more, so old cache entries are never read.
-SYNTAX_VERSION = "11"
+SYNTAX_VERSION = "12"
 # Below this many uncached files, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 24
 
@@ -39,6 +38,14 @@ def _parser_version() -> str:
         return version("python-hcl2")
     except Exception:
         return "unknown"
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a CI container's or a taskset's), not the machine's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def is_json_config(path: Path) -> bool:
@@ -79,7 +86,7 @@ class Parser:
 
     def __init__(self, cache_dir: Path | None = None, jobs: int | None = None) -> None:
         self.cache_dir = cache_dir if cache_dir is not None and private_directory(cache_dir) else None
-        self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        self.jobs = jobs if jobs is not None else _usable_cores()
         self._salt = f"{SYNTAX_VERSION}:{_parser_version()}".encode()
         self.hits = 0
         self.misses = 0
@@ -98,8 +105,8 @@ class Parser:
         if path is None:
             return None
         try:
-            return from_data(json.loads(path.read_bytes()))
-        except (OSError, ValueError, RecursionError, CorruptEntry, TypeError):
+            return serial.loads(path.read_bytes())
+        except (OSError, ValueError, RecursionError, TypeError):
             return None  # missing, corrupt or foreign: parse the file again
 
     def _write_cache(self, key: str, parsed: ParsedFile) -> None:
@@ -107,7 +114,7 @@ class Parser:
         if path is None:
             return
         try:
-            text = json.dumps(to_data(parsed), separators=(",", ":"))
+            text = serial.dumps(parsed)
         except (RecursionError, ValueError):
             return  # a tree nested too deeply to store: this file is just not cached
         write_atomically(path, text)

@@ -353,3 +353,48 @@ def test_outside_a_pull_request_nothing_is_asked(tmp_path: Path, github: FakeGit
 
 
 assert INFRA.name in MAIN_TF  # the findings' stack holds the file
+
+
+# --- from a real check, end to end ---------------------------------------------------------------------
+
+REAL_TF = "practice/deploy/30_app/environments/dev/orders.tf"
+REAL_SOURCE = """\
+resource "aws_sqs_queue" "orders" {
+  name                       = "tt-practice-dev-orders-queue"
+  visibility_timeout_seconds = 545 # was 545 before the worker got slower
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "tt-practice-dev-worker"
+  timeout       = 120
+}
+
+resource "aws_lambda_event_source_mapping" "orders" {
+  event_source_arn                   = aws_sqs_queue.orders.arn
+  function_name                      = aws_lambda_function.worker.arn
+  maximum_batching_window_in_seconds = 5
+}
+"""
+
+
+@pytest.mark.slow
+def test_a_real_check_report_gets_its_literal_fix_suggested_on_the_changed_line(tmp_path: Path) -> None:
+    """`ttgate check` finds TG201 and computes the edit (the rules fill it); `ttgate review` posts it."""
+    root = tmp_path / "checkout"
+    (root / REAL_TF).parent.mkdir(parents=True)
+    (root / REAL_TF).write_text(REAL_SOURCE)
+    report_file = tmp_path / "report.json"
+    checked = CliRunner().invoke(
+        main, ["check", str(root), "--root", str(root), "--format", f"json:{report_file}"]
+    )
+    assert checked.exit_code == 1, checked.output
+    [tg201] = [f for f in read_report(report_file).findings if f.rule == "TG201"]
+    assert tg201.edit is not None and tg201.edit.replacement == "725"
+    patch = "@@ -0,0 +1,15 @@\n" + "".join(f"+{line}\n" for line in REAL_SOURCE.splitlines())
+    with serve(FakeGitHub(tokens={TOKEN: BOT})) as github:
+        github.change(REAL_TF, patch)
+        run = review(tmp_path, github, report_file, root)
+        assert run.returncode == 0, run.stderr
+        [comment] = github.open_reviews()
+    assert (comment["path"], comment["line"]) == (REAL_TF, 3)
+    assert suggested(comment) == "  visibility_timeout_seconds = 725 # was 545 before the worker got slower"

@@ -18,7 +18,10 @@ import click
 from ttgate.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-GUIDES = [ROOT / "docs" / name for name in ("operations.md", "rollback.md", "audit.md", "audit-workflow.md")]
+GUIDES = [
+    ROOT / "docs" / name
+    for name in ("operations.md", "rollback.md", "audit.md", "audit-workflow.md", "github-action.md")
+]
 ACTING = ("ttgate.operations", "ttgate.github", "ttgate.integrations")
 HEADING = re.compile(r"^#{1,6}\s+(.*)$", re.MULTILINE)
 

@@ -196,6 +196,9 @@ def background_redrive(endpoint: Endpoint, cwd: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # A pytest-xdist worker ignores SIGINT, and an ignored signal stays ignored across exec: the
+        # redrive would never see the Ctrl-C the test sends. A person's shell leaves it at its default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

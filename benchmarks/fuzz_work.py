@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
 import random
 import resource
@@ -25,62 +26,101 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-# Sizes drawn for the loops: most small, some at and past the bounds.
-SIZES = [1, 2, 10, 40, 100, 300, 1000, 1024, 5000, 10_000, 100_000]
+# Sizes drawn for the loops, by how heavy the case is: most configurations loop over a few items, some
+# over thousands, and a steady share asks for far more than the budget (see `_WEIGHTS`).
+SIZES = {
+    "light": [1, 2, 3, 10, 40, 100],
+    "heavy": [100, 300, 1000, 1024, 5000],
+    "extreme": [1024, 5000, 10_000, 100_000],
+}
+WIDTHS = {
+    "light": [1, 10, 100, 1000],
+    "heavy": [1000, 100_000],
+    "extreme": [100_000, 2_000_000, 999_999_999],
+}
+INSTANCES = {"light": [1, 2, 3, 10], "heavy": [40, 100, 1000], "extreme": [1000, 10_000, 100_000]}
+# Shares of light, heavy and extreme cases.
+_WEIGHTS = {"light": 0.6, "heavy": 0.25, "extreme": 0.15}
+# Every kind of heavy construct, drawn evenly.
+KINDS = (
+    "nested_for",
+    "flatten",
+    "format_pad",
+    "join",
+    "replace",
+    "strrev",
+    "setproduct",
+    "jsonencode",
+    "template",
+    "sum",
+)
+# Most cases run with a tenth of the default step budget (a repository's .ttgate.yml may set it so): what
+# the budget cuts and how it is reported are the same, it only trips ten times sooner, so a case that
+# spends it costs about half a second rather than four to sixteen. A steady share keeps the default
+# budget, and with it the CPU-time backstop (20 s), which only such a case can reach.
+SMALL_BUDGET_STEPS = 500_000
+DEFAULT_BUDGET_SHARE = 0.05
 # An address-space limit for the child, above the 2 GiB a case may use: a runaway is stopped, not the
 # machine.
 _ADDRESS_SPACE = 4 << 30
 
 
-def _size(rng: random.Random) -> int:
-    return rng.choice(SIZES)
+def weight(rng: random.Random) -> str:
+    return rng.choices(list(_WEIGHTS), weights=list(_WEIGHTS.values()))[0]
 
 
-def heavy(rng: random.Random, depth: int = 0) -> str:
-    """An expression that does much work for its text."""
-    a, b = _size(rng), _size(rng)
-    width = rng.choice([10, 1000, 100_000, 2_000_000, 999_999_999])
-    choices = [
-        f"length([for a in range({a}) : [for b in range({b}) : a]])",
-        f"length(flatten([for a in range({a}) : [for b in range({b}) : [a, b]]]))",
-        f'length(format("%{width}s", ""))',
-        f'length(join("", [for i in range({a}) : "{"x" * rng.choice([1, 100, 10_000])}"]))',
-        f'length(replace(format("%{width}s", ""), " ", "xxxxxxxxxx"))',
-        f'length(strrev(format("%{width}s", "")))',
-        f"length(setproduct(range({min(a, 1024)}), range({min(b, 1024)})))",
-        f"length(jsonencode([for a in range({a}) : {{ k = a, v = tostring(a) }}]))",
-        "TEMPLATE",
-        f"sum([for a in range({a}) : a])",
-    ]
-    text = rng.choice(choices)
-    if text == "TEMPLATE":  # a template nested n deep: "${"${"x"}"}"
-        levels = rng.choice([1, 10, 100, 500])
+def heavy(rng: random.Random, level: str = "extreme", depth: int = 0) -> str:
+    """An expression that does much work for its text, sized by ``level``."""
+    a, b = rng.choice(SIZES[level]), rng.choice(SIZES[level])
+    width = rng.choice(WIDTHS[level])
+    kind = rng.choice(KINDS)
+    if kind == "nested_for":
+        text = f"length([for a in range({a}) : [for b in range({b}) : a]])"
+    elif kind == "flatten":
+        text = f"length(flatten([for a in range({a}) : [for b in range({b}) : [a, b]]]))"
+    elif kind == "format_pad":
+        text = f'length(format("%{width}s", ""))'
+    elif kind == "join":
+        text = f'length(join("", [for i in range({a}) : "{"x" * rng.choice([1, 100, 10_000])}"]))'
+    elif kind == "replace":
+        text = f'length(replace(format("%{width}s", ""), " ", "xxxxxxxxxx"))'
+    elif kind == "strrev":
+        text = f'length(strrev(format("%{width}s", "")))'
+    elif kind == "setproduct":
+        text = f"length(setproduct(range({min(a, 1024)}), range({min(b, 1024)})))"
+    elif kind == "jsonencode":
+        text = f"length(jsonencode([for a in range({a}) : {{ k = a, v = tostring(a) }}]))"
+    elif kind == "template":  # a template nested n deep: "${"${"x"}"}"
+        levels = rng.choice({"light": [1, 10], "heavy": [10, 100], "extreme": [100, 500]}[level])
         text = "length(" + '"${' * levels + '"x"' + '}"' * levels + ")"
+    else:
+        text = f"sum([for a in range({a}) : a])"
     if depth < 1 and rng.random() < 0.2:
-        text = f"{text} + {heavy(rng, depth + 1)}"
+        text = f"{text} + {heavy(rng, level, depth + 1)}"
     return text
 
 
-def doubling_locals(rng: random.Random) -> str:
+def doubling_locals(rng: random.Random, level: str) -> tuple[str, int]:
     """Locals that double a string (or a list) at each level."""
-    levels = rng.choice([5, 20, 40, 64])
+    levels = rng.choice({"light": [5, 10], "heavy": [20, 24], "extreme": [40, 64]}[level])
     lines = ['  d0 = "x"'] if rng.random() < 0.5 else ["  d0 = [1]"]
     string = lines[0].endswith('"x"')
     for level in range(1, levels):
         previous = f"local.d{level - 1}"
         body = f'"${{{previous}}}${{{previous}}}"' if string else f"concat({previous}, {previous})"
         lines.append(f"  d{level} = {body}")
-    return "locals {\n" + "\n".join(lines) + "\n}\n"
+    return "locals {\n" + "\n".join(lines) + "\n}\n", levels
 
 
 def case(rng: random.Random) -> dict[str, str]:
     """The files of one case."""
+    level = weight(rng)
     meta = rng.choice(["count", "for_each", "none", "module"])
-    instances = rng.choice([1, 3, 40, 1000, 10_000, 100_000])
-    attribute = heavy(rng)
+    instances = rng.choice(INSTANCES[level])
+    attribute = heavy(rng, level)
     files: dict[str, str] = {}
     if meta == "count":
         head = f"  count = {instances}\n"
@@ -88,7 +128,7 @@ def case(rng: random.Random) -> dict[str, str]:
         head = f"  for_each = toset([for i in range({min(instances, 1024)}) : tostring(i)])\n"
     else:
         head = ""
-    body = f'  name = "q-${{{attribute}}}"\n  visibility_timeout_seconds = {heavy(rng)}\n'
+    body = f'  name = "q-${{{attribute}}}"\n  visibility_timeout_seconds = {heavy(rng, level)}\n'
     queue = f'resource "aws_sqs_queue" "q" {{\n{head}{body}}}\n'
     if meta == "module":
         files["modules/m/main.tf"] = queue
@@ -96,10 +136,18 @@ def case(rng: random.Random) -> dict[str, str]:
     else:
         files["main.tf"] = queue
     if rng.random() < 0.3:
-        used = f"local.d{rng.choice([4, 19])}"
+        text, levels = doubling_locals(rng, level)
+        used = f"local.d{rng.choice([levels // 4, levels - 1])}"
         reader = f'resource "aws_cloudwatch_log_group" "g" {{\n  name = "${{length({used})}}"\n}}\n'
-        files["locals.tf"] = doubling_locals(rng) + (reader if rng.random() < 0.5 else "")
+        files["locals.tf"] = text + (reader if rng.random() < 0.5 else "")
+    if rng.random() >= DEFAULT_BUDGET_SHARE:
+        files[".ttgate.yml"] = f"rules:\n  TG000:\n    evaluation_steps: {SMALL_BUDGET_STEPS}\n"
     return files
+
+
+def _level(files: dict[str, str]) -> str:
+    """Which budget the case ran with (the default, or the small one of most cases)."""
+    return "small-budget" if ".ttgate.yml" in files else "default-budget"
 
 
 def cases(count: int, seed: int) -> Iterator[tuple[int, dict[str, str]]]:
@@ -115,33 +163,62 @@ class Outcome:
     peak_mib: int
 
 
+def _arguments(directory: Path) -> list[str]:
+    from ttgate.gate.reporters import FORMATS
+
+    formats = [item for name in FORMATS for item in ("--format", f"{name}:{directory / ('report.' + name)}")]
+    return ["check", str(directory / "tree"), "--no-cache", "--fail-on", "never", *formats]
+
+
+def _check(directory: Path) -> int:
+    """``ttgate check`` of the tree, every format written: its exit code (3 for anything uncaught)."""
+    from ttgate.cli import main
+
+    try:
+        main(_arguments(directory), standalone_mode=True)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 3
+    except BaseException:  # anything uncaught is an internal error
+        return 3
+    return 0
+
+
+def preload() -> None:
+    """Everything a case needs that is the same for every case, done once before the children fork:
+    the modules imported, the grammar built, the packaged policy read (one small case checked here)."""
+    with tempfile.TemporaryDirectory(prefix="fuzz-work-") as workdir:
+        root = Path(workdir)
+        _write(root, {"main.tf": 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n'})
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        saved = os.dup(1), os.dup(2)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        try:
+            _check(root)
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(devnull)
+
+
 def _child(directory: Path, timeout: int) -> None:
     """The forked child: check the tree as `ttgate check` does, every format written; exit with its code."""
     resource.setrlimit(resource.RLIMIT_AS, (_ADDRESS_SPACE, _ADDRESS_SPACE))
     signal.alarm(timeout + 5)  # past it, the parent counts a timeout anyway
-    from ttgate.cli import main
-    from ttgate.gate.reporters import FORMATS
+    os._exit(_check(directory))
 
-    formats = [item for name in FORMATS for item in ("--format", f"{name}:{directory / ('report.' + name)}")]
-    arguments = ["check", str(directory / "tree"), "--no-cache", "--fail-on", "never", *formats]
-    code = 3
-    try:
-        main(arguments, standalone_mode=True)
-        code = 0
-    except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else 3
-    except BaseException:  # anything uncaught is an internal error
-        code = 3
-    os._exit(code)
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / "tree" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
 
 
 def run_case(files: dict[str, str], timeout: int) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="fuzz-work-") as workdir:
         root = Path(workdir)
-        for name, text in files.items():
-            path = root / "tree" / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+        _write(root, files)
         started = time.perf_counter()
         pid = os.fork()
         if pid == 0:
@@ -163,8 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=30, help="seconds a case may take")
     parser.add_argument("--memory", type=int, default=2048, help="MiB a case may use")
     parser.add_argument("--every", type=int, default=100, help="print progress every this many cases")
+    parser.add_argument("--results", type=Path, help="append one JSON line per case to this file")
     arguments = parser.parse_args(argv)
-    import ttgate.cli  # noqa: F401 - loaded once, before the children fork
+    preload()
+    results = arguments.results.open("a", encoding="utf-8") if arguments.results else None
 
     codes: collections.Counter[int] = collections.Counter()
     failures: list[tuple[int, str]] = []
@@ -178,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         outcome = run_case(files, arguments.timeout)
         codes[outcome.code] += 1
+        if results is not None:
+            record = {"case": index, "seed": arguments.seed, "level": _level(files), **asdict(outcome)}
+            results.write(json.dumps(record) + "\n")
+            results.flush()
         slowest = max(slowest, (outcome.seconds, index))
         busiest = max(busiest, (outcome.cpu, index))
         over_30[0] += outcome.seconds > 30
@@ -185,8 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         largest = max(largest, (outcome.peak_mib, index))
         if outcome.code not in (0, 1, 2):
             failures.append((index, f"exit {outcome.code}"))
-        elif outcome.seconds > arguments.timeout:
-            failures.append((index, f"{outcome.seconds:.1f} s"))
+        elif max(outcome.seconds, outcome.cpu) > arguments.timeout:
+            failures.append((index, f"{outcome.seconds:.1f} s wall, {outcome.cpu:.1f} s CPU"))
         elif outcome.peak_mib > arguments.memory:
             failures.append((index, f"{outcome.peak_mib} MiB"))
         if (index + 1) % arguments.every == 0:

@@ -194,11 +194,13 @@ def preload() -> None:
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         try:
-            _check(root)
+            code = _check(root)
         finally:
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
             os.close(devnull)
+    if code != 0:  # a setup that fails every case (no packaged policy, say) must not pass for a result
+        raise SystemExit(f"a plain case does not pass (exit {code}): the fuzzer cannot run")
 
 
 def _child(directory: Path, timeout: int) -> None:

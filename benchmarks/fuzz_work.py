@@ -4,12 +4,13 @@ Seeded, reproducible cases of the work a pull request can ask of the evaluator: 
 ``for_each`` of heavy attributes, nested ``for`` expressions over ranges, large strings (``format``
 padding, ``join``, ``replace``, ``strrev``), templates nested deeply or doubling through locals, and
 module fan-out. Each case is a tree written to a temporary directory and checked by ``ttgate check``
-(every report format rendered) in a forked child with the default policy: the parent reads the
+(every report format rendered) in a forked child with the packaged policy (most cases with a smaller
+step budget, see ``SMALL_BUDGET_STEPS``): the parent reads the
 child's wall time, CPU time and peak memory (``os.wait4``'s resource usage), so every case is measured
 alone.
-A case fails when it exits 3, uses over ``--timeout`` CPU seconds (default 30; wall time is
-reported beside it, but under ``nice`` on a shared machine it measures the other jobs) or over ``--memory`` MiB
-(default 2048):
+A case fails when it exits 3, uses over ``--timeout`` CPU seconds (default 30; wall time is reported
+beside it, but under ``nice`` on a shared machine it measures the other jobs) or over ``--memory`` MiB
+(default 2048). ``--results`` keeps one JSON line per case, ``--start`` continues a run:
 
     PYTHONPATH=src .venv/bin/python benchmarks/fuzz_work.py --cases 10000 [--seed 1]
 """

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from tests.helpers import check, load, write_tree
 from ttgate.cli import main
-from ttgate.gate.hcl import bounds
+from ttgate.gate.hcl import bounds, parse_budget
 from ttgate.gate.hcl.bounds import MAX_FILE_BYTES
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
 from ttgate.gate.hcl.parse import Parser, parse_text
@@ -474,3 +474,50 @@ def test_tg000_holds_the_same_defaults_as_the_bounds() -> None:
         bounds.MAX_RUN_SECONDS,
     )
     assert tg000.PLAN_MEBIBYTES == read.MAX_PLAN_MEBIBYTES
+
+
+# --- parsing under the run's budget ---------------------------------------------------------------
+
+
+def _dense(name: str, count: int) -> str:
+    """A file of about 2 x ``count`` tokens, which python-hcl2 parses at some 12 to 20 µs a token."""
+    return f"locals {{\n  {name} = [{', '.join(['1'] * count)}]\n}}\n"
+
+
+@pytest.mark.slow
+def test_dense_files_are_cut_by_the_runs_budget_and_named_once(tmp_path: Path) -> None:
+    # A dense megabyte took 24 s of CPU to parse, outside every budget; three of them over a minute.
+    write_tree(
+        tmp_path,
+        {
+            "main.tf": HEAVY.format(count=1),
+            "z0.tf": _dense("z0", 200_000),  # some 400,000 tokens: seconds, past a one-second budget
+            "z1.tf": _dense("z1", 200_000),
+            ".ttgate.yml": "rules:\n  TG000: {evaluation_seconds: 1}\n",
+        },
+    )
+    model = load(tmp_path)
+    assert [resource.values.get("name") for resource in model.stacks[0].resources] == ["q-100"]
+    messages = [finding.message for finding in check(tmp_path, "TG000")]
+    assert len(messages) == 1
+    assert "budget (1 CPU seconds, parsing and evaluation together) ran out while parsing" in messages[0]
+    assert '2 file(s) in 1 directory, from "z0.tf" on, were not parsed' in messages[0]
+
+
+def test_a_normal_file_is_parsed_whole_under_the_default_budget(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": HEAVY.format(count=1), "big.tf": _dense("big", 20_000)})
+    assert check(tmp_path, "TG000") == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_files_parsed_in_workers_are_cut_too_and_their_time_is_charged(tmp_path: Path, jobs: int) -> None:
+    files = [(tmp_path / f"d{index:02d}.tf", _dense(f"d{index}", 15_000).encode()) for index in range(24)]
+    parser = Parser(cache_dir=tmp_path / "cache", jobs=jobs)
+    with bounds.run_budget(seconds=0.001):
+        parsed = parser.parse_many(files)
+        charged = bounds.work.seconds
+    assert all(parse_budget.was_cut(result) for result in parsed.values())
+    assert charged > 0.001
+    # A cut file is not cached: the next run, with a budget to spare, parses it.
+    again = Parser(cache_dir=tmp_path / "cache", jobs=1).parse_many(files[:1])
+    assert [result.problem for result in again.values()] == [None]

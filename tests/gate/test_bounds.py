@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from tests.helpers import check, load, write_tree
 from ttgate.cli import main
-from ttgate.gate.hcl import bounds, parse_budget
+from ttgate.gate.hcl import bounds, parse_budget, run_budget
 from ttgate.gate.hcl.bounds import MAX_FILE_BYTES
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
 from ttgate.gate.hcl.parse import Parser, parse_text
@@ -521,3 +521,22 @@ def test_files_parsed_in_workers_are_cut_too_and_their_time_is_charged(tmp_path:
     # A cut file is not cached: the next run, with a budget to spare, parses it.
     again = Parser(cache_dir=tmp_path / "cache", jobs=1).parse_many(files[:1])
     assert [result.problem for result in again.values()] == [None]
+
+
+def test_files_past_the_runs_count_are_refused_without_a_look(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 100,000 small files: the 90,000 past the bound cost no system call each (scaled down here).
+    looked: list[str] = []
+
+    class _Os:
+        @staticmethod
+        def stat(path: Any) -> os.stat_result:
+            looked.append(str(path))
+            return os.stat(__file__)
+
+    monkeypatch.setattr(bounds, "MAX_FILES", 5)
+    monkeypatch.setattr(run_budget, "os", _Os)
+    reading = run_budget.ReadBudget()
+    admitted = [reading.admit(Path(f"s{index:03d}/main.tf")) for index in range(40)]
+    assert admitted == [True] * 5 + [False] * 35 and len(looked) == 6
+    problem = reading.problem(lambda path: path.as_posix())
+    assert problem is not None and '35 file(s) in 35 directories, from "s005/main.tf" on' in problem.message

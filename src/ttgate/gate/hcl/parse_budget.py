@@ -93,7 +93,7 @@ def bounded(parse: Callable[[str], ParsedFile], text: str) -> ParsedFile:
         return cut_file()
     finally:
         parsing.active = False
-        work.seconds += time.process_time() - started
+        _charge(time.process_time() - started)
 
 
 @contextmanager
@@ -107,7 +107,14 @@ def in_workers(jobs: int) -> Iterator[None]:
         yield
     finally:
         _parsing.share, _parsing.base = saved
-        work.seconds += _children_seconds() - before
+        _charge(_children_seconds() - before)
+
+
+def _charge(seconds: float) -> None:
+    """Parsing's seconds counted against the run's; a parse inside an evaluation (a module read when a
+    call to it is evaluated) is counted by the evaluation's own clock already."""
+    if work.depth == 0:
+        work.seconds += seconds
 
 
 def _children_seconds() -> float:

@@ -15,6 +15,8 @@ A cut file is never cached (:func:`was_cut`): the next run parses it again under
 
 from __future__ import annotations
 
+import math
+import os
 import resource
 import time
 from collections.abc import Callable, Iterator
@@ -35,21 +37,30 @@ class ParseBudgetSpent(Exception):
 
 
 class _Parsing:
-    """The parse under way in this process, and the share of the run's budget the process may spend."""
+    """The parse under way in this process; in a worker process, the share of the run's budget it has."""
 
     def __init__(self) -> None:
         self.active = False
         self.started = 0.0  # CPU time when the file under way began
         self.tokens = 0  # since the last look at the clock
-        self.share = 1.0  # of what was left at `base`: a worker process spends 1/jobs of it
-        self.base = 0.0  # the run's seconds spent when the share was given
+        self.parent = 0  # the process that gave workers their share (see in_workers)
+        self.share = math.inf  # CPU seconds a worker process may spend parsing
+        self.spent_here = 0.0  # CPU seconds this worker has spent parsing
 
-    def limit(self) -> float:
-        """The run's seconds spent at which parsing stops in this process."""
-        return self.base + (work.max_seconds - self.base) * self.share
+    def in_worker(self) -> bool:
+        return self.parent != 0 and os.getpid() != self.parent
 
     def spent(self, now: float) -> bool:
-        return work.seconds + (now - self.started) > self.limit()
+        """Whether the run's budget is spent, the file under way (started at ``now`` if none is) included."""
+        if self.in_worker():
+            return self.spent_here + (now - self.started if self.active else 0.0) > self.share
+        return run_seconds(now, self.started if self.active else now) > work.max_seconds
+
+
+def run_seconds(now: float, parse_started: float) -> float:
+    """The run's CPU seconds in this process: its finished evaluations, and the evaluation or parse
+    under way (a parse inside an evaluation, a module read when a call to it is evaluated, is in it)."""
+    return work.seconds + now - (work.started if work.depth > 0 else parse_started)
 
 
 _parsing = _Parsing()
@@ -81,10 +92,10 @@ def bounded(parse: Callable[[str], ParsedFile], text: str) -> ParsedFile:
 
     lark_parser()  # built (once per process) before the clock starts: the grammar is no file's work
     parsing = _parsing
-    started = time.process_time()
     if parsing.active:  # a template parsed again inside a file is charged to the file
         return parse(text)
-    if work.seconds >= parsing.limit():
+    started = time.process_time()
+    if parsing.spent(started):
         return cut_file()
     parsing.active, parsing.started, parsing.tokens = True, started, 0
     try:
@@ -93,7 +104,11 @@ def bounded(parse: Callable[[str], ParsedFile], text: str) -> ParsedFile:
         return cut_file()
     finally:
         parsing.active = False
-        _charge(time.process_time() - started)
+        elapsed = time.process_time() - started
+        if parsing.in_worker():
+            parsing.spent_here += elapsed
+        elif work.depth == 0:  # else the evaluation under way counts it
+            work.seconds += elapsed
 
 
 @contextmanager
@@ -101,20 +116,16 @@ def in_workers(jobs: int) -> Iterator[None]:
     """Around a pool of ``jobs`` forked workers: each may spend 1/jobs of what is left, and what they
     spent is charged to the run once they have exited (so the pool must close inside this block)."""
     before = _children_seconds()
-    saved = _parsing.share, _parsing.base
-    _parsing.share, _parsing.base = saved[0] / max(jobs, 1), work.seconds
+    saved = _parsing.parent, _parsing.share, _parsing.spent_here
+    now = time.process_time()
+    _parsing.parent = os.getpid()
+    _parsing.share = max(work.max_seconds - run_seconds(now, now), 0.0) / max(jobs, 1)
+    _parsing.spent_here = 0.0
     try:
         yield
     finally:
-        _parsing.share, _parsing.base = saved
-        _charge(_children_seconds() - before)
-
-
-def _charge(seconds: float) -> None:
-    """Parsing's seconds counted against the run's; a parse inside an evaluation (a module read when a
-    call to it is evaluated) is counted by the evaluation's own clock already."""
-    if work.depth == 0:
-        work.seconds += seconds
+        _parsing.parent, _parsing.share, _parsing.spent_here = saved
+        work.seconds += _children_seconds() - before  # never in this process's own clock
 
 
 def _children_seconds() -> float:

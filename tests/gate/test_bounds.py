@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from tests.helpers import check, load, write_tree
 from ttgate.cli import main
-from ttgate.gate.hcl import bounds
+from ttgate.gate.hcl import bounds, parse_budget, run_budget
 from ttgate.gate.hcl.bounds import MAX_FILE_BYTES
 from ttgate.gate.hcl.evaluate import Evaluator, Trace
 from ttgate.gate.hcl.parse import Parser, parse_text
@@ -474,3 +474,69 @@ def test_tg000_holds_the_same_defaults_as_the_bounds() -> None:
         bounds.MAX_RUN_SECONDS,
     )
     assert tg000.PLAN_MEBIBYTES == read.MAX_PLAN_MEBIBYTES
+
+
+# --- parsing under the run's budget ---------------------------------------------------------------
+
+
+def _dense(name: str, count: int) -> str:
+    """A file of about 2 x ``count`` tokens, which python-hcl2 parses at some 12 to 20 µs a token."""
+    return f"locals {{\n  {name} = [{', '.join(['1'] * count)}]\n}}\n"
+
+
+@pytest.mark.slow
+def test_dense_files_are_cut_by_the_runs_budget_and_named_once(tmp_path: Path) -> None:
+    # A dense megabyte took 24 s of CPU to parse, outside every budget; three of them over a minute.
+    write_tree(
+        tmp_path,
+        {
+            "main.tf": HEAVY.format(count=1),
+            "z0.tf": _dense("z0", 200_000),  # some 400,000 tokens: seconds, past a one-second budget
+            "z1.tf": _dense("z1", 200_000),
+            ".ttgate.yml": "rules:\n  TG000: {evaluation_seconds: 1}\n",
+        },
+    )
+    model = load(tmp_path)
+    assert [resource.values.get("name") for resource in model.stacks[0].resources] == ["q-100"]
+    messages = [finding.message for finding in check(tmp_path, "TG000")]
+    assert len(messages) == 1
+    assert "budget (1 CPU seconds, parsing and evaluation together) ran out while parsing" in messages[0]
+    assert '2 file(s) in 1 directory, from "z0.tf" on, were not parsed' in messages[0]
+
+
+def test_a_normal_file_is_parsed_whole_under_the_default_budget(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"main.tf": HEAVY.format(count=1), "big.tf": _dense("big", 20_000)})
+    assert check(tmp_path, "TG000") == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_files_parsed_in_workers_are_cut_too_and_their_time_is_charged(tmp_path: Path, jobs: int) -> None:
+    files = [(tmp_path / f"d{index:02d}.tf", _dense(f"d{index}", 15_000).encode()) for index in range(24)]
+    parser = Parser(cache_dir=tmp_path / "cache", jobs=jobs)
+    with bounds.run_budget(seconds=0.001):
+        parsed = parser.parse_many(files)
+        charged = bounds.work.seconds
+    assert all(parse_budget.was_cut(result) for result in parsed.values())
+    assert charged > 0.001
+    # A cut file is not cached: the next run, with a budget to spare, parses it.
+    again = Parser(cache_dir=tmp_path / "cache", jobs=1).parse_many(files[:1])
+    assert [result.problem for result in again.values()] == [None]
+
+
+def test_files_past_the_runs_count_are_refused_without_a_look(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 100,000 small files: the 90,000 past the bound cost no system call each (scaled down here).
+    looked: list[str] = []
+
+    class _Os:
+        @staticmethod
+        def stat(path: Any) -> os.stat_result:
+            looked.append(str(path))
+            return os.stat(__file__)
+
+    monkeypatch.setattr(bounds, "MAX_FILES", 5)
+    monkeypatch.setattr(run_budget, "os", _Os)
+    reading = run_budget.ReadBudget()
+    admitted = [reading.admit(Path(f"s{index:03d}/main.tf")) for index in range(40)]
+    assert admitted == [True] * 5 + [False] * 35 and len(looked) == 6
+    problem = reading.problem(lambda path: path.as_posix())
+    assert problem is not None and '35 file(s) in 35 directories, from "s005/main.tf" on' in problem.message

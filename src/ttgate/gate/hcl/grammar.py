@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ttgate.gate.hcl.cache_dir import default_cache_dir, private_directory, write_atomically
+from ttgate.gate.hcl.parse_budget import tick
 
 # python-hcl2 accepts ASCII identifiers only; HCL (and so Terraform) takes any Unicode letter first,
 # then letters, digits, underscores and dashes.
@@ -97,6 +98,7 @@ class CommentCollector:
 
     def _collect(self, stream: Any) -> Any:
         for token in stream:
+            tick()  # parsing is charged to the run's budget
             if token.type == "NL_OR_COMMENT" and token.value.lstrip("\n \t"):
                 self.comments.append((token.line + _leading_lines(token.value), token.value))
             yield token

@@ -37,6 +37,7 @@ from ttgate.gate.hcl.layouts import (
 from ttgate.gate.hcl.modules import ModuleSource, build_module
 from ttgate.gate.hcl.native_syntax import parse_text
 from ttgate.gate.hcl.parse import Parser
+from ttgate.gate.hcl.parse_budget import gather_cut_problem
 from ttgate.gate.hcl.references import undeclared_references
 from ttgate.gate.hcl.run_budget import ReadBudget, budget_problem, evaluation_budget
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
@@ -999,7 +1000,8 @@ def load_hcl(
     builder = StackBuilder(root, policy, parser, var_files)
     with evaluation_budget(policy) as budget:  # one budget for every root, instance and attribute
         model = builder.load(paths)
-    for problem in (builder.reading.problem(builder.relative), budget_problem(model, budget)):
+    read, parsed = builder.reading.problem(builder.relative), gather_cut_problem(model, budget)
+    for problem in (read, parsed, budget_problem(model, budget)):
         if problem is not None:
             model.problems.append(problem)
     return model

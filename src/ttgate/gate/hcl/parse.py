@@ -21,6 +21,7 @@ from ttgate.gate.hcl.cache_dir import default_cache_dir, private_directory, writ
 from ttgate.gate.hcl.grammar import lark_parser
 from ttgate.gate.hcl.json_syntax import parse_json_config
 from ttgate.gate.hcl.native_syntax import parse_text
+from ttgate.gate.hcl.parse_budget import bounded, in_workers, was_cut
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 
 __all__ = ["Parser", "default_cache_dir", "lark_parser", "parse_text"]
@@ -76,9 +77,7 @@ def _parse_bytes(data: bytes, json_syntax: bool = False) -> ParsedFile:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         return ParsedFile(None, SyntaxProblem(f"not UTF-8 text (byte {error.start})", line, column))
-    if json_syntax:
-        return parse_json_config(text)
-    return parse_text(text)
+    return bounded(parse_json_config if json_syntax else parse_text, text)
 
 
 class Parser:
@@ -138,7 +137,7 @@ class Parser:
         if self.jobs > 1 and len(pending) >= _PARALLEL_THRESHOLD:
             lark_parser()  # build it once here; forked workers inherit it
             try:
-                with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+                with in_workers(self.jobs), ProcessPoolExecutor(max_workers=self.jobs) as pool:
                     parsed_files = list(pool.map(_parse_bytes, blobs, kinds, chunksize=8))
             except (RecursionError, pickle.PicklingError):
                 # A tree too deep to send back from a worker: parse here instead.
@@ -147,5 +146,6 @@ class Parser:
             parsed_files = [_parse_bytes(data, kind) for data, kind in zip(blobs, kinds, strict=True)]
         for (path, key, _), parsed in zip(pending, parsed_files, strict=True):
             results[path] = _without_quotes(parsed) if is_var_file(path) else parsed
-            self._write_cache(key, parsed)
+            if not was_cut(parsed):  # parsed again by the next run, under its own budget
+                self._write_cache(key, parsed)
         return results

@@ -117,22 +117,22 @@ class ReadBudget:
 
     def admit(self, path: Path) -> bool:
         """Whether ``path`` may be read; once one is refused, every later one is (the run is cut)."""
+        if self.unread:  # refused without a look: a tree of 100,000 files costs no stat past the bound
+            self.unread.append(path)
+            return False
         try:
             size = os.stat(path).st_size
         except OSError:
             size = 0  # the reader says why it cannot be read
-        if not self.unread:
-            if self.files + 1 > bounds.MAX_FILES:
-                self.why = f"more than the {bounds.MAX_FILES:,} configuration files ttgate reads in one run"
-            elif self.bytes + size > bounds.MAX_RUN_FILE_BYTES:
-                self.why = (
-                    f"more than the {bounds.MAX_RUN_FILE_BYTES >> 20} MiB of configuration ttgate reads "
-                    "in one run"
-                )
-            else:
-                self.files += 1
-                self.bytes += size
-                return True
+        if self.files + 1 > bounds.MAX_FILES:
+            self.why = f"more than the {bounds.MAX_FILES:,} configuration files ttgate reads in one run"
+        elif self.bytes + size > bounds.MAX_RUN_FILE_BYTES:
+            mebibytes = bounds.MAX_RUN_FILE_BYTES >> 20
+            self.why = f"more than the {mebibytes} MiB of configuration ttgate reads in one run"
+        else:
+            self.files += 1
+            self.bytes += size
+            return True
         self.unread.append(path)
         return False
 

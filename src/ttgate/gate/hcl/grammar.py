@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ttgate.gate.hcl.cache_dir import default_cache_dir, private_directory, write_atomically
-from ttgate.gate.hcl.parse_budget import tick
+from ttgate.gate.hcl.parse_clock import tick
 
 # python-hcl2 accepts ASCII identifiers only; HCL (and so Terraform) takes any Unicode letter first,
 # then letters, digits, underscores and dashes.

@@ -3,7 +3,7 @@
 python-hcl2's LALR parser needs about 12 to 20 µs of CPU per token, so one dense megabyte (a million
 tokens) takes 12 to 24 s, and the 32 MiB a run reads could take minutes. Parsing therefore spends the
 same CPU seconds as evaluation (TG000's ``evaluation_seconds``, :func:`ttgate.gate.hcl.bounds.run_budget`):
-the parser's token stream calls :func:`tick` for every token, and every :data:`_CHECK_EVERY` tokens the
+the parser's token stream calls :func:`.parse_clock.tick` for every token, and every few thousand tokens the
 CPU time spent parsing is compared with what is left of the budget. A file whose parse runs past it is
 cut (:func:`bounded` returns :func:`cut_file`), and so is every file after it; the run still evaluates
 what was parsed, and one TG000 names the files cut (:func:`gather_cut_problem`).
@@ -15,7 +15,6 @@ A cut file is never cached (:func:`was_cut`): the next run parses it again under
 
 from __future__ import annotations
 
-import math
 import os
 import resource
 import time
@@ -23,58 +22,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ttgate.gate.hcl.bounds import RunBudget, work
+from ttgate.gate.hcl.parse_clock import ParseBudgetSpent, current_parse, run_seconds
 from ttgate.gate.hcl.syntax import ParsedFile, SyntaxProblem
 from ttgate.gate.model import Location, Model, Problem
 from ttgate.gate.values import display
 
-# Tokens between two looks at the clock (about 10 to 40 ms of parsing).
-_CHECK_EVERY = 2048
 CUT = "not parsed: the run's budget was spent before this file was (a bound against hostile input)"
-
-
-class ParseBudgetSpent(Exception):
-    """The file being parsed took the run past its budget; raised from inside the token stream."""
-
-
-class _Parsing:
-    """The parse under way in this process; in a worker process, the share of the run's budget it has."""
-
-    def __init__(self) -> None:
-        self.active = False
-        self.started = 0.0  # CPU time when the file under way began
-        self.tokens = 0  # since the last look at the clock
-        self.parent = 0  # the process that gave workers their share (see in_workers)
-        self.share = math.inf  # CPU seconds a worker process may spend parsing
-        self.spent_here = 0.0  # CPU seconds this worker has spent parsing
-
-    def in_worker(self) -> bool:
-        return self.parent != 0 and os.getpid() != self.parent
-
-    def spent(self, now: float) -> bool:
-        """Whether the run's budget is spent, the file under way (started at ``now`` if none is) included."""
-        if self.in_worker():
-            return self.spent_here + (now - self.started if self.active else 0.0) > self.share
-        return run_seconds(now, self.started if self.active else now) > work.max_seconds
-
-
-def run_seconds(now: float, parse_started: float) -> float:
-    """The run's CPU seconds in this process: its finished evaluations, and the evaluation or parse
-    under way (a parse inside an evaluation, a module read when a call to it is evaluated, is in it)."""
-    return work.seconds + now - (work.started if work.depth > 0 else parse_started)
-
-
-_parsing = _Parsing()
-
-
-def tick() -> None:
-    """One token lexed: every few thousand, ParseBudgetSpent if the parse has taken the run past its
-    budget. Called by the grammar's post-lexer for every token, so it does as little as it can."""
-    parsing = _parsing
-    parsing.tokens += 1
-    if parsing.tokens >= _CHECK_EVERY:
-        parsing.tokens = 0
-        if parsing.active and parsing.spent(time.process_time()):
-            raise ParseBudgetSpent
 
 
 def cut_file() -> ParsedFile:
@@ -88,10 +41,7 @@ def was_cut(parsed: ParsedFile) -> bool:
 def bounded(parse: Callable[[str], ParsedFile], text: str) -> ParsedFile:
     """``parse(text)`` charged to the run's budget; the file is cut when the budget is spent before or
     during it."""
-    from ttgate.gate.hcl.grammar import lark_parser
-
-    lark_parser()  # built (once per process) before the clock starts: the grammar is no file's work
-    parsing = _parsing
+    parsing = current_parse  # the grammar is built before (parse.py): no file's work
     if parsing.active:  # a template parsed again inside a file is charged to the file
         return parse(text)
     started = time.process_time()
@@ -116,15 +66,15 @@ def in_workers(jobs: int) -> Iterator[None]:
     """Around a pool of ``jobs`` forked workers: each may spend 1/jobs of what is left, and what they
     spent is charged to the run once they have exited (so the pool must close inside this block)."""
     before = _children_seconds()
-    saved = _parsing.parent, _parsing.share, _parsing.spent_here
+    saved = current_parse.parent, current_parse.share, current_parse.spent_here
     now = time.process_time()
-    _parsing.parent = os.getpid()
-    _parsing.share = max(work.max_seconds - run_seconds(now, now), 0.0) / max(jobs, 1)
-    _parsing.spent_here = 0.0
+    current_parse.parent = os.getpid()
+    current_parse.share = max(work.max_seconds - run_seconds(now, now), 0.0) / max(jobs, 1)
+    current_parse.spent_here = 0.0
     try:
         yield
     finally:
-        _parsing.parent, _parsing.share, _parsing.spent_here = saved
+        current_parse.parent, current_parse.share, current_parse.spent_here = saved
         work.seconds += _children_seconds() - before  # never in this process's own clock
 
 

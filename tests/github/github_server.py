@@ -231,21 +231,7 @@ class FakeGitHub:
         one = re.fullmatch(r"comments/(\d+)", rest)
         if one is None:
             return 404, {"message": "Not Found"}, {}
-        with self.lock:
-            comment = next((c for c in self.review_comments if c["id"] == int(one.group(1))), None)
-            if comment is None:
-                return 404, {"message": "Not Found"}, {}
-            if method == "GET":
-                return 200, comment, {}
-            if comment["user"]["login"] != login:
-                return 403, {"message": "Resource not accessible by integration"}, {}
-            if method == "PATCH":
-                comment["body"] = payload["body"]
-                return 200, comment, {}
-            if method == "DELETE":
-                self.review_comments.remove(comment)
-                return 204, None, {}
-        return 404, {"message": "Not Found"}, {}
+        return self._one(login, method, int(one.group(1)), payload, self.review_comments)
 
     def _threads(self, login: str, query: str, variables: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
         """``reviewThreads`` (two threads a page, so that paging is exercised) and ``resolveReviewThread``
@@ -371,9 +357,14 @@ class FakeGitHub:
         headers = {"Link": ", ".join(links)} if links else {}
         return 200, visible[(page - 1) * size : page * size], headers
 
-    def _one(self, login: str, method: str, number: int, payload: Any) -> tuple[int, Any, dict[str, str]]:
+    def _one(
+        self, login: str, method: str, number: int, payload: Any, store: list[dict[str, Any]] | None = None
+    ) -> tuple[int, Any, dict[str, str]]:
+        """Read, edit or delete one comment of ``store`` (the issue comments by default); only its
+        author may write it."""
+        comments = self.comments if store is None else store
         with self.lock:
-            comment = next((c for c in self.comments if c["id"] == number), None)
+            comment = next((c for c in comments if c["id"] == number), None)
             if comment is None:
                 return 404, {"message": "Not Found"}, {}
             if method == "GET":
@@ -384,7 +375,7 @@ class FakeGitHub:
                 comment["body"] = payload["body"]
                 return 200, comment, {}
             if method == "DELETE":
-                self.comments.remove(comment)
+                comments.remove(comment)
                 return 204, None, {}
         return 404, {"message": "Not Found"}, {}
 

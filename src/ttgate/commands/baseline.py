@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ttgate.commands.options import POLICY
+from ttgate.commands.options import PARSING, POLICY, VAR_FILES
 
 
 @click.command()
@@ -23,15 +23,8 @@ from ttgate.commands.options import POLICY
     help="File paths relative to this directory (default: the current directory), as ttgate check.",
 )
 @POLICY
-@click.option(
-    "--var-file",
-    "var_files",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Extra tfvars file applied to every root stack, as ttgate check. Repeatable.",
-)
-@click.option("--no-cache", is_flag=True, help="Parse every file again instead of using the cache.")
-@click.option("--jobs", type=int, default=None, help="Parser processes, 1 to 64 (default: every core).")
+@VAR_FILES
+@PARSING
 def baseline(
     paths: tuple[Path, ...],
     output: Path,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ttgate.commands.options import POLICY
+from ttgate.commands.options import PARSING, POLICY, VAR_FILES
 
 FAIL_ON = ("error", "warning", "notice", "never")
 
@@ -43,13 +43,7 @@ FAIL_ON = ("error", "warning", "notice", "never")
     show_default=True,
     help="Exit 1 when a finding at or above this severity remains.",
 )
-@click.option(
-    "--var-file",
-    "var_files",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Extra tfvars file applied to every root stack (like terraform -var-file). Repeatable.",
-)
+@VAR_FILES
 @click.option(
     "--comment-template",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -73,8 +67,7 @@ FAIL_ON = ("error", "warning", "notice", "never")
     help="Check only the stacks the change since REV can affect (a pull request's base: "
     "its merge base with HEAD, plus uncommitted changes).",
 )
-@click.option("--no-cache", is_flag=True, help="Parse every file again instead of using the cache.")
-@click.option("--jobs", type=int, default=None, help="Parser processes, 1 to 64 (default: every core).")
+@PARSING
 def check(
     paths: tuple[Path, ...],
     plans: tuple[str, ...],

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ttgate.commands.options import REPORT
 from ttgate.gate.reporters.json_report import read_report
 from ttgate.github.comment import MODES, OLD_MODES, Request, keep_comment_up_to_date
 
@@ -33,13 +34,7 @@ def _notice(why: str) -> None:
 
 
 @click.command()
-@click.option(
-    "--report",
-    "report_file",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The JSON report of ttgate check (--format json:FILE).",
-)
+@REPORT
 @click.option(
     "--key",
     help="Which comment to keep up to date: one per key. Default: GITHUB_WORKFLOW/GITHUB_JOB/PATHS, "

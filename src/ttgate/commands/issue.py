@@ -7,18 +7,13 @@ from pathlib import Path
 
 import click
 
+from ttgate.commands.options import REPORT
 from ttgate.errors import UserError
 from ttgate.gate.reporters.json_report import read_report
 
 
 @click.command()
-@click.option(
-    "--report",
-    "report_file",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The JSON report of ttgate audit or ttgate check (--format json:FILE).",
-)
+@REPORT
 @click.option("--key", required=True, help="Which issue to keep up to date: one per key (the environment).")
 @click.option("--title", help="The title of a new issue (default: ttgate audit: ... in KEY ...).")
 @click.option(

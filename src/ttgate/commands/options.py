@@ -41,6 +41,28 @@ POLICY = click.option(
     help="Policy file (default: the nearest .ttgate.yml, else the built-in runbook policy).",
 )
 
+# The JSON report a GitHub command works from (`ttgate comment`, `review`, `issue`).
+REPORT = click.option(
+    "--report",
+    "report_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The JSON report of ttgate check or ttgate audit (--format json:FILE).",
+)
+
+# How the gate reads the tree, for every command that checks it (`check`, `baseline`).
+VAR_FILES = click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra tfvars file applied to every root stack (like terraform -var-file). Repeatable.",
+)
+PARSING = combine(
+    click.option("--no-cache", is_flag=True, help="Parse every file again instead of using the cache."),
+    click.option("--jobs", type=int, default=None, help="Parser processes, 1 to 64 (default: every core)."),
+)
+
 # The AWS session of every command that reaches AWS, and the policy it starts from (see :func:`connect`).
 AWS = combine(
     click.option(

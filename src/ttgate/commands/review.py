@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ttgate.commands.options import REPORT
 from ttgate.gate.reporters.json_report import read_report
 from ttgate.github.review_comments import DEFAULT_LIMIT
 
@@ -19,13 +20,7 @@ def _annotate(kind: str, text: str) -> None:
 
 
 @click.command()
-@click.option(
-    "--report",
-    "report_file",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The JSON report of ttgate check (--format json:FILE).",
-)
+@REPORT
 @click.option(
     "--root",
     type=click.Path(path_type=Path, file_okay=False, exists=True),

@@ -30,6 +30,23 @@ def _code() -> bytes:
     return buffer.getvalue()
 
 
+def put_alarm(cloudwatch: Any, name: str, **settings: Any) -> None:
+    """A metric alarm: by default a DLQ's as the runbook wants it (threshold 1, period 60, one period)."""
+    cloudwatch.put_metric_alarm(
+        **{
+            "AlarmName": name,
+            "Namespace": "AWS/SQS",
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Statistic": "Maximum",
+            "Period": 60,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            **settings,
+        }
+    )
+
+
 def seed(endpoint: str, env: str = "dev", drift: Collection[str] = ()) -> dict[str, str]:
     """The environment's resources as examples/passing declares them, with ``drift`` planted: the DLQ's
     alarm deleted, the main queue's visibility timeout lowered, the worker's log group retention
@@ -55,17 +72,8 @@ def seed(endpoint: str, env: str = "dev", drift: Collection[str] = ()) -> dict[s
         "QueueArn"
     ]
     if "alarm-deleted" not in drift:
-        aws["cloudwatch"].put_metric_alarm(
-            AlarmName=f"{prefix}-main-dlq-messages-alarm",
-            Namespace="AWS/SQS",
-            MetricName="ApproximateNumberOfMessagesVisible",
-            Statistic="Maximum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=1,
-            ComparisonOperator="GreaterThanOrEqualToThreshold",
-            Dimensions=[{"Name": "QueueName", "Value": f"{prefix}-main-dlq"}],
-        )
+        dimensions = [{"Name": "QueueName", "Value": f"{prefix}-main-dlq"}]
+        put_alarm(aws["cloudwatch"], f"{prefix}-main-dlq-messages-alarm", Dimensions=dimensions)
     role = aws["iam"].create_role(RoleName=f"{prefix}-lambda", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     timeouts = {"worker": 60, "api-server": 120 if "timeout-raised" in drift else 30}
     arns = {"main-queue": main_arn, "main-dlq": dlq_arn}
@@ -107,16 +115,8 @@ def seed_many(endpoint: str, queues: int, functions: int, alarms: int, log_group
             Code={"ZipFile": _code()},
         )
     for number in range(alarms):
-        aws["cloudwatch"].put_metric_alarm(
-            AlarmName=f"other-team-a{number:04d}",
-            Namespace="AWS/EC2",
-            MetricName="CPUUtilization",
-            Statistic="Average",
-            Period=300,
-            EvaluationPeriods=2,
-            Threshold=90,
-            ComparisonOperator="GreaterThanThreshold",
-        )
+        cpu = {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Statistic": "Average"}
+        put_alarm(aws["cloudwatch"], f"other-team-a{number:04d}", **cpu, Threshold=90, Period=300)
     for number in range(log_groups):
         # The functions' own log groups first (TG302 wants one each), then others; 14 days, the policy's.
         name = f"/aws/lambda/other-team-f{number:04d}" if number < functions else f"/other-team/g{number:04d}"

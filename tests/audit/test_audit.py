@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.audit.account import DRIFT, PASSING, seed
+from tests.audit.account import DRIFT, PASSING, put_alarm, seed
 from tests.audit.fault_proxy import Endpoint
 from ttgate.cli import main
 from ttgate.integrations.aws_inventory import OPERATIONS
@@ -160,16 +160,7 @@ def test_names_read_from_aws_are_data_in_every_format(account: Endpoint, tmp_pat
 
     seed(account.moto)
     hostile = "tt-practice-dev-x\n::error title=pwned::green\u202e <img src=x> @team #1"
-    boto3.client("cloudwatch", endpoint_url=account.moto).put_metric_alarm(
-        AlarmName=hostile,
-        Namespace="AWS/SQS",
-        MetricName="ApproximateNumberOfMessagesVisible",
-        Statistic="Maximum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-    )
+    put_alarm(boto3.client("cloudwatch", endpoint_url=account.moto), hostile)
     files = {name: tmp_path / f"audit.{name}" for name in ("markdown", "github", "sarif")}
     args = [arg for name, path in files.items() for arg in ("--format", f"{name}:{path}")]
     result = CliRunner().invoke(

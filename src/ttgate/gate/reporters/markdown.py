@@ -21,15 +21,15 @@ many are missing and where the full report is.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ttgate.errors import UserError
 from ttgate.gate.findings import Finding
 from ttgate.gate.model import Location
-from ttgate.gate.plan.changes import ACTIONS
 from ttgate.gate.reporters.docs_url import rule_docs_url
+from ttgate.gate.reporters.json_report import plan_changes_dict
 from ttgate.gate.reporters.markup import ICONS, counts, cut, escape, href, status_icon
 from ttgate.gate.reporters.report import Report
 from ttgate.gate.reporters.sanitize import no_command_lines
@@ -237,24 +237,8 @@ def finding_context(finding: Finding, links: Links) -> dict[str, Any]:
 
 
 def _plan_changes(report: Report) -> list[dict[str, Any]]:
-    return [
-        {
-            "environment": environment.environment,
-            "stacks": [
-                {
-                    "label": stack.label,
-                    "layer": stack.layer,
-                    "plan_file": stack.plan_file,
-                    "counts": {action: stack.counts.get(action, 0) for action in ACTIONS},
-                    "changes": [asdict(change) for change in stack.changes],
-                    "drift": [asdict(change) for change in stack.drift],
-                    "errored": stack.errored,
-                }
-                for stack in environment.stacks
-            ],
-        }
-        for environment in report.plan_changes
-    ]
+    """What merging does, as the JSON report writes it (addresses and actions, never a value)."""
+    return [plan_changes_dict(environment) for environment in report.plan_changes]
 
 
 def _checked(report: Report, stacks: list[Row], links: Links) -> dict[str, Any]:
